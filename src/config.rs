@@ -1,0 +1,578 @@
+//! The scorecard: every point value, threshold, lexicon file and rule
+//! switch, with the spec's defaults built in, read from TOML and checked
+//! before any input is read.
+//!
+//! `hotline-qa config` prints `default-config.toml`, the same defaults with
+//! comments; a test keeps that file equal to [`Config::default`].
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::lexicon::{LexiconKind, Lexicons};
+use crate::model::NormId;
+
+/// The commented default scorecard.
+pub const DEFAULT_TOML: &str = include_str!("../default-config.toml");
+
+/// A scorecard that could not be used: the file, the line when known, the key and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {place}{message}")]
+pub struct ConfigError {
+    /// The config file.
+    pub file: String,
+    /// `line N: key K: ` or empty.
+    pub place: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+macro_rules! norm_config {
+    ($(#[$doc:meta])* $name:ident, $points:expr, { $($(#[$m:meta])* $field:ident : $ty:ty = $default:expr),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields, default)]
+        pub struct $name {
+            /// The norm's points (100 in all by default).
+            pub points: f64,
+            /// 0: a norm with findings loses all its points, once. Above 0:
+            /// each finding costs this much, up to the norm's points.
+            pub per_finding: f64,
+            /// false: the norm is never assessed.
+            pub enabled: bool,
+            $($(#[$m])* pub $field: $ty,)*
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name { points: $points, per_finding: 0.0, enabled: true, $($field: $default,)* }
+            }
+        }
+
+        impl $name {
+            fn common(&self) -> NormCommon {
+                NormCommon { points: self.points, per_finding: self.per_finding, enabled: self.enabled }
+            }
+        }
+    };
+}
+
+/// The settings every norm has.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NormCommon {
+    /// Points.
+    pub points: f64,
+    /// Deduction per finding (0 = all points once).
+    pub per_finding: f64,
+    /// Assessed at all.
+    pub enabled: bool,
+}
+
+norm_config!(
+    /// 报读开头语.
+    GreetingConfig, 5.0, {
+        /// The standard greeting.
+        text: String = "您好！市长热线，请问有什么可以帮到您？".into(),
+        /// Parts that must each be present; `|` separates accepted forms.
+        parts: Vec<String> = vec!["您好".into(), "市长热线".into(), "有什么可以帮到您|有什么可以帮您".into()],
+        /// Most edits (ASR slips) allowed inside a part of 4+ characters.
+        part_max_edits: usize = 1,
+        /// Most edits allowed between the greeting and the start of the agent's first turn, as a share of the greeting's length.
+        max_distance_ratio: f64 = 0.25,
+    }
+);
+
+norm_config!(
+    /// 报读结束语.
+    ClosingConfig, 5.0, {
+        /// The standard closings.
+        texts: Vec<String> = vec![
+            "感谢您的来电，再见！".into(),
+            "感谢您对我们工作的支持，您的问题我将会尽快帮您反映，再见。".into(),
+            "感谢您对我们工作的支持，祝您生活愉快，再见。".into(),
+        ],
+        /// Most edits allowed against a closing, as a share of its length.
+        max_distance_ratio: f64 = 0.25,
+        /// How many of the agent's last utterances are searched.
+        last_utterances: usize = 2,
+    }
+);
+
+norm_config!(
+    /// 文明规范用语.
+    CourtesyConfig, 10.0, {
+        /// Addressing the caller as 你 this many times or more is a violation.
+        ni_limit: usize = 2,
+    }
+);
+
+norm_config!(
+    /// 语气、语调、语速.
+    PaceConfig, 5.0, {
+        /// Slowest acceptable rate, characters per minute.
+        min_cpm: f64 = 120.0,
+        /// Fastest acceptable rate, characters per minute.
+        max_cpm: f64 = 300.0,
+        /// Only agent utterances with at least this many characters count.
+        min_chars: usize = 5,
+    }
+);
+
+norm_config!(
+    /// 吐字清晰、普通话.
+    ClarityConfig, 5.0, {
+        /// Mean ASR confidence of agent utterances below this is a violation.
+        min_confidence: f64 = 0.75,
+        /// This many caller utterances asking to repeat is a violation.
+        repeat_requests: usize = 2,
+    }
+);
+
+norm_config!(
+    /// 业务要求.
+    AccuracyConfig, 15.0, {
+        /// Characters before/after a number searched for a cue that it is a phone number.
+        cue_window_chars: usize = 12,
+    }
+);
+
+norm_config!(
+    /// 执行流程.
+    ProcessConfig, 15.0, {
+        /// Subcategory of 求助 that is litigation / economic dispute / 公检法.
+        legal_subcategory: String = "涉法涉诉".into(),
+        /// Subcategory of 投诉举报 that is illegal or disciplinary conduct.
+        discipline_subcategory: String = "违法乱纪".into(),
+        /// Subcategory of 表扬 that praises the hotline itself.
+        praise_hotline_subcategory: String = "表扬热线".into(),
+        /// Numbers that count as giving the 纪检 / 信访 channel (besides directory entries named 信访 or 纪检).
+        discipline_numbers: Vec<String> = vec!["12388".into()],
+    }
+);
+
+norm_config!(
+    /// 沟通技巧.
+    CommunicationConfig, 10.0, {
+        /// An agent utterance starting at least this many seconds before the caller's ends is an interruption.
+        interrupt_overlap_s: f64 = 1.0,
+        /// This many interruptions is a violation.
+        interruptions: usize = 2,
+        /// A call with this many caller utterances needs at least one question from the agent.
+        min_caller_utterances: usize = 4,
+    }
+);
+
+norm_config!(
+    /// 服务态度.
+    AttitudeConfig, 10.0, {
+        /// The first agent utterance must start within this many seconds.
+        first_response_s: f64 = 3.0,
+        /// Longest silence after a caller utterance before the agent answers.
+        max_gap_s: f64 = 5.0,
+    }
+);
+
+norm_config!(
+    /// 工单书写.
+    TicketConfig, 10.0, {
+        /// Least content characters for 工单转办 and 电话交办.
+        min_content_dispatched: usize = 20,
+        /// Least content characters for 直接办理.
+        min_content_direct: usize = 10,
+        /// Subcategory of complaints about staff, which need the staff's name and number.
+        staff_complaint_subcategory: String = "工作人员态度".into(),
+    }
+);
+
+norm_config!(
+    /// 通话禁忌.
+    TabooConfig, 10.0, {
+        /// Insults make the call's total 0 (一票否决).
+        insult_is_red_line: bool = true,
+    }
+);
+
+/// The eleven norms' settings.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NormsConfig {
+    /// 报读开头语
+    pub greeting: GreetingConfig,
+    /// 报读结束语
+    pub closing: ClosingConfig,
+    /// 文明规范用语
+    pub courtesy: CourtesyConfig,
+    /// 语气、语调、语速
+    pub pace: PaceConfig,
+    /// 吐字清晰、普通话
+    pub clarity: ClarityConfig,
+    /// 业务要求
+    pub accuracy: AccuracyConfig,
+    /// 执行流程
+    pub process: ProcessConfig,
+    /// 沟通技巧
+    pub communication: CommunicationConfig,
+    /// 服务态度
+    pub attitude: AttitudeConfig,
+    /// 工单书写
+    pub ticket: TicketConfig,
+    /// 通话禁忌
+    pub taboo: TabooConfig,
+}
+
+impl NormsConfig {
+    /// Points, deduction and switch of one norm.
+    pub fn common(&self, id: NormId) -> NormCommon {
+        match id {
+            NormId::Greeting => self.greeting.common(),
+            NormId::Closing => self.closing.common(),
+            NormId::Courtesy => self.courtesy.common(),
+            NormId::Pace => self.pace.common(),
+            NormId::Clarity => self.clarity.common(),
+            NormId::Accuracy => self.accuracy.common(),
+            NormId::Process => self.process.common(),
+            NormId::Communication => self.communication.common(),
+            NormId::Attitude => self.attitude.common(),
+            NormId::Ticket => self.ticket.common(),
+            NormId::Taboo => self.taboo.common(),
+        }
+    }
+}
+
+/// Grade bands (score at least the value).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Grades {
+    /// 优秀
+    pub excellent: f64,
+    /// 良好
+    pub good: f64,
+    /// 合格
+    pub qualified: f64,
+}
+
+impl Default for Grades {
+    fn default() -> Grades {
+        Grades {
+            excellent: 90.0,
+            good: 80.0,
+            qualified: 60.0,
+        }
+    }
+}
+
+impl Grades {
+    /// The grade of a score.
+    pub fn grade(&self, score: f64) -> &'static str {
+        if score >= self.excellent {
+            "优秀"
+        } else if score >= self.good {
+            "良好"
+        } else if score >= self.qualified {
+            "合格"
+        } else {
+            "不合格"
+        }
+    }
+}
+
+/// Workflow time limits (spec §3).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkflowConfig {
+    /// Working days a unit has after dispatch, unless a rule below applies.
+    pub due_working_days: u32,
+    /// Working days by category (咨询 = 3).
+    pub due_working_days_by_category: BTreeMap<String, u32>,
+    /// Working days by urgency (none by default).
+    pub due_working_days_by_urgency: BTreeMap<String, u32>,
+    /// Hours by urgency, counted from dispatch (急办 = 24); wins over days.
+    pub due_hours_by_urgency: BTreeMap<String, u32>,
+    /// An overdue ticket must be urged by the end of this many working days after the due date.
+    pub urge_within_working_days: u32,
+    /// The callback must be made by the end of this many working days after the feedback date.
+    pub callback_within_working_days: u32,
+    /// true: the dispatch day itself counts as the first working day (some
+    /// cities count inclusively). The spec's default is false.
+    pub count_dispatch_day: bool,
+}
+
+impl Default for WorkflowConfig {
+    fn default() -> WorkflowConfig {
+        WorkflowConfig {
+            due_working_days: 5,
+            due_working_days_by_category: BTreeMap::from([("咨询".to_string(), 3)]),
+            due_working_days_by_urgency: BTreeMap::new(),
+            due_hours_by_urgency: BTreeMap::from([("急办".to_string(), 24)]),
+            urge_within_working_days: 1,
+            callback_within_working_days: 3,
+            count_dispatch_day: false,
+        }
+    }
+}
+
+/// The whole scorecard.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// A name for this version of the scorecard, written into the run's outputs.
+    pub version: String,
+    /// A call passes with a score at least this.
+    pub pass_mark: f64,
+    /// Offset of local time for times written without one.
+    pub utc_offset: String,
+    /// Rules switched off, by id (see `hotline-qa rules`).
+    pub disabled_rules: Vec<String>,
+    /// Grade bands.
+    pub grades: Grades,
+    /// Lexicon files replacing the built-in ones, by lexicon key.
+    pub lexicons: BTreeMap<String, PathBuf>,
+    /// A phone directory file (`name,phone`) replacing the built-in one.
+    pub directory: Option<PathBuf>,
+    /// The norms.
+    pub norms: NormsConfig,
+    /// Workflow time limits.
+    pub workflow: WorkflowConfig,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            version: "builtin-1".into(),
+            pass_mark: 80.0,
+            utc_offset: "+08:00".into(),
+            disabled_rules: Vec::new(),
+            grades: Grades::default(),
+            lexicons: BTreeMap::new(),
+            directory: None,
+            norms: NormsConfig::default(),
+            workflow: WorkflowConfig::default(),
+        }
+    }
+}
+
+fn line_of(text: &str, key: &str) -> Option<usize> {
+    let leaf = key.rsplit('.').next().unwrap_or(key);
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.starts_with(leaf) && l[leaf.len()..].trim_start().starts_with('=')
+        })
+        .map(|i| i + 1)
+}
+
+impl Config {
+    /// Reads and checks a scorecard file. Relative lexicon and directory
+    /// paths are taken relative to the file's folder.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: file.clone(),
+            place: String::new(),
+            message: format!("cannot read the config: {e}"),
+        })?;
+        let mut cfg = Config::parse(&text, &file)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for p in cfg.lexicons.values_mut() {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        if let Some(p) = cfg.directory.as_mut() {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        Ok(cfg)
+    }
+
+    /// Parses and checks a scorecard text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| {
+            let place = e
+                .span()
+                .map(|s| {
+                    format!(
+                        "line {}: ",
+                        text[..s.start.min(text.len())].matches('\n').count() + 1
+                    )
+                })
+                .unwrap_or_default();
+            ConfigError {
+                file: file.to_string(),
+                place,
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        cfg.validate().map_err(|(key, message)| ConfigError {
+            file: file.to_string(),
+            place: match line_of(text, &key) {
+                Some(l) => format!("line {l}: key {key}: "),
+                None => format!("key {key}: "),
+            },
+            message,
+        })?;
+        Ok(cfg)
+    }
+
+    /// Checks values that TOML types cannot: ranges, known rule ids and lexicon keys.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let bad = |k: &str, m: String| Err((k.to_string(), m));
+        if !(0.0..=100.0).contains(&self.pass_mark) {
+            return bad(
+                "pass_mark",
+                format!("{} must be between 0 and 100", self.pass_mark),
+            );
+        }
+        if crate::input::time::parse_offset(&self.utc_offset).is_none() {
+            return bad(
+                "utc_offset",
+                format!("\"{}\" is not an offset like +08:00", self.utc_offset),
+            );
+        }
+        let g = &self.grades;
+        if !(g.excellent >= g.good && g.good >= g.qualified) {
+            return bad(
+                "grades",
+                "bands must satisfy excellent >= good >= qualified".into(),
+            );
+        }
+        for id in NormId::ALL {
+            let c = self.norms.common(id);
+            let key = format!("norms.{}.points", id.key());
+            if !c.points.is_finite() || c.points < 0.0 {
+                return bad(&key, format!("{} must be a number of 0 or more", c.points));
+            }
+            if !c.per_finding.is_finite() || c.per_finding < 0.0 {
+                return bad(
+                    &format!("norms.{}.per_finding", id.key()),
+                    "must be 0 or more".into(),
+                );
+            }
+        }
+        if self.norms.pace.min_cpm >= self.norms.pace.max_cpm {
+            return bad(
+                "norms.pace.min_cpm",
+                "must be below norms.pace.max_cpm".into(),
+            );
+        }
+        if !(0.0..=1.0).contains(&self.norms.clarity.min_confidence) {
+            return bad(
+                "norms.clarity.min_confidence",
+                "must be between 0 and 1".into(),
+            );
+        }
+        if self
+            .norms
+            .greeting
+            .parts
+            .iter()
+            .any(|p| p.trim().is_empty())
+        {
+            return bad("norms.greeting.parts", "a part is empty".into());
+        }
+        if self.norms.closing.texts.is_empty() {
+            return bad("norms.closing.texts", "needs at least one closing".into());
+        }
+        for r in &self.disabled_rules {
+            if !crate::norms::RULES.iter().any(|(id, _)| id == r) {
+                return bad(
+                    "disabled_rules",
+                    format!("unknown rule \"{r}\" (`hotline-qa rules` lists them)"),
+                );
+            }
+        }
+        for k in self.lexicons.keys() {
+            if !LexiconKind::ALL.iter().any(|l| l.key() == k) {
+                let known: Vec<&str> = LexiconKind::ALL.iter().map(|l| l.key()).collect();
+                return bad(
+                    &format!("lexicons.{k}"),
+                    format!("unknown lexicon (known: {})", known.join(", ")),
+                );
+            }
+        }
+        let wf = &self.workflow;
+        for k in wf.due_working_days_by_category.keys() {
+            if crate::model::Category::parse(k).is_none() {
+                return bad(
+                    "workflow.due_working_days_by_category",
+                    format!("\"{k}\" is not a category"),
+                );
+            }
+        }
+        for k in wf
+            .due_working_days_by_urgency
+            .keys()
+            .chain(wf.due_hours_by_urgency.keys())
+        {
+            if crate::model::Urgency::parse(k).is_none() {
+                return bad(
+                    "workflow.due_hours_by_urgency",
+                    format!("\"{k}\" is not an urgency"),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The local time offset.
+    pub fn offset(&self) -> chrono::FixedOffset {
+        crate::input::time::parse_offset(&self.utc_offset)
+            .unwrap_or_else(crate::input::time::default_offset)
+    }
+
+    /// Compiles the lexicons this scorecard names (built-in where it names none).
+    pub fn lexicons(&self) -> Result<Lexicons, crate::lexicon::LexiconError> {
+        Lexicons::load(&|k| self.lexicons.get(k.key()).cloned())
+    }
+
+    /// True when rule `id` is switched on.
+    pub fn rule_enabled(&self, id: &str) -> bool {
+        !self.disabled_rules.iter().any(|r| r == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_toml_matches_built_in_defaults() {
+        let parsed = Config::parse(DEFAULT_TOML, "default-config.toml").expect("default parses");
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn default_points_add_to_100() {
+        let c = Config::default();
+        let total: f64 = NormId::ALL.iter().map(|&n| c.norms.common(n).points).sum();
+        assert_eq!(total, 100.0);
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let e = Config::parse("pass_mark = 80\n\n[norms.pace]\nmax_cmp = 250\n", "my.toml")
+            .expect_err("typo");
+        let s = e.to_string();
+        assert!(s.starts_with("my.toml: line 4: "), "{s}");
+        assert!(s.contains("max_cmp"), "{s}");
+    }
+
+    #[test]
+    fn wrong_type_is_an_error() {
+        let e = Config::parse("[norms.pace]\nmin_cpm = \"fast\"\n", "c.toml").expect_err("type");
+        assert!(e.to_string().contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn validation_names_the_key() {
+        let e = Config::parse("[norms.pace]\nmin_cpm = 400\n", "c.toml").expect_err("range");
+        assert_eq!(
+            e.to_string(),
+            "c.toml: line 2: key norms.pace.min_cpm: must be below norms.pace.max_cpm"
+        );
+        let e = Config::parse("disabled_rules = [\"taboo.nope\"]\n", "c.toml").expect_err("rule");
+        assert!(e.to_string().contains("taboo.nope"));
+    }
+}

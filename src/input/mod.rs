@@ -1,0 +1,308 @@
+//! Readers for every input format. This is the only code that knows the
+//! input schemas (spec §1): call transcripts (JSON Lines, optionally
+//! gzipped), ticket records (CSV in UTF-8 or GBK, or XLSX, with English or
+//! Chinese headers), manual QA scores and the calendar/directory files.
+//!
+//! Readers never stop at a bad record: each one becomes a [`Reject`] with
+//! its file, line and a reason in plain words, so that every input record
+//! is either used or accounted for.
+
+use std::borrow::Cow;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use encoding_rs::{Decoder, GB18030, UTF_8};
+
+pub mod manual;
+pub mod tickets;
+pub mod time;
+pub mod transcripts;
+
+/// An input record that could not be used, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reject {
+    /// The file as the user named it.
+    pub file: Arc<str>,
+    /// 1-based line (JSONL line or CSV/XLSX row, header = 1); 0 for the whole file.
+    pub line: u64,
+    /// call_id / ticket_id when it could be read.
+    pub record_id: String,
+    /// What is wrong, in plain words.
+    pub reason: String,
+}
+
+/// What kind of input a path holds, by its extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputKind {
+    /// `.jsonl`, `.jsonl.gz`, `.json`, `.ndjson`: call transcripts.
+    Transcripts,
+    /// `.csv`, `.xlsx`: ticket records.
+    Tickets,
+}
+
+/// Classifies a file by its name; `None` for files that are neither.
+pub fn kind_of(path: &Path) -> Option<InputKind> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if [
+        ".jsonl",
+        ".jsonl.gz",
+        ".ndjson",
+        ".ndjson.gz",
+        ".json",
+        ".json.gz",
+    ]
+    .iter()
+    .any(|e| name.ends_with(e))
+    {
+        Some(InputKind::Transcripts)
+    } else if name.ends_with(".csv") || name.ends_with(".xlsx") {
+        Some(InputKind::Tickets)
+    } else {
+        None
+    }
+}
+
+/// The inputs of a run, sorted into transcripts and tickets.
+#[derive(Clone, Debug, Default)]
+pub struct Inputs {
+    /// Transcript files, in the order given (folders expanded in name order).
+    pub transcripts: Vec<PathBuf>,
+    /// Ticket files, likewise.
+    pub tickets: Vec<PathBuf>,
+    /// CSV files found in folders that are not ticket files (no ticket header).
+    pub skipped: Vec<PathBuf>,
+}
+
+/// True for an .xlsx file, or a CSV file whose first line names the
+/// ticket_id / 工单编号 column.
+fn is_ticket_file(path: &Path) -> bool {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+    {
+        return true;
+    }
+    let mut head = vec![0u8; 8192];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    head.truncate(n);
+    let text = decode_text(&head);
+    let first = text.lines().next().unwrap_or("");
+    first.split(',').any(|h| {
+        let h = h.trim().trim_matches('"');
+        h.eq_ignore_ascii_case("ticket_id") || h == "工单编号"
+    })
+}
+
+/// Expands the command line's INPUT arguments: files are taken as they are
+/// (an unknown extension is an error), folders are searched recursively for
+/// known files in name order, so that a run is reproducible.
+pub fn collect_inputs(args: &[PathBuf]) -> anyhow::Result<Inputs> {
+    let mut inputs = Inputs::default();
+    for arg in args {
+        let meta = std::fs::metadata(arg)
+            .map_err(|e| anyhow::anyhow!("{}: cannot open the input: {e}", arg.display()))?;
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            walk(arg, &mut files)?;
+            files.sort();
+            for f in files {
+                match kind_of(&f) {
+                    Some(InputKind::Transcripts) => inputs.transcripts.push(f),
+                    // A folder may hold other CSV files (a directory, manual
+                    // scores): only those with a ticket header are tickets.
+                    Some(InputKind::Tickets) if is_ticket_file(&f) => inputs.tickets.push(f),
+                    Some(InputKind::Tickets) => inputs.skipped.push(f),
+                    None => {}
+                }
+            }
+        } else {
+            match kind_of(arg) {
+                Some(InputKind::Transcripts) => inputs.transcripts.push(arg.clone()),
+                Some(InputKind::Tickets) => inputs.tickets.push(arg.clone()),
+                None => anyhow::bail!(
+                    "{}: not an input this program reads (transcripts: .jsonl or .jsonl.gz; tickets: .csv or .xlsx)",
+                    arg.display()
+                ),
+            }
+        }
+    }
+    Ok(inputs)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| anyhow::anyhow!("{}: cannot list the folder: {e}", dir.display()))?;
+    for entry in entries {
+        let entry =
+            entry.map_err(|e| anyhow::anyhow!("{}: cannot list the folder: {e}", dir.display()))?;
+        let path = entry.path();
+        let ft = entry.file_type()?;
+        if ft.is_dir() {
+            walk(&path, out)?;
+        } else if ft.is_file() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// True when `bytes` is UTF-8, allowing a multi-byte character cut off at
+/// the very end (the sample may end in the middle of one).
+fn looks_utf8(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none() && bytes.len() - e.valid_up_to() < 4,
+    }
+}
+
+/// Decodes a whole small file: UTF-8 (BOM or not) or, when it is not valid
+/// UTF-8, GB18030 (a superset of GBK, which Chinese systems export).
+pub fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => {
+            let (text, _, _) = GB18030.decode(bytes);
+            text
+        }
+    }
+}
+
+/// Which text encoding a stream turned out to have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8, with or without BOM.
+    Utf8,
+    /// GBK / GB18030.
+    Gb18030,
+}
+
+/// A reader that yields UTF-8 from a stream in UTF-8 or GB18030, deciding
+/// from the first 64 KiB, so that a ticket export of any size is decoded
+/// without loading it whole.
+pub struct DecodingReader<R: Read> {
+    inner: R,
+    decoder: Decoder,
+    pending: Vec<u8>,
+    out: Vec<u8>,
+    out_pos: usize,
+    eof: bool,
+    /// The detected encoding.
+    pub encoding: Encoding,
+}
+
+impl<R: Read> DecodingReader<R> {
+    /// Wraps `inner`, reading ahead to detect the encoding.
+    pub fn new(mut inner: R) -> io::Result<DecodingReader<R>> {
+        let mut head = vec![0u8; 64 * 1024];
+        let mut filled = 0;
+        while filled < head.len() {
+            let n = inner.read(&mut head[filled..])?;
+            if n == 0 {
+                break;
+            }
+            filled += n;
+        }
+        head.truncate(filled);
+        let (encoding, decoder) = if head.starts_with(b"\xEF\xBB\xBF") || looks_utf8(&head) {
+            (Encoding::Utf8, UTF_8.new_decoder_with_bom_removal())
+        } else {
+            (
+                Encoding::Gb18030,
+                GB18030.new_decoder_without_bom_handling(),
+            )
+        };
+        Ok(DecodingReader {
+            inner,
+            decoder,
+            pending: head,
+            out: Vec::new(),
+            out_pos: 0,
+            eof: false,
+            encoding,
+        })
+    }
+
+    fn refill(&mut self) -> io::Result<()> {
+        self.out.clear();
+        self.out_pos = 0;
+        while self.out.is_empty() {
+            if self.pending.is_empty() && !self.eof {
+                let mut buf = vec![0u8; 64 * 1024];
+                let n = self.inner.read(&mut buf)?;
+                buf.truncate(n);
+                self.eof = n == 0;
+                self.pending = buf;
+            }
+            let last = self.eof;
+            let cap = self
+                .decoder
+                .max_utf8_buffer_length(self.pending.len())
+                .unwrap_or(self.pending.len() * 3 + 16)
+                .max(16);
+            self.out.resize(cap, 0);
+            let (_, read, written, _) =
+                self.decoder
+                    .decode_to_utf8(&self.pending, &mut self.out, last);
+            self.pending.drain(..read);
+            self.out.truncate(written);
+            if last && self.pending.is_empty() {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for DecodingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.out_pos >= self.out.len() {
+            self.refill()?;
+            if self.out.is_empty() {
+                return Ok(0);
+            }
+        }
+        let n = buf.len().min(self.out.len() - self.out_pos);
+        buf[..n].copy_from_slice(&self.out[self.out_pos..self.out_pos + n]);
+        self.out_pos += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gbk_stream_is_detected_and_decoded() {
+        let (gbk, _, _) = GB18030.encode("工单编号,受理话务员\nT1,王芳\n");
+        let mut r = DecodingReader::new(&gbk[..]).expect("reader");
+        assert_eq!(r.encoding, Encoding::Gb18030);
+        let mut s = String::new();
+        r.read_to_string(&mut s).expect("decoded");
+        assert_eq!(s, "工单编号,受理话务员\nT1,王芳\n");
+    }
+
+    #[test]
+    fn utf8_bom_is_removed() {
+        let bytes = "\u{feff}ticket_id\nT1\n".as_bytes();
+        let mut r = DecodingReader::new(bytes).expect("reader");
+        let mut s = String::new();
+        r.read_to_string(&mut s).expect("decoded");
+        assert_eq!(r.encoding, Encoding::Utf8);
+        assert_eq!(s, "ticket_id\nT1\n");
+    }
+
+    #[test]
+    fn kinds_by_extension() {
+        assert_eq!(
+            kind_of(Path::new("a/calls.jsonl.gz")),
+            Some(InputKind::Transcripts)
+        );
+        assert_eq!(kind_of(Path::new("t.CSV")), Some(InputKind::Tickets));
+        assert_eq!(kind_of(Path::new("notes.txt")), None);
+    }
+}

@@ -1,0 +1,604 @@
+//! The ticket reader (spec §1.2): CSV in UTF-8 (BOM or not) or GBK/GB18030,
+//! or the first (or a named) sheet of an XLSX workbook; headers in English
+//! or Chinese; times in the spec's local form, RFC 3339, or what Excel
+//! writes.
+//!
+//! A row missing a required field or holding a time that cannot be read is
+//! rejected. A row with an unknown category, handling, urgency or callback
+//! result is rejected for timeliness (its clock rules depend on those
+//! values) but is still returned with its `problems`, because the
+//! ticket-writing norm of its call must see the bad value.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use calamine::{open_workbook_auto, Data, Reader};
+use chrono::{Duration, FixedOffset, NaiveDateTime};
+
+use crate::input::time::{fmt_local, from_excel_serial, parse_local, Precision};
+use crate::input::{DecodingReader, Reject};
+use crate::model::{CallbackResult, Category, Handling, Source, Ticket, Urgency};
+
+/// The columns of a ticket record, with their English and Chinese headers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Column {
+    /// 工单编号
+    TicketId,
+    /// 通话编号
+    CallId,
+    /// 受理话务员
+    OperatorId,
+    /// 受理时间
+    AcceptedAt,
+    /// 诉求类别
+    Category,
+    /// 诉求子类
+    Subcategory,
+    /// 办理方式
+    Handling,
+    /// 紧急程度
+    Urgency,
+    /// 来电人姓名
+    CallerName,
+    /// 联系电话
+    CallerPhone,
+    /// 事件时间
+    EventTime,
+    /// 事件地点
+    EventLocation,
+    /// 诉求内容
+    Content,
+    /// 被投诉人姓名
+    ComplainedStaffName,
+    /// 被投诉人工号
+    ComplainedStaffNo,
+    /// 承办单位
+    Unit,
+    /// 单位层级
+    UnitLevel,
+    /// 热点难点
+    HotIssue,
+    /// 派单时间
+    DispatchedAt,
+    /// 办结时限
+    DueAt,
+    /// 办结时间
+    CompletedAt,
+    /// 反馈时间
+    FeedbackAt,
+    /// 催办时间
+    UrgedAt,
+    /// 催办人
+    UrgedBy,
+    /// 督办时间
+    SupervisedAt,
+    /// 回访时间
+    CallbackAt,
+    /// 回访话务员
+    CallbackOperatorId,
+    /// 回访结果
+    CallbackResult,
+}
+
+/// (column, English header, Chinese header), in the spec's order.
+pub const COLUMNS: &[(Column, &str, &str)] = &[
+    (Column::TicketId, "ticket_id", "工单编号"),
+    (Column::CallId, "call_id", "通话编号"),
+    (Column::OperatorId, "operator_id", "受理话务员"),
+    (Column::AcceptedAt, "accepted_at", "受理时间"),
+    (Column::Category, "category", "诉求类别"),
+    (Column::Subcategory, "subcategory", "诉求子类"),
+    (Column::Handling, "handling", "办理方式"),
+    (Column::Urgency, "urgency", "紧急程度"),
+    (Column::CallerName, "caller_name", "来电人姓名"),
+    (Column::CallerPhone, "caller_phone", "联系电话"),
+    (Column::EventTime, "event_time", "事件时间"),
+    (Column::EventLocation, "event_location", "事件地点"),
+    (Column::Content, "content", "诉求内容"),
+    (
+        Column::ComplainedStaffName,
+        "complained_staff_name",
+        "被投诉人姓名",
+    ),
+    (
+        Column::ComplainedStaffNo,
+        "complained_staff_no",
+        "被投诉人工号",
+    ),
+    (Column::Unit, "unit", "承办单位"),
+    (Column::UnitLevel, "unit_level", "单位层级"),
+    (Column::HotIssue, "hot_issue", "热点难点"),
+    (Column::DispatchedAt, "dispatched_at", "派单时间"),
+    (Column::DueAt, "due_at", "办结时限"),
+    (Column::CompletedAt, "completed_at", "办结时间"),
+    (Column::FeedbackAt, "feedback_at", "反馈时间"),
+    (Column::UrgedAt, "urged_at", "催办时间"),
+    (Column::UrgedBy, "urged_by", "催办人"),
+    (Column::SupervisedAt, "supervised_at", "督办时间"),
+    (Column::CallbackAt, "callback_at", "回访时间"),
+    (
+        Column::CallbackOperatorId,
+        "callback_operator_id",
+        "回访话务员",
+    ),
+    (Column::CallbackResult, "callback_result", "回访结果"),
+];
+
+fn is_time_column(c: Column) -> bool {
+    matches!(
+        c,
+        Column::AcceptedAt
+            | Column::DispatchedAt
+            | Column::DueAt
+            | Column::CompletedAt
+            | Column::FeedbackAt
+            | Column::UrgedAt
+            | Column::SupervisedAt
+            | Column::CallbackAt
+    )
+}
+
+fn names(c: Column) -> (&'static str, &'static str) {
+    COLUMNS
+        .iter()
+        .find(|(col, _, _)| *col == c)
+        .map(|(_, en, zh)| (*en, *zh))
+        .unwrap_or(("?", "?"))
+}
+
+/// Maps header cells to columns; unknown headers are ignored (exports carry extras).
+#[derive(Clone, Debug)]
+pub struct HeaderMap {
+    index: Vec<Option<usize>>,
+    width: usize,
+}
+
+impl HeaderMap {
+    /// Builds the map from the header cells.
+    pub fn new(headers: &[String]) -> HeaderMap {
+        let mut index = vec![None; COLUMNS.len()];
+        for (i, h) in headers.iter().enumerate() {
+            let h = h.trim().trim_start_matches('\u{feff}');
+            if let Some(pos) = COLUMNS
+                .iter()
+                .position(|(_, en, zh)| en.eq_ignore_ascii_case(h) || *zh == h)
+            {
+                if index[pos].is_none() {
+                    index[pos] = Some(i);
+                }
+            }
+        }
+        HeaderMap {
+            index,
+            width: headers.len(),
+        }
+    }
+
+    fn get<'r>(&self, row: &'r [String], c: Column) -> &'r str {
+        let pos = COLUMNS
+            .iter()
+            .position(|(col, _, _)| *col == c)
+            .unwrap_or(0);
+        self.index[pos]
+            .and_then(|i| row.get(i))
+            .map(|s| s.trim())
+            .unwrap_or("")
+    }
+
+    /// The required columns the header lacks.
+    pub fn missing_required(&self) -> Vec<&'static str> {
+        [Column::TicketId, Column::OperatorId, Column::AcceptedAt]
+            .into_iter()
+            .filter(|c| {
+                let pos = COLUMNS.iter().position(|(col, _, _)| col == c).unwrap_or(0);
+                self.index[pos].is_none()
+            })
+            .map(|c| names(c).0)
+            .collect()
+    }
+
+    fn time_columns(&self) -> Vec<usize> {
+        COLUMNS
+            .iter()
+            .zip(&self.index)
+            .filter(|((c, _, _), _)| is_time_column(*c))
+            .filter_map(|(_, i)| *i)
+            .collect()
+    }
+}
+
+/// Parses a 是/否 field; `None` for a value that is neither.
+pub fn parse_yes_no(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "" | "否" | "n" | "no" | "false" | "0" | "不是" => Some(false),
+        "是" | "y" | "yes" | "true" | "1" => Some(true),
+        _ => None,
+    }
+}
+
+/// Turns one row into a ticket, or a reject.
+pub fn parse_row(
+    row: &[String],
+    map: &HeaderMap,
+    file: &Arc<str>,
+    line: u64,
+    local: FixedOffset,
+) -> Result<Ticket, Reject> {
+    let id = map.get(row, Column::TicketId).to_string();
+    let reject = |reason: String| Reject {
+        file: file.clone(),
+        line,
+        record_id: id.clone(),
+        reason,
+    };
+    if row.iter().all(|c| c.trim().is_empty()) {
+        return Err(reject("空行（empty row）".into()));
+    }
+    if row.len() != map.width {
+        return Err(reject(format!(
+            "这一行有 {} 个字段，表头有 {} 个（wrong number of fields），可能是内容里的逗号或换行没有加引号",
+            row.len(),
+            map.width
+        )));
+    }
+    let missing = map.missing_required();
+    if !missing.is_empty() {
+        return Err(reject(format!(
+            "文件表头缺少必需的列：{}",
+            missing.join("、")
+        )));
+    }
+    for c in [Column::TicketId, Column::OperatorId, Column::AcceptedAt] {
+        if map.get(row, c).is_empty() {
+            let (en, zh) = names(c);
+            return Err(reject(format!("缺少必填字段 {en}（{zh}）")));
+        }
+    }
+    let time = |c: Column| -> Result<Option<NaiveDateTime>, Reject> {
+        let v = map.get(row, c);
+        if v.is_empty() {
+            return Ok(None);
+        }
+        match parse_local(v, local) {
+            // A deadline written as a bare date means the close of that day.
+            Some((t, Precision::Date)) if c == Column::DueAt => {
+                Ok(Some(t + Duration::seconds(86_399)))
+            }
+            Some((t, _)) => Ok(Some(t)),
+            None => {
+                let (en, zh) = names(c);
+                Err(reject(format!(
+                    "字段 {en}（{zh}）\"{v}\" 不是有效时间（应为 YYYY-MM-DD HH:MM[:SS] 或 RFC 3339）"
+                )))
+            }
+        }
+    };
+    let mut problems = Vec::new();
+    let category_raw = map.get(row, Column::Category).to_string();
+    let category = Category::parse(&category_raw);
+    if category.is_none() && !category_raw.is_empty() {
+        problems.push(format!(
+            "诉求类别 category \"{category_raw}\" 不是有效值（建议、一般诉求、求助、投诉举报、咨询、表扬）"
+        ));
+    }
+    let handling_raw = map.get(row, Column::Handling).to_string();
+    let handling = Handling::parse(&handling_raw);
+    if handling.is_none() && !handling_raw.is_empty() {
+        problems.push(format!(
+            "办理方式 handling \"{handling_raw}\" 不是有效值（直接办理、电话交办、工单转办）"
+        ));
+    }
+    let urgency_raw = map.get(row, Column::Urgency);
+    let urgency = Urgency::parse(urgency_raw);
+    if urgency.is_none() && !urgency_raw.is_empty() {
+        problems.push(format!(
+            "紧急程度 urgency \"{urgency_raw}\" 不是有效值（普通、急办、一般应急、重大应急）"
+        ));
+    }
+    let result_raw = map.get(row, Column::CallbackResult);
+    let callback_result = CallbackResult::parse(result_raw);
+    if callback_result.is_none() && !result_raw.is_empty() {
+        problems.push(format!(
+            "回访结果 callback_result \"{result_raw}\" 不是有效值（满意、基本满意、不满意）"
+        ));
+    }
+    let hot_raw = map.get(row, Column::HotIssue);
+    let hot_issue = match parse_yes_no(hot_raw) {
+        Some(b) => b,
+        None => {
+            problems.push(format!("热点难点 hot_issue \"{hot_raw}\" 应为 是 或 否"));
+            false
+        }
+    };
+    let call_id = map.get(row, Column::CallId);
+    Ok(Ticket {
+        ticket_id: id.clone(),
+        call_id: (!call_id.is_empty()).then(|| call_id.to_string()),
+        operator_id: map.get(row, Column::OperatorId).to_string(),
+        accepted_at: time(Column::AcceptedAt)?,
+        category,
+        category_raw,
+        subcategory: map.get(row, Column::Subcategory).to_string(),
+        handling,
+        handling_raw,
+        urgency,
+        caller_name: map.get(row, Column::CallerName).to_string(),
+        caller_phone: map.get(row, Column::CallerPhone).to_string(),
+        event_time: map.get(row, Column::EventTime).to_string(),
+        event_location: map.get(row, Column::EventLocation).to_string(),
+        content: map.get(row, Column::Content).to_string(),
+        complained_staff_name: map.get(row, Column::ComplainedStaffName).to_string(),
+        complained_staff_no: map.get(row, Column::ComplainedStaffNo).to_string(),
+        unit: map.get(row, Column::Unit).to_string(),
+        unit_level: map.get(row, Column::UnitLevel).to_string(),
+        hot_issue,
+        dispatched_at: time(Column::DispatchedAt)?,
+        due_at: time(Column::DueAt)?,
+        completed_at: time(Column::CompletedAt)?,
+        feedback_at: time(Column::FeedbackAt)?,
+        urged_at: time(Column::UrgedAt)?,
+        urged_by: map.get(row, Column::UrgedBy).to_string(),
+        supervised_at: time(Column::SupervisedAt)?,
+        callback_at: time(Column::CallbackAt)?,
+        callback_operator_id: map.get(row, Column::CallbackOperatorId).to_string(),
+        callback_result,
+        problems,
+        source: Some(Source {
+            file: file.clone(),
+            line,
+        }),
+    })
+}
+
+/// Reads a ticket file (CSV or XLSX), calling `each` for every data row in
+/// file order. Returns an error only when the file cannot be opened or is
+/// not a table at all; bad rows are rejects.
+pub fn read_file(
+    path: &Path,
+    sheet: Option<&str>,
+    local: FixedOffset,
+    each: &mut dyn FnMut(Result<Ticket, Reject>),
+) -> anyhow::Result<()> {
+    let file: Arc<str> = Arc::from(path.display().to_string());
+    let is_xlsx = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    if is_xlsx {
+        read_xlsx(path, &file, sheet, local, each)
+    } else {
+        read_csv(path, &file, local, each)
+    }
+}
+
+fn read_csv(
+    path: &Path,
+    file: &Arc<str>,
+    local: FixedOffset,
+    each: &mut dyn FnMut(Result<Ticket, Reject>),
+) -> anyhow::Result<()> {
+    let f = File::open(path)
+        .map_err(|e| anyhow::anyhow!("{file}: cannot open the ticket file: {e}"))?;
+    let decoded =
+        DecodingReader::new(f).map_err(|e| anyhow::anyhow!("{file}: cannot read: {e}"))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(decoded);
+    let mut map: Option<HeaderMap> = None;
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record.position().map_or(0, |p| p.line());
+                let row: Vec<String> = record.iter().map(str::to_string).collect();
+                match &map {
+                    None => {
+                        let m = HeaderMap::new(&row);
+                        if m.missing_required().len() == 3 {
+                            anyhow::bail!(
+                                "{file}: line {line}: the first row is not a ticket header (it needs ticket_id/工单编号, operator_id/受理话务员, accepted_at/受理时间)"
+                            );
+                        }
+                        map = Some(m);
+                    }
+                    Some(m) => each(parse_row(&row, m, file, line, local)),
+                }
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                each(Err(Reject {
+                    file: file.clone(),
+                    line,
+                    record_id: String::new(),
+                    reason: format!("无法读取这一行 CSV（{e}）"),
+                }));
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn cell_text(cell: &Data, is_time: bool) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Float(f) if is_time => from_excel_serial(*f)
+            .map(fmt_local)
+            .unwrap_or_else(|| f.to_string()),
+        Data::Int(i) if is_time => from_excel_serial(*i as f64)
+            .map(fmt_local)
+            .unwrap_or_else(|| i.to_string()),
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{}", *f as i64)
+            } else {
+                f.to_string()
+            }
+        }
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) => from_excel_serial(dt.as_f64())
+            .map(fmt_local)
+            .unwrap_or_default(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+fn read_xlsx(
+    path: &Path,
+    file: &Arc<str>,
+    sheet: Option<&str>,
+    local: FixedOffset,
+    each: &mut dyn FnMut(Result<Ticket, Reject>),
+) -> anyhow::Result<()> {
+    let mut wb = open_workbook_auto(path)
+        .map_err(|e| anyhow::anyhow!("{file}: cannot open the workbook: {e}"))?;
+    let names = wb.sheet_names();
+    let name = match sheet {
+        Some(s) => {
+            if !names.iter().any(|n| n == s) {
+                anyhow::bail!(
+                    "{file}: the workbook has no sheet named \"{s}\" (sheets: {})",
+                    names.join(", ")
+                );
+            }
+            s.to_string()
+        }
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("{file}: the workbook has no sheets"))?,
+    };
+    let range = wb
+        .worksheet_range(&name)
+        .map_err(|e| anyhow::anyhow!("{file}: sheet \"{name}\": cannot read: {e}"))?;
+    let first_row = range.start().map_or(0, |(r, _)| r as u64);
+    let mut map: Option<HeaderMap> = None;
+    let mut time_cols = Vec::new();
+    for (i, cells) in range.rows().enumerate() {
+        let line = first_row + i as u64 + 1;
+        match &map {
+            None => {
+                let row: Vec<String> = cells.iter().map(|c| cell_text(c, false)).collect();
+                let m = HeaderMap::new(&row);
+                if m.missing_required().len() == 3 {
+                    anyhow::bail!("{file}: sheet \"{name}\": row {line} is not a ticket header");
+                }
+                time_cols = m.time_columns();
+                map = Some(m);
+            }
+            Some(m) => {
+                let row: Vec<String> = cells
+                    .iter()
+                    .enumerate()
+                    .map(|(j, c)| cell_text(c, time_cols.contains(&j)))
+                    .collect();
+                if row.iter().all(|c| c.trim().is_empty()) {
+                    continue;
+                }
+                each(parse_row(&row, m, file, line, local));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::time::default_offset;
+
+    fn row(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn chinese_headers_and_values() {
+        let map = HeaderMap::new(&row(&[
+            "工单编号",
+            "受理话务员",
+            "受理时间",
+            "诉求类别",
+            "办结时限",
+        ]));
+        let t = parse_row(
+            &row(&["T1", "1024", "2026/11/27 9:05", "咨询", "2026-12-01"]),
+            &map,
+            &Arc::from("t.csv"),
+            2,
+            default_offset(),
+        )
+        .expect("valid");
+        assert_eq!(t.category, Some(Category::Inquiry));
+        assert_eq!(
+            t.accepted_at.map(fmt_local).as_deref(),
+            Some("2026-11-27 09:05:00")
+        );
+        assert_eq!(
+            t.due_at.map(fmt_local).as_deref(),
+            Some("2026-12-01 23:59:59")
+        );
+    }
+
+    #[test]
+    fn bad_rows_are_rejected_with_reason() {
+        let map = HeaderMap::new(&row(&[
+            "ticket_id",
+            "operator_id",
+            "accepted_at",
+            "completed_at",
+        ]));
+        let f: Arc<str> = Arc::from("t.csv");
+        let r = parse_row(
+            &row(&["T1", "", "2026-11-27 09:00", ""]),
+            &map,
+            &f,
+            3,
+            default_offset(),
+        );
+        assert!(r.expect_err("missing").reason.contains("operator_id"));
+        let r = parse_row(
+            &row(&["T2", "1", "2026-11-27 09:00", "明天"]),
+            &map,
+            &f,
+            4,
+            default_offset(),
+        );
+        let r = r.expect_err("bad date");
+        assert_eq!((r.line, r.record_id.as_str()), (4, "T2"));
+        assert!(r.reason.contains("completed_at"));
+        let r = parse_row(
+            &row(&["T3", "1", "2026-11-27 09:00"]),
+            &map,
+            &f,
+            5,
+            default_offset(),
+        );
+        assert!(r.expect_err("short").reason.contains("字段"));
+    }
+
+    #[test]
+    fn unknown_category_is_a_problem_not_a_loss() {
+        let map = HeaderMap::new(&row(&[
+            "ticket_id",
+            "operator_id",
+            "accepted_at",
+            "category",
+        ]));
+        let t = parse_row(
+            &row(&["T1", "1", "2026-11-27 09:00", "其他"]),
+            &map,
+            &Arc::from("t"),
+            2,
+            default_offset(),
+        )
+        .expect("kept");
+        assert_eq!(t.category, None);
+        assert_eq!(t.problems.len(), 1);
+    }
+}

@@ -1,0 +1,160 @@
+//! Date and time parsing for every format the inputs use: RFC 3339, the
+//! spec's `YYYY-MM-DD HH:MM[:SS]` local form, and the forms Excel produces
+//! (`2026/11/27 9:05`, `2026-11-27 09:05:00.000`, serial numbers in xlsx).
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+
+/// China Standard Time, the default for times written without an offset.
+pub fn default_offset() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+}
+
+/// Parses an offset like `+08:00`.
+pub fn parse_offset(s: &str) -> Option<FixedOffset> {
+    let s = s.trim();
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'+' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    let h: i32 = h.parse().ok()?;
+    let m: i32 = m.parse().ok()?;
+    if h > 14 || m > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+}
+
+const LOCAL_FORMATS: &[&str] = &[
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+    "%Y/%m/%d %H:%M:%S%.f",
+    "%Y/%m/%d %H:%M",
+    "%Y.%m.%d %H:%M:%S",
+    "%Y.%m.%d %H:%M",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日%H:%M:%S",
+    "%Y年%m月%d日%H:%M",
+];
+
+const DATE_FORMATS: &[&str] = &["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"];
+
+/// Whether a parsed time had a time-of-day or was a bare date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precision {
+    /// Date and time.
+    DateTime,
+    /// A date without a time.
+    Date,
+}
+
+/// Parses a local wall-clock time. RFC 3339 times with another offset are
+/// converted to `local`. A bare date is midnight, reported as such.
+pub fn parse_local(s: &str, local: FixedOffset) -> Option<(NaiveDateTime, Precision)> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Some((dt.with_timezone(&local).naive_local(), Precision::DateTime));
+    }
+    // "2026-11-27 09:15:02+08:00" (space instead of T, with offset)
+    if let Ok(dt) = DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%:z") {
+        return Some((dt.with_timezone(&local).naive_local(), Precision::DateTime));
+    }
+    for f in LOCAL_FORMATS {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(s, f) {
+            return Some((dt, Precision::DateTime));
+        }
+    }
+    for f in DATE_FORMATS {
+        if let Ok(d) = NaiveDate::parse_from_str(s, f) {
+            return Some((d.and_time(NaiveTime::MIN), Precision::Date));
+        }
+    }
+    None
+}
+
+/// Parses a call's `started_at`: RFC 3339, or a local time without offset.
+pub fn parse_instant(s: &str, local: FixedOffset) -> Option<DateTime<FixedOffset>> {
+    let s = s.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Some(dt);
+    }
+    if let Ok(dt) = DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%:z") {
+        return Some(dt);
+    }
+    let (naive, _) = parse_local(s, local)?;
+    local.from_local_datetime(&naive).single()
+}
+
+/// Converts an Excel serial date (days since 1899-12-30, fraction = time of day).
+pub fn from_excel_serial(serial: f64) -> Option<NaiveDateTime> {
+    if !serial.is_finite() || !(1.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    let base = NaiveDate::from_ymd_opt(1899, 12, 30)?.and_time(NaiveTime::MIN);
+    let millis = (serial * 86_400_000.0).round() as i64;
+    // Round to the second: Excel stores times as binary fractions.
+    let secs = (millis + 500) / 1000;
+    base.checked_add_signed(Duration::seconds(secs))
+}
+
+/// Formats a local time the way the outputs write it.
+pub fn fmt_local(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Option<String> {
+        parse_local(s, default_offset()).map(|(t, _)| fmt_local(t))
+    }
+
+    #[test]
+    fn formats_excel_and_exports_produce() {
+        assert_eq!(
+            p("2026-11-27 09:05").as_deref(),
+            Some("2026-11-27 09:05:00")
+        );
+        assert_eq!(p("2026/11/27 9:05").as_deref(), Some("2026-11-27 09:05:00"));
+        assert_eq!(
+            p("2026-11-27 09:05:00.000").as_deref(),
+            Some("2026-11-27 09:05:00")
+        );
+        assert_eq!(
+            p("2026-11-27T01:05:00Z").as_deref(),
+            Some("2026-11-27 09:05:00")
+        );
+        assert_eq!(
+            p("2026-11-27T09:05:00+08:00").as_deref(),
+            Some("2026-11-27 09:05:00")
+        );
+        assert_eq!(
+            p("2026年11月27日 9:05").as_deref(),
+            Some("2026-11-27 09:05:00")
+        );
+        assert_eq!(p("2026-11-27").as_deref(), Some("2026-11-27 00:00:00"));
+        assert_eq!(p("2026-13-27 09:05"), None);
+        assert_eq!(p("昨天下午"), None);
+    }
+
+    #[test]
+    fn excel_serial() {
+        let t = from_excel_serial(46353.375).map(fmt_local);
+        assert_eq!(t.as_deref(), Some("2026-11-27 09:00:00"));
+    }
+
+    #[test]
+    fn instant_without_offset_is_local() {
+        let t = parse_instant("2026-11-27T09:15:02", default_offset()).map(|t| t.to_rfc3339());
+        assert_eq!(t.as_deref(), Some("2026-11-27T09:15:02+08:00"));
+    }
+}

@@ -1,0 +1,536 @@
+//! The transcript reader: JSON Lines (spec §1.1), plain or gzipped, one
+//! call a line, read as a stream so that a file of any size works.
+//!
+//! Each line becomes a [`Call`] or a [`Reject`]. Lines are parsed into
+//! borrowed typed structs (fast); only when that fails is the line parsed
+//! again as a generic JSON value, to say which field is wrong.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::FixedOffset;
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::input::time::parse_instant;
+use crate::input::Reject;
+use crate::model::{Call, Source, Speaker, Utterance};
+
+/// Limits that keep one hostile record from exhausting memory.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// The longest line accepted, in bytes (default 64 MiB). Longer lines are
+    /// skipped without being held in memory and rejected.
+    pub max_line_bytes: usize,
+    /// The most utterances in one call (default 100,000).
+    pub max_utterances: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_line_bytes: 64 * 1024 * 1024,
+            max_utterances: 100_000,
+        }
+    }
+}
+
+/// One raw line of a transcript file.
+#[derive(Debug)]
+pub struct RawLine {
+    /// 1-based line number.
+    pub line: u64,
+    /// The bytes, or the reason the line was not kept.
+    pub bytes: Result<Vec<u8>, String>,
+}
+
+/// Reads lines of at most `max` bytes; a longer line is consumed and
+/// dropped, so memory stays bounded whatever the input.
+pub struct LineReader<R: BufRead> {
+    inner: R,
+    line: u64,
+    max: usize,
+}
+
+impl<R: BufRead> LineReader<R> {
+    /// Wraps a buffered reader.
+    pub fn new(inner: R, max: usize) -> LineReader<R> {
+        LineReader {
+            inner,
+            line: 0,
+            max,
+        }
+    }
+
+    /// The next line (without its `\n` / `\r\n`), or `None` at the end.
+    pub fn next_line(&mut self) -> io::Result<Option<RawLine>> {
+        let mut buf = Vec::new();
+        let mut too_long = false;
+        let mut total = 0usize;
+        let mut any = false;
+        loop {
+            let available = match self.inner.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if available.is_empty() {
+                break;
+            }
+            any = true;
+            let (chunk, found) = match memchr(b'\n', available) {
+                Some(i) => (&available[..i], Some(i)),
+                None => (available, None),
+            };
+            total += chunk.len();
+            if !too_long {
+                if total > self.max {
+                    too_long = true;
+                    buf = Vec::new();
+                } else {
+                    buf.extend_from_slice(chunk);
+                }
+            }
+            let consumed = found.map_or(chunk.len(), |i| i + 1);
+            self.inner.consume(consumed);
+            if found.is_some() {
+                break;
+            }
+        }
+        if !any {
+            return Ok(None);
+        }
+        self.line += 1;
+        if too_long {
+            return Ok(Some(RawLine {
+                line: self.line,
+                bytes: Err(format!(
+                    "这一行有 {total} 字节，超过单行上限 {} 字节，未读取（line longer than the limit）",
+                    self.max
+                )),
+            }));
+        }
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+        Ok(Some(RawLine {
+            line: self.line,
+            bytes: Ok(buf),
+        }))
+    }
+}
+
+fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&b| b == needle)
+}
+
+/// Opens a transcript file, gunzipping `.gz` files.
+pub fn open(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
+    let file = File::open(path)?;
+    let is_gz = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    if is_gz {
+        let dec = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(256 * 1024, file));
+        Ok(Box::new(BufReader::with_capacity(256 * 1024, dec)))
+    } else {
+        Ok(Box::new(BufReader::with_capacity(256 * 1024, file)))
+    }
+}
+
+/// Opens any reader (for `--stdin` and tests).
+pub fn from_reader<R: Read + Send + 'static>(r: R) -> Box<dyn BufRead + Send> {
+    Box::new(BufReader::with_capacity(256 * 1024, r))
+}
+
+/// An id that exports write as a string or as a number.
+#[derive(Debug)]
+struct Id(String);
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Id;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or an integer")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Id, E> {
+                Ok(Id(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Id, E> {
+                Ok(Id(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Id, E> {
+                Ok(Id(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize)]
+struct RawCall<'a> {
+    call_id: Option<Id>,
+    operator_id: Option<Id>,
+    #[serde(borrow)]
+    operator_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    team: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    started_at: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    ended_by: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    utterances: Option<Vec<RawUtterance<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct RawUtterance<'a> {
+    #[serde(borrow)]
+    speaker: Option<Cow<'a, str>>,
+    start: Option<f64>,
+    end: Option<f64>,
+    #[serde(borrow)]
+    text: Option<Cow<'a, str>>,
+    confidence: Option<f64>,
+}
+
+/// Parses one transcript line into a call, or says why it cannot be used.
+pub fn parse_line(
+    bytes: &[u8],
+    file: &Arc<str>,
+    line: u64,
+    local: FixedOffset,
+    limits: &Limits,
+) -> Result<Call, Reject> {
+    let reject = |id: &str, reason: String| Reject {
+        file: file.clone(),
+        line,
+        record_id: id.to_string(),
+        reason,
+    };
+    let bytes = if line == 1 {
+        bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+    } else {
+        bytes
+    };
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        reject(
+            "",
+            format!(
+                "这一行不是合法的 UTF-8 文本（第 {} 字节起，invalid UTF-8）",
+                e.valid_up_to() + 1
+            ),
+        )
+    })?;
+    if text.trim().is_empty() {
+        return Err(reject("", "空行（empty line）".into()));
+    }
+    let raw: RawCall<'_> = match serde_json::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => return Err(diagnose(text, e, &reject)),
+    };
+    let id = raw.call_id.map(|i| i.0).unwrap_or_default();
+    let call_id = id.trim().to_string();
+    if call_id.is_empty() {
+        return Err(reject("", "缺少必填字段 call_id（missing call_id）".into()));
+    }
+    let rj = |reason: String| reject(&call_id, reason);
+    let operator_id = raw
+        .operator_id
+        .map(|i| i.0.trim().to_string())
+        .unwrap_or_default();
+    if operator_id.is_empty() {
+        return Err(rj("缺少必填字段 operator_id（missing operator_id）".into()));
+    }
+    let started_raw = raw.started_at.unwrap_or_default();
+    if started_raw.trim().is_empty() {
+        return Err(rj("缺少必填字段 started_at（missing started_at）".into()));
+    }
+    let started_at = parse_instant(&started_raw, local).ok_or_else(|| {
+        rj(format!("started_at \"{started_raw}\" 不是有效时间（应为 RFC 3339，如 2026-11-27T09:15:02+08:00）"))
+    })?;
+    let ended_by = match raw.ended_by.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s) => Some(Speaker::parse(s).ok_or_else(|| {
+            rj(format!(
+                "ended_by \"{s}\" 不是 agent 或 caller（unknown ended_by）"
+            ))
+        })?),
+    };
+    let Some(raw_utts) = raw.utterances else {
+        return Err(rj("缺少必填字段 utterances（missing utterances）".into()));
+    };
+    if raw_utts.is_empty() {
+        return Err(rj(
+            "utterances 为空：这通电话没有任何发言，无法评分（empty call）".into(),
+        ));
+    }
+    if raw_utts.len() > limits.max_utterances {
+        return Err(rj(format!(
+            "发言 {} 条，超过单通电话上限 {} 条（too many utterances）",
+            raw_utts.len(),
+            limits.max_utterances
+        )));
+    }
+    let mut utterances = Vec::with_capacity(raw_utts.len());
+    for (i, u) in raw_utts.into_iter().enumerate() {
+        let speaker_raw = u
+            .speaker
+            .ok_or_else(|| rj(format!("utterances[{i}] 缺少 speaker")))?;
+        let speaker = Speaker::parse(&speaker_raw).ok_or_else(|| {
+            rj(format!(
+                "utterances[{i}].speaker \"{speaker_raw}\" 不是已知的说话人（应为 agent、caller 或 unit）"
+            ))
+        })?;
+        let start = u
+            .start
+            .ok_or_else(|| rj(format!("utterances[{i}] 缺少 start")))?;
+        let end = u
+            .end
+            .ok_or_else(|| rj(format!("utterances[{i}] 缺少 end")))?;
+        if !start.is_finite() || !end.is_finite() || start < 0.0 {
+            return Err(rj(format!(
+                "utterances[{i}] 的 start {start} 为负数或无效（negative time）"
+            )));
+        }
+        if end < start {
+            return Err(rj(format!(
+                "utterances[{i}] 的 end {end} 早于 start {start}（reversed times）"
+            )));
+        }
+        let text = u
+            .text
+            .ok_or_else(|| rj(format!("utterances[{i}] 缺少 text")))?;
+        if let Some(c) = u.confidence {
+            if !(0.0..=1.0).contains(&c) {
+                return Err(rj(format!(
+                    "utterances[{i}].confidence {c} 不在 0 到 1 之间（confidence out of range）"
+                )));
+            }
+        }
+        utterances.push(Utterance {
+            speaker,
+            start,
+            end,
+            text: text.into_owned(),
+            confidence: u.confidence,
+        });
+    }
+    let resorted = utterances.windows(2).any(|w| w[1].start < w[0].start);
+    if resorted {
+        // Stable: utterances that start together keep their input order.
+        utterances.sort_by(|a, b| a.start.total_cmp(&b.start));
+    }
+    Ok(Call {
+        call_id,
+        operator_id,
+        operator_name: raw
+            .operator_name
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default(),
+        team: raw.team.map(|s| s.trim().to_string()).unwrap_or_default(),
+        started_at,
+        ended_by,
+        utterances,
+        resorted,
+        source: Source {
+            file: file.clone(),
+            line,
+        },
+    })
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "布尔值",
+        Value::Number(_) => "数字",
+        Value::String(_) => "字符串",
+        Value::Array(_) => "数组",
+        Value::Object(_) => "对象",
+    }
+}
+
+/// Explains why a line did not parse: invalid JSON, or which field has the
+/// wrong type.
+fn diagnose(text: &str, err: serde_json::Error, reject: &dyn Fn(&str, String) -> Reject) -> Reject {
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            return reject(
+                "",
+                format!("不是合法的 JSON（invalid JSON: {e}），可能是被截断的行"),
+            )
+        }
+    };
+    let Some(obj) = value.as_object() else {
+        return reject(
+            "",
+            format!("这一行不是 JSON 对象，而是{}", type_name(&value)),
+        );
+    };
+    let id = match obj.get("call_id") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    let expect_str = |key: &str| match obj.get(key) {
+        None | Some(Value::Null) | Some(Value::String(_)) => None,
+        Some(Value::Number(_)) if key.ends_with("_id") => None,
+        Some(v) => Some(format!("字段 {key} 应为字符串，实际为{}", type_name(v))),
+    };
+    for key in [
+        "call_id",
+        "operator_id",
+        "operator_name",
+        "team",
+        "started_at",
+        "ended_by",
+    ] {
+        if let Some(msg) = expect_str(key) {
+            return reject(&id, msg);
+        }
+    }
+    match obj.get("utterances") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for (i, u) in items.iter().enumerate() {
+                let Some(u) = u.as_object() else {
+                    return reject(
+                        &id,
+                        format!("utterances[{i}] 应为对象，实际为{}", type_name(u)),
+                    );
+                };
+                for key in ["speaker", "text"] {
+                    if let Some(v) = u.get(key) {
+                        if !v.is_string() && !v.is_null() {
+                            return reject(
+                                &id,
+                                format!("utterances[{i}].{key} 应为字符串，实际为{}", type_name(v)),
+                            );
+                        }
+                    }
+                }
+                for key in ["start", "end", "confidence"] {
+                    if let Some(v) = u.get(key) {
+                        if !v.is_number() && !v.is_null() {
+                            return reject(
+                                &id,
+                                format!("utterances[{i}].{key} 应为数字，实际为{}", type_name(v)),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        Some(v) => {
+            return reject(
+                &id,
+                format!("字段 utterances 应为数组，实际为{}", type_name(v)),
+            )
+        }
+    }
+    reject(&id, format!("无法读取这条记录（{err}）"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::time::default_offset;
+
+    fn parse(s: &str) -> Result<Call, Reject> {
+        parse_line(
+            s.as_bytes(),
+            &Arc::from("t.jsonl"),
+            7,
+            default_offset(),
+            &Limits::default(),
+        )
+    }
+
+    const OK: &str = r#"{"call_id":"c1","operator_id":1024,"started_at":"2026-11-27T09:15:02+08:00","utterances":[{"speaker":"坐席","start":0.8,"end":4.1,"text":"您好"},{"speaker":"市民","start":4.6,"end":6.0,"text":"喂"}]}"#;
+
+    #[test]
+    fn parses_aliases_and_numeric_ids() {
+        let c = parse(OK).expect("valid");
+        assert_eq!(c.operator_id, "1024");
+        assert_eq!(c.utterances[0].speaker, Speaker::Agent);
+        assert_eq!(c.utterances[1].speaker, Speaker::Caller);
+        assert_eq!(c.source.line, 7);
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        let s = OK.replace(r#""start":0.8"#, r#""start":"0.8""#);
+        let r = parse(&s).expect_err("bad type");
+        assert_eq!(r.record_id, "c1");
+        assert!(
+            r.reason.contains("utterances[0].start 应为数字"),
+            "{}",
+            r.reason
+        );
+    }
+
+    #[test]
+    fn truncated_json_is_rejected() {
+        let r = parse(&OK[..50]).expect_err("truncated");
+        assert!(r.reason.contains("不是合法的 JSON"), "{}", r.reason);
+    }
+
+    #[test]
+    fn unknown_speaker_reversed_times_and_empty_calls() {
+        let r = parse(&OK.replace("市民", "robot")).expect_err("speaker");
+        assert!(r.reason.contains("robot"));
+        let r = parse(&OK.replace(r#""end":4.1"#, r#""end":0.1"#)).expect_err("reversed");
+        assert!(r.reason.contains("早于"));
+        let r = parse(&OK.replace(r#""start":0.8"#, r#""start":-1"#)).expect_err("negative");
+        assert!(r.reason.contains("负数"));
+        let empty = r#"{"call_id":"c2","operator_id":"1","started_at":"2026-11-27T09:00:00+08:00","utterances":[]}"#;
+        assert!(parse(empty)
+            .expect_err("empty")
+            .reason
+            .contains("没有任何发言"));
+    }
+
+    #[test]
+    fn out_of_order_utterances_are_sorted() {
+        let s = r#"{"call_id":"c3","operator_id":"1","started_at":"2026-11-27 09:00:00","utterances":[{"speaker":"caller","start":5,"end":6,"text":"b"},{"speaker":"agent","start":1,"end":2,"text":"a"}]}"#;
+        let c = parse(s).expect("valid");
+        assert!(c.resorted);
+        assert_eq!(c.utterances[0].text, "a");
+        assert_eq!(c.started_at.to_rfc3339(), "2026-11-27T09:00:00+08:00");
+    }
+
+    #[test]
+    fn invalid_utf8_is_rejected() {
+        let mut bytes = OK.as_bytes().to_vec();
+        bytes[60] = 0xff;
+        let r = parse_line(
+            &bytes,
+            &Arc::from("t"),
+            1,
+            default_offset(),
+            &Limits::default(),
+        );
+        assert!(r.expect_err("utf8").reason.contains("UTF-8"));
+    }
+
+    #[test]
+    fn overlong_lines_are_skipped_in_bounded_memory() {
+        let data = format!("{}\n{}\nshort\n", "x".repeat(100), "y".repeat(10));
+        let mut r = LineReader::new(io::BufReader::with_capacity(8, data.as_bytes()), 50);
+        let first = r.next_line().expect("io").expect("line");
+        assert!(first.bytes.is_err());
+        let second = r.next_line().expect("io").expect("line");
+        assert_eq!(second.bytes.as_deref().ok(), Some(&b"yyyyyyyyyy"[..]));
+        assert_eq!(second.line, 2);
+        assert!(r.next_line().expect("io").is_some());
+        assert!(r.next_line().expect("io").is_none());
+    }
+}

@@ -1,0 +1,409 @@
+//! Lexicons: the word lists the norms match against, loaded and compiled
+//! once per run.
+//!
+//! A lexicon is a plain UTF-8 text file, one entry a line (see
+//! `lexicons/README.md`):
+//!
+//! ```text
+//! # a comment
+//! 喂养        <- no prefix: a literal, matched ignoring punctuation, spaces and ASCII case
+//! !投喂       <- an exclusion context: a hit inside an occurrence of it does not count
+//! re:说完了?没有   <- a regular expression over the original utterance text
+//! ```
+//!
+//! The defaults are embedded in the binary; the scorecard can point any of
+//! them at another file. Literals are matched with one Aho-Corasick
+//! automaton per lexicon, so the cost of a scan does not grow with the
+//! number of entries.
+
+use std::path::Path;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::Regex;
+
+use crate::text::NormText;
+
+pub mod directory;
+
+/// A lexicon file that could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{source_name}: line {line}: {message}")]
+pub struct LexiconError {
+    /// The file (or `built-in NAME`).
+    pub source_name: String,
+    /// 1-based line.
+    pub line: usize,
+    /// What is wrong, in plain words.
+    pub message: String,
+}
+
+/// One hit of a lexicon entry in an utterance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hit {
+    /// The entry as written in the lexicon.
+    pub entry: String,
+    /// Byte range in the original utterance text.
+    pub start: usize,
+    /// End of the byte range in the original text.
+    pub end: usize,
+}
+
+/// A compiled lexicon.
+#[derive(Clone, Debug)]
+pub struct Lexicon {
+    entries: Vec<String>,
+    ascii_edges: Vec<(bool, bool)>,
+    literals: Option<AhoCorasick>,
+    exclusions: Option<AhoCorasick>,
+    regexes: Vec<(String, Regex)>,
+}
+
+fn is_ascii_word(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+}
+
+impl Lexicon {
+    /// Parses and compiles a lexicon; `source_name` names it in errors.
+    pub fn parse(text: &str, source_name: &str) -> Result<Lexicon, LexiconError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut entries = Vec::new();
+        let mut clean_entries = Vec::new();
+        let mut ascii_edges = Vec::new();
+        let mut exclusions = Vec::new();
+        let mut regexes = Vec::new();
+        let err = |line: usize, message: String| LexiconError {
+            source_name: source_name.to_string(),
+            line,
+            message,
+        };
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some(pattern) = line.strip_prefix("re:") {
+                let pattern = pattern.trim();
+                let re = Regex::new(pattern).map_err(|e| {
+                    err(
+                        i + 1,
+                        format!("invalid regular expression `{pattern}`: {e}"),
+                    )
+                })?;
+                regexes.push((pattern.to_string(), re));
+            } else if let Some(ex) = line.strip_prefix('!') {
+                let clean = NormText::new(ex.trim()).clean;
+                if clean.is_empty() {
+                    return Err(err(
+                        i + 1,
+                        format!("exclusion `{line}` has no letters or digits"),
+                    ));
+                }
+                exclusions.push(clean);
+            } else {
+                let clean = NormText::new(line).clean;
+                if clean.is_empty() {
+                    return Err(err(
+                        i + 1,
+                        format!("entry `{line}` has no letters or digits"),
+                    ));
+                }
+                let first = clean.chars().next().is_some_and(is_ascii_word);
+                let last = clean.chars().last().is_some_and(is_ascii_word);
+                ascii_edges.push((first, last));
+                entries.push(line.to_string());
+                clean_entries.push(clean);
+            }
+        }
+        let build = |patterns: &[String], kind: MatchKind| {
+            AhoCorasick::builder()
+                .match_kind(kind)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(patterns)
+                .map_err(|e| err(0, format!("cannot compile the lexicon: {e}")))
+        };
+        let literals = if clean_entries.is_empty() {
+            None
+        } else {
+            Some(build(&clean_entries, MatchKind::LeftmostLongest)?)
+        };
+        let exclusions = if exclusions.is_empty() {
+            None
+        } else {
+            Some(build(&exclusions, MatchKind::Standard)?)
+        };
+        Ok(Lexicon {
+            entries,
+            ascii_edges,
+            literals,
+            exclusions,
+            regexes,
+        })
+    }
+
+    /// Reads and compiles a lexicon file.
+    pub fn load(path: &Path) -> Result<Lexicon, LexiconError> {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| LexiconError {
+            source_name: name.clone(),
+            line: 0,
+            message: format!("cannot read the file: {e}"),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| LexiconError {
+            source_name: name.clone(),
+            line: 0,
+            message: format!("the file is not UTF-8 text: {e}"),
+        })?;
+        Lexicon::parse(&text, &name)
+    }
+
+    /// Number of literal and pattern entries.
+    pub fn len(&self) -> usize {
+        self.entries.len() + self.regexes.len()
+    }
+
+    /// True when the lexicon has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every hit in `original` (whose clean form is `norm`), in text order,
+    /// with exclusion contexts applied.
+    pub fn find(&self, original: &str, norm: &NormText) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        if let Some(ac) = &self.literals {
+            for m in ac.find_iter(norm.clean.as_str()) {
+                let idx = m.pattern().as_usize();
+                let (start, end) = norm.original_span(m.start(), m.end());
+                let (first_ascii, last_ascii) = self.ascii_edges[idx];
+                if first_ascii
+                    && original[..start]
+                        .chars()
+                        .next_back()
+                        .is_some_and(is_ascii_word)
+                {
+                    continue;
+                }
+                if last_ascii && original[end..].chars().next().is_some_and(is_ascii_word) {
+                    continue;
+                }
+                hits.push(Hit {
+                    entry: self.entries[idx].clone(),
+                    start,
+                    end,
+                });
+            }
+        }
+        for (pattern, re) in &self.regexes {
+            for m in re.find_iter(original) {
+                if m.start() == m.end() {
+                    continue;
+                }
+                hits.push(Hit {
+                    entry: pattern.clone(),
+                    start: m.start(),
+                    end: m.end(),
+                });
+            }
+        }
+        if hits.is_empty() {
+            return hits;
+        }
+        if let Some(ex) = &self.exclusions {
+            let spans: Vec<(usize, usize)> = ex
+                .find_overlapping_iter(norm.clean.as_str())
+                .map(|m| norm.original_span(m.start(), m.end()))
+                .collect();
+            if !spans.is_empty() {
+                hits.retain(|h| !spans.iter().any(|&(s, e)| s <= h.start && h.end <= e));
+            }
+        }
+        hits.sort_by_key(|h| (h.start, h.end));
+        hits.dedup_by(|a, b| a.start == b.start && a.end == b.end);
+        hits
+    }
+
+    /// True when `original` has at least one hit.
+    pub fn is_match(&self, original: &str, norm: &NormText) -> bool {
+        !self.find(original, norm).is_empty()
+    }
+}
+
+/// The lexicons a scorecard uses, by role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LexiconKind {
+    /// Internet slang and over-casual words (courtesy).
+    Slang,
+    /// Addressing the caller as 你 (courtesy), with 你们 excluded.
+    AddressNi,
+    /// Forbidden phrases (taboo).
+    Forbidden,
+    /// Blaming, scolding, mocking the caller (taboo).
+    Blame,
+    /// Insults: red line (taboo).
+    Insults,
+    /// A caller asking to repeat / saying they cannot hear (clarity).
+    RepeatRequests,
+    /// An agent asking the caller to wait (attitude).
+    WaitRequests,
+    /// Question words (communication).
+    Questions,
+    /// Litigation, economic disputes, police/court matters in the caller's words (process).
+    LegalMatters,
+    /// The channels an agent points such callers to (process).
+    LegalChannels,
+    /// Cues that a number is a phone number to call (accuracy).
+    PhoneCues,
+    /// Contexts where a number is not a phone number to call (accuracy).
+    NotPhone,
+}
+
+impl LexiconKind {
+    /// Every lexicon, in the order the config lists them.
+    pub const ALL: [LexiconKind; 12] = [
+        LexiconKind::Slang,
+        LexiconKind::AddressNi,
+        LexiconKind::Forbidden,
+        LexiconKind::Blame,
+        LexiconKind::Insults,
+        LexiconKind::RepeatRequests,
+        LexiconKind::WaitRequests,
+        LexiconKind::Questions,
+        LexiconKind::LegalMatters,
+        LexiconKind::LegalChannels,
+        LexiconKind::PhoneCues,
+        LexiconKind::NotPhone,
+    ];
+
+    /// The config key under `[lexicons]`, and the file's stem.
+    pub fn key(self) -> &'static str {
+        match self {
+            LexiconKind::Slang => "slang",
+            LexiconKind::AddressNi => "address_ni",
+            LexiconKind::Forbidden => "forbidden",
+            LexiconKind::Blame => "blame",
+            LexiconKind::Insults => "insults",
+            LexiconKind::RepeatRequests => "repeat_requests",
+            LexiconKind::WaitRequests => "wait_requests",
+            LexiconKind::Questions => "questions",
+            LexiconKind::LegalMatters => "legal_matters",
+            LexiconKind::LegalChannels => "legal_channels",
+            LexiconKind::PhoneCues => "phone_cues",
+            LexiconKind::NotPhone => "not_phone",
+        }
+    }
+
+    /// The built-in text of the lexicon.
+    pub fn builtin(self) -> &'static str {
+        match self {
+            LexiconKind::Slang => include_str!("../../lexicons/slang.txt"),
+            LexiconKind::AddressNi => include_str!("../../lexicons/address_ni.txt"),
+            LexiconKind::Forbidden => include_str!("../../lexicons/forbidden.txt"),
+            LexiconKind::Blame => include_str!("../../lexicons/blame.txt"),
+            LexiconKind::Insults => include_str!("../../lexicons/insults.txt"),
+            LexiconKind::RepeatRequests => include_str!("../../lexicons/repeat_requests.txt"),
+            LexiconKind::WaitRequests => include_str!("../../lexicons/wait_requests.txt"),
+            LexiconKind::Questions => include_str!("../../lexicons/questions.txt"),
+            LexiconKind::LegalMatters => include_str!("../../lexicons/legal_matters.txt"),
+            LexiconKind::LegalChannels => include_str!("../../lexicons/legal_channels.txt"),
+            LexiconKind::PhoneCues => include_str!("../../lexicons/phone_cues.txt"),
+            LexiconKind::NotPhone => include_str!("../../lexicons/not_phone.txt"),
+        }
+    }
+}
+
+/// All lexicons of a scorecard, compiled.
+#[derive(Clone, Debug)]
+pub struct Lexicons {
+    items: Vec<Lexicon>,
+}
+
+impl Lexicons {
+    /// Compiles every lexicon: the file the config names, else the built-in one.
+    pub fn load(
+        paths: &dyn Fn(LexiconKind) -> Option<std::path::PathBuf>,
+    ) -> Result<Lexicons, LexiconError> {
+        let mut items = Vec::with_capacity(LexiconKind::ALL.len());
+        for kind in LexiconKind::ALL {
+            let lex = match paths(kind) {
+                Some(path) => Lexicon::load(&path)?,
+                None => Lexicon::parse(
+                    kind.builtin(),
+                    &format!("built-in lexicons/{}.txt", kind.key()),
+                )?,
+            };
+            items.push(lex);
+        }
+        Ok(Lexicons { items })
+    }
+
+    /// The built-in lexicons.
+    pub fn builtin() -> Result<Lexicons, LexiconError> {
+        Lexicons::load(&|_| None)
+    }
+
+    /// The lexicon for `kind`.
+    pub fn get(&self, kind: LexiconKind) -> &Lexicon {
+        // `items` is built from LexiconKind::ALL in order.
+        &self.items[kind as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(lex: &Lexicon, text: &str) -> Vec<String> {
+        lex.find(text, &NormText::new(text))
+            .into_iter()
+            .map(|h| text[h.start..h.end].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn exclusion_context_removes_hit_inside_it() {
+        let lex = Lexicon::parse("喂\n!喂养\n!投喂\n", "t").expect("valid");
+        assert_eq!(hits(&lex, "喂，您好"), vec!["喂"]);
+        assert!(hits(&lex, "小区有人投喂流浪猫").is_empty());
+        assert!(hits(&lex, "喂养宠物要登记").is_empty());
+    }
+
+    #[test]
+    fn ascii_entries_need_word_edges_and_ignore_case() {
+        let lex = Lexicon::parse("OK\n", "t").expect("valid");
+        assert_eq!(hits(&lex, "好的ok，没问题"), vec!["ok"]);
+        assert_eq!(hits(&lex, "Ok的"), vec!["Ok"]);
+        assert!(hits(&lex, "look at the token").is_empty());
+    }
+
+    #[test]
+    fn literals_match_across_punctuation() {
+        let lex = Lexicon::parse("这是规定我没办法\n", "t").expect("valid");
+        assert_eq!(
+            hits(&lex, "这是规定，我没办法。"),
+            vec!["这是规定，我没办法"]
+        );
+    }
+
+    #[test]
+    fn regex_entries_match_the_original_text() {
+        let lex = Lexicon::parse("re:你自己去.{0,20}?问吧\n", "t").expect("valid");
+        assert_eq!(hits(&lex, "你自己去交警队问吧"), vec!["你自己去交警队问吧"]);
+    }
+
+    #[test]
+    fn bad_regex_names_file_and_line() {
+        let e = Lexicon::parse("# c\nre:(\n", "x.txt").expect_err("invalid");
+        assert_eq!(e.line, 2);
+        assert!(e
+            .to_string()
+            .starts_with("x.txt: line 2: invalid regular expression"));
+    }
+
+    #[test]
+    fn every_builtin_lexicon_compiles() {
+        let all = Lexicons::builtin().expect("built-in lexicons compile");
+        for kind in LexiconKind::ALL {
+            assert!(!all.get(kind).is_empty(), "{} is empty", kind.key());
+        }
+    }
+}

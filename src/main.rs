@@ -1,0 +1,306 @@
+//! The `hotline-qa` command: parses arguments, calls the library, prints
+//! the summary and maps errors to exit codes (0 done, 1 nothing usable or
+//! an output could not be written, 2 usage or config error).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use hotline_qa::config::{Config, DEFAULT_TOML};
+use hotline_qa::input::transcripts::Limits;
+use hotline_qa::lexicon::directory::Directory;
+use hotline_qa::model::NormId;
+use hotline_qa::norms::{Scorer, RULES};
+use hotline_qa::report::{explain, num};
+use hotline_qa::run::{self, ScoreOptions, Summary};
+
+/// Quality assurance for a city service hotline (市长热线 / 12345):
+/// scores every call against the eleven service norms and checks every
+/// ticket's timeliness on the official working-day calendar.
+#[derive(Parser)]
+#[command(name = "hotline-qa", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct Scorecard {
+    /// A TOML scorecard overriding any default (`hotline-qa config` prints them).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The phone directory of units and hotlines (CSV name,phone), replacing the built-in one.
+    #[arg(long, value_name = "FILE")]
+    directory: Option<PathBuf>,
+    /// Sheet of .xlsx ticket files to read (default: the first).
+    #[arg(long, value_name = "NAME")]
+    sheet: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Score transcripts (.jsonl/.jsonl.gz) and tickets (.csv/.xlsx): writes
+    /// calls.csv, findings.csv, tickets.csv, units.csv and rejects.csv.
+    Score {
+        /// Files or folders of transcripts and tickets.
+        #[arg(required = true, value_name = "INPUT")]
+        inputs: Vec<PathBuf>,
+        /// The output folder (created if missing).
+        #[arg(long, short, value_name = "DIR")]
+        out: PathBuf,
+        #[command(flatten)]
+        scorecard: Scorecard,
+        /// Manual QA scores (CSV call_id,norm,points,reviewer,comment).
+        #[arg(long, value_name = "FILE")]
+        manual: Option<PathBuf>,
+        /// Holiday/working-day overrides (CSV date,kind,name,notice) added to the built-in calendar.
+        #[arg(long, value_name = "FILE")]
+        calendar: Option<PathBuf>,
+        /// The time the report is as of, e.g. 2026-11-28T00:00:00+08:00 (default: now).
+        #[arg(long, value_name = "TIME")]
+        as_of: Option<String>,
+        /// No progress display.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Print one call's dialogue with its findings marked.
+    Explain {
+        /// The call to show.
+        call_id: String,
+        /// Files or folders of transcripts (and tickets).
+        #[arg(required = true, value_name = "INPUT")]
+        inputs: Vec<PathBuf>,
+        #[command(flatten)]
+        scorecard: Scorecard,
+    },
+    /// Print the built-in scorecard (TOML, commented) to copy and edit.
+    Config,
+    /// List the rule ids (for `disabled_rules` and findings.csv).
+    Rules,
+}
+
+/// An error in how the program was called or configured: exit code 2.
+#[derive(Debug)]
+struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn usage(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::Error::new(UsageError(e.to_string()))
+}
+
+fn load_scorecard(s: &Scorecard) -> anyhow::Result<(Config, Directory)> {
+    let config = match &s.config {
+        Some(p) => Config::load(p).map_err(usage)?,
+        None => Config::default(),
+    };
+    // Compile the lexicons now, so that a bad lexicon is reported before any input is read.
+    config.lexicons().map_err(usage)?;
+    let dir_path = s.directory.clone().or_else(|| config.directory.clone());
+    let directory = match dir_path {
+        Some(p) => Directory::load(&p).map_err(usage)?,
+        None => Directory::builtin(),
+    };
+    Ok((config, directory))
+}
+
+fn print_summary(s: &Summary, config: &Config) {
+    let check = |c: &run::Counts| if c.balanced() { "✓" } else { "✗" };
+    eprintln!("评分完成，输出在 {}", s.out.display());
+    eprintln!(
+        "通话：读取 {} 条，评分 {} 条，拒收 {} 条（读取 = 评分 + 拒收 {}）",
+        s.calls.read,
+        s.calls.scored,
+        s.calls.rejected,
+        check(&s.calls)
+    );
+    eprintln!(
+        "工单：读取 {} 条，计算时效 {} 条，拒收 {} 条（读取 = 计算 + 拒收 {}）",
+        s.tickets.read,
+        s.tickets.scored,
+        s.tickets.rejected,
+        check(&s.tickets)
+    );
+    if s.manual.read > 0 {
+        eprintln!(
+            "人工评分：读取 {} 条，使用 {} 条，拒收 {} 条",
+            s.manual.read, s.manual.scored, s.manual.rejected
+        );
+    }
+    if let Some(mean) = s.mean_score() {
+        let pct = s.passed as f64 / s.calls.scored as f64 * 100.0;
+        eprintln!(
+            "平均分 {}，及格（≥ {}）{} 通（{:.1}%），红线 {} 通，违规 {} 条",
+            num(mean),
+            num(config.pass_mark),
+            s.passed,
+            pct,
+            s.red_lines,
+            s.findings
+        );
+        let mut norms: Vec<NormId> = NormId::ALL
+            .iter()
+            .copied()
+            .filter(|n| s.norm_failed[n.index()] > 0)
+            .collect();
+        norms.sort_by_key(|n| std::cmp::Reverse(s.norm_failed[n.index()]));
+        if !norms.is_empty() {
+            eprintln!("违规最多的规范（违规通数 / 可评通数）：");
+            for n in norms.iter().take(5) {
+                eprintln!(
+                    "  {:<14} {:<10} {:>6} / {}",
+                    n.key(),
+                    n.name_zh(),
+                    s.norm_failed[n.index()],
+                    s.norm_assessed[n.index()]
+                );
+            }
+        }
+    }
+    if s.tickets.scored > 0 {
+        let c = s.status_counts;
+        eprintln!(
+            "工单状态：按时办结 {}，超期办结 {}，办理中 {}，超期未办结 {}，未派单 {}",
+            c[1], c[2], c[3], c[4], c[0]
+        );
+    }
+    if let Some(t) = s.as_of {
+        eprintln!("时效统计截至（as-of）：{}", t.format("%Y-%m-%d %H:%M:%S"));
+    }
+    if !s.calendar_unknown_years.is_empty() {
+        let years: Vec<String> = s
+            .calendar_unknown_years
+            .iter()
+            .map(|y| y.to_string())
+            .collect();
+        let known = match (s.calendar_years.first(), s.calendar_years.last()) {
+            (Some(a), Some(b)) => format!("{a}–{b}"),
+            _ => "无".into(),
+        };
+        eprintln!(
+            "注意：工单日期落在 {} 年，内置节假日日历只覆盖 {} 年；这些年份按普通周末计算工作日。请用 --calendar 提供该年的放假安排。",
+            years.join("、"),
+            known
+        );
+    }
+    if !s.resorted.is_empty() {
+        let shown: Vec<&str> = s.resorted.iter().take(5).map(String::as_str).collect();
+        eprintln!(
+            "注意：{} 通电话的发言不是按时间顺序给出的，已按开始时间重新排序（如 {}）",
+            s.resorted.len(),
+            shown.join("、")
+        );
+    }
+    if s.calls.rejected + s.tickets.rejected + s.manual.rejected > 0 {
+        eprintln!("拒收的记录及原因见 rejects.csv");
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Config => {
+            print!("{DEFAULT_TOML}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rules => {
+            for (id, what) in RULES {
+                println!("{id:<34}{what}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Score {
+            inputs,
+            out,
+            scorecard,
+            manual,
+            calendar,
+            as_of,
+            quiet,
+        } => {
+            let (config, directory) = load_scorecard(&scorecard)?;
+            let as_of = match as_of {
+                Some(s) => Some(run::parse_as_of(&s, config.offset()).ok_or_else(|| {
+                    usage(format!("--as-of \"{s}\" is not a time (use 2026-11-28T00:00:00+08:00 or 2026-11-28 00:00)"))
+                })?),
+                None => None,
+            };
+            if let Some(p) = &calendar {
+                let mut c = hotline_qa::workflow::calendar::Calendar::builtin();
+                c.load_overrides(p).map_err(usage)?;
+            }
+            let opts = ScoreOptions {
+                inputs,
+                out,
+                directory,
+                manual,
+                calendar,
+                as_of,
+                sheet: scorecard.sheet.clone(),
+                progress: !quiet && std::io::stderr().is_terminal(),
+                limits: Limits::default(),
+                batch: 4096,
+                config: config.clone(),
+            };
+            let summary = run::score(&opts)?;
+            print_summary(&summary, &config);
+            let read = summary.calls.read + summary.tickets.read;
+            let used = summary.calls.scored + summary.tickets.scored;
+            if read > 0 && used == 0 {
+                eprintln!("错误：没有一条记录可以使用（见 rejects.csv）");
+                return Ok(ExitCode::from(1));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain {
+            call_id,
+            inputs,
+            scorecard,
+        } => {
+            let (config, directory) = load_scorecard(&scorecard)?;
+            let (call, ticket) =
+                run::find_call(&inputs, &call_id, &config, scorecard.sheet.as_deref())?;
+            let scorer = Scorer::new(config.clone(), directory)?;
+            let scored = scorer.score(&call, ticket.as_ref(), &[]);
+            let points = |n: NormId| config.norms.common(n).points;
+            print!(
+                "{}",
+                explain::render(&call, ticket.as_ref(), &scored, &points)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                if io.kind() == std::io::ErrorKind::BrokenPipe {
+                    return ExitCode::SUCCESS;
+                }
+            }
+            eprintln!("hotline-qa: 错误：{e:#}");
+            if e.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}

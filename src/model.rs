@@ -1,0 +1,438 @@
+//! The data every part of the pipeline shares: calls and their utterances,
+//! tickets, the eleven norm keys and the findings that carry evidence.
+//!
+//! Only `input/` builds these from files, and only `report/` turns them into
+//! output formats; everything in between (norms, workflow) works on these
+//! types alone, which is what keeps the norms pure and testable.
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
+
+/// Who spoke an utterance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Speaker {
+    /// The hotline operator (话务员 / 坐席 / 客服).
+    Agent,
+    /// The citizen who called (来电人 / 市民 / 客户).
+    Caller,
+    /// Staff of the handling unit on a three-way call (承办单位).
+    Unit,
+}
+
+impl Speaker {
+    /// Parses a speaker label, accepting the spec's English keys and the
+    /// Chinese and English aliases that hotline exports use.
+    pub fn parse(label: &str) -> Option<Speaker> {
+        let l = label.trim();
+        let lower = l.to_ascii_lowercase();
+        match lower.as_str() {
+            "agent" | "operator" | "seat" | "staff" | "service" | "话务员" | "坐席" | "客服"
+            | "座席" => Some(Speaker::Agent),
+            "caller" | "customer" | "citizen" | "user" | "client" | "来电人" | "市民" | "客户"
+            | "来电者" | "群众" => Some(Speaker::Caller),
+            "unit" | "department" | "承办单位" | "单位" | "部门" => Some(Speaker::Unit),
+            _ => None,
+        }
+    }
+
+    /// The stable English key used in outputs.
+    pub fn key(self) -> &'static str {
+        match self {
+            Speaker::Agent => "agent",
+            Speaker::Caller => "caller",
+            Speaker::Unit => "unit",
+        }
+    }
+
+    /// The Chinese label shown to people.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Speaker::Agent => "话务员",
+            Speaker::Caller => "来电人",
+            Speaker::Unit => "承办单位",
+        }
+    }
+}
+
+/// Where a record came from, for rejects and error messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// The file as the user named it.
+    pub file: Arc<str>,
+    /// 1-based line (JSONL line, or CSV/XLSX row counting the header as 1).
+    pub line: u64,
+}
+
+/// One stretch of speech in a call.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Utterance {
+    /// Who spoke.
+    pub speaker: Speaker,
+    /// Seconds from the start of the call.
+    pub start: f64,
+    /// Seconds from the start of the call, `end >= start`.
+    pub end: f64,
+    /// What was said, as the ASR wrote it.
+    pub text: String,
+    /// ASR confidence 0..1, when the export has it.
+    pub confidence: Option<f64>,
+}
+
+/// One call transcript.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    /// Unique id of the call.
+    pub call_id: String,
+    /// The operator who took the call.
+    pub operator_id: String,
+    /// Shown in reports; may be empty.
+    pub operator_name: String,
+    /// 班组; may be empty.
+    pub team: String,
+    /// When the call started.
+    pub started_at: DateTime<FixedOffset>,
+    /// Who hung up, when known.
+    pub ended_by: Option<Speaker>,
+    /// The utterances in time order.
+    pub utterances: Vec<Utterance>,
+    /// True when the input listed the utterances out of time order and the
+    /// reader sorted them.
+    pub resorted: bool,
+    /// Where the call was read from.
+    pub source: Source,
+}
+
+macro_rules! value_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $zh:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in the order the spec lists them.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The value as written in the spec and in ticket exports.
+            pub fn zh(self) -> &'static str {
+                match self {
+                    $($name::$variant => $zh),+
+                }
+            }
+
+            /// Parses the Chinese value, ignoring surrounding white space.
+            pub fn parse(s: &str) -> Option<Self> {
+                let s = s.trim();
+                Self::ALL.iter().copied().find(|v| v.zh() == s)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.zh())
+            }
+        }
+    };
+}
+
+value_enum!(
+    /// 诉求类别: the six request categories.
+    Category {
+        /// 建议
+        Suggestion => "建议",
+        /// 一般诉求
+        General => "一般诉求",
+        /// 求助
+        Help => "求助",
+        /// 投诉举报
+        Complaint => "投诉举报",
+        /// 咨询
+        Inquiry => "咨询",
+        /// 表扬
+        Praise => "表扬",
+    }
+);
+
+value_enum!(
+    /// 办理方式: how a ticket is handled.
+    Handling {
+        /// 直接办理: handled on the call.
+        Direct => "直接办理",
+        /// 电话交办: handed to a unit by phone.
+        Phone => "电话交办",
+        /// 工单转办: dispatched as a ticket.
+        Dispatch => "工单转办",
+    }
+);
+
+value_enum!(
+    /// 紧急程度: urgency.
+    Urgency {
+        /// 普通
+        Normal => "普通",
+        /// 急办
+        Urgent => "急办",
+        /// 一般应急
+        Emergency => "一般应急",
+        /// 重大应急
+        MajorEmergency => "重大应急",
+    }
+);
+
+value_enum!(
+    /// 回访结果: the caller's opinion at the callback.
+    CallbackResult {
+        /// 满意
+        Satisfied => "满意",
+        /// 基本满意
+        MostlySatisfied => "基本满意",
+        /// 不满意
+        Dissatisfied => "不满意",
+    }
+);
+
+/// One ticket (工单) record. Times are local wall-clock times.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ticket {
+    /// 工单编号, unique.
+    pub ticket_id: String,
+    /// 通话编号, links to the transcript.
+    pub call_id: Option<String>,
+    /// 受理话务员.
+    pub operator_id: String,
+    /// 受理时间.
+    pub accepted_at: Option<NaiveDateTime>,
+    /// 诉求类别; `None` when empty or not one of the six values.
+    pub category: Option<Category>,
+    /// The category exactly as written, for messages.
+    pub category_raw: String,
+    /// 诉求子类 (free text).
+    pub subcategory: String,
+    /// 办理方式; `None` when empty or not a valid value.
+    pub handling: Option<Handling>,
+    /// The handling exactly as written.
+    pub handling_raw: String,
+    /// 紧急程度; `None` when empty.
+    pub urgency: Option<Urgency>,
+    /// 来电人姓名.
+    pub caller_name: String,
+    /// 联系电话.
+    pub caller_phone: String,
+    /// 事件时间 (free text).
+    pub event_time: String,
+    /// 事件地点.
+    pub event_location: String,
+    /// 诉求内容.
+    pub content: String,
+    /// 被投诉人姓名.
+    pub complained_staff_name: String,
+    /// 被投诉人工号.
+    pub complained_staff_no: String,
+    /// 承办单位.
+    pub unit: String,
+    /// 单位层级 (市直, 县级).
+    pub unit_level: String,
+    /// 热点难点.
+    pub hot_issue: bool,
+    /// 派单时间.
+    pub dispatched_at: Option<NaiveDateTime>,
+    /// 办结时限, when the export gives one.
+    pub due_at: Option<NaiveDateTime>,
+    /// 办结时间.
+    pub completed_at: Option<NaiveDateTime>,
+    /// 反馈时间.
+    pub feedback_at: Option<NaiveDateTime>,
+    /// 催办时间 (first urge).
+    pub urged_at: Option<NaiveDateTime>,
+    /// 催办人 (班长 or 办公室).
+    pub urged_by: String,
+    /// 督办时间.
+    pub supervised_at: Option<NaiveDateTime>,
+    /// 回访时间.
+    pub callback_at: Option<NaiveDateTime>,
+    /// 回访话务员.
+    pub callback_operator_id: String,
+    /// 回访结果.
+    pub callback_result: Option<CallbackResult>,
+    /// Values that make the record unusable for timeliness (an unknown
+    /// category, say) but still tell the ticket-writing norm something.
+    /// A ticket with problems goes to `rejects.csv` for timeliness and is
+    /// still linked to its call.
+    pub problems: Vec<String>,
+    /// Where the ticket was read from.
+    pub source: Option<Source>,
+}
+
+/// The eleven service norms, in the spec's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NormId {
+    /// 报读开头语
+    Greeting,
+    /// 报读结束语
+    Closing,
+    /// 文明规范用语
+    Courtesy,
+    /// 语气、语调、语速
+    Pace,
+    /// 吐字清晰、普通话
+    Clarity,
+    /// 业务要求
+    Accuracy,
+    /// 执行流程
+    Process,
+    /// 沟通技巧
+    Communication,
+    /// 服务态度
+    Attitude,
+    /// 工单书写
+    Ticket,
+    /// 通话禁忌
+    Taboo,
+}
+
+impl NormId {
+    /// All norms in the spec's order (the order of the columns in `calls.csv`).
+    pub const ALL: [NormId; 11] = [
+        NormId::Greeting,
+        NormId::Closing,
+        NormId::Courtesy,
+        NormId::Pace,
+        NormId::Clarity,
+        NormId::Accuracy,
+        NormId::Process,
+        NormId::Communication,
+        NormId::Attitude,
+        NormId::Ticket,
+        NormId::Taboo,
+    ];
+
+    /// Position in [`NormId::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The stable English key (CSV column, config table).
+    pub fn key(self) -> &'static str {
+        match self {
+            NormId::Greeting => "greeting",
+            NormId::Closing => "closing",
+            NormId::Courtesy => "courtesy",
+            NormId::Pace => "pace",
+            NormId::Clarity => "clarity",
+            NormId::Accuracy => "accuracy",
+            NormId::Process => "process",
+            NormId::Communication => "communication",
+            NormId::Attitude => "attitude",
+            NormId::Ticket => "ticket",
+            NormId::Taboo => "taboo",
+        }
+    }
+
+    /// The norm's name in the hotline's document.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            NormId::Greeting => "报读开头语",
+            NormId::Closing => "报读结束语",
+            NormId::Courtesy => "文明规范用语",
+            NormId::Pace => "语气、语调、语速",
+            NormId::Clarity => "吐字清晰、普通话",
+            NormId::Accuracy => "业务要求",
+            NormId::Process => "执行流程",
+            NormId::Communication => "沟通技巧",
+            NormId::Attitude => "服务态度",
+            NormId::Ticket => "工单书写",
+            NormId::Taboo => "通话禁忌",
+        }
+    }
+
+    /// Parses a norm key (English key, or the Chinese name).
+    pub fn parse(s: &str) -> Option<NormId> {
+        let s = s.trim();
+        NormId::ALL
+            .iter()
+            .copied()
+            .find(|n| n.key().eq_ignore_ascii_case(s) || n.name_zh() == s)
+    }
+}
+
+impl fmt::Display for NormId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// How much a finding weighs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Severity {
+    /// Costs the norm's points.
+    Deduct,
+    /// 一票否决: the call's total is 0.
+    RedLine,
+}
+
+impl Severity {
+    /// The stable key written to `findings.csv`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Severity::Deduct => "deduct",
+            Severity::RedLine => "red_line",
+        }
+    }
+}
+
+/// One violation of a norm, with the evidence a reviewer checks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// The norm it belongs to.
+    pub norm: NormId,
+    /// The rule's stable id, `norm.rule` (e.g. `taboo.forbidden_phrase`).
+    pub rule: &'static str,
+    /// Deduction or red line.
+    pub severity: Severity,
+    /// The points this finding cost (set by the scorer).
+    pub points: f64,
+    /// When it happened, seconds from the start of the call.
+    pub at_s: Option<f64>,
+    /// Index of the utterance in the call (0-based, time order).
+    pub utterance_index: Option<usize>,
+    /// Who spoke that utterance.
+    pub speaker: Option<Speaker>,
+    /// The words that caused it, with the matched part in 【】, or the
+    /// measured value for metric rules.
+    pub excerpt: String,
+}
+
+impl Finding {
+    /// A finding of `rule` on `norm` with no evidence position yet.
+    pub fn new(norm: NormId, rule: &'static str, excerpt: impl Into<String>) -> Finding {
+        Finding {
+            norm,
+            rule,
+            severity: Severity::Deduct,
+            points: 0.0,
+            at_s: None,
+            utterance_index: None,
+            speaker: None,
+            excerpt: excerpt.into(),
+        }
+    }
+
+    /// Places the finding at utterance `index` of `call`.
+    pub fn at(mut self, call: &Call, index: usize) -> Finding {
+        if let Some(u) = call.utterances.get(index) {
+            self.at_s = Some(u.start);
+            self.utterance_index = Some(index);
+            self.speaker = Some(u.speaker);
+        }
+        self
+    }
+
+    /// Marks the finding as a red line.
+    pub fn red_line(mut self) -> Finding {
+        self.severity = Severity::RedLine;
+        self
+    }
+}

@@ -1,0 +1,442 @@
+//! Norm 6, 业务要求: every phone number the agent gives the caller must be
+//! in the directory of units and hotlines, and a unit named next to a
+//! number must own it. Not assessed when the agent gives no number.
+//!
+//! A number counts as a phone number given to call only with a cue within
+//! `cue_window_chars` characters (lexicon `phone_cues`: 电话, 拨打, 号码,
+//! 热线 …, or a unit's name from the directory). It does not count when it
+//! is a 工号, an id, a date, an amount or a count (lexicon `not_phone`
+//! before it, a unit such as 年/月/号/元/个 right after it), or the caller's
+//! own number read back (the ticket's caller_phone, or a number the caller
+//! said in the call).
+
+use crate::config::AccuracyConfig;
+use crate::lexicon::directory::{same_number, Directory};
+use crate::lexicon::{Lexicon, LexiconKind};
+use crate::model::{NormId, Speaker};
+use crate::norms::{CallView, Norm, Outcome};
+use crate::text::{digits, NormText};
+
+pub(crate) struct Accuracy {
+    window: usize,
+}
+
+impl Accuracy {
+    pub(crate) fn new(cfg: &AccuracyConfig) -> Accuracy {
+        Accuracy {
+            window: cfg.cue_window_chars.max(1),
+        }
+    }
+}
+
+/// A phone number the agent gave, in one utterance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PhoneMention {
+    /// Its digits.
+    pub digits: String,
+    /// Byte range in the original text.
+    pub start: usize,
+    /// End of the byte range.
+    pub end: usize,
+}
+
+/// What may follow a number that makes it a date, an amount or a count.
+const NOT_PHONE_AFTER: &[&str] = &[
+    "年", "月", "日", "点", "时", "分", "秒", "元", "块", "万", "千", "百", "岁", "米", "公里",
+    "平", "个", "次", "天", "楼", "层", "室", "栋", "幢", "单元", "路", "街", "%", "％", "人",
+    "户", "位", "周", "小时", "期", "斤", "公斤", "吨", "度", "辆", "份", "件", "条", "张", "项",
+    "家", "届", "台", "毫", "克", "升",
+];
+
+/// Strong cues that make a 3–4 digit number a phone number (拨打110).
+const SHORT_CUES: &[&str] = &["拨打", "打", "电话", "热线", "号码", "致电"];
+
+fn chinese_digit(c: char) -> Option<char> {
+    Some(match c {
+        '零' | '〇' | '洞' => '0',
+        '一' | '幺' | '壹' => '1',
+        '二' | '贰' => '2',
+        '三' | '叁' => '3',
+        '四' | '肆' => '4',
+        '五' | '伍' => '5',
+        '六' | '陆' => '6',
+        '七' | '柒' => '7',
+        '八' | '捌' => '8',
+        '九' | '玖' => '9',
+        _ => return None,
+    })
+}
+
+fn digit_of(c: char) -> Option<char> {
+    if c.is_ascii_digit() {
+        return Some(c);
+    }
+    if ('０'..='９').contains(&c) {
+        return char::from_u32(c as u32 - '０' as u32 + '0' as u32);
+    }
+    None
+}
+
+/// Runs of digits in `text`: ASCII or full-width digits with `-` or single
+/// spaces between groups, or 3+ Chinese numerals read digit by digit
+/// (幺二三四五). Returns (digits, byte start, byte end).
+pub(crate) fn digit_runs(text: &str) -> Vec<(String, usize, usize)> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let (start, c) = chars[i];
+        if digit_of(c).is_some() {
+            let mut ds = String::new();
+            let mut j = i;
+            let mut end = start;
+            let mut group = 0;
+            while j < chars.len() {
+                let (pos, c) = chars[j];
+                let next_is_digit = chars
+                    .get(j + 1)
+                    .is_some_and(|&(_, n)| digit_of(n).is_some());
+                if let Some(d) = digit_of(c) {
+                    ds.push(d);
+                    group += 1;
+                    end = pos + c.len_utf8();
+                    j += 1;
+                } else if matches!(c, '-' | '－' | '—') && next_is_digit {
+                    group = 0;
+                    j += 1;
+                } else if c == ' ' && next_is_digit && (3..=4).contains(&group) {
+                    // 138 1234 5678, 0571 2618110; but 12345 12348 are two numbers.
+                    group = 0;
+                    j += 1;
+                } else {
+                    break;
+                }
+            }
+            out.push((ds, start, end));
+            i = j.max(i + 1);
+        } else if chinese_digit(c).is_some() {
+            let mut ds = String::new();
+            let mut j = i;
+            let mut end = start;
+            while j < chars.len() {
+                match chinese_digit(chars[j].1) {
+                    Some(d) => {
+                        ds.push(d);
+                        end = chars[j].0 + chars[j].1.len_utf8();
+                        j += 1;
+                    }
+                    None => break,
+                }
+            }
+            if ds.len() >= 3 {
+                out.push((ds, start, end));
+            }
+            i = j.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    // Numbers joined by spaces into something too long were separate numbers.
+    let mut split = Vec::new();
+    for (ds, s, e) in out {
+        if ds.len() > 12 && text[s..e].contains(' ') {
+            let mut pos = s;
+            for part in text[s..e].split(' ') {
+                let d = digits(part);
+                if !d.is_empty() {
+                    split.push((d, pos, pos + part.len()));
+                }
+                pos += part.len() + 1;
+            }
+        } else {
+            split.push((ds, s, e));
+        }
+    }
+    split
+}
+
+fn chars_before(text: &str, at: usize, n: usize) -> &str {
+    let start = text[..at]
+        .char_indices()
+        .rev()
+        .take(n)
+        .last()
+        .map_or(at, |(i, _)| i);
+    &text[start..at]
+}
+
+fn chars_after(text: &str, at: usize, n: usize) -> &str {
+    let end = text[at..]
+        .char_indices()
+        .nth(n)
+        .map_or(text.len(), |(i, _)| at + i);
+    &text[at..end]
+}
+
+fn has_hit(lex: &Lexicon, s: &str) -> bool {
+    lex.is_match(s, &NormText::new(s))
+}
+
+/// The phone numbers given in `text` (an agent utterance). `known_private`
+/// are numbers that belong to the caller (read back, not given).
+pub fn phone_numbers(
+    text: &str,
+    cues: &Lexicon,
+    not_phone: &Lexicon,
+    directory: &Directory,
+    window: usize,
+    known_private: &[String],
+) -> Vec<PhoneMention> {
+    let mut out = Vec::new();
+    for (ds, start, end) in digit_runs(text) {
+        if ds.len() < 3 || ds.len() > 12 {
+            continue;
+        }
+        let before = chars_before(text, start, window);
+        let after = chars_after(text, end, window);
+        let after_clean = NormText::new(after).clean;
+        let after_trim = after.trim_start();
+        if NOT_PHONE_AFTER.iter().any(|u| after_trim.starts_with(u)) {
+            continue;
+        }
+        if after_trim.starts_with('号')
+            && !after_trim.starts_with("号码")
+            && !after_trim.starts_with("号线")
+        {
+            continue;
+        }
+        if has_hit(not_phone, chars_before(text, start, 10)) {
+            continue;
+        }
+        if known_private.iter().any(|p| same_number(p, &ds)) {
+            continue;
+        }
+        let before_clean = NormText::new(before).clean;
+        let unit_near = !directory.named_units(&before_clean).is_empty()
+            || !directory.named_units(&after_clean).is_empty();
+        let cue = unit_near || has_hit(cues, before) || has_hit(cues, after);
+        if !cue {
+            continue;
+        }
+        if ds.len() <= 4 && !directory.contains_number(&ds) {
+            let near = chars_before(text, start, 4);
+            if !SHORT_CUES.iter().any(|c| near.contains(c)) {
+                continue;
+            }
+        }
+        out.push(PhoneMention {
+            digits: ds,
+            start,
+            end,
+        });
+    }
+    out
+}
+
+impl Norm for Accuracy {
+    fn id(&self) -> NormId {
+        NormId::Accuracy
+    }
+
+    fn check(&self, view: &CallView<'_>) -> Outcome {
+        let cues = view.lexicons.get(LexiconKind::PhoneCues);
+        let not_phone = view.lexicons.get(LexiconKind::NotPhone);
+        let dir = view.directory;
+        // Numbers that are the caller's own: the ticket's contact number and
+        // any number the caller said.
+        let mut private: Vec<String> = Vec::new();
+        if let Some(t) = view.ticket {
+            let d = digits(&t.caller_phone);
+            if d.len() >= 5 {
+                private.push(d);
+            }
+        }
+        let mut any = false;
+        let mut findings = Vec::new();
+        let mut agent = view.agent.iter().copied().peekable();
+        for (i, u) in view.call.utterances.iter().enumerate() {
+            // A number the caller said before is theirs when the agent reads it
+            // back — unless it is a public directory number, which the agent
+            // then gives as much as the caller did. A number the caller
+            // repeats after the agent is the agent's.
+            if u.speaker == Speaker::Caller {
+                private.extend(
+                    digit_runs(&u.text)
+                        .into_iter()
+                        .map(|r| r.0)
+                        .filter(|d| d.len() >= 5 && !dir.contains_number(d)),
+                );
+                continue;
+            }
+            if agent.peek() != Some(&i) {
+                continue;
+            }
+            agent.next();
+            let text = view.text(i);
+            for m in phone_numbers(text, cues, not_phone, dir, self.window, &private) {
+                any = true;
+                let owners = dir.owners_of(&m.digits);
+                if owners.is_empty() {
+                    findings.push(view.finding_at(
+                        NormId::Accuracy,
+                        "accuracy.unknown_number",
+                        i,
+                        m.start,
+                        m.end,
+                    ));
+                    continue;
+                }
+                let near = format!(
+                    "{}{}",
+                    chars_before(text, m.start, self.window),
+                    chars_after(text, m.end, self.window)
+                );
+                let named = dir.named_units(&NormText::new(&near).clean);
+                if !named.is_empty() && !named.iter().any(|(u, _, _)| owners.contains(u)) {
+                    let mut f = view.finding_at(
+                        NormId::Accuracy,
+                        "accuracy.wrong_unit_number",
+                        i,
+                        m.start,
+                        m.end,
+                    );
+                    let owner = &dir.entries()[owners[0]].name;
+                    let said = &dir.entries()[named[0].0].name;
+                    f.excerpt = format!(
+                        "{f}（{} 是{owner}的号码，不是{said}的）",
+                        m.digits,
+                        f = f.excerpt
+                    );
+                    findings.push(f);
+                }
+            }
+        }
+        if any {
+            Outcome::Assessed(findings)
+        } else {
+            Outcome::NotAssessed
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Ticket;
+    use crate::norms::testkit::*;
+
+    fn verdict(agent: &str) -> Option<Vec<&'static str>> {
+        let c = call(&[
+            GREETING,
+            ('c', 5.0, 7.0, "我的电话是13912345678，我想问问停水的事"),
+            ('a', 7.5, 12.0, agent),
+        ]);
+        rules(NormId::Accuracy, &c, None)
+    }
+
+    #[test]
+    fn directory_numbers_pass() {
+        for t in [
+            "您可以拨打法律援助热线12348咨询",
+            "自来水公司的电话是2618110",
+            "市自来水公司电话：0571-2618110",
+            "您拨打幺二三四八就可以",
+            "有紧急情况请拨打110",
+            "供电公司的电话是95598",
+        ] {
+            assert_eq!(verdict(t), Some(vec![]), "{t}");
+        }
+    }
+
+    #[test]
+    fn unknown_numbers_are_caught() {
+        for t in [
+            "您可以拨打他们电话2618111问一下",
+            "物业的电话是13800001111",
+            "您打这个号码87654321",
+        ] {
+            assert_eq!(verdict(t), Some(vec!["accuracy.unknown_number"]), "{t}");
+        }
+    }
+
+    #[test]
+    fn another_units_number_is_caught() {
+        assert_eq!(
+            verdict("自来水公司的电话是95598"),
+            Some(vec!["accuracy.wrong_unit_number"])
+        );
+        assert_eq!(
+            verdict("您拨打燃气公司电话2618110"),
+            Some(vec!["accuracy.wrong_unit_number"])
+        );
+    }
+
+    #[test]
+    fn not_phone_numbers_are_not_assessed() {
+        for t in [
+            "我的工号是1024",
+            "我们会在2026年11月30日前回复您",
+            "这项补贴是3000元",
+            "您的电话是13912345678对吗",
+            "好的，13912345678，我记下了",
+            "您住在12栋3单元吗",
+            "您的联系电话是13905731286，对吗？",
+            "您留的号码：13800002222",
+            "受理编号20261127001，请您记一下",
+            "我们三个工作日内答复",
+        ] {
+            assert_eq!(verdict(t), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn callers_phone_on_the_ticket_is_a_read_back() {
+        let c = call(&[GREETING, ('a', 5.0, 9.0, "联系电话13700001234是吧")]);
+        let t = Ticket {
+            caller_phone: "137-0000-1234".into(),
+            ..Ticket::default()
+        };
+        assert_eq!(rules(NormId::Accuracy, &c, Some(&t)), None);
+        assert_eq!(
+            rules(NormId::Accuracy, &c, None),
+            Some(vec!["accuracy.unknown_number"])
+        );
+    }
+
+    #[test]
+    fn caller_repeating_the_agents_number_does_not_make_it_a_read_back() {
+        let c = call(&[
+            GREETING,
+            ('a', 5.0, 9.0, "您可以拨打自来水公司的电话95598"),
+            ('c', 9.5, 11.0, "95598是吧？"),
+        ]);
+        assert_eq!(
+            rules(NormId::Accuracy, &c, None),
+            Some(vec!["accuracy.wrong_unit_number"])
+        );
+        let c = call(&[
+            GREETING,
+            ('c', 5.0, 9.0, "我的电话是13811112222"),
+            ('a', 9.5, 12.0, "联系电话13811112222，我记下了"),
+        ]);
+        assert_eq!(rules(NormId::Accuracy, &c, None), None);
+    }
+
+    #[test]
+    fn callers_words_are_not_the_agents() {
+        let c = call(&[
+            GREETING,
+            ('c', 5.0, 9.0, "他们给我的电话是5551234根本打不通"),
+        ]);
+        assert_eq!(rules(NormId::Accuracy, &c, None), None);
+    }
+
+    #[test]
+    fn digit_runs_handle_separators() {
+        let r: Vec<String> = digit_runs("拨打0571-2618110或 12345 12348")
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+        assert_eq!(r, vec!["05712618110", "12345", "12348"]);
+    }
+}

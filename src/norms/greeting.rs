@@ -1,0 +1,226 @@
+//! Norm 1, 报读开头语: the agent's first turn must be the standard greeting
+//! 「您好！市长热线，请问有什么可以帮到您？」.
+//!
+//! Judged on the clean text (no punctuation, spaces or digits), so ASR
+//! without punctuation passes. A turn split by the ASR into several agent
+//! utterances before anyone else speaks is judged as one. Each part
+//! (您好 / 市长热线 / 有什么可以帮(到)您) must be present — parts of four or
+//! more characters allow one ASR slip (市场热线) — and the whole must be
+//! within a small edit distance of the greeting at the start of the turn.
+
+use crate::config::GreetingConfig;
+use crate::model::{Finding, NormId, Speaker};
+use crate::norms::{CallView, Norm, Outcome};
+use crate::text::{prefix_distance, substring_distance};
+
+pub(crate) struct Greeting {
+    standard: Vec<char>,
+    parts: Vec<(String, Vec<Vec<char>>)>,
+    part_max_edits: usize,
+    max_distance: usize,
+}
+
+/// Fillers an agent may say before the greeting without it counting as an edit.
+const FILLERS: &[char] = &['嗯', '呃', '额', '啊'];
+
+/// Clean form used for phrase comparison: letters only, digits dropped
+/// (「您好，12345市长热线」 is the greeting with the hotline's number).
+pub(crate) fn phrase_chars(clean: &str) -> Vec<char> {
+    clean.chars().filter(|c| !c.is_ascii_digit()).collect()
+}
+
+impl Greeting {
+    pub(crate) fn new(cfg: &GreetingConfig) -> Greeting {
+        let standard = phrase_chars(&crate::text::NormText::new(&cfg.text).clean);
+        let parts = cfg
+            .parts
+            .iter()
+            .map(|p| {
+                let forms = p
+                    .split('|')
+                    .map(|f| phrase_chars(&crate::text::NormText::new(f).clean))
+                    .filter(|f| !f.is_empty())
+                    .collect();
+                (p.split('|').next().unwrap_or(p).to_string(), forms)
+            })
+            .collect();
+        let max_distance = (standard.len() as f64 * cfg.max_distance_ratio).floor() as usize;
+        Greeting {
+            standard,
+            parts,
+            part_max_edits: cfg.part_max_edits,
+            max_distance,
+        }
+    }
+
+    fn part_present(&self, forms: &[Vec<char>], region: &[char]) -> bool {
+        forms.iter().any(|f| {
+            let allowed = if f.len() >= 4 { self.part_max_edits } else { 0 };
+            substring_distance(f, region).0 <= allowed
+        })
+    }
+
+    /// Where the greeting ends in the agent's first utterance (bytes of
+    /// the original text, trailing punctuation included), or None when the
+    /// first utterance holds no greeting. The communication norm uses it so
+    /// that the greeting's own 请问…？ is not counted as a question.
+    pub(crate) fn greeting_end(
+        standard: &[char],
+        view: &CallView<'_>,
+        first: usize,
+    ) -> Option<usize> {
+        let norm = &view.texts[first];
+        let chars: Vec<char> = norm.clean.chars().collect();
+        let (d, k) = prefix_distance(standard, &chars);
+        if d > standard.len() / 2 {
+            return None;
+        }
+        let text = view.text(first);
+        let mut end = norm.original_end_of_chars(k);
+        // Swallow the punctuation after the greeting (its ？).
+        for (i, c) in text[end..].char_indices() {
+            if crate::text::is_counted(c) {
+                end += i;
+                return Some(end);
+            }
+        }
+        Some(text.len())
+    }
+}
+
+impl Norm for Greeting {
+    fn id(&self) -> NormId {
+        NormId::Greeting
+    }
+
+    fn check(&self, view: &CallView<'_>) -> Outcome {
+        let Some(&first) = view.agent.first() else {
+            return Outcome::Assessed(vec![Finding::new(
+                NormId::Greeting,
+                "greeting.no_agent_speech",
+                "话务员全程没有说话",
+            )]);
+        };
+        // The opening turn: the first agent utterance and any agent
+        // utterances that follow it before anyone else speaks.
+        let mut turn = String::new();
+        for (i, u) in view.call.utterances.iter().enumerate().skip(first) {
+            if u.speaker != Speaker::Agent {
+                break;
+            }
+            turn.push_str(&view.texts[i].clean);
+            if turn.chars().count() > self.standard.len() * 3 {
+                break;
+            }
+        }
+        let chars = phrase_chars(&turn);
+        let start = chars
+            .iter()
+            .position(|c| !FILLERS.contains(c))
+            .unwrap_or(chars.len());
+        let chars = &chars[start..];
+        let (distance, _) = prefix_distance(&self.standard, chars);
+        let region = chars;
+        let mut findings = Vec::new();
+        let missing: Vec<&str> = self
+            .parts
+            .iter()
+            .filter(|(_, forms)| !self.part_present(forms, region))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            let note = format!("开头语缺少“{}”", missing.join("”“"));
+            findings.push(view.finding_quoting(
+                NormId::Greeting,
+                "greeting.missing_part",
+                first,
+                &note,
+            ));
+        } else if distance > self.max_distance {
+            let note = format!("开头语与标准相差 {distance} 个字");
+            findings.push(view.finding_quoting(
+                NormId::Greeting,
+                "greeting.not_standard",
+                first,
+                &note,
+            ));
+        }
+        Outcome::Assessed(findings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::NormId;
+    use crate::norms::testkit::*;
+
+    fn verdict(first: &str) -> Option<Vec<&'static str>> {
+        let c = call(&[('a', 0.5, 4.0, first), ('c', 4.5, 6.0, "我想咨询一下")]);
+        rules(NormId::Greeting, &c, None)
+    }
+
+    #[test]
+    fn must_pass() {
+        for g in [
+            "您好！市长热线，请问有什么可以帮到您？",
+            "您好市长热线请问有什么可以帮到您",
+            "您好 市长热线 请问有什么可以帮到您",
+            "嗯，您好，市长热线，请问有什么可以帮到您？",
+            "您好，市场热线，请问有什么可以帮到您？",
+            "您好，市长热线，请问有什么可以帮您？",
+            "您好，这里是市长热线，请问有什么可以帮到您？",
+            "您好，12345市长热线，请问有什么可以帮到您？",
+            "您好！市长热线，请问有什么可以帮到您？我是12号话务员",
+        ] {
+            assert_eq!(verdict(g), Some(vec![]), "{g}");
+        }
+    }
+
+    #[test]
+    fn must_catch() {
+        for g in [
+            "市长热线，请问有什么可以帮到您？",
+            "您好，请问有什么可以帮到您？",
+            "您好，市长热线。",
+            "喂，什么事？",
+            "你好，市长热线，请问有什么可以帮到您？",
+            "您好，12345政务服务热线，请问有什么可以帮到您？",
+        ] {
+            assert_eq!(verdict(g), Some(vec!["greeting.missing_part"]), "{g}");
+        }
+    }
+
+    #[test]
+    fn parts_scrambled_far_from_the_standard() {
+        let v = verdict("有什么可以帮到您，市长热线这边，您好您好您好");
+        assert_eq!(v, Some(vec!["greeting.not_standard"]));
+    }
+
+    #[test]
+    fn greeting_split_over_two_agent_utterances_passes() {
+        let c = call(&[
+            ('a', 0.5, 1.5, "您好！"),
+            ('a', 1.6, 4.0, "市长热线，请问有什么可以帮到您？"),
+            ('c', 4.5, 6.0, "喂"),
+        ]);
+        assert_eq!(rules(NormId::Greeting, &c, None), Some(vec![]));
+    }
+
+    #[test]
+    fn caller_speaking_first_does_not_matter_only_the_agents_first_turn() {
+        let c = call(&[
+            ('c', 0.2, 1.0, "喂？"),
+            ('a', 1.2, 4.0, "您好！市长热线，请问有什么可以帮到您？"),
+        ]);
+        assert_eq!(rules(NormId::Greeting, &c, None), Some(vec![]));
+    }
+
+    #[test]
+    fn no_agent_speech() {
+        let c = call(&[('c', 0.2, 1.0, "喂？有人吗？")]);
+        assert_eq!(
+            rules(NormId::Greeting, &c, None),
+            Some(vec!["greeting.no_agent_speech"])
+        );
+    }
+}

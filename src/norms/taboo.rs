@@ -1,0 +1,133 @@
+//! Norm 11, 通话禁忌: the agent must not use a forbidden phrase (lexicon
+//! `forbidden`: 喂 as an interjection, 哦, 我不知道, 这是规定我没办法,
+//! 你自己去…问吧, 说完了没有), nor blame, scold or mock the caller (lexicon
+//! `blame`). Insulting the caller (lexicon `insults`) is a red line: the
+//! call's total is 0. Only the agent's words count.
+
+use crate::config::TabooConfig;
+use crate::lexicon::LexiconKind;
+use crate::model::NormId;
+use crate::norms::{CallView, Norm, Outcome};
+
+pub(crate) struct Taboo {
+    red_line: bool,
+}
+
+impl Taboo {
+    pub(crate) fn new(cfg: &TabooConfig) -> Taboo {
+        Taboo {
+            red_line: cfg.insult_is_red_line,
+        }
+    }
+}
+
+impl Norm for Taboo {
+    fn id(&self) -> NormId {
+        NormId::Taboo
+    }
+
+    fn check(&self, view: &CallView<'_>) -> Outcome {
+        if view.agent.is_empty() {
+            return Outcome::NotAssessed;
+        }
+        let lists = [
+            (LexiconKind::Forbidden, "taboo.forbidden_phrase"),
+            (LexiconKind::Blame, "taboo.blame"),
+            (LexiconKind::Insults, "taboo.insult"),
+        ];
+        let mut findings = Vec::new();
+        for &i in &view.agent {
+            for (kind, rule) in lists {
+                for h in view.lexicons.get(kind).find(view.text(i), &view.texts[i]) {
+                    let mut f = view.finding_at(NormId::Taboo, rule, i, h.start, h.end);
+                    if kind == LexiconKind::Insults && self.red_line {
+                        f = f.red_line();
+                    }
+                    findings.push(f);
+                }
+            }
+        }
+        Outcome::Assessed(findings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{NormId, Severity};
+    use crate::norms::testkit::*;
+
+    fn verdict(agent: &str) -> Vec<&'static str> {
+        let c = call(&[
+            GREETING,
+            ('c', 5.0, 8.0, "喂？喂？我不知道该找谁，你说完了没有"),
+            ('a', 8.5, 12.0, agent),
+        ]);
+        rules(NormId::Taboo, &c, None).expect("assessed")
+    }
+
+    #[test]
+    fn forbidden_phrases_are_caught() {
+        for t in [
+            "喂，您还在吗？",
+            "喂？",
+            "喂您好，请讲",
+            "喂喂，听得到吗",
+            "哦，这个事情啊",
+            "这个我不知道",
+            "这是规定，我没办法",
+            "你自己去交警队问吧",
+            "你说完了没有",
+        ] {
+            assert_eq!(verdict(t).first(), Some(&"taboo.forbidden_phrase"), "{t}");
+        }
+    }
+
+    #[test]
+    fn feeding_is_not_hello() {
+        for t in [
+            "有人在小区投喂流浪猫是吧",
+            "喂养宠物需要办证",
+            "您说的是喂食野鸽子的问题",
+            "孩子喂奶的时间",
+            "每天都有人喂猫",
+        ] {
+            assert_eq!(verdict(t), Vec::<&str>::new(), "{t}");
+        }
+    }
+
+    #[test]
+    fn blame_and_mockery() {
+        for t in [
+            "刚才不是告诉你了吗",
+            "这不关我的事",
+            "你听不懂吗",
+            "爱找谁找谁",
+        ] {
+            assert_eq!(verdict(t), vec!["taboo.blame"], "{t}");
+        }
+    }
+
+    #[test]
+    fn insults_are_red_lines() {
+        let c = call(&[
+            GREETING,
+            ('c', 5.0, 8.0, "你们怎么还不处理"),
+            ('a', 8.5, 12.0, "你是不是神经病"),
+        ]);
+        let f = findings(NormId::Taboo, &c, None);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule, "taboo.insult");
+        assert_eq!(f[0].severity, Severity::RedLine);
+        assert_eq!(f[0].excerpt, "你是不是【神经病】");
+    }
+
+    #[test]
+    fn callers_words_never_count() {
+        assert_eq!(verdict("好的，请您说一下具体地址"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn neurology_is_not_an_insult() {
+        assert_eq!(verdict("您可以去市医院神经内科看看"), Vec::<&str>::new());
+    }
+}

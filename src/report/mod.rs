@@ -1,0 +1,98 @@
+//! Writers of every output. This is the only code that knows the output
+//! formats: the CSV files of spec §4 (`calls.csv`, `findings.csv`,
+//! `tickets.csv`, `units.csv`, `rejects.csv`), the terminal summary and the
+//! `explain` view of one call.
+//!
+//! Every file is written to a temporary name in the output folder and
+//! renamed when the run completes, so an interrupted run never leaves a
+//! half-written report that looks complete.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+
+use std::path::{Path, PathBuf};
+
+pub mod csv_out;
+pub mod explain;
+
+/// A file written under a temporary name and renamed into place by
+/// [`AtomicFile::commit`]; dropped without commit, the partial file is removed.
+pub struct AtomicFile {
+    tmp: PathBuf,
+    target: PathBuf,
+    committed: bool,
+}
+
+impl AtomicFile {
+    /// Creates `dir/.name.partial` and returns a buffered writer to it.
+    pub fn create(dir: &Path, name: &str) -> anyhow::Result<(AtomicFile, BufWriter<File>)> {
+        let target = dir.join(name);
+        let tmp = dir.join(format!(".{name}.partial"));
+        let file = File::create(&tmp)
+            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", tmp.display()))?;
+        Ok((
+            AtomicFile {
+                tmp,
+                target,
+                committed: false,
+            },
+            BufWriter::with_capacity(256 * 1024, file),
+        ))
+    }
+
+    /// Flushes `writer` and renames the file to its final name.
+    pub fn commit(mut self, mut writer: BufWriter<File>) -> anyhow::Result<PathBuf> {
+        writer
+            .flush()
+            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", self.tmp.display()))?;
+        drop(writer);
+        std::fs::rename(&self.tmp, &self.target).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: cannot rename to {}: {e}",
+                self.tmp.display(),
+                self.target.display()
+            )
+        })?;
+        self.committed = true;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Formats a number with at most two decimals and no trailing zeros
+/// (100, 83.33, 2.5), the way every output writes scores and points.
+pub fn num(x: f64) -> String {
+    let s = format!("{:.2}", x);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// Formats a rate (0..1) with four decimals, or empty when undefined.
+pub fn rate(x: Option<f64>) -> String {
+    x.map(|v| format!("{:.4}", v)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_short() {
+        assert_eq!(num(100.0), "100");
+        assert_eq!(num(83.3333), "83.33");
+        assert_eq!(num(2.5), "2.5");
+        assert_eq!(num(0.0), "0");
+        assert_eq!(num(-0.001), "0");
+    }
+}

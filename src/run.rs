@@ -1,0 +1,497 @@
+//! The `score` pipeline: read tickets (timeliness, then kept for linking),
+//! stream transcripts in bounded batches, score each batch in parallel and
+//! write the results in input order, then account for every record.
+//!
+//! Memory: transcripts are never held whole — one batch of lines at a
+//! time. Tickets linked to calls, the set of call ids seen (for
+//! duplicates) and the manual scores are held, which is small next to the
+//! transcripts.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{FixedOffset, NaiveDateTime};
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::input::manual::{self, ManualScores};
+use crate::input::transcripts::{self, Limits, LineReader};
+use crate::input::{self, tickets, Reject};
+use crate::lexicon::directory::Directory;
+use crate::model::{NormId, Ticket};
+use crate::norms::{ScoredCall, Scorer};
+use crate::report::csv_out::{self, CsvOut};
+use crate::workflow::calendar::Calendar;
+use crate::workflow::timeliness::{self, Status};
+use crate::workflow::units::UnitStats;
+
+/// Everything `score` needs besides the inputs.
+pub struct ScoreOptions {
+    /// Files or folders.
+    pub inputs: Vec<PathBuf>,
+    /// The output folder.
+    pub out: PathBuf,
+    /// The scorecard.
+    pub config: Config,
+    /// The phone directory.
+    pub directory: Directory,
+    /// Manual QA scores.
+    pub manual: Option<PathBuf>,
+    /// Calendar overrides.
+    pub calendar: Option<PathBuf>,
+    /// The as-of time (local); None = now.
+    pub as_of: Option<NaiveDateTime>,
+    /// The sheet of XLSX ticket files.
+    pub sheet: Option<String>,
+    /// Show a progress spinner on stderr.
+    pub progress: bool,
+    /// Reader limits.
+    pub limits: Limits,
+    /// Lines per parallel batch.
+    pub batch: usize,
+}
+
+/// Counts of one kind of input record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Records read.
+    pub read: u64,
+    /// Records used (scored).
+    pub scored: u64,
+    /// Records in rejects.csv.
+    pub rejected: u64,
+}
+
+impl Counts {
+    /// read = scored + rejected.
+    pub fn balanced(&self) -> bool {
+        self.read == self.scored + self.rejected
+    }
+}
+
+/// What a run did, for the terminal summary.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    /// Transcript records.
+    pub calls: Counts,
+    /// Ticket records.
+    pub tickets: Counts,
+    /// Manual score rows.
+    pub manual: Counts,
+    /// Sum of scores, for the mean.
+    pub score_sum: f64,
+    /// Calls passed.
+    pub passed: u64,
+    /// Calls with a red line.
+    pub red_lines: u64,
+    /// Per norm: calls assessed.
+    pub norm_assessed: [u64; 11],
+    /// Per norm: calls with at least one finding.
+    pub norm_failed: [u64; 11],
+    /// Findings written.
+    pub findings: u64,
+    /// Calls whose utterances were re-sorted.
+    pub resorted: Vec<String>,
+    /// Calls linked to a ticket.
+    pub calls_with_ticket: u64,
+    /// Ticket statuses.
+    pub status_counts: [u64; 5],
+    /// Per operator: (name, calls, score sum, passed).
+    pub operators: std::collections::BTreeMap<String, (String, u64, f64, u64)>,
+    /// The as-of time used.
+    pub as_of: Option<NaiveDateTime>,
+    /// Years used that the calendar does not know.
+    pub calendar_unknown_years: Vec<i32>,
+    /// The calendar's known years.
+    pub calendar_years: Vec<i32>,
+    /// Output folder.
+    pub out: PathBuf,
+}
+
+impl Summary {
+    /// Mean score of scored calls.
+    pub fn mean_score(&self) -> Option<f64> {
+        (self.calls.scored > 0).then(|| self.score_sum / self.calls.scored as f64)
+    }
+}
+
+fn status_index(s: Status) -> usize {
+    match s {
+        Status::NotDispatched => 0,
+        Status::OnTime => 1,
+        Status::Late => 2,
+        Status::Open => 3,
+        Status::OpenOverdue => 4,
+    }
+}
+
+/// Loads the tickets: writes `tickets.csv` and feeds the unit statistics,
+/// returns the tickets by call id for the norms.
+fn load_tickets(
+    files: &[PathBuf],
+    opts: &ScoreOptions,
+    calendar: &Calendar,
+    as_of: NaiveDateTime,
+    rejects: &mut CsvOut,
+    summary: &mut Summary,
+) -> anyhow::Result<HashMap<String, Arc<Ticket>>> {
+    let local = opts.config.offset();
+    let mut out = CsvOut::create(&opts.out, "tickets.csv", &csv_out::tickets_header())?;
+    let mut units = UnitStats::default();
+    let mut by_call: HashMap<String, Arc<Ticket>> = HashMap::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut unknown_years = std::collections::BTreeSet::new();
+    let mut err = None;
+    for path in files {
+        tickets::read_file(path, opts.sheet.as_deref(), local, &mut |row| {
+            if err.is_some() {
+                return;
+            }
+            summary.tickets.read += 1;
+            let result = (|| -> anyhow::Result<()> {
+                let t = match row {
+                    Err(r) => {
+                        summary.tickets.rejected += 1;
+                        rejects.row(csv_out::reject_row(&r))?;
+                        return Ok(());
+                    }
+                    Ok(t) => t,
+                };
+                let source = t.source.clone();
+                let ticket_id = t.ticket_id.clone();
+                let reject = |reason: String| Reject {
+                    file: source
+                        .as_ref()
+                        .map_or_else(|| Arc::from(""), |s| s.file.clone()),
+                    line: source.as_ref().map_or(0, |s| s.line),
+                    record_id: ticket_id.clone(),
+                    reason,
+                };
+                if !seen.insert(t.ticket_id.clone()) {
+                    summary.tickets.rejected += 1;
+                    rejects.row(csv_out::reject_row(&reject(format!(
+                        "工单编号 {} 重复，保留第一条（duplicate ticket_id）",
+                        t.ticket_id
+                    ))))?;
+                    return Ok(());
+                }
+                let t = Arc::new(t);
+                if let Some(call_id) = &t.call_id {
+                    by_call.entry(call_id.clone()).or_insert_with(|| t.clone());
+                }
+                if !t.problems.is_empty() {
+                    summary.tickets.rejected += 1;
+                    let reason = format!(
+                        "{}；无法计算时效（该工单仍用于所属通话的工单书写评分）",
+                        t.problems.join("；")
+                    );
+                    rejects.row(csv_out::reject_row(&reject(reason)))?;
+                    return Ok(());
+                }
+                let r = timeliness::assess(&t, calendar, &opts.config.workflow, as_of);
+                unknown_years.extend(r.outside_calendar.iter().copied());
+                summary.status_counts[status_index(r.status)] += 1;
+                units.add(&t, &r);
+                out.row(csv_out::ticket_row(&t, &r))?;
+                summary.tickets.scored += 1;
+                Ok(())
+            })();
+            if let Err(e) = result {
+                err = Some(e);
+            }
+        })?;
+        if let Some(e) = err.take() {
+            return Err(e);
+        }
+    }
+    out.commit()?;
+    let mut units_out = CsvOut::create(&opts.out, "units.csv", csv_out::units_header())?;
+    for row in units.rows() {
+        units_out.row(csv_out::unit_row(&row))?;
+    }
+    units_out.commit()?;
+    summary.calendar_unknown_years = unknown_years.into_iter().collect();
+    Ok(by_call)
+}
+
+/// One line's result after the parallel stage.
+enum Scored {
+    Call(Box<ScoredCall>, bool, u64),
+    Reject(Reject),
+}
+
+/// Runs `score`: see the module docs.
+pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
+    let inputs = input::collect_inputs(&opts.inputs)?;
+    if inputs.transcripts.is_empty() && inputs.tickets.is_empty() {
+        anyhow::bail!(
+            "no transcripts (.jsonl, .jsonl.gz) or tickets (.csv, .xlsx) among the inputs"
+        );
+    }
+    std::fs::create_dir_all(&opts.out).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: cannot create the output folder: {e}",
+            opts.out.display()
+        )
+    })?;
+    let local: FixedOffset = opts.config.offset();
+    let scorer = Scorer::new(opts.config.clone(), opts.directory.clone())?;
+    let manual = match &opts.manual {
+        Some(p) => manual::read(p, &|n: NormId| opts.config.norms.common(n).points)?,
+        None => ManualScores::default(),
+    };
+    let mut calendar = Calendar::builtin();
+    if let Some(p) = &opts.calendar {
+        calendar.load_overrides(p)?;
+    }
+    let as_of = opts
+        .as_of
+        .unwrap_or_else(|| chrono::Utc::now().with_timezone(&local).naive_local());
+    let mut summary = Summary {
+        as_of: Some(as_of),
+        calendar_years: calendar.known_years(),
+        out: opts.out.clone(),
+        ..Summary::default()
+    };
+    let mut rejects = CsvOut::create(&opts.out, "rejects.csv", &csv_out::REJECT_COLUMNS)?;
+    let tickets = load_tickets(
+        &inputs.tickets,
+        opts,
+        &calendar,
+        as_of,
+        &mut rejects,
+        &mut summary,
+    )?;
+
+    let mut calls_out = CsvOut::create(&opts.out, "calls.csv", &csv_out::calls_header())?;
+    let mut findings_out = CsvOut::create(&opts.out, "findings.csv", &csv_out::FINDING_COLUMNS)?;
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut manual_used: HashSet<String> = HashSet::new();
+    let progress = opts.progress.then(|| {
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        pb
+    });
+    let empty = Vec::new();
+    for path in &inputs.transcripts {
+        let file: Arc<str> = Arc::from(path.display().to_string());
+        let reader =
+            transcripts::open(path).map_err(|e| anyhow::anyhow!("{file}: cannot open: {e}"))?;
+        let mut lines = LineReader::new(reader, opts.limits.max_line_bytes);
+        loop {
+            let mut batch = Vec::with_capacity(opts.batch);
+            while batch.len() < opts.batch {
+                match lines.next_line() {
+                    Ok(Some(l)) => batch.push(l),
+                    Ok(None) => break,
+                    Err(e) => {
+                        // A read error (a truncated .gz) ends this file; what was
+                        // read is kept and the error is recorded as a reject.
+                        batch.push(transcripts::RawLine {
+                            line: 0,
+                            bytes: Err(format!("读取文件出错，文件其余部分未读取（{e}）")),
+                        });
+                        break;
+                    }
+                }
+            }
+            if batch.is_empty() {
+                break;
+            }
+            let done = batch.len() < opts.batch || batch.last().is_some_and(|l| l.line == 0);
+            let results: Vec<Scored> = batch
+                .par_iter()
+                .map(|raw| {
+                    let bytes = match &raw.bytes {
+                        Ok(b) => b,
+                        Err(reason) => {
+                            return Scored::Reject(Reject {
+                                file: file.clone(),
+                                line: raw.line,
+                                record_id: String::new(),
+                                reason: reason.clone(),
+                            })
+                        }
+                    };
+                    match transcripts::parse_line(bytes, &file, raw.line, local, &opts.limits) {
+                        Err(r) => Scored::Reject(r),
+                        Ok(call) => {
+                            let ticket = tickets.get(&call.call_id).map(|t| t.as_ref());
+                            let m = manual.by_call.get(&call.call_id).unwrap_or(&empty);
+                            let scored = scorer.score(&call, ticket, m);
+                            Scored::Call(Box::new(scored), call.resorted, call.source.line)
+                        }
+                    }
+                })
+                .collect();
+            for r in results {
+                summary.calls.read += 1;
+                match r {
+                    Scored::Reject(r) => {
+                        summary.calls.rejected += 1;
+                        rejects.row(csv_out::reject_row(&r))?;
+                    }
+                    Scored::Call(s, resorted, line) => {
+                        if !seen.insert(s.call_id.clone()) {
+                            summary.calls.rejected += 1;
+                            rejects.row(csv_out::reject_row(&Reject {
+                                file: file.clone(),
+                                line,
+                                record_id: s.call_id.clone(),
+                                reason: format!(
+                                    "通话编号 {} 重复，保留第一条（duplicate call_id）",
+                                    s.call_id
+                                ),
+                            }))?;
+                            continue;
+                        }
+                        if !s.manual.is_empty() {
+                            manual_used.insert(s.call_id.clone());
+                        }
+                        record(&mut summary, &s, tickets.contains_key(&s.call_id), resorted);
+                        calls_out.row(csv_out::call_row(&s))?;
+                        for f in csv_out::finding_rows(&s) {
+                            findings_out.row(f)?;
+                        }
+                    }
+                }
+            }
+            if let Some(pb) = &progress {
+                pb.set_message(format!(
+                    "已读 {} 通电话，已评分 {} 通",
+                    summary.calls.read, summary.calls.scored
+                ));
+                pb.tick();
+            }
+            if done {
+                break;
+            }
+        }
+    }
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
+    }
+    // Manual scores: rows rejected on reading, and rows for calls that
+    // were not scored.
+    summary.manual.read = manual.read;
+    for r in &manual.rejects {
+        summary.manual.rejected += 1;
+        rejects.row(csv_out::reject_row(r))?;
+    }
+    let mut orphan: Vec<(&String, &manual::ManualScore)> = manual
+        .by_call
+        .iter()
+        .filter(|(id, _)| !manual_used.contains(*id))
+        .flat_map(|(id, v)| v.iter().map(move |m| (id, m)))
+        .collect();
+    orphan.sort_by_key(|(_, m)| m.line);
+    for (id, m) in orphan {
+        summary.manual.rejected += 1;
+        rejects.row(csv_out::reject_row(&Reject {
+            file: manual.file.clone().unwrap_or_else(|| Arc::from("")),
+            line: m.line,
+            record_id: id.clone(),
+            reason: "转写文件里没有这通电话（或该通话被拒收），人工评分未使用".into(),
+        }))?;
+    }
+    summary.manual.scored = summary.manual.read - summary.manual.rejected;
+    calls_out.commit()?;
+    findings_out.commit()?;
+    rejects.commit()?;
+    for (what, c) in [
+        ("transcripts", summary.calls),
+        ("tickets", summary.tickets),
+        ("manual scores", summary.manual),
+    ] {
+        if !c.balanced() {
+            anyhow::bail!(
+                "internal error: {what}: read {} ≠ scored {} + rejected {}; please report this",
+                c.read,
+                c.scored,
+                c.rejected
+            );
+        }
+    }
+    Ok(summary)
+}
+
+fn record(summary: &mut Summary, s: &ScoredCall, has_ticket: bool, resorted: bool) {
+    summary.calls.scored += 1;
+    summary.score_sum += s.score;
+    summary.passed += u64::from(s.passed);
+    summary.red_lines += u64::from(s.red_line);
+    summary.findings += s.findings.len() as u64;
+    summary.calls_with_ticket += u64::from(has_ticket);
+    if resorted {
+        summary.resorted.push(s.call_id.clone());
+    }
+    for n in NormId::ALL {
+        if s.earned[n.index()].is_some() {
+            summary.norm_assessed[n.index()] += 1;
+        }
+        if s.findings.iter().any(|f| f.norm == n) {
+            summary.norm_failed[n.index()] += 1;
+        }
+    }
+    let e = summary
+        .operators
+        .entry(s.operator_id.clone())
+        .or_insert_with(|| (s.operator_name.clone(), 0, 0.0, 0));
+    e.1 += 1;
+    e.2 += s.score;
+    e.3 += u64::from(s.passed);
+}
+
+/// Finds one call by id in the inputs and returns it with its ticket.
+pub fn find_call(
+    inputs: &[PathBuf],
+    call_id: &str,
+    config: &Config,
+    sheet: Option<&str>,
+) -> anyhow::Result<(crate::model::Call, Option<Ticket>)> {
+    let inputs = input::collect_inputs(inputs)?;
+    let local = config.offset();
+    let mut ticket = None;
+    for path in &inputs.tickets {
+        tickets::read_file(path, sheet, local, &mut |row| {
+            if let Ok(t) = row {
+                if ticket.is_none() && t.call_id.as_deref() == Some(call_id) {
+                    ticket = Some(t);
+                }
+            }
+        })?;
+    }
+    let limits = Limits::default();
+    for path in &inputs.transcripts {
+        let file: Arc<str> = Arc::from(path.display().to_string());
+        let reader =
+            transcripts::open(path).map_err(|e| anyhow::anyhow!("{file}: cannot open: {e}"))?;
+        let mut lines = LineReader::new(reader, limits.max_line_bytes);
+        let needle = call_id.as_bytes();
+        while let Some(raw) = lines.next_line()? {
+            let Ok(bytes) = &raw.bytes else { continue };
+            // Cheap pre-filter before parsing.
+            if !bytes.windows(needle.len()).any(|w| w == needle) {
+                continue;
+            }
+            match transcripts::parse_line(bytes, &file, raw.line, local, &limits) {
+                Ok(call) if call.call_id == call_id => return Ok((call, ticket)),
+                Err(r) if r.record_id == call_id => {
+                    anyhow::bail!(
+                        "{file}: line {}: call {call_id} cannot be scored: {}",
+                        raw.line,
+                        r.reason
+                    )
+                }
+                _ => {}
+            }
+        }
+    }
+    anyhow::bail!("call {call_id} is not in the transcripts given")
+}
+
+/// Parses `--as-of`: RFC 3339 or local time.
+pub fn parse_as_of(s: &str, local: FixedOffset) -> Option<NaiveDateTime> {
+    input::time::parse_local(s, local).map(|(t, _)| t)
+}

@@ -1,0 +1,224 @@
+//! Text normalisation shared by the norms.
+//!
+//! ASR output may or may not hold punctuation and spaces, and may write
+//! ASCII in any case. Rules therefore match on a *clean* form (letters and
+//! digits only, ASCII lower-cased) and map every hit back to the original
+//! text so that the evidence shows what was really transcribed.
+
+/// An utterance's text in clean form, with the way back to the original.
+#[derive(Clone, Debug, Default)]
+pub struct NormText {
+    /// Letters and digits of the original, ASCII lower-cased.
+    pub clean: String,
+    /// For each char of `clean`: (byte offset in `clean`, byte range in the original).
+    map: Vec<(usize, usize, usize)>,
+}
+
+/// True for the characters that count: letters (CJK included) and digits.
+/// Punctuation, symbols and white space do not count (spec §2: "Characters
+/// are counted without punctuation and white space").
+pub fn is_counted(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// The number of counted characters in `s`.
+pub fn count_chars(s: &str) -> usize {
+    s.chars().filter(|&c| is_counted(c)).count()
+}
+
+impl NormText {
+    /// Builds the clean form of `original`.
+    pub fn new(original: &str) -> NormText {
+        let mut clean = String::with_capacity(original.len());
+        let mut map = Vec::with_capacity(original.len() / 3 + 1);
+        for (i, c) in original.char_indices() {
+            if is_counted(c) {
+                map.push((clean.len(), i, i + c.len_utf8()));
+                clean.push(c.to_ascii_lowercase());
+            }
+        }
+        NormText { clean, map }
+    }
+
+    /// Number of counted characters.
+    pub fn char_len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Maps a byte range of `clean` to the byte range it covers in the original.
+    pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        let first = self.map.partition_point(|m| m.0 < start);
+        let last = self.map.partition_point(|m| m.0 < end);
+        if first >= self.map.len() || last == 0 || last <= first {
+            let at = self
+                .map
+                .get(first)
+                .map(|m| m.1)
+                .unwrap_or_else(|| self.map.last().map(|m| m.2).unwrap_or(0));
+            return (at, at);
+        }
+        (self.map[first].1, self.map[last - 1].2)
+    }
+
+    /// Maps a char count of `clean` (the first `n` chars) to the byte offset
+    /// in the original just after the n-th counted char.
+    pub fn original_end_of_chars(&self, n: usize) -> usize {
+        if n == 0 {
+            return 0;
+        }
+        self.map
+            .get(n - 1)
+            .map(|m| m.2)
+            .unwrap_or_else(|| self.map.last().map_or(0, |m| m.2))
+    }
+
+    /// Byte offset in the original of the n-th counted char (0-based).
+    pub fn original_start_of_char(&self, n: usize) -> Option<usize> {
+        self.map.get(n).map(|m| m.1)
+    }
+}
+
+/// Cuts `text` to at most `max` chars around the byte range `start..end`
+/// and marks that range with 【】, so that a reviewer sees the hit at once.
+pub fn excerpt_marked(text: &str, start: usize, end: usize, max: usize) -> String {
+    let start = floor_boundary(text, start.min(text.len()));
+    let end = floor_boundary(text, end.clamp(start, text.len()));
+    let before: Vec<char> = text[..start].chars().collect();
+    let hit = &text[start..end];
+    let after: Vec<char> = text[end..].chars().collect();
+    let room = max.saturating_sub(hit.chars().count()).max(8);
+    let keep_before = before.len().min(room / 2);
+    let keep_after = after.len().min(room - keep_before);
+    let keep_before = before.len().min(room - keep_after);
+    let mut out = String::new();
+    if keep_before < before.len() {
+        out.push('…');
+    }
+    out.extend(&before[before.len() - keep_before..]);
+    if !hit.is_empty() {
+        out.push('【');
+        out.push_str(hit);
+        out.push('】');
+    }
+    out.extend(&after[..keep_after]);
+    if keep_after < after.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Cuts `text` to at most `max` chars, marking the cut with `…`.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let mut chars = text.chars();
+    let mut out: String = chars.by_ref().take(max).collect();
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    out
+}
+
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Edit distance of `pattern` against the best *prefix* of `text`: how
+/// many insertions, deletions and substitutions turn the pattern into
+/// `text[..k]` for the best `k`. Returns (distance, k).
+pub fn prefix_distance(pattern: &[char], text: &[char]) -> (usize, usize) {
+    // Row j holds distances for text[..j]; we walk the pattern.
+    let mut prev: Vec<usize> = (0..=text.len()).collect();
+    let mut cur = vec![0; text.len() + 1];
+    for (i, &p) in pattern.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, &t) in text.iter().enumerate() {
+            let sub = prev[j] + usize::from(p != t);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    best_in_row(&prev)
+}
+
+/// Edit distance of `pattern` against the best *substring* of `text`
+/// (semi-global alignment). Returns (distance, end char index of the
+/// substring in `text`).
+pub fn substring_distance(pattern: &[char], text: &[char]) -> (usize, usize) {
+    let mut prev: Vec<usize> = vec![0; text.len() + 1];
+    let mut cur = vec![0; text.len() + 1];
+    for (i, &p) in pattern.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, &t) in text.iter().enumerate() {
+            let sub = prev[j] + usize::from(p != t);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    best_in_row(&prev)
+}
+
+fn best_in_row(row: &[usize]) -> (usize, usize) {
+    let mut best = (usize::MAX, 0);
+    for (k, &d) in row.iter().enumerate() {
+        // Prefer the longest alignment among equals so that trailing
+        // characters of the phrase are not left out of the span.
+        if d <= best.0 {
+            best = (d, k);
+        }
+    }
+    best
+}
+
+/// Extracts the digits of `s` (ASCII digits only).
+pub fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chars(s: &str) -> Vec<char> {
+        s.chars().collect()
+    }
+
+    #[test]
+    fn clean_drops_punctuation_and_space_and_lowercases() {
+        let t = NormText::new("您好！市长 热线，OK？");
+        assert_eq!(t.clean, "您好市长热线ok");
+        assert_eq!(t.char_len(), 8);
+    }
+
+    #[test]
+    fn original_span_maps_back_over_punctuation() {
+        let text = "喂，养";
+        let t = NormText::new(text);
+        assert_eq!(t.clean, "喂养");
+        let (s, e) = t.original_span(0, t.clean.len());
+        assert_eq!(&text[s..e], "喂，养");
+    }
+
+    #[test]
+    fn excerpt_marks_the_hit() {
+        let text = "好的哦，我知道了";
+        let s = text.find('哦').unwrap_or(0);
+        assert_eq!(excerpt_marked(text, s, s + 3, 40), "好的【哦】，我知道了");
+    }
+
+    #[test]
+    fn prefix_distance_ignores_trailing_text() {
+        let (d, k) = prefix_distance(&chars("您好市长热线"), &chars("您好市长热线我是三号"));
+        assert_eq!((d, k), (0, 6));
+        let (d, _) = prefix_distance(&chars("您好市长热线"), &chars("您好市场热线"));
+        assert_eq!(d, 1);
+    }
+
+    #[test]
+    fn substring_distance_finds_phrase_inside() {
+        let (d, end) =
+            substring_distance(&chars("感谢您的来电再见"), &chars("好的感谢您的来电再见"));
+        assert_eq!((d, end), (0, 10));
+    }
+}
