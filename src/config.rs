@@ -501,17 +501,44 @@ impl Config {
                 );
             }
         }
-        for k in wf
-            .due_working_days_by_urgency
-            .keys()
-            .chain(wf.due_hours_by_urgency.keys())
-        {
-            if crate::model::Urgency::parse(k).is_none() {
+        for (key, map) in [
+            (
+                "workflow.due_working_days_by_urgency",
+                &wf.due_working_days_by_urgency,
+            ),
+            ("workflow.due_hours_by_urgency", &wf.due_hours_by_urgency),
+        ] {
+            if let Some(k) = map
+                .keys()
+                .find(|k| crate::model::Urgency::parse(k).is_none())
+            {
                 return bad(
-                    "workflow.due_hours_by_urgency",
-                    format!("\"{k}\" is not an urgency"),
+                    key,
+                    format!("\"{k}\" is not an urgency (普通, 急办, 一般应急, 重大应急)"),
                 );
             }
+        }
+        // Working-day limits beyond a year are typing mistakes, and the
+        // calendar walks day by day.
+        let days = [
+            wf.due_working_days,
+            wf.urge_within_working_days,
+            wf.callback_within_working_days,
+        ]
+        .into_iter()
+        .chain(wf.due_working_days_by_category.values().copied())
+        .chain(wf.due_working_days_by_urgency.values().copied());
+        if days.into_iter().any(|d| d > 250) {
+            return bad(
+                "workflow",
+                "working-day limits must be at most 250 (one year of working days)".into(),
+            );
+        }
+        if wf.due_hours_by_urgency.values().any(|&h| h > 24 * 366) {
+            return bad(
+                "workflow.due_hours_by_urgency",
+                "at most 8784 hours (one year)".into(),
+            );
         }
         Ok(())
     }

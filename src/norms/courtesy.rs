@@ -51,7 +51,7 @@ impl Norm for Courtesy {
         if ni_hits.len() >= self.ni_limit {
             findings.extend(ni_hits);
         }
-        findings.sort_by(|a, b| a.utterance_index.cmp(&b.utterance_index));
+        findings.sort_by_key(|f| f.utterance_index);
         Outcome::Assessed(findings)
     }
 }

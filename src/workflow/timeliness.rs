@@ -18,9 +18,10 @@
 //! Readings the spec leaves open, decided here:
 //! - "Past" a deadline means strictly after it: a completion, urge or
 //!   callback at exactly 23:59:59 of the last day is in time.
-//! - An overdue ticket without any urge is flagged `overdue_not_urged` only
-//!   once the urge window has closed at the as-of time (as `callback_late`
-//!   does); an urge recorded after the window is flagged at once.
+//! - `overdue_not_urged` follows the issue's words literally: an overdue
+//!   ticket with no urge on or before the end of the urge window is flagged,
+//!   even while that window is still open at the as-of time (the office
+//!   sees at once which overdue tickets nobody has urged yet).
 //! - `working_days_taken` counts working days after the dispatch date up to
 //!   the completion date even when `count_dispatch_day` is set: that switch
 //!   moves the due date only.
@@ -302,7 +303,7 @@ pub fn assess(
     let overdue_not_urged = match (urge_deadline, t.urged_at) {
         (None, _) => false,
         (Some(deadline), Some(urged)) => urged > deadline,
-        (Some(deadline), None) => as_of > deadline,
+        (Some(_), None) => true,
     };
     let urged_by_wrong = t.urged_at.is_some() && {
         let required = if t.hot_issue { URGER_HOT } else { URGER_NORMAL };
@@ -374,7 +375,28 @@ mod tests {
         }
     }
 
+    /// A record that breaks all six rules once dispatched.
+    fn everything_wrong() -> Ticket {
+        Ticket {
+            hot_issue: true,
+            // Due Nov 9; done late.
+            completed_at: Some(dt("2026-11-12 10:00:00")),
+            // After the urge window (ends Nov 10 23:59:59), and by 班长 on a hot issue.
+            urged_at: Some(dt("2026-11-11 00:00:00")),
+            urged_by: "班长".into(),
+            // Callback deadline Tue Nov 17 23:59:59 (Nov 13, 16, 17).
+            feedback_at: Some(dt("2026-11-12 11:00:00")),
+            callback_at: Some(dt("2026-11-18 09:00:00")),
+            callback_operator_id: "2025".into(),
+            callback_result: None,
+            ..base()
+        }
+    }
+
     const AS_OF: &str = "2026-11-27 12:00:00";
+
+    /// A change to [`base`] for one case of a table.
+    type Edit = fn(&mut Ticket);
 
     #[test]
     fn status_keys_and_labels() {
@@ -392,302 +414,69 @@ mod tests {
         }
     }
 
+    /// (dispatched_at, category, urgency, count_dispatch_day, expected due)
+    type DueCase = (&'static str, Category, Urgency, bool, &'static str);
+
+    #[rustfmt::skip]
     #[test]
     fn due_dates() {
         use Category::{General, Inquiry};
         use Urgency::{Emergency, Normal, Urgent};
-        // (dispatched_at, category, urgency, count_dispatch_day, expected due)
-        let table: &[(&str, Category, Urgency, bool, &str)] = &[
+        let table: &[DueCase] = &[
             // 国庆 2024: Oct 1–7 off; Sun Sep 29 and Sat Oct 12 are workdays.
             // A dispatch on the make-up Sunday does not count: Sep 30, Oct 8, 9, 10, 11.
-            (
-                "2024-09-29 10:00:00",
-                General,
-                Normal,
-                false,
-                "2024-10-11 23:59:59",
-            ),
-            (
-                "2024-09-29 10:00:00",
-                Inquiry,
-                Normal,
-                false,
-                "2024-10-09 23:59:59",
-            ),
-            (
-                "2024-09-29 10:00:00",
-                General,
-                Normal,
-                true,
-                "2024-10-10 23:59:59",
-            ),
-            (
-                "2024-09-30 17:30:00",
-                General,
-                Normal,
-                false,
-                "2024-10-12 23:59:59",
-            ),
-            (
-                "2024-10-03 08:00:00",
-                General,
-                Normal,
-                false,
-                "2024-10-14 23:59:59",
-            ),
+            ("2024-09-29 10:00:00", General, Normal, false, "2024-10-11 23:59:59"),
+            ("2024-09-29 10:00:00", Inquiry, Normal, false, "2024-10-09 23:59:59"),
+            // Counted inclusively it is day 1: Sep 30, Oct 8, 9, 10.
+            ("2024-09-29 10:00:00", General, Normal, true,  "2024-10-10 23:59:59"),
+            ("2024-09-30 17:30:00", General, Normal, false, "2024-10-12 23:59:59"),
+            // Dispatched on a holiday: Oct 8, 9, 10, 11 and the make-up Saturday Oct 12.
+            ("2024-10-03 08:00:00", General, Normal, false, "2024-10-12 23:59:59"),
             // 国庆 2025: Oct 1–8 off; Sun Sep 28 and Sat Oct 11 are workdays.
-            (
-                "2025-09-26 16:00:00",
-                General,
-                Normal,
-                false,
-                "2025-10-10 23:59:59",
-            ),
-            (
-                "2025-09-26 16:00:00",
-                Inquiry,
-                Normal,
-                false,
-                "2025-09-30 23:59:59",
-            ),
-            (
-                "2025-09-27 09:00:00",
-                General,
-                Normal,
-                false,
-                "2025-10-10 23:59:59",
-            ),
-            (
-                "2025-09-27 09:00:00",
-                General,
-                Normal,
-                true,
-                "2025-10-10 23:59:59",
-            ),
-            (
-                "2025-09-28 09:00:00",
-                General,
-                Normal,
-                false,
-                "2025-10-11 23:59:59",
-            ),
-            (
-                "2025-09-28 09:00:00",
-                General,
-                Normal,
-                true,
-                "2025-10-10 23:59:59",
-            ),
-            (
-                "2025-09-30 11:00:00",
-                General,
-                Normal,
-                false,
-                "2025-10-14 23:59:59",
-            ),
-            (
-                "2025-10-03 11:00:00",
-                General,
-                Normal,
-                false,
-                "2025-10-14 23:59:59",
-            ),
-            (
-                "2025-10-03 11:00:00",
-                Inquiry,
-                Normal,
-                false,
-                "2025-10-11 23:59:59",
-            ),
+            ("2025-09-26 16:00:00", General, Normal, false, "2025-10-10 23:59:59"),
+            ("2025-09-26 16:00:00", Inquiry, Normal, false, "2025-09-30 23:59:59"),
+            ("2025-09-27 09:00:00", General, Normal, false, "2025-10-10 23:59:59"),
+            // A Saturday off is not day 1 even when counting inclusively.
+            ("2025-09-27 09:00:00", General, Normal, true,  "2025-10-10 23:59:59"),
+            ("2025-09-28 09:00:00", General, Normal, false, "2025-10-11 23:59:59"),
+            ("2025-09-28 09:00:00", General, Normal, true,  "2025-10-10 23:59:59"),
+            ("2025-09-30 11:00:00", General, Normal, false, "2025-10-14 23:59:59"),
+            ("2025-10-03 11:00:00", General, Normal, false, "2025-10-14 23:59:59"),
+            ("2025-10-03 11:00:00", Inquiry, Normal, false, "2025-10-11 23:59:59"),
             // 中秋 2026 Sep 25–27 and 国庆 2026 Oct 1–7 off; Sun Sep 20 and
             // Sat Oct 10 are workdays.
-            (
-                "2026-09-19 10:00:00",
-                General,
-                Normal,
-                false,
-                "2026-09-24 23:59:59",
-            ),
-            (
-                "2026-09-24 10:00:00",
-                General,
-                Normal,
-                false,
-                "2026-10-09 23:59:59",
-            ),
-            (
-                "2026-09-24 10:00:00",
-                Inquiry,
-                Normal,
-                false,
-                "2026-09-30 23:59:59",
-            ),
-            (
-                "2026-09-29 15:30:00",
-                General,
-                Normal,
-                false,
-                "2026-10-12 23:59:59",
-            ),
-            (
-                "2026-09-30 15:30:00",
-                General,
-                Normal,
-                false,
-                "2026-10-13 23:59:59",
-            ),
-            (
-                "2026-09-30 15:30:00",
-                Inquiry,
-                Normal,
-                false,
-                "2026-10-10 23:59:59",
-            ),
+            ("2026-09-19 10:00:00", General, Normal, false, "2026-09-24 23:59:59"),
+            ("2026-09-24 10:00:00", General, Normal, false, "2026-10-09 23:59:59"),
+            ("2026-09-24 10:00:00", Inquiry, Normal, false, "2026-09-30 23:59:59"),
+            ("2026-09-29 15:30:00", General, Normal, false, "2026-10-12 23:59:59"),
+            ("2026-09-30 15:30:00", General, Normal, false, "2026-10-13 23:59:59"),
+            ("2026-09-30 15:30:00", Inquiry, Normal, false, "2026-10-10 23:59:59"),
             // 春节 2025: Jan 28–Feb 4 off; Sun Jan 26 and Sat Feb 8 are workdays.
-            (
-                "2025-01-24 14:00:00",
-                General,
-                Normal,
-                false,
-                "2025-02-07 23:59:59",
-            ),
-            (
-                "2025-01-24 14:00:00",
-                Inquiry,
-                Normal,
-                false,
-                "2025-02-05 23:59:59",
-            ),
-            (
-                "2025-01-27 14:00:00",
-                General,
-                Normal,
-                false,
-                "2025-02-10 23:59:59",
-            ),
-            (
-                "2025-01-30 14:00:00",
-                General,
-                Normal,
-                false,
-                "2025-02-10 23:59:59",
-            ),
+            ("2025-01-24 14:00:00", General, Normal, false, "2025-02-07 23:59:59"),
+            ("2025-01-24 14:00:00", Inquiry, Normal, false, "2025-02-05 23:59:59"),
+            ("2025-01-27 14:00:00", General, Normal, false, "2025-02-10 23:59:59"),
+            ("2025-01-30 14:00:00", General, Normal, false, "2025-02-10 23:59:59"),
             // 春节 2026: Feb 15–23 off; Sat Feb 14 and Sat Feb 28 are workdays.
-            (
-                "2026-02-13 14:00:00",
-                General,
-                Normal,
-                false,
-                "2026-02-27 23:59:59",
-            ),
-            (
-                "2026-02-13 14:00:00",
-                Inquiry,
-                Normal,
-                false,
-                "2026-02-25 23:59:59",
-            ),
-            (
-                "2026-02-14 14:00:00",
-                General,
-                Normal,
-                false,
-                "2026-02-28 23:59:59",
-            ),
-            (
-                "2026-02-14 14:00:00",
-                General,
-                Normal,
-                true,
-                "2026-02-27 23:59:59",
-            ),
-            (
-                "2026-02-18 14:00:00",
-                General,
-                Normal,
-                false,
-                "2026-03-02 23:59:59",
-            ),
-            (
-                "2026-02-25 14:00:00",
-                General,
-                Normal,
-                false,
-                "2026-03-03 23:59:59",
-            ),
+            ("2026-02-13 14:00:00", General, Normal, false, "2026-02-27 23:59:59"),
+            ("2026-02-13 14:00:00", Inquiry, Normal, false, "2026-02-25 23:59:59"),
+            ("2026-02-14 14:00:00", General, Normal, false, "2026-02-28 23:59:59"),
+            ("2026-02-14 14:00:00", General, Normal, true,  "2026-02-27 23:59:59"),
+            // Dispatched inside the holiday: Feb 24–27 and the make-up Saturday Feb 28.
+            ("2026-02-18 14:00:00", General, Normal, false, "2026-02-28 23:59:59"),
+            ("2026-02-25 14:00:00", General, Normal, false, "2026-03-03 23:59:59"),
             // Ordinary weeks (Mon 2026-11-02, Sat 2026-11-07, Fri 2026-11-27).
-            (
-                "2026-11-02 09:00:00",
-                General,
-                Normal,
-                false,
-                "2026-11-09 23:59:59",
-            ),
-            (
-                "2026-11-02 09:00:00",
-                General,
-                Normal,
-                true,
-                "2026-11-06 23:59:59",
-            ),
-            (
-                "2026-11-02 09:00:00",
-                Inquiry,
-                Normal,
-                true,
-                "2026-11-04 23:59:59",
-            ),
-            (
-                "2026-11-07 09:00:00",
-                General,
-                Normal,
-                false,
-                "2026-11-13 23:59:59",
-            ),
-            (
-                "2026-11-07 09:00:00",
-                General,
-                Normal,
-                true,
-                "2026-11-13 23:59:59",
-            ),
-            (
-                "2026-11-27 11:40:05",
-                Inquiry,
-                Normal,
-                false,
-                "2026-12-02 23:59:59",
-            ),
+            ("2026-11-02 09:00:00", General, Normal, false, "2026-11-09 23:59:59"),
+            ("2026-11-02 09:00:00", General, Normal, true,  "2026-11-06 23:59:59"),
+            ("2026-11-02 09:00:00", Inquiry, Normal, true,  "2026-11-04 23:59:59"),
+            ("2026-11-07 09:00:00", General, Normal, false, "2026-11-13 23:59:59"),
+            ("2026-11-07 09:00:00", General, Normal, true,  "2026-11-13 23:59:59"),
+            ("2026-11-27 11:40:05", Inquiry, Normal, false, "2026-12-02 23:59:59"),
             // 一般应急 has no limit of its own by default: 5 working days.
-            (
-                "2026-11-27 07:02:08",
-                General,
-                Emergency,
-                false,
-                "2026-12-04 23:59:59",
-            ),
-            // 急办: 24 hours, whatever the category and the calendar.
-            (
-                "2025-09-30 10:15:00",
-                General,
-                Urgent,
-                false,
-                "2025-10-01 10:15:00",
-            ),
-            (
-                "2025-09-30 10:15:00",
-                Inquiry,
-                Urgent,
-                true,
-                "2025-10-01 10:15:00",
-            ),
-            (
-                "2025-10-03 23:30:00",
-                General,
-                Urgent,
-                false,
-                "2025-10-04 23:30:00",
-            ),
+            ("2026-11-27 07:02:08", General, Emergency, false, "2026-12-04 23:59:59"),
+            // 急办: 24 hours, whatever the category, the switch and the calendar.
+            ("2025-09-30 10:15:00", General, Urgent, false, "2025-10-01 10:15:00"),
+            ("2025-09-30 10:15:00", Inquiry, Urgent, true,  "2025-10-01 10:15:00"),
+            ("2025-10-03 23:30:00", General, Urgent, false, "2025-10-04 23:30:00"),
         ];
         let cal = Calendar::builtin();
         for (dispatched, category, urgency, count, expected) in table {
@@ -698,10 +487,7 @@ mod tests {
                 completed_at: None,
                 ..base()
             };
-            let cfg = WorkflowConfig {
-                count_dispatch_day: *count,
-                ..cfg()
-            };
+            let cfg = WorkflowConfig { count_dispatch_day: *count, ..cfg() };
             let r = assess(&t, &cal, &cfg, dt(dispatched));
             assert_eq!(
                 r.due_at,
@@ -713,36 +499,17 @@ mod tests {
         }
     }
 
+    #[rustfmt::skip]
     #[test]
     fn given_due_at_is_used_as_is() {
         let cal = Calendar::builtin();
         // (urgency, given due_at, completed_at, status)
         let table: &[(Urgency, &str, &str, Status)] = &[
-            (
-                Urgency::Normal,
-                "2026-11-03 12:00:00",
-                "2026-11-03 12:00:00",
-                Status::OnTime,
-            ),
-            (
-                Urgency::Normal,
-                "2026-11-03 12:00:00",
-                "2026-11-03 12:00:01",
-                Status::Late,
-            ),
-            (
-                Urgency::Urgent,
-                "2026-11-20 18:00:00",
-                "2026-11-19 09:00:00",
-                Status::OnTime,
-            ),
+            (Urgency::Normal, "2026-11-03 12:00:00", "2026-11-03 12:00:00", Status::OnTime),
+            (Urgency::Normal, "2026-11-03 12:00:00", "2026-11-03 12:00:01", Status::Late),
+            (Urgency::Urgent, "2026-11-20 18:00:00", "2026-11-19 09:00:00", Status::OnTime),
             // A given due date on a Sunday is not moved.
-            (
-                Urgency::Normal,
-                "2026-11-08 09:00:00",
-                "2026-11-08 09:30:00",
-                Status::Late,
-            ),
+            (Urgency::Normal, "2026-11-08 09:00:00", "2026-11-08 09:30:00", Status::Late),
         ];
         for (urgency, due, done, status) in table {
             let t = Ticket {
@@ -752,14 +519,11 @@ mod tests {
                 ..base()
             };
             let r = assess(&t, &cal, &cfg(), dt(AS_OF));
-            assert_eq!(
-                (r.due_at, r.status),
-                (Some(dt(due)), *status),
-                "{due} {done}"
-            );
+            assert_eq!((r.due_at, r.status), (Some(dt(due)), *status), "{due} {done}");
         }
     }
 
+    #[rustfmt::skip]
     #[test]
     fn due_limits_follow_the_configured_precedence() {
         let cal = Calendar::builtin();
@@ -781,170 +545,63 @@ mod tests {
         };
         // Dispatched Mon 2026-11-02 09:00. (category, urgency, due)
         let table: &[(Option<Category>, Option<Urgency>, &str)] = &[
-            (
-                Some(Category::General),
-                Some(Urgency::Normal),
-                "2026-11-16 23:59:59",
-            ),
-            (
-                Some(Category::Complaint),
-                Some(Urgency::Normal),
-                "2026-11-04 23:59:59",
-            ),
-            (Some(Category::Inquiry), None, "2026-11-05 23:59:59"),
-            (
-                Some(Category::Inquiry),
-                Some(Urgency::Emergency),
-                "2026-11-03 23:59:59",
-            ),
-            (
-                Some(Category::Inquiry),
-                Some(Urgency::MajorEmergency),
-                "2026-11-02 11:00:00",
-            ),
-            (
-                Some(Category::Complaint),
-                Some(Urgency::Urgent),
-                "2026-11-04 09:00:00",
-            ),
+            // The default: Nov 3, 4, 5, 6, 9, 10, 11, 12, 13, 16.
+            (Some(Category::General), Some(Urgency::Normal), "2026-11-16 23:59:59"),
             (None, None, "2026-11-16 23:59:59"),
+            // By category.
+            (Some(Category::Complaint), Some(Urgency::Normal), "2026-11-04 23:59:59"),
+            (Some(Category::Inquiry), None, "2026-11-05 23:59:59"),
+            // Days by urgency win over the category.
+            (Some(Category::Inquiry), Some(Urgency::Emergency), "2026-11-03 23:59:59"),
+            // Hours by urgency win over days by urgency and the category.
+            (Some(Category::Inquiry), Some(Urgency::MajorEmergency), "2026-11-02 11:00:00"),
+            (Some(Category::Complaint), Some(Urgency::Urgent), "2026-11-04 09:00:00"),
         ];
         for (category, urgency, expected) in table {
-            let t = Ticket {
-                category: *category,
-                urgency: *urgency,
-                completed_at: None,
-                ..base()
-            };
+            let t = Ticket { category: *category, urgency: *urgency, completed_at: None, ..base() };
             let r = assess(&t, &cal, &cfg, dt("2026-11-02 09:00:00"));
             assert_eq!(r.due_at, Some(dt(expected)), "{category:?} {urgency:?}");
         }
     }
 
+    /// (dispatched_at, completed_at, as_of, status, working_days_taken)
+    type StatusCase = (
+        &'static str,
+        Option<&'static str>,
+        &'static str,
+        Status,
+        Option<i64>,
+    );
+
+    #[rustfmt::skip]
     #[test]
     fn status_and_working_days_taken() {
         let cal = Calendar::builtin();
-        // (dispatched_at, completed_at, as_of, status, working_days_taken)
-        let table: &[(&str, Option<&str>, &str, Status, Option<i64>)] = &[
+        let table: &[StatusCase] = &[
             // Due Mon 2026-11-09 23:59:59.
-            (
-                "2026-11-02 09:00:00",
-                Some("2026-11-02 15:00:00"),
-                AS_OF,
-                Status::OnTime,
-                Some(0),
-            ),
-            (
-                "2026-11-02 09:00:00",
-                Some("2026-11-06 18:00:00"),
-                AS_OF,
-                Status::OnTime,
-                Some(4),
-            ),
-            (
-                "2026-11-02 09:00:00",
-                Some("2026-11-07 10:00:00"),
-                AS_OF,
-                Status::OnTime,
-                Some(4),
-            ),
-            (
-                "2026-11-02 09:00:00",
-                Some("2026-11-09 23:59:59"),
-                AS_OF,
-                Status::OnTime,
-                Some(5),
-            ),
-            (
-                "2026-11-02 09:00:00",
-                Some("2026-11-10 00:00:00"),
-                AS_OF,
-                Status::Late,
-                Some(6),
-            ),
-            (
-                "2026-11-02 09:00:00",
-                Some("2026-11-16 10:00:00"),
-                AS_OF,
-                Status::Late,
-                Some(10),
-            ),
+            ("2026-11-02 09:00:00", Some("2026-11-02 15:00:00"), AS_OF, Status::OnTime, Some(0)),
+            ("2026-11-02 09:00:00", Some("2026-11-06 18:00:00"), AS_OF, Status::OnTime, Some(4)),
+            ("2026-11-02 09:00:00", Some("2026-11-07 10:00:00"), AS_OF, Status::OnTime, Some(4)),
+            ("2026-11-02 09:00:00", Some("2026-11-09 23:59:59"), AS_OF, Status::OnTime, Some(5)),
+            ("2026-11-02 09:00:00", Some("2026-11-10 00:00:00"), AS_OF, Status::Late, Some(6)),
+            ("2026-11-02 09:00:00", Some("2026-11-16 10:00:00"), AS_OF, Status::Late, Some(10)),
             // Completion recorded before dispatch: no working day in between.
-            (
-                "2026-11-02 09:00:00",
-                Some("2026-11-01 10:00:00"),
-                AS_OF,
-                Status::OnTime,
-                Some(0),
-            ),
+            ("2026-11-02 09:00:00", Some("2026-11-01 10:00:00"), AS_OF, Status::OnTime, Some(0)),
             // A completion later than the as-of time still counts as completed.
-            (
-                "2026-11-02 09:00:00",
-                Some("2026-11-05 10:00:00"),
-                "2026-11-03 00:00:00",
-                Status::OnTime,
-                Some(3),
-            ),
-            (
-                "2026-11-02 09:00:00",
-                None,
-                "2026-11-02 09:00:00",
-                Status::Open,
-                None,
-            ),
-            (
-                "2026-11-02 09:00:00",
-                None,
-                "2026-11-09 23:59:59",
-                Status::Open,
-                None,
-            ),
-            (
-                "2026-11-02 09:00:00",
-                None,
-                "2026-11-10 00:00:00",
-                Status::OpenOverdue,
-                None,
-            ),
-            (
-                "2026-11-02 09:00:00",
-                None,
-                AS_OF,
-                Status::OpenOverdue,
-                None,
-            ),
+            ("2026-11-02 09:00:00", Some("2026-11-05 10:00:00"), "2026-11-03 00:00:00", Status::OnTime, Some(3)),
+            ("2026-11-02 09:00:00", None, "2026-11-02 09:00:00", Status::Open, None),
+            ("2026-11-02 09:00:00", None, "2026-11-09 23:59:59", Status::Open, None),
+            ("2026-11-02 09:00:00", None, "2026-11-10 00:00:00", Status::OpenOverdue, None),
+            ("2026-11-02 09:00:00", None, AS_OF, Status::OpenOverdue, None),
             // Across 国庆 2026 (due Mon Oct 12): Sep 30, Oct 8, Oct 9.
-            (
-                "2026-09-29 15:30:00",
-                Some("2026-10-09 11:20:00"),
-                AS_OF,
-                Status::OnTime,
-                Some(3),
-            ),
+            ("2026-09-29 15:30:00", Some("2026-10-09 11:20:00"), AS_OF, Status::OnTime, Some(3)),
             // Sep 30, Oct 8, 9, 10 (Sat, workday), 12, 13.
-            (
-                "2026-09-29 15:30:00",
-                Some("2026-10-13 08:00:00"),
-                AS_OF,
-                Status::Late,
-                Some(6),
-            ),
+            ("2026-09-29 15:30:00", Some("2026-10-13 08:00:00"), AS_OF, Status::Late, Some(6)),
             // 春节 2025, dispatched on a holiday (due Mon Feb 10): Feb 5, 6, 7, 8.
-            (
-                "2025-01-30 10:00:00",
-                Some("2025-02-08 10:00:00"),
-                AS_OF,
-                Status::OnTime,
-                Some(4),
-            ),
-            // 春节 2026, dispatched on the make-up Saturday: Feb 24..27, Sat 28, Mar 2.
-            (
-                "2026-02-14 10:00:00",
-                Some("2026-03-02 10:00:00"),
-                AS_OF,
-                Status::Late,
-                Some(6),
-            ),
+            ("2025-01-30 10:00:00", Some("2025-02-08 10:00:00"), AS_OF, Status::OnTime, Some(4)),
+            // 春节 2026, dispatched on the make-up Saturday (due Sat Feb 28):
+            // Feb 24, 25, 26, 27, 28, Mar 2.
+            ("2026-02-14 10:00:00", Some("2026-03-02 10:00:00"), AS_OF, Status::Late, Some(6)),
         ];
         for (dispatched, done, as_of, status, taken) in table {
             let t = Ticket {
@@ -961,26 +618,20 @@ mod tests {
         }
     }
 
+    #[rustfmt::skip]
     #[test]
     fn not_dispatched() {
         let cal = Calendar::builtin();
         // (handling, dispatched_at, status)
         let table: &[(Option<Handling>, Option<&str>, Status)] = &[
-            (
-                Some(Handling::Direct),
-                Some("2026-11-02 09:00:00"),
-                Status::NotDispatched,
-            ),
+            (Some(Handling::Direct), Some("2026-11-02 09:00:00"), Status::NotDispatched),
             (Some(Handling::Direct), None, Status::NotDispatched),
             (Some(Handling::Dispatch), None, Status::NotDispatched),
             (Some(Handling::Phone), None, Status::NotDispatched),
             (None, None, Status::NotDispatched),
-            (
-                Some(Handling::Phone),
-                Some("2026-11-02 09:00:00"),
-                Status::OnTime,
-            ),
-            (None, Some("2026-11-02 09:00:00"), Status::OnTime),
+            // Sent to a unit: everything_wrong() is done late.
+            (Some(Handling::Phone), Some("2026-11-02 09:00:00"), Status::Late),
+            (None, Some("2026-11-02 09:00:00"), Status::Late),
         ];
         for (handling, dispatched, status) in table {
             // Everything else in the record would break every rule.
@@ -992,36 +643,15 @@ mod tests {
             let r = assess(&t, &cal, &cfg(), dt(AS_OF));
             assert_eq!(r.status, *status, "{handling:?} {dispatched:?}");
             if *status == Status::NotDispatched {
-                assert_eq!(
-                    r,
-                    Timeliness::not_dispatched(),
-                    "{handling:?} {dispatched:?}"
-                );
+                assert_eq!(r, Timeliness::not_dispatched(), "{handling:?} {dispatched:?}");
                 assert_eq!(r.flags(), [false; 6]);
+            } else {
+                assert_eq!(r.flags(), [true; 6]);
             }
         }
     }
 
-    /// A record that breaks all six rules once dispatched.
-    fn everything_wrong() -> Ticket {
-        Ticket {
-            hot_issue: true,
-            // Due Nov 9; done late.
-            completed_at: Some(dt("2026-11-12 10:00:00")),
-            // After the urge window (ends Nov 10 23:59:59), and by 班长 on a hot issue.
-            urged_at: Some(dt("2026-11-11 00:00:00")),
-            urged_by: "班长".into(),
-            // Callback deadline Tue Nov 17 23:59:59 (Nov 13, 16, 17).
-            feedback_at: Some(dt("2026-11-12 11:00:00")),
-            callback_at: Some(dt("2026-11-18 09:00:00")),
-            callback_operator_id: "2025".into(),
-            callback_result: None,
-            ..base()
-        }
-    }
-
-    type Edit = fn(&mut Ticket);
-
+    #[rustfmt::skip]
     #[test]
     fn flags() {
         let cal = Calendar::builtin();
@@ -1031,346 +661,173 @@ mod tests {
         let table: &[(&str, Edit, &str, [bool; 6])] = &[
             ("on time, nothing else", |_| {}, AS_OF, none),
             // --- overdue_not_urged: due Mon Nov 9, window ends Tue Nov 10 23:59:59.
-            (
-                "late, never urged",
-                |t| t.completed_at = Some(dt("2026-11-12 10:00:00")),
-                AS_OF,
-                [true, false, true, false, false, false],
-            ),
-            (
-                "late, urged at the end of the window",
-                |t| {
-                    t.completed_at = Some(dt("2026-11-12 10:00:00"));
-                    t.urged_at = Some(dt("2026-11-10 23:59:59"));
-                    t.urged_by = "班长".into();
-                },
-                AS_OF,
-                [false, false, true, false, false, false],
-            ),
-            (
-                "late, urged one second late",
-                |t| {
-                    t.completed_at = Some(dt("2026-11-12 10:00:00"));
-                    t.urged_at = Some(dt("2026-11-11 00:00:00"));
-                    t.urged_by = "班长".into();
-                },
-                AS_OF,
-                [true, false, true, false, false, false],
-            ),
-            (
-                "late, urged before it was due",
-                |t| {
-                    t.completed_at = Some(dt("2026-11-12 10:00:00"));
-                    t.urged_at = Some(dt("2026-11-06 09:00:00"));
-                    t.urged_by = "班长".into();
-                },
-                AS_OF,
-                [false, false, true, false, false, false],
-            ),
-            (
-                "late, urged and supervised",
-                |t| {
-                    t.completed_at = Some(dt("2026-11-12 10:00:00"));
-                    t.urged_at = Some(dt("2026-11-10 09:00:00"));
-                    t.urged_by = "班长".into();
-                    t.supervised_at = Some(dt("2026-11-11 09:00:00"));
-                },
-                AS_OF,
-                none,
-            ),
-            (
-                "open overdue, urge window still open",
-                |t| t.completed_at = None,
-                "2026-11-10 12:00:00",
-                [false, false, true, false, false, false],
-            ),
-            (
-                "open overdue, at the end of the urge window",
-                |t| t.completed_at = None,
-                "2026-11-10 23:59:59",
-                [false, false, true, false, false, false],
-            ),
-            (
-                "open overdue, urge window closed",
-                |t| t.completed_at = None,
-                "2026-11-11 00:00:00",
-                [true, false, true, false, false, false],
-            ),
-            (
-                "open overdue, urged in time, supervised",
-                |t| {
-                    t.completed_at = None;
-                    t.urged_at = Some(dt("2026-11-10 08:00:00"));
-                    t.urged_by = "班长".into();
-                    t.supervised_at = Some(dt("2026-11-10 09:00:00"));
-                },
-                AS_OF,
-                none,
-            ),
-            (
-                "open, not yet due, never urged",
-                |t| t.completed_at = None,
-                "2026-11-09 12:00:00",
-                none,
-            ),
-            (
-                "overdue across 国庆: due Sep 30, window ends Oct 8",
-                |t| {
-                    t.dispatched_at = Some(dt("2026-09-22 10:00:00"));
-                    t.completed_at = None;
-                    t.urged_at = Some(dt("2026-10-08 23:59:59"));
-                    t.urged_by = "班长".into();
-                    t.supervised_at = Some(dt("2026-10-09 10:00:00"));
-                },
-                AS_OF,
-                none,
-            ),
+            ("late, never urged", |t| t.completed_at = Some(dt("2026-11-12 10:00:00")), AS_OF,
+             [true, false, true, false, false, false]),
+            ("late, urged at the end of the window", |t| {
+                t.completed_at = Some(dt("2026-11-12 10:00:00"));
+                t.urged_at = Some(dt("2026-11-10 23:59:59"));
+                t.urged_by = "班长".into();
+            }, AS_OF, [false, false, true, false, false, false]),
+            ("late, urged one second late", |t| {
+                t.completed_at = Some(dt("2026-11-12 10:00:00"));
+                t.urged_at = Some(dt("2026-11-11 00:00:00"));
+                t.urged_by = "班长".into();
+            }, AS_OF, [true, false, true, false, false, false]),
+            ("late, urged before it was due", |t| {
+                t.completed_at = Some(dt("2026-11-12 10:00:00"));
+                t.urged_at = Some(dt("2026-11-06 09:00:00"));
+                t.urged_by = "班长".into();
+            }, AS_OF, [false, false, true, false, false, false]),
+            ("late, urged and supervised", |t| {
+                t.completed_at = Some(dt("2026-11-12 10:00:00"));
+                t.urged_at = Some(dt("2026-11-10 09:00:00"));
+                t.urged_by = "班长".into();
+                t.supervised_at = Some(dt("2026-11-11 09:00:00"));
+            }, AS_OF, none),
+            ("open overdue, urge window still open", |t| t.completed_at = None,
+             "2026-11-10 12:00:00", [true, false, true, false, false, false]),
+            ("open overdue, as of the end of the urge window", |t| t.completed_at = None,
+             "2026-11-10 23:59:59", [true, false, true, false, false, false]),
+            ("open overdue, urge window closed", |t| t.completed_at = None,
+             "2026-11-11 00:00:00", [true, false, true, false, false, false]),
+            ("open overdue, urged in time, supervised", |t| {
+                t.completed_at = None;
+                t.urged_at = Some(dt("2026-11-10 08:00:00"));
+                t.urged_by = "班长".into();
+                t.supervised_at = Some(dt("2026-11-10 09:00:00"));
+            }, AS_OF, none),
+            ("open, not yet due, never urged", |t| t.completed_at = None,
+             "2026-11-09 12:00:00", none),
+            ("overdue across 国庆: due Wed Sep 30, urge window ends Thu Oct 8", |t| {
+                t.dispatched_at = Some(dt("2026-09-22 10:00:00"));
+                t.completed_at = None;
+                t.urged_at = Some(dt("2026-10-08 23:59:59"));
+                t.urged_by = "班长".into();
+                t.supervised_at = Some(dt("2026-10-09 10:00:00"));
+            }, AS_OF, none),
             // --- urged_by_wrong
-            (
-                "urged by 班长, not hot",
-                |t| {
-                    t.urged_at = Some(dt("2026-11-05 10:00:00"));
-                    t.urged_by = "班长".into();
-                },
-                AS_OF,
-                none,
-            ),
-            (
-                "urged by ' 班长 ' with spaces",
-                |t| {
-                    t.urged_at = Some(dt("2026-11-05 10:00:00"));
-                    t.urged_by = " 班长 ".into();
-                },
-                AS_OF,
-                none,
-            ),
-            (
-                "urged by 办公室, not hot",
-                |t| {
-                    t.urged_at = Some(dt("2026-11-05 10:00:00"));
-                    t.urged_by = "办公室".into();
-                },
-                AS_OF,
-                [false, true, false, false, false, false],
-            ),
-            (
-                "urged by nobody named",
-                |t| t.urged_at = Some(dt("2026-11-05 10:00:00")),
-                AS_OF,
-                [false, true, false, false, false, false],
-            ),
-            (
-                "hot, urged by 办公室, not supervised",
-                |t| {
-                    t.hot_issue = true;
-                    t.urged_at = Some(dt("2026-11-05 10:00:00"));
-                    t.urged_by = "办公室".into();
-                },
-                AS_OF,
-                [false, false, true, false, false, false],
-            ),
-            (
-                "hot, urged by 班长",
-                |t| {
-                    t.hot_issue = true;
-                    t.urged_at = Some(dt("2026-11-05 10:00:00"));
-                    t.urged_by = "班长".into();
-                    t.supervised_at = Some(dt("2026-11-04 10:00:00"));
-                },
-                AS_OF,
-                [false, true, false, false, false, false],
-            ),
-            (
-                "hot, urged by 办公室, supervised",
-                |t| {
-                    t.hot_issue = true;
-                    t.urged_at = Some(dt("2026-11-05 10:00:00"));
-                    t.urged_by = "办公室".into();
-                    t.supervised_at = Some(dt("2026-11-04 10:00:00"));
-                },
-                AS_OF,
-                none,
-            ),
-            (
-                "urger named but never urged",
-                |t| t.urged_by = "办公室".into(),
-                AS_OF,
-                none,
-            ),
+            ("urged by 班长, not hot", |t| {
+                t.urged_at = Some(dt("2026-11-05 10:00:00"));
+                t.urged_by = "班长".into();
+            }, AS_OF, none),
+            ("urged by ' 班长 ' with spaces", |t| {
+                t.urged_at = Some(dt("2026-11-05 10:00:00"));
+                t.urged_by = " 班长 ".into();
+            }, AS_OF, none),
+            ("urged by 办公室, not hot", |t| {
+                t.urged_at = Some(dt("2026-11-05 10:00:00"));
+                t.urged_by = "办公室".into();
+            }, AS_OF, [false, true, false, false, false, false]),
+            ("urged, nobody named", |t| t.urged_at = Some(dt("2026-11-05 10:00:00")), AS_OF,
+             [false, true, false, false, false, false]),
+            ("hot, urged by 办公室, not supervised", |t| {
+                t.hot_issue = true;
+                t.urged_at = Some(dt("2026-11-05 10:00:00"));
+                t.urged_by = "办公室".into();
+            }, AS_OF, [false, false, true, false, false, false]),
+            ("hot, urged by 班长", |t| {
+                t.hot_issue = true;
+                t.urged_at = Some(dt("2026-11-05 10:00:00"));
+                t.urged_by = "班长".into();
+                t.supervised_at = Some(dt("2026-11-04 10:00:00"));
+            }, AS_OF, [false, true, false, false, false, false]),
+            ("hot, urged by 办公室, supervised", |t| {
+                t.hot_issue = true;
+                t.urged_at = Some(dt("2026-11-05 10:00:00"));
+                t.urged_by = "办公室".into();
+                t.supervised_at = Some(dt("2026-11-04 10:00:00"));
+            }, AS_OF, none),
+            ("urger named but never urged", |t| t.urged_by = "办公室".into(), AS_OF, none),
             // --- not_supervised
-            (
-                "不满意, not supervised",
-                |t| {
-                    t.feedback_at = Some(dt("2026-11-06 12:00:00"));
-                    t.callback_at = Some(dt("2026-11-09 10:00:00"));
-                    t.callback_operator_id = "1031".into();
-                    t.callback_result = Some(CallbackResult::Dissatisfied);
-                },
-                AS_OF,
-                [false, false, true, false, false, false],
-            ),
-            (
-                "不满意, supervised",
-                |t| {
-                    t.feedback_at = Some(dt("2026-11-06 12:00:00"));
-                    t.callback_at = Some(dt("2026-11-09 10:00:00"));
-                    t.callback_operator_id = "1031".into();
-                    t.callback_result = Some(CallbackResult::Dissatisfied);
-                    t.supervised_at = Some(dt("2026-11-10 10:00:00"));
-                },
-                AS_OF,
-                none,
-            ),
-            (
-                "基本满意 needs no supervision",
-                |t| {
-                    t.feedback_at = Some(dt("2026-11-06 12:00:00"));
-                    t.callback_at = Some(dt("2026-11-09 10:00:00"));
-                    t.callback_operator_id = "1031".into();
-                    t.callback_result = Some(CallbackResult::MostlySatisfied);
-                },
-                AS_OF,
-                none,
-            ),
-            (
-                "hot issue alone needs supervision",
-                |t| t.hot_issue = true,
-                AS_OF,
-                [false, false, true, false, false, false],
-            ),
+            ("不满意, not supervised", |t| {
+                t.feedback_at = Some(dt("2026-11-06 12:00:00"));
+                t.callback_at = Some(dt("2026-11-09 10:00:00"));
+                t.callback_operator_id = "1031".into();
+                t.callback_result = Some(CallbackResult::Dissatisfied);
+            }, AS_OF, [false, false, true, false, false, false]),
+            ("不满意, supervised", |t| {
+                t.feedback_at = Some(dt("2026-11-06 12:00:00"));
+                t.callback_at = Some(dt("2026-11-09 10:00:00"));
+                t.callback_operator_id = "1031".into();
+                t.callback_result = Some(CallbackResult::Dissatisfied);
+                t.supervised_at = Some(dt("2026-11-10 10:00:00"));
+            }, AS_OF, none),
+            ("基本满意 needs no supervision", |t| {
+                t.feedback_at = Some(dt("2026-11-06 12:00:00"));
+                t.callback_at = Some(dt("2026-11-09 10:00:00"));
+                t.callback_operator_id = "1031".into();
+                t.callback_result = Some(CallbackResult::MostlySatisfied);
+            }, AS_OF, none),
+            ("a hot issue alone needs supervision", |t| t.hot_issue = true, AS_OF,
+             [false, false, true, false, false, false]),
             // --- callback_late: feedback Thu Nov 5, deadline Tue Nov 10 23:59:59.
-            (
-                "callback exactly at the deadline",
-                |t| {
-                    t.feedback_at = Some(dt("2026-11-05 10:00:00"));
-                    t.callback_at = Some(dt("2026-11-10 23:59:59"));
-                    t.callback_operator_id = "1031".into();
-                    t.callback_result = Some(CallbackResult::Satisfied);
-                },
-                AS_OF,
-                none,
-            ),
-            (
-                "callback one second late",
-                |t| {
-                    t.feedback_at = Some(dt("2026-11-05 10:00:00"));
-                    t.callback_at = Some(dt("2026-11-11 00:00:00"));
-                    t.callback_operator_id = "1031".into();
-                    t.callback_result = Some(CallbackResult::Satisfied);
-                },
-                AS_OF,
-                [false, false, false, true, false, false],
-            ),
-            (
-                "no callback yet, as of the deadline",
-                |t| t.feedback_at = Some(dt("2026-11-05 10:00:00")),
-                "2026-11-10 23:59:59",
-                none,
-            ),
-            (
-                "no callback, deadline passed",
-                |t| t.feedback_at = Some(dt("2026-11-05 10:00:00")),
-                "2026-11-11 00:00:00",
-                [false, false, false, true, false, false],
-            ),
-            (
-                "callback without feedback is never late",
-                |t| {
-                    t.callback_at = Some(dt("2026-11-27 10:00:00"));
-                    t.callback_operator_id = "1031".into();
-                    t.callback_result = Some(CallbackResult::Satisfied);
-                },
-                AS_OF,
-                none,
-            ),
-            (
-                "callback deadline on the 国庆 make-up Saturday Oct 10",
-                |t| {
-                    t.dispatched_at = Some(dt("2026-09-28 10:00:00"));
-                    t.completed_at = Some(dt("2026-09-30 09:00:00"));
-                    t.feedback_at = Some(dt("2026-09-30 10:00:00"));
-                    t.callback_at = Some(dt("2026-10-10 23:59:59"));
-                    t.callback_operator_id = "1031".into();
-                    t.callback_result = Some(CallbackResult::Satisfied);
-                },
-                AS_OF,
-                none,
-            ),
-            (
-                "callback the Sunday after that deadline",
-                |t| {
-                    t.dispatched_at = Some(dt("2026-09-28 10:00:00"));
-                    t.completed_at = Some(dt("2026-09-30 09:00:00"));
-                    t.feedback_at = Some(dt("2026-09-30 10:00:00"));
-                    t.callback_at = Some(dt("2026-10-11 00:00:00"));
-                    t.callback_operator_id = "1031".into();
-                    t.callback_result = Some(CallbackResult::Satisfied);
-                },
-                AS_OF,
-                [false, false, false, true, false, false],
-            ),
-            // --- callback_by_other (samples/ GD20260929087: deadline Oct 13).
-            (
-                "callback by another operator",
-                |t| {
-                    t.dispatched_at = Some(dt("2026-09-29 15:30:00"));
-                    t.completed_at = Some(dt("2026-10-09 11:20:00"));
-                    t.feedback_at = Some(dt("2026-10-09 16:05:00"));
-                    t.callback_at = Some(dt("2026-10-12 10:15:00"));
-                    t.callback_operator_id = "2025".into();
-                    t.callback_result = Some(CallbackResult::Satisfied);
-                },
-                AS_OF,
-                [false, false, false, false, true, false],
-            ),
-            (
-                "callback by the same operator, spaces around",
-                |t| {
-                    t.callback_at = Some(dt("2026-11-09 10:00:00"));
-                    t.callback_operator_id = " 1031 ".into();
-                    t.callback_result = Some(CallbackResult::Satisfied);
-                },
-                AS_OF,
-                none,
-            ),
-            (
-                "callback with no operator recorded",
-                |t| {
-                    t.callback_at = Some(dt("2026-11-09 10:00:00"));
-                    t.callback_result = Some(CallbackResult::Satisfied);
-                },
-                AS_OF,
-                [false, false, false, false, true, false],
-            ),
-            (
-                "other operator named, no callback made",
-                |t| t.callback_operator_id = "2025".into(),
-                AS_OF,
-                none,
-            ),
+            ("callback exactly at the deadline", |t| {
+                t.feedback_at = Some(dt("2026-11-05 10:00:00"));
+                t.callback_at = Some(dt("2026-11-10 23:59:59"));
+                t.callback_operator_id = "1031".into();
+                t.callback_result = Some(CallbackResult::Satisfied);
+            }, AS_OF, none),
+            ("callback one second late", |t| {
+                t.feedback_at = Some(dt("2026-11-05 10:00:00"));
+                t.callback_at = Some(dt("2026-11-11 00:00:00"));
+                t.callback_operator_id = "1031".into();
+                t.callback_result = Some(CallbackResult::Satisfied);
+            }, AS_OF, [false, false, false, true, false, false]),
+            ("no callback yet, as of the deadline", |t| t.feedback_at = Some(dt("2026-11-05 10:00:00")),
+             "2026-11-10 23:59:59", none),
+            ("no callback, deadline passed", |t| t.feedback_at = Some(dt("2026-11-05 10:00:00")),
+             "2026-11-11 00:00:00", [false, false, false, true, false, false]),
+            ("a callback without feedback is never late", |t| {
+                t.callback_at = Some(dt("2026-11-27 10:00:00"));
+                t.callback_operator_id = "1031".into();
+                t.callback_result = Some(CallbackResult::Satisfied);
+            }, AS_OF, none),
+            ("callback deadline on the 国庆 make-up Saturday Oct 10", |t| {
+                t.dispatched_at = Some(dt("2026-09-28 10:00:00"));
+                t.completed_at = Some(dt("2026-09-30 09:00:00"));
+                t.feedback_at = Some(dt("2026-09-30 10:00:00"));
+                t.callback_at = Some(dt("2026-10-10 23:59:59"));
+                t.callback_operator_id = "1031".into();
+                t.callback_result = Some(CallbackResult::Satisfied);
+            }, AS_OF, none),
+            ("callback the Sunday after that deadline", |t| {
+                t.dispatched_at = Some(dt("2026-09-28 10:00:00"));
+                t.completed_at = Some(dt("2026-09-30 09:00:00"));
+                t.feedback_at = Some(dt("2026-09-30 10:00:00"));
+                t.callback_at = Some(dt("2026-10-11 00:00:00"));
+                t.callback_operator_id = "1031".into();
+                t.callback_result = Some(CallbackResult::Satisfied);
+            }, AS_OF, [false, false, false, true, false, false]),
+            // --- callback_by_other (as samples/ GD20260929087: deadline Oct 13).
+            ("callback by another operator", |t| {
+                t.dispatched_at = Some(dt("2026-09-29 15:30:00"));
+                t.completed_at = Some(dt("2026-10-09 11:20:00"));
+                t.feedback_at = Some(dt("2026-10-09 16:05:00"));
+                t.callback_at = Some(dt("2026-10-12 10:15:00"));
+                t.callback_operator_id = "2025".into();
+                t.callback_result = Some(CallbackResult::Satisfied);
+            }, AS_OF, [false, false, false, false, true, false]),
+            ("callback by the same operator, spaces around", |t| {
+                t.callback_at = Some(dt("2026-11-09 10:00:00"));
+                t.callback_operator_id = " 1031 ".into();
+                t.callback_result = Some(CallbackResult::Satisfied);
+            }, AS_OF, none),
+            ("callback with no operator recorded", |t| {
+                t.callback_at = Some(dt("2026-11-09 10:00:00"));
+                t.callback_result = Some(CallbackResult::Satisfied);
+            }, AS_OF, [false, false, false, false, true, false]),
+            ("other operator named, no callback made", |t| t.callback_operator_id = "2025".into(),
+             AS_OF, none),
             // --- callback_result_missing
-            (
-                "callback without a result",
-                |t| {
-                    t.callback_at = Some(dt("2026-11-09 10:00:00"));
-                    t.callback_operator_id = "1031".into();
-                },
-                AS_OF,
-                [false, false, false, false, false, true],
-            ),
-            (
-                "no callback, no result",
-                |t| t.feedback_at = Some(dt("2026-11-20 10:00:00")),
-                AS_OF,
-                none,
-            ),
+            ("callback without a result", |t| {
+                t.callback_at = Some(dt("2026-11-09 10:00:00"));
+                t.callback_operator_id = "1031".into();
+            }, AS_OF, [false, false, false, false, false, true]),
+            ("no callback, no result, callback not yet due", |t| {
+                t.feedback_at = Some(dt("2026-11-20 10:00:00"));
+            }, "2026-11-25 23:59:59", none),
             // --- all at once
-            (
-                "every rule broken",
-                |t| *t = everything_wrong(),
-                AS_OF,
-                [true; 6],
-            ),
+            ("every rule broken", |t| *t = everything_wrong(), AS_OF, [true; 6]),
         ];
         for (what, edit, as_of, expected) in table {
             let mut t = base();
@@ -1383,120 +840,104 @@ mod tests {
 
     #[test]
     fn flag_names_follow_the_fields() {
-        let r = Timeliness {
-            callback_by_other: true,
-            ..Timeliness::not_dispatched()
-        };
-        let i = FLAGS
-            .iter()
-            .position(|f| *f == "callback_by_other")
-            .expect("listed");
-        assert_eq!(r.flags().iter().position(|f| *f), Some(i));
-        let r = Timeliness {
-            overdue_not_urged: true,
-            ..Timeliness::not_dispatched()
-        };
-        assert_eq!(r.flags()[0], true);
-        assert_eq!(FLAGS[0], "overdue_not_urged");
-        assert_eq!(FLAGS[5], "callback_result_missing");
+        let flags = |r: Timeliness| r.flags().iter().position(|f| *f);
+        let none = Timeliness::not_dispatched;
+        let table = [
+            (
+                flags(Timeliness {
+                    overdue_not_urged: true,
+                    ..none()
+                }),
+                "overdue_not_urged",
+            ),
+            (
+                flags(Timeliness {
+                    urged_by_wrong: true,
+                    ..none()
+                }),
+                "urged_by_wrong",
+            ),
+            (
+                flags(Timeliness {
+                    not_supervised: true,
+                    ..none()
+                }),
+                "not_supervised",
+            ),
+            (
+                flags(Timeliness {
+                    callback_late: true,
+                    ..none()
+                }),
+                "callback_late",
+            ),
+            (
+                flags(Timeliness {
+                    callback_by_other: true,
+                    ..none()
+                }),
+                "callback_by_other",
+            ),
+            (
+                flags(Timeliness {
+                    callback_result_missing: true,
+                    ..none()
+                }),
+                "callback_result_missing",
+            ),
+        ];
+        for (position, name) in table {
+            assert_eq!(position.map(|i| FLAGS[i]), Some(name));
+        }
     }
 
+    /// (what, edit, as_of, urge_deadline, callback_deadline, callback_due, callback_on_time)
+    type DeadlineCase = (
+        &'static str,
+        Edit,
+        &'static str,
+        Option<&'static str>,
+        Option<&'static str>,
+        bool,
+        bool,
+    );
+
+    #[rustfmt::skip]
     #[test]
     fn deadlines_and_callback_counts() {
         let cal = Calendar::builtin();
-        // (what, edit, as_of, urge_deadline, callback_deadline, callback_due, callback_on_time)
-        let table: &[(&str, Edit, &str, Option<&str>, Option<&str>, bool, bool)] = &[
-            (
-                "on time, no feedback",
-                |_| {},
-                AS_OF,
-                None,
-                None,
-                false,
-                false,
-            ),
-            (
-                "late: urge window",
-                |t| t.completed_at = Some(dt("2026-11-12 10:00:00")),
-                AS_OF,
-                Some("2026-11-10 23:59:59"),
-                None,
-                false,
-                false,
-            ),
-            (
-                "feedback, callback pending, not due yet",
-                |t| t.feedback_at = Some(dt("2026-11-05 10:00:00")),
-                "2026-11-10 23:59:59",
-                None,
-                Some("2026-11-10 23:59:59"),
-                false,
-                false,
-            ),
-            (
-                "feedback, callback pending past deadline",
-                |t| t.feedback_at = Some(dt("2026-11-05 10:00:00")),
-                "2026-11-11 00:00:00",
-                None,
-                Some("2026-11-10 23:59:59"),
-                true,
-                false,
-            ),
-            (
-                "callback made early, before the as-of passes the deadline",
-                |t| {
-                    t.feedback_at = Some(dt("2026-11-05 10:00:00"));
-                    t.callback_at = Some(dt("2026-11-06 10:00:00"));
-                },
-                "2026-11-06 12:00:00",
-                None,
-                Some("2026-11-10 23:59:59"),
-                true,
-                true,
-            ),
-            (
-                "callback made late",
-                |t| {
-                    t.feedback_at = Some(dt("2026-11-05 10:00:00"));
-                    t.callback_at = Some(dt("2026-11-11 10:00:00"));
-                },
-                AS_OF,
-                None,
-                Some("2026-11-10 23:59:59"),
-                true,
-                false,
-            ),
-            (
-                "callback without feedback is not counted",
-                |t| t.callback_at = Some(dt("2026-11-06 10:00:00")),
-                AS_OF,
-                None,
-                None,
-                false,
-                false,
-            ),
+        let table: &[DeadlineCase] = &[
+            ("on time, no feedback", |_| {}, AS_OF, None, None, false, false),
+            ("late: urge window", |t| t.completed_at = Some(dt("2026-11-12 10:00:00")), AS_OF,
+             Some("2026-11-10 23:59:59"), None, false, false),
+            ("feedback, callback pending, not due yet", |t| t.feedback_at = Some(dt("2026-11-05 10:00:00")),
+             "2026-11-10 23:59:59", None, Some("2026-11-10 23:59:59"), false, false),
+            ("feedback, callback pending past deadline", |t| t.feedback_at = Some(dt("2026-11-05 10:00:00")),
+             "2026-11-11 00:00:00", None, Some("2026-11-10 23:59:59"), true, false),
+            ("callback made before the deadline passed", |t| {
+                t.feedback_at = Some(dt("2026-11-05 10:00:00"));
+                t.callback_at = Some(dt("2026-11-06 10:00:00"));
+            }, "2026-11-06 12:00:00", None, Some("2026-11-10 23:59:59"), true, true),
+            ("callback exactly at the deadline", |t| {
+                t.feedback_at = Some(dt("2026-11-05 10:00:00"));
+                t.callback_at = Some(dt("2026-11-10 23:59:59"));
+            }, AS_OF, None, Some("2026-11-10 23:59:59"), true, true),
+            ("callback made late", |t| {
+                t.feedback_at = Some(dt("2026-11-05 10:00:00"));
+                t.callback_at = Some(dt("2026-11-11 10:00:00"));
+            }, AS_OF, None, Some("2026-11-10 23:59:59"), true, false),
+            ("callback without feedback is not counted", |t| t.callback_at = Some(dt("2026-11-06 10:00:00")),
+             AS_OF, None, None, false, false),
             // 春节 2025: feedback Mon Jan 27 → Feb 5, 6, 7.
-            (
-                "feedback before 春节",
-                |t| t.feedback_at = Some(dt("2025-01-27 16:00:00")),
-                AS_OF,
-                None,
-                Some("2025-02-07 23:59:59"),
-                true,
-                false,
-            ),
+            ("feedback before 春节", |t| t.feedback_at = Some(dt("2025-01-27 16:00:00")),
+             AS_OF, None, Some("2025-02-07 23:59:59"), true, false),
         ];
         for (what, edit, as_of, urge, callback, due, on_time) in table {
             let mut t = base();
             edit(&mut t);
             let r = assess(&t, &cal, &cfg(), dt(as_of));
             assert_eq!(
-                (
-                    r.urge_deadline,
-                    r.callback_deadline,
-                    r.callback_due,
-                    r.callback_on_time
-                ),
+                (r.urge_deadline, r.callback_deadline, r.callback_due, r.callback_on_time),
                 (urge.map(dt), callback.map(dt), *due, *on_time),
                 "{what}"
             );
@@ -1530,43 +971,29 @@ mod tests {
         assert_eq!(r.flags(), [false; 6]);
     }
 
+    /// (dispatched_at, due_at given, completed_at, due, outside_calendar)
+    type YearsCase = (
+        &'static str,
+        Option<&'static str>,
+        Option<&'static str>,
+        &'static str,
+        &'static [i32],
+    );
+
+    #[rustfmt::skip]
     #[test]
     fn years_outside_the_calendar() {
         let cal = Calendar::builtin();
-        // (dispatched_at, due_at given, completed_at, due, outside_calendar)
-        let table: &[(&str, Option<&str>, Option<&str>, &str, &[i32])] = &[
-            (
-                "2026-11-02 09:00:00",
-                None,
-                None,
-                "2026-11-09 23:59:59",
-                &[],
-            ),
+        let table: &[YearsCase] = &[
+            ("2026-11-02 09:00:00", None, None, "2026-11-09 23:59:59", &[]),
             // Dec 29, 30, 31, Fri 2027-01-01 (weekend rule only), Mon Jan 4.
-            (
-                "2026-12-28 09:00:00",
-                None,
-                None,
-                "2027-01-04 23:59:59",
-                &[2027],
-            ),
+            ("2026-12-28 09:00:00", None, None, "2027-01-04 23:59:59", &[2027]),
             // Dec 31, Jan 2 (Jan 1 is 元旦), Jan 3, Jan 6, Jan 7.
-            (
-                "2019-12-30 09:00:00",
-                None,
-                None,
-                "2020-01-07 23:59:59",
-                &[2019],
-            ),
+            ("2019-12-30 09:00:00", None, None, "2020-01-07 23:59:59", &[2019]),
             // A given due date in 2030, done late: working days and the
             // urge window run through years nobody has published.
-            (
-                "2026-11-02 09:00:00",
-                Some("2030-01-01 12:00:00"),
-                Some("2030-01-02 10:00:00"),
-                "2030-01-01 12:00:00",
-                &[2027, 2028, 2029, 2030],
-            ),
+            ("2026-11-02 09:00:00", Some("2030-01-01 12:00:00"), Some("2030-01-02 10:00:00"),
+             "2030-01-01 12:00:00", &[2027, 2028, 2029, 2030]),
         ];
         for (dispatched, given, done, due, years) in table {
             let t = Ticket {
@@ -1612,15 +1039,11 @@ mod tests {
                 completed_at: Some(max),
                 ..base()
             };
-            let r = assess(
-                &t,
-                &cal,
-                &WorkflowConfig {
-                    count_dispatch_day: true,
-                    ..cfg()
-                },
-                min,
-            );
+            let cfg = WorkflowConfig {
+                count_dispatch_day: true,
+                ..cfg()
+            };
+            let r = assess(&t, &cal, &cfg, min);
             assert_eq!(r.status, Status::Late);
             assert!(r.working_days_taken.is_some_and(|d| d > 0));
             assert!(r.urge_deadline.is_some());
@@ -1658,14 +1081,17 @@ mod tests {
                 category in proptest::option::of(proptest::sample::select(Category::ALL)),
                 result in proptest::option::of(proptest::sample::select(CallbackResult::ALL)),
                 hot in any::<bool>(),
-                times in (opt_time(), opt_time(), opt_time(), opt_time(), opt_time(), opt_time(), opt_time()),
+                times in (opt_time(), opt_time(), opt_time(), opt_time(),
+                          opt_time(), opt_time(), opt_time()),
                 urged_by in proptest::sample::select(vec!["", "班长", "办公室", " x "]),
                 cb_op in proptest::sample::select(vec!["", "1031", "2025"]),
             ) -> Ticket {
-                let (dispatched_at, due_at, completed_at, feedback_at, urged_at, supervised_at, callback_at) = times;
+                let (dispatched_at, due_at, completed_at, feedback_at,
+                     urged_at, supervised_at, callback_at) = times;
                 Ticket {
                     handling, urgency, category, callback_result: result, hot_issue: hot,
-                    dispatched_at, due_at, completed_at, feedback_at, urged_at, supervised_at, callback_at,
+                    dispatched_at, due_at, completed_at, feedback_at, urged_at,
+                    supervised_at, callback_at,
                     urged_by: urged_by.into(), callback_operator_id: cb_op.into(),
                     ..base()
                 }
@@ -1693,10 +1119,13 @@ mod tests {
                     prop_assert!(r.due_at.is_none() && r.working_days_taken.is_none());
                 } else {
                     let due = r.due_at.expect("dispatched tickets have a due time");
-                    match t.completed_at {
-                        Some(c) => prop_assert_eq!(r.status, if c <= due { Status::OnTime } else { Status::Late }),
-                        None => prop_assert_eq!(r.status, if as_of > due { Status::OpenOverdue } else { Status::Open }),
-                    }
+                    let expected = match t.completed_at {
+                        Some(c) if c <= due => Status::OnTime,
+                        Some(_) => Status::Late,
+                        None if as_of > due => Status::OpenOverdue,
+                        None => Status::Open,
+                    };
+                    prop_assert_eq!(r.status, expected);
                     prop_assert_eq!(r.working_days_taken.is_some(), t.completed_at.is_some());
                     prop_assert!(r.working_days_taken.unwrap_or(0) >= 0);
                     prop_assert!(!r.overdue_not_urged || r.status.is_overdue());
@@ -1704,6 +1133,10 @@ mod tests {
                 }
                 prop_assert!(!r.callback_on_time || r.callback_due);
                 prop_assert!(!(r.callback_on_time && r.callback_late));
+                let called_back = t.feedback_at.is_some() && t.callback_at.is_some();
+                if called_back && r.status != Status::NotDispatched {
+                    prop_assert!(r.callback_on_time != r.callback_late);
+                }
                 prop_assert!(r.outside_calendar.windows(2).all(|w| w[0] < w[1]));
             }
         }

@@ -338,8 +338,9 @@ mod tests {
         }
     }
 
-    /// Six tickets whose totals are worked out by hand below.
+    /// Six tickets whose totals are worked out by hand in [`expected`].
     fn sample() -> Vec<(Ticket, Timeliness)> {
+        // 1: 市城管局 一般诉求, on time in 3 days, called back on time, 满意.
         let t1 = Ticket {
             callback_at: Some(dt("2026-11-10 10:00:00")),
             callback_result: Some(CallbackResult::Satisfied),
@@ -350,6 +351,8 @@ mod tests {
             callback_on_time: true,
             ..assessed(Status::OnTime, Some(3))
         };
+        // 2: the same unit (written with spaces) 投诉举报, late in 7 days,
+        // urged and supervised, called back late, 基本满意.
         let t2 = Ticket {
             urged_at: Some(dt("2026-11-10 10:00:00")),
             supervised_at: Some(dt("2026-11-11 10:00:00")),
@@ -362,16 +365,21 @@ mod tests {
             callback_late: true,
             ..assessed(Status::Late, Some(7))
         };
+        // 3: 市城管局 一般诉求, open overdue, neither urged nor supervised.
         let t3 = ticket("市城管局", Some(Category::General), "一般诉求");
         let r3 = Timeliness {
             overdue_not_urged: true,
             not_supervised: true,
             ..assessed(Status::OpenOverdue, None)
         };
+        // 4: 城东区人民政府 咨询, open.
         let t4 = ticket("城东区人民政府", Some(Category::Inquiry), "咨询");
         let r4 = assessed(Status::Open, None);
+        // 5: no unit, no category, not dispatched.
         let t5 = ticket("", None, "");
         let r5 = assessed(Status::NotDispatched, None);
+        // 6: 城东区人民政府, category text 其他 (not one of the six), on time in
+        // 1 day, called back on time, 不满意 and not supervised.
         let t6 = Ticket {
             callback_at: Some(dt("2026-11-12 10:00:00")),
             callback_result: Some(CallbackResult::Dissatisfied),
@@ -386,196 +394,88 @@ mod tests {
         vec![(t1, r1), (t2, r2), (t3, r3), (t4, r4), (t5, r5), (t6, r6)]
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn row(
-        group: &'static str,
-        name: &str,
-        // tickets, dispatched, on_time, late, open, open_overdue
-        s: [u64; 6],
-        on_time_rate: Option<f64>,
-        mean_working_days: Option<f64>,
-        // urged, overdue_not_urged, supervised, not_supervised,
-        // callbacks, satisfied, basically_satisfied, dissatisfied
-        c: [u64; 8],
-        satisfaction_rate: Option<f64>,
-        callbacks_due: u64,
-        callbacks_on_time: u64,
-        callback_on_time_rate: Option<f64>,
-    ) -> UnitRow {
-        UnitRow {
-            group,
-            name: name.into(),
-            tickets: s[0],
-            dispatched: s[1],
-            on_time: s[2],
-            late: s[3],
-            open: s[4],
-            open_overdue: s[5],
-            on_time_rate,
-            mean_working_days,
-            urged: c[0],
-            overdue_not_urged: c[1],
-            supervised: c[2],
-            not_supervised: c[3],
-            callbacks: c[4],
-            satisfied: c[5],
-            basically_satisfied: c[6],
-            dissatisfied: c[7],
-            satisfaction_rate,
-            callbacks_due,
-            callbacks_on_time,
-            callback_on_time_rate,
-        }
+    /// (group, name, counts, rates): the counts are tickets, dispatched,
+    /// on_time, late, open, open_overdue, urged, overdue_not_urged,
+    /// supervised, not_supervised, callbacks, satisfied, basically_satisfied,
+    /// dissatisfied, callbacks_due, callbacks_on_time; the rates are
+    /// on_time_rate, mean_working_days, satisfaction_rate,
+    /// callback_on_time_rate.
+    type Expected = (&'static str, &'static str, [u64; 16], [Option<f64>; 4]);
+
+    fn flatten(r: &UnitRow) -> (&'static str, &str, [u64; 16], [Option<f64>; 4]) {
+        (
+            r.group,
+            &r.name,
+            [
+                r.tickets,
+                r.dispatched,
+                r.on_time,
+                r.late,
+                r.open,
+                r.open_overdue,
+                r.urged,
+                r.overdue_not_urged,
+                r.supervised,
+                r.not_supervised,
+                r.callbacks,
+                r.satisfied,
+                r.basically_satisfied,
+                r.dissatisfied,
+                r.callbacks_due,
+                r.callbacks_on_time,
+            ],
+            [
+                r.on_time_rate,
+                r.mean_working_days,
+                r.satisfaction_rate,
+                r.callback_on_time_rate,
+            ],
+        )
     }
 
-    fn expected() -> Vec<UnitRow> {
+    #[rustfmt::skip]
+    fn expected() -> Vec<Expected> {
         vec![
-            // 城 (U+57CE) < 市 (U+5E02) < （ (U+FF08).
-            row(
-                "unit",
-                "城东区人民政府",
-                [2, 2, 1, 0, 1, 0],
-                Some(1.0),
-                Some(1.0),
-                [0, 0, 0, 1, 1, 0, 0, 1],
-                Some(0.0),
-                1,
-                1,
-                Some(1.0),
-            ),
-            row(
-                "unit",
-                "市城管局",
-                [3, 3, 1, 1, 0, 1],
-                Some(1.0 / 3.0),
-                Some(5.0),
-                [1, 1, 1, 1, 2, 1, 1, 0],
-                Some(1.0),
-                2,
-                1,
-                Some(0.5),
-            ),
-            row(
-                "unit",
-                "（未指定）",
-                [1, 0, 0, 0, 0, 0],
-                None,
-                None,
-                [0; 8],
-                None,
-                0,
-                0,
-                None,
-            ),
-            row(
-                "unit",
-                "合计",
-                [6, 5, 2, 1, 1, 1],
-                Some(0.5),
-                Some(11.0 / 3.0),
-                [1, 1, 1, 2, 3, 1, 1, 1],
-                Some(2.0 / 3.0),
-                3,
-                2,
-                Some(2.0 / 3.0),
-            ),
-            row(
-                "category",
-                "一般诉求",
-                [2, 2, 1, 0, 0, 1],
-                Some(0.5),
-                Some(3.0),
-                [0, 1, 0, 1, 1, 1, 0, 0],
-                Some(1.0),
-                1,
-                1,
-                Some(1.0),
-            ),
-            row(
-                "category",
-                "投诉举报",
-                [1, 1, 0, 1, 0, 0],
-                Some(0.0),
-                Some(7.0),
-                [1, 0, 1, 0, 1, 0, 1, 0],
-                Some(1.0),
-                1,
-                0,
-                Some(0.0),
-            ),
-            row(
-                "category",
-                "咨询",
-                [1, 1, 0, 0, 1, 0],
-                None,
-                None,
-                [0; 8],
-                None,
-                0,
-                0,
-                None,
-            ),
+            // Units in code-point order: 城 (U+57CE) < 市 (U+5E02) < （ (U+FF08).
+            ("unit", "城东区人民政府", [2, 2, 1, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1],
+             [Some(1.0), Some(1.0), Some(0.0), Some(1.0)]),
+            ("unit", "市城管局", [3, 3, 1, 1, 0, 1, 1, 1, 1, 1, 2, 1, 1, 0, 2, 1],
+             [Some(1.0 / 3.0), Some(5.0), Some(1.0), Some(0.5)]),
+            ("unit", "（未指定）", [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+             [None, None, None, None]),
+            // 2 on time of 4 decided; (3 + 7 + 1) / 3 days; 2 of 3 satisfied;
+            // 2 of 3 callbacks on time.
+            ("unit", "合计", [6, 5, 2, 1, 1, 1, 1, 1, 1, 2, 3, 1, 1, 1, 3, 2],
+             [Some(0.5), Some(11.0 / 3.0), Some(2.0 / 3.0), Some(2.0 / 3.0)]),
+            // Categories in the spec's order, then other text by code point:
             // 其 (U+5176) < （ (U+FF08).
-            row(
-                "category",
-                "其他",
-                [1, 1, 1, 0, 0, 0],
-                Some(1.0),
-                Some(1.0),
-                [0, 0, 0, 1, 1, 0, 0, 1],
-                Some(0.0),
-                1,
-                1,
-                Some(1.0),
-            ),
-            row(
-                "category",
-                "（未指定）",
-                [1, 0, 0, 0, 0, 0],
-                None,
-                None,
-                [0; 8],
-                None,
-                0,
-                0,
-                None,
-            ),
+            ("category", "一般诉求", [2, 2, 1, 0, 0, 1, 0, 1, 0, 1, 1, 1, 0, 0, 1, 1],
+             [Some(0.5), Some(3.0), Some(1.0), Some(1.0)]),
+            ("category", "投诉举报", [1, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0],
+             [Some(0.0), Some(7.0), Some(1.0), Some(0.0)]),
+            ("category", "咨询", [1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+             [None, None, None, None]),
+            ("category", "其他", [1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1],
+             [Some(1.0), Some(1.0), Some(0.0), Some(1.0)]),
+            ("category", "（未指定）", [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+             [None, None, None, None]),
         ]
     }
 
-    fn close(a: Option<f64>, b: Option<f64>) -> bool {
-        match (a, b) {
-            (Some(a), Some(b)) => (a - b).abs() < 1e-12,
-            (None, None) => true,
-            _ => false,
-        }
-    }
-
-    fn assert_rows(got: &[UnitRow], want: &[UnitRow]) {
-        let names = |rows: &[UnitRow]| -> Vec<(&str, String)> {
-            rows.iter().map(|r| (r.group, r.name.clone())).collect()
-        };
-        assert_eq!(names(got), names(want));
+    fn assert_rows(got: &[UnitRow], want: &[Expected]) {
+        let names: Vec<(&str, &str)> = got.iter().map(|r| (r.group, r.name.as_str())).collect();
+        let want_names: Vec<(&str, &str)> = want.iter().map(|w| (w.0, w.1)).collect();
+        assert_eq!(names, want_names);
         for (g, w) in got.iter().zip(want) {
-            let rates = |r: &UnitRow| {
-                [
-                    r.on_time_rate,
-                    r.mean_working_days,
-                    r.satisfaction_rate,
-                    r.callback_on_time_rate,
-                ]
-            };
-            for (i, (a, b)) in rates(g).into_iter().zip(rates(w)).enumerate() {
-                assert!(close(a, b), "{} rate #{i}: {a:?} vs {b:?}", w.name);
+            let (group, name, counts, rates) = flatten(g);
+            assert_eq!((group, name, counts), (w.0, w.1, w.2), "{name}");
+            for (i, (a, b)) in rates.into_iter().zip(w.3).enumerate() {
+                let close = match (a, b) {
+                    (Some(a), Some(b)) => (a - b).abs() < 1e-12,
+                    (a, b) => a == b,
+                };
+                assert!(close, "{name} rate #{i}: {a:?}, expected {b:?}");
             }
-            let strip = |r: &UnitRow| UnitRow {
-                on_time_rate: None,
-                mean_working_days: None,
-                satisfaction_rate: None,
-                callback_on_time_rate: None,
-                ..r.clone()
-            };
-            assert_eq!(strip(g), strip(w), "{}", w.name);
         }
     }
 
@@ -642,26 +542,17 @@ mod tests {
     #[test]
     fn no_tickets_gives_an_empty_total() {
         let rows = UnitStats::default().rows();
-        assert_eq!(rows.len(), 1);
-        assert_eq!(
-            (rows[0].group, rows[0].name.as_str(), rows[0].tickets),
-            ("unit", TOTAL, 0)
-        );
-        assert_eq!(rows[0].on_time_rate, None);
-        assert_eq!(rows[0].mean_working_days, None);
+        assert_rows(&rows, &[("unit", TOTAL, [0; 16], [None, None, None, None])]);
     }
 
     #[test]
-    fn columns_match_the_row() {
+    fn columns_follow_the_row_fields() {
         assert_eq!(UNIT_COLUMNS.len(), 22);
-        assert_eq!(UNIT_COLUMNS[0], "group");
-        assert_eq!(UNIT_COLUMNS[8], "on_time_rate");
-        assert_eq!(UNIT_COLUMNS[21], "callback_on_time_rate");
         // The Debug form lists the fields in declaration order.
         let debug = format!("{:?}", UnitStats::default().rows()[0]);
         let mut at = 0;
         for col in UNIT_COLUMNS {
-            let found = debug[at..].find(&format!("{col}: ")).map(|i| i + at);
+            let found = debug[at..].find(&format!(" {col}: ")).map(|i| i + at);
             assert!(found.is_some(), "{col} out of order in {debug}");
             at = found.unwrap_or(at) + col.len();
         }

@@ -1,0 +1,464 @@
+//! End-to-end tests of the `hotline-qa` binary: each runs it in a temporary
+//! folder, as a user would, and checks its outputs and exit codes.
+//!
+//! Golden files of the run over `samples/` live in `tests/golden/samples/`;
+//! after an intended change, regenerate them with
+//! `UPDATE_GOLDEN=1 cargo test --test cli` and review the diff.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_hotline-qa"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn samples(name: &str) -> PathBuf {
+    root().join("samples").join(name)
+}
+
+const AS_OF: &str = "2026-11-28T00:00:00+08:00";
+
+fn score(args: &[&str], out: &Path) -> Output {
+    let mut cmd = bin();
+    cmd.arg("score")
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .arg("--as-of")
+        .arg(AS_OF);
+    cmd.output().expect("run hotline-qa")
+}
+
+fn score_samples(out: &Path, threads: &str) -> Output {
+    let mut cmd = bin();
+    cmd.env("RAYON_NUM_THREADS", threads)
+        .arg("score")
+        .arg(samples("calls.jsonl"))
+        .arg(samples("tickets.csv"))
+        .arg("--directory")
+        .arg(samples("directory.csv"))
+        .arg("--as-of")
+        .arg(AS_OF)
+        .arg("--out")
+        .arg(out);
+    cmd.output().expect("run hotline-qa")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn rows(path: &Path) -> Vec<Vec<String>> {
+    let mut r = csv::Reader::from_path(path).expect("csv");
+    r.records()
+        .map(|x| x.expect("row").iter().map(str::to_string).collect())
+        .collect()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const OUTPUTS: [&str; 5] = [
+    "calls.csv",
+    "findings.csv",
+    "tickets.csv",
+    "units.csv",
+    "rejects.csv",
+];
+
+#[test]
+fn samples_match_the_golden_files() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let o = score_samples(dir.path(), "2");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let golden = root().join("tests/golden/samples");
+    for name in OUTPUTS {
+        let got = read(&dir.path().join(name));
+        let path = golden.join(name);
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&path, &got).expect("write golden");
+            continue;
+        }
+        let want = read(&path);
+        assert!(
+            got == want,
+            "{name} differs from {}; rerun with UPDATE_GOLDEN=1 and review the diff",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn same_output_whatever_the_thread_count() {
+    let one = tempfile::tempdir().expect("tmp");
+    let two = tempfile::tempdir().expect("tmp");
+    assert!(score_samples(one.path(), "1").status.success());
+    assert!(score_samples(two.path(), "2").status.success());
+    for name in OUTPUTS {
+        assert_eq!(
+            std::fs::read(one.path().join(name)).expect("read"),
+            std::fs::read(two.path().join(name)).expect("read"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn sample_findings_are_the_designed_ones() {
+    let dir = tempfile::tempdir().expect("tmp");
+    assert!(score_samples(dir.path(), "2").status.success());
+    let mut got: Vec<(String, String)> = rows(&dir.path().join("findings.csv"))
+        .into_iter()
+        .map(|r| {
+            (
+                r[0].trim_start_matches("20261127-").to_string(),
+                r[3].clone(),
+            )
+        })
+        .collect();
+    got.dedup();
+    // One row per (call, rule) as designed in samples/EXPECTED.md.
+    let want = [
+        ("000142", "accuracy.wrong_unit_number"),
+        ("000155", "greeting.missing_part"),
+        ("000155", "ticket.missing_field"),
+        ("000155", "ticket.content_too_short"),
+        ("000185", "attitude.late_first_response"),
+        ("000204", "taboo.forbidden_phrase"),
+        ("000219", "closing.missing"),
+        ("000219", "courtesy.slang"),
+        ("000250", "courtesy.ni"),
+        ("000250", "communication.interruptions"),
+        ("000268", "courtesy.slang"),
+        ("000275", "courtesy.slang"),
+        ("000275", "pace.too_fast"),
+        ("000283", "pace.too_slow"),
+        ("000283", "clarity.repeat_requests"),
+        ("000290", "clarity.low_confidence"),
+        ("000290", "communication.no_question"),
+        ("000298", "accuracy.unknown_number"),
+        ("000298", "attitude.slow_response"),
+        ("000305", "process.legal_dispatched"),
+        ("000305", "process.legal_no_guidance"),
+        ("000311", "taboo.insult"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(got, want);
+    let calls = rows(&dir.path().join("calls.csv"));
+    let red: Vec<&str> = calls
+        .iter()
+        .filter(|r| r[7] == "true")
+        .map(|r| r[0].as_str())
+        .collect();
+    assert_eq!(red, vec!["20261127-000311"]);
+    let score_of = |id: &str| {
+        calls
+            .iter()
+            .find(|r| r[0] == id)
+            .map(|r| r[5].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(score_of("20261127-000311"), "0");
+    assert_eq!(score_of("20261127-000250"), "76.47");
+    // closing not assessed when the caller hung up first and spoke last.
+    let c226 = calls
+        .iter()
+        .find(|r| r[0] == "20261127-000226")
+        .expect("226");
+    assert_eq!(c226[9], "");
+}
+
+#[test]
+fn explain_marks_findings_inline() {
+    let o = bin()
+        .args(["explain", "20261127-000204"])
+        .arg(samples("calls.jsonl"))
+        .arg(samples("tickets.csv"))
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        s.contains("taboo.forbidden_phrase 通话禁忌　−10 分　【哦】"),
+        "{s}"
+    );
+    assert!(s.contains("工单 GD20261127014"), "{s}");
+    let o = bin()
+        .args(["explain", "nope"])
+        .arg(samples("calls.jsonl"))
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("nope"));
+}
+
+#[test]
+fn config_prints_a_scorecard_that_loads() {
+    let o = bin().arg("config").output().expect("run");
+    assert!(o.status.success());
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfg = dir.path().join("c.toml");
+    let text = String::from_utf8_lossy(&o.stdout).replace("pass_mark = 80.0", "pass_mark = 95.0");
+    std::fs::write(&cfg, text).expect("write");
+    let out = dir.path().join("out");
+    let o = score(
+        &[
+            samples("calls.jsonl").to_str().expect("utf8"),
+            "--config",
+            cfg.to_str().expect("utf8"),
+        ],
+        &out,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("及格（≥ 95）"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_config_is_a_usage_error_naming_file_line_and_key() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfg = dir.path().join("bad.toml");
+    std::fs::write(&cfg, "pass_mark = 80\n[norms.pace]\nmax_cmp = 250\n").expect("write");
+    let out = dir.path().join("out");
+    let o = score(
+        &[
+            samples("calls.jsonl").to_str().expect("utf8"),
+            "--config",
+            cfg.to_str().expect("utf8"),
+        ],
+        &out,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("bad.toml: line 3: unknown field `max_cmp`"),
+        "{e}"
+    );
+    // Nothing was read or written.
+    assert!(!out.join("calls.csv").exists());
+}
+
+#[test]
+fn bad_lexicon_is_rejected_before_reading_input() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("slang.txt"), "# mine\n亲\nre:(unclosed\n").expect("write");
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "[lexicons]\nslang = \"slang.txt\"\n").expect("write");
+    let o = score(
+        &[
+            samples("calls.jsonl").to_str().expect("utf8"),
+            "--config",
+            cfg.to_str().expect("utf8"),
+        ],
+        &dir.path().join("o"),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("slang.txt: line 3: invalid regular expression"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn unknown_option_is_exit_2() {
+    let o = bin().args(["score", "--frobnicate"]).output().expect("run");
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn bad_records_are_rejected_and_counted() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let good = read(&samples("calls.jsonl"));
+    let first = good.lines().next().expect("line").to_string();
+    let mut lines = vec![
+        first.clone(),
+        "{\"call_id\": \"broken".to_string(),
+        String::new(),
+        first.clone(),
+        first.replace("\"agent\"", "\"robot\"").replace("20261127-000103", "X1"),
+        "{\"call_id\":\"X2\",\"operator_id\":\"1\",\"started_at\":\"2026-11-27T09:00:00+08:00\",\"utterances\":[]}".to_string(),
+    ];
+    lines.push(first.replace("20261127-000103", "X3"));
+    let path = dir.path().join("day.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").expect("write");
+    let out = dir.path().join("out");
+    let o = score(&[path.to_str().expect("utf8")], &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("读取 7 条，评分 2 条，拒收 5 条"),
+        "{}",
+        stderr(&o)
+    );
+    let rejects = rows(&out.join("rejects.csv"));
+    let lines_and_ids: Vec<(String, String)> = rejects
+        .iter()
+        .map(|r| (r[1].clone(), r[2].clone()))
+        .collect();
+    assert_eq!(
+        lines_and_ids,
+        vec![
+            ("2".into(), "".into()),
+            ("3".into(), "".into()),
+            ("4".into(), "20261127-000103".into()),
+            ("5".into(), "X1".into()),
+            ("6".into(), "X2".into()),
+        ]
+    );
+    assert!(rejects[2][3].contains("重复"));
+    assert!(rejects[3][3].contains("robot"));
+}
+
+#[test]
+fn nothing_usable_is_exit_1() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("bad.jsonl");
+    std::fs::write(&path, "not json\n{}\n").expect("write");
+    let o = score(&[path.to_str().expect("utf8")], &dir.path().join("out"));
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(rows(&dir.path().join("out/rejects.csv")).len(), 2);
+}
+
+#[test]
+fn gzipped_transcripts_score_the_same() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("tmp");
+    let gz = dir.path().join("calls.jsonl.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).expect("create"),
+        flate2::Compression::fast(),
+    );
+    enc.write_all(read(&samples("calls.jsonl")).as_bytes())
+        .expect("gz");
+    enc.finish().expect("gz");
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    assert!(score(&[samples("calls.jsonl").to_str().expect("utf8")], &a)
+        .status
+        .success());
+    assert!(score(&[gz.to_str().expect("utf8")], &b).status.success());
+    assert_eq!(read(&a.join("calls.csv")), read(&b.join("calls.csv")));
+}
+
+/// The sample tickets with Chinese headers, in GBK.
+fn gbk_tickets(dir: &Path) -> PathBuf {
+    let text = read(&samples("tickets.csv"));
+    let mut lines = text.lines();
+    let header = lines.next().expect("header");
+    let zh: Vec<&str> = header
+        .split(',')
+        .map(|h| {
+            hotline_qa::input::tickets::COLUMNS
+                .iter()
+                .find(|(_, en, _)| *en == h)
+                .map(|(_, _, zh)| *zh)
+                .unwrap_or(h)
+        })
+        .collect();
+    let body: Vec<&str> = lines.collect();
+    let utf8 = format!("{}\n{}\n", zh.join(","), body.join("\n"));
+    let (gbk, _, bad) = encoding_rs::GBK.encode(&utf8);
+    assert!(!bad);
+    let path = dir.join("工单.csv");
+    std::fs::write(&path, &gbk).expect("write");
+    path
+}
+
+#[test]
+fn gbk_tickets_with_chinese_headers_give_the_same_result() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let gbk = gbk_tickets(dir.path());
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    assert!(score(&[samples("tickets.csv").to_str().expect("utf8")], &a)
+        .status
+        .success());
+    let o = score(&[gbk.to_str().expect("utf8")], &b);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for name in ["tickets.csv", "units.csv"] {
+        assert_eq!(read(&a.join(name)), read(&b.join(name)), "{name}");
+    }
+}
+
+#[test]
+fn xlsx_tickets_give_the_same_result() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = read(&samples("tickets.csv"));
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let headers: Vec<String> = r.headers().expect("h").iter().map(str::to_string).collect();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("工单").expect("name");
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string(0, c as u16, h).expect("write");
+    }
+    let fmt = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.expect("row");
+        for (c, v) in rec.iter().enumerate() {
+            let row = i as u32 + 1;
+            // Times as real Excel dates, the way an export writes them.
+            if headers[c].ends_with("_at") && !v.is_empty() {
+                let dt = rust_xlsxwriter::ExcelDateTime::parse_from_str(v).expect("time");
+                ws.write_datetime_with_format(row, c as u16, &dt, &fmt)
+                    .expect("write");
+            } else if !v.is_empty() {
+                ws.write_string(row, c as u16, v).expect("write");
+            }
+        }
+    }
+    let path = dir.path().join("tickets.xlsx");
+    wb.save(&path).expect("save");
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    assert!(score(&[samples("tickets.csv").to_str().expect("utf8")], &a)
+        .status
+        .success());
+    let o = score(&[path.to_str().expect("utf8"), "--sheet", "工单"], &b);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read(&a.join("tickets.csv")), read(&b.join("tickets.csv")));
+    let o = score(
+        &[path.to_str().expect("utf8"), "--sheet", "nope"],
+        &dir.path().join("c"),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no sheet named \"nope\""),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_folder_input_finds_transcripts_and_tickets_and_skips_other_csv() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let o = score(
+        &[
+            root().join("samples").to_str().expect("utf8"),
+            "--directory",
+            samples("directory.csv").to_str().expect("utf8"),
+        ],
+        &dir.path().join("out"),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("通话：读取 36 条"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("工单：读取 34 条"), "{}", stderr(&o));
+}
+
+#[test]
+fn no_partial_files_are_left() {
+    let dir = tempfile::tempdir().expect("tmp");
+    assert!(score_samples(dir.path(), "2").status.success());
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.ends_with(".partial")), "{names:?}");
+}
