@@ -312,6 +312,25 @@ impl Default for WorkflowConfig {
     }
 }
 
+/// Report settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportsConfig {
+    /// Operators with fewer calls are listed but not ranked.
+    pub min_calls_for_rank: u64,
+    /// How many of the lowest-scoring calls the HTML report lists.
+    pub worst_calls: usize,
+}
+
+impl Default for ReportsConfig {
+    fn default() -> ReportsConfig {
+        ReportsConfig {
+            min_calls_for_rank: 10,
+            worst_calls: 50,
+        }
+    }
+}
+
 /// The whole scorecard.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -334,6 +353,8 @@ pub struct Config {
     pub norms: NormsConfig,
     /// Workflow time limits.
     pub workflow: WorkflowConfig,
+    /// Report settings.
+    pub reports: ReportsConfig,
 }
 
 impl Default for Config {
@@ -348,6 +369,7 @@ impl Default for Config {
             directory: None,
             norms: NormsConfig::default(),
             workflow: WorkflowConfig::default(),
+            reports: ReportsConfig::default(),
         }
     }
 }

@@ -12,7 +12,7 @@ use hotline_qa::input::transcripts::Limits;
 use hotline_qa::lexicon::directory::Directory;
 use hotline_qa::model::NormId;
 use hotline_qa::norms::{Scorer, RULES};
-use hotline_qa::report::{explain, num};
+use hotline_qa::report::{explain, num, Lang};
 use hotline_qa::run::{self, ScoreOptions, Summary};
 
 /// Quality assurance for a city service hotline (市长热线 / 12345):
@@ -63,6 +63,28 @@ enum Command {
         /// No progress display.
         #[arg(long)]
         quiet: bool,
+        /// Show callers' phone numbers and names unmasked in the reports.
+        #[arg(long)]
+        show_pii: bool,
+        /// Language of report.xlsx and report.html.
+        #[arg(long, value_enum, default_value = "zh")]
+        lang: Lang,
+    },
+    /// Combine any number of runs (folders written by `score`, e.g. 30 days)
+    /// into operator, team, norm, unit and trend reports, report.xlsx and report.html.
+    Report {
+        /// Run folders, oldest first (a later run's view of a ticket wins).
+        #[arg(required = true, value_name = "RUN_DIR")]
+        runs: Vec<PathBuf>,
+        /// The output folder.
+        #[arg(long, short, value_name = "DIR")]
+        out: PathBuf,
+        /// The scorecard the runs were scored with (for points, pass mark, ranking minimum).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Language of report.xlsx and report.html.
+        #[arg(long, value_enum, default_value = "zh")]
+        lang: Lang,
     },
     /// Print one call's dialogue with its findings marked.
     Explain {
@@ -201,6 +223,48 @@ fn print_summary(s: &Summary, config: &Config) {
     if s.calls.rejected + s.tickets.rejected + s.manual.rejected > 0 {
         eprintln!("拒收的记录及原因见 rejects.csv");
     }
+    if let Some(data) = &s.report {
+        print_operators(data);
+    }
+}
+
+/// The top and bottom operators as a table.
+fn print_operators(data: &hotline_qa::report::aggregate::ReportData) {
+    let ranked: Vec<_> = data.operators.iter().filter(|o| o.rank.is_some()).collect();
+    if ranked.is_empty() {
+        if !data.operators.is_empty() {
+            eprintln!("话务员排名：没有人达到排名所需的通话数（见 operators.csv）");
+        }
+        return;
+    }
+    let line = |o: &hotline_qa::report::aggregate::OperatorRow| {
+        eprintln!(
+            "  {:>4}  {:<8} {:<6} {:<5} {:>5} {:>8} {:>7.1}% {:>4}",
+            o.rank.unwrap_or(0),
+            o.operator_id,
+            o.operator_name,
+            o.team,
+            o.calls,
+            num(o.mean),
+            o.pass_rate * 100.0,
+            o.red_lines
+        );
+    };
+    eprintln!("话务员排名（前 5 / 后 5，完整见 operators.csv、report.xlsx）：");
+    eprintln!(
+        "  {:>4}  {:<8} {:<6} {:<5} {:>5} {:>8} {:>8} {:>4}",
+        "排名", "工号", "姓名", "班组", "通话", "平均分", "及格率", "红线"
+    );
+    let n = ranked.len();
+    for o in ranked.iter().take(5) {
+        line(o);
+    }
+    if n > 10 {
+        eprintln!("  …");
+    }
+    for o in ranked.iter().skip(5.max(n.saturating_sub(5))) {
+        line(o);
+    }
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -215,6 +279,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Report {
+            runs,
+            out,
+            config,
+            lang,
+        } => {
+            let config = match &config {
+                Some(p) => Config::load(p).map_err(usage)?,
+                None => Config::default(),
+            };
+            let data = hotline_qa::report::build_reports(&runs, &out, &config, lang, true)?;
+            eprintln!(
+                "已合并 {} 次运行（{} — {}）：{} 通电话，{} 张工单。报表在 {}",
+                data.runs,
+                data.period.0,
+                data.period.1,
+                data.calls,
+                data.tickets,
+                out.display()
+            );
+            print_operators(&data);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Score {
             inputs,
             out,
@@ -223,6 +310,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             calendar,
             as_of,
             quiet,
+            show_pii,
+            lang,
         } => {
             let (config, directory) = load_scorecard(&scorecard)?;
             let as_of = match as_of {
@@ -247,6 +336,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 limits: Limits::default(),
                 batch: 4096,
                 config: config.clone(),
+                show_pii,
+                lang,
             };
             let summary = run::score(&opts)?;
             print_summary(&summary, &config);

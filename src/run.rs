@@ -50,6 +50,10 @@ pub struct ScoreOptions {
     pub limits: Limits,
     /// Lines per parallel batch.
     pub batch: usize,
+    /// Show callers' numbers and names unmasked.
+    pub show_pii: bool,
+    /// Language of report.xlsx and report.html.
+    pub lang: crate::report::Lang,
 }
 
 /// Counts of one kind of input record.
@@ -107,6 +111,8 @@ pub struct Summary {
     pub calendar_years: Vec<i32>,
     /// Output folder.
     pub out: PathBuf,
+    /// The aggregate figures of the run (operators, norms, units).
+    pub report: Option<crate::report::aggregate::ReportData>,
 }
 
 impl Summary {
@@ -138,6 +144,8 @@ fn load_tickets(
 ) -> anyhow::Result<HashMap<String, Arc<Ticket>>> {
     let local = opts.config.offset();
     let mut out = CsvOut::create(&opts.out, "tickets.csv", &csv_out::tickets_header())?;
+    let mut pq = crate::report::parquet::tickets(&opts.out)?;
+    let as_of_text = crate::input::time::fmt_local(as_of);
     let mut units = UnitStats::default();
     let mut by_call: HashMap<String, Arc<Ticket>> = HashMap::new();
     let mut seen: HashSet<String> = HashSet::new();
@@ -194,6 +202,7 @@ fn load_tickets(
                 summary.status_counts[status_index(r.status)] += 1;
                 units.add(&t, &r);
                 out.row(csv_out::ticket_row(&t, &r))?;
+                pq.add_ticket(&t, &r, &as_of_text)?;
                 summary.tickets.scored += 1;
                 Ok(())
             })();
@@ -206,6 +215,7 @@ fn load_tickets(
         }
     }
     out.commit()?;
+    pq.commit()?;
     let mut units_out = CsvOut::create(&opts.out, "units.csv", csv_out::units_header())?;
     for row in units.rows() {
         units_out.row(csv_out::unit_row(&row))?;
@@ -266,6 +276,9 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
 
     let mut calls_out = CsvOut::create(&opts.out, "calls.csv", &csv_out::calls_header())?;
     let mut findings_out = CsvOut::create(&opts.out, "findings.csv", &csv_out::FINDING_COLUMNS)?;
+    let mut calls_pq = crate::report::parquet::calls(&opts.out)?;
+    let mut findings_pq = crate::report::parquet::findings(&opts.out)?;
+    let points = |n: NormId| opts.config.norms.common(n).points;
     let mut seen: HashSet<String> = HashSet::new();
     let mut manual_used: HashSet<String> = HashSet::new();
     let progress = opts.progress.then(|| {
@@ -319,7 +332,16 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                         Ok(call) => {
                             let ticket = tickets.get(&call.call_id).map(|t| t.as_ref());
                             let m = manual.by_call.get(&call.call_id).unwrap_or(&empty);
-                            let scored = scorer.score(&call, ticket, m);
+                            let mut scored = scorer.score(&call, ticket, m);
+                            if !opts.show_pii {
+                                for f in &mut scored.findings {
+                                    f.excerpt = crate::report::privacy::mask_text(
+                                        &f.excerpt,
+                                        ticket,
+                                        scorer.directory(),
+                                    );
+                                }
+                            }
                             Scored::Call(Box::new(scored), call.resorted, call.source.line)
                         }
                     }
@@ -354,9 +376,13 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                         for f in csv_out::finding_rows(&s) {
                             findings_out.row(f)?;
                         }
+                        calls_pq.add_call(&s, &points);
+                        findings_pq.add_findings(&s);
                     }
                 }
             }
+            calls_pq.flush()?;
+            findings_pq.flush()?;
             if let Some(pb) = &progress {
                 pb.set_message(format!(
                     "已读 {} 通电话，已评分 {} 通",
@@ -398,6 +424,8 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
     summary.manual.scored = summary.manual.read - summary.manual.rejected;
     calls_out.commit()?;
     findings_out.commit()?;
+    calls_pq.commit()?;
+    findings_pq.commit()?;
     rejects.commit()?;
     for (what, c) in [
         ("transcripts", summary.calls),
@@ -413,6 +441,13 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
             );
         }
     }
+    summary.report = Some(crate::report::build_reports(
+        std::slice::from_ref(&opts.out),
+        &opts.out,
+        &opts.config,
+        opts.lang,
+        false,
+    )?);
     Ok(summary)
 }
 

@@ -107,10 +107,10 @@ pub fn calls_header() -> Vec<&'static str> {
 /// One `calls.csv` row.
 pub fn call_row(s: &ScoredCall) -> Vec<String> {
     let mut row = vec![
-        s.call_id.clone(),
-        s.operator_id.clone(),
-        s.operator_name.clone(),
-        s.team.clone(),
+        excel_text(&s.call_id),
+        excel_text(&s.operator_id),
+        excel_text(&s.operator_name),
+        excel_text(&s.team),
         s.started_at.clone(),
         num(s.score),
         s.passed.to_string(),
@@ -124,8 +124,8 @@ pub fn call_row(s: &ScoredCall) -> Vec<String> {
 pub fn finding_rows(s: &ScoredCall) -> impl Iterator<Item = [String; 10]> + '_ {
     s.findings.iter().map(|f| {
         [
-            s.call_id.clone(),
-            s.operator_id.clone(),
+            excel_text(&s.call_id),
+            excel_text(&s.operator_id),
             f.norm.key().to_string(),
             f.rule.to_string(),
             f.severity.key().to_string(),
@@ -133,7 +133,7 @@ pub fn finding_rows(s: &ScoredCall) -> impl Iterator<Item = [String; 10]> + '_ {
             f.at_s.map(num).unwrap_or_default(),
             f.utterance_index.map(|i| i.to_string()).unwrap_or_default(),
             f.speaker.map(|s| s.key().to_string()).unwrap_or_default(),
-            f.excerpt.clone(),
+            excel_text(&f.excerpt),
         ]
     })
 }
@@ -161,7 +161,7 @@ pub fn tickets_header() -> Vec<&'static str> {
 pub fn ticket_row(t: &Ticket, r: &Timeliness) -> Vec<String> {
     let time = |x: Option<chrono::NaiveDateTime>| x.map(fmt_local).unwrap_or_default();
     let mut row = vec![
-        t.ticket_id.clone(),
+        excel_text(&t.ticket_id),
         r.status.key().to_string(),
         time(r.due_at),
         r.working_days_taken
@@ -170,11 +170,11 @@ pub fn ticket_row(t: &Ticket, r: &Timeliness) -> Vec<String> {
     ];
     row.extend(r.flags().iter().map(|b| b.to_string()));
     row.extend([
-        t.call_id.clone().unwrap_or_default(),
-        t.operator_id.clone(),
-        t.category_raw.clone(),
+        excel_text(t.call_id.as_deref().unwrap_or("")),
+        excel_text(&t.operator_id),
+        excel_text(&t.category_raw),
         t.urgency.map(|u| u.zh().to_string()).unwrap_or_default(),
-        t.unit.clone(),
+        excel_text(&t.unit),
         if t.hot_issue { "是" } else { "否" }.to_string(),
         time(t.dispatched_at),
         time(t.completed_at),
@@ -189,7 +189,7 @@ pub fn unit_row(u: &UnitRow) -> Vec<String> {
     let mean = u.mean_working_days.map(num).unwrap_or_default();
     vec![
         u.group.to_string(),
-        u.name.clone(),
+        excel_text(&u.name),
         u.tickets.to_string(),
         u.dispatched.to_string(),
         u.on_time.to_string(),
@@ -216,4 +216,160 @@ pub fn unit_row(u: &UnitRow) -> Vec<String> {
 /// The header of `units.csv`.
 pub fn units_header() -> &'static [&'static str] {
     UNIT_COLUMNS
+}
+
+/// Writes operators.csv, teams.csv, norms.csv, daily.csv,
+/// trend_operators.csv, trend_units.csv (and units.csv when asked).
+pub fn write_report_csvs(
+    dir: &Path,
+    data: &crate::report::aggregate::ReportData,
+    with_units: bool,
+) -> anyhow::Result<()> {
+    use crate::report::aggregate::OperatorRow;
+    let opt = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_default();
+    let fail_cols: Vec<String> = NormId::ALL
+        .iter()
+        .map(|n| format!("fail_rate_{}", n.key()))
+        .collect();
+    let stats = |o: &OperatorRow| -> Vec<String> {
+        let mut r = vec![
+            o.calls.to_string(),
+            num(o.mean),
+            num(o.median),
+            num(o.min),
+            format!("{:.4}", o.pass_rate),
+            o.red_lines.to_string(),
+        ];
+        r.extend(o.fail_rates.iter().map(|f| opt(*f)));
+        r
+    };
+    let mut header = vec![
+        "rank",
+        "operator_id",
+        "operator_name",
+        "team",
+        "calls",
+        "mean_score",
+        "median_score",
+        "min_score",
+        "pass_rate",
+        "red_lines",
+    ];
+    header.extend(fail_cols.iter().map(String::as_str));
+    header.extend(["callbacks_due", "callbacks_on_time", "callbacks_by_other"]);
+    let mut out = CsvOut::create(dir, "operators.csv", &header)?;
+    for o in &data.operators {
+        let mut r = vec![
+            o.rank.map(|r| r.to_string()).unwrap_or_default(),
+            excel_text(&o.operator_id),
+            excel_text(&o.operator_name),
+            excel_text(&o.team),
+        ];
+        r.extend(stats(o));
+        r.extend([
+            o.callbacks_due.to_string(),
+            o.callbacks_on_time.to_string(),
+            o.callbacks_by_other.to_string(),
+        ]);
+        out.row(r)?;
+    }
+    out.commit()?;
+    let mut header = vec![
+        "team",
+        "calls",
+        "mean_score",
+        "median_score",
+        "min_score",
+        "pass_rate",
+        "red_lines",
+    ];
+    header.extend(fail_cols.iter().map(String::as_str));
+    let mut out = CsvOut::create(dir, "teams.csv", &header)?;
+    for t in &data.teams {
+        let mut r = vec![excel_text(&t.team)];
+        r.extend(stats(t));
+        out.row(r)?;
+    }
+    out.commit()?;
+    let mut out = CsvOut::create(
+        dir,
+        "norms.csv",
+        &[
+            "norm",
+            "name",
+            "assessed",
+            "failed",
+            "fail_rate",
+            "findings",
+            "points_lost",
+        ],
+    )?;
+    for n in &data.norms {
+        out.row([
+            n.norm.key().to_string(),
+            n.norm.name_zh().to_string(),
+            n.assessed.to_string(),
+            n.failed.to_string(),
+            opt(n.fail_rate),
+            n.findings.to_string(),
+            num(n.points_lost),
+        ])?;
+    }
+    out.commit()?;
+    let mut out = CsvOut::create(
+        dir,
+        "daily.csv",
+        &["date", "calls", "mean_score", "pass_rate"],
+    )?;
+    for d in &data.days {
+        out.row([
+            d.date.clone(),
+            d.count.to_string(),
+            d.value.map(num).unwrap_or_default(),
+            opt(d.pass_rate),
+        ])?;
+    }
+    out.commit()?;
+    let mut out = CsvOut::create(
+        dir,
+        "trend_operators.csv",
+        &["date", "operator_id", "calls", "mean_score", "pass_rate"],
+    )?;
+    for d in &data.operator_trend {
+        out.row([
+            d.date.clone(),
+            excel_text(&d.key),
+            d.count.to_string(),
+            d.value.map(num).unwrap_or_default(),
+            opt(d.pass_rate),
+        ])?;
+    }
+    out.commit()?;
+    let mut out = CsvOut::create(
+        dir,
+        "trend_units.csv",
+        &["date", "unit", "tickets", "on_time_rate"],
+    )?;
+    for d in &data.unit_trend {
+        out.row([
+            d.date.clone(),
+            excel_text(&d.key),
+            d.count.to_string(),
+            opt(d.value),
+        ])?;
+    }
+    out.commit()?;
+    if with_units {
+        let mut out = CsvOut::create(dir, "units.csv", units_header())?;
+        for u in &data.units {
+            out.row(unit_row(u))?;
+        }
+        out.commit()?;
+    }
+    Ok(())
+}
+
+/// Free text for a CSV cell people open in Excel: see [`crate::report::privacy::excel_safe`].
+pub fn excel_text(s: &str) -> String {
+    crate::report::privacy::excel_safe(s).into_owned()
 }

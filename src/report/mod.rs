@@ -12,8 +12,54 @@ use std::io::{BufWriter, Write};
 
 use std::path::{Path, PathBuf};
 
+pub mod aggregate;
 pub mod csv_out;
 pub mod explain;
+pub mod html;
+pub mod parquet;
+pub mod privacy;
+pub mod xlsx;
+
+/// The language of sheet and column titles in the human-facing reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// 中文 (default).
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+/// Writes the aggregate reports of one or more runs into `out`:
+/// operators.csv, teams.csv, norms.csv, daily.csv, trend_operators.csv,
+/// trend_units.csv, report.xlsx, report.html (and units.csv when
+/// `with_units`, for `hotline-qa report`). Returns the figures.
+pub fn build_reports(
+    runs: &[PathBuf],
+    out: &Path,
+    config: &crate::config::Config,
+    lang: Lang,
+    with_units: bool,
+) -> anyhow::Result<aggregate::ReportData> {
+    std::fs::create_dir_all(out)
+        .map_err(|e| anyhow::anyhow!("{}: cannot create the folder: {e}", out.display()))?;
+    let data = aggregate::aggregate(
+        runs,
+        config,
+        config.reports.min_calls_for_rank,
+        config.reports.worst_calls,
+    )?;
+    csv_out::write_report_csvs(out, &data, with_units)?;
+    let (guard, writer) = AtomicFile::create(out, "report.xlsx")?;
+    drop(writer);
+    let tmp = out.join(".report.xlsx.partial");
+    xlsx::write(&tmp, &data, runs, config, lang)?;
+    guard.commit_existing()?;
+    let (guard, mut writer) = AtomicFile::create(out, "report.html")?;
+    writer.write_all(html::render(&data, config, lang).as_bytes())?;
+    guard.commit(writer)?;
+    Ok(data)
+}
 
 /// A file written under a temporary name and renamed into place by
 /// [`AtomicFile::commit`]; dropped without commit, the partial file is removed.
@@ -46,6 +92,21 @@ impl AtomicFile {
             .flush()
             .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", self.tmp.display()))?;
         drop(writer);
+        std::fs::rename(&self.tmp, &self.target).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: cannot rename to {}: {e}",
+                self.tmp.display(),
+                self.target.display()
+            )
+        })?;
+        self.committed = true;
+        Ok(self.target.clone())
+    }
+}
+
+impl AtomicFile {
+    /// Renames the temporary file, written by another library, into place.
+    pub fn commit_existing(mut self) -> anyhow::Result<PathBuf> {
         std::fs::rename(&self.tmp, &self.target).map_err(|e| {
             anyhow::anyhow!(
                 "{}: cannot rename to {}: {e}",

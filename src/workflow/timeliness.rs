@@ -164,7 +164,7 @@ impl Timeliness {
     }
 
     /// The result for a ticket never sent to a unit: nothing to time.
-    fn not_dispatched() -> Timeliness {
+    pub fn not_dispatched() -> Timeliness {
         Timeliness {
             status: Status::NotDispatched,
             due_at: None,

@@ -1,0 +1,767 @@
+//! Aggregation over one or many runs with polars: the operator ranking,
+//! team subtotals, norm failure rates, unit timeliness, daily trends and
+//! the worst calls, read lazily from the runs' Parquet files so that a year
+//! of daily runs fits on one machine.
+//!
+//! When several runs report the same ticket, the one given last wins (pass
+//! the run folders in date order: a later day knows more about a ticket).
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::config::Config;
+use crate::model::NormId;
+use crate::workflow::units::UnitRow;
+
+/// One operator's (or team's) figures.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OperatorRow {
+    /// Operator id (empty on team rows).
+    pub operator_id: String,
+    /// Name.
+    pub operator_name: String,
+    /// 班组.
+    pub team: String,
+    /// Calls scored.
+    pub calls: u64,
+    /// Mean score.
+    pub mean: f64,
+    /// Median score.
+    pub median: f64,
+    /// Lowest score.
+    pub min: f64,
+    /// Share of calls passed.
+    pub pass_rate: f64,
+    /// Calls with a red line.
+    pub red_lines: u64,
+    /// Per norm: calls that lost points / calls assessed (None: never assessed).
+    pub fail_rates: [Option<f64>; 11],
+    /// Callbacks due on tickets this operator accepted.
+    pub callbacks_due: u64,
+    /// Of those, made on time.
+    pub callbacks_on_time: u64,
+    /// Callbacks on this operator's tickets made by someone else.
+    pub callbacks_by_other: u64,
+    /// Rank by mean score then pass rate; None below the minimum of calls.
+    pub rank: Option<u32>,
+}
+
+/// One norm's figures.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NormRow {
+    /// The norm.
+    pub norm: NormId,
+    /// Calls where it was assessed.
+    pub assessed: u64,
+    /// Calls where it lost points.
+    pub failed: u64,
+    /// failed / assessed.
+    pub fail_rate: Option<f64>,
+    /// Findings.
+    pub findings: u64,
+    /// Points lost.
+    pub points_lost: f64,
+}
+
+/// One day's figures, or one (day, key) pair of a trend.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrendRow {
+    /// YYYY-MM-DD.
+    pub date: String,
+    /// Operator id or unit (empty for the whole hotline).
+    pub key: String,
+    /// Calls or tickets.
+    pub count: u64,
+    /// Mean score, or on-time rate.
+    pub value: Option<f64>,
+    /// Pass rate (calls); None for units.
+    pub pass_rate: Option<f64>,
+}
+
+/// One of the worst calls, with its findings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorstCall {
+    /// Call id.
+    pub call_id: String,
+    /// Operator id.
+    pub operator_id: String,
+    /// Operator name.
+    pub operator_name: String,
+    /// Score.
+    pub score: f64,
+    /// Red line.
+    pub red_line: bool,
+    /// (rule, excerpt) of each finding.
+    pub findings: Vec<(String, String)>,
+}
+
+/// Everything the reports show.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReportData {
+    /// First and last day of the calls.
+    pub period: (String, String),
+    /// Number of runs combined.
+    pub runs: usize,
+    /// Calls scored.
+    pub calls: u64,
+    /// Mean score.
+    pub mean: Option<f64>,
+    /// Share passed.
+    pub pass_rate: Option<f64>,
+    /// Red lines.
+    pub red_lines: u64,
+    /// Findings.
+    pub findings: u64,
+    /// Calls per score band 0–9, 10–19 … 90–100.
+    pub histogram: [u64; 10],
+    /// Operators, ranked ones first by rank, then the unranked by id.
+    pub operators: Vec<OperatorRow>,
+    /// Team subtotals, then the hotline's total (team "合计").
+    pub teams: Vec<OperatorRow>,
+    /// The eleven norms.
+    pub norms: Vec<NormRow>,
+    /// The hotline per day.
+    pub days: Vec<TrendRow>,
+    /// Each operator per day.
+    pub operator_trend: Vec<TrendRow>,
+    /// Each unit per day of dispatch (on-time rate).
+    pub unit_trend: Vec<TrendRow>,
+    /// Units and categories (as units.csv).
+    pub units: Vec<UnitRow>,
+    /// Tickets (after de-duplication across runs).
+    pub tickets: u64,
+    /// The lowest-scoring calls.
+    pub worst: Vec<WorstCall>,
+}
+
+fn scan(runs: &[PathBuf], name: &str) -> anyhow::Result<Option<LazyFrame>> {
+    let mut frames = Vec::new();
+    for r in runs {
+        let p = r.join(name);
+        if !p.exists() {
+            anyhow::bail!(
+                "{}: not found (is {} a folder written by `hotline-qa score`?)",
+                p.display(),
+                r.display()
+            );
+        }
+        let path = PlRefPath::new(p.to_string_lossy().as_ref());
+        frames.push(LazyFrame::scan_parquet(path, ScanArgsParquet::default())?);
+    }
+    if frames.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(concat(frames, UnionArgs::default())?))
+}
+
+fn strs(df: &DataFrame, name: &str) -> anyhow::Result<Vec<String>> {
+    let c = df.column(name)?.cast(&DataType::String)?;
+    let ca = c.str()?;
+    Ok((0..ca.len())
+        .map(|i| ca.get(i).unwrap_or("").to_string())
+        .collect())
+}
+
+fn f64s(df: &DataFrame, name: &str) -> anyhow::Result<Vec<Option<f64>>> {
+    let c = df.column(name)?.cast(&DataType::Float64)?;
+    let ca = c.f64()?;
+    Ok((0..ca.len()).map(|i| ca.get(i)).collect())
+}
+
+fn u64s(df: &DataFrame, name: &str) -> anyhow::Result<Vec<u64>> {
+    let c = df.column(name)?.cast(&DataType::Int64)?;
+    let ca = c.i64()?;
+    Ok((0..ca.len())
+        .map(|i| ca.get(i).unwrap_or(0).max(0) as u64)
+        .collect())
+}
+
+fn sum_bool(name: &str) -> Expr {
+    col(name).cast(DataType::Int64).sum().alias(name)
+}
+
+fn score_aggs(by_team: bool) -> Vec<Expr> {
+    let mut aggs = vec![col("operator_name").last().alias("operator_name")];
+    if !by_team {
+        aggs.push(col("team").last().alias("team"));
+    }
+    aggs.extend([
+        len().cast(DataType::Int64).alias("calls"),
+        col("score").mean().alias("mean"),
+        col("score").median().alias("median"),
+        col("score").min().alias("min"),
+        col("passed")
+            .cast(DataType::Float64)
+            .mean()
+            .alias("pass_rate"),
+        sum_bool("red_line"),
+    ]);
+    for n in NormId::ALL {
+        let f = format!("fail_{}", n.key());
+        aggs.push(
+            col(f.as_str())
+                .cast(DataType::Float64)
+                .mean()
+                .alias(f.as_str()),
+        );
+    }
+    aggs
+}
+
+fn operator_rows(df: &DataFrame, key: &str) -> anyhow::Result<Vec<OperatorRow>> {
+    let keys = strs(df, key)?;
+    let names = strs(df, "operator_name")?;
+    let teams = strs(df, "team")?;
+    let calls = u64s(df, "calls")?;
+    let mean = f64s(df, "mean")?;
+    let median = f64s(df, "median")?;
+    let min = f64s(df, "min")?;
+    let pass = f64s(df, "pass_rate")?;
+    let red = u64s(df, "red_line")?;
+    let mut fails = Vec::new();
+    for n in NormId::ALL {
+        fails.push(f64s(df, &format!("fail_{}", n.key()))?);
+    }
+    Ok((0..df.height())
+        .map(|i| OperatorRow {
+            operator_id: if key == "operator_id" {
+                keys[i].clone()
+            } else {
+                String::new()
+            },
+            operator_name: if key == "operator_id" {
+                names[i].clone()
+            } else {
+                String::new()
+            },
+            team: if key == "team" {
+                keys[i].clone()
+            } else {
+                teams[i].clone()
+            },
+            calls: calls[i],
+            mean: mean[i].unwrap_or(0.0),
+            median: median[i].unwrap_or(0.0),
+            min: min[i].unwrap_or(0.0),
+            pass_rate: pass[i].unwrap_or(0.0),
+            red_lines: red[i],
+            fail_rates: std::array::from_fn(|k| fails[k][i]),
+            callbacks_due: 0,
+            callbacks_on_time: 0,
+            callbacks_by_other: 0,
+            rank: None,
+        })
+        .collect())
+}
+
+fn sort_by(lf: LazyFrame, by: &[&str]) -> LazyFrame {
+    let names: Vec<PlSmallStr> = by.iter().map(|s| PlSmallStr::from(*s)).collect();
+    lf.sort(
+        names,
+        SortMultipleOptions::default().with_maintain_order(true),
+    )
+}
+
+/// Ranks operators: by mean score, then pass rate, then id; those with
+/// fewer than `min_calls` calls are listed after, unranked.
+pub fn rank(rows: &mut [OperatorRow], min_calls: u64) {
+    rows.sort_by(|a, b| {
+        let ra = a.calls >= min_calls;
+        let rb = b.calls >= min_calls;
+        rb.cmp(&ra)
+            .then(b.mean.total_cmp(&a.mean))
+            .then(b.pass_rate.total_cmp(&a.pass_rate))
+            .then(a.operator_id.cmp(&b.operator_id))
+    });
+    let mut next = 1;
+    for r in rows.iter_mut() {
+        if r.calls >= min_calls {
+            r.rank = Some(next);
+            next += 1;
+        }
+    }
+}
+
+/// Reads the runs and computes everything the reports show.
+pub fn aggregate(
+    runs: &[PathBuf],
+    config: &Config,
+    min_calls: u64,
+    worst: usize,
+) -> anyhow::Result<ReportData> {
+    let mut data = ReportData {
+        runs: runs.len(),
+        ..ReportData::default()
+    };
+    let calls = scan(runs, "calls.parquet")?;
+    let findings = scan(runs, "findings.parquet")?;
+    let tickets = scan(runs, "tickets.parquet")?
+        .map(|lf| lf.unique_stable_generic(Some(vec![col("ticket_id")]), UniqueKeepStrategy::Last));
+    if let Some(calls) = &calls {
+        let total = calls
+            .clone()
+            .select([
+                len().cast(DataType::Int64).alias("calls"),
+                col("score").mean().alias("mean"),
+                col("passed")
+                    .cast(DataType::Float64)
+                    .mean()
+                    .alias("pass_rate"),
+                sum_bool("red_line"),
+                col("findings").sum().alias("findings"),
+                col("date").min().alias("first"),
+                col("date").max().alias("last"),
+            ])
+            .collect()?;
+        data.calls = u64s(&total, "calls")?.first().copied().unwrap_or(0);
+        data.mean = f64s(&total, "mean")?.first().copied().flatten();
+        data.pass_rate = f64s(&total, "pass_rate")?.first().copied().flatten();
+        data.red_lines = u64s(&total, "red_line")?.first().copied().unwrap_or(0);
+        data.findings = u64s(&total, "findings")?.first().copied().unwrap_or(0);
+        data.period = (
+            strs(&total, "first")?.first().cloned().unwrap_or_default(),
+            strs(&total, "last")?.first().cloned().unwrap_or_default(),
+        );
+        // Score bands without a per-row pass in Rust.
+        let bands: Vec<Expr> = (0..10)
+            .map(|k| {
+                let lo = k as f64 * 10.0;
+                let hi = if k == 9 { 100.0 + 1e-9 } else { lo + 10.0 };
+                col("score")
+                    .gt_eq(lit(lo))
+                    .and(col("score").lt(lit(hi)))
+                    .cast(DataType::Int64)
+                    .sum()
+                    .alias(format!("b{k}").as_str())
+            })
+            .collect();
+        let h = calls.clone().select(bands).collect()?;
+        for k in 0..10 {
+            data.histogram[k] = u64s(&h, &format!("b{k}"))?.first().copied().unwrap_or(0);
+        }
+        let ops = sort_by(
+            calls
+                .clone()
+                .group_by([col("operator_id")])
+                .agg(score_aggs(false)),
+            &["operator_id"],
+        )
+        .collect()?;
+        data.operators = operator_rows(&ops, "operator_id")?;
+        let teams = sort_by(
+            calls.clone().group_by([col("team")]).agg(score_aggs(true)),
+            &["team"],
+        )
+        .collect()?;
+        data.teams = operator_rows(&teams, "team")?;
+        let mut all = calls.clone().select(score_aggs(true)).collect()?;
+        let team_col = Column::new("team".into(), vec!["合计".to_string(); all.height()]);
+        all.with_column(team_col)?;
+        data.teams.extend(operator_rows(&all, "team")?);
+        // Norm failure rates.
+        let mut norm_aggs = Vec::new();
+        for n in NormId::ALL {
+            norm_aggs.push(
+                col(n.key())
+                    .is_not_null()
+                    .cast(DataType::Int64)
+                    .sum()
+                    .alias(n.key()),
+            );
+            let f = format!("fail_{}", n.key());
+            norm_aggs.push(
+                col(f.as_str())
+                    .cast(DataType::Int64)
+                    .sum()
+                    .alias(f.as_str()),
+            );
+        }
+        let nf = calls.clone().select(norm_aggs).collect()?;
+        for n in NormId::ALL {
+            let assessed = u64s(&nf, n.key())?.first().copied().unwrap_or(0);
+            let failed = u64s(&nf, &format!("fail_{}", n.key()))?
+                .first()
+                .copied()
+                .unwrap_or(0);
+            data.norms.push(NormRow {
+                norm: n,
+                assessed,
+                failed,
+                fail_rate: (assessed > 0).then(|| failed as f64 / assessed as f64),
+                findings: 0,
+                points_lost: 0.0,
+            });
+        }
+        let days = sort_by(
+            calls.clone().group_by([col("date")]).agg([
+                len().cast(DataType::Int64).alias("count"),
+                col("score").mean().alias("value"),
+                col("passed")
+                    .cast(DataType::Float64)
+                    .mean()
+                    .alias("pass_rate"),
+            ]),
+            &["date"],
+        )
+        .collect()?;
+        data.days = trend_rows(&days, None)?;
+        let ot = sort_by(
+            calls
+                .clone()
+                .group_by([col("date"), col("operator_id")])
+                .agg([
+                    len().cast(DataType::Int64).alias("count"),
+                    col("score").mean().alias("value"),
+                    col("passed")
+                        .cast(DataType::Float64)
+                        .mean()
+                        .alias("pass_rate"),
+                ]),
+            &["operator_id", "date"],
+        )
+        .collect()?;
+        data.operator_trend = trend_rows(&ot, Some("operator_id"))?;
+        // The worst calls and their findings.
+        let w = sort_by(calls.clone(), &["score", "call_id"])
+            .limit(worst as IdxSize)
+            .select([
+                col("call_id"),
+                col("operator_id"),
+                col("operator_name"),
+                col("score"),
+                col("red_line"),
+            ])
+            .collect()?;
+        let ids = strs(&w, "call_id")?;
+        let ops = strs(&w, "operator_id")?;
+        let names = strs(&w, "operator_name")?;
+        let scores = f64s(&w, "score")?;
+        let reds = u64s(&w, "red_line")?;
+        data.worst = (0..w.height())
+            .map(|i| WorstCall {
+                call_id: ids[i].clone(),
+                operator_id: ops[i].clone(),
+                operator_name: names[i].clone(),
+                score: scores[i].unwrap_or(0.0),
+                red_line: reds[i] > 0,
+                findings: Vec::new(),
+            })
+            .collect();
+        if let (Some(findings), false) = (&findings, data.worst.is_empty()) {
+            let worst_ids =
+                DataFrame::new(ids.len(), vec![Column::new("call_id".into(), ids.clone())])?.lazy();
+            let wf = findings
+                .clone()
+                .join(
+                    worst_ids,
+                    [col("call_id")],
+                    [col("call_id")],
+                    JoinArgs::new(JoinType::Inner),
+                )
+                .select([col("call_id"), col("rule"), col("excerpt")])
+                .collect()?;
+            let (fc, fr, fe) = (
+                strs(&wf, "call_id")?,
+                strs(&wf, "rule")?,
+                strs(&wf, "excerpt")?,
+            );
+            for i in 0..wf.height() {
+                if let Some(c) = data.worst.iter_mut().find(|c| c.call_id == fc[i]) {
+                    c.findings.push((fr[i].clone(), fe[i].clone()));
+                }
+            }
+        }
+    }
+    if let Some(findings) = &findings {
+        let by = findings
+            .clone()
+            .group_by([col("norm")])
+            .agg([
+                len().cast(DataType::Int64).alias("n"),
+                col("points").sum().alias("points"),
+            ])
+            .collect()?;
+        let (norms, n, pts) = (strs(&by, "norm")?, u64s(&by, "n")?, f64s(&by, "points")?);
+        for i in 0..by.height() {
+            if let Some(row) = data.norms.iter_mut().find(|r| r.norm.key() == norms[i]) {
+                row.findings = n[i];
+                row.points_lost = pts[i].unwrap_or(0.0);
+            }
+        }
+    }
+    if let Some(tickets) = &tickets {
+        data.tickets = u64s(
+            &tickets
+                .clone()
+                .select([len().cast(DataType::Int64).alias("n")])
+                .collect()?,
+            "n",
+        )?
+        .first()
+        .copied()
+        .unwrap_or(0);
+        let cb = tickets
+            .clone()
+            .group_by([col("operator_id")])
+            .agg([sum_bool("callback_due"), sum_bool("callback_on_time"), {
+                col("callback_made")
+                    .and(col("callback_by_other"))
+                    .cast(DataType::Int64)
+                    .sum()
+                    .alias("by_other")
+            }])
+            .collect()?;
+        let (ids, due, ontime, other) = (
+            strs(&cb, "operator_id")?,
+            u64s(&cb, "callback_due")?,
+            u64s(&cb, "callback_on_time")?,
+            u64s(&cb, "by_other")?,
+        );
+        for i in 0..cb.height() {
+            if let Some(o) = data.operators.iter_mut().find(|o| o.operator_id == ids[i]) {
+                o.callbacks_due = due[i];
+                o.callbacks_on_time = ontime[i];
+                o.callbacks_by_other = other[i];
+            }
+        }
+        data.units = unit_rows(tickets)?;
+        let ut = sort_by(
+            tickets
+                .clone()
+                .filter(col("dispatched"))
+                .group_by([col("dispatched_date"), col("unit")])
+                .agg([
+                    len().cast(DataType::Int64).alias("count"),
+                    col("status")
+                        .eq(lit("on_time"))
+                        .cast(DataType::Int64)
+                        .sum()
+                        .alias("on_time"),
+                    col("status")
+                        .eq(lit("late"))
+                        .cast(DataType::Int64)
+                        .sum()
+                        .alias("late"),
+                    col("status")
+                        .eq(lit("open_overdue"))
+                        .cast(DataType::Int64)
+                        .sum()
+                        .alias("open_overdue"),
+                ]),
+            &["unit", "dispatched_date"],
+        )
+        .collect()?;
+        let (dates, units, count) = (
+            strs(&ut, "dispatched_date")?,
+            strs(&ut, "unit")?,
+            u64s(&ut, "count")?,
+        );
+        let (on, late, ov) = (
+            u64s(&ut, "on_time")?,
+            u64s(&ut, "late")?,
+            u64s(&ut, "open_overdue")?,
+        );
+        data.unit_trend = (0..ut.height())
+            .map(|i| {
+                let denom = on[i] + late[i] + ov[i];
+                TrendRow {
+                    date: dates[i].clone(),
+                    key: units[i].clone(),
+                    count: count[i],
+                    value: (denom > 0).then(|| on[i] as f64 / denom as f64),
+                    pass_rate: None,
+                }
+            })
+            .collect();
+    }
+    let _ = config;
+    rank(&mut data.operators, min_calls);
+    Ok(data)
+}
+
+fn trend_rows(df: &DataFrame, key: Option<&str>) -> anyhow::Result<Vec<TrendRow>> {
+    let dates = strs(df, "date")?;
+    let keys = match key {
+        Some(k) => strs(df, k)?,
+        None => vec![String::new(); df.height()],
+    };
+    let (count, value, pass) = (
+        u64s(df, "count")?,
+        f64s(df, "value")?,
+        f64s(df, "pass_rate")?,
+    );
+    Ok((0..df.height())
+        .map(|i| TrendRow {
+            date: dates[i].clone(),
+            key: keys[i].clone(),
+            count: count[i],
+            value: value[i],
+            pass_rate: pass[i],
+        })
+        .collect())
+}
+
+const UNIT_SUMS: [&str; 13] = [
+    "on_time",
+    "late",
+    "open",
+    "open_overdue",
+    "urged",
+    "overdue_not_urged",
+    "supervised",
+    "not_supervised",
+    "callback_made",
+    "satisfied",
+    "basically_satisfied",
+    "dissatisfied",
+    "callback_due",
+];
+
+fn unit_aggs() -> Vec<Expr> {
+    let mut v = vec![
+        len().cast(DataType::Int64).alias("tickets"),
+        sum_bool("dispatched"),
+        col("working_days_taken").mean().alias("mean_working_days"),
+        sum_bool("callback_on_time"),
+    ];
+    for s in ["on_time", "late", "open", "open_overdue"] {
+        v.push(
+            col("status")
+                .eq(lit(s))
+                .cast(DataType::Int64)
+                .sum()
+                .alias(s),
+        );
+    }
+    for s in [
+        "urged",
+        "overdue_not_urged",
+        "supervised",
+        "not_supervised",
+        "callback_made",
+        "callback_due",
+    ] {
+        v.push(sum_bool(s));
+    }
+    for (name, value) in [
+        ("satisfied", "满意"),
+        ("basically_satisfied", "基本满意"),
+        ("dissatisfied", "不满意"),
+    ] {
+        v.push(
+            col("callback_result")
+                .eq(lit(value))
+                .cast(DataType::Int64)
+                .sum()
+                .alias(name),
+        );
+    }
+    v
+}
+
+fn rows_of(
+    df: &DataFrame,
+    group: &'static str,
+    names: Vec<String>,
+) -> anyhow::Result<Vec<UnitRow>> {
+    let get = |c: &str| u64s(df, c);
+    let tickets = get("tickets")?;
+    let dispatched = get("dispatched")?;
+    let mwd = f64s(df, "mean_working_days")?;
+    let on_time_cb = get("callback_on_time")?;
+    let mut sums = Vec::new();
+    for s in UNIT_SUMS {
+        sums.push(get(s)?);
+    }
+    let s = |k: usize, i: usize| sums[k][i];
+    let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
+    Ok((0..df.height())
+        .map(|i| {
+            let (on_time, late, ov) = (s(0, i), s(1, i), s(3, i));
+            let (sat, basic, dis) = (s(9, i), s(10, i), s(11, i));
+            UnitRow {
+                group,
+                name: names[i].clone(),
+                tickets: tickets[i],
+                dispatched: dispatched[i],
+                on_time,
+                late,
+                open: s(2, i),
+                open_overdue: ov,
+                on_time_rate: ratio(on_time, on_time + late + ov),
+                mean_working_days: mwd[i],
+                urged: s(4, i),
+                overdue_not_urged: s(5, i),
+                supervised: s(6, i),
+                not_supervised: s(7, i),
+                callbacks: s(8, i),
+                satisfied: sat,
+                basically_satisfied: basic,
+                dissatisfied: dis,
+                satisfaction_rate: ratio(sat + basic, sat + basic + dis),
+                callbacks_due: s(12, i),
+                callbacks_on_time: on_time_cb[i],
+                callback_on_time_rate: ratio(on_time_cb[i], s(12, i)),
+            }
+        })
+        .collect())
+}
+
+fn unit_rows(tickets: &LazyFrame) -> anyhow::Result<Vec<UnitRow>> {
+    use crate::workflow::units::{TOTAL, UNSPECIFIED};
+    let by_unit = sort_by(
+        tickets.clone().group_by([col("unit")]).agg(unit_aggs()),
+        &["unit"],
+    )
+    .collect()?;
+    let names: Vec<String> = strs(&by_unit, "unit")?
+        .into_iter()
+        .map(|u| {
+            if u.is_empty() {
+                UNSPECIFIED.to_string()
+            } else {
+                u
+            }
+        })
+        .collect();
+    let mut rows = rows_of(&by_unit, "unit", names)?;
+    // Same order as units.csv of a run: by name.
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    let total = tickets.clone().select(unit_aggs()).collect()?;
+    rows.extend(rows_of(&total, "unit", vec![TOTAL.to_string()])?);
+    let by_cat = tickets
+        .clone()
+        .group_by([col("category")])
+        .agg(unit_aggs())
+        .collect()?;
+    let cats: Vec<String> = strs(&by_cat, "category")?
+        .into_iter()
+        .map(|c| {
+            if c.is_empty() {
+                UNSPECIFIED.to_string()
+            } else {
+                c
+            }
+        })
+        .collect();
+    let mut cat_rows = rows_of(&by_cat, "category", cats)?;
+    let order = |c: &str| {
+        crate::model::Category::ALL
+            .iter()
+            .position(|k| k.zh() == c)
+            .unwrap_or(usize::MAX)
+    };
+    cat_rows.sort_by(|a, b| {
+        order(&a.name)
+            .cmp(&order(&b.name))
+            .then(a.name.cmp(&b.name))
+    });
+    rows.extend(cat_rows);
+    Ok(rows)
+}
+
+/// True when `dir` holds a run's Parquet files.
+pub fn is_run_dir(dir: &Path) -> bool {
+    dir.join("calls.parquet").exists()
+}

@@ -1,0 +1,311 @@
+//! Parquet copies of the run's results (`calls.parquet`,
+//! `findings.parquet`, `tickets.parquet`), written batch by batch as row
+//! groups so memory stays flat, and read back lazily by `hotline-qa report`
+//! (or DuckDB, Spark …) to combine any number of runs.
+
+use std::fs::File;
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::model::{NormId, Ticket};
+use crate::norms::ScoredCall;
+use crate::report::AtomicFile;
+use crate::workflow::timeliness::{Status, Timeliness};
+
+/// One column being filled.
+enum Data {
+    Str(Vec<String>),
+    F64(Vec<Option<f64>>),
+    I64(Vec<Option<i64>>),
+    Bool(Vec<Option<bool>>),
+}
+
+/// Columns of one batch, filled row by row.
+pub struct Batch {
+    names: Vec<String>,
+    data: Vec<Data>,
+    rows: usize,
+}
+
+impl Batch {
+    fn new() -> Batch {
+        Batch {
+            names: Vec::new(),
+            data: Vec::new(),
+            rows: 0,
+        }
+    }
+
+    fn col(&mut self, i: usize, name: &str, make: fn() -> Data) -> &mut Data {
+        if self.data.len() <= i {
+            self.names.push(name.to_string());
+            self.data.push(make());
+        }
+        &mut self.data[i]
+    }
+
+    fn to_frame(&mut self) -> PolarsResult<DataFrame> {
+        let height = self.rows;
+        let cols: Vec<Column> = self
+            .names
+            .iter()
+            .zip(self.data.iter_mut())
+            .map(|(n, d)| {
+                let name = PlSmallStr::from(n.as_str());
+                match d {
+                    Data::Str(v) => Column::new(name, std::mem::take(v)),
+                    Data::F64(v) => Column::new(name, std::mem::take(v)),
+                    Data::I64(v) => Column::new(name, std::mem::take(v)),
+                    Data::Bool(v) => Column::new(name, std::mem::take(v)),
+                }
+            })
+            .collect();
+        self.rows = 0;
+        DataFrame::new(height, cols)
+    }
+}
+
+/// Appends a row to a batch; each call of the closure's setters must come
+/// in the same order for every row.
+struct Row<'a> {
+    batch: &'a mut Batch,
+    i: usize,
+}
+
+impl Row<'_> {
+    fn s(&mut self, name: &str, v: impl Into<String>) -> &mut Self {
+        if let Data::Str(c) = self.batch.col(self.i, name, || Data::Str(Vec::new())) {
+            c.push(v.into());
+        }
+        self.i += 1;
+        self
+    }
+    fn f(&mut self, name: &str, v: Option<f64>) -> &mut Self {
+        if let Data::F64(c) = self.batch.col(self.i, name, || Data::F64(Vec::new())) {
+            c.push(v);
+        }
+        self.i += 1;
+        self
+    }
+    fn n(&mut self, name: &str, v: Option<i64>) -> &mut Self {
+        if let Data::I64(c) = self.batch.col(self.i, name, || Data::I64(Vec::new())) {
+            c.push(v);
+        }
+        self.i += 1;
+        self
+    }
+    fn b(&mut self, name: &str, v: Option<bool>) -> &mut Self {
+        if let Data::Bool(c) = self.batch.col(self.i, name, || Data::Bool(Vec::new())) {
+            c.push(v);
+        }
+        self.i += 1;
+        self
+    }
+}
+
+impl Batch {
+    fn row(&mut self) -> Row<'_> {
+        self.rows += 1;
+        Row { batch: self, i: 0 }
+    }
+}
+
+/// Fills one calls.parquet row.
+fn call_row(b: &mut Batch, s: &ScoredCall, points: &dyn Fn(NormId) -> f64) {
+    let mut r = b.row();
+    r.s("date", s.started_at.get(..10).unwrap_or(""))
+        .s("call_id", s.call_id.as_str())
+        .s("operator_id", s.operator_id.as_str())
+        .s("operator_name", s.operator_name.as_str())
+        .s("team", s.team.as_str())
+        .s("started_at", s.started_at.as_str())
+        .f("score", Some(s.score))
+        .b("passed", Some(s.passed))
+        .b("red_line", Some(s.red_line))
+        .s("grade", s.grade);
+    for n in NormId::ALL {
+        r.f(n.key(), s.earned[n.index()]);
+    }
+    for n in NormId::ALL {
+        let failed = s.earned[n.index()].map(|e| e < points(n) - 1e-9);
+        r.b(&format!("fail_{}", n.key()), failed);
+    }
+    r.n("findings", Some(s.findings.len() as i64));
+}
+
+/// Fills the findings.parquet rows of a call.
+fn finding_rows(b: &mut Batch, s: &ScoredCall) {
+    for f in &s.findings {
+        b.row()
+            .s("date", s.started_at.get(..10).unwrap_or(""))
+            .s("call_id", s.call_id.as_str())
+            .s("operator_id", s.operator_id.as_str())
+            .s("operator_name", s.operator_name.as_str())
+            .s("team", s.team.as_str())
+            .f("score", Some(s.score))
+            .s("norm", f.norm.key())
+            .s("rule", f.rule)
+            .s("severity", f.severity.key())
+            .f("points", Some(f.points))
+            .f("at_s", f.at_s)
+            .n("utterance_index", f.utterance_index.map(|i| i as i64))
+            .s("speaker", f.speaker.map(|s| s.key()).unwrap_or(""))
+            .s("excerpt", f.excerpt.as_str());
+    }
+}
+
+fn time(t: Option<chrono::NaiveDateTime>) -> String {
+    t.map(crate::input::time::fmt_local).unwrap_or_default()
+}
+
+/// Fills one tickets.parquet row.
+fn ticket_row(b: &mut Batch, t: &Ticket, r: &Timeliness, as_of: &str) {
+    let flags = r.flags();
+    let mut row = b.row();
+    row.s("as_of", as_of)
+        .s("ticket_id", t.ticket_id.as_str())
+        .s("call_id", t.call_id.clone().unwrap_or_default())
+        .s("operator_id", t.operator_id.as_str())
+        .s("accepted_at", time(t.accepted_at))
+        .s("category", t.category_raw.as_str())
+        .s("subcategory", t.subcategory.as_str())
+        .s("handling", t.handling_raw.as_str())
+        .s("urgency", t.urgency.map(|u| u.zh()).unwrap_or(""))
+        .s("unit", t.unit.as_str())
+        .s("unit_level", t.unit_level.as_str())
+        .b("hot_issue", Some(t.hot_issue))
+        .s("dispatched_at", time(t.dispatched_at))
+        .s(
+            "dispatched_date",
+            t.dispatched_at
+                .map(|d| d.date().to_string())
+                .unwrap_or_default(),
+        )
+        .s("due_at", time(r.due_at))
+        .s("completed_at", time(t.completed_at))
+        .s("status", r.status.key())
+        .n("working_days_taken", r.working_days_taken);
+    for (name, v) in crate::workflow::timeliness::FLAGS.iter().zip(flags) {
+        row.b(name, Some(v));
+    }
+    row.b("dispatched", Some(r.status != Status::NotDispatched))
+        .b("urged", Some(t.urged_at.is_some()))
+        .b("supervised", Some(t.supervised_at.is_some()))
+        .b("callback_made", Some(t.callback_at.is_some()))
+        .s("callback_operator_id", t.callback_operator_id.as_str())
+        .s(
+            "callback_result",
+            t.callback_result.map(|c| c.zh()).unwrap_or(""),
+        )
+        .b("callback_due", Some(r.callback_due))
+        .b("callback_on_time", Some(r.callback_on_time));
+}
+
+/// A Parquet file written in row groups.
+pub struct ParquetOut {
+    file: AtomicFile,
+    writer: polars::io::parquet::write::BatchedWriter<File>,
+    batch: Batch,
+}
+
+impl ParquetOut {
+    fn create(dir: &Path, name: &str, mut sample: Batch) -> anyhow::Result<ParquetOut> {
+        let (file, w) = AtomicFile::create(dir, name)?;
+        // The batched writer owns its sink and cannot hand it back, so it gets
+        // the file itself (it writes whole row groups, no buffer needed).
+        let w = w
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("{name}: cannot write: {}", e.error()))?;
+        let schema = sample.to_frame()?.schema().as_ref().clone();
+        let writer = ParquetWriter::new(w)
+            .with_compression(ParquetCompression::Snappy)
+            .batched(&schema)?;
+        Ok(ParquetOut {
+            file,
+            writer,
+            batch: Batch::new(),
+        })
+    }
+
+    /// Writes the rows gathered so far as one row group.
+    pub fn flush(&mut self) -> anyhow::Result<()> {
+        if self.batch.rows > 0 {
+            let df = self.batch.to_frame()?;
+            self.writer.write_batch(&df)?;
+        }
+        Ok(())
+    }
+
+    /// Finishes the file and moves it into place.
+    pub fn commit(mut self) -> anyhow::Result<()> {
+        self.flush()?;
+        self.writer.finish()?;
+        drop(self.writer);
+        self.file.commit_existing()?;
+        Ok(())
+    }
+}
+
+/// Schemas come from a sample row, so that an empty run still writes a
+/// file with every column.
+fn sample_call() -> ScoredCall {
+    ScoredCall {
+        call_id: String::new(),
+        operator_id: String::new(),
+        operator_name: String::new(),
+        team: String::new(),
+        started_at: String::new(),
+        score: 0.0,
+        passed: false,
+        red_line: false,
+        grade: "",
+        earned: [Some(0.0); 11],
+        findings: vec![crate::model::Finding::new(NormId::Taboo, "x", "")],
+        manual: Vec::new(),
+    }
+}
+
+/// calls.parquet
+pub fn calls(dir: &Path) -> anyhow::Result<ParquetOut> {
+    let mut b = Batch::new();
+    call_row(&mut b, &sample_call(), &|_| 0.0);
+    ParquetOut::create(dir, "calls.parquet", b)
+}
+
+/// findings.parquet
+pub fn findings(dir: &Path) -> anyhow::Result<ParquetOut> {
+    let mut b = Batch::new();
+    finding_rows(&mut b, &sample_call());
+    ParquetOut::create(dir, "findings.parquet", b)
+}
+
+/// tickets.parquet
+pub fn tickets(dir: &Path) -> anyhow::Result<ParquetOut> {
+    let mut b = Batch::new();
+    let t = Ticket::default();
+    let r = crate::workflow::timeliness::Timeliness::not_dispatched();
+    ticket_row(&mut b, &t, &r, "");
+    ParquetOut::create(dir, "tickets.parquet", b)
+}
+
+impl ParquetOut {
+    /// Adds a scored call (calls.parquet).
+    pub fn add_call(&mut self, s: &ScoredCall, points: &dyn Fn(NormId) -> f64) {
+        call_row(&mut self.batch, s, points);
+    }
+
+    /// Adds a call's findings (findings.parquet).
+    pub fn add_findings(&mut self, s: &ScoredCall) {
+        finding_rows(&mut self.batch, s);
+    }
+
+    /// Adds a ticket (tickets.parquet).
+    pub fn add_ticket(&mut self, t: &Ticket, r: &Timeliness, as_of: &str) -> anyhow::Result<()> {
+        ticket_row(&mut self.batch, t, r, as_of);
+        if self.batch.rows >= 8192 {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}

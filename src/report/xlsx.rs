@@ -1,0 +1,702 @@
+//! `report.xlsx`: the workbook supervisors and the office open. Sheets for
+//! the summary, operator ranking, team subtotals, norm failure rates,
+//! units, daily trend, calls, findings and tickets; frozen header row,
+//! autofilter, column widths, number formats for scores and rates, scores
+//! coloured. Titles in Chinese (`--lang en` for English). Text is always
+//! written as a string cell, so nothing from a transcript runs as a formula.
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use rust_xlsxwriter::{
+    Color, ConditionalFormatCell, ConditionalFormatCellRule, Format, FormatAlign, Workbook,
+    Worksheet,
+};
+
+use crate::config::Config;
+use crate::model::NormId;
+use crate::report::aggregate::{OperatorRow, ReportData};
+use crate::report::Lang;
+
+/// Rows of a detail sheet at most; the CSV files hold everything.
+pub const MAX_DETAIL_ROWS: usize = 100_000;
+
+struct Formats {
+    header: Format,
+    score: Format,
+    rate: Format,
+    int: Format,
+    text: Format,
+    bad: Format,
+    warn: Format,
+    good: Format,
+    title: Format,
+}
+
+fn formats() -> Formats {
+    Formats {
+        header: Format::new()
+            .set_bold()
+            .set_background_color(Color::RGB(0xD9E1F2))
+            .set_align(FormatAlign::Center),
+        score: Format::new().set_num_format("0.00"),
+        rate: Format::new().set_num_format("0.0%"),
+        int: Format::new().set_num_format("0"),
+        text: Format::new(),
+        bad: Format::new()
+            .set_background_color(Color::RGB(0xFFC7CE))
+            .set_font_color(Color::RGB(0x9C0006)),
+        warn: Format::new()
+            .set_background_color(Color::RGB(0xFFEB9C))
+            .set_font_color(Color::RGB(0x9C5700)),
+        good: Format::new()
+            .set_background_color(Color::RGB(0xC6EFCE))
+            .set_font_color(Color::RGB(0x006100)),
+        title: Format::new().set_bold().set_font_size(14),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Score,
+    Rate,
+    Int,
+}
+
+enum Cell {
+    S(String),
+    N(Option<f64>),
+}
+
+struct Table {
+    headers: Vec<(String, Kind, f64)>,
+    rows: Vec<Vec<Cell>>,
+}
+
+fn t(lang: Lang, zh: &str, en: &str) -> String {
+    match lang {
+        Lang::Zh => zh.to_string(),
+        Lang::En => en.to_string(),
+    }
+}
+
+fn write_table(
+    ws: &mut Worksheet,
+    f: &Formats,
+    table: &Table,
+    score_cols: &[usize],
+) -> anyhow::Result<()> {
+    for (c, (h, kind, width)) in table.headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &f.header)?;
+        ws.set_column_width(c as u16, *width)?;
+        let _ = kind;
+    }
+    for (r, row) in table.rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, cell) in row.iter().enumerate() {
+            let kind = table.headers.get(c).map_or(Kind::Text, |h| h.1);
+            let fmt = match kind {
+                Kind::Text => &f.text,
+                Kind::Score => &f.score,
+                Kind::Rate => &f.rate,
+                Kind::Int => &f.int,
+            };
+            match cell {
+                Cell::S(s) if !s.is_empty() => {
+                    ws.write_string_with_format(r, c as u16, s, fmt)?;
+                }
+                Cell::N(Some(x)) => {
+                    ws.write_number_with_format(r, c as u16, *x, fmt)?;
+                }
+                _ => {}
+            }
+        }
+    }
+    let last = table.rows.len() as u32;
+    if !table.headers.is_empty() {
+        ws.set_freeze_panes(1, 0)?;
+        ws.autofilter(0, 0, last.max(1), table.headers.len() as u16 - 1)?;
+    }
+    if last > 0 {
+        for &c in score_cols {
+            let c = c as u16;
+            ws.add_conditional_format(
+                1,
+                c,
+                last,
+                c,
+                &ConditionalFormatCell::new()
+                    .set_rule(ConditionalFormatCellRule::LessThan(60.0))
+                    .set_format(&f.bad),
+            )?;
+            ws.add_conditional_format(
+                1,
+                c,
+                last,
+                c,
+                &ConditionalFormatCell::new()
+                    .set_rule(ConditionalFormatCellRule::Between(60.0, 79.995))
+                    .set_format(&f.warn),
+            )?;
+            ws.add_conditional_format(
+                1,
+                c,
+                last,
+                c,
+                &ConditionalFormatCell::new()
+                    .set_rule(ConditionalFormatCellRule::GreaterThanOrEqualTo(90.0))
+                    .set_format(&f.good),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn operator_table(rows: &[OperatorRow], lang: Lang, team_rows: bool) -> Table {
+    let mut headers = Vec::new();
+    if !team_rows {
+        headers.push((t(lang, "排名", "rank"), Kind::Int, 6.0));
+        headers.push((t(lang, "工号", "operator_id"), Kind::Text, 10.0));
+        headers.push((t(lang, "姓名", "operator_name"), Kind::Text, 10.0));
+    }
+    headers.push((t(lang, "班组", "team"), Kind::Text, 8.0));
+    for (zh, en, k, w) in [
+        ("通话数", "calls", Kind::Int, 8.0),
+        ("平均分", "mean_score", Kind::Score, 9.0),
+        ("中位数", "median_score", Kind::Score, 9.0),
+        ("最低分", "min_score", Kind::Score, 9.0),
+        ("及格率", "pass_rate", Kind::Rate, 9.0),
+        ("红线", "red_lines", Kind::Int, 6.0),
+    ] {
+        headers.push((t(lang, zh, en), k, w));
+    }
+    for n in NormId::ALL {
+        headers.push((
+            t(
+                lang,
+                &format!("{}违规率", n.name_zh()),
+                &format!("fail_rate_{}", n.key()),
+            ),
+            Kind::Rate,
+            11.0,
+        ));
+    }
+    if !team_rows {
+        for (zh, en) in [
+            ("应回访", "callbacks_due"),
+            ("按时回访", "callbacks_on_time"),
+            ("他人回访", "callbacks_by_other"),
+        ] {
+            headers.push((t(lang, zh, en), Kind::Int, 9.0));
+        }
+    }
+    let rows = rows
+        .iter()
+        .map(|o| {
+            let mut r = Vec::new();
+            if !team_rows {
+                r.push(Cell::N(o.rank.map(f64::from)));
+                r.push(Cell::S(o.operator_id.clone()));
+                r.push(Cell::S(o.operator_name.clone()));
+            }
+            r.push(Cell::S(o.team.clone()));
+            r.push(Cell::N(Some(o.calls as f64)));
+            r.push(Cell::N(Some(o.mean)));
+            r.push(Cell::N(Some(o.median)));
+            r.push(Cell::N(Some(o.min)));
+            r.push(Cell::N(Some(o.pass_rate)));
+            r.push(Cell::N(Some(o.red_lines as f64)));
+            r.extend(o.fail_rates.iter().map(|x| Cell::N(*x)));
+            if !team_rows {
+                r.push(Cell::N(Some(o.callbacks_due as f64)));
+                r.push(Cell::N(Some(o.callbacks_on_time as f64)));
+                r.push(Cell::N(Some(o.callbacks_by_other as f64)));
+            }
+            r
+        })
+        .collect();
+    Table { headers, rows }
+}
+
+/// Chinese titles of the machine column names that detail sheets show.
+fn column_title(name: &str, lang: Lang) -> String {
+    if lang == Lang::En {
+        return name.to_string();
+    }
+    if let Some(n) = NormId::parse(name) {
+        return n.name_zh().to_string();
+    }
+    let zh = match name {
+        "date" => "日期",
+        "call_id" => "通话编号",
+        "operator_id" => "工号",
+        "operator_name" => "姓名",
+        "team" => "班组",
+        "started_at" => "开始时间",
+        "score" => "得分",
+        "passed" => "及格",
+        "red_line" => "红线",
+        "grade" => "等级",
+        "findings" => "违规条数",
+        "norm" => "规范",
+        "rule" => "规则",
+        "severity" => "性质",
+        "points" => "扣分",
+        "at_s" => "时间点(秒)",
+        "utterance_index" => "第几句",
+        "speaker" => "说话人",
+        "excerpt" => "原话",
+        "ticket_id" => "工单编号",
+        "status" => "状态",
+        "due_at" => "办结时限",
+        "working_days_taken" => "用时(工作日)",
+        "overdue_not_urged" => "超期未催办",
+        "urged_by_wrong" => "催办人不对",
+        "not_supervised" => "应督办未督办",
+        "callback_late" => "回访超时",
+        "callback_by_other" => "非受理人回访",
+        "callback_result_missing" => "回访无结果",
+        "category" => "诉求类别",
+        "urgency" => "紧急程度",
+        "unit" => "承办单位",
+        "hot_issue" => "热点难点",
+        "dispatched_at" => "派单时间",
+        "completed_at" => "办结时间",
+        "accepted_at" => "受理时间",
+        "handling" => "办理方式",
+        "callback_result" => "回访结果",
+        other => other,
+    };
+    zh.to_string()
+}
+
+fn frame_table(df: &DataFrame, lang: Lang) -> anyhow::Result<(Table, Vec<usize>)> {
+    let mut headers = Vec::new();
+    let mut columns: Vec<Vec<Cell>> = Vec::new();
+    let mut score_cols = Vec::new();
+    for (i, c) in df.columns().iter().enumerate() {
+        let name = c.name().as_str();
+        let (kind, cells): (Kind, Vec<Cell>) = match c.dtype() {
+            DataType::Float64
+            | DataType::Float32
+            | DataType::Int64
+            | DataType::Int32
+            | DataType::UInt32
+            | DataType::UInt64 => {
+                let v = c.cast(&DataType::Float64)?;
+                let kind = if matches!(c.dtype(), DataType::Float64 | DataType::Float32) {
+                    Kind::Score
+                } else {
+                    Kind::Int
+                };
+                let ca = v.f64()?;
+                (kind, (0..ca.len()).map(|i| Cell::N(ca.get(i))).collect())
+            }
+            DataType::Boolean => {
+                let v = c.bool()?;
+                let (y, n) = if lang == Lang::Zh {
+                    ("是", "否")
+                } else {
+                    ("true", "false")
+                };
+                (
+                    Kind::Text,
+                    (0..v.len())
+                        .map(|i| {
+                            Cell::S(
+                                v.get(i)
+                                    .map(|b| if b { y } else { n })
+                                    .unwrap_or("")
+                                    .to_string(),
+                            )
+                        })
+                        .collect(),
+                )
+            }
+            _ => {
+                let v = c.cast(&DataType::String)?;
+                let ca = v.str()?;
+                (
+                    Kind::Text,
+                    (0..ca.len())
+                        .map(|i| Cell::S(ca.get(i).unwrap_or("").to_string()))
+                        .collect(),
+                )
+            }
+        };
+        if name == "score" {
+            score_cols.push(i);
+        }
+        let width = match name {
+            "excerpt" => 60.0,
+            "started_at" | "due_at" | "dispatched_at" | "completed_at" | "accepted_at" => 19.0,
+            "call_id" | "ticket_id" | "rule" => 18.0,
+            _ => 10.0,
+        };
+        headers.push((column_title(name, lang), kind, width));
+        columns.push(cells);
+    }
+    let height = df.height();
+    let mut rows: Vec<Vec<Cell>> = (0..height)
+        .map(|_| Vec::with_capacity(columns.len()))
+        .collect();
+    for col in columns {
+        for (r, cell) in col.into_iter().enumerate() {
+            rows[r].push(cell);
+        }
+    }
+    Ok((Table { headers, rows }, score_cols))
+}
+
+fn detail(runs: &[PathBuf], name: &str, select: &[&str]) -> anyhow::Result<Option<DataFrame>> {
+    let mut frames = Vec::new();
+    for r in runs {
+        let p = r.join(name);
+        if p.exists() {
+            frames.push(LazyFrame::scan_parquet(
+                PlRefPath::new(p.to_string_lossy().as_ref()),
+                ScanArgsParquet::default(),
+            )?);
+        }
+    }
+    if frames.is_empty() {
+        return Ok(None);
+    }
+    let cols: Vec<Expr> = select.iter().map(|c| col(*c)).collect();
+    let df = concat(frames, UnionArgs::default())?
+        .select(cols)
+        .limit(MAX_DETAIL_ROWS as IdxSize)
+        .collect()?;
+    Ok(Some(df))
+}
+
+/// Writes `report.xlsx` into `out`.
+pub fn write(
+    path: &Path,
+    data: &ReportData,
+    runs: &[PathBuf],
+    config: &Config,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    let f = formats();
+    let mut wb = Workbook::new();
+    // Summary.
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(t(lang, "摘要", "Summary"))?;
+        ws.write_string_with_format(
+            0,
+            0,
+            t(lang, "市长热线质检报告", "Hotline QA report"),
+            &f.title,
+        )?;
+        let total_units = data
+            .units
+            .iter()
+            .find(|u| u.group == "unit" && u.name == crate::workflow::units::TOTAL);
+        let items: Vec<(String, Cell, Kind)> = vec![
+            (
+                t(lang, "统计期间", "Period"),
+                Cell::S(format!("{} — {}", data.period.0, data.period.1)),
+                Kind::Text,
+            ),
+            (
+                t(lang, "合并的运行数", "Runs combined"),
+                Cell::N(Some(data.runs as f64)),
+                Kind::Int,
+            ),
+            (
+                t(lang, "评分通话数", "Calls scored"),
+                Cell::N(Some(data.calls as f64)),
+                Kind::Int,
+            ),
+            (
+                t(lang, "平均分", "Mean score"),
+                Cell::N(data.mean),
+                Kind::Score,
+            ),
+            (
+                t(lang, "及格率", "Pass rate"),
+                Cell::N(data.pass_rate),
+                Kind::Rate,
+            ),
+            (
+                t(lang, "及格线", "Pass mark"),
+                Cell::N(Some(config.pass_mark)),
+                Kind::Score,
+            ),
+            (
+                t(lang, "红线通话", "Red-line calls"),
+                Cell::N(Some(data.red_lines as f64)),
+                Kind::Int,
+            ),
+            (
+                t(lang, "违规条数", "Findings"),
+                Cell::N(Some(data.findings as f64)),
+                Kind::Int,
+            ),
+            (
+                t(lang, "工单数", "Tickets"),
+                Cell::N(Some(data.tickets as f64)),
+                Kind::Int,
+            ),
+            (
+                t(lang, "按时办结率", "On-time rate"),
+                Cell::N(total_units.and_then(|u| u.on_time_rate)),
+                Kind::Rate,
+            ),
+            (
+                t(lang, "满意率", "Satisfaction rate"),
+                Cell::N(total_units.and_then(|u| u.satisfaction_rate)),
+                Kind::Rate,
+            ),
+            (
+                t(lang, "回访及时率", "Callback on-time rate"),
+                Cell::N(total_units.and_then(|u| u.callback_on_time_rate)),
+                Kind::Rate,
+            ),
+            (
+                t(lang, "评分表版本", "Scorecard version"),
+                Cell::S(config.version.clone()),
+                Kind::Text,
+            ),
+        ];
+        for (i, (k, v, kind)) in items.into_iter().enumerate() {
+            let r = i as u32 + 2;
+            ws.write_string_with_format(r, 0, &k, &f.header)?;
+            let fmt = match kind {
+                Kind::Score => &f.score,
+                Kind::Rate => &f.rate,
+                Kind::Int => &f.int,
+                Kind::Text => &f.text,
+            };
+            match v {
+                Cell::S(s) => {
+                    ws.write_string_with_format(r, 1, &s, fmt)?;
+                }
+                Cell::N(Some(x)) => {
+                    ws.write_number_with_format(r, 1, x, fmt)?;
+                }
+                Cell::N(None) => {}
+            }
+        }
+        ws.set_column_width(0, 18)?;
+        ws.set_column_width(1, 26)?;
+    }
+    let sheet = |wb: &mut Workbook,
+                 zh: &str,
+                 en: &str,
+                 table: &Table,
+                 score_cols: &[usize]|
+     -> anyhow::Result<()> {
+        let ws = wb.add_worksheet();
+        ws.set_name(t(lang, zh, en))?;
+        write_table(ws, &f, table, score_cols)
+    };
+    let ops = operator_table(&data.operators, lang, false);
+    sheet(&mut wb, "话务员排名", "Operators", &ops, &[4])?;
+    let teams = operator_table(&data.teams, lang, true);
+    sheet(&mut wb, "班组小计", "Teams", &teams, &[2])?;
+    let norms = Table {
+        headers: vec![
+            (t(lang, "规范", "norm"), Kind::Text, 16.0),
+            (t(lang, "名称", "name"), Kind::Text, 16.0),
+            (t(lang, "分值", "points"), Kind::Score, 8.0),
+            (t(lang, "可评通数", "assessed"), Kind::Int, 10.0),
+            (t(lang, "违规通数", "failed"), Kind::Int, 10.0),
+            (t(lang, "违规率", "fail_rate"), Kind::Rate, 10.0),
+            (t(lang, "违规条数", "findings"), Kind::Int, 10.0),
+        ],
+        rows: data
+            .norms
+            .iter()
+            .map(|n| {
+                vec![
+                    Cell::S(n.norm.key().into()),
+                    Cell::S(n.norm.name_zh().into()),
+                    Cell::N(Some(config.norms.common(n.norm).points)),
+                    Cell::N(Some(n.assessed as f64)),
+                    Cell::N(Some(n.failed as f64)),
+                    Cell::N(n.fail_rate),
+                    Cell::N(Some(n.findings as f64)),
+                ]
+            })
+            .collect(),
+    };
+    sheet(&mut wb, "规范违规率", "Norms", &norms, &[])?;
+    let mut unit_headers = Vec::new();
+    for name in crate::workflow::units::UNIT_COLUMNS {
+        let kind = if name.ends_with("_rate") {
+            Kind::Rate
+        } else if *name == "mean_working_days" {
+            Kind::Score
+        } else if *name == "group" || *name == "name" {
+            Kind::Text
+        } else {
+            Kind::Int
+        };
+        let zh = match *name {
+            "group" => "分组",
+            "name" => "名称",
+            "tickets" => "工单数",
+            "dispatched" => "已派单",
+            "on_time" => "按时办结",
+            "late" => "超期办结",
+            "open" => "办理中",
+            "open_overdue" => "超期未办结",
+            "on_time_rate" => "按时办结率",
+            "mean_working_days" => "平均用时(工作日)",
+            "urged" => "已催办",
+            "overdue_not_urged" => "超期未催办",
+            "supervised" => "已督办",
+            "not_supervised" => "应督办未督办",
+            "callbacks" => "已回访",
+            "satisfied" => "满意",
+            "basically_satisfied" => "基本满意",
+            "dissatisfied" => "不满意",
+            "satisfaction_rate" => "满意率",
+            "callbacks_due" => "应回访",
+            "callbacks_on_time" => "按时回访",
+            "callback_on_time_rate" => "回访及时率",
+            other => other,
+        };
+        unit_headers.push((
+            t(lang, zh, name),
+            kind,
+            if *name == "name" { 18.0 } else { 10.0 },
+        ));
+    }
+    let units = Table {
+        headers: unit_headers,
+        rows: data
+            .units
+            .iter()
+            .map(|u| {
+                let group = if lang == Lang::Zh {
+                    if u.group == "unit" {
+                        "承办单位"
+                    } else {
+                        "诉求类别"
+                    }
+                } else {
+                    u.group
+                };
+                vec![
+                    Cell::S(group.to_string()),
+                    Cell::S(u.name.clone()),
+                    Cell::N(Some(u.tickets as f64)),
+                    Cell::N(Some(u.dispatched as f64)),
+                    Cell::N(Some(u.on_time as f64)),
+                    Cell::N(Some(u.late as f64)),
+                    Cell::N(Some(u.open as f64)),
+                    Cell::N(Some(u.open_overdue as f64)),
+                    Cell::N(u.on_time_rate),
+                    Cell::N(u.mean_working_days),
+                    Cell::N(Some(u.urged as f64)),
+                    Cell::N(Some(u.overdue_not_urged as f64)),
+                    Cell::N(Some(u.supervised as f64)),
+                    Cell::N(Some(u.not_supervised as f64)),
+                    Cell::N(Some(u.callbacks as f64)),
+                    Cell::N(Some(u.satisfied as f64)),
+                    Cell::N(Some(u.basically_satisfied as f64)),
+                    Cell::N(Some(u.dissatisfied as f64)),
+                    Cell::N(u.satisfaction_rate),
+                    Cell::N(Some(u.callbacks_due as f64)),
+                    Cell::N(Some(u.callbacks_on_time as f64)),
+                    Cell::N(u.callback_on_time_rate),
+                ]
+            })
+            .collect(),
+    };
+    sheet(&mut wb, "承办单位", "Units", &units, &[])?;
+    let trend = Table {
+        headers: vec![
+            (t(lang, "日期", "date"), Kind::Text, 12.0),
+            (t(lang, "工号", "operator_id"), Kind::Text, 10.0),
+            (t(lang, "通话数", "calls"), Kind::Int, 8.0),
+            (t(lang, "平均分", "mean_score"), Kind::Score, 9.0),
+            (t(lang, "及格率", "pass_rate"), Kind::Rate, 9.0),
+        ],
+        rows: data
+            .days
+            .iter()
+            .chain(data.operator_trend.iter())
+            .map(|d| {
+                let key = if d.key.is_empty() {
+                    t(lang, "全部", "all")
+                } else {
+                    d.key.clone()
+                };
+                vec![
+                    Cell::S(d.date.clone()),
+                    Cell::S(key),
+                    Cell::N(Some(d.count as f64)),
+                    Cell::N(d.value),
+                    Cell::N(d.pass_rate),
+                ]
+            })
+            .collect(),
+    };
+    sheet(&mut wb, "每日趋势", "Daily trend", &trend, &[3])?;
+    let mut call_cols = vec![
+        "date",
+        "call_id",
+        "operator_id",
+        "operator_name",
+        "team",
+        "started_at",
+        "score",
+        "passed",
+        "red_line",
+        "grade",
+    ];
+    call_cols.extend(NormId::ALL.iter().map(|n| n.key()));
+    if let Some(df) = detail(runs, "calls.parquet", &call_cols)? {
+        let (table, scores) = frame_table(&df, lang)?;
+        sheet(&mut wb, "通话", "Calls", &table, &scores)?;
+    }
+    let finding_cols = [
+        "call_id",
+        "operator_id",
+        "operator_name",
+        "norm",
+        "rule",
+        "severity",
+        "points",
+        "at_s",
+        "speaker",
+        "excerpt",
+    ];
+    if let Some(df) = detail(runs, "findings.parquet", &finding_cols)? {
+        let (table, _) = frame_table(&df, lang)?;
+        sheet(&mut wb, "违规明细", "Findings", &table, &[])?;
+    }
+    let ticket_cols = [
+        "ticket_id",
+        "call_id",
+        "operator_id",
+        "category",
+        "urgency",
+        "unit",
+        "accepted_at",
+        "dispatched_at",
+        "due_at",
+        "completed_at",
+        "status",
+        "working_days_taken",
+        "overdue_not_urged",
+        "urged_by_wrong",
+        "not_supervised",
+        "callback_late",
+        "callback_by_other",
+        "callback_result_missing",
+        "callback_result",
+    ];
+    if let Some(df) = detail(runs, "tickets.parquet", &ticket_cols)? {
+        let (table, _) = frame_table(&df, lang)?;
+        sheet(&mut wb, "工单", "Tickets", &table, &[])?;
+    }
+    wb.save(path)?;
+    Ok(())
+}
