@@ -171,6 +171,25 @@ fn best_in_row(row: &[usize]) -> (usize, usize) {
     best
 }
 
+/// Length of the longest common subsequence of `a` and `b`: how many
+/// characters of `a` appear in `b` in the same order, whatever else `b`
+/// holds between them.
+pub fn lcs_len(a: &[char], b: &[char]) -> usize {
+    let mut prev = vec![0usize; b.len() + 1];
+    let mut cur = vec![0usize; b.len() + 1];
+    for &x in a {
+        for (j, &y) in b.iter().enumerate() {
+            cur[j + 1] = if x == y {
+                prev[j] + 1
+            } else {
+                prev[j + 1].max(cur[j])
+            };
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
 /// Extracts the digits of `s` (ASCII digits only).
 pub fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
@@ -213,6 +232,15 @@ mod tests {
         assert_eq!((d, k), (0, 6));
         let (d, _) = prefix_distance(&chars("您好市长热线"), &chars("您好市场热线"));
         assert_eq!(d, 1);
+    }
+
+    #[test]
+    fn lcs_ignores_inserted_words() {
+        assert_eq!(
+            lcs_len(&chars("您好市长热线"), &chars("您好市长热线工号为您服务")),
+            6
+        );
+        assert_eq!(lcs_len(&chars("您好市长热线"), &chars("市长热线您好")), 4);
     }
 
     #[test]

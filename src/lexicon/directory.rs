@@ -43,8 +43,16 @@ fn aliases_of(name: &str) -> BTreeSet<String> {
             forms.push(rest.to_string());
         }
     }
+    // The name without the city's name in front (江城自来水公司 → 自来水公司):
+    // every suffix of four or more characters.
+    let chars: Vec<char> = clean.chars().collect();
+    for k in 1..chars.len() {
+        if chars.len() - k >= 4 {
+            forms.push(chars[k..].iter().collect());
+        }
+    }
     for form in forms.clone() {
-        for suffix in ["热线", "电话", "中心"] {
+        for suffix in ["热线", "电话", "中心", "公司", "集团"] {
             if let Some(rest) = form.strip_suffix(suffix) {
                 forms.push(rest.to_string());
             }
@@ -204,6 +212,8 @@ mod tests {
         assert!(a.contains("自来水公司"));
         let a = aliases_of("法律援助热线");
         assert!(a.contains("法律援助"));
+        let a = aliases_of("江城自来水公司");
+        assert!(a.contains("自来水公司") && a.contains("自来水"));
     }
 
     #[test]

@@ -211,6 +211,19 @@ pub fn phone_numbers(
         if known_private.iter().any(|p| same_number(p, &ds)) {
             continue;
         }
+        // 「12345市长热线」 in the greeting is the hotline's name, not a number
+        // given to call — unless a call cue comes before it (拨打12345热线).
+        let after_clean_start = NormText::new(chars_after(text, end, 4)).clean;
+        if after_clean_start.starts_with("热线") || after_clean_start.starts_with("市长热线")
+        {
+            let near = chars_before(text, start, 6);
+            if !SHORT_CUES.iter().any(|c| near.contains(c))
+                && !near.contains("联系")
+                && !near.contains("咨询")
+            {
+                continue;
+            }
+        }
         let before_clean = NormText::new(before).clean;
         let unit_near = !directory.named_units(&before_clean).is_empty()
             || !directory.named_units(&after_clean).is_empty();
@@ -343,6 +356,7 @@ mod tests {
             "您拨打幺二三四八就可以",
             "有紧急情况请拨打110",
             "供电公司的电话是95598",
+            "您可以拨打12345热线反映",
         ] {
             assert_eq!(verdict(t), Some(vec![]), "{t}");
         }
@@ -380,6 +394,7 @@ mod tests {
             "您的电话是13912345678对吗",
             "好的，13912345678，我记下了",
             "您住在12栋3单元吗",
+            "您好！12345市长热线，请问有什么可以帮到您？",
             "您的联系电话是13905731286，对吗？",
             "您留的号码：13800002222",
             "受理编号20261127001，请您记一下",

@@ -35,7 +35,9 @@ impl Closing {
     }
 
     fn is_closing(&self, clean: &str) -> bool {
-        if !clean.contains("再见") || !(clean.contains("感谢") || clean.contains("谢谢")) {
+        // 在见 is the ASR's homophone slip for 再见.
+        let bye = clean.contains("再见") || clean.contains("在见");
+        if !bye || !(clean.contains("感谢") || clean.contains("谢谢")) {
             return false;
         }
         let chars = phrase_chars(clean);
@@ -111,6 +113,7 @@ mod tests {
             "好的，感谢您对我们工作的支持，您的问题我将会尽快帮您反映，再见。",
             "感谢您对我们工作的支持，祝您生活愉快，再见。",
             "谢谢您的来电，再见",
+            "感谢您的来电，在见！",
         ] {
             assert_eq!(verdict(t, None, false), Some(vec![]), "{t}");
         }

@@ -5,8 +5,10 @@
 //! without punctuation passes. A turn split by the ASR into several agent
 //! utterances before anyone else speaks is judged as one. Each part
 //! (您好 / 市长热线 / 有什么可以帮(到)您) must be present — parts of four or
-//! more characters allow one ASR slip (市场热线) — and the whole must be
-//! within a small edit distance of the greeting at the start of the turn.
+//! more characters allow one ASR slip (市场热线) — and at most a quarter of
+//! the greeting's characters may be missing or wrong, counted as the
+//! characters of the greeting found in order in the turn (words inserted
+//! between them, like 工号1024为您服务, cost nothing).
 
 use crate::config::GreetingConfig;
 use crate::model::{Finding, NormId, Speaker};
@@ -119,7 +121,10 @@ impl Norm for Greeting {
             .position(|c| !FILLERS.contains(c))
             .unwrap_or(chars.len());
         let chars = &chars[start..];
-        let (distance, _) = prefix_distance(&self.standard, chars);
+        // Words inserted into the greeting (工号1024为您服务) do not make it
+        // less standard; what counts is how much of the greeting is there,
+        // in order.
+        let distance = self.standard.len() - crate::text::lcs_len(&self.standard, chars);
         let region = chars;
         let mut findings = Vec::new();
         let missing: Vec<&str> = self
@@ -137,7 +142,7 @@ impl Norm for Greeting {
                 &note,
             ));
         } else if distance > self.max_distance {
-            let note = format!("开头语与标准相差 {distance} 个字");
+            let note = format!("开头语缺少或说错了标准开头语中的 {distance} 个字");
             findings.push(view.finding_quoting(
                 NormId::Greeting,
                 "greeting.not_standard",
@@ -171,6 +176,7 @@ mod tests {
             "您好，这里是市长热线，请问有什么可以帮到您？",
             "您好，12345市长热线，请问有什么可以帮到您？",
             "您好！市长热线，请问有什么可以帮到您？我是12号话务员",
+            "您好！市长热线，工号1024为您服务，请问有什么可以帮到您？",
         ] {
             assert_eq!(verdict(g), Some(vec![]), "{g}");
         }

@@ -326,6 +326,15 @@ impl Scorer {
             .collect()
     }
 
+    /// Runs one norm on a call (for benchmarks and `try-rule`-style tools).
+    pub fn check_norm(&self, id: NormId, call: &Call, ticket: Option<&Ticket>) -> Outcome {
+        let view = CallView::new(call, ticket, &self.lexicons, &self.directory);
+        match self.norms.iter().find(|n| n.id() == id) {
+            Some(n) => n.check(&view),
+            None => Outcome::NotAssessed,
+        }
+    }
+
     /// Scores a call: findings, points per norm, red line, total.
     pub fn score(
         &self,
