@@ -265,6 +265,13 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
         ..Summary::default()
     };
     let mut rejects = CsvOut::create(&opts.out, "rejects.csv", &csv_out::REJECT_COLUMNS)?;
+    let timing = std::env::var_os("HOTLINE_QA_TIMING").is_some();
+    let t0 = std::time::Instant::now();
+    let phase = |name: &str| {
+        if timing {
+            eprintln!("[timing] {name}: {:.2} s", t0.elapsed().as_secs_f64());
+        }
+    };
     let tickets = load_tickets(
         &inputs.tickets,
         opts,
@@ -422,6 +429,7 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
         }))?;
     }
     summary.manual.scored = summary.manual.read - summary.manual.rejected;
+    phase("tickets and transcripts scored");
     calls_out.commit()?;
     findings_out.commit()?;
     calls_pq.commit()?;
@@ -441,6 +449,7 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
             );
         }
     }
+    phase("outputs committed");
     summary.report = Some(crate::report::build_reports(
         std::slice::from_ref(&opts.out),
         &opts.out,
@@ -448,6 +457,7 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
         opts.lang,
         false,
     )?);
+    phase("reports written");
     Ok(summary)
 }
 

@@ -11,7 +11,7 @@
 //! said in the call).
 
 use crate::config::AccuracyConfig;
-use crate::lexicon::directory::{same_number, Directory};
+use crate::lexicon::directory::Directory;
 use crate::lexicon::{Lexicon, LexiconKind};
 use crate::model::{NormId, Speaker};
 use crate::norms::{CallView, Norm, Outcome};
@@ -177,6 +177,31 @@ fn has_hit(lex: &Lexicon, s: &str) -> bool {
     lex.is_match(s, &NormText::new(s))
 }
 
+/// Numbers that belong to the caller, looked up in constant time (a
+/// hostile call may hold thousands), matching as [`crate::lexicon::directory::same_number`] does.
+#[derive(Debug, Default)]
+pub struct PrivateNumbers {
+    set: std::collections::HashSet<String>,
+}
+
+impl PrivateNumbers {
+    /// Adds a number (digits), with its forms without a 3- or 4-digit area code.
+    pub fn insert(&mut self, d: &str) {
+        self.set.insert(d.to_string());
+        for code in [3, 4] {
+            if d.starts_with('0') && d.len() >= code + 7 {
+                self.set.insert(d[code..].to_string());
+            }
+        }
+    }
+
+    /// True when `d` is one of the numbers, with or without an area code.
+    pub fn contains(&self, d: &str) -> bool {
+        self.set.contains(d)
+            || [3, 4].iter().any(|&code| d.starts_with('0') && d.len() >= code + 7 && self.set.contains(&d[code..]))
+    }
+}
+
 /// The phone numbers given in `text` (an agent utterance). `known_private`
 /// are numbers that belong to the caller (read back, not given).
 pub fn phone_numbers(
@@ -185,7 +210,7 @@ pub fn phone_numbers(
     not_phone: &Lexicon,
     directory: &Directory,
     window: usize,
-    known_private: &[String],
+    known_private: &PrivateNumbers,
 ) -> Vec<PhoneMention> {
     let mut out = Vec::new();
     for (ds, start, end) in digit_runs(text) {
@@ -208,7 +233,7 @@ pub fn phone_numbers(
         if has_hit(not_phone, chars_before(text, start, 10)) {
             continue;
         }
-        if known_private.iter().any(|p| same_number(p, &ds)) {
+        if known_private.contains(&ds) {
             continue;
         }
         // 「12345市长热线」 in the greeting is the hotline's name, not a number
@@ -257,11 +282,11 @@ impl Norm for Accuracy {
         let dir = view.directory;
         // Numbers that are the caller's own: the ticket's contact number and
         // any number the caller said.
-        let mut private: Vec<String> = Vec::new();
+        let mut private = PrivateNumbers::default();
         if let Some(t) = view.ticket {
             let d = digits(&t.caller_phone);
             if d.len() >= 5 {
-                private.push(d);
+                private.insert(&d);
             }
         }
         let mut any = false;
@@ -273,12 +298,11 @@ impl Norm for Accuracy {
             // then gives as much as the caller did. A number the caller
             // repeats after the agent is the agent's.
             if u.speaker == Speaker::Caller {
-                private.extend(
-                    digit_runs(&u.text)
-                        .into_iter()
-                        .map(|r| r.0)
-                        .filter(|d| d.len() >= 5 && !dir.contains_number(d)),
-                );
+                for (d, _, _) in digit_runs(&u.text) {
+                    if d.len() >= 5 && !dir.contains_number(&d) {
+                        private.insert(&d);
+                    }
+                }
                 continue;
             }
             if agent.peek() != Some(&i) {

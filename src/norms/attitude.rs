@@ -53,8 +53,13 @@ impl Norm for Attitude {
             ));
         }
         let wait = view.lexicons.get(LexiconKind::WaitRequests);
+        // The agent's most recent utterance before utterance i.
+        let mut last_agent: Option<usize> = None;
         for i in 0..utts.len().saturating_sub(1) {
             let (c, a) = (&utts[i], &utts[i + 1]);
+            if c.speaker == Speaker::Agent {
+                last_agent = Some(i);
+            }
             if c.speaker != Speaker::Caller || a.speaker != Speaker::Agent {
                 continue;
             }
@@ -62,10 +67,7 @@ impl Norm for Attitude {
             if gap <= self.gap + 1e-9 {
                 continue;
             }
-            let asked_to_wait = (0..i)
-                .rev()
-                .find(|&j| utts[j].speaker == Speaker::Agent)
-                .is_some_and(|j| wait.is_match(&utts[j].text, &view.texts[j]));
+            let asked_to_wait = last_agent.is_some_and(|j| wait.is_match(&utts[j].text, &view.texts[j]));
             if asked_to_wait {
                 continue;
             }

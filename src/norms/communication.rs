@@ -56,11 +56,21 @@ impl Norm for Communication {
         let utts = &view.call.utterances;
         let mut findings = Vec::new();
         let mut cuts = Vec::new();
+        // Utterances are sorted by start and agent starts only grow, so one
+        // pointer walks the callers that started before each agent
+        // utterance, keeping the one that ends last: linear, whatever the
+        // call's length.
+        let mut p = 0;
+        let mut longest: Option<usize> = None;
         for &a in &view.agent {
             let s = utts[a].start;
-            let cut = utts.iter().find(|c| {
-                c.speaker == Speaker::Caller && c.start < s && s <= c.end - self.overlap + 1e-9
-            });
+            while p < utts.len() && utts[p].start < s {
+                if utts[p].speaker == Speaker::Caller && longest.is_none_or(|l| utts[p].end > utts[l].end) {
+                    longest = Some(p);
+                }
+                p += 1;
+            }
+            let cut = longest.map(|l| &utts[l]).filter(|c| s <= c.end - self.overlap + 1e-9);
             if let Some(c) = cut {
                 let note = format!("来电人还没说完（还剩 {:.1} 秒）就开口", c.end - s);
                 cuts.push(view.finding_quoting(

@@ -43,17 +43,25 @@ pub fn build_reports(
 ) -> anyhow::Result<aggregate::ReportData> {
     std::fs::create_dir_all(out)
         .map_err(|e| anyhow::anyhow!("{}: cannot create the folder: {e}", out.display()))?;
+    let t0 = std::time::Instant::now();
+    let timing = std::env::var_os("HOTLINE_QA_TIMING").is_some();
     let data = aggregate::aggregate(
         runs,
         config,
         config.reports.min_calls_for_rank,
         config.reports.worst_calls,
     )?;
+    if timing {
+        eprintln!("[timing]   aggregate: {:.2} s", t0.elapsed().as_secs_f64());
+    }
     csv_out::write_report_csvs(out, &data, with_units)?;
     let (guard, writer) = AtomicFile::create(out, "report.xlsx")?;
     drop(writer);
     let tmp = out.join(".report.xlsx.partial");
     xlsx::write(&tmp, &data, runs, config, lang)?;
+    if timing {
+        eprintln!("[timing]   xlsx: {:.2} s", t0.elapsed().as_secs_f64());
+    }
     guard.commit_existing()?;
     let (guard, mut writer) = AtomicFile::create(out, "report.html")?;
     writer.write_all(html::render(&data, config, lang).as_bytes())?;

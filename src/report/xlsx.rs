@@ -19,7 +19,7 @@ use crate::report::aggregate::{OperatorRow, ReportData};
 use crate::report::Lang;
 
 /// Rows of a detail sheet at most; the CSV files hold everything.
-pub const MAX_DETAIL_ROWS: usize = 100_000;
+pub const MAX_DETAIL_ROWS: usize = 50_000;
 
 struct Formats {
     header: Format,
@@ -383,7 +383,7 @@ pub fn write(
     let mut wb = Workbook::new();
     // Summary.
     {
-        let ws = wb.add_worksheet();
+        let ws = wb.add_worksheet_with_constant_memory();
         ws.set_name(t(lang, "摘要", "Summary"))?;
         ws.write_string_with_format(
             0,
@@ -490,7 +490,7 @@ pub fn write(
                  table: &Table,
                  score_cols: &[usize]|
      -> anyhow::Result<()> {
-        let ws = wb.add_worksheet();
+        let ws = wb.add_worksheet_with_constant_memory();
         ws.set_name(t(lang, zh, en))?;
         write_table(ws, &f, table, score_cols)
     };
