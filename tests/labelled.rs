@@ -1,7 +1,8 @@
-//! Agreement with an independently written, labelled set of calls
-//! (`tests/data/labelled/`: 155 calls written from the spec by someone who
-//! had not read the code, with a verdict — violated / ok / na — per norm).
-//! Every verdict and every red line must agree.
+//! Agreement with independently written, labelled sets of calls
+//! (`tests/data/labelled/`, 155 calls, and `tests/data/labelled2/`, 150
+//! longer calls: each written from the spec by someone who had not read the
+//! code, with a verdict — violated / ok / na — per norm). Every verdict and
+//! every red line must agree.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -42,8 +43,17 @@ fn table(path: &std::path::Path) -> BTreeMap<String, BTreeMap<String, String>> {
 }
 
 #[test]
-fn verdicts_agree_with_the_independent_labels() {
-    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/labelled");
+fn verdicts_agree_with_the_first_labelled_set() {
+    check("tests/data/labelled");
+}
+
+#[test]
+fn verdicts_agree_with_the_second_labelled_set() {
+    check("tests/data/labelled2");
+}
+
+fn check(set: &str) {
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(set);
     let out = tempfile::tempdir().expect("tmp");
     let o = Command::new(env!("CARGO_BIN_EXE_hotline-qa"))
         .arg("score")

@@ -34,7 +34,34 @@ pub struct Directory {
 /// The built-in directory (`lexicons/directory.csv`).
 pub const BUILTIN: &str = include_str!("../../lexicons/directory.csv");
 
+/// Official names and the short forms people say (交通警察支队 → 交警支队).
+const ABBREVIATIONS: &[(&str, &str)] = &[
+    ("交通警察", "交警"),
+    ("人力资源和社会保障", "人社"),
+    ("住房和城乡建设", "住建"),
+    ("市场监督管理", "市场监管"),
+    ("城市管理", "城管"),
+    ("生态环境", "环保"),
+    ("卫生健康委员会", "卫健委"),
+    ("自然资源和规划", "自然资源"),
+    ("住房公积金管理中心", "公积金中心"),
+    ("公安局", "公安"),
+];
+
 fn aliases_of(name: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut variants = vec![name.to_string()];
+    for (long, short) in ABBREVIATIONS {
+        let v: Vec<String> = variants.iter().filter(|n| n.contains(long)).map(|n| n.replace(long, short)).collect();
+        variants.extend(v);
+    }
+    for v in variants {
+        out.extend(aliases_of_one(&v));
+    }
+    out
+}
+
+fn aliases_of_one(name: &str) -> BTreeSet<String> {
     let clean = NormText::new(name).clean;
     let mut out = BTreeSet::new();
     let mut forms = vec![clean.clone()];
@@ -214,6 +241,8 @@ mod tests {
         assert!(a.contains("法律援助"));
         let a = aliases_of("江城自来水公司");
         assert!(a.contains("自来水公司") && a.contains("自来水"));
+        let a = aliases_of("海州市公安局交通警察支队");
+        assert!(a.contains("交警支队"), "{a:?}");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! 喂养        <- no prefix: a literal, matched ignoring punctuation, spaces and ASCII case
 //! !投喂       <- an exclusion context: a hit inside an occurrence of it does not count
 //! re:说完了?没有   <- a regular expression over the original utterance text
+//! !re:吵.{0,15}听不见  <- an exclusion context written as a regular expression
 //! ```
 //!
 //! The defaults are embedded in the binary; the scorecard can point any of
@@ -55,6 +56,7 @@ pub struct Lexicon {
     ascii_edges: Vec<(bool, bool)>,
     literals: Option<AhoCorasick>,
     exclusions: Option<AhoCorasick>,
+    exclusion_regexes: Vec<Regex>,
     regexes: Vec<(String, Regex)>,
 }
 
@@ -71,6 +73,7 @@ impl Lexicon {
         let mut ascii_edges = Vec::new();
         let mut exclusions = Vec::new();
         let mut regexes = Vec::new();
+        let mut exclusion_regexes = Vec::new();
         let err = |line: usize, message: String| LexiconError {
             source_name: source_name.to_string(),
             line,
@@ -90,6 +93,12 @@ impl Lexicon {
                     )
                 })?;
                 regexes.push((pattern.to_string(), re));
+            } else if let Some(pattern) = line.strip_prefix("!re:") {
+                let pattern = pattern.trim();
+                let re = Regex::new(pattern).map_err(|e| {
+                    err(i + 1, format!("invalid regular expression `{pattern}`: {e}"))
+                })?;
+                exclusion_regexes.push(re);
             } else if let Some(ex) = line.strip_prefix('!') {
                 let clean = NormText::new(ex.trim()).clean;
                 if clean.is_empty() {
@@ -136,6 +145,7 @@ impl Lexicon {
             ascii_edges,
             literals,
             exclusions,
+            exclusion_regexes,
             regexes,
         })
     }
@@ -208,14 +218,18 @@ impl Lexicon {
         if hits.is_empty() {
             return hits;
         }
+        let mut spans: Vec<(usize, usize)> = Vec::new();
         if let Some(ex) = &self.exclusions {
-            let spans: Vec<(usize, usize)> = ex
-                .find_overlapping_iter(norm.clean.as_str())
-                .map(|m| norm.original_span(m.start(), m.end()))
-                .collect();
-            if !spans.is_empty() {
-                hits.retain(|h| !spans.iter().any(|&(s, e)| s <= h.start && h.end <= e));
-            }
+            spans.extend(
+                ex.find_overlapping_iter(norm.clean.as_str())
+                    .map(|m| norm.original_span(m.start(), m.end())),
+            );
+        }
+        for re in &self.exclusion_regexes {
+            spans.extend(re.find_iter(original).map(|m| (m.start(), m.end())));
+        }
+        if !spans.is_empty() {
+            hits.retain(|h| !spans.iter().any(|&(s, e)| s <= h.start && h.end <= e));
         }
         hits.sort_by_key(|h| (h.start, h.end));
         hits.dedup_by(|a, b| a.start == b.start && a.end == b.end);
@@ -365,6 +379,13 @@ mod tests {
         assert_eq!(hits(&lex, "喂，您好"), vec!["喂"]);
         assert!(hits(&lex, "小区有人投喂流浪猫").is_empty());
         assert!(hits(&lex, "喂养宠物要登记").is_empty());
+    }
+
+    #[test]
+    fn regex_exclusion_context() {
+        let lex = Lexicon::parse("听不见\n!re:吵.{0,15}听不见\n", "t").expect("valid");
+        assert_eq!(hits(&lex, "喂，我听不见"), vec!["听不见"]);
+        assert!(hits(&lex, "吵得我开着电视都听不见").is_empty());
     }
 
     #[test]

@@ -104,8 +104,9 @@ pub(crate) fn digit_runs(text: &str) -> Vec<(String, usize, usize)> {
                 } else if matches!(c, '-' | '－' | '—') && next_is_digit {
                     group = 0;
                     j += 1;
-                } else if c == ' ' && next_is_digit && (3..=4).contains(&group) {
-                    // 138 1234 5678, 0571 2618110; but 12345 12348 are two numbers.
+                } else if c == ' ' && next_is_digit && matches!(group, 1 | 3 | 4) {
+                    // 138 1234 5678, 0571 2618110, and digits read one by one
+                    // (8 7 1 9 3 3 6 6); but 12345 12348 are two numbers.
                     group = 0;
                     j += 1;
                 } else {
