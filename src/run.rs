@@ -301,15 +301,21 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
         let mut lines = LineReader::new(reader, opts.limits.max_line_bytes);
         loop {
             let mut batch = Vec::with_capacity(opts.batch);
-            while batch.len() < opts.batch {
+            // A batch ends at `opts.batch` lines or 256 MiB, whichever comes
+            // first, so that a file of very long lines still runs in bounded memory.
+            let mut bytes = 0usize;
+            while batch.len() < opts.batch && bytes < 256 * 1024 * 1024 {
                 match lines.next_line() {
-                    Ok(Some(l)) => batch.push(l),
+                    Ok(Some(l)) => {
+                        bytes += l.bytes.as_ref().map_or(0, Vec::len);
+                        batch.push(l);
+                    }
                     Ok(None) => break,
                     Err(e) => {
                         // A read error (a truncated .gz) ends this file; what was
                         // read is kept and the error is recorded as a reject.
                         batch.push(transcripts::RawLine {
-                            line: 0,
+                            line: lines.lines_read() + 1,
                             bytes: Err(format!("读取文件出错，文件其余部分未读取（{e}）")),
                         });
                         break;
@@ -319,7 +325,12 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
             if batch.is_empty() {
                 break;
             }
-            let done = batch.len() < opts.batch || batch.last().is_some_and(|l| l.line == 0);
+            let read_error = batch.last().is_some_and(|l| {
+                l.bytes
+                    .as_ref()
+                    .is_err_and(|e| e.starts_with("读取文件出错"))
+            });
+            let done = (batch.len() < opts.batch && bytes < 256 * 1024 * 1024) || read_error;
             let results: Vec<Scored> = batch
                 .par_iter()
                 .map(|raw| {

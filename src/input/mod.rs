@@ -151,11 +151,38 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
 
 /// True when `bytes` is UTF-8, allowing a multi-byte character cut off at
 /// the very end (the sample may end in the middle of one).
-fn looks_utf8(bytes: &[u8]) -> bool {
+fn looks_utf8(bytes: &[u8], more_follows: bool) -> bool {
     match std::str::from_utf8(bytes) {
         Ok(_) => true,
-        Err(e) => e.error_len().is_none() && bytes.len() - e.valid_up_to() < 4,
+        Err(e) => more_follows && e.error_len().is_none() && bytes.len() - e.valid_up_to() < 4,
     }
+}
+
+/// True when `bytes` is mostly UTF-8: its multi-byte characters outnumber
+/// its malformed sequences four to one. GBK text read as UTF-8 is mostly
+/// malformed; a UTF-8 export with a stray bad byte is not.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut multibyte, mut malformed) = (0usize, 0usize);
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                multibyte += s.chars().filter(|c| !c.is_ascii()).count();
+                break;
+            }
+            Err(e) => {
+                let ok = &rest[..e.valid_up_to()];
+                multibyte += std::str::from_utf8(ok)
+                    .map_or(0, |s| s.chars().filter(|c| !c.is_ascii()).count());
+                malformed += 1;
+                match e.error_len() {
+                    Some(n) => rest = &rest[e.valid_up_to() + n..],
+                    None => break,
+                }
+            }
+        }
+    }
+    multibyte >= 4 * malformed
 }
 
 /// Decodes a whole small file: UTF-8 (BOM or not) or, when it is not valid
@@ -190,6 +217,7 @@ pub struct DecodingReader<R: Read> {
     out: Vec<u8>,
     out_pos: usize,
     eof: bool,
+    finished: bool,
     /// The detected encoding.
     pub encoding: Encoding,
 }
@@ -206,8 +234,14 @@ impl<R: Read> DecodingReader<R> {
             }
             filled += n;
         }
+        let more_follows = filled == head.len();
         head.truncate(filled);
-        let (encoding, decoder) = if head.starts_with(b"\xEF\xBB\xBF") || looks_utf8(&head) {
+        let (encoding, decoder) = if head.starts_with(b"\xEF\xBB\xBF")
+            || looks_utf8(&head, more_follows)
+            // A UTF-8 file with a stray bad byte is still UTF-8: GBK only
+            // when it explains the bytes better.
+            || mostly_utf8(&head)
+        {
             (Encoding::Utf8, UTF_8.new_decoder_with_bom_removal())
         } else {
             (
@@ -222,6 +256,7 @@ impl<R: Read> DecodingReader<R> {
             out: Vec::new(),
             out_pos: 0,
             eof: false,
+            finished: false,
             encoding,
         })
     }
@@ -229,7 +264,7 @@ impl<R: Read> DecodingReader<R> {
     fn refill(&mut self) -> io::Result<()> {
         self.out.clear();
         self.out_pos = 0;
-        while self.out.is_empty() {
+        while self.out.is_empty() && !self.finished {
             if self.pending.is_empty() && !self.eof {
                 let mut buf = vec![0u8; 64 * 1024];
                 let n = self.inner.read(&mut buf)?;
@@ -250,6 +285,9 @@ impl<R: Read> DecodingReader<R> {
             self.pending.drain(..read);
             self.out.truncate(written);
             if last && self.pending.is_empty() {
+                // The decoder has been told the input ended: it must not be
+                // called again (encoding_rs panics).
+                self.finished = true;
                 break;
             }
         }

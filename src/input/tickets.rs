@@ -13,7 +13,7 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
-use calamine::{open_workbook_auto, Data, Reader};
+use calamine::{open_workbook, Data, Reader, Xlsx};
 use chrono::{Duration, FixedOffset, NaiveDateTime};
 
 use crate::input::time::{fmt_local, from_excel_serial, parse_local, Precision};
@@ -449,6 +449,9 @@ fn cell_text(cell: &Data, is_time: bool) -> String {
     }
 }
 
+/// The most columns a worksheet can have (XFD); cells beyond are ignored.
+const XLSX_MAX_COLUMNS: usize = 16_384;
+
 fn read_xlsx(
     path: &Path,
     file: &Arc<str>,
@@ -456,7 +459,7 @@ fn read_xlsx(
     local: FixedOffset,
     each: &mut dyn FnMut(Result<Ticket, Reject>),
 ) -> anyhow::Result<()> {
-    let mut wb = open_workbook_auto(path)
+    let mut wb: Xlsx<_> = open_workbook(path)
         .map_err(|e| anyhow::anyhow!("{file}: cannot open the workbook: {e}"))?;
     let names = wb.sheet_names();
     let name = match sheet {
@@ -474,35 +477,82 @@ fn read_xlsx(
             .cloned()
             .ok_or_else(|| anyhow::anyhow!("{file}: the workbook has no sheets"))?,
     };
-    let range = wb
-        .worksheet_range(&name)
-        .map_err(|e| anyhow::anyhow!("{file}: sheet \"{name}\": cannot read: {e}"))?;
-    let first_row = range.start().map_or(0, |(r, _)| r as u64);
+    // calamine can panic on a damaged sheet (an overflowing cell reference):
+    // that is a workbook that cannot be read, not a crash of the run.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_sheet(&mut wb, file, &name, local, each)
+    }))
+    .unwrap_or_else(|_| {
+        Err(anyhow::anyhow!(
+            "{file}: sheet \"{name}\": the workbook is damaged and cannot be read"
+        ))
+    })
+}
+
+/// Streams the cells of one sheet row by row, so that memory is one row
+/// whatever the sheet's extent (a stray value in XFD1048576 must not make
+/// a dense range of 2^34 cells).
+fn read_sheet<RS: std::io::Read + std::io::Seek>(
+    wb: &mut Xlsx<RS>,
+    file: &Arc<str>,
+    name: &str,
+    local: FixedOffset,
+    each: &mut dyn FnMut(Result<Ticket, Reject>),
+) -> anyhow::Result<()> {
+    let err =
+        |e: calamine::XlsxError| anyhow::anyhow!("{file}: sheet \"{name}\": cannot read: {e}");
+    let mut cells = wb.worksheet_cells_reader(name).map_err(err)?;
     let mut map: Option<HeaderMap> = None;
     let mut time_cols = Vec::new();
-    for (i, cells) in range.rows().enumerate() {
-        let line = first_row + i as u64 + 1;
-        match &map {
-            None => {
-                let row: Vec<String> = cells.iter().map(|c| cell_text(c, false)).collect();
-                let m = HeaderMap::new(&row);
-                if m.missing_required().len() == 3 {
-                    anyhow::bail!("{file}: sheet \"{name}\": row {line} is not a ticket header");
+    let mut row_no: Option<u32> = None;
+    let mut row: Vec<Data> = Vec::new();
+    loop {
+        let cell = cells.next_cell().map_err(err)?;
+        let pos = cell.as_ref().map(|c| c.get_position());
+        if pos.map(|p| p.0) != row_no {
+            if let Some(r) = row_no {
+                let line = u64::from(r) + 1;
+                let width = map.as_ref().map_or(XLSX_MAX_COLUMNS, |m| m.width);
+                row.truncate(width);
+                if row.iter().any(|c| !matches!(c, Data::Empty)) {
+                    match &map {
+                        None => {
+                            let texts: Vec<String> =
+                                row.iter().map(|c| cell_text(c, false)).collect();
+                            let m = HeaderMap::new(&texts);
+                            if m.missing_required().len() == 3 {
+                                anyhow::bail!(
+                                    "{file}: sheet \"{name}\": row {line} is not a ticket header"
+                                );
+                            }
+                            time_cols = m.time_columns();
+                            map = Some(m);
+                        }
+                        Some(m) => {
+                            row.resize(m.width, Data::Empty);
+                            let texts: Vec<String> = row
+                                .iter()
+                                .enumerate()
+                                .map(|(j, c)| cell_text(c, time_cols.contains(&j)))
+                                .collect();
+                            if !texts.iter().all(|c| c.trim().is_empty()) {
+                                each(parse_row(&texts, m, file, line, local));
+                            }
+                        }
+                    }
                 }
-                time_cols = m.time_columns();
-                map = Some(m);
             }
-            Some(m) => {
-                let row: Vec<String> = cells
-                    .iter()
-                    .enumerate()
-                    .map(|(j, c)| cell_text(c, time_cols.contains(&j)))
-                    .collect();
-                if row.iter().all(|c| c.trim().is_empty()) {
-                    continue;
-                }
-                each(parse_row(&row, m, file, line, local));
+            row.clear();
+            row_no = pos.map(|p| p.0);
+        }
+        let Some(cell) = cell else { break };
+        let col = cell.get_position().1 as usize;
+        let width = map.as_ref().map_or(XLSX_MAX_COLUMNS, |m| m.width);
+        if col < width {
+            if row.len() <= col {
+                row.resize(col + 1, Data::Empty);
             }
+            row[col] = Data::from(cell.get_value().clone());
         }
     }
     Ok(())

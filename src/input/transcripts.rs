@@ -66,6 +66,11 @@ impl<R: BufRead> LineReader<R> {
         }
     }
 
+    /// The number of lines read so far.
+    pub fn lines_read(&self) -> u64 {
+        self.line
+    }
+
     /// The next line (without its `\n` / `\r\n`), or `None` at the end.
     pub fn next_line(&mut self) -> io::Result<Option<RawLine>> {
         let mut buf = Vec::new();
@@ -232,6 +237,10 @@ pub fn parse_line(
         return Err(reject("", "空行（empty line）".into()));
     }
     let raw: RawCall<'_> = match serde_json::from_str(text) {
+        // serde also reads a struct from an array, by position: not a call.
+        Ok(_) if !text.trim_start().starts_with('{') => {
+            return Err(reject("", "这一行不是 JSON 对象，而是数组".into()))
+        }
         Ok(raw) => raw,
         Err(e) => return Err(diagnose(text, e, &reject)),
     };
