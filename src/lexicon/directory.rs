@@ -52,7 +52,11 @@ fn aliases_of(name: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut variants = vec![name.to_string()];
     for (long, short) in ABBREVIATIONS {
-        let v: Vec<String> = variants.iter().filter(|n| n.contains(long)).map(|n| n.replace(long, short)).collect();
+        let v: Vec<String> = variants
+            .iter()
+            .filter(|n| n.contains(long))
+            .map(|n| n.replace(long, short))
+            .collect();
         variants.extend(v);
     }
     for v in variants {

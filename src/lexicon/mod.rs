@@ -96,7 +96,10 @@ impl Lexicon {
             } else if let Some(pattern) = line.strip_prefix("!re:") {
                 let pattern = pattern.trim();
                 let re = Regex::new(pattern).map_err(|e| {
-                    err(i + 1, format!("invalid regular expression `{pattern}`: {e}"))
+                    err(
+                        i + 1,
+                        format!("invalid regular expression `{pattern}`: {e}"),
+                    )
                 })?;
                 exclusion_regexes.push(re);
             } else if let Some(ex) = line.strip_prefix('!') {

@@ -199,7 +199,9 @@ impl PrivateNumbers {
     /// True when `d` is one of the numbers, with or without an area code.
     pub fn contains(&self, d: &str) -> bool {
         self.set.contains(d)
-            || [3, 4].iter().any(|&code| d.starts_with('0') && d.len() >= code + 7 && self.set.contains(&d[code..]))
+            || [3, 4].iter().any(|&code| {
+                d.starts_with('0') && d.len() >= code + 7 && self.set.contains(&d[code..])
+            })
     }
 }
 

@@ -67,7 +67,8 @@ impl Norm for Attitude {
             if gap <= self.gap + 1e-9 {
                 continue;
             }
-            let asked_to_wait = last_agent.is_some_and(|j| wait.is_match(&utts[j].text, &view.texts[j]));
+            let asked_to_wait =
+                last_agent.is_some_and(|j| wait.is_match(&utts[j].text, &view.texts[j]));
             if asked_to_wait {
                 continue;
             }

@@ -65,12 +65,16 @@ impl Norm for Communication {
         for &a in &view.agent {
             let s = utts[a].start;
             while p < utts.len() && utts[p].start < s {
-                if utts[p].speaker == Speaker::Caller && longest.is_none_or(|l| utts[p].end > utts[l].end) {
+                if utts[p].speaker == Speaker::Caller
+                    && longest.is_none_or(|l| utts[p].end > utts[l].end)
+                {
                     longest = Some(p);
                 }
                 p += 1;
             }
-            let cut = longest.map(|l| &utts[l]).filter(|c| s <= c.end - self.overlap + 1e-9);
+            let cut = longest
+                .map(|l| &utts[l])
+                .filter(|c| s <= c.end - self.overlap + 1e-9);
             if let Some(c) = cut {
                 let note = format!("来电人还没说完（还剩 {:.1} 秒）就开口", c.end - s);
                 cuts.push(view.finding_quoting(
