@@ -34,11 +34,13 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod gen;
 pub mod input;
 pub mod lexicon;
 pub mod model;
 pub mod norms;
 pub mod report;
 pub mod run;
+pub mod stream;
 pub mod text;
 pub mod workflow;

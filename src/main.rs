@@ -44,11 +44,21 @@ enum Command {
     /// calls.csv, findings.csv, tickets.csv, units.csv and rejects.csv.
     Score {
         /// Files or folders of transcripts and tickets.
-        #[arg(required = true, value_name = "INPUT")]
+        #[arg(required_unless_present = "stdin", value_name = "INPUT")]
         inputs: Vec<PathBuf>,
         /// The output folder (created if missing).
-        #[arg(long, short, value_name = "DIR")]
-        out: PathBuf,
+        #[arg(long, short, value_name = "DIR", required_unless_present = "stdin")]
+        out: Option<PathBuf>,
+        /// Read transcripts (JSON Lines) from standard input and write one line
+        /// per input line to standard output (for Spark and other engines).
+        #[arg(long, conflicts_with_all = ["inputs", "out", "manual", "calendar", "as_of"])]
+        stdin: bool,
+        /// With --stdin: the output format.
+        #[arg(long, value_enum, default_value = "json", requires = "stdin")]
+        format: hotline_qa::stream::Format,
+        /// With --stdin: ticket files or folders, readable on every worker.
+        #[arg(long, value_name = "PATH", requires = "stdin")]
+        tickets: Vec<PathBuf>,
         #[command(flatten)]
         scorecard: Scorecard,
         /// Manual QA scores (CSV call_id,norm,points,reviewer,comment).
@@ -95,6 +105,22 @@ enum Command {
         inputs: Vec<PathBuf>,
         #[command(flatten)]
         scorecard: Scorecard,
+    },
+    /// Generate a realistic synthetic day (transcripts, tickets, directory)
+    /// with known injected violations, and their ground truth.
+    Gen {
+        /// Number of calls.
+        #[arg(long, default_value_t = 10_000)]
+        calls: u64,
+        /// Random seed: the same seed gives byte-identical files.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The day the calls are on (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        day: Option<chrono::NaiveDate>,
+        /// The output folder.
+        #[arg(long, short, value_name = "DIR")]
+        out: PathBuf,
     },
     /// Print the built-in scorecard (TOML, commented) to copy and edit.
     Config,
@@ -273,6 +299,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{DEFAULT_TOML}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Gen {
+            calls,
+            seed,
+            day,
+            out,
+        } => {
+            let mut opts = hotline_qa::gen::GenOptions::new(calls, seed, out);
+            if let Some(d) = day {
+                opts.day = d;
+            }
+            let summary = hotline_qa::gen::generate(&opts)?;
+            print!("{summary}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Rules => {
             for (id, what) in RULES {
                 println!("{id:<34}{what}");
@@ -312,7 +352,38 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             quiet,
             show_pii,
             lang,
+            stdin,
+            format,
+            tickets,
         } => {
+            if stdin {
+                let (config, directory) = load_scorecard(&scorecard)?;
+                let by_call = hotline_qa::stream::load_tickets(
+                    &tickets,
+                    scorecard.sheet.as_deref(),
+                    config.offset(),
+                )?;
+                let scorer = Scorer::new(config, directory)?;
+                let stdin = std::io::stdin().lock();
+                let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+                let c = hotline_qa::stream::run(
+                    stdin,
+                    stdout,
+                    &scorer,
+                    &by_call,
+                    format,
+                    show_pii,
+                    &Limits::default(),
+                )?;
+                if !quiet {
+                    eprintln!(
+                        "hotline-qa --stdin: 读取 {} 行，评分 {}，拒收 {}",
+                        c.read, c.scored, c.rejected
+                    );
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let out = out.ok_or_else(|| usage("--out DIR is required"))?;
             let (config, directory) = load_scorecard(&scorecard)?;
             let as_of = match as_of {
                 Some(s) => Some(run::parse_as_of(&s, config.offset()).ok_or_else(|| {

@@ -135,24 +135,59 @@ pub struct ReportData {
     pub worst: Vec<WorstCall>,
 }
 
-fn scan(runs: &[PathBuf], name: &str) -> anyhow::Result<Option<LazyFrame>> {
+fn parquet_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| anyhow::anyhow!("{}: cannot list: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            parquet_files(&p, out)?;
+        } else if p.extension().is_some_and(|e| e == "parquet") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Scans `name` in every run: a Parquet file written by `score`, or a
+/// folder of Parquet files (a Spark job's partitioned output). `required`
+/// runs must all have it; otherwise the runs lacking it are passed over.
+fn scan_runs(runs: &[PathBuf], name: &str, required: bool) -> anyhow::Result<Option<LazyFrame>> {
     let mut frames = Vec::new();
     for r in runs {
         let p = r.join(name);
-        if !p.exists() {
+        let mut files = Vec::new();
+        if p.is_dir() {
+            parquet_files(&p, &mut files)?;
+        } else if p.exists() {
+            files.push(p.clone());
+        } else if required {
             anyhow::bail!(
-                "{}: not found (is {} a folder written by `hotline-qa score`?)",
+                "{}: not found (is {} a folder written by `hotline-qa score` or the Spark job?)",
                 p.display(),
                 r.display()
             );
         }
-        let path = PlRefPath::new(p.to_string_lossy().as_ref());
-        frames.push(LazyFrame::scan_parquet(path, ScanArgsParquet::default())?);
+        for f in files {
+            let path = PlRefPath::new(f.to_string_lossy().as_ref());
+            frames.push(LazyFrame::scan_parquet(path, ScanArgsParquet::default())?);
+        }
     }
     if frames.is_empty() {
         return Ok(None);
     }
     Ok(Some(concat(frames, UnionArgs::default())?))
+}
+
+fn scan(runs: &[PathBuf], name: &str) -> anyhow::Result<Option<LazyFrame>> {
+    scan_runs(runs, name, name == "calls.parquet")
+}
+
+/// Scans `name` in the runs that have it (None when none has).
+pub fn scan_optional(runs: &[PathBuf], name: &str) -> anyhow::Result<Option<LazyFrame>> {
+    scan_runs(runs, name, false)
 }
 
 fn strs(df: &DataFrame, name: &str) -> anyhow::Result<Vec<String>> {

@@ -480,6 +480,6 @@ pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
         );
     }
     s.push_str("</tbody></table>");
-    let _ = write!(s, "<script>{SCRIPT}</script></body></html>\n");
+    let _ = writeln!(s, "<script>{SCRIPT}</script></body></html>");
     s
 }

@@ -45,7 +45,7 @@ impl Batch {
         &mut self.data[i]
     }
 
-    fn to_frame(&mut self) -> PolarsResult<DataFrame> {
+    fn take_frame(&mut self) -> PolarsResult<DataFrame> {
         let height = self.rows;
         let cols: Vec<Column> = self
             .names
@@ -217,7 +217,7 @@ impl ParquetOut {
         let w = w
             .into_inner()
             .map_err(|e| anyhow::anyhow!("{name}: cannot write: {}", e.error()))?;
-        let schema = sample.to_frame()?.schema().as_ref().clone();
+        let schema = sample.take_frame()?.schema().as_ref().clone();
         let writer = ParquetWriter::new(w)
             .with_compression(ParquetCompression::Snappy)
             .batched(&schema)?;
@@ -231,7 +231,7 @@ impl ParquetOut {
     /// Writes the rows gathered so far as one row group.
     pub fn flush(&mut self) -> anyhow::Result<()> {
         if self.batch.rows > 0 {
-            let df = self.batch.to_frame()?;
+            let df = self.batch.take_frame()?;
             self.writer.write_batch(&df)?;
         }
         Ok(())

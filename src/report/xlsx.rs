@@ -350,25 +350,20 @@ fn frame_table(df: &DataFrame, lang: Lang) -> anyhow::Result<(Table, Vec<usize>)
 }
 
 fn detail(runs: &[PathBuf], name: &str, select: &[&str]) -> anyhow::Result<Option<DataFrame>> {
-    let mut frames = Vec::new();
-    for r in runs {
-        let p = r.join(name);
-        if p.exists() {
-            frames.push(LazyFrame::scan_parquet(
-                PlRefPath::new(p.to_string_lossy().as_ref()),
-                ScanArgsParquet::default(),
-            )?);
-        }
-    }
-    if frames.is_empty() {
+    let Some(lf) = crate::report::aggregate::scan_optional(runs, name)? else {
         return Ok(None);
-    }
+    };
+    let lf = if name == "tickets.parquet" {
+        lf.unique_stable_generic(Some(vec![col("ticket_id")]), UniqueKeepStrategy::Last)
+    } else {
+        lf
+    };
     let cols: Vec<Expr> = select.iter().map(|c| col(*c)).collect();
-    let df = concat(frames, UnionArgs::default())?
-        .select(cols)
-        .limit(MAX_DETAIL_ROWS as IdxSize)
-        .collect()?;
-    Ok(Some(df))
+    Ok(Some(
+        lf.select(cols)
+            .limit(MAX_DETAIL_ROWS as IdxSize)
+            .collect()?,
+    ))
 }
 
 /// Writes `report.xlsx` into `out`.

@@ -1,0 +1,353 @@
+//! `hotline-qa score --stdin`: the scorer as a map step for engines that
+//! pipe records through a command (Spark's `RDD.pipe`, Hive/Spark SQL
+//! `TRANSFORM`, shell pipelines). It reads transcripts as JSON Lines from
+//! standard input and writes exactly one line to standard output for every
+//! input line, in order: the scored call, or a reject with its reason
+//! (blank and broken lines included), so a 1:1 check by position or id is
+//! always possible.
+//!
+//! There is no duplicate detection here: each worker sees only its own
+//! partition, so duplicates are the job's to resolve. A bad record never
+//! makes the process fail; only a fatal error (bad config, unreadable
+//! tickets, a closed output) does.
+
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde_json::{json, Value};
+
+use crate::input::transcripts::{self, Limits, LineReader};
+use crate::input::{tickets, Reject};
+use crate::model::{NormId, Ticket};
+use crate::norms::{ScoredCall, Scorer};
+
+/// The output format of `--stdin`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One JSON object a line.
+    #[default]
+    Json,
+    /// Tab-separated values, for SQL `TRANSFORM`; the findings column holds
+    /// a JSON array. Tabs, newlines and backslashes in fields are escaped.
+    Tsv,
+}
+
+/// The TSV columns, in order.
+pub fn tsv_columns() -> Vec<&'static str> {
+    let mut c = vec![
+        "status",
+        "line",
+        "call_id",
+        "operator_id",
+        "operator_name",
+        "team",
+        "date",
+        "started_at",
+        "score",
+        "passed",
+        "red_line",
+    ];
+    c.extend(NormId::ALL.iter().map(|n| n.key()));
+    c.extend(["findings", "reason"]);
+    c
+}
+
+fn findings_json(s: &ScoredCall) -> Value {
+    Value::Array(
+        s.findings
+            .iter()
+            .map(|f| {
+                json!({
+                    "norm": f.norm.key(),
+                    "rule": f.rule,
+                    "severity": f.severity.key(),
+                    "points": f.points,
+                    "at_s": f.at_s,
+                    "utterance_index": f.utterance_index,
+                    "speaker": f.speaker.map(|s| s.key()),
+                    "excerpt": f.excerpt,
+                })
+            })
+            .collect(),
+    )
+}
+
+fn scored_json(line: u64, s: &ScoredCall, full: &dyn Fn(NormId) -> f64) -> Value {
+    let points: serde_json::Map<String, Value> = NormId::ALL
+        .iter()
+        .map(|n| (n.key().to_string(), json!(s.earned[n.index()])))
+        .collect();
+    // Whether each norm lost points (null: not assessed), as calls.parquet's fail_* columns.
+    let fail: serde_json::Map<String, Value> = NormId::ALL
+        .iter()
+        .map(|&n| {
+            (
+                n.key().to_string(),
+                json!(s.earned[n.index()].map(|e| e < full(n) - 1e-9)),
+            )
+        })
+        .collect();
+    json!({
+        "status": "scored",
+        "line": line,
+        "call_id": s.call_id,
+        "operator_id": s.operator_id,
+        "operator_name": s.operator_name,
+        "team": s.team,
+        "date": s.started_at.get(..10).unwrap_or(""),
+        "started_at": s.started_at,
+        "score": s.score,
+        "passed": s.passed,
+        "red_line": s.red_line,
+        "grade": s.grade,
+        "points": points,
+        "fail": fail,
+        "findings": findings_json(s),
+    })
+}
+
+fn reject_json(r: &Reject) -> Value {
+    json!({"status": "rejected", "line": r.line, "call_id": r.record_id, "reason": r.reason})
+}
+
+fn tsv_field(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn scored_tsv(line: u64, s: &ScoredCall) -> String {
+    let mut f = vec![
+        "scored".to_string(),
+        line.to_string(),
+        tsv_field(&s.call_id),
+        tsv_field(&s.operator_id),
+        tsv_field(&s.operator_name),
+        tsv_field(&s.team),
+        s.started_at.get(..10).unwrap_or("").to_string(),
+        s.started_at.clone(),
+        crate::report::num(s.score),
+        s.passed.to_string(),
+        s.red_line.to_string(),
+    ];
+    f.extend(
+        s.earned
+            .iter()
+            .map(|e| e.map(crate::report::num).unwrap_or_default()),
+    );
+    f.push(tsv_field(&findings_json(s).to_string()));
+    f.push(String::new());
+    f.join("\t")
+}
+
+fn reject_tsv(r: &Reject) -> String {
+    let mut f = vec![
+        "rejected".to_string(),
+        r.line.to_string(),
+        tsv_field(&r.record_id),
+    ];
+    f.extend(std::iter::repeat_n(String::new(), 8 + 11 + 1));
+    f.push(tsv_field(&r.reason));
+    f.join("\t")
+}
+
+/// Loads tickets for linking (no timeliness here): by call id, first kept.
+pub fn load_tickets(
+    paths: &[std::path::PathBuf],
+    sheet: Option<&str>,
+    local: chrono::FixedOffset,
+) -> anyhow::Result<HashMap<String, Arc<Ticket>>> {
+    let mut by_call = HashMap::new();
+    for p in paths {
+        let inputs = crate::input::collect_inputs(std::slice::from_ref(p))?;
+        for f in &inputs.tickets {
+            tickets::read_file(f, sheet, local, &mut |row| {
+                if let Ok(t) = row {
+                    if let Some(id) = t.call_id.clone() {
+                        by_call.entry(id).or_insert_with(|| Arc::new(t));
+                    }
+                }
+            })?;
+        }
+    }
+    Ok(by_call)
+}
+
+/// Counts of a streaming run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StreamCounts {
+    /// Lines read.
+    pub read: u64,
+    /// Calls scored.
+    pub scored: u64,
+    /// Lines rejected.
+    pub rejected: u64,
+}
+
+/// Scores JSON Lines from `input` to `output`, one output line per input line.
+pub fn run<R: BufRead, W: Write>(
+    input: R,
+    mut output: W,
+    scorer: &Scorer,
+    tickets: &HashMap<String, Arc<Ticket>>,
+    format: Format,
+    show_pii: bool,
+    limits: &Limits,
+) -> anyhow::Result<StreamCounts> {
+    let local = scorer.config().offset();
+    let full = |n: NormId| scorer.config().norms.common(n).points;
+    let file: Arc<str> = Arc::from("<stdin>");
+    let mut lines = LineReader::new(input, limits.max_line_bytes);
+    let mut counts = StreamCounts::default();
+    loop {
+        let mut batch = Vec::with_capacity(1024);
+        let mut bytes = 0usize;
+        let mut done = false;
+        while batch.len() < 1024 && bytes < 64 * 1024 * 1024 {
+            match lines.next_line() {
+                Ok(Some(l)) => {
+                    bytes += l.bytes.as_ref().map_or(0, Vec::len);
+                    batch.push(l);
+                }
+                Ok(None) => {
+                    done = true;
+                    break;
+                }
+                Err(e) => return Err(anyhow::anyhow!("standard input: cannot read: {e}")),
+            }
+        }
+        let out: Vec<(String, bool)> = batch
+            .par_iter()
+            .map(|raw| {
+                let result = match &raw.bytes {
+                    Err(reason) => Err(Reject {
+                        file: file.clone(),
+                        line: raw.line,
+                        record_id: String::new(),
+                        reason: reason.clone(),
+                    }),
+                    Ok(b) => transcripts::parse_line(b, &file, raw.line, local, limits),
+                };
+                match result {
+                    Ok(call) => {
+                        let ticket = tickets.get(&call.call_id).map(|t| t.as_ref());
+                        let mut s = scorer.score(&call, ticket, &[]);
+                        if !show_pii {
+                            for f in &mut s.findings {
+                                f.excerpt = crate::report::privacy::mask_text(
+                                    &f.excerpt,
+                                    ticket,
+                                    scorer.directory(),
+                                );
+                            }
+                        }
+                        let text = match format {
+                            Format::Json => scored_json(raw.line, &s, &full).to_string(),
+                            Format::Tsv => scored_tsv(raw.line, &s),
+                        };
+                        (text, true)
+                    }
+                    Err(r) => {
+                        let text = match format {
+                            Format::Json => reject_json(&r).to_string(),
+                            Format::Tsv => reject_tsv(&r),
+                        };
+                        (text, false)
+                    }
+                }
+            })
+            .collect();
+        for (text, ok) in out {
+            counts.read += 1;
+            if ok {
+                counts.scored += 1;
+            } else {
+                counts.rejected += 1;
+            }
+            output.write_all(text.as_bytes())?;
+            output.write_all(b"\n")?;
+        }
+        output.flush()?;
+        if done {
+            break;
+        }
+    }
+    Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::lexicon::directory::Directory;
+
+    #[test]
+    fn one_line_out_per_line_in() {
+        let scorer = Scorer::new(Config::default(), Directory::builtin()).expect("scorer");
+        let good = r#"{"call_id":"c1","operator_id":"1","started_at":"2026-11-27T09:00:00+08:00","utterances":[{"speaker":"agent","start":0.5,"end":4.5,"text":"您好！市长热线，请问有什么可以帮到您？"}]}"#;
+        let input = format!("{good}\n\nnot json\n{good}\n");
+        let mut out = Vec::new();
+        let c = run(
+            input.as_bytes(),
+            &mut out,
+            &scorer,
+            &HashMap::new(),
+            Format::Json,
+            false,
+            &Limits::default(),
+        )
+        .expect("run");
+        assert_eq!(
+            c,
+            StreamCounts {
+                read: 4,
+                scored: 2,
+                rejected: 2
+            }
+        );
+        let lines: Vec<Value> = String::from_utf8(out)
+            .expect("utf8")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect();
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[0]["status"], "scored");
+        assert_eq!(lines[1]["status"], "rejected");
+        assert_eq!(lines[2]["line"], 3);
+        assert_eq!(lines[3]["call_id"], "c1");
+    }
+
+    #[test]
+    fn tsv_has_the_same_columns_on_every_line() {
+        let scorer = Scorer::new(Config::default(), Directory::builtin()).expect("scorer");
+        let good = r#"{"call_id":"c\t1","operator_id":"1","started_at":"2026-11-27T09:00:00+08:00","utterances":[{"speaker":"agent","start":0.5,"end":4.5,"text":"哦"}]}"#;
+        let input = format!("{good}\nbroken\n");
+        let mut out = Vec::new();
+        run(
+            input.as_bytes(),
+            &mut out,
+            &scorer,
+            &HashMap::new(),
+            Format::Tsv,
+            false,
+            &Limits::default(),
+        )
+        .expect("run");
+        let text = String::from_utf8(out).expect("utf8");
+        let n = tsv_columns().len();
+        for l in text.lines() {
+            assert_eq!(l.split('\t').count(), n, "{l}");
+        }
+        assert!(text.starts_with("scored\t1\tc\\t1\t"));
+    }
+}
