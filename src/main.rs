@@ -7,6 +7,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+/// mimalloc: scoring allocates many small strings on two threads at once,
+/// where glibc's allocator spent a sixth of the run (see BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use hotline_qa::config::{Config, DEFAULT_TOML};
 use hotline_qa::input::transcripts::Limits;
 use hotline_qa::lexicon::directory::Directory;
@@ -121,6 +126,14 @@ enum Command {
         /// The output folder.
         #[arg(long, short, value_name = "DIR")]
         out: PathBuf,
+    },
+    /// Benchmark floor: read and parse transcripts exactly as `score` does
+    /// (same batches, same threads), without scoring or writing anything.
+    #[command(hide = true)]
+    ParseOnly {
+        /// Transcript files.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
     },
     /// Print the built-in scorecard (TOML, commented) to copy and edit.
     Config,
@@ -311,6 +324,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let summary = hotline_qa::gen::generate(&opts)?;
             print!("{summary}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ParseOnly { inputs } => {
+            let (read, ok) = run::parse_only(&inputs)?;
+            eprintln!("parsed {ok} of {read} lines");
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules => {

@@ -227,7 +227,7 @@ fn load_tickets(
 
 /// One line's result after the parallel stage.
 enum Scored {
-    Call(Box<ScoredCall>, bool, u64),
+    Call(Box<ScoredCall>, bool, u64, Vec<u8>, Vec<u8>),
     Reject(Reject),
 }
 
@@ -294,12 +294,15 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
         pb
     });
     let empty = Vec::new();
+    // Time spent reading lines, scoring in parallel, writing rows, writing Parquet.
+    let mut spent = [std::time::Duration::ZERO; 4];
     for path in &inputs.transcripts {
         let file: Arc<str> = Arc::from(path.display().to_string());
         let reader =
             transcripts::open(path).map_err(|e| anyhow::anyhow!("{file}: cannot open: {e}"))?;
         let mut lines = LineReader::new(reader, opts.limits.max_line_bytes);
         loop {
+            let tr = std::time::Instant::now();
             let mut batch = Vec::with_capacity(opts.batch);
             // A batch ends at `opts.batch` lines or 256 MiB, whichever comes
             // first, so that a file of very long lines still runs in bounded memory.
@@ -331,6 +334,8 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                     .is_err_and(|e| e.starts_with("读取文件出错"))
             });
             let done = (batch.len() < opts.batch && bytes < 256 * 1024 * 1024) || read_error;
+            spent[0] += tr.elapsed();
+            let tp = std::time::Instant::now();
             let results: Vec<Scored> = batch
                 .par_iter()
                 .map(|raw| {
@@ -360,11 +365,26 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                                     );
                                 }
                             }
-                            Scored::Call(Box::new(scored), call.resorted, call.source.line)
+                            // The CSV rows are rendered here, on the scoring threads.
+                            let mut call_csv = Vec::with_capacity(256);
+                            csv_out::encode_row(csv_out::call_row(&scored), &mut call_csv);
+                            let mut findings_csv = Vec::new();
+                            for f in csv_out::finding_rows(&scored) {
+                                csv_out::encode_row(f, &mut findings_csv);
+                            }
+                            Scored::Call(
+                                Box::new(scored),
+                                call.resorted,
+                                call.source.line,
+                                call_csv,
+                                findings_csv,
+                            )
                         }
                     }
                 })
                 .collect();
+            spent[1] += tp.elapsed();
+            let tw = std::time::Instant::now();
             for r in results {
                 summary.calls.read += 1;
                 match r {
@@ -372,7 +392,7 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                         summary.calls.rejected += 1;
                         rejects.row(csv_out::reject_row(&r))?;
                     }
-                    Scored::Call(s, resorted, line) => {
+                    Scored::Call(s, resorted, line, call_csv, findings_csv) => {
                         if !seen.insert(s.call_id.clone()) {
                             summary.calls.rejected += 1;
                             rejects.row(csv_out::reject_row(&Reject {
@@ -390,17 +410,18 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                             manual_used.insert(s.call_id.clone());
                         }
                         record(&mut summary, &s, tickets.contains_key(&s.call_id), resorted);
-                        calls_out.row(csv_out::call_row(&s))?;
-                        for f in csv_out::finding_rows(&s) {
-                            findings_out.row(f)?;
-                        }
+                        calls_out.raw(&call_csv)?;
+                        findings_out.raw(&findings_csv)?;
                         calls_pq.add_call(&s, &points);
                         findings_pq.add_findings(&s);
                     }
                 }
             }
+            spent[2] += tw.elapsed();
+            let tq = std::time::Instant::now();
             calls_pq.flush()?;
             findings_pq.flush()?;
+            spent[3] += tq.elapsed();
             if let Some(pb) = &progress {
                 pb.set_message(format!(
                     "已读 {} 通电话，已评分 {} 通",
@@ -440,6 +461,15 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
         }))?;
     }
     summary.manual.scored = summary.manual.read - summary.manual.rejected;
+    if timing {
+        eprintln!(
+            "[timing]   read {:.2} s, parse+score {:.2} s, write rows {:.2} s, write parquet {:.2} s",
+            spent[0].as_secs_f64(),
+            spent[1].as_secs_f64(),
+            spent[2].as_secs_f64(),
+            spent[3].as_secs_f64()
+        );
+    }
     phase("tickets and transcripts scored");
     calls_out.commit()?;
     findings_out.commit()?;
@@ -550,4 +580,41 @@ pub fn find_call(
 /// Parses `--as-of`: RFC 3339 or local time.
 pub fn parse_as_of(s: &str, local: FixedOffset) -> Option<NaiveDateTime> {
     input::time::parse_local(s, local).map(|(t, _)| t)
+}
+
+/// Reads and parses transcripts the way `score` does — batches of lines,
+/// parsed in parallel — and does nothing else: the floor that scoring is
+/// measured against in BENCHMARKS.md. Returns (lines read, calls parsed).
+pub fn parse_only(paths: &[PathBuf]) -> anyhow::Result<(u64, u64)> {
+    let limits = Limits::default();
+    let local = crate::input::time::default_offset();
+    let (mut read, mut ok) = (0u64, 0u64);
+    for path in paths {
+        let file: Arc<str> = Arc::from(path.display().to_string());
+        let reader =
+            transcripts::open(path).map_err(|e| anyhow::anyhow!("{file}: cannot open: {e}"))?;
+        let mut lines = LineReader::new(reader, limits.max_line_bytes);
+        loop {
+            let mut batch = Vec::with_capacity(4096);
+            while batch.len() < 4096 {
+                match lines.next_line()? {
+                    Some(l) => batch.push(l),
+                    None => break,
+                }
+            }
+            if batch.is_empty() {
+                break;
+            }
+            read += batch.len() as u64;
+            ok += batch
+                .par_iter()
+                .filter(|raw| {
+                    raw.bytes.as_ref().is_ok_and(|b| {
+                        transcripts::parse_line(b, &file, raw.line, local, &limits).is_ok()
+                    })
+                })
+                .count() as u64;
+        }
+    }
+    Ok((read, ok))
 }

@@ -18,7 +18,8 @@ pub struct NormText {
 /// Punctuation, symbols and white space do not count (spec §2: "Characters
 /// are counted without punctuation and white space").
 pub fn is_counted(c: char) -> bool {
-    c.is_alphanumeric()
+    // CJK ideographs first: nearly every character of a transcript is one.
+    ('\u{4e00}'..='\u{9fff}').contains(&c) || c.is_alphanumeric()
 }
 
 /// The number of counted characters in `s`.
@@ -30,7 +31,7 @@ impl NormText {
     /// Builds the clean form of `original`.
     pub fn new(original: &str) -> NormText {
         let mut clean = String::with_capacity(original.len());
-        let mut map = Vec::with_capacity(original.len() / 3 + 1);
+        let mut map = Vec::with_capacity(original.len() / 3 + 4);
         for (i, c) in original.char_indices() {
             if is_counted(c) {
                 map.push((clean.len(), i, i + c.len_utf8()));

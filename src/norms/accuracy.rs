@@ -81,6 +81,22 @@ fn digit_of(c: char) -> Option<char> {
 /// spaces between groups, or 3+ Chinese numerals read digit by digit
 /// (幺二三四五). Returns (digits, byte start, byte end).
 pub(crate) fn digit_runs(text: &str) -> Vec<(String, usize, usize)> {
+    // Most utterances hold no number: find that out without allocating.
+    let mut chinese_run = 0;
+    let any = text.chars().any(|c| {
+        if digit_of(c).is_some() {
+            return true;
+        }
+        chinese_run = if chinese_digit(c).is_some() {
+            chinese_run + 1
+        } else {
+            0
+        };
+        chinese_run >= 3
+    });
+    if !any {
+        return Vec::new();
+    }
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut out = Vec::new();
     let mut i = 0;

@@ -53,10 +53,40 @@ pub const TICKET_EXTRA_COLUMNS: [&str; 10] = [
     "callback_deadline",
 ];
 
+/// Appends one CSV record to `out`: fields quoted only when they hold a
+/// comma, a quote or a line break (quotes doubled), lines ending in `\n`.
+/// Rows are rendered on the scoring threads and written as bytes.
+pub fn encode_row<I, S>(fields: I, out: &mut Vec<u8>)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<[u8]>,
+{
+    for (i, f) in fields.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let f = f.as_ref();
+        if f.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+            out.push(b'"');
+            for &b in f {
+                if b == b'"' {
+                    out.push(b'"');
+                }
+                out.push(b);
+            }
+            out.push(b'"');
+        } else {
+            out.extend_from_slice(f);
+        }
+    }
+    out.push(b'\n');
+}
+
 /// A CSV output file.
 pub struct CsvOut {
     file: AtomicFile,
-    csv: csv::Writer<BufWriter<File>>,
+    writer: BufWriter<File>,
+    line: Vec<u8>,
 }
 
 impl CsvOut {
@@ -66,9 +96,8 @@ impl CsvOut {
         writer.write_all(b"\xEF\xBB\xBF")?;
         let mut out = CsvOut {
             file,
-            csv: csv::WriterBuilder::new()
-                .buffer_capacity(64 * 1024)
-                .from_writer(writer),
+            writer,
+            line: Vec::with_capacity(1024),
         };
         out.row(header)?;
         Ok(out)
@@ -80,17 +109,21 @@ impl CsvOut {
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
-        self.csv.write_record(fields)?;
+        self.line.clear();
+        encode_row(fields, &mut self.line);
+        self.writer.write_all(&self.line)?;
+        Ok(())
+    }
+
+    /// Writes rows already encoded with [`encode_row`].
+    pub fn raw(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        self.writer.write_all(bytes)?;
         Ok(())
     }
 
     /// Finishes the file and moves it into place.
     pub fn commit(self) -> anyhow::Result<()> {
-        let writer = self
-            .csv
-            .into_inner()
-            .map_err(|e| anyhow::anyhow!("cannot write: {}", e.error()))?;
-        self.file.commit(writer)?;
+        self.file.commit(self.writer)?;
         Ok(())
     }
 }
@@ -372,4 +405,25 @@ pub fn write_report_csvs(
 /// Free text for a CSV cell people open in Excel: see [`crate::report::privacy::excel_safe`].
 pub fn excel_text(s: &str) -> String {
     crate::report::privacy::excel_safe(s).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoding_matches_what_csv_readers_expect() {
+        let mut out = Vec::new();
+        encode_row(["a", "b,c", "say \"hi\"", "two\nlines", ""], &mut out);
+        let text = String::from_utf8(out).expect("utf8");
+        assert_eq!(text, "a,\"b,c\",\"say \"\"hi\"\"\",\"two\nlines\",\n");
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        let rec = r.records().next().expect("row").expect("valid");
+        assert_eq!(
+            rec.iter().collect::<Vec<_>>(),
+            vec!["a", "b,c", "say \"hi\"", "two\nlines", ""]
+        );
+    }
 }

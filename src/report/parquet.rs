@@ -111,6 +111,21 @@ impl Batch {
     }
 }
 
+/// The `fail_<norm>` column names, in [`NormId::ALL`] order.
+pub const FAIL_COLUMNS: [&str; 11] = [
+    "fail_greeting",
+    "fail_closing",
+    "fail_courtesy",
+    "fail_pace",
+    "fail_clarity",
+    "fail_accuracy",
+    "fail_process",
+    "fail_communication",
+    "fail_attitude",
+    "fail_ticket",
+    "fail_taboo",
+];
+
 /// Fills one calls.parquet row.
 fn call_row(b: &mut Batch, s: &ScoredCall, points: &dyn Fn(NormId) -> f64) {
     let mut r = b.row();
@@ -129,7 +144,7 @@ fn call_row(b: &mut Batch, s: &ScoredCall, points: &dyn Fn(NormId) -> f64) {
     }
     for n in NormId::ALL {
         let failed = s.earned[n.index()].map(|e| e < points(n) - 1e-9);
-        r.b(&format!("fail_{}", n.key()), failed);
+        r.b(FAIL_COLUMNS[n.index()], failed);
     }
     r.n("findings", Some(s.findings.len() as i64));
 }
