@@ -3,11 +3,12 @@
 //! write the results in input order, then account for every record.
 //!
 //! Memory: transcripts are never held whole — one batch of lines at a
-//! time. Tickets linked to calls, the set of call ids seen (for
+//! time. Tickets linked to calls live in a scratch file indexed by call id
+//! (input::ticket_store); the set of call ids seen (for
 //! duplicates) and the manual scores are held, which is small next to the
 //! transcripts.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::input::manual::{self, ManualScores};
+use crate::input::ticket_store::{hash128, TicketStore};
 use crate::input::transcripts::{self, Limits, LineReader};
 use crate::input::{self, tickets, Reject};
 use crate::lexicon::directory::Directory;
@@ -141,14 +143,15 @@ fn load_tickets(
     as_of: NaiveDateTime,
     rejects: &mut CsvOut,
     summary: &mut Summary,
-) -> anyhow::Result<HashMap<String, Arc<Ticket>>> {
+) -> anyhow::Result<TicketStore> {
     let local = opts.config.offset();
     let mut out = CsvOut::create(&opts.out, "tickets.csv", &csv_out::tickets_header())?;
     let mut pq = crate::report::parquet::tickets(&opts.out)?;
     let as_of_text = crate::input::time::fmt_local(as_of);
     let mut units = UnitStats::default();
-    let mut by_call: HashMap<String, Arc<Ticket>> = HashMap::new();
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut by_call = TicketStore::create(&opts.out)?;
+    // Ticket ids seen, by 128-bit hash: a million ids in 16 MB.
+    let mut seen: HashSet<u128> = HashSet::new();
     let mut unknown_years = std::collections::BTreeSet::new();
     let mut err = None;
     for path in files {
@@ -176,7 +179,7 @@ fn load_tickets(
                     record_id: ticket_id.clone(),
                     reason,
                 };
-                if !seen.insert(t.ticket_id.clone()) {
+                if !seen.insert(hash128(&t.ticket_id)) {
                     summary.tickets.rejected += 1;
                     rejects.row(csv_out::reject_row(&reject(format!(
                         "工单编号 {} 重复，保留第一条（duplicate ticket_id）",
@@ -184,10 +187,7 @@ fn load_tickets(
                     ))))?;
                     return Ok(());
                 }
-                let t = Arc::new(t);
-                if let Some(call_id) = &t.call_id {
-                    by_call.entry(call_id.clone()).or_insert_with(|| t.clone());
-                }
+                by_call.insert(&t)?;
                 if !t.problems.is_empty() {
                     summary.tickets.rejected += 1;
                     let reason = format!(
@@ -222,6 +222,7 @@ fn load_tickets(
     }
     units_out.commit()?;
     summary.calendar_unknown_years = unknown_years.into_iter().collect();
+    by_call.finish()?;
     Ok(by_call)
 }
 
@@ -286,7 +287,8 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
     let mut calls_pq = crate::report::parquet::calls(&opts.out)?;
     let mut findings_pq = crate::report::parquet::findings(&opts.out)?;
     let points = |n: NormId| opts.config.norms.common(n).points;
-    let mut seen: HashSet<String> = HashSet::new();
+    // Call ids seen, by 128-bit hash (see input::ticket_store::hash128).
+    let mut seen: HashSet<u128> = HashSet::new();
     let mut manual_used: HashSet<String> = HashSet::new();
     let progress = opts.progress.then(|| {
         let pb = indicatif::ProgressBar::new_spinner();
@@ -353,7 +355,8 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                     match transcripts::parse_line(bytes, &file, raw.line, local, &opts.limits) {
                         Err(r) => Scored::Reject(r),
                         Ok(call) => {
-                            let ticket = tickets.get(&call.call_id).map(|t| t.as_ref());
+                            let owned = tickets.get(&call.call_id);
+                            let ticket = owned.as_ref();
                             let m = manual.by_call.get(&call.call_id).unwrap_or(&empty);
                             let mut scored = scorer.score(&call, ticket, m);
                             if !opts.show_pii {
@@ -393,7 +396,7 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                         rejects.row(csv_out::reject_row(&r))?;
                     }
                     Scored::Call(s, resorted, line, call_csv, findings_csv) => {
-                        if !seen.insert(s.call_id.clone()) {
+                        if !seen.insert(hash128(&s.call_id)) {
                             summary.calls.rejected += 1;
                             rejects.row(csv_out::reject_row(&Reject {
                                 file: file.clone(),
@@ -409,7 +412,7 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                         if !s.manual.is_empty() {
                             manual_used.insert(s.call_id.clone());
                         }
-                        record(&mut summary, &s, tickets.contains_key(&s.call_id), resorted);
+                        record(&mut summary, &s, tickets.contains(&s.call_id), resorted);
                         calls_out.raw(&call_csv)?;
                         findings_out.raw(&findings_csv)?;
                         calls_pq.add_call(&s, &points);

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use encoding_rs::{Decoder, GB18030, UTF_8};
 
 pub mod manual;
+pub mod ticket_store;
 pub mod tickets;
 pub mod time;
 pub mod transcripts;
