@@ -270,7 +270,12 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
     let t0 = std::time::Instant::now();
     let phase = |name: &str| {
         if timing {
-            eprintln!("[timing] {name}: {:.2} s", t0.elapsed().as_secs_f64());
+            // Peak memory so far (Linux), to see which phase sets it.
+            let hwm = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM")).map(str::to_string))
+                .unwrap_or_default();
+            eprintln!("[timing] {name}: {:.2} s {hwm}", t0.elapsed().as_secs_f64());
         }
     };
     let tickets = load_tickets(

@@ -185,6 +185,18 @@ fn scan(runs: &[PathBuf], name: &str) -> anyhow::Result<Option<LazyFrame>> {
     scan_runs(runs, name, name == "calls.parquet")
 }
 
+/// One row per ticket: when several runs report a ticket, the last run's
+/// view wins. A single run has each ticket once already (`score` rejects
+/// duplicate ids), and skipping the de-duplication there keeps a run of a
+/// million tickets from holding them all in memory.
+pub fn dedupe_tickets(lf: LazyFrame, runs: usize) -> LazyFrame {
+    if runs > 1 {
+        lf.unique_stable_generic(Some(vec![col("ticket_id")]), UniqueKeepStrategy::Last)
+    } else {
+        lf
+    }
+}
+
 /// Scans `name` in the runs that have it (None when none has).
 pub fn scan_optional(runs: &[PathBuf], name: &str) -> anyhow::Result<Option<LazyFrame>> {
     scan_runs(runs, name, false)
@@ -331,8 +343,7 @@ pub fn aggregate(
     };
     let calls = scan(runs, "calls.parquet")?;
     let findings = scan(runs, "findings.parquet")?;
-    let tickets = scan(runs, "tickets.parquet")?
-        .map(|lf| lf.unique_stable_generic(Some(vec![col("ticket_id")]), UniqueKeepStrategy::Last));
+    let tickets = scan(runs, "tickets.parquet")?.map(|lf| dedupe_tickets(lf, runs.len()));
     if let Some(calls) = &calls {
         let total = calls
             .clone()

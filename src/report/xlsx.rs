@@ -354,7 +354,7 @@ fn detail(runs: &[PathBuf], name: &str, select: &[&str]) -> anyhow::Result<Optio
         return Ok(None);
     };
     let lf = if name == "tickets.parquet" {
-        lf.unique_stable_generic(Some(vec![col("ticket_id")]), UniqueKeepStrategy::Last)
+        crate::report::aggregate::dedupe_tickets(lf, runs.len())
     } else {
         lf
     };
