@@ -81,6 +81,11 @@ enum Command {
         /// Show callers' phone numbers and names unmasked in the reports.
         #[arg(long)]
         show_pii: bool,
+        /// Write only the record-level outputs (CSV and Parquet), not the
+        /// aggregate reports (operators.csv … report.html); for very large
+        /// runs that are combined later with `hotline-qa report`.
+        #[arg(long)]
+        no_reports: bool,
         /// Language of report.xlsx and report.html.
         #[arg(long, value_enum, default_value = "zh")]
         lang: Lang,
@@ -373,6 +378,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             stdin,
             format,
             tickets,
+            no_reports,
         } => {
             if stdin {
                 let (config, directory) = load_scorecard(&scorecard)?;
@@ -427,6 +433,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config: config.clone(),
                 show_pii,
                 lang,
+                reports: !no_reports,
             };
             let summary = run::score(&opts)?;
             print_summary(&summary, &config);

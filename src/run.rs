@@ -56,6 +56,8 @@ pub struct ScoreOptions {
     pub show_pii: bool,
     /// Language of report.xlsx and report.html.
     pub lang: crate::report::Lang,
+    /// Write the aggregate reports (operators.csv … report.html).
+    pub reports: bool,
 }
 
 /// Counts of one kind of input record.
@@ -273,7 +275,11 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
             // Peak memory so far (Linux), to see which phase sets it.
             let hwm = std::fs::read_to_string("/proc/self/status")
                 .ok()
-                .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM")).map(str::to_string))
+                .and_then(|s| {
+                    s.lines()
+                        .find(|l| l.starts_with("VmHWM"))
+                        .map(str::to_string)
+                })
                 .unwrap_or_default();
             eprintln!("[timing] {name}: {:.2} s {hwm}", t0.elapsed().as_secs_f64());
         }
@@ -499,13 +505,15 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
         }
     }
     phase("outputs committed");
-    summary.report = Some(crate::report::build_reports(
-        std::slice::from_ref(&opts.out),
-        &opts.out,
-        &opts.config,
-        opts.lang,
-        false,
-    )?);
+    if opts.reports {
+        summary.report = Some(crate::report::build_reports(
+            std::slice::from_ref(&opts.out),
+            &opts.out,
+            &opts.config,
+            opts.lang,
+            false,
+        )?);
+    }
     phase("reports written");
     Ok(summary)
 }

@@ -462,3 +462,12 @@ fn no_partial_files_are_left() {
         .collect();
     assert!(names.iter().all(|n| !n.ends_with(".partial")), "{names:?}");
 }
+
+#[test]
+fn no_reports_writes_only_record_level_outputs() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let o = score(&[samples("calls.jsonl").to_str().expect("utf8"), "--no-reports"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.path().join("calls.csv").exists() && dir.path().join("calls.parquet").exists());
+    assert!(!dir.path().join("operators.csv").exists() && !dir.path().join("report.xlsx").exists());
+}

@@ -55,6 +55,7 @@ fn score_dir(gen: &Path, out: &Path) {
         batch: 512,
         show_pii: true,
         lang: Default::default(),
+        reports: true,
     };
     let summary = score(&opts).expect("score");
     assert_eq!(summary.calls.rejected, 0, "no call may be rejected");
