@@ -408,6 +408,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let out = out.ok_or_else(|| usage("--out DIR is required"))?;
+            if let Some(sheet) = &scorecard.sheet {
+                let found = hotline_qa::input::collect_inputs(&inputs).map_err(usage)?;
+                hotline_qa::input::tickets::check_sheet(&found.tickets, sheet).map_err(usage)?;
+            }
             let (config, directory) = load_scorecard(&scorecard)?;
             let as_of = match as_of {
                 Some(s) => Some(run::parse_as_of(&s, config.offset()).ok_or_else(|| {

@@ -423,6 +423,28 @@ fn read_csv(
     Ok(())
 }
 
+/// Checks that every .xlsx ticket file among `paths` has a sheet named
+/// `sheet`, so that a mistyped `--sheet` is reported before anything runs.
+pub fn check_sheet(paths: &[std::path::PathBuf], sheet: &str) -> Result<(), String> {
+    for p in paths.iter().filter(|p| {
+        p.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+    }) {
+        let wb: Result<Xlsx<_>, _> = open_workbook(p);
+        if let Ok(wb) = wb {
+            let names = wb.sheet_names();
+            if !names.iter().any(|n| n == sheet) {
+                return Err(format!(
+                    "--sheet \"{sheet}\": {} has no such sheet (sheets: {})",
+                    p.display(),
+                    names.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn cell_text(cell: &Data, is_time: bool) -> String {
     match cell {
         Data::Empty => String::new(),

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# End-to-end measurement for BENCHMARKS.md: on one generated day, in one
+# run and in sequence, the floor (read + parse only), ripgrep with the taboo
+# lexicon over the same file, and the full `score` with and without tickets
+# and reports. Usage: benches/e2e.sh CALLS [SEED]   (needs ripgrep, GNU time)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-100000}
+SEED=${2:-1}
+BIN=target/release/hotline-qa
+[ -x "$BIN" ] || cargo build --release --locked
+D=${BENCH_DIR:-/tmp/hotline-qa-bench}/d$N
+[ -f "$D/calls.jsonl" ] || "$BIN" gen --calls "$N" --seed "$SEED" --out "$D" >/dev/null
+PAT=$D/taboo-patterns.txt
+grep -hv -E '^\s*(#|!|re:|$)' lexicons/forbidden.txt lexicons/blame.txt lexicons/insults.txt > "$PAT"
+OUT=$(mktemp -d)
+echo "== $N calls, $(du -h "$D/calls.jsonl" | cut -f1) of JSON Lines; $(nproc) cores"
+cat "$D/calls.jsonl" > /dev/null
+t() { local name=$1; shift; /usr/bin/time -f "$name	%e s wall	%U s user	%M KB peak RSS" "$@" 2>&1 >/dev/null | tail -1; }
+t "parse-only (floor)" "$BIN" parse-only "$D/calls.jsonl"
+t "rg -c -F -f taboo" rg -c -F -f "$PAT" "$D/calls.jsonl"
+t "score --no-reports" "$BIN" score "$D/calls.jsonl" --directory "$D/directory.csv" --out "$OUT/a" --quiet --no-reports
+t "score" "$BIN" score "$D/calls.jsonl" --directory "$D/directory.csv" --out "$OUT/b" --quiet
+t "score + tickets" "$BIN" score "$D/calls.jsonl" "$D/tickets.csv" --directory "$D/directory.csv" --as-of 2026-11-28T00:00:00+08:00 --out "$OUT/c" --quiet
+rm -rf "$OUT"
