@@ -129,25 +129,25 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
 /// many insertions, deletions and substitutions turn the pattern into
 /// `text[..k]` for the best `k`. Returns (distance, k).
 pub fn prefix_distance(pattern: &[char], text: &[char]) -> (usize, usize) {
-    // Row j holds distances for text[..j]; we walk the pattern.
-    let mut prev: Vec<usize> = (0..=text.len()).collect();
-    let mut cur = vec![0; text.len() + 1];
-    for (i, &p) in pattern.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, &t) in text.iter().enumerate() {
-            let sub = prev[j] + usize::from(p != t);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    best_in_row(&prev)
+    align(pattern, text, false)
 }
 
 /// Edit distance of `pattern` against the best *substring* of `text`
 /// (semi-global alignment). Returns (distance, end char index of the
 /// substring in `text`).
 pub fn substring_distance(pattern: &[char], text: &[char]) -> (usize, usize) {
-    let mut prev: Vec<usize> = vec![0; text.len() + 1];
+    align(pattern, text, true)
+}
+
+/// The edit-distance table walked over the pattern; row j holds distances
+/// for text[..j]. With `free_start` the alignment may begin anywhere in
+/// `text` (the first row is all zeros), otherwise at its start.
+fn align(pattern: &[char], text: &[char], free_start: bool) -> (usize, usize) {
+    let mut prev: Vec<usize> = if free_start {
+        vec![0; text.len() + 1]
+    } else {
+        (0..=text.len()).collect()
+    };
     let mut cur = vec![0; text.len() + 1];
     for (i, &p) in pattern.iter().enumerate() {
         cur[0] = i + 1;

@@ -95,24 +95,14 @@ impl AtomicFile {
     }
 
     /// Flushes `writer` and renames the file to its final name.
-    pub fn commit(mut self, mut writer: BufWriter<File>) -> anyhow::Result<PathBuf> {
+    pub fn commit(self, mut writer: BufWriter<File>) -> anyhow::Result<PathBuf> {
         writer
             .flush()
             .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", self.tmp.display()))?;
         drop(writer);
-        std::fs::rename(&self.tmp, &self.target).map_err(|e| {
-            anyhow::anyhow!(
-                "{}: cannot rename to {}: {e}",
-                self.tmp.display(),
-                self.target.display()
-            )
-        })?;
-        self.committed = true;
-        Ok(self.target.clone())
+        self.commit_existing()
     }
-}
 
-impl AtomicFile {
     /// Renames the temporary file, written by another library, into place.
     pub fn commit_existing(mut self) -> anyhow::Result<PathBuf> {
         std::fs::rename(&self.tmp, &self.target).map_err(|e| {
