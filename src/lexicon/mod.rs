@@ -57,7 +57,21 @@ pub struct Lexicon {
     literals: Option<AhoCorasick>,
     exclusions: Option<AhoCorasick>,
     exclusion_regexes: Vec<Regex>,
-    regexes: Vec<(String, Regex)>,
+    regexes: Vec<(String, Regex, Option<char>)>,
+}
+
+/// The character a pattern's every match starts with, when the pattern
+/// starts with a plain CJK character (喂(?:…), 这是规定.{0,4}没办法): the
+/// pattern then runs only on utterances holding that character, which
+/// spares most regex scans.
+fn leading_literal(pattern: &str) -> Option<char> {
+    let c = pattern.chars().next()?;
+    let next = pattern.chars().nth(1);
+    let quantified = matches!(next, Some('?' | '*' | '{'));
+    ('\u{4e00}'..='\u{9fff}')
+        .contains(&c)
+        .then_some(c)
+        .filter(|_| !quantified)
 }
 
 fn is_ascii_word(c: char) -> bool {
@@ -92,7 +106,7 @@ impl Lexicon {
                         format!("invalid regular expression `{pattern}`: {e}"),
                     )
                 })?;
-                regexes.push((pattern.to_string(), re));
+                regexes.push((pattern.to_string(), re, leading_literal(pattern)));
             } else if let Some(pattern) = line.strip_prefix("!re:") {
                 let pattern = pattern.trim();
                 let re = Regex::new(pattern).map_err(|e| {
@@ -206,7 +220,10 @@ impl Lexicon {
                 });
             }
         }
-        for (pattern, re) in &self.regexes {
+        for (pattern, re, gate) in &self.regexes {
+            if gate.is_some_and(|c| !original.contains(c)) {
+                continue;
+            }
             for m in re.find_iter(original) {
                 if m.start() == m.end() {
                     continue;
@@ -382,6 +399,14 @@ mod tests {
         assert_eq!(hits(&lex, "喂，您好"), vec!["喂"]);
         assert!(hits(&lex, "小区有人投喂流浪猫").is_empty());
         assert!(hits(&lex, "喂养宠物要登记").is_empty());
+    }
+
+    #[test]
+    fn leading_literal_gates_only_plain_starts() {
+        assert_eq!(leading_literal("喂(?:$|x)"), Some('喂'));
+        assert_eq!(leading_literal("[你您]自己去"), None);
+        assert_eq!(leading_literal("喂?好"), None);
+        assert_eq!(leading_literal("(?:听不见)"), None);
     }
 
     #[test]
