@@ -755,21 +755,15 @@ fn rows_of(
 }
 
 fn unit_rows(tickets: &LazyFrame) -> anyhow::Result<Vec<UnitRow>> {
-    use crate::workflow::units::{TOTAL, UNSPECIFIED};
+    use crate::workflow::units::{name_or_unspecified, TOTAL};
     let by_unit = sort_by(
         tickets.clone().group_by([col("unit")]).agg(unit_aggs()),
         &["unit"],
     )
     .collect()?;
     let names: Vec<String> = strs(&by_unit, "unit")?
-        .into_iter()
-        .map(|u| {
-            if u.is_empty() {
-                UNSPECIFIED.to_string()
-            } else {
-                u
-            }
-        })
+        .iter()
+        .map(|n| name_or_unspecified(n))
         .collect();
     let mut rows = rows_of(&by_unit, "unit", names)?;
     // Same order as units.csv of a run: by name.
@@ -782,14 +776,8 @@ fn unit_rows(tickets: &LazyFrame) -> anyhow::Result<Vec<UnitRow>> {
         .agg(unit_aggs())
         .collect()?;
     let cats: Vec<String> = strs(&by_cat, "category")?
-        .into_iter()
-        .map(|c| {
-            if c.is_empty() {
-                UNSPECIFIED.to_string()
-            } else {
-                c
-            }
-        })
+        .iter()
+        .map(|n| name_or_unspecified(n))
         .collect();
     let mut cat_rows = rows_of(&by_cat, "category", cats)?;
     let order = |c: &str| {

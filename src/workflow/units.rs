@@ -242,7 +242,7 @@ impl CategoryKey {
     }
 }
 
-fn name_or_unspecified(s: &str) -> String {
+pub(crate) fn name_or_unspecified(s: &str) -> String {
     let s = s.trim();
     if s.is_empty() { UNSPECIFIED } else { s }.to_string()
 }
