@@ -60,18 +60,42 @@ pub struct Lexicon {
     regexes: Vec<(String, Regex, Option<char>)>,
 }
 
-/// The character a pattern's every match starts with, when the pattern
-/// starts with a plain CJK character (喂(?:…), 这是规定.{0,4}没办法): the
-/// pattern then runs only on utterances holding that character, which
+/// A plain CJK character that every match of `pattern` contains, when one
+/// can be seen without parsing the pattern: the first CJK character outside
+/// any group or class, not followed by a quantifier, in a pattern without a
+/// top-level `|` (喂(?:…) → 喂; (?:^|[\p{P}\s])滚… → 滚; [你您]自己去… → 自).
+/// The pattern then runs only on utterances holding that character, which
 /// spares most regex scans.
-fn leading_literal(pattern: &str) -> Option<char> {
-    let c = pattern.chars().next()?;
-    let next = pattern.chars().nth(1);
-    let quantified = matches!(next, Some('?' | '*' | '{'));
-    ('\u{4e00}'..='\u{9fff}')
-        .contains(&c)
-        .then_some(c)
-        .filter(|_| !quantified)
+fn required_literal(pattern: &str) -> Option<char> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut depth = 0i32;
+    let mut in_class = false;
+    let mut found = None;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' => i += 1,
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '(' if !in_class => depth += 1,
+            ')' if !in_class => depth -= 1,
+            '|' if !in_class && depth == 0 => return None,
+            _ if !in_class
+                && depth == 0
+                && found.is_none()
+                && ('\u{4e00}'..='\u{9fff}').contains(&c) =>
+            {
+                let quantified = matches!(chars.get(i + 1), Some('?' | '*' | '{'));
+                if !quantified {
+                    found = Some(c);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    found
 }
 
 fn is_ascii_word(c: char) -> bool {
@@ -106,7 +130,7 @@ impl Lexicon {
                         format!("invalid regular expression `{pattern}`: {e}"),
                     )
                 })?;
-                regexes.push((pattern.to_string(), re, leading_literal(pattern)));
+                regexes.push((pattern.to_string(), re, required_literal(pattern)));
             } else if let Some(pattern) = line.strip_prefix("!re:") {
                 let pattern = pattern.trim();
                 let re = Regex::new(pattern).map_err(|e| {
@@ -402,11 +426,18 @@ mod tests {
     }
 
     #[test]
-    fn leading_literal_gates_only_plain_starts() {
-        assert_eq!(leading_literal("喂(?:$|x)"), Some('喂'));
-        assert_eq!(leading_literal("[你您]自己去"), None);
-        assert_eq!(leading_literal("喂?好"), None);
-        assert_eq!(leading_literal("(?:听不见)"), None);
+    fn required_literal_is_found_only_where_it_is_certain() {
+        assert_eq!(required_literal("喂(?:$|x)"), Some('喂'));
+        assert_eq!(required_literal("[你您]自己去.{0,20}?问吧"), Some('自'));
+        assert_eq!(
+            required_literal(r"(?:^|[\p{P}\s])滚(?:$|[吧开])"),
+            Some('滚')
+        );
+        assert_eq!(required_literal("喂?好"), Some('好'));
+        assert_eq!(required_literal("(?:听不见|没听见)"), None);
+        assert_eq!(required_literal("说完了?没有|说完没有"), None);
+        assert_eq!(required_literal("[?？]"), None);
+        assert_eq!(required_literal(r"\d+号"), Some('号'));
     }
 
     #[test]
