@@ -307,8 +307,54 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
         pb
     });
     let empty = Vec::new();
-    // Time spent reading lines, scoring in parallel, writing rows, writing Parquet.
-    let mut spent = [std::time::Duration::ZERO; 4];
+    // Time spent reading lines, and scoring in parallel (overlapped with writing).
+    let mut spent = [std::time::Duration::ZERO; 2];
+    // Writing a batch (sequential: ids, order) overlaps scoring the next one.
+    let mut write = |file: Arc<str>, results: Vec<Scored>| -> anyhow::Result<()> {
+        for r in results {
+            summary.calls.read += 1;
+            match r {
+                Scored::Reject(r) => {
+                    summary.calls.rejected += 1;
+                    rejects.row(csv_out::reject_row(&r))?;
+                }
+                Scored::Call(s, resorted, line, call_csv, findings_csv) => {
+                    if !seen.insert(hash128(&s.call_id)) {
+                        summary.calls.rejected += 1;
+                        rejects.row(csv_out::reject_row(&Reject {
+                            file: file.clone(),
+                            line,
+                            record_id: s.call_id.clone(),
+                            reason: format!(
+                                "通话编号 {} 重复，保留第一条（duplicate call_id）",
+                                s.call_id
+                            ),
+                        }))?;
+                        continue;
+                    }
+                    if !s.manual.is_empty() {
+                        manual_used.insert(s.call_id.clone());
+                    }
+                    record(&mut summary, &s, tickets.contains(&s.call_id), resorted);
+                    calls_out.raw(&call_csv)?;
+                    findings_out.raw(&findings_csv)?;
+                    calls_pq.add_call(&s, &points);
+                    findings_pq.add_findings(&s);
+                }
+            }
+        }
+        calls_pq.flush()?;
+        findings_pq.flush()?;
+        if let Some(pb) = &progress {
+            pb.set_message(format!(
+                "已读 {} 通电话，已评分 {} 通",
+                summary.calls.read, summary.calls.scored
+            ));
+            pb.tick();
+        }
+        Ok(())
+    };
+    let mut pending: Option<(Arc<str>, Vec<Scored>)> = None;
     for path in &inputs.transcripts {
         let file: Arc<str> = Arc::from(path.display().to_string());
         let reader =
@@ -349,104 +395,81 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
             let done = (batch.len() < opts.batch && bytes < 256 * 1024 * 1024) || read_error;
             spent[0] += tr.elapsed();
             let tp = std::time::Instant::now();
-            let results: Vec<Scored> = batch
-                .par_iter()
-                .map(|raw| {
-                    let bytes = match &raw.bytes {
-                        Ok(b) => b,
-                        Err(reason) => {
-                            return Scored::Reject(Reject {
-                                file: file.clone(),
-                                line: raw.line,
-                                record_id: String::new(),
-                                reason: reason.clone(),
-                            })
-                        }
-                    };
-                    match transcripts::parse_line(bytes, &file, raw.line, local, &opts.limits) {
-                        Err(r) => Scored::Reject(r),
-                        Ok(call) => {
-                            let owned = tickets.get(&call.call_id);
-                            let ticket = owned.as_ref();
-                            let m = manual.by_call.get(&call.call_id).unwrap_or(&empty);
-                            let mut scored = scorer.score(&call, ticket, m);
-                            if !opts.show_pii {
-                                for f in &mut scored.findings {
-                                    f.excerpt = crate::report::privacy::mask_text(
-                                        &f.excerpt,
-                                        ticket,
-                                        scorer.directory(),
-                                    );
+            let prev = pending.take();
+            let (results, w_result) = rayon::join(
+                || {
+                    let r: Vec<Scored> = batch
+                        .par_iter()
+                        .map(|raw| {
+                            let bytes = match &raw.bytes {
+                                Ok(b) => b,
+                                Err(reason) => {
+                                    return Scored::Reject(Reject {
+                                        file: file.clone(),
+                                        line: raw.line,
+                                        record_id: String::new(),
+                                        reason: reason.clone(),
+                                    })
+                                }
+                            };
+                            match transcripts::parse_line(
+                                bytes,
+                                &file,
+                                raw.line,
+                                local,
+                                &opts.limits,
+                            ) {
+                                Err(r) => Scored::Reject(r),
+                                Ok(call) => {
+                                    let owned = tickets.get(&call.call_id);
+                                    let ticket = owned.as_ref();
+                                    let m = manual.by_call.get(&call.call_id).unwrap_or(&empty);
+                                    let mut scored = scorer.score(&call, ticket, m);
+                                    if !opts.show_pii {
+                                        for f in &mut scored.findings {
+                                            f.excerpt = crate::report::privacy::mask_text(
+                                                &f.excerpt,
+                                                ticket,
+                                                scorer.directory(),
+                                            );
+                                        }
+                                    }
+                                    // The CSV rows are rendered here, on the scoring threads.
+                                    let mut call_csv = Vec::with_capacity(256);
+                                    csv_out::encode_row(csv_out::call_row(&scored), &mut call_csv);
+                                    let mut findings_csv = Vec::new();
+                                    for f in csv_out::finding_rows(&scored) {
+                                        csv_out::encode_row(f, &mut findings_csv);
+                                    }
+                                    Scored::Call(
+                                        Box::new(scored),
+                                        call.resorted,
+                                        call.source.line,
+                                        call_csv,
+                                        findings_csv,
+                                    )
                                 }
                             }
-                            // The CSV rows are rendered here, on the scoring threads.
-                            let mut call_csv = Vec::with_capacity(256);
-                            csv_out::encode_row(csv_out::call_row(&scored), &mut call_csv);
-                            let mut findings_csv = Vec::new();
-                            for f in csv_out::finding_rows(&scored) {
-                                csv_out::encode_row(f, &mut findings_csv);
-                            }
-                            Scored::Call(
-                                Box::new(scored),
-                                call.resorted,
-                                call.source.line,
-                                call_csv,
-                                findings_csv,
-                            )
-                        }
-                    }
-                })
-                .collect();
+                        })
+                        .collect();
+                    r
+                },
+                || match prev {
+                    Some((f, r)) => write(f, r),
+                    None => Ok(()),
+                },
+            );
             spent[1] += tp.elapsed();
-            let tw = std::time::Instant::now();
-            for r in results {
-                summary.calls.read += 1;
-                match r {
-                    Scored::Reject(r) => {
-                        summary.calls.rejected += 1;
-                        rejects.row(csv_out::reject_row(&r))?;
-                    }
-                    Scored::Call(s, resorted, line, call_csv, findings_csv) => {
-                        if !seen.insert(hash128(&s.call_id)) {
-                            summary.calls.rejected += 1;
-                            rejects.row(csv_out::reject_row(&Reject {
-                                file: file.clone(),
-                                line,
-                                record_id: s.call_id.clone(),
-                                reason: format!(
-                                    "通话编号 {} 重复，保留第一条（duplicate call_id）",
-                                    s.call_id
-                                ),
-                            }))?;
-                            continue;
-                        }
-                        if !s.manual.is_empty() {
-                            manual_used.insert(s.call_id.clone());
-                        }
-                        record(&mut summary, &s, tickets.contains(&s.call_id), resorted);
-                        calls_out.raw(&call_csv)?;
-                        findings_out.raw(&findings_csv)?;
-                        calls_pq.add_call(&s, &points);
-                        findings_pq.add_findings(&s);
-                    }
-                }
-            }
-            spent[2] += tw.elapsed();
-            let tq = std::time::Instant::now();
-            calls_pq.flush()?;
-            findings_pq.flush()?;
-            spent[3] += tq.elapsed();
-            if let Some(pb) = &progress {
-                pb.set_message(format!(
-                    "已读 {} 通电话，已评分 {} 通",
-                    summary.calls.read, summary.calls.scored
-                ));
-                pb.tick();
-            }
+            let w = w_result;
+            w?;
+            pending = Some((file.clone(), results));
             if done {
                 break;
             }
         }
+    }
+    if let Some((f, r)) = pending.take() {
+        write(f, r)?;
     }
     if let Some(pb) = progress {
         pb.finish_and_clear();
@@ -477,11 +500,9 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
     summary.manual.scored = summary.manual.read - summary.manual.rejected;
     if timing {
         eprintln!(
-            "[timing]   read {:.2} s, parse+score {:.2} s, write rows {:.2} s, write parquet {:.2} s",
+            "[timing]   read {:.2} s, parse+score (overlapping the writing) {:.2} s",
             spent[0].as_secs_f64(),
-            spent[1].as_secs_f64(),
-            spent[2].as_secs_f64(),
-            spent[3].as_secs_f64()
+            spent[1].as_secs_f64()
         );
     }
     phase("tickets and transcripts scored");
