@@ -228,6 +228,23 @@ fn sum_bool(name: &str) -> Expr {
     col(name).cast(DataType::Int64).sum().alias(name)
 }
 
+/// Share of calls passed.
+fn pass_rate() -> Expr {
+    col("passed")
+        .cast(DataType::Float64)
+        .mean()
+        .alias("pass_rate")
+}
+
+/// Calls, mean score and pass rate of a trend row (a day, or a day and an operator).
+fn trend_aggs() -> Vec<Expr> {
+    vec![
+        len().cast(DataType::Int64).alias("count"),
+        col("score").mean().alias("value"),
+        pass_rate(),
+    ]
+}
+
 fn score_aggs(by_team: bool) -> Vec<Expr> {
     let mut aggs = vec![col("operator_name").last().alias("operator_name")];
     if !by_team {
@@ -238,10 +255,7 @@ fn score_aggs(by_team: bool) -> Vec<Expr> {
         col("score").mean().alias("mean"),
         col("score").median().alias("median"),
         col("score").min().alias("min"),
-        col("passed")
-            .cast(DataType::Float64)
-            .mean()
-            .alias("pass_rate"),
+        pass_rate(),
         sum_bool("red_line"),
     ]);
     for n in NormId::ALL {
@@ -350,10 +364,7 @@ pub fn aggregate(
             .select([
                 len().cast(DataType::Int64).alias("calls"),
                 col("score").mean().alias("mean"),
-                col("passed")
-                    .cast(DataType::Float64)
-                    .mean()
-                    .alias("pass_rate"),
+                pass_rate(),
                 sum_bool("red_line"),
                 col("findings").sum().alias("findings"),
                 col("date").min().alias("first"),
@@ -440,14 +451,7 @@ pub fn aggregate(
             });
         }
         let days = sort_by(
-            calls.clone().group_by([col("date")]).agg([
-                len().cast(DataType::Int64).alias("count"),
-                col("score").mean().alias("value"),
-                col("passed")
-                    .cast(DataType::Float64)
-                    .mean()
-                    .alias("pass_rate"),
-            ]),
+            calls.clone().group_by([col("date")]).agg(trend_aggs()),
             &["date"],
         )
         .collect()?;
@@ -456,14 +460,7 @@ pub fn aggregate(
             calls
                 .clone()
                 .group_by([col("date"), col("operator_id")])
-                .agg([
-                    len().cast(DataType::Int64).alias("count"),
-                    col("score").mean().alias("value"),
-                    col("passed")
-                        .cast(DataType::Float64)
-                        .mean()
-                        .alias("pass_rate"),
-                ]),
+                .agg(trend_aggs()),
             &["operator_id", "date"],
         )
         .collect()?;
