@@ -40,6 +40,7 @@ pub mod lexicon;
 pub mod model;
 pub mod norms;
 pub mod report;
+pub mod review;
 pub mod run;
 pub mod stream;
 pub mod text;

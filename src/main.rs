@@ -56,7 +56,7 @@ enum Command {
         out: Option<PathBuf>,
         /// Read transcripts (JSON Lines) from standard input and write one line
         /// per input line to standard output (for Spark and other engines).
-        #[arg(long, conflicts_with_all = ["inputs", "out", "manual", "calendar", "as_of"])]
+        #[arg(long, conflicts_with_all = ["inputs", "out", "manual", "reviews", "calendar", "as_of"])]
         stdin: bool,
         /// With --stdin: the output format.
         #[arg(long, value_enum, default_value = "json", requires = "stdin")]
@@ -69,6 +69,10 @@ enum Command {
         /// Manual QA scores (CSV call_id,norm,points,reviewer,comment).
         #[arg(long, value_name = "FILE")]
         manual: Option<PathBuf>,
+        /// Review decisions and appeals (reviews.csv, or a review sheet
+        /// written by `hotline-qa sample` and filled in Excel).
+        #[arg(long, value_name = "FILE")]
+        reviews: Option<PathBuf>,
         /// Holiday/working-day overrides (CSV date,kind,name,notice) added to the built-in calendar.
         #[arg(long, value_name = "FILE")]
         calendar: Option<PathBuf>,
@@ -370,6 +374,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             scorecard,
             manual,
+            reviews,
             calendar,
             as_of,
             quiet,
@@ -423,11 +428,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let mut c = hotline_qa::workflow::calendar::Calendar::builtin();
                 c.load_overrides(p).map_err(usage)?;
             }
+            let directory_file = scorecard
+                .directory
+                .clone()
+                .or_else(|| config.directory.clone());
             let opts = ScoreOptions {
                 inputs,
                 out,
                 directory,
+                directory_file,
+                config_file: scorecard.config.clone(),
                 manual,
+                reviews,
                 calendar,
                 as_of,
                 sheet: scorecard.sheet.clone(),

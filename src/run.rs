@@ -38,8 +38,14 @@ pub struct ScoreOptions {
     pub config: Config,
     /// The phone directory.
     pub directory: Directory,
+    /// The file the directory was read from (None: built-in).
+    pub directory_file: Option<PathBuf>,
+    /// The scorecard file the config was read from (for run.json).
+    pub config_file: Option<PathBuf>,
     /// Manual QA scores.
     pub manual: Option<PathBuf>,
+    /// Review decisions and appeals (reviews.csv or a filled review sheet).
+    pub reviews: Option<PathBuf>,
     /// Calendar overrides.
     pub calendar: Option<PathBuf>,
     /// The as-of time (local); None = now.
@@ -268,6 +274,7 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
         ..Summary::default()
     };
     let mut rejects = CsvOut::create(&opts.out, "rejects.csv", &csv_out::REJECT_COLUMNS)?;
+    write_manifest(opts, as_of)?;
     let timing = std::env::var_os("HOTLINE_QA_TIMING").is_some();
     let t0 = std::time::Instant::now();
     let phase = |name: &str| {
@@ -537,6 +544,28 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
     }
     phase("reports written");
     Ok(summary)
+}
+
+/// Writes run.json: what this run read, with which scorecard.
+fn write_manifest(opts: &ScoreOptions, as_of: NaiveDateTime) -> anyhow::Result<()> {
+    use crate::review::manifest::{absolute, Manifest};
+    let abs = |p: &Option<PathBuf>| p.as_deref().map(absolute);
+    Manifest {
+        tool: format!("hotline-qa {}", env!("CARGO_PKG_VERSION")),
+        scorecard_version: opts.config.version.clone(),
+        inputs: opts.inputs.iter().map(|p| absolute(p)).collect(),
+        config_file: abs(&opts.config_file),
+        config_toml: toml::to_string(&opts.config)
+            .map_err(|e| anyhow::anyhow!("cannot store the scorecard in run.json: {e}"))?,
+        directory: abs(&opts.directory_file),
+        manual: abs(&opts.manual),
+        reviews: abs(&opts.reviews),
+        calendar: abs(&opts.calendar),
+        as_of: as_of.format("%Y-%m-%dT%H:%M:%S").to_string(),
+        sheet: opts.sheet.clone(),
+        show_pii: opts.show_pii,
+    }
+    .write(&opts.out)
 }
 
 fn record(summary: &mut Summary, s: &ScoredCall, has_ticket: bool, resorted: bool) {

@@ -1,0 +1,6 @@
+//! The QA reviewer's loop (issue #7): review decisions and appeals as data
+//! ([`reviews`]), the run manifest that lets a run be re-scored
+//! ([`manifest`]), and the tools a QA lead uses to trust, correct and
+//! change the scorecard.
+
+pub mod manifest;
