@@ -331,6 +331,32 @@ impl Default for ReportsConfig {
     }
 }
 
+/// Which findings wait for a person (issue #7): a finding that rests on
+/// words (a lexicon or pattern match) in an utterance the ASR was unsure
+/// of, or spoken over the other party, is marked `needs_review`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReviewConfig {
+    /// An utterance with ASR confidence below this is uncertain (0 = never).
+    pub low_confidence: f64,
+    /// An utterance overlapping another speaker's by more than this many
+    /// seconds is uncertain.
+    pub overlap_s: f64,
+    /// false: a finding that needs review costs nothing until a reviewer
+    /// confirms it; true: it costs points at once.
+    pub needs_review_costs_points: bool,
+}
+
+impl Default for ReviewConfig {
+    fn default() -> ReviewConfig {
+        ReviewConfig {
+            low_confidence: 0.6,
+            overlap_s: 0.5,
+            needs_review_costs_points: false,
+        }
+    }
+}
+
 /// The whole scorecard.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -355,6 +381,8 @@ pub struct Config {
     pub workflow: WorkflowConfig,
     /// Report settings.
     pub reports: ReportsConfig,
+    /// Findings that wait for a reviewer.
+    pub review: ReviewConfig,
 }
 
 impl Default for Config {
@@ -370,6 +398,7 @@ impl Default for Config {
             norms: NormsConfig::default(),
             workflow: WorkflowConfig::default(),
             reports: ReportsConfig::default(),
+            review: ReviewConfig::default(),
         }
     }
 }
@@ -483,6 +512,18 @@ impl Config {
             return bad(
                 "norms.clarity.min_confidence",
                 "must be between 0 and 1".into(),
+            );
+        }
+        if !(0.0..=1.0).contains(&self.review.low_confidence) {
+            return bad(
+                "review.low_confidence",
+                format!("{} must be between 0 and 1", self.review.low_confidence),
+            );
+        }
+        if !(self.review.overlap_s >= 0.0) {
+            return bad(
+                "review.overlap_s",
+                format!("{} must be 0 or more seconds", self.review.overlap_s),
             );
         }
         if self

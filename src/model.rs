@@ -403,6 +403,100 @@ pub struct Finding {
     /// The words that caused it, with the matched part in 【】, or the
     /// measured value for metric rules.
     pub excerpt: String,
+    /// Rests on words heard with low ASR confidence or over another
+    /// speaker: a person must confirm it (by default it costs nothing until then).
+    pub needs_review: bool,
+    /// What a reviewer decided about it (reviews.csv), if anything.
+    pub review: Option<Box<FindingReview>>,
+    /// The points it costs after the reviews (set by the scorer).
+    pub reviewed_points: f64,
+}
+
+/// A reviewer's decision on a finding (reviews.csv, spec'd in issue #7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Verdict {
+    /// The finding is right.
+    Confirmed,
+    /// The finding is wrong: it costs nothing.
+    Dismissed,
+    /// A finding no rule caught, added by a reviewer: it costs points.
+    Added,
+}
+
+impl Verdict {
+    /// The stable key written to the outputs.
+    pub fn key(self) -> &'static str {
+        match self {
+            Verdict::Confirmed => "confirmed",
+            Verdict::Dismissed => "dismissed",
+            Verdict::Added => "added",
+        }
+    }
+
+    /// Parses the English key or a Chinese word a reviewer would type.
+    pub fn parse(s: &str) -> Option<Verdict> {
+        match s.trim().to_lowercase().as_str() {
+            "confirmed" | "confirm" | "确认" | "属实" | "成立" | "正确" => Some(Verdict::Confirmed),
+            "dismissed" | "dismiss" | "误判" | "不属实" | "不成立" | "错误" | "排除" => {
+                Some(Verdict::Dismissed)
+            }
+            "added" | "add" | "新增" | "补充" | "漏判" | "补扣" => Some(Verdict::Added),
+            _ => None,
+        }
+    }
+}
+
+/// An operator's appeal (申诉) on a finding, and its outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Appeal {
+    /// Appealed, not decided yet: the finding still counts.
+    Appealed,
+    /// Decided against the operator: the finding stands (维持).
+    Upheld,
+    /// Decided for the operator: the finding is withdrawn (撤销).
+    Overturned,
+}
+
+impl Appeal {
+    /// The stable key written to the outputs.
+    pub fn key(self) -> &'static str {
+        match self {
+            Appeal::Appealed => "appealed",
+            Appeal::Upheld => "upheld",
+            Appeal::Overturned => "overturned",
+        }
+    }
+
+    /// Parses the English key or a Chinese word.
+    pub fn parse(s: &str) -> Option<Appeal> {
+        match s.trim().to_lowercase().as_str() {
+            "appealed" | "appeal" | "申诉" | "申诉中" | "已申诉" | "待处理" => {
+                Some(Appeal::Appealed)
+            }
+            "upheld" | "维持" | "维持原判" | "申诉驳回" | "驳回" | "申诉不成立" => {
+                Some(Appeal::Upheld)
+            }
+            "overturned" | "改判" | "撤销" | "撤销扣分" | "申诉成立" | "申诉成功" => {
+                Some(Appeal::Overturned)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The review state of one finding after all review rows were applied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FindingReview {
+    /// The last verdict (None: only appealed so far).
+    pub verdict: Option<Verdict>,
+    /// The appeal's last status, if appealed.
+    pub appeal: Option<Appeal>,
+    /// Who decided last.
+    pub reviewer: String,
+    /// Their comment.
+    pub comment: String,
+    /// The deduction a reviewer gave an added finding (None: as the norm deducts).
+    pub points: Option<f64>,
 }
 
 impl Finding {
@@ -417,7 +511,20 @@ impl Finding {
             utterance_index: None,
             speaker: None,
             excerpt: excerpt.into(),
+            needs_review: false,
+            review: None,
+            reviewed_points: 0.0,
         }
+    }
+
+    /// The verdict on this finding, if reviewed.
+    pub fn verdict(&self) -> Option<Verdict> {
+        self.review.as_ref().and_then(|r| r.verdict)
+    }
+
+    /// The appeal status, if appealed.
+    pub fn appeal(&self) -> Option<Appeal> {
+        self.review.as_ref().and_then(|r| r.appeal)
     }
 
     /// Places the finding at utterance `index` of `call`.

@@ -23,6 +23,7 @@ use crate::input::{self, tickets, Reject};
 use crate::lexicon::directory::Directory;
 use crate::model::{NormId, Ticket};
 use crate::norms::{ScoredCall, Scorer};
+use crate::review::reviews::{self, Reviews};
 use crate::report::csv_out::{self, CsvOut};
 use crate::workflow::calendar::Calendar;
 use crate::workflow::timeliness::{self, Status};
@@ -93,6 +94,16 @@ pub struct Summary {
     pub tickets: Counts,
     /// Manual score rows.
     pub manual: Counts,
+    /// Review rows (reviews.csv).
+    pub reviews: Counts,
+    /// Review sheet rows left empty (not reviewed yet).
+    pub reviews_unreviewed: u64,
+    /// Sum of reviewed scores, for the mean.
+    pub reviewed_score_sum: f64,
+    /// Findings waiting for review.
+    pub needs_review: u64,
+    /// Appeals: pending, upheld, overturned.
+    pub appeals: [u64; 3],
     /// Sum of scores, for the mean.
     pub score_sum: f64,
     /// Calls passed.
@@ -260,6 +271,11 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
         Some(p) => manual::read(p, &|n: NormId| opts.config.norms.common(n).points)?,
         None => ManualScores::default(),
     };
+    let reviews = match &opts.reviews {
+        Some(p) => reviews::read(p, &|n: NormId| opts.config.norms.common(n).points)?,
+        None => Reviews::default(),
+    };
+    let no_reviews = Vec::new();
     let mut calendar = Calendar::builtin();
     if let Some(p) = &opts.calendar {
         calendar.load_overrides(p)?;
@@ -308,6 +324,8 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
     // Call ids seen, by 128-bit hash (see input::ticket_store::hash128).
     let mut seen: HashSet<u128> = HashSet::new();
     let mut manual_used: HashSet<String> = HashSet::new();
+    let mut reviews_used: HashSet<String> = HashSet::new();
+    let review_file = reviews.file.clone().unwrap_or_else(|| Arc::from(""));
     let progress = opts.progress.then(|| {
         let pb = indicatif::ProgressBar::new_spinner();
         pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
@@ -341,6 +359,18 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                     }
                     if !s.manual.is_empty() {
                         manual_used.insert(s.call_id.clone());
+                    }
+                    if reviews.by_call.contains_key(&s.call_id) {
+                        reviews_used.insert(s.call_id.clone());
+                    }
+                    for (line, reason) in &s.review_unmatched {
+                        summary.reviews.rejected += 1;
+                        rejects.row(csv_out::reject_row(&Reject {
+                            file: review_file.clone(),
+                            line: *line,
+                            record_id: s.call_id.clone(),
+                            reason: reason.clone(),
+                        }))?;
                     }
                     record(&mut summary, &s, tickets.contains(&s.call_id), resorted);
                     calls_out.raw(&call_csv)?;
@@ -431,7 +461,8 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                                     let owned = tickets.get(&call.call_id);
                                     let ticket = owned.as_ref();
                                     let m = manual.by_call.get(&call.call_id).unwrap_or(&empty);
-                                    let mut scored = scorer.score(&call, ticket, m);
+                                    let r = reviews.by_call.get(&call.call_id).unwrap_or(&no_reviews);
+                                    let mut scored = scorer.score_reviewed(&call, ticket, m, r);
                                     if !opts.show_pii {
                                         for f in &mut scored.findings {
                                             f.excerpt = crate::report::privacy::mask_text(
@@ -505,6 +536,30 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
         }))?;
     }
     summary.manual.scored = summary.manual.read - summary.manual.rejected;
+    // Review rows: unreadable ones, and rows for calls that were not scored.
+    summary.reviews.read = reviews.read;
+    summary.reviews_unreviewed = reviews.unreviewed;
+    for r in &reviews.rejects {
+        summary.reviews.rejected += 1;
+        rejects.row(csv_out::reject_row(r))?;
+    }
+    let mut orphan: Vec<&reviews::Review> = reviews
+        .by_call
+        .iter()
+        .filter(|(id, _)| !reviews_used.contains(*id))
+        .flat_map(|(_, v)| v.iter())
+        .collect();
+    orphan.sort_by_key(|r| r.line);
+    for r in orphan {
+        summary.reviews.rejected += 1;
+        rejects.row(csv_out::reject_row(&Reject {
+            file: review_file.clone(),
+            line: r.line,
+            record_id: r.call_id.clone(),
+            reason: "转写文件里没有这通电话（或该通话被拒收），复核结论未使用".into(),
+        }))?;
+    }
+    summary.reviews.scored = summary.reviews.read - summary.reviews.rejected;
     if timing {
         eprintln!(
             "[timing]   read {:.2} s, parse+score (overlapping the writing) {:.2} s",
@@ -522,6 +577,7 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
         ("transcripts", summary.calls),
         ("tickets", summary.tickets),
         ("manual scores", summary.manual),
+        ("reviews", summary.reviews),
     ] {
         if !c.balanced() {
             anyhow::bail!(
@@ -574,6 +630,11 @@ fn record(summary: &mut Summary, s: &ScoredCall, has_ticket: bool, resorted: boo
     summary.passed += u64::from(s.passed);
     summary.red_lines += u64::from(s.red_line);
     summary.findings += s.findings.len() as u64;
+    summary.reviewed_score_sum += s.reviewed_score;
+    summary.needs_review += u64::from(s.needs_review);
+    for (a, n) in summary.appeals.iter_mut().zip(s.appeals) {
+        *a += u64::from(n);
+    }
     summary.calls_with_ticket += u64::from(has_ticket);
     if resorted {
         summary.resorted.push(s.call_id.clone());

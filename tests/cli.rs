@@ -167,7 +167,10 @@ fn sample_findings_are_the_designed_ones() {
             .unwrap_or_default()
     };
     assert_eq!(score_of("20261127-000311"), "0");
-    assert_eq!(score_of("20261127-000250"), "76.47");
+    // 000250 interrupts the caller and says 你 twice while talking over them:
+    // words heard over another speaker wait for a reviewer (issue #7), so the
+    // machine score keeps courtesy's points until someone confirms.
+    assert_eq!(score_of("20261127-000250"), "88.24");
     // closing not assessed when the caller hung up first and spoke last.
     let c226 = calls
         .iter()

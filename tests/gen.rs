@@ -44,7 +44,16 @@ fn score_dir(gen: &Path, out: &Path) {
     let opts = ScoreOptions {
         inputs: vec![gen.join("calls.jsonl"), gen.join("tickets.csv")],
         out: out.to_path_buf(),
-        config: Config::default(),
+        // The truth says which rules were broken; whether a person must
+        // confirm a finding (words over the caller's speech, issue #7) is a
+        // separate question, so pending findings count here.
+        config: Config {
+            review: hotline_qa::config::ReviewConfig {
+                needs_review_costs_points: true,
+                ..Default::default()
+            },
+            ..Config::default()
+        },
         directory,
         directory_file: Some(gen.join("directory.csv")),
         config_file: None,

@@ -108,7 +108,8 @@ fn operator_figures_match_an_independent_computation() {
         .find(|o| o["operator_id"] == "2025")
         .expect("2025");
     assert_eq!(chen["red_lines"], "1");
-    // Norm failure rate: courtesy failed in 4 of 36 calls.
+    // Norm failure rate: courtesy failed in 3 of 36 calls (a fourth, 000250's
+    // 你 spoken over the caller, waits for a reviewer).
     let norms = records(&out.join("norms.csv"));
     let courtesy = norms
         .iter()
@@ -116,7 +117,7 @@ fn operator_figures_match_an_independent_computation() {
         .expect("courtesy");
     assert_eq!(
         (courtesy["assessed"].as_str(), courtesy["failed"].as_str()),
-        ("36", "4")
+        ("36", "3")
     );
     // Callbacks: operator 1031's ticket GD20260929087 was called back by 2025.
     let li = ops

@@ -445,7 +445,7 @@ pub fn check_sheet(paths: &[std::path::PathBuf], sheet: &str) -> Result<(), Stri
     Ok(())
 }
 
-fn cell_text(cell: &Data, is_time: bool) -> String {
+pub(crate) fn cell_text(cell: &Data, is_time: bool) -> String {
     match cell {
         Data::Empty => String::new(),
         Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),

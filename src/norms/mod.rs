@@ -10,7 +10,8 @@ use crate::config::Config;
 use crate::input::manual::ManualScore;
 use crate::lexicon::directory::Directory;
 use crate::lexicon::{LexiconError, Lexicons};
-use crate::model::{Call, Finding, NormId, Severity, Speaker, Ticket};
+use crate::model::{Appeal, Call, Finding, NormId, Severity, Speaker, Ticket, Verdict};
+use crate::review::reviews::Review;
 use crate::text::NormText;
 
 mod accuracy;
@@ -118,6 +119,31 @@ pub const RULES: &[(&str, &str)] = &[
         "taboo.insult",
         "辱骂来电人（红线，一票否决：整通电话 0 分）",
     ),
+];
+
+/// The rules whose findings rest on recognised words (a lexicon or pattern
+/// match, or words missing from a standard phrase): an ASR error can make
+/// them wrong, so in an uncertain utterance they wait for a reviewer.
+/// Rules that judge times, speech rate, confidence or overlap themselves
+/// (pace, clarity, interruptions, attitude) and ticket fields are not here.
+pub const WORD_RULES: &[&str] = &[
+    "greeting.missing_part",
+    "greeting.not_standard",
+    "closing.missing",
+    "courtesy.slang",
+    "courtesy.ni",
+    "accuracy.unknown_number",
+    "accuracy.wrong_unit_number",
+    "process.legal_dispatched",
+    "process.legal_no_guidance",
+    "process.discipline_dispatched",
+    "process.discipline_no_channel",
+    "process.praise_handling",
+    "process.emergency_handling",
+    "communication.no_question",
+    "taboo.forbidden_phrase",
+    "taboo.blame",
+    "taboo.insult",
 ];
 
 /// A norm's verdict on one call.
@@ -251,6 +277,20 @@ pub struct ScoredCall {
     pub findings: Vec<Finding>,
     /// Norms scored by a reviewer (manual.csv).
     pub manual: Vec<NormId>,
+    /// The score after the reviews (equal to `score` without any).
+    pub reviewed_score: f64,
+    /// reviewed_score ≥ pass mark.
+    pub reviewed_passed: bool,
+    /// A red line stands after the reviews.
+    pub reviewed_red_line: bool,
+    /// Findings that need review and have none yet.
+    pub needs_review: u32,
+    /// Appeals: pending, upheld, overturned.
+    pub appeals: [u32; 3],
+    /// Mean ASR confidence of the call's utterances (None: not given).
+    pub confidence: Option<f64>,
+    /// Review rows that matched no finding: (line, reason).
+    pub review_unmatched: Vec<(u64, String)>,
 }
 
 /// Applies the scorecard's norms to calls.
@@ -342,54 +382,146 @@ impl Scorer {
         ticket: Option<&Ticket>,
         manual: &[ManualScore],
     ) -> ScoredCall {
-        let mut earned = [None; 11];
+        self.score_reviewed(call, ticket, manual, &[])
+    }
+
+    /// Scores a call and applies its review rows: the machine score and
+    /// the reviewed score, side by side.
+    pub fn score_reviewed(
+        &self,
+        call: &Call,
+        ticket: Option<&Ticket>,
+        manual: &[ManualScore],
+        reviews: &[Review],
+    ) -> ScoredCall {
         let mut findings = Vec::new();
-        let mut red_line = false;
-        let mut manual_norms = Vec::new();
-        let mut possible = 0.0;
-        let mut got = 0.0;
-        let mut outcomes = self.outcomes(call, ticket);
-        for (id, outcome) in outcomes.iter_mut() {
-            let common = self.config.norms.common(*id);
-            let reviewer = manual.iter().find(|m| m.norm == *id);
-            let mut norm_findings = match outcome {
-                Outcome::Assessed(f) => std::mem::take(f),
-                Outcome::NotAssessed => Vec::new(),
-            };
-            if norm_findings
+        let mut assessed = [false; 11];
+        for (id, outcome) in self.outcomes(call, ticket) {
+            if let Outcome::Assessed(f) = outcome {
+                assessed[id.index()] = true;
+                findings.extend(f);
+            }
+        }
+        let rc = &self.config.review;
+        for f in &mut findings {
+            f.needs_review = WORD_RULES.contains(&f.rule)
+                && f.utterance_index
+                    .is_some_and(|i| uncertain(call, i, rc.low_confidence, rc.overlap_s));
+        }
+        let applied = crate::review::reviews::apply(call, &mut findings, reviews);
+        for f in &mut findings {
+            if f.rule == "taboo.insult" && self.config.norms.taboo.insult_is_red_line {
+                f.severity = Severity::RedLine;
+            }
+            // A finding added on a norm the machine did not assess makes it assessed.
+            if f.verdict() == Some(Verdict::Added) {
+                assessed[f.norm.index()] = true;
+            }
+        }
+        let costs_pending = rc.needs_review_costs_points;
+        let machine = self.tally(&mut findings, &assessed, manual, false, |f| {
+            f.verdict() != Some(Verdict::Added) && (costs_pending || !f.needs_review)
+        });
+        let reviewed = self.tally(&mut findings, &assessed, manual, true, |f| match f.verdict() {
+            Some(Verdict::Dismissed) => false,
+            Some(Verdict::Confirmed | Verdict::Added) => true,
+            None => costs_pending || !f.needs_review,
+        });
+        let mut appeals = [0u32; 3];
+        for f in &findings {
+            match f.appeal() {
+                Some(Appeal::Appealed) => appeals[0] += 1,
+                Some(Appeal::Upheld) => appeals[1] += 1,
+                Some(Appeal::Overturned) => appeals[2] += 1,
+                None => {}
+            }
+        }
+        let confidences: Vec<f64> = call
+            .utterances
+            .iter()
+            .filter_map(|u| u.confidence)
+            .collect();
+        let confidence = (!confidences.is_empty())
+            .then(|| confidences.iter().sum::<f64>() / confidences.len() as f64);
+        ScoredCall {
+            call_id: call.call_id.clone(),
+            operator_id: call.operator_id.clone(),
+            operator_name: call.operator_name.clone(),
+            team: call.team.clone(),
+            started_at: call.started_at.to_rfc3339(),
+            score: machine.score,
+            passed: machine.score >= self.config.pass_mark,
+            red_line: machine.red_line,
+            grade: self.config.grades.grade(machine.score),
+            earned: machine.earned,
+            reviewed_score: reviewed.score,
+            reviewed_passed: reviewed.score >= self.config.pass_mark,
+            reviewed_red_line: reviewed.red_line,
+            needs_review: findings
                 .iter()
-                .any(|f| f.severity == Severity::RedLine)
-                && reviewer.is_none()
-            {
-                red_line = true;
+                .filter(|f| f.needs_review && f.verdict().is_none())
+                .count() as u32,
+            appeals,
+            confidence,
+            review_unmatched: applied.unmatched,
+            findings,
+            manual: NormId::ALL
+                .into_iter()
+                .filter(|n| {
+                    self.config.norms.common(*n).enabled && manual.iter().any(|m| m.norm == *n)
+                })
+                .collect(),
+        }
+    }
+
+    /// Gives points: per norm, the active findings (in order) cost the
+    /// norm's points, all at once or `per_finding` each; a manual score
+    /// replaces the norm's; an active red line makes the total 0. Writes
+    /// each finding's cost into `points` (machine) or `reviewed_points`.
+    fn tally(
+        &self,
+        findings: &mut [Finding],
+        assessed: &[bool; 11],
+        manual: &[ManualScore],
+        reviewed: bool,
+        active: impl Fn(&Finding) -> bool,
+    ) -> Tally {
+        let mut earned = [None; 11];
+        let mut red_line = false;
+        let (mut possible, mut got) = (0.0, 0.0);
+        for id in NormId::ALL {
+            let common = self.config.norms.common(id);
+            let reviewer = manual.iter().find(|m| m.norm == id);
+            // A manual score assesses a norm the machine could not.
+            if !common.enabled || !(assessed[id.index()] || reviewer.is_some()) {
+                continue;
             }
-            let points = if let Some(m) = reviewer {
-                manual_norms.push(*id);
-                for f in &mut norm_findings {
-                    f.points = 0.0;
+            let mut left = common.points;
+            for f in findings.iter_mut().filter(|f| f.norm == id) {
+                let on = active(f) && reviewer.is_none();
+                let cost = if !on {
+                    0.0
+                } else if let Some(p) = f.review.as_ref().and_then(|r| r.points) {
+                    p.min(left)
+                } else if common.per_finding > 0.0 {
+                    common.per_finding.min(left)
+                } else {
+                    left
+                };
+                left -= cost;
+                if on && f.severity == Severity::RedLine {
+                    red_line = true;
                 }
-                Some(m.points)
-            } else if matches!(outcome, Outcome::NotAssessed) {
-                None
-            } else {
-                let mut left = common.points;
-                for f in &mut norm_findings {
-                    let cost = if common.per_finding > 0.0 {
-                        common.per_finding.min(left)
-                    } else {
-                        left
-                    };
+                if reviewed {
+                    f.reviewed_points = cost;
+                } else {
                     f.points = cost;
-                    left -= cost;
                 }
-                Some(left)
-            };
-            if let Some(p) = points {
-                earned[id.index()] = Some(p);
-                possible += common.points;
-                got += p;
             }
-            findings.extend(norm_findings);
+            let p = reviewer.map_or(left, |m| m.points);
+            earned[id.index()] = Some(p);
+            possible += common.points;
+            got += p;
         }
         let mut score = if possible > 0.0 {
             got / possible * 100.0
@@ -399,22 +531,33 @@ impl Scorer {
         if red_line {
             score = 0.0;
         }
-        let score = (score * 100.0).round() / 100.0;
-        ScoredCall {
-            call_id: call.call_id.clone(),
-            operator_id: call.operator_id.clone(),
-            operator_name: call.operator_name.clone(),
-            team: call.team.clone(),
-            started_at: call.started_at.to_rfc3339(),
-            score,
-            passed: score >= self.config.pass_mark,
-            red_line,
-            grade: self.config.grades.grade(score),
+        Tally {
+            score: (score * 100.0).round() / 100.0,
             earned,
-            findings,
-            manual: manual_norms,
+            red_line,
         }
     }
+}
+
+/// One way of counting a call's points (machine or reviewed).
+struct Tally {
+    score: f64,
+    earned: [Option<f64>; 11],
+    red_line: bool,
+}
+
+/// Whether utterance `i` was heard uncertainly: ASR confidence below
+/// `low`, or spoken over another speaker for more than `overlap_s` seconds.
+pub fn uncertain(call: &Call, i: usize, low: f64, overlap_s: f64) -> bool {
+    let Some(u) = call.utterances.get(i) else {
+        return false;
+    };
+    if u.confidence.is_some_and(|c| c < low) {
+        return true;
+    }
+    call.utterances.iter().any(|o| {
+        o.speaker != u.speaker && (u.end.min(o.end) - u.start.max(o.start)) > overlap_s
+    })
 }
 
 #[cfg(test)]

@@ -24,8 +24,17 @@ pub const CALL_COLUMNS: [&str; 8] = [
     "passed",
     "red_line",
 ];
-/// The columns of `findings.csv`.
-pub const FINDING_COLUMNS: [&str; 10] = [
+/// The columns of `calls.csv` after the eleven norm columns (issue #7).
+pub const CALL_REVIEW_COLUMNS: [&str; 6] = [
+    "reviewed_score",
+    "reviewed_passed",
+    "reviewed_red_line",
+    "needs_review",
+    "appeals",
+    "confidence",
+];
+/// The columns of `findings.csv`: the spec's ten, then the review state.
+pub const FINDING_COLUMNS: [&str; 16] = [
     "call_id",
     "operator_id",
     "norm",
@@ -36,6 +45,12 @@ pub const FINDING_COLUMNS: [&str; 10] = [
     "utterance_index",
     "speaker",
     "excerpt",
+    "needs_review",
+    "verdict",
+    "appeal",
+    "reviewed_points",
+    "reviewer",
+    "review_comment",
 ];
 /// The columns of `rejects.csv`.
 pub const REJECT_COLUMNS: [&str; 4] = ["file", "line", "record_id", "reason"];
@@ -134,6 +149,7 @@ pub fn calls_header() -> Vec<&'static str> {
         .iter()
         .copied()
         .chain(NormId::ALL.iter().map(|n| n.key()))
+        .chain(CALL_REVIEW_COLUMNS)
         .collect()
 }
 
@@ -150,11 +166,21 @@ pub fn call_row(s: &ScoredCall) -> Vec<String> {
         s.red_line.to_string(),
     ];
     row.extend(s.earned.iter().map(|e| e.map(num).unwrap_or_default()));
+    row.extend([
+        num(s.reviewed_score),
+        s.reviewed_passed.to_string(),
+        s.reviewed_red_line.to_string(),
+        s.needs_review.to_string(),
+        s.appeals.iter().sum::<u32>().to_string(),
+        s.confidence
+            .map(|c| format!("{:.3}", c))
+            .unwrap_or_default(),
+    ]);
     row
 }
 
 /// The `findings.csv` rows of a call.
-pub fn finding_rows(s: &ScoredCall) -> impl Iterator<Item = [String; 10]> + '_ {
+pub fn finding_rows(s: &ScoredCall) -> impl Iterator<Item = [String; 16]> + '_ {
     s.findings.iter().map(|f| {
         [
             excel_text(&s.call_id),
@@ -167,6 +193,12 @@ pub fn finding_rows(s: &ScoredCall) -> impl Iterator<Item = [String; 10]> + '_ {
             f.utterance_index.map(|i| i.to_string()).unwrap_or_default(),
             f.speaker.map(|s| s.key().to_string()).unwrap_or_default(),
             excel_text(&f.excerpt),
+            f.needs_review.to_string(),
+            f.verdict().map_or("", |v| v.key()).to_string(),
+            f.appeal().map_or("", |a| a.key()).to_string(),
+            num(f.reviewed_points),
+            excel_text(f.review.as_ref().map_or("", |r| r.reviewer.as_str())),
+            excel_text(f.review.as_ref().map_or("", |r| r.comment.as_str())),
         ]
     })
 }

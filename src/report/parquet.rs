@@ -147,6 +147,14 @@ fn call_row(b: &mut Batch, s: &ScoredCall, points: &dyn Fn(NormId) -> f64) {
         r.b(FAIL_COLUMNS[n.index()], failed);
     }
     r.n("findings", Some(s.findings.len() as i64));
+    r.f("reviewed_score", Some(s.reviewed_score))
+        .b("reviewed_passed", Some(s.reviewed_passed))
+        .b("reviewed_red_line", Some(s.reviewed_red_line))
+        .n("needs_review", Some(i64::from(s.needs_review)))
+        .n("appeals_pending", Some(i64::from(s.appeals[0])))
+        .n("appeals_upheld", Some(i64::from(s.appeals[1])))
+        .n("appeals_overturned", Some(i64::from(s.appeals[2])))
+        .f("confidence", s.confidence);
 }
 
 /// Fills the findings.parquet rows of a call.
@@ -166,7 +174,16 @@ fn finding_rows(b: &mut Batch, s: &ScoredCall) {
             .f("at_s", f.at_s)
             .n("utterance_index", f.utterance_index.map(|i| i as i64))
             .s("speaker", f.speaker.map(|s| s.key()).unwrap_or(""))
-            .s("excerpt", f.excerpt.as_str());
+            .s("excerpt", f.excerpt.as_str())
+            .b("needs_review", Some(f.needs_review))
+            .s("verdict", f.verdict().map_or("", |v| v.key()))
+            .s("appeal", f.appeal().map_or("", |a| a.key()))
+            .f("reviewed_points", Some(f.reviewed_points))
+            .s("reviewer", f.review.as_ref().map_or("", |r| r.reviewer.as_str()))
+            .s(
+                "review_comment",
+                f.review.as_ref().map_or("", |r| r.comment.as_str()),
+            );
     }
 }
 
@@ -278,6 +295,13 @@ fn sample_call() -> ScoredCall {
         earned: [Some(0.0); 11],
         findings: vec![crate::model::Finding::new(NormId::Taboo, "x", "")],
         manual: Vec::new(),
+        reviewed_score: 0.0,
+        reviewed_passed: false,
+        reviewed_red_line: false,
+        needs_review: 0,
+        appeals: [0; 3],
+        confidence: None,
+        review_unmatched: Vec::new(),
     }
 }
 

@@ -4,3 +4,4 @@
 //! change the scorecard.
 
 pub mod manifest;
+pub mod reviews;

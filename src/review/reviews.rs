@@ -1,0 +1,479 @@
+//! Review decisions and appeals as data: `reviews.csv` (or a review sheet
+//! written by `hotline-qa sample` and filled in Excel), read into rows
+//! grouped by call, and [`apply`] that turns a call's rows into the review
+//! state of its findings.
+//!
+//! A row names a finding by call, rule and (optionally) utterance index:
+//! without an index it applies to every finding of that rule in the call.
+//! The columns (English or Chinese headers, any order; other columns such
+//! as the sheet's excerpt are ignored):
+//!
+//! | column | 中文 | meaning |
+//! |---|---|---|
+//! | call_id | 通话编号 | required |
+//! | norm | 规范 | norm key or Chinese name; may be left out when rule is given |
+//! | rule | 规则 | rule id; empty on an added finding means "this norm, no rule" |
+//! | utterance_index | 句序号 | 0-based, as in findings.csv |
+//! | verdict | 复核结论 | confirmed / dismissed / added (确认 / 误判 / 新增) |
+//! | appeal | 申诉 | appealed / upheld / overturned (申诉中 / 维持 / 撤销) |
+//! | points | 扣分 | added findings only: the deduction (default: as the norm deducts) |
+//! | reviewer | 复核人 | |
+//! | reviewed_at | 复核时间 | orders several rows on one finding |
+//! | comment | 备注 | |
+//!
+//! Several rows on one finding are applied oldest first (by reviewed_at;
+//! rows without a time before rows with one; ties in file order), so the
+//! latest decision wins. A sheet row with no verdict, appeal, reviewer,
+//! points or comment is a call nobody reviewed yet and is skipped (counted,
+//! not rejected).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+
+use crate::input::{decode_text, Reject};
+use crate::model::{Appeal, Call, Finding, FindingReview, NormId, Verdict};
+use crate::norms::RULES;
+
+/// One review row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Review {
+    /// The call.
+    pub call_id: String,
+    /// The norm.
+    pub norm: NormId,
+    /// The rule id (`<norm>.manual` for an added finding without a rule).
+    pub rule: &'static str,
+    /// The utterance, when the row names one.
+    pub utterance_index: Option<usize>,
+    /// The reviewer's verdict.
+    pub verdict: Option<Verdict>,
+    /// The appeal status.
+    pub appeal: Option<Appeal>,
+    /// Deduction of an added finding (None: as the norm deducts).
+    pub points: Option<f64>,
+    /// Who.
+    pub reviewer: String,
+    /// When, as parsed (None: not given).
+    pub reviewed_at: Option<NaiveDateTime>,
+    /// Why.
+    pub comment: String,
+    /// Line (CSV) or row (XLSX) in the file.
+    pub line: u64,
+}
+
+/// Review rows by call id, with what could not be used.
+#[derive(Clone, Debug, Default)]
+pub struct Reviews {
+    /// Rows by call id, each call's rows in the order they apply.
+    pub by_call: HashMap<String, Vec<Review>>,
+    /// Data rows read (not counting skipped empty sheet rows).
+    pub read: u64,
+    /// Sheet rows with nothing filled in (not reviewed yet).
+    pub unreviewed: u64,
+    /// Rows that cannot be used, with the reason.
+    pub rejects: Vec<Reject>,
+    /// The file.
+    pub file: Option<Arc<str>>,
+}
+
+/// `<norm>.manual`: the rule of a finding a reviewer added without naming one.
+pub fn manual_rule(norm: NormId) -> &'static str {
+    const MANUAL: [&str; 11] = [
+        "greeting.manual",
+        "closing.manual",
+        "courtesy.manual",
+        "pace.manual",
+        "clarity.manual",
+        "accuracy.manual",
+        "process.manual",
+        "communication.manual",
+        "attitude.manual",
+        "ticket.manual",
+        "taboo.manual",
+    ];
+    MANUAL[norm.index()]
+}
+
+/// The static id of a known rule (from [`RULES`] or `<norm>.manual`).
+pub fn known_rule(id: &str) -> Option<&'static str> {
+    let id = id.trim();
+    RULES.iter().map(|(r, _)| *r).find(|r| *r == id).or_else(|| {
+        NormId::ALL
+            .iter()
+            .map(|n| manual_rule(*n))
+            .find(|r| *r == id)
+    })
+}
+
+/// The norm a rule id belongs to (the part before the dot).
+pub fn norm_of_rule(rule: &str) -> Option<NormId> {
+    NormId::parse(rule.split('.').next().unwrap_or(""))
+}
+
+/// The header names each field is recognised by.
+const COLUMNS: [(&str, &[&str]); 10] = [
+    ("call_id", &["call_id", "通话编号"]),
+    ("norm", &["norm", "规范"]),
+    ("rule", &["rule", "规则", "规则编号"]),
+    ("utterance_index", &["utterance_index", "句序号"]),
+    ("verdict", &["verdict", "复核结论", "结论"]),
+    ("appeal", &["appeal", "申诉", "申诉状态"]),
+    ("points", &["points", "扣分"]),
+    ("reviewer", &["reviewer", "复核人", "质检员"]),
+    ("reviewed_at", &["reviewed_at", "复核时间"]),
+    ("comment", &["comment", "备注", "说明"]),
+];
+
+/// Reads a reviews file: CSV (UTF-8 or GBK) or XLSX (the sheet named
+/// 复核 if there is one, else the first).
+pub fn read(path: &Path, max_points: &dyn Fn(NormId) -> f64) -> anyhow::Result<Reviews> {
+    let file: Arc<str> = Arc::from(path.display().to_string());
+    let rows = if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+    {
+        xlsx_rows(path, &file)?
+    } else {
+        let bytes =
+            std::fs::read(path).map_err(|e| anyhow::anyhow!("{file}: cannot read: {e}"))?;
+        csv_rows(&decode_text(&bytes), &file)?
+    };
+    let mut rows = rows.into_iter();
+    let Some((_, header)) = rows.next() else {
+        anyhow::bail!("{file}: the file is empty (it needs a header row: call_id, norm, rule, verdict …)");
+    };
+    let header = header.map_err(|e| anyhow::anyhow!("{file}: line 1: cannot read the header: {e}"))?;
+    let find = |names: &[&str]| {
+        header
+            .iter()
+            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+    };
+    let cols: Vec<Option<usize>> = COLUMNS.iter().map(|(_, names)| find(names)).collect();
+    if cols[0].is_none() || (cols[4].is_none() && cols[5].is_none()) {
+        anyhow::bail!(
+            "{file}: line 1: the header needs call_id (通话编号) and verdict (复核结论) or appeal (申诉); \
+             optional: norm, rule, utterance_index, points, reviewer, reviewed_at, comment"
+        );
+    }
+    let local = crate::input::time::default_offset();
+    let mut out = Reviews {
+        file: Some(file.clone()),
+        ..Reviews::default()
+    };
+    for (line, row) in rows {
+        let row = match row {
+            Ok(r) => r,
+            Err(reason) => {
+                out.read += 1;
+                out.rejects.push(Reject {
+                    file: file.clone(),
+                    line,
+                    record_id: String::new(),
+                    reason,
+                });
+                continue;
+            }
+        };
+        let get = |k: usize| -> &str {
+            cols[k]
+                .and_then(|i| row.get(i))
+                .map_or("", |s| s.trim())
+        };
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        // A sheet row nobody filled in: not a decision, nothing to keep.
+        if [4, 5, 6, 7, 9].iter().all(|&k| get(k).is_empty()) {
+            out.unreviewed += 1;
+            continue;
+        }
+        out.read += 1;
+        match parse_row(&get, line, max_points, local) {
+            Ok(r) => out.by_call.entry(r.call_id.clone()).or_default().push(r),
+            Err(reason) => out.rejects.push(Reject {
+                file: file.clone(),
+                line,
+                record_id: get(0).to_string(),
+                reason,
+            }),
+        }
+    }
+    for rows in out.by_call.values_mut() {
+        // Oldest first: no time before any time, then by time, then file order.
+        rows.sort_by(|a, b| a.reviewed_at.cmp(&b.reviewed_at).then(a.line.cmp(&b.line)));
+    }
+    Ok(out)
+}
+
+fn parse_row<'a>(
+    get: &dyn Fn(usize) -> &'a str,
+    line: u64,
+    max_points: &dyn Fn(NormId) -> f64,
+    local: chrono::FixedOffset,
+) -> Result<Review, String> {
+    let call_id = get(0);
+    if call_id.is_empty() {
+        return Err("缺少通话编号 call_id".into());
+    }
+    let verdict = match get(4) {
+        "" => None,
+        v => Some(Verdict::parse(v).ok_or_else(|| {
+            format!("verdict（复核结论）\"{v}\" 应为 confirmed / dismissed / added（确认 / 误判 / 新增）")
+        })?),
+    };
+    let appeal = match get(5) {
+        "" => None,
+        v => Some(Appeal::parse(v).ok_or_else(|| {
+            format!("appeal（申诉）\"{v}\" 应为 appealed / upheld / overturned（申诉中 / 维持 / 撤销）")
+        })?),
+    };
+    if verdict.is_none() && appeal.is_none() {
+        return Err("没有复核结论 verdict，也没有申诉状态 appeal".into());
+    }
+    let norm_raw = get(1);
+    let rule_raw = get(2);
+    let norm = match (norm_raw, rule_raw) {
+        ("", "") => return Err("缺少规范 norm 和规则 rule（至少填一个）".into()),
+        ("", r) => norm_of_rule(r).ok_or_else(|| format!("rule（规则）\"{r}\" 不是已知规则（见 hotline-qa rules）"))?,
+        (n, _) => NormId::parse(n)
+            .ok_or_else(|| format!("norm（规范）\"{n}\" 不是十一项规范之一（greeting … taboo，或中文名）"))?,
+    };
+    let rule = match rule_raw {
+        "" if verdict == Some(Verdict::Added) => manual_rule(norm),
+        "" => {
+            return Err(format!(
+                "缺少规则 rule：确认、误判或申诉要指明是哪条规则的扣分（{} 的规则见 hotline-qa rules）",
+                norm.key()
+            ))
+        }
+        r => known_rule(r)
+            .ok_or_else(|| format!("rule（规则）\"{r}\" 不是已知规则（见 hotline-qa rules）"))?,
+    };
+    if norm_of_rule(rule) != Some(norm) {
+        return Err(format!(
+            "规则 {rule} 不属于规范 {}（规则编号的前半部分就是规范）",
+            norm.key()
+        ));
+    }
+    let utterance_index = match get(3) {
+        "" => None,
+        u => Some(
+            u.parse::<f64>()
+                .ok()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 1e9)
+                .map(|f| f as usize)
+                .ok_or_else(|| format!("utterance_index（句序号）\"{u}\" 应为 0 或正整数"))?,
+        ),
+    };
+    let points = match get(6) {
+        "" => None,
+        p => {
+            let max = max_points(norm);
+            match p.parse::<f64>() {
+                Ok(v) if v.is_finite() && (0.0..=max).contains(&v) => Some(v),
+                _ => {
+                    return Err(format!(
+                        "points（扣分）\"{p}\" 应为 0 到 {max} 之间的数字（{} 的满分）",
+                        norm.key()
+                    ))
+                }
+            }
+        }
+    };
+    if points.is_some() && verdict != Some(Verdict::Added) {
+        return Err("扣分 points 只用于新增（added）的扣分；确认或误判沿用机器的扣分".into());
+    }
+    let reviewed_at = match get(8) {
+        "" => None,
+        t => Some(
+            crate::input::time::parse_local(t, local)
+                .map(|(t, _)| t)
+                .ok_or_else(|| format!("reviewed_at（复核时间）\"{t}\" 不是时间（如 2026-11-28 10:30）"))?,
+        ),
+    };
+    Ok(Review {
+        call_id: call_id.to_string(),
+        norm,
+        rule,
+        utterance_index,
+        verdict,
+        appeal,
+        points,
+        reviewer: get(7).to_string(),
+        reviewed_at,
+        comment: get(9).to_string(),
+        line,
+    })
+}
+
+type Rows = Vec<(u64, Result<Vec<String>, String>)>;
+
+fn csv_rows(text: &str, file: &str) -> anyhow::Result<Rows> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for rec in reader.records() {
+        match rec {
+            Ok(r) => rows.push((
+                r.position().map_or(0, |p| p.line()),
+                Ok(r.iter().map(str::to_string).collect()),
+            )),
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    anyhow::bail!("{file}: line {line}: cannot read: {e}");
+                }
+                rows.push((line, Err(format!("无法读取这一行 CSV（{e}）"))));
+            }
+        }
+    }
+    Ok(rows)
+}
+
+fn xlsx_rows(path: &Path, file: &str) -> anyhow::Result<Rows> {
+    use calamine::{open_workbook, Reader, Xlsx};
+    let mut wb: Xlsx<_> = open_workbook(path)
+        .map_err(|e| anyhow::anyhow!("{file}: cannot open the workbook: {e}"))?;
+    let names = wb.sheet_names();
+    let name = names
+        .iter()
+        .find(|n| n.as_str() == "复核")
+        .or_else(|| names.first())
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("{file}: the workbook has no sheets"))?;
+    // calamine can panic on a damaged workbook: that is an unreadable file.
+    let range = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        wb.worksheet_range(&name)
+    }))
+    .map_err(|_| anyhow::anyhow!("{file}: sheet \"{name}\": the workbook is damaged"))?
+    .map_err(|e| anyhow::anyhow!("{file}: sheet \"{name}\": cannot read: {e}"))?;
+    let start = range.start().map_or(0, |(r, _)| r);
+    let header: Vec<String> = range
+        .rows()
+        .next()
+        .map(|r| {
+            r.iter()
+                .map(|c| crate::input::tickets::cell_text(c, false))
+                .collect()
+        })
+        .unwrap_or_default();
+    let time_col = header
+        .iter()
+        .position(|h| COLUMNS[8].1.iter().any(|n| h.trim() == *n));
+    Ok(range
+        .rows()
+        .enumerate()
+        .map(|(i, r)| {
+            let cells = r
+                .iter()
+                .enumerate()
+                .map(|(j, c)| crate::input::tickets::cell_text(c, Some(j) == time_col && i > 0))
+                .collect();
+            (u64::from(start) + i as u64 + 1, Ok(cells))
+        })
+        .collect())
+}
+
+/// The outcome of applying a call's review rows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Applied {
+    /// Rows that matched no finding: (line, reason).
+    pub unmatched: Vec<(u64, String)>,
+}
+
+/// Applies a call's review rows (oldest first) to its findings: sets each
+/// matched finding's review state and appends the added findings, placed
+/// at their utterance when one is named. `findings` stay grouped by norm.
+pub fn apply(call: &Call, findings: &mut Vec<Finding>, rows: &[Review]) -> Applied {
+    let mut applied = Applied::default();
+    for r in rows {
+        let matches: Vec<usize> = findings
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                f.rule == r.rule
+                    && (r.utterance_index.is_none() || f.utterance_index == r.utterance_index)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let mut targets = matches;
+        if targets.is_empty() {
+            if r.verdict == Some(Verdict::Added) {
+                findings.push(added_finding(call, r));
+                targets.push(findings.len() - 1);
+            } else {
+                let what = match r.utterance_index {
+                    Some(i) => format!("第 {i} 句（utterance_index）的 {}", r.rule),
+                    None => r.rule.to_string(),
+                };
+                applied.unmatched.push((
+                    r.line,
+                    format!("这通电话没有 {what} 的扣分，复核结论未使用（规则或句序号填错了？）"),
+                ));
+                continue;
+            }
+        }
+        for i in targets {
+            let f = &mut findings[i];
+            let state = f.review.get_or_insert_with(|| {
+                Box::new(FindingReview {
+                    verdict: None,
+                    appeal: None,
+                    reviewer: String::new(),
+                    comment: String::new(),
+                    points: None,
+                })
+            });
+            match r.verdict {
+                // Adding what the machine already found confirms it.
+                Some(Verdict::Added) if state.verdict != Some(Verdict::Added) => {
+                    state.verdict = Some(Verdict::Confirmed)
+                }
+                Some(v) => state.verdict = Some(v),
+                None => {}
+            }
+            match r.appeal {
+                Some(Appeal::Upheld) if state.verdict != Some(Verdict::Added) => {
+                    state.verdict = Some(Verdict::Confirmed)
+                }
+                Some(Appeal::Overturned) if state.verdict != Some(Verdict::Added) => {
+                    state.verdict = Some(Verdict::Dismissed)
+                }
+                _ => {}
+            }
+            if let Some(a) = r.appeal {
+                state.appeal = Some(a);
+            }
+            if !r.reviewer.is_empty() {
+                state.reviewer = r.reviewer.clone();
+            }
+            if !r.comment.is_empty() {
+                state.comment = r.comment.clone();
+            }
+            if r.verdict == Some(Verdict::Added) && r.points.is_some() {
+                state.points = r.points;
+            }
+        }
+    }
+    // Keep findings grouped by norm (added ones after the machine's).
+    findings.sort_by_key(|f| f.norm.index());
+    applied
+}
+
+fn added_finding(call: &Call, r: &Review) -> Finding {
+    let note = if r.comment.is_empty() {
+        "复核人补充的扣分".to_string()
+    } else {
+        format!("复核人补充：{}", r.comment)
+    };
+    let mut f = Finding::new(r.norm, r.rule, note);
+    if let Some(i) = r.utterance_index {
+        f = f.at(call, i);
+    }
+    f
+}
