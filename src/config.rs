@@ -520,7 +520,7 @@ impl Config {
                 format!("{} must be between 0 and 1", self.review.low_confidence),
             );
         }
-        if !(self.review.overlap_s >= 0.0) {
+        if self.review.overlap_s.is_nan() || self.review.overlap_s < 0.0 {
             return bad(
                 "review.overlap_s",
                 format!("{} must be 0 or more seconds", self.review.overlap_s),

@@ -120,6 +120,43 @@ enum Command {
         #[command(flatten)]
         scorecard: Scorecard,
     },
+    /// Try a changed scorecard or lexicon on one dialogue (pasted, or a
+    /// file) and show what it catches compared with the current scorecard.
+    TryRule {
+        /// The dialogue: one transcript JSON line, or plain text with one
+        /// utterance a line (坐席：您好……). `-` or none reads standard input.
+        #[arg(value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// The changed scorecard (default: the built-in one).
+        #[arg(long, value_name = "NEW.toml")]
+        config: Option<PathBuf>,
+        /// The current scorecard to compare with (default: the built-in one).
+        #[arg(long, value_name = "OLD.toml")]
+        baseline: Option<PathBuf>,
+        /// The phone directory (CSV name,phone) for both, replacing the built-in one.
+        #[arg(long, value_name = "FILE")]
+        directory: Option<PathBuf>,
+    },
+    /// Score a run's calls again with a changed scorecard (same inputs and
+    /// as-of time, from the run's run.json) and compare: writes the new run
+    /// and diff_calls.csv, diff_operators.csv and diff_rules.csv into --out.
+    Rescore {
+        /// The run folder written by `score` (it holds run.json).
+        #[arg(value_name = "RUN_DIR")]
+        run_dir: PathBuf,
+        /// The inputs, only when they moved since the run (default: those in run.json).
+        #[arg(value_name = "INPUT")]
+        inputs: Vec<PathBuf>,
+        /// The new scorecard (TOML).
+        #[arg(long, value_name = "NEW.toml")]
+        config: PathBuf,
+        /// The output folder (not the run folder).
+        #[arg(long, short, value_name = "DIR")]
+        out: PathBuf,
+        /// Language of the new run's report.xlsx and report.html.
+        #[arg(long, value_enum, default_value = "zh")]
+        lang: Lang,
+    },
     /// Generate a realistic synthetic day (transcripts, tickets, directory)
     /// with known injected violations, and their ground truth.
     Gen {
@@ -204,6 +241,12 @@ fn print_summary(s: &Summary, config: &Config) {
             s.manual.read, s.manual.scored, s.manual.rejected
         );
     }
+    if s.reviews.read > 0 || s.reviews_unreviewed > 0 {
+        eprintln!(
+            "复核结论：读取 {} 条，使用 {} 条，拒收 {} 条（见 rejects.csv）；未填写的复核表行 {} 条",
+            s.reviews.read, s.reviews.scored, s.reviews.rejected, s.reviews_unreviewed
+        );
+    }
     if let Some(mean) = s.mean_score() {
         let pct = s.passed as f64 / s.calls.scored as f64 * 100.0;
         eprintln!(
@@ -215,6 +258,24 @@ fn print_summary(s: &Summary, config: &Config) {
             s.red_lines,
             s.findings
         );
+        if s.reviews.scored > 0 {
+            eprintln!(
+                "复核后平均分 {}（机器评分 {}）",
+                num(s.reviewed_score_sum / s.calls.scored as f64),
+                num(mean)
+            );
+        }
+        if s.needs_review > 0 {
+            eprintln!(
+                "待复核的扣分 {} 条（识别置信度低或与对方抢话，确认前{}扣分；见 findings.csv 的 needs_review 列）",
+                s.needs_review,
+                if config.review.needs_review_costs_points { "照常" } else { "不" }
+            );
+        }
+        let [pending, upheld, overturned] = s.appeals;
+        if pending + upheld + overturned > 0 {
+            eprintln!("申诉：处理中 {pending}，维持 {upheld}，撤销 {overturned}");
+        }
         let mut norms: Vec<NormId> = NormId::ALL
             .iter()
             .copied()
@@ -369,6 +430,32 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_operators(&data);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Rescore {
+            run_dir,
+            inputs,
+            config: config_file,
+            out,
+            lang,
+        } => {
+            use hotline_qa::review::{diff, rescore};
+            let config = Config::load(&config_file).map_err(usage)?;
+            config.lexicons().map_err(usage)?;
+            if let Some(p) = &config.directory {
+                Directory::load(p).map_err(usage)?;
+            }
+            rescore::check_out(&run_dir, &out).map_err(usage)?;
+            let (s, d) =
+                rescore::rescore(&run_dir, config, Some(config_file), &out, inputs, lang)?;
+            eprintln!(
+                "重新评分完成，输出在 {}：通话读取 {} 条，评分 {} 条，拒收 {} 条",
+                s.out.display(),
+                s.calls.read,
+                s.calls.scored,
+                s.calls.rejected
+            );
+            print!("{}", diff::render_zh(&d));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Score {
             inputs,
             out,
@@ -475,6 +562,35 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!(
                 "{}",
                 explain::render(&call, ticket.as_ref(), &scored, &points)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::TryRule {
+            file,
+            config,
+            baseline,
+            directory,
+        } => {
+            use hotline_qa::review::try_rule;
+            // Both scorecards and their lexicons are checked before the dialogue is read.
+            let card = |config| Scorecard {
+                config,
+                directory: directory.clone(),
+                sheet: None,
+            };
+            let (new_config, new_directory) = load_scorecard(&card(config))?;
+            let (old_config, old_directory) = load_scorecard(&card(baseline))?;
+            let changed = Scorer::new(new_config, new_directory).map_err(usage)?;
+            let current = Scorer::new(old_config, old_directory).map_err(usage)?;
+            let from_stdin = file.as_deref().is_none_or(|p| p.as_os_str() == "-");
+            if from_stdin && std::io::stdin().is_terminal() {
+                eprintln!("请粘贴对话，一行一句（如“坐席：您好！市长热线……”），粘贴完按 Ctrl+D（Windows 按 Ctrl+Z 再回车）：");
+            }
+            let dialogue =
+                try_rule::load_dialogue(file.as_deref()).map_err(|e| usage(format!("{e:#}")))?;
+            print!(
+                "{}",
+                try_rule::try_rule_dialogue(&dialogue, None, &current, &changed)
             );
             Ok(ExitCode::SUCCESS)
         }

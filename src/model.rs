@@ -436,7 +436,9 @@ impl Verdict {
     /// Parses the English key or a Chinese word a reviewer would type.
     pub fn parse(s: &str) -> Option<Verdict> {
         match s.trim().to_lowercase().as_str() {
-            "confirmed" | "confirm" | "确认" | "属实" | "成立" | "正确" => Some(Verdict::Confirmed),
+            "confirmed" | "confirm" | "确认" | "属实" | "成立" | "正确" => {
+                Some(Verdict::Confirmed)
+            }
             "dismissed" | "dismiss" | "误判" | "不属实" | "不成立" | "错误" | "排除" => {
                 Some(Verdict::Dismissed)
             }

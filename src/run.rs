@@ -23,8 +23,8 @@ use crate::input::{self, tickets, Reject};
 use crate::lexicon::directory::Directory;
 use crate::model::{NormId, Ticket};
 use crate::norms::{ScoredCall, Scorer};
-use crate::review::reviews::{self, Reviews};
 use crate::report::csv_out::{self, CsvOut};
+use crate::review::reviews::{self, Reviews};
 use crate::workflow::calendar::Calendar;
 use crate::workflow::timeliness::{self, Status};
 use crate::workflow::units::UnitStats;
@@ -372,7 +372,13 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                             reason: reason.clone(),
                         }))?;
                     }
-                    record(&mut summary, &s, tickets.contains(&s.call_id), resorted);
+                    record(
+                        &mut summary,
+                        &s,
+                        tickets.contains(&s.call_id),
+                        resorted,
+                        &points,
+                    );
                     calls_out.raw(&call_csv)?;
                     findings_out.raw(&findings_csv)?;
                     calls_pq.add_call(&s, &points);
@@ -461,7 +467,8 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                                     let owned = tickets.get(&call.call_id);
                                     let ticket = owned.as_ref();
                                     let m = manual.by_call.get(&call.call_id).unwrap_or(&empty);
-                                    let r = reviews.by_call.get(&call.call_id).unwrap_or(&no_reviews);
+                                    let r =
+                                        reviews.by_call.get(&call.call_id).unwrap_or(&no_reviews);
                                     let mut scored = scorer.score_reviewed(&call, ticket, m, r);
                                     if !opts.show_pii {
                                         for f in &mut scored.findings {
@@ -624,7 +631,13 @@ fn write_manifest(opts: &ScoreOptions, as_of: NaiveDateTime) -> anyhow::Result<(
     .write(&opts.out)
 }
 
-fn record(summary: &mut Summary, s: &ScoredCall, has_ticket: bool, resorted: bool) {
+fn record(
+    summary: &mut Summary,
+    s: &ScoredCall,
+    has_ticket: bool,
+    resorted: bool,
+    points: &dyn Fn(NormId) -> f64,
+) {
     summary.calls.scored += 1;
     summary.score_sum += s.score;
     summary.passed += u64::from(s.passed);
@@ -643,7 +656,9 @@ fn record(summary: &mut Summary, s: &ScoredCall, has_ticket: bool, resorted: boo
         if s.earned[n.index()].is_some() {
             summary.norm_assessed[n.index()] += 1;
         }
-        if s.findings.iter().any(|f| f.norm == n) {
+        // Failed = lost points, as in norms.csv (a finding waiting for a
+        // reviewer has cost nothing yet).
+        if s.earned[n.index()].is_some_and(|e| e < points(n) - 1e-9) {
             summary.norm_failed[n.index()] += 1;
         }
     }

@@ -422,10 +422,12 @@ impl Scorer {
         let machine = self.tally(&mut findings, &assessed, manual, false, |f| {
             f.verdict() != Some(Verdict::Added) && (costs_pending || !f.needs_review)
         });
-        let reviewed = self.tally(&mut findings, &assessed, manual, true, |f| match f.verdict() {
-            Some(Verdict::Dismissed) => false,
-            Some(Verdict::Confirmed | Verdict::Added) => true,
-            None => costs_pending || !f.needs_review,
+        let reviewed = self.tally(&mut findings, &assessed, manual, true, |f| {
+            match f.verdict() {
+                Some(Verdict::Dismissed) => false,
+                Some(Verdict::Confirmed | Verdict::Added) => true,
+                None => costs_pending || !f.needs_review,
+            }
         });
         let mut appeals = [0u32; 3];
         for f in &findings {
@@ -555,9 +557,9 @@ pub fn uncertain(call: &Call, i: usize, low: f64, overlap_s: f64) -> bool {
     if u.confidence.is_some_and(|c| c < low) {
         return true;
     }
-    call.utterances.iter().any(|o| {
-        o.speaker != u.speaker && (u.end.min(o.end) - u.start.max(o.start)) > overlap_s
-    })
+    call.utterances
+        .iter()
+        .any(|o| o.speaker != u.speaker && (u.end.min(o.end) - u.start.max(o.start)) > overlap_s)
 }
 
 #[cfg(test)]

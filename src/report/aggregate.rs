@@ -43,8 +43,16 @@ pub struct OperatorRow {
     pub callbacks_on_time: u64,
     /// Callbacks on this operator's tickets made by someone else.
     pub callbacks_by_other: u64,
-    /// Rank by mean score then pass rate; None below the minimum of calls.
+    /// Rank by mean reviewed score then reviewed pass rate; None below the minimum of calls.
     pub rank: Option<u32>,
+    /// Mean score after the reviews (equal to `mean` without reviews).
+    pub reviewed_mean: f64,
+    /// Share of calls passed after the reviews.
+    pub reviewed_pass_rate: f64,
+    /// Findings still waiting for a reviewer.
+    pub needs_review: u64,
+    /// Appeals: pending, upheld (finding stands), overturned (withdrawn).
+    pub appeals: [u64; 3],
 }
 
 /// One norm's figures.
@@ -113,6 +121,14 @@ pub struct ReportData {
     pub red_lines: u64,
     /// Findings.
     pub findings: u64,
+    /// Mean score after the reviews.
+    pub reviewed_mean: Option<f64>,
+    /// Share passed after the reviews.
+    pub reviewed_pass_rate: Option<f64>,
+    /// Findings waiting for a reviewer.
+    pub needs_review: u64,
+    /// Appeals: pending, upheld, overturned.
+    pub appeals: [u64; 3],
     /// Calls per score band 0–9, 10–19 … 90–100.
     pub histogram: [u64; 10],
     /// Operators, ranked ones first by rank, then the unranked by id.
@@ -245,6 +261,21 @@ fn trend_aggs() -> Vec<Expr> {
     ]
 }
 
+/// The reviewed score, pending reviews and appeals of a group of calls.
+fn review_aggs() -> Vec<Expr> {
+    vec![
+        col("reviewed_score").mean().alias("reviewed_mean"),
+        col("reviewed_passed")
+            .cast(DataType::Float64)
+            .mean()
+            .alias("reviewed_pass_rate"),
+        col("needs_review").sum().alias("needs_review"),
+        col("appeals_pending").sum().alias("appeals_pending"),
+        col("appeals_upheld").sum().alias("appeals_upheld"),
+        col("appeals_overturned").sum().alias("appeals_overturned"),
+    ]
+}
+
 fn score_aggs(by_team: bool) -> Vec<Expr> {
     let mut aggs = vec![col("operator_name").last().alias("operator_name")];
     if !by_team {
@@ -258,6 +289,7 @@ fn score_aggs(by_team: bool) -> Vec<Expr> {
         pass_rate(),
         sum_bool("red_line"),
     ]);
+    aggs.extend(review_aggs());
     for n in NormId::ALL {
         let f = format!("fail_{}", n.key());
         aggs.push(
@@ -280,6 +312,14 @@ fn operator_rows(df: &DataFrame, key: &str) -> anyhow::Result<Vec<OperatorRow>> 
     let min = f64s(df, "min")?;
     let pass = f64s(df, "pass_rate")?;
     let red = u64s(df, "red_line")?;
+    let rmean = f64s(df, "reviewed_mean")?;
+    let rpass = f64s(df, "reviewed_pass_rate")?;
+    let pending = u64s(df, "needs_review")?;
+    let appeals = [
+        u64s(df, "appeals_pending")?,
+        u64s(df, "appeals_upheld")?,
+        u64s(df, "appeals_overturned")?,
+    ];
     let mut fails = Vec::new();
     for n in NormId::ALL {
         fails.push(f64s(df, &format!("fail_{}", n.key()))?);
@@ -312,6 +352,10 @@ fn operator_rows(df: &DataFrame, key: &str) -> anyhow::Result<Vec<OperatorRow>> 
             callbacks_on_time: 0,
             callbacks_by_other: 0,
             rank: None,
+            reviewed_mean: rmean[i].unwrap_or(0.0),
+            reviewed_pass_rate: rpass[i].unwrap_or(0.0),
+            needs_review: pending[i],
+            appeals: std::array::from_fn(|k| appeals[k][i]),
         })
         .collect())
 }
@@ -324,15 +368,17 @@ fn sort_by(lf: LazyFrame, by: &[&str]) -> LazyFrame {
     )
 }
 
-/// Ranks operators: by mean score, then pass rate, then id; those with
-/// fewer than `min_calls` calls are listed after, unranked.
+/// Ranks operators: by mean reviewed score, then reviewed pass rate, then
+/// id (a finding a reviewer dismissed must not cost a place; without
+/// reviews these equal the machine's); those with fewer than `min_calls`
+/// calls are listed after, unranked.
 pub fn rank(rows: &mut [OperatorRow], min_calls: u64) {
     rows.sort_by(|a, b| {
         let ra = a.calls >= min_calls;
         let rb = b.calls >= min_calls;
         rb.cmp(&ra)
-            .then(b.mean.total_cmp(&a.mean))
-            .then(b.pass_rate.total_cmp(&a.pass_rate))
+            .then(b.reviewed_mean.total_cmp(&a.reviewed_mean))
+            .then(b.reviewed_pass_rate.total_cmp(&a.reviewed_pass_rate))
             .then(a.operator_id.cmp(&b.operator_id))
     });
     let mut next = 1;
@@ -361,16 +407,33 @@ pub fn aggregate(
     if let Some(calls) = &calls {
         let total = calls
             .clone()
-            .select([
-                len().cast(DataType::Int64).alias("calls"),
-                col("score").mean().alias("mean"),
-                pass_rate(),
-                sum_bool("red_line"),
-                col("findings").sum().alias("findings"),
-                col("date").min().alias("first"),
-                col("date").max().alias("last"),
-            ])
+            .select(
+                [
+                    len().cast(DataType::Int64).alias("calls"),
+                    col("score").mean().alias("mean"),
+                    pass_rate(),
+                    sum_bool("red_line"),
+                    col("findings").sum().alias("findings"),
+                    col("date").min().alias("first"),
+                    col("date").max().alias("last"),
+                ]
+                .into_iter()
+                .chain(review_aggs())
+                .collect::<Vec<_>>(),
+            )
             .collect()?;
+        data.reviewed_mean = f64s(&total, "reviewed_mean")?.first().copied().flatten();
+        data.reviewed_pass_rate = f64s(&total, "reviewed_pass_rate")?
+            .first()
+            .copied()
+            .flatten();
+        data.needs_review = u64s(&total, "needs_review")?.first().copied().unwrap_or(0);
+        for (k, name) in ["appeals_pending", "appeals_upheld", "appeals_overturned"]
+            .iter()
+            .enumerate()
+        {
+            data.appeals[k] = u64s(&total, name)?.first().copied().unwrap_or(0);
+        }
         data.calls = u64s(&total, "calls")?.first().copied().unwrap_or(0);
         data.mean = f64s(&total, "mean")?.first().copied().flatten();
         data.pass_rate = f64s(&total, "pass_rate")?.first().copied().flatten();

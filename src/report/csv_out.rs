@@ -322,6 +322,7 @@ pub fn write_report_csvs(
     ];
     header.extend(fail_cols.iter().map(String::as_str));
     header.extend(["callbacks_due", "callbacks_on_time", "callbacks_by_other"]);
+    header.extend(REVIEW_STAT_COLUMNS);
     let mut out = CsvOut::create(dir, "operators.csv", &header)?;
     for o in &data.operators {
         let mut r = vec![
@@ -336,6 +337,7 @@ pub fn write_report_csvs(
             o.callbacks_on_time.to_string(),
             o.callbacks_by_other.to_string(),
         ]);
+        r.extend(review_stats(o));
         out.row(r)?;
     }
     out.commit()?;
@@ -349,10 +351,12 @@ pub fn write_report_csvs(
         "red_lines",
     ];
     header.extend(fail_cols.iter().map(String::as_str));
+    header.extend(REVIEW_STAT_COLUMNS);
     let mut out = CsvOut::create(dir, "teams.csv", &header)?;
     for t in &data.teams {
         let mut r = vec![excel_text(&t.team)];
         r.extend(stats(t));
+        r.extend(review_stats(t));
         out.row(r)?;
     }
     out.commit()?;
@@ -432,6 +436,29 @@ pub fn write_report_csvs(
         out.commit()?;
     }
     Ok(())
+}
+
+/// The review columns of operators.csv and teams.csv, after the others.
+pub const REVIEW_STAT_COLUMNS: [&str; 7] = [
+    "reviewed_mean_score",
+    "reviewed_pass_rate",
+    "needs_review",
+    "appeals",
+    "appeals_pending",
+    "appeals_upheld",
+    "appeals_overturned",
+];
+
+fn review_stats(o: &crate::report::aggregate::OperatorRow) -> [String; 7] {
+    [
+        num(o.reviewed_mean),
+        format!("{:.4}", o.reviewed_pass_rate),
+        o.needs_review.to_string(),
+        o.appeals.iter().sum::<u64>().to_string(),
+        o.appeals[0].to_string(),
+        o.appeals[1].to_string(),
+        o.appeals[2].to_string(),
+    ]
 }
 
 /// Free text for a CSV cell people open in Excel: see [`crate::report::privacy::excel_safe`].

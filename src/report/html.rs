@@ -232,7 +232,26 @@ pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
             data.mean.map(num).unwrap_or_else(|| "—".into()),
         ),
         (t(lang, "及格率", "Pass rate"), pct(data.pass_rate)),
+        (
+            t(lang, "复核后平均分", "Reviewed mean"),
+            data.reviewed_mean.map(num).unwrap_or_else(|| "—".into()),
+        ),
         (t(lang, "红线", "Red lines"), data.red_lines.to_string()),
+        (
+            t(lang, "待复核扣分", "Findings to review"),
+            data.needs_review.to_string(),
+        ),
+        (
+            t(
+                lang,
+                "申诉（中/维持/撤销）",
+                "Appeals (pending/upheld/overturned)",
+            ),
+            format!(
+                "{}/{}/{}",
+                data.appeals[0], data.appeals[1], data.appeals[2]
+            ),
+        ),
         (t(lang, "工单", "Tickets"), data.tickets.to_string()),
         (
             t(lang, "按时办结率", "On-time rate"),
@@ -273,8 +292,8 @@ pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
                     o.operator_id,
                     o.operator_name
                 ),
-                o.mean,
-                num(o.mean),
+                o.reviewed_mean,
+                num(o.reviewed_mean),
             )
         })
         .collect();
@@ -283,8 +302,8 @@ pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
         "<h2>{}</h2>",
         t(
             lang,
-            "话务员排名（平均分）",
-            "Operator ranking (mean score)"
+            "话务员排名（复核后平均分；没有复核时等于机器平均分）",
+            "Operator ranking (reviewed mean score; the machine's when nothing was reviewed)"
         )
     );
     if bars.is_empty() {
@@ -359,6 +378,13 @@ pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
         t(lang, "最低分", "min"),
         t(lang, "及格率", "pass rate"),
         t(lang, "红线", "red lines"),
+        t(lang, "复核后平均分", "reviewed mean"),
+        t(lang, "待复核", "to review"),
+        t(
+            lang,
+            "申诉（中/维持/撤销）",
+            "appeals (pending/upheld/overturned)",
+        ),
     ];
     let norm_names: Vec<String> = NormId::ALL
         .iter()
@@ -380,6 +406,9 @@ pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
                 num(o.min),
                 pct(Some(o.pass_rate)),
                 o.red_lines.to_string(),
+                num(o.reviewed_mean),
+                o.needs_review.to_string(),
+                format!("{}/{}/{}", o.appeals[0], o.appeals[1], o.appeals[2]),
             ];
             r.extend(o.fail_rates.iter().map(|f| pct(*f)));
             r

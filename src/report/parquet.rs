@@ -179,7 +179,10 @@ fn finding_rows(b: &mut Batch, s: &ScoredCall) {
             .s("verdict", f.verdict().map_or("", |v| v.key()))
             .s("appeal", f.appeal().map_or("", |a| a.key()))
             .f("reviewed_points", Some(f.reviewed_points))
-            .s("reviewer", f.review.as_ref().map_or("", |r| r.reviewer.as_str()))
+            .s(
+                "reviewer",
+                f.review.as_ref().map_or("", |r| r.reviewer.as_str()),
+            )
             .s(
                 "review_comment",
                 f.review.as_ref().map_or("", |r| r.comment.as_str()),

@@ -168,6 +168,13 @@ fn operator_table(rows: &[OperatorRow], lang: Lang, team_rows: bool) -> Table {
         ("最低分", "min_score", Kind::Score, 9.0),
         ("及格率", "pass_rate", Kind::Rate, 9.0),
         ("红线", "red_lines", Kind::Int, 6.0),
+        ("复核后平均分", "reviewed_mean_score", Kind::Score, 11.0),
+        ("复核后及格率", "reviewed_pass_rate", Kind::Rate, 11.0),
+        ("待复核", "needs_review", Kind::Int, 8.0),
+        ("申诉", "appeals", Kind::Int, 6.0),
+        ("申诉中", "appeals_pending", Kind::Int, 8.0),
+        ("申诉维持", "appeals_upheld", Kind::Int, 9.0),
+        ("申诉撤销", "appeals_overturned", Kind::Int, 9.0),
     ] {
         headers.push((t(lang, zh, en), k, w));
     }
@@ -207,6 +214,11 @@ fn operator_table(rows: &[OperatorRow], lang: Lang, team_rows: bool) -> Table {
             r.push(Cell::N(Some(o.min)));
             r.push(Cell::N(Some(o.pass_rate)));
             r.push(Cell::N(Some(o.red_lines as f64)));
+            r.push(Cell::N(Some(o.reviewed_mean)));
+            r.push(Cell::N(Some(o.reviewed_pass_rate)));
+            r.push(Cell::N(Some(o.needs_review as f64)));
+            r.push(Cell::N(Some(o.appeals.iter().sum::<u64>() as f64)));
+            r.extend(o.appeals.iter().map(|a| Cell::N(Some(*a as f64))));
             r.extend(o.fail_rates.iter().map(|x| Cell::N(*x)));
             if !team_rows {
                 r.push(Cell::N(Some(o.callbacks_due as f64)));

@@ -3,5 +3,8 @@
 //! ([`manifest`]), and the tools a QA lead uses to trust, correct and
 //! change the scorecard.
 
+pub mod diff;
 pub mod manifest;
+pub mod rescore;
 pub mod reviews;
+pub mod try_rule;

@@ -16,7 +16,7 @@
 //! | utterance_index | 句序号 | 0-based, as in findings.csv |
 //! | verdict | 复核结论 | confirmed / dismissed / added (确认 / 误判 / 新增) |
 //! | appeal | 申诉 | appealed / upheld / overturned (申诉中 / 维持 / 撤销) |
-//! | points | 扣分 | added findings only: the deduction (default: as the norm deducts) |
+//! | points | 扣分 or 新增扣分 | added findings only: the deduction (default: as the norm deducts) |
 //! | reviewer | 复核人 | |
 //! | reviewed_at | 复核时间 | orders several rows on one finding |
 //! | comment | 备注 | |
@@ -100,12 +100,16 @@ pub fn manual_rule(norm: NormId) -> &'static str {
 /// The static id of a known rule (from [`RULES`] or `<norm>.manual`).
 pub fn known_rule(id: &str) -> Option<&'static str> {
     let id = id.trim();
-    RULES.iter().map(|(r, _)| *r).find(|r| *r == id).or_else(|| {
-        NormId::ALL
-            .iter()
-            .map(|n| manual_rule(*n))
-            .find(|r| *r == id)
-    })
+    RULES
+        .iter()
+        .map(|(r, _)| *r)
+        .find(|r| *r == id)
+        .or_else(|| {
+            NormId::ALL
+                .iter()
+                .map(|n| manual_rule(*n))
+                .find(|r| *r == id)
+        })
 }
 
 /// The norm a rule id belongs to (the part before the dot).
@@ -121,7 +125,7 @@ const COLUMNS: [(&str, &[&str]); 10] = [
     ("utterance_index", &["utterance_index", "句序号"]),
     ("verdict", &["verdict", "复核结论", "结论"]),
     ("appeal", &["appeal", "申诉", "申诉状态"]),
-    ("points", &["points", "扣分"]),
+    ("points", &["points", "扣分", "新增扣分"]),
     ("reviewer", &["reviewer", "复核人", "质检员"]),
     ("reviewed_at", &["reviewed_at", "复核时间"]),
     ("comment", &["comment", "备注", "说明"]),
@@ -137,15 +141,17 @@ pub fn read(path: &Path, max_points: &dyn Fn(NormId) -> f64) -> anyhow::Result<R
     {
         xlsx_rows(path, &file)?
     } else {
-        let bytes =
-            std::fs::read(path).map_err(|e| anyhow::anyhow!("{file}: cannot read: {e}"))?;
+        let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{file}: cannot read: {e}"))?;
         csv_rows(&decode_text(&bytes), &file)?
     };
     let mut rows = rows.into_iter();
     let Some((_, header)) = rows.next() else {
-        anyhow::bail!("{file}: the file is empty (it needs a header row: call_id, norm, rule, verdict …)");
+        anyhow::bail!(
+            "{file}: the file is empty (it needs a header row: call_id, norm, rule, verdict …)"
+        );
     };
-    let header = header.map_err(|e| anyhow::anyhow!("{file}: line 1: cannot read the header: {e}"))?;
+    let header =
+        header.map_err(|e| anyhow::anyhow!("{file}: line 1: cannot read the header: {e}"))?;
     let find = |names: &[&str]| {
         header
             .iter()
@@ -177,11 +183,7 @@ pub fn read(path: &Path, max_points: &dyn Fn(NormId) -> f64) -> anyhow::Result<R
                 continue;
             }
         };
-        let get = |k: usize| -> &str {
-            cols[k]
-                .and_then(|i| row.get(i))
-                .map_or("", |s| s.trim())
-        };
+        let get = |k: usize| -> &str { cols[k].and_then(|i| row.get(i)).map_or("", |s| s.trim()) };
         if row.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -227,7 +229,9 @@ fn parse_row<'a>(
     let appeal = match get(5) {
         "" => None,
         v => Some(Appeal::parse(v).ok_or_else(|| {
-            format!("appeal（申诉）\"{v}\" 应为 appealed / upheld / overturned（申诉中 / 维持 / 撤销）")
+            format!(
+                "appeal（申诉）\"{v}\" 应为 appealed / upheld / overturned（申诉中 / 维持 / 撤销）"
+            )
         })?),
     };
     if verdict.is_none() && appeal.is_none() {
@@ -237,18 +241,18 @@ fn parse_row<'a>(
     let rule_raw = get(2);
     let norm = match (norm_raw, rule_raw) {
         ("", "") => return Err("缺少规范 norm 和规则 rule（至少填一个）".into()),
-        ("", r) => norm_of_rule(r).ok_or_else(|| format!("rule（规则）\"{r}\" 不是已知规则（见 hotline-qa rules）"))?,
-        (n, _) => NormId::parse(n)
-            .ok_or_else(|| format!("norm（规范）\"{n}\" 不是十一项规范之一（greeting … taboo，或中文名）"))?,
+        ("", r) => norm_of_rule(r)
+            .ok_or_else(|| format!("rule（规则）\"{r}\" 不是已知规则（见 hotline-qa rules）"))?,
+        (n, _) => NormId::parse(n).ok_or_else(|| {
+            format!("norm（规范）\"{n}\" 不是十一项规范之一（greeting … taboo，或中文名）")
+        })?,
     };
     let rule = match rule_raw {
         "" if verdict == Some(Verdict::Added) => manual_rule(norm),
-        "" => {
-            return Err(format!(
-                "缺少规则 rule：确认、误判或申诉要指明是哪条规则的扣分（{} 的规则见 hotline-qa rules）",
-                norm.key()
-            ))
-        }
+        "" => return Err(format!(
+            "缺少规则 rule：确认、误判或申诉要指明是哪条规则的扣分（{} 的规则见 hotline-qa rules）",
+            norm.key()
+        )),
         r => known_rule(r)
             .ok_or_else(|| format!("rule（规则）\"{r}\" 不是已知规则（见 hotline-qa rules）"))?,
     };
@@ -291,7 +295,9 @@ fn parse_row<'a>(
         t => Some(
             crate::input::time::parse_local(t, local)
                 .map(|(t, _)| t)
-                .ok_or_else(|| format!("reviewed_at（复核时间）\"{t}\" 不是时间（如 2026-11-28 10:30）"))?,
+                .ok_or_else(|| {
+                    format!("reviewed_at（复核时间）\"{t}\" 不是时间（如 2026-11-28 10:30）")
+                })?,
         ),
     };
     Ok(Review {
@@ -347,11 +353,10 @@ fn xlsx_rows(path: &Path, file: &str) -> anyhow::Result<Rows> {
         .cloned()
         .ok_or_else(|| anyhow::anyhow!("{file}: the workbook has no sheets"))?;
     // calamine can panic on a damaged workbook: that is an unreadable file.
-    let range = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        wb.worksheet_range(&name)
-    }))
-    .map_err(|_| anyhow::anyhow!("{file}: sheet \"{name}\": the workbook is damaged"))?
-    .map_err(|e| anyhow::anyhow!("{file}: sheet \"{name}\": cannot read: {e}"))?;
+    let range =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| wb.worksheet_range(&name)))
+            .map_err(|_| anyhow::anyhow!("{file}: sheet \"{name}\": the workbook is damaged"))?
+            .map_err(|e| anyhow::anyhow!("{file}: sheet \"{name}\": cannot read: {e}"))?;
     let start = range.start().map_or(0, |(r, _)| r);
     let header: Vec<String> = range
         .rows()
@@ -404,7 +409,15 @@ pub fn apply(call: &Call, findings: &mut Vec<Finding>, rows: &[Review]) -> Appli
         let mut targets = matches;
         if targets.is_empty() {
             if r.verdict == Some(Verdict::Added) {
-                findings.push(added_finding(call, r));
+                let mut f = added_finding(call, r);
+                f.review = Some(Box::new(FindingReview {
+                    verdict: Some(Verdict::Added),
+                    appeal: None,
+                    reviewer: String::new(),
+                    comment: String::new(),
+                    points: None,
+                }));
+                findings.push(f);
                 targets.push(findings.len() - 1);
             } else {
                 let what = match r.utterance_index {
