@@ -756,4 +756,131 @@ mod tests {
             .collect();
         assert_eq!(costs, vec![3.0, 3.0, 3.0, 1.0]);
     }
+
+    /// Every utterance heard at 0.9, utterance `i` at `conf`.
+    fn with_confidence(mut c: Call, i: usize, conf: f64) -> Call {
+        for u in &mut c.utterances {
+            u.confidence = Some(0.9);
+        }
+        c.utterances[i].confidence = Some(conf);
+        c
+    }
+
+    #[test]
+    fn a_word_finding_in_an_uncertain_utterance_waits_for_review() {
+        let c = call(&[
+            GREETING,
+            ('c', 4.0, 6.0, "我家停水了"),
+            ('a', 6.5, 9.5, "哦，我记下了，请问在哪个小区"),
+            ('a', 10.0, 12.0, CLOSING),
+        ]);
+        // Heard clearly: it costs.
+        let sure = scorer().score(&with_confidence(c.clone(), 2, 0.9), None, &[]);
+        assert_eq!(sure.score, 83.33);
+        assert!(!sure.findings[0].needs_review);
+        // Heard with confidence 0.5 < 0.6: marked, costs nothing until confirmed.
+        let unsure = scorer().score(&with_confidence(c.clone(), 2, 0.5), None, &[]);
+        let f = &unsure.findings[0];
+        assert_eq!(
+            (f.rule, f.needs_review, f.points),
+            ("taboo.forbidden_phrase", true, 0.0)
+        );
+        assert_eq!(unsure.score, 100.0);
+        assert_eq!(unsure.needs_review, 1);
+        // A low confidence elsewhere (the caller's line) changes nothing.
+        let other = scorer().score(&with_confidence(c.clone(), 1, 0.3), None, &[]);
+        assert!(!other.findings[0].needs_review);
+        // Configured to cost at once: marked and costing.
+        let mut cfg = Config::default();
+        cfg.review.needs_review_costs_points = true;
+        let s = Scorer::new(cfg, Directory::builtin()).expect("scorer");
+        let costly = s.score(&with_confidence(c, 2, 0.5), None, &[]);
+        assert!(costly.findings[0].needs_review);
+        assert_eq!(costly.score, 83.33);
+    }
+
+    #[test]
+    fn words_over_the_callers_speech_wait_but_the_interruption_itself_does_not() {
+        let c = call(&[
+            GREETING,
+            ('c', 4.0, 9.0, "我家停水了三天了，物业也不管"),
+            ('a', 7.5, 10.0, "你说的是哪个小区"),
+            ('c', 10.5, 15.0, "幸福小区，我跟你说这个事情很急"),
+            ('a', 13.0, 16.0, "行，你留个电话吧"),
+            ('a', 16.5, 18.5, CLOSING),
+        ]);
+        let s = scorer().score(&c, None, &[]);
+        let marks: Vec<(&str, bool)> = s
+            .findings
+            .iter()
+            .map(|f| (f.rule, f.needs_review))
+            .collect();
+        assert!(marks.contains(&("courtesy.ni", true)), "{marks:?}");
+        assert!(
+            marks.contains(&("communication.interruptions", false)),
+            "{marks:?}"
+        );
+        assert_eq!(s.earned[NormId::Courtesy.index()], Some(10.0));
+        assert_eq!(s.earned[NormId::Communication.index()], Some(0.0));
+    }
+
+    #[test]
+    fn a_short_overlap_or_a_metric_rule_is_not_uncertain() {
+        let c = call(&[
+            GREETING,
+            ('c', 4.0, 6.0, "我家停水了"),
+            // 0.3 s over the caller's last words: below overlap_s 0.5.
+            ('a', 5.7, 9.5, "哦，我记下了，请问在哪个小区"),
+            ('a', 10.0, 12.0, CLOSING),
+        ]);
+        let s = scorer().score(&c, None, &[]);
+        assert!(!s.findings[0].needs_review, "{:?}", s.findings);
+        // clarity judges confidence itself: never marked.
+        let mut low = call(&[
+            GREETING,
+            ('c', 4.0, 6.0, "喂？"),
+            ('a', 6.5, 9.0, "您好，请讲"),
+        ]);
+        for u in &mut low.utterances {
+            u.confidence = Some(0.4);
+        }
+        let s = scorer().score(&low, None, &[]);
+        let clarity: Vec<&Finding> = s
+            .findings
+            .iter()
+            .filter(|f| f.norm == NormId::Clarity)
+            .collect();
+        assert!(!clarity.is_empty());
+        assert!(clarity.iter().all(|f| !f.needs_review));
+    }
+
+    #[test]
+    fn an_uncertain_insult_is_not_a_red_line_until_confirmed() {
+        let c = call(&[
+            GREETING,
+            ('c', 4.0, 6.0, "我要投诉"),
+            ('a', 6.5, 9.0, "你是不是神经病啊"),
+            ('a', 9.5, 11.0, CLOSING),
+        ]);
+        let s = scorer().score(&with_confidence(c.clone(), 2, 0.4), None, &[]);
+        assert!(!s.red_line);
+        assert!(!s.reviewed_red_line);
+        let confirm = crate::review::reviews::Review {
+            call_id: "t".into(),
+            norm: NormId::Taboo,
+            rule: "taboo.insult",
+            utterance_index: Some(2),
+            verdict: Some(Verdict::Confirmed),
+            appeal: None,
+            points: None,
+            reviewer: "李".into(),
+            reviewed_at: None,
+            comment: String::new(),
+            line: 2,
+        };
+        let s = scorer().score_reviewed(&with_confidence(c, 2, 0.4), None, &[], &[confirm]);
+        assert!(!s.red_line, "the machine's score stays as it was");
+        assert!(s.reviewed_red_line);
+        assert_eq!(s.reviewed_score, 0.0);
+    }
 }

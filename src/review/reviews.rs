@@ -249,10 +249,12 @@ fn parse_row<'a>(
     };
     let rule = match rule_raw {
         "" if verdict == Some(Verdict::Added) => manual_rule(norm),
-        "" => return Err(format!(
+        "" => {
+            return Err(format!(
             "缺少规则 rule：确认、误判或申诉要指明是哪条规则的扣分（{} 的规则见 hotline-qa rules）",
             norm.key()
-        )),
+        ))
+        }
         r => known_rule(r)
             .ok_or_else(|| format!("rule（规则）\"{r}\" 不是已知规则（见 hotline-qa rules）"))?,
     };
@@ -489,4 +491,256 @@ fn added_finding(call: &Call, r: &Review) -> Finding {
         f = f.at(call, i);
     }
     f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::norms::testkit::call;
+
+    fn read_text(text: &str) -> Reviews {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("reviews.csv");
+        std::fs::write(&p, text).expect("write");
+        read(&p, &|_| 10.0).expect("read")
+    }
+
+    fn reasons(r: &Reviews) -> Vec<(u64, String)> {
+        r.rejects
+            .iter()
+            .map(|x| (x.line, x.reason.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn english_and_chinese_headers_and_words() {
+        let en =
+            read_text("call_id,rule,verdict,reviewer\nc1,taboo.forbidden_phrase,dismissed,李\n");
+        let zh = read_text("通话编号,规则,复核结论,复核人\nc1,taboo.forbidden_phrase,误判,李\n");
+        for r in [en, zh] {
+            let rows = &r.by_call["c1"];
+            assert_eq!(rows.len(), 1);
+            assert_eq!(rows[0].norm, NormId::Taboo);
+            assert_eq!(rows[0].verdict, Some(Verdict::Dismissed));
+            assert_eq!(rows[0].reviewer, "李");
+            assert!(r.rejects.is_empty());
+        }
+    }
+
+    #[test]
+    fn bad_rows_are_rejected_with_their_line_and_reason() {
+        let r = read_text(
+            "call_id,norm,rule,utterance_index,verdict,appeal,points,reviewed_at\n\
+             ,taboo,taboo.blame,,confirmed,,,\n\
+             c1,taboo,taboo.nothing,,confirmed,,,\n\
+             c1,courtesy,taboo.blame,,confirmed,,,\n\
+             c1,taboo,taboo.blame,-1,confirmed,,,\n\
+             c1,taboo,taboo.blame,,perhaps,,,\n\
+             c1,taboo,taboo.blame,,,later,,\n\
+             c1,taboo,,,confirmed,,,\n\
+             c1,taboo,,,added,,11,\n\
+             c1,taboo,taboo.blame,,confirmed,,3,\n\
+             c1,taboo,taboo.blame,,confirmed,,,yesterday\n\
+             c1,taboo,taboo.blame,,confirmed,,,2026-11-28 10:00\n",
+        );
+        let got = reasons(&r);
+        let expect = [
+            (2, "缺少通话编号"),
+            (3, "\"taboo.nothing\" 不是已知规则"),
+            (4, "规则 taboo.blame 不属于规范 courtesy"),
+            (5, "\"-1\" 应为 0 或正整数"),
+            (6, "\"perhaps\""),
+            (7, "\"later\""),
+            (8, "缺少规则 rule"),
+            (9, "\"11\" 应为 0 到 10 之间"),
+            (10, "扣分 points 只用于新增"),
+            (11, "\"yesterday\" 不是时间"),
+        ];
+        assert_eq!(got.len(), expect.len(), "{got:?}");
+        for ((line, reason), (want_line, want)) in got.iter().zip(expect) {
+            assert_eq!(*line, want_line);
+            assert!(reason.contains(want), "line {line}: {reason}");
+        }
+        assert_eq!(r.read, 11);
+        assert_eq!(r.by_call["c1"].len(), 1);
+    }
+
+    #[test]
+    fn an_empty_sheet_row_is_unreviewed_not_rejected() {
+        let r = read_text(
+            "call_id,rule,utterance_index,verdict,reviewer,comment\n\
+             c1,taboo.blame,3,,,\n\
+             c1,taboo.blame,3,,,看过了\n",
+        );
+        assert_eq!(r.unreviewed, 1);
+        assert_eq!(r.read, 1);
+        assert!(reasons(&r)[0].1.contains("没有复核结论"));
+    }
+
+    #[test]
+    fn rows_apply_oldest_first_by_time_then_file_order() {
+        let r = read_text(
+            "call_id,rule,verdict,reviewed_at\n\
+             c1,taboo.blame,confirmed,2026-11-29 09:00\n\
+             c1,taboo.blame,dismissed,2026-11-28 09:00\n\
+             c1,taboo.blame,dismissed,\n",
+        );
+        let order: Vec<u64> = r.by_call["c1"].iter().map(|x| x.line).collect();
+        assert_eq!(order, vec![4, 3, 2]);
+        // Applied: the last (confirmed, latest time) wins.
+        let c = call(&[('a', 0.0, 2.0, "x"), ('a', 3.0, 4.0, "y")]);
+        let mut f = vec![Finding::new(NormId::Taboo, "taboo.blame", "e").at(&c, 1)];
+        apply(&c, &mut f, &r.by_call["c1"]);
+        assert_eq!(f[0].verdict(), Some(Verdict::Confirmed));
+    }
+
+    fn row(
+        rule: &'static str,
+        utt: Option<usize>,
+        v: Option<Verdict>,
+        a: Option<Appeal>,
+    ) -> Review {
+        Review {
+            call_id: "t".into(),
+            norm: norm_of_rule(rule).expect("norm"),
+            rule,
+            utterance_index: utt,
+            verdict: v,
+            appeal: a,
+            points: None,
+            reviewer: "李".into(),
+            reviewed_at: None,
+            comment: String::new(),
+            line: 2,
+        }
+    }
+
+    #[test]
+    fn a_row_without_utterance_matches_every_finding_of_its_rule() {
+        let c = call(&[
+            ('a', 0.0, 1.0, "哦"),
+            ('a', 2.0, 3.0, "哦"),
+            ('a', 4.0, 5.0, "亲"),
+        ]);
+        // In norm order, as the scorer gives them.
+        let mut f = vec![
+            Finding::new(NormId::Courtesy, "courtesy.slang", "c").at(&c, 2),
+            Finding::new(NormId::Taboo, "taboo.forbidden_phrase", "a").at(&c, 0),
+            Finding::new(NormId::Taboo, "taboo.forbidden_phrase", "b").at(&c, 1),
+        ];
+        let a = apply(
+            &c,
+            &mut f,
+            &[row(
+                "taboo.forbidden_phrase",
+                None,
+                Some(Verdict::Dismissed),
+                None,
+            )],
+        );
+        assert!(a.unmatched.is_empty());
+        let v: Vec<_> = f.iter().map(Finding::verdict).collect();
+        assert_eq!(
+            v,
+            vec![None, Some(Verdict::Dismissed), Some(Verdict::Dismissed)]
+        );
+        // With an index, only that one.
+        let mut f2 = f.clone();
+        for x in &mut f2 {
+            x.review = None;
+        }
+        apply(
+            &c,
+            &mut f2,
+            &[row(
+                "taboo.forbidden_phrase",
+                Some(1),
+                Some(Verdict::Confirmed),
+                None,
+            )],
+        );
+        assert_eq!(f2[1].verdict(), None);
+        assert_eq!(f2[2].verdict(), Some(Verdict::Confirmed));
+    }
+
+    #[test]
+    fn appeals_decide_the_verdict_and_keep_their_status() {
+        let c = call(&[('a', 0.0, 1.0, "哦")]);
+        let base = vec![Finding::new(NormId::Taboo, "taboo.forbidden_phrase", "a").at(&c, 0)];
+        let r = "taboo.forbidden_phrase";
+        for (rows, verdict, appeal) in [
+            (
+                vec![row(r, None, None, Some(Appeal::Appealed))],
+                None,
+                Some(Appeal::Appealed),
+            ),
+            (
+                vec![
+                    row(r, None, Some(Verdict::Confirmed), None),
+                    row(r, None, None, Some(Appeal::Appealed)),
+                ],
+                Some(Verdict::Confirmed),
+                Some(Appeal::Appealed),
+            ),
+            (
+                vec![row(r, None, None, Some(Appeal::Upheld))],
+                Some(Verdict::Confirmed),
+                Some(Appeal::Upheld),
+            ),
+            (
+                vec![
+                    row(r, None, None, Some(Appeal::Appealed)),
+                    row(r, None, None, Some(Appeal::Overturned)),
+                ],
+                Some(Verdict::Dismissed),
+                Some(Appeal::Overturned),
+            ),
+        ] {
+            let mut f = base.clone();
+            apply(&c, &mut f, &rows);
+            assert_eq!(
+                (f[0].verdict(), f[0].appeal()),
+                (verdict, appeal),
+                "{rows:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn added_findings_are_new_unless_the_machine_found_them() {
+        let c = call(&[('a', 0.0, 1.0, "喂"), ('a', 2.0, 3.0, "好的")]);
+        let mut f = vec![Finding::new(NormId::Taboo, "taboo.forbidden_phrase", "a").at(&c, 0)];
+        let added = |utt| {
+            row(
+                "taboo.forbidden_phrase",
+                Some(utt),
+                Some(Verdict::Added),
+                None,
+            )
+        };
+        apply(&c, &mut f, &[added(0), added(1)]);
+        assert_eq!(f.len(), 2);
+        // Adding what the machine found confirms it…
+        assert_eq!(f[0].verdict(), Some(Verdict::Confirmed));
+        // …adding elsewhere is a new finding at that utterance.
+        assert_eq!(f[1].verdict(), Some(Verdict::Added));
+        assert_eq!(f[1].utterance_index, Some(1));
+        assert_eq!(f[1].at_s, Some(2.0));
+    }
+
+    #[test]
+    fn a_row_matching_nothing_is_reported() {
+        let c = call(&[('a', 0.0, 1.0, "好的")]);
+        let mut f = Vec::new();
+        let a = apply(
+            &c,
+            &mut f,
+            &[row("taboo.blame", Some(0), Some(Verdict::Dismissed), None)],
+        );
+        assert_eq!(a.unmatched.len(), 1);
+        assert!(a.unmatched[0]
+            .1
+            .contains("第 0 句（utterance_index）的 taboo.blame"));
+        assert!(f.is_empty());
+    }
 }
