@@ -126,6 +126,8 @@ pub const RULES: &[(&str, &str)] = &[
 /// them wrong, so in an uncertain utterance they wait for a reviewer.
 /// Rules that judge times, speech rate, confidence or overlap themselves
 /// (pace, clarity, interruptions, attitude) and ticket fields are not here.
+/// A finding that points at no utterance (no question in the whole call,
+/// process findings judged on the ticket) is never marked.
 pub const WORD_RULES: &[&str] = &[
     "greeting.missing_part",
     "greeting.not_standard",
