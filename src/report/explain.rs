@@ -65,11 +65,19 @@ pub fn render(
     };
     let _ = writeln!(
         out,
-        "得分 {}（{}，{}）\n",
+        "得分 {}（{}，{}）",
         num(scored.score),
         scored.grade,
         verdict
     );
+    if scored.needs_review > 0 {
+        let _ = writeln!(
+            out,
+            "待复核的扣分 {} 条（标“待复核”：那句话识别置信度低或与对方抢话，确认前不扣分）",
+            scored.needs_review
+        );
+    }
+    let _ = writeln!(out, "行首数字是句序号（从 0 起，复核表和 findings.csv 里的 utterance_index）\n");
     for (i, u) in call.utterances.iter().enumerate() {
         let conf = u
             .confidence
@@ -77,7 +85,8 @@ pub fn render(
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "[{:>6.1}s] {}　{}{}",
+            "{:>3} [{:>6.1}s] {}　{}{}",
+            i,
             u.start,
             u.speaker.label_zh(),
             u.text,
@@ -125,8 +134,13 @@ fn finding_line(f: &crate::model::Finding) -> String {
     } else {
         "  ✗"
     };
+    let pending = if f.needs_review {
+        "（待复核）"
+    } else {
+        ""
+    };
     format!(
-        "{mark} {} {}　−{} 分　{}",
+        "{mark} {} {}　−{} 分{pending}　{}",
         f.rule,
         f.norm.name_zh(),
         num(f.points),
