@@ -533,8 +533,9 @@ fn refusals_and_errors() {
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
     assert!(err.contains("不是可以重新评分的运行文件夹"), "{err}");
+    assert!(err.contains(&s.path("old").display().to_string()), "{err}");
     assert!(
-        err.contains(&s.path("old/run.json").display().to_string()),
+        err.contains("没有 hotline-qa score 写出的 run.json"),
         "{err}"
     );
 

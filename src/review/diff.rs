@@ -20,9 +20,10 @@
 //!
 //! Memory: one hash map of call id → a small entry (both runs' operator
 //! index, score, pass and red line, plus the rules the call has findings
-//! for), about 100 bytes a call with its id: 10 million calls (a year)
-//! take about 1 GB. Operators and rules are interned. Only the rows of
-//! changed calls are kept for sorting `diff_calls.csv`.
+//! for). Measured on 100,000 generated calls: 19 MB, about 190 bytes a
+//! call with its id and the map's slack, so 10 million calls (a year) take
+//! about 2 GB. Operators and rules are interned. Only the rows of changed
+//! calls are kept, for sorting `diff_calls.csv`.
 
 use std::collections::HashMap;
 use std::fs::File;

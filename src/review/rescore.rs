@@ -65,6 +65,16 @@ pub fn rescore(
     lang: Lang,
 ) -> anyhow::Result<(Summary, DiffSummary)> {
     check_out(run_dir, out)?;
+    if !run_dir.is_dir() {
+        bail!("{}：运行目录不存在", run_dir.display());
+    }
+    if !run_dir.join(manifest::FILE).is_file() {
+        bail!(
+            "{}：不是可以重新评分的运行文件夹：里面没有 hotline-qa score 写出的 {}（旧版本写出的运行目录没有它，请用新评分表重新 score）",
+            run_dir.display(),
+            manifest::FILE
+        );
+    }
     let m = Manifest::read(run_dir).with_context(|| {
         format!(
             "{}：不是可以重新评分的运行文件夹（需要 hotline-qa score 写出的 {}）",
