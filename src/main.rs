@@ -157,6 +157,42 @@ enum Command {
         #[arg(long, value_enum, default_value = "zh")]
         lang: Lang,
     },
+    /// Pick calls of a run for manual review (N per operator; red lines, low
+    /// scores and poorly recognised transcripts more likely) and write them
+    /// as a review sheet (xlsx) to fill in Excel and give back with
+    /// `score --reviews`.
+    Sample {
+        /// The run folder written by `score` (it holds run.json).
+        #[arg(value_name = "RUN_DIR")]
+        run_dir: PathBuf,
+        /// Calls per operator (all of them when an operator has fewer).
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+        per_operator: u32,
+        /// Random seed: the same seed picks the same calls.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The review sheet to write (default: RUN_DIR/review_sheet.xlsx).
+        #[arg(long, short, value_name = "FILE.xlsx")]
+        out: Option<PathBuf>,
+    },
+    /// Rule precision from reviews: per rule, the findings reviewed,
+    /// confirmed and dismissed, the precision with its 95% interval and the
+    /// misses reviewers added; writes calibration.csv and
+    /// calibration_unmatched.csv.
+    Calibrate {
+        /// Review decisions and appeals (reviews.csv, or a filled review sheet).
+        #[arg(long, value_name = "FILE")]
+        reviews: PathBuf,
+        /// Run folders written by `score`, oldest first (a call in several counts from the last).
+        #[arg(required = true, value_name = "RUN_DIR")]
+        runs: Vec<PathBuf>,
+        /// The output folder (default: the first RUN_DIR).
+        #[arg(long, short, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// The scorecard, for the points a review row may give (default: the built-in one).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
     /// Generate a realistic synthetic day (transcripts, tickets, directory)
     /// with known injected violations, and their ground truth.
     Gen {
@@ -430,6 +466,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_operators(&data);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Sample {
+            run_dir,
+            per_operator,
+            seed,
+            out,
+        } => {
+            use hotline_qa::review::sample;
+            if let Some(p) = &out {
+                sample::check_out(p).map_err(usage)?;
+            }
+            let summary = sample::sample(&sample::SampleOptions {
+                run_dir,
+                per_operator: per_operator as usize,
+                seed,
+                out,
+            })?;
+            eprint!("{summary}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Rescore {
             run_dir,
             inputs,
@@ -444,8 +499,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Directory::load(p).map_err(usage)?;
             }
             rescore::check_out(&run_dir, &out).map_err(usage)?;
-            let (s, d) =
-                rescore::rescore(&run_dir, config, Some(config_file), &out, inputs, lang)?;
+            let (s, d) = rescore::rescore(&run_dir, config, Some(config_file), &out, inputs, lang)?;
             eprintln!(
                 "重新评分完成，输出在 {}：通话读取 {} 条，评分 {} 条，拒收 {} 条",
                 s.out.display(),
@@ -454,6 +508,37 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 s.calls.rejected
             );
             print!("{}", diff::render_zh(&d));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calibrate {
+            reviews,
+            runs,
+            out,
+            config,
+        } => {
+            use hotline_qa::review::calibrate;
+            let config = match &config {
+                Some(p) => Config::load(p).map_err(usage)?,
+                None => Config::default(),
+            };
+            let points = |n: NormId| config.norms.common(n).points;
+            let rows = hotline_qa::review::reviews::read(&reviews, &points).map_err(usage)?;
+            let c = calibrate::calibrate(&rows, &runs)?;
+            let out = match out.or_else(|| runs.first().cloned()) {
+                Some(o) => o,
+                None => {
+                    return Err(usage(
+                        "至少要给一个运行文件夹 RUN_DIR（hotline-qa score 的输出）",
+                    ))
+                }
+            };
+            let file = calibrate::write(&c, &out)?;
+            print!("{}", calibrate::render_zh(&c));
+            eprintln!(
+                "每条规则的数字已写入 {}；未用上的复核行见 {}",
+                file.display(),
+                out.join(calibrate::UNMATCHED_FILE).display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Score {

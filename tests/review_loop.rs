@@ -59,6 +59,8 @@ call_id,norm,rule,utterance_index,verdict,appeal,points,reviewer,reviewed_at,com
 20261127-000275,courtesy,courtesy.slang,4,,appealed,,,2026-11-28 12:00,
 20261127-000103,taboo,taboo.forbidden_phrase,1,added,,,李青,2026-11-28 09:20,录音里有“喂”，转写漏了
 20261127-000117,courtesy,,,added,,3,李青,,口气生硬
+20261127-000126,taboo,taboo.blame,5,added,,,李青,2026-11-28 09:30,埋怨来电人
+20261127-000126,taboo,taboo.blame,5,,overturned,,王主任,2026-11-29 10:10,申诉成立
 20261127-000142,courtesy,courtesy.ni,,confirmed,,,李青,,
 20261127-999999,taboo,taboo.blame,,dismissed,,,李青,,
 20261127-000126,taboo,taboo.blame,,maybe,,,李青,,
@@ -95,6 +97,8 @@ fn reviews_change_the_reviewed_score_and_keep_the_machine_one() {
     assert_eq!(reviewed("000103"), ("100".into(), "88.24".into()));
     // 000117: a courtesy finding added with its own deduction of 3 of 100.
     assert_eq!(reviewed("000117"), ("100".into(), "97".into()));
+    // 000126: an added finding withdrawn on appeal costs nothing.
+    assert_eq!(reviewed("000126"), ("100".into(), "100".into()));
     // Untouched calls keep their score.
     assert_eq!(reviewed("000155"), ("82.35".into(), "82.35".into()));
     assert_eq!(call(&calls, "000311")["appeals"], "1");
@@ -161,21 +165,21 @@ fn reviews_change_the_reviewed_score_and_keep_the_machine_one() {
     assert_eq!(reasons.len(), 3, "{reasons:?}");
     assert!(reasons
         .iter()
-        .any(|(l, r)| l == "11" && r.contains("没有 courtesy.ni 的扣分")));
+        .any(|(l, r)| l == "13" && r.contains("没有 courtesy.ni 的扣分")));
     assert!(reasons
         .iter()
-        .any(|(l, r)| l == "12" && r.contains("转写文件里没有这通电话")));
+        .any(|(l, r)| l == "14" && r.contains("转写文件里没有这通电话")));
     assert!(reasons
         .iter()
-        .any(|(l, r)| l == "13" && r.contains("\"maybe\"")));
-    // 13 data rows: one blank sheet row skipped, 9 used, 3 rejected.
+        .any(|(l, r)| l == "15" && r.contains("\"maybe\"")));
+    // 15 data rows: one blank sheet row skipped, 11 used, 3 rejected.
     assert!(
         err.contains(
-            "复核结论：读取 12 条，使用 9 条，拒收 3 条（见 rejects.csv）；未填写的复核表行 1 条"
+            "复核结论：读取 14 条，使用 11 条，拒收 3 条（见 rejects.csv）；未填写的复核表行 1 条"
         ),
         "{err}"
     );
-    assert!(err.contains("申诉：处理中 1，维持 1，撤销 1"), "{err}");
+    assert!(err.contains("申诉：处理中 1，维持 1，撤销 2"), "{err}");
 
     // The operator report counts appeals and ranks on the reviewed score.
     let ops = records(&out.join("operators.csv"));

@@ -425,10 +425,11 @@ impl Scorer {
             f.verdict() != Some(Verdict::Added) && (costs_pending || !f.needs_review)
         });
         let reviewed = self.tally(&mut findings, &assessed, manual, true, |f| {
-            match f.verdict() {
-                Some(Verdict::Dismissed) => false,
-                Some(Verdict::Confirmed | Verdict::Added) => true,
-                None => costs_pending || !f.needs_review,
+            match (f.verdict(), f.appeal()) {
+                // A successful appeal withdraws the finding, an added one too.
+                (_, Some(Appeal::Overturned)) | (Some(Verdict::Dismissed), _) => false,
+                (Some(Verdict::Confirmed | Verdict::Added), _) => true,
+                (None, _) => costs_pending || !f.needs_review,
             }
         });
         let mut appeals = [0u32; 3];

@@ -3,8 +3,10 @@
 //! ([`manifest`]), and the tools a QA lead uses to trust, correct and
 //! change the scorecard.
 
+pub mod calibrate;
 pub mod diff;
 pub mod manifest;
 pub mod rescore;
 pub mod reviews;
+pub mod sample;
 pub mod try_rule;
