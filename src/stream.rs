@@ -34,6 +34,21 @@ pub enum Format {
     Tsv,
 }
 
+/// The review columns of a scored call, after the norm columns in TSV (as
+/// in calls.parquet, where they follow `findings`). Without reviews here,
+/// the reviewed_* equal the machine's and the appeals are 0; needs_review
+/// and confidence are real.
+pub const TSV_REVIEW_COLUMNS: [&str; 8] = [
+    "reviewed_score",
+    "reviewed_passed",
+    "reviewed_red_line",
+    "needs_review",
+    "appeals_pending",
+    "appeals_upheld",
+    "appeals_overturned",
+    "confidence",
+];
+
 /// The TSV columns, in order.
 pub fn tsv_columns() -> Vec<&'static str> {
     let mut c = vec![
@@ -50,6 +65,7 @@ pub fn tsv_columns() -> Vec<&'static str> {
         "red_line",
     ];
     c.extend(NormId::ALL.iter().map(|n| n.key()));
+    c.extend(TSV_REVIEW_COLUMNS);
     c.extend(["findings", "reason"]);
     c
 }
@@ -68,6 +84,13 @@ fn findings_json(s: &ScoredCall) -> Value {
                     "utterance_index": f.utterance_index,
                     "speaker": f.speaker.map(|s| s.key()),
                     "excerpt": f.excerpt,
+                    "needs_review": f.needs_review,
+                    // null: none (findings.parquet writes "").
+                    "verdict": f.verdict().map(|v| v.key()),
+                    "appeal": f.appeal().map(|a| a.key()),
+                    "reviewed_points": f.reviewed_points,
+                    "reviewer": f.review.as_ref().map(|r| r.reviewer.as_str()),
+                    "review_comment": f.review.as_ref().map(|r| r.comment.as_str()),
                 })
             })
             .collect(),
@@ -105,6 +128,14 @@ fn scored_json(line: u64, s: &ScoredCall, full: &dyn Fn(NormId) -> f64) -> Value
         "points": points,
         "fail": fail,
         "findings": findings_json(s),
+        "reviewed_score": s.reviewed_score,
+        "reviewed_passed": s.reviewed_passed,
+        "reviewed_red_line": s.reviewed_red_line,
+        "needs_review": s.needs_review,
+        "appeals_pending": s.appeals[0],
+        "appeals_upheld": s.appeals[1],
+        "appeals_overturned": s.appeals[2],
+        "confidence": s.confidence,
     })
 }
 
@@ -145,6 +176,17 @@ fn scored_tsv(line: u64, s: &ScoredCall) -> String {
             .iter()
             .map(|e| e.map(crate::report::num).unwrap_or_default()),
     );
+    // Confidence in full (shortest round-trip digits, as in the JSON).
+    f.extend([
+        crate::report::num(s.reviewed_score),
+        s.reviewed_passed.to_string(),
+        s.reviewed_red_line.to_string(),
+        s.needs_review.to_string(),
+        s.appeals[0].to_string(),
+        s.appeals[1].to_string(),
+        s.appeals[2].to_string(),
+        s.confidence.map(|c| c.to_string()).unwrap_or_default(),
+    ]);
     f.push(tsv_field(&findings_json(s).to_string()));
     f.push(String::new());
     f.join("\t")
@@ -156,7 +198,8 @@ fn reject_tsv(r: &Reject) -> String {
         r.line.to_string(),
         tsv_field(&r.record_id),
     ];
-    f.extend(std::iter::repeat_n(String::new(), 8 + 11 + 1));
+    // Empty from operator_id to findings: all but status, line, call_id and reason.
+    f.extend(std::iter::repeat_n(String::new(), tsv_columns().len() - 4));
     f.push(tsv_field(&r.reason));
     f.join("\t")
 }
@@ -325,6 +368,93 @@ mod tests {
         assert_eq!(lines[1]["status"], "rejected");
         assert_eq!(lines[2]["line"], 3);
         assert_eq!(lines[3]["call_id"], "c1");
+        // No reviews here: the reviewed figures are the machine's.
+        assert_eq!(lines[0]["reviewed_score"], lines[0]["score"]);
+        assert_eq!(lines[0]["reviewed_passed"], lines[0]["passed"]);
+        assert_eq!(lines[0]["reviewed_red_line"], lines[0]["red_line"]);
+        for k in [
+            "needs_review",
+            "appeals_pending",
+            "appeals_upheld",
+            "appeals_overturned",
+        ] {
+            assert_eq!(lines[0][k], 0, "{k}");
+        }
+        assert_eq!(lines[0]["confidence"], Value::Null);
+    }
+
+    /// A call whose last agent utterance was heard with low confidence (0.3
+    /// < 0.6): the findings on its words need review and cost nothing yet.
+    const UNCERTAIN: &str = r#"{"call_id":"c2","operator_id":"1","started_at":"2026-11-27T09:00:00+08:00","utterances":[{"speaker":"agent","start":0.5,"end":4.5,"text":"您好！市长热线，请问有什么可以帮到您？","confidence":0.9},{"speaker":"caller","start":5.0,"end":9.0,"text":"我们小区门口天天有人摆摊。","confidence":0.9},{"speaker":"agent","start":9.5,"end":11.5,"text":"你说的是哪个小区？","confidence":0.3}]}"#;
+
+    fn stream(input: &str, format: Format) -> String {
+        let scorer = Scorer::new(Config::default(), Directory::builtin()).expect("scorer");
+        let mut out = Vec::new();
+        run(
+            input.as_bytes(),
+            &mut out,
+            &scorer,
+            &HashMap::new(),
+            format,
+            false,
+            &Limits::default(),
+        )
+        .expect("run");
+        String::from_utf8(out).expect("utf8")
+    }
+
+    #[test]
+    fn json_carries_needs_review_and_confidence() {
+        let text = stream(&format!("{UNCERTAIN}\n"), Format::Json);
+        let v: Value = serde_json::from_str(text.trim_end()).expect("json");
+        let findings = v["findings"].as_array().expect("findings");
+        let pending: Vec<&Value> = findings
+            .iter()
+            .filter(|f| f["needs_review"] == true)
+            .collect();
+        assert!(!pending.is_empty(), "{v}");
+        assert_eq!(v["needs_review"], pending.len());
+        for f in &pending {
+            // Not confirmed yet: by default it costs nothing.
+            assert_eq!(f["points"], 0.0, "{f}");
+            assert_eq!(f["reviewed_points"], 0.0, "{f}");
+        }
+        for f in findings {
+            assert_eq!(f["reviewed_points"], f["points"], "{f}");
+            for k in ["verdict", "appeal", "reviewer", "review_comment"] {
+                assert_eq!(f[k], Value::Null, "{k}");
+            }
+        }
+        assert_eq!(v["reviewed_score"], v["score"]);
+        assert_eq!(v["appeals_pending"], 0);
+        let c = v["confidence"].as_f64().expect("confidence");
+        assert!((c - (0.9 + 0.9 + 0.3) / 3.0).abs() < 1e-12, "{c}");
+    }
+
+    #[test]
+    fn tsv_carries_the_review_columns() {
+        let text = stream(&format!("{UNCERTAIN}\nbroken\n"), Format::Tsv);
+        let cols = tsv_columns();
+        let at = |name: &str| cols.iter().position(|c| *c == name).expect(name);
+        let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
+        assert_eq!(rows.len(), 2);
+        let s = &rows[0];
+        assert_eq!(s.len(), cols.len());
+        assert_eq!(s[at("reviewed_score")], s[at("score")]);
+        assert_eq!(s[at("reviewed_passed")], s[at("passed")]);
+        assert_eq!(s[at("reviewed_red_line")], s[at("red_line")]);
+        assert_eq!(s[at("needs_review")], "1");
+        assert_eq!(s[at("appeals_pending")], "0");
+        assert_eq!(s[at("appeals_overturned")], "0");
+        let c: f64 = s[at("confidence")].parse().expect("confidence");
+        assert!((c - 0.7).abs() < 1e-12, "{c}");
+        assert!(s[at("findings")].contains("\"needs_review\":true"));
+        assert_eq!(s[at("reason")], "");
+        let r = &rows[1];
+        assert_eq!(r.len(), cols.len());
+        assert_eq!(r[0], "rejected");
+        assert!(r[3..cols.len() - 1].iter().all(|f| f.is_empty()), "{r:?}");
+        assert!(!r[at("reason")].is_empty());
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! The Spark job (`deploy/spark/score_job.py`) gives the results of a
 //! direct `hotline-qa score`: the same calls in the same order with the same
-//! scores, points, findings and red lines, the same rejects (file, line,
-//! reason), Chinese text intact under `LANG=C`, and `hotline-qa report`
-//! produces identical reports from either; a scorer that dies half way
+//! scores, points, findings and red lines, the same review columns (reviewed
+//! score, findings that need review, appeals, confidence), the same rejects
+//! (file, line, reason), Chinese text intact under `LANG=C`, and `hotline-qa
+//! report` produces identical reports from either, as do the job's own
+//! operators.csv, teams.csv and units.csv; a scorer that dies half way
 //! through a partition fails the job with a clear message.
 //!
 //! Runs only where `python3 -c "import pyspark"` and `java -version` work
 //! (`.ci/run` installs pyspark); elsewhere each test prints
 //! `SKIPPED spark tests: <reason>` and passes. Spark runs in local[2]; the
-//! three tests run side by side (about a minute on two cores).
+//! four tests run two at a time (about two minutes on two cores).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -158,6 +160,44 @@ fn strings(df: &DataFrame, col: &str) -> Vec<String> {
     (0..ca.len())
         .map(|i| ca.get(i).unwrap_or("").to_string())
         .collect()
+}
+
+/// The sum of an integer column, or the number of `true` in a boolean one.
+fn total(df: &DataFrame, col: &str) -> i64 {
+    let c = df
+        .column(col)
+        .expect("column")
+        .cast(&DataType::Int64)
+        .expect("cast");
+    let ca = c.i64().expect("i64");
+    (0..ca.len()).filter_map(|i| ca.get(i)).sum()
+}
+
+/// A CSV report (BOM and all) as its header and rows.
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).expect("read csv");
+    let text = text.strip_prefix('\u{feff}').expect("BOM");
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header = r
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.expect("row").iter().map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+/// The job's own aggregates are byte-identical to `hotline-qa report`'s.
+fn assert_same_reports(job_out: &Path, report: &Path, files: &[&str]) {
+    for f in files {
+        let a = String::from_utf8(std::fs::read(job_out.join(f)).expect(f)).expect("utf-8");
+        let b = String::from_utf8(std::fs::read(report.join(f)).expect(f)).expect("utf-8");
+        assert_eq!(a, b, "the job's {f} differs from hotline-qa report's");
+    }
 }
 
 /// rejects.csv of a direct run, or the job's rejects/*.json, as
@@ -376,6 +416,18 @@ fn spark_job_gives_the_direct_results() {
         &findings,
         &read_parquet(&direct.join("findings.parquet")),
     );
+    // The review columns are compared above; some findings need review
+    // (uncertain words), so the comparison is not between two zeros.
+    assert!(total(&calls, "needs_review") > 0, "no call needs review");
+    assert_eq!(
+        total(&calls, "needs_review"),
+        total(&findings, "needs_review"),
+        "calls' and findings' needs_review disagree"
+    );
+    assert!(
+        calls.column("confidence").expect("confidence").null_count() < calls.height(),
+        "no confidence"
+    );
     assert_same_frame(
         "tickets.parquet",
         &read_parquet(&out.join("tickets.parquet")),
@@ -405,11 +457,126 @@ fn spark_job_gives_the_direct_results() {
         assert_eq!(a, std::fs::read(r2.join(f)).expect(f), "report {f} differs");
     }
     // And the job's own Spark SQL aggregates match them byte for byte.
-    for f in ["operators.csv", "units.csv"] {
-        let a = String::from_utf8(std::fs::read(out.join(f)).expect(f)).expect("utf-8");
-        let b = String::from_utf8(std::fs::read(r2.join(f)).expect(f)).expect("utf-8");
-        assert_eq!(a, b, "the job's {f} differs from hotline-qa report's");
+    assert_same_reports(&out, &r2, &["operators.csv", "teams.csv", "units.csv"]);
+    let (header, rows) = read_csv(&out.join("operators.csv"));
+    let at = |c: &str| header.iter().position(|h| h == c).expect(c);
+    let ranked = rows.iter().filter(|r| !r[at("rank")].is_empty()).count();
+    assert!(
+        ranked > 1,
+        "nobody ranked: the ranking order is not checked"
+    );
+    let pending: u64 = rows
+        .iter()
+        .map(|r| r[at("needs_review")].parse::<u64>().expect("needs_review"))
+        .sum();
+    assert!(pending > 0, "operators.csv: no findings need review");
+}
+
+/// The sample day: call 20261127-000250 has two findings on words heard
+/// over the caller (needs_review, no points yet). With a ranking minimum of
+/// 4 calls, six operators are ranked and two listed after.
+#[test]
+fn spark_job_gives_the_review_columns_of_the_sample_day() {
+    require_spark!();
+    let samples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[reports]\nmin_calls_for_rank = 4\n").expect("config");
+    let direct = dir.path().join("direct");
+    run(Command::new(bin())
+        .arg("score")
+        .arg(samples.join("calls.jsonl"))
+        .arg(samples.join("tickets.csv"))
+        .arg("--directory")
+        .arg(samples.join("directory.csv"))
+        .arg("--config")
+        .arg(&config)
+        .args(["--as-of", AS_OF, "--quiet", "--out"])
+        .arg(&direct));
+    let out = dir.path().join("spark");
+    run(&mut job(&[
+        "--input",
+        p(&samples.join("calls.jsonl")),
+        "--binary",
+        bin(),
+        "--tickets",
+        p(&samples.join("tickets.csv")),
+        "--directory",
+        p(&samples.join("directory.csv")),
+        "--config",
+        p(&config),
+        "--as-of",
+        AS_OF,
+        "--partitions",
+        "2",
+        "--out",
+        p(&out),
+    ]));
+
+    let calls = read_parquet(&out.join("calls.parquet"));
+    assert_same_frame(
+        "calls.parquet",
+        &calls,
+        &read_parquet(&direct.join("calls.parquet")),
+    );
+    let findings = read_parquet(&out.join("findings.parquet"));
+    assert_same_frame(
+        "findings.parquet",
+        &findings,
+        &read_parquet(&direct.join("findings.parquet")),
+    );
+    let the_call = calls
+        .clone()
+        .lazy()
+        .filter(col("call_id").eq(lit("20261127-000250")))
+        .collect()
+        .expect("filter");
+    assert_eq!(total(&the_call, "needs_review"), 2, "{the_call}");
+    let pending = findings
+        .clone()
+        .lazy()
+        .filter(col("needs_review"))
+        .collect()
+        .expect("filter");
+    assert_eq!(
+        strings(&pending, "call_id"),
+        ["20261127-000250", "20261127-000250"]
+    );
+    assert_eq!(strings(&pending, "rule"), ["courtesy.ni", "courtesy.ni"]);
+    for c in ["verdict", "appeal", "reviewer", "review_comment"] {
+        assert!(strings(&findings, c).iter().all(String::is_empty), "{c}");
     }
+
+    let report_dir = dir.path().join("report");
+    run(Command::new(bin())
+        .arg("report")
+        .arg(&direct)
+        .arg("--config")
+        .arg(&config)
+        .arg("--out")
+        .arg(&report_dir));
+    assert_same_reports(
+        &out,
+        &report_dir,
+        &["operators.csv", "teams.csv", "units.csv"],
+    );
+    let (header, rows) = read_csv(&out.join("operators.csv"));
+    let at = |c: &str| header.iter().position(|h| h == c).expect(c);
+    let ranks: Vec<&str> = rows.iter().map(|r| r[at("rank")].as_str()).collect();
+    assert_eq!(ranks, ["1", "2", "3", "4", "5", "6", "", ""], "{rows:?}");
+    let zhang = rows
+        .iter()
+        .find(|r| r[at("operator_id")] == "1047")
+        .expect("operator 1047");
+    assert_eq!(zhang[at("needs_review")], "2", "{zhang:?}");
+    assert_eq!(zhang[at("appeals")], "0", "{zhang:?}");
+    assert_eq!(zhang[at("reviewed_mean_score")], zhang[at("mean_score")]);
+    let (header, rows) = read_csv(&out.join("teams.csv"));
+    let at = |c: &str| header.iter().position(|h| h == c).expect(c);
+    let teams: Vec<&str> = rows.iter().map(|r| r[at("team")].as_str()).collect();
+    assert_eq!(teams, ["A班", "B班", "C班", "合计"]);
+    assert_eq!(rows[0][at("needs_review")], "2");
+    assert_eq!(rows[3][at("needs_review")], "2");
 }
 
 #[test]

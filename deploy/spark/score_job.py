@@ -69,7 +69,9 @@ see src/report/parquet.rs; Hive-style folders partitioned by `day`, a copy of
   tickets.parquet       copied from `hotline-qa score TICKETS` run on the driver
   tickets_run/          that run's output (tickets.csv, units.csv, rejects.csv ...)
   operators.csv         per operator, aggregated in Spark SQL; byte-identical to
-                        the operators.csv of `hotline-qa report OUT`
+                        the operators.csv of `hotline-qa report OUT` (ranked by
+                        the reviewed mean score, then reviewed pass rate, then id)
+  teams.csv             per team, then the total (合计); as teams.csv of the report
   units.csv             per unit, the total, per category (as units.csv)
   _job.json             counts, partitions and timings of the run
 
@@ -129,6 +131,27 @@ NORMS = [
     "attitude",
     "ticket",
     "taboo",
+]
+
+# calls.parquet's columns after `findings` (src/report/parquet.rs, call_row):
+# the review state; without reviews (score --stdin) reviewed_* are the
+# machine's and the appeals 0, but needs_review and confidence are real.
+APPEAL_COLUMNS = ["appeals_pending", "appeals_upheld", "appeals_overturned"]
+CALL_REVIEW_COLUMNS = [
+    "reviewed_score",
+    "reviewed_passed",
+    "reviewed_red_line",
+    "needs_review",
+    *APPEAL_COLUMNS,
+    "confidence",
+]
+# The columns operators.csv and teams.csv end with (csv_out.rs, REVIEW_STAT_COLUMNS).
+REVIEW_STAT_COLUMNS = [
+    "reviewed_mean_score",
+    "reviewed_pass_rate",
+    "needs_review",
+    "appeals",
+    *APPEAL_COLUMNS,
 ]
 
 # The order of units.csv's category rows (model.rs, Category::ALL).
@@ -423,6 +446,12 @@ def output_schema():
             StructField("utterance_index", LongType()),
             s("speaker"),
             s("excerpt"),
+            StructField("needs_review", BooleanType()),
+            s("verdict"),
+            s("appeal"),
+            StructField("reviewed_points", DoubleType()),
+            s("reviewer"),
+            s("review_comment"),
         ]
     )
     record = StructType(
@@ -442,6 +471,12 @@ def output_schema():
             StructField("points", StructType([StructField(n, DoubleType()) for n in NORMS])),
             StructField("fail", StructType([StructField(n, BooleanType()) for n in NORMS])),
             StructField("findings", ArrayType(finding)),
+            StructField("reviewed_score", DoubleType()),
+            StructField("reviewed_passed", BooleanType()),
+            StructField("reviewed_red_line", BooleanType()),
+            StructField("needs_review", LongType()),
+            *[StructField(c, LongType()) for c in APPEAL_COLUMNS],
+            StructField("confidence", DoubleType()),
             s("reason"),
         ]
     )
@@ -694,6 +729,7 @@ def job(spark, args, t_start):
         *[F.col("points." + n).alias(n) for n in NORMS],
         *[F.col("fail." + n).alias("fail_" + n) for n in NORMS],
         F.size("findings").cast("long").alias("findings"),
+        *CALL_REVIEW_COLUMNS,
         F.col("date").alias("day"),
         "p",
         "k",
@@ -714,6 +750,10 @@ def job(spark, args, t_start):
             *[F.col("f." + c).alias(c) for c in ["norm", "rule", "severity", "points", "at_s", "utterance_index"]],
             F.coalesce(F.col("f.speaker"), F.lit("")).alias("speaker"),
             F.col("f.excerpt").alias("excerpt"),
+            F.col("f.needs_review").alias("needs_review"),
+            *[F.coalesce(F.col("f." + c), F.lit("")).alias(c) for c in ["verdict", "appeal"]],
+            F.col("f.reviewed_points").alias("reviewed_points"),
+            *[F.coalesce(F.col("f." + c), F.lit("")).alias(c) for c in ["reviewer", "review_comment"]],
             F.col("date").alias("day"),
             "p",
             "k",
@@ -780,6 +820,7 @@ def job(spark, args, t_start):
     n_ops = write_csv(
         spark, operators_sql(has_tickets, min_calls_for_rank(args.config)), OPERATOR_FORMATS, out, "operators"
     )
+    n_teams = write_csv(spark, teams_sql(), TEAM_FORMATS, out, "teams")
     n_units = write_csv(spark, units_sql(), UNIT_FORMATS, out, "units") if has_tickets else 0
     timings["aggregate_s"] = round(time.time() - t, 3)
     base.unpersist()
@@ -796,6 +837,7 @@ def job(spark, args, t_start):
         "rejected": n_rejected,
         "duplicates": n_dup,
         "operators": n_ops,
+        "team_rows": n_teams,
         "unit_rows": n_units,
         "timings": timings,
     }
@@ -863,7 +905,7 @@ def tickets_run(spark, args, out):
 
 
 # ---------------------------------------------------------------------------
-# Spark SQL: operators.csv and units.csv, as `hotline-qa report` writes them
+# Spark SQL: operators.csv, teams.csv and units.csv, as `hotline-qa report` writes them
 # ---------------------------------------------------------------------------
 
 
@@ -913,14 +955,62 @@ def kahan_mean(scores):
     step = "named_struct('s', acc.s + (x - acc.c), 'c', ((acc.s + (x - acc.c)) - acc.s) - (x - acc.c))"
     return (
         "aggregate({a}, named_struct('s', 0D, 'c', 0D), (acc, x) -> {step}, "
-        "acc -> acc.s / size({a}))".format(a=scores, step=step)
+        "acc -> CASE WHEN size({a}) > 0 THEN acc.s / size({a}) END)".format(a=scores, step=step)
     )
 
 
-def operators_sql(has_tickets, min_calls):
+def call_aggs():
+    """The aggregates of a group of calls that operators.csv and teams.csv
+    share (aggregate.rs, score_aggs): scores in input order (`ord`) for the
+    means, the review state summed."""
     fails = ",\n         ".join(
         "avg(CAST(fail_%s AS DOUBLE)) AS fail_rate_%s" % (n, n) for n in NORMS
     )
+    appeals = ",\n         ".join("sum(%s) AS %s" % (c, c) for c in APPEAL_COLUMNS)
+    return """count(*) AS calls,
+         transform(array_sort(collect_list(struct(ord, score))), x -> x.score) AS in_order,
+         transform(array_sort(collect_list(struct(ord, reviewed_score))), x -> x.reviewed_score)
+           AS reviewed_in_order,
+         min(score) AS min_score,
+         avg(CAST(passed AS DOUBLE)) AS pass_rate,
+         sum(CAST(red_line AS BIGINT)) AS red_lines,
+         avg(CAST(reviewed_passed AS DOUBLE)) AS reviewed_pass_rate,
+         sum(needs_review) AS needs_review,
+         {appeals},
+         {fails}""".format(
+        appeals=appeals, fails=fails
+    )
+
+
+def call_stats(g):
+    """The figures computed from call_aggs() of the group `g`: means (Kahan,
+    as polars), median, and the appeals in total."""
+    return (
+        "{mean} AS mean_score, {median} AS median_score, {rmean} AS reviewed_mean_score, "
+        "{g}.appeals_pending + {g}.appeals_upheld + {g}.appeals_overturned AS appeals".format(
+            g=g,
+            mean=kahan_mean(g + ".in_order"),
+            median=median("sort_array(%s.in_order)" % g),
+            rmean=kahan_mean(g + ".reviewed_in_order"),
+        )
+    )
+
+
+FAIL_RATE_COLUMNS = ["fail_rate_" + n for n in NORMS]
+# The columns of operators.csv and teams.csv after the key columns, up to
+# the fail rates (csv_out.rs, write_report_csvs).
+SCORE_STAT_COLUMNS = [
+    "calls",
+    "mean_score",
+    "median_score",
+    "min_score",
+    "pass_rate",
+    "red_lines",
+    *FAIL_RATE_COLUMNS,
+]
+
+
+def operators_sql(has_tickets, min_calls):
     cb = (
         """SELECT operator_id,
                   sum(CAST(callback_due AS BIGINT)) AS callbacks_due,
@@ -931,50 +1021,78 @@ def operators_sql(has_tickets, min_calls):
         else "SELECT CAST(NULL AS STRING) AS operator_id, 0L AS callbacks_due, "
         "0L AS callbacks_on_time, 0L AS callbacks_by_other WHERE false"
     )
+    # aggregate::rank: by reviewed mean score, reviewed pass rate, then id;
+    # the unranked (too few calls) after, in the same order.
+    order = "reviewed_mean_score DESC, reviewed_pass_rate DESC, operator_id"
     return """
 WITH o AS (
   SELECT operator_id,
          max_by(operator_name, ord) AS operator_name,
          max_by(team, ord) AS team,
-         count(*) AS calls,
-         transform(array_sort(collect_list(struct(ord, score))), x -> x.score) AS in_order,
-         min(score) AS min_score,
-         avg(CAST(passed AS DOUBLE)) AS pass_rate,
-         sum(CAST(red_line AS BIGINT)) AS red_lines,
-         {fails}
+         {aggs}
   FROM calls GROUP BY operator_id
 ), cb AS ({cb}),
 j AS (
-  SELECT o.*, {mean} AS mean_score, {median} AS median_score,
+  SELECT o.*, {stats},
          coalesce(cb.callbacks_due, 0) AS callbacks_due,
          coalesce(cb.callbacks_on_time, 0) AS callbacks_on_time,
          coalesce(cb.callbacks_by_other, 0) AS callbacks_by_other,
          calls >= {min_calls} AS ranked
   FROM o LEFT JOIN cb ON o.operator_id = cb.operator_id
 )
-SELECT CASE WHEN ranked THEN row_number() OVER (
-         PARTITION BY ranked ORDER BY mean_score DESC, pass_rate DESC, operator_id) END AS rank,
-       operator_id, operator_name, team, calls, mean_score, median_score, min_score,
-       pass_rate, red_lines, {fail_cols},
-       callbacks_due, callbacks_on_time, callbacks_by_other
+SELECT CASE WHEN ranked THEN row_number() OVER (PARTITION BY ranked ORDER BY {order}) END AS rank,
+       operator_id, operator_name, team, {stat_cols},
+       callbacks_due, callbacks_on_time, callbacks_by_other,
+       {review_cols}
 FROM j
-ORDER BY ranked DESC, mean_score DESC, pass_rate DESC, operator_id
+ORDER BY ranked DESC, {order}
 """.format(
-        fails=fails,
+        aggs=call_aggs(),
         cb=cb,
-        mean=kahan_mean("o.in_order"),
-        median=median("sort_array(o.in_order)"),
+        stats=call_stats("o"),
         min_calls=int(min_calls),
-        fail_cols=", ".join("fail_rate_" + n for n in NORMS),
+        order=order,
+        stat_cols=", ".join(SCORE_STAT_COLUMNS),
+        review_cols=", ".join(REVIEW_STAT_COLUMNS),
+    )
+
+
+def teams_sql():
+    """teams.csv: each team by name, then the whole hotline as team 合计.
+    An empty run still gets its 合计 row, with zeros where the report has
+    them. (The report's 合计 mean is polars' whole-column mean, summed
+    pairwise rather than Kahan in order: the two agree to far more than the
+    two decimals printed, unless a mean falls within an ulp of a rounding tie.)"""
+    z = lambda c: "coalesce(%s, 0) AS %s" % (c, c)  # noqa: E731
+    zeros = ", ".join(c if c.startswith("fail_rate_") else z(c) for c in SCORE_STAT_COLUMNS)
+    return """
+WITH g AS (
+  SELECT 0 AS section, team, {aggs} FROM calls GROUP BY team
+  UNION ALL
+  SELECT 1, '{total}', {aggs} FROM calls
+), s AS (
+  SELECT g.*, {stats} FROM g
+)
+SELECT team, {zeros}, coalesce(reviewed_mean_score, 0) AS reviewed_mean_score,
+       coalesce(reviewed_pass_rate, 0) AS reviewed_pass_rate,
+       {review_sums}
+FROM s
+ORDER BY section, team
+""".format(
+        aggs=call_aggs(),
+        total=TOTAL,
+        stats=call_stats("g"),
+        zeros=zeros,
+        review_sums=", ".join(z(c) for c in REVIEW_STAT_COLUMNS[2:]),
     )
 
 
 OPERATOR_FORMATS = dict(
     [("operator_id", excel_safe), ("operator_name", excel_safe), ("team", excel_safe)]
-    + [(c, fmt_num) for c in ("mean_score", "median_score", "min_score")]
-    + [("pass_rate", fmt_rate)]
-    + [("fail_rate_" + n, fmt_rate) for n in NORMS]
+    + [(c, fmt_num) for c in ("mean_score", "median_score", "min_score", "reviewed_mean_score")]
+    + [(c, fmt_rate) for c in ["pass_rate", "reviewed_pass_rate"] + FAIL_RATE_COLUMNS]
 )
+TEAM_FORMATS = OPERATOR_FORMATS
 
 
 def units_sql():

@@ -131,7 +131,7 @@ pub struct ReportData {
     pub appeals: [u64; 3],
     /// Calls per score band 0–9, 10–19 … 90–100.
     pub histogram: [u64; 10],
-    /// Operators, ranked ones first by rank, then the unranked by id.
+    /// Operators, ranked ones first by rank, then the unranked (in the same order: reviewed mean, reviewed pass rate, id).
     pub operators: Vec<OperatorRow>,
     /// Team subtotals, then the hotline's total (team "合计").
     pub teams: Vec<OperatorRow>,
