@@ -77,7 +77,10 @@ pub fn render(
             scored.needs_review
         );
     }
-    let _ = writeln!(out, "行首数字是句序号（从 0 起，复核表和 findings.csv 里的 utterance_index）\n");
+    let _ = writeln!(
+        out,
+        "行首数字是句序号（从 0 起，复核表和 findings.csv 里的 utterance_index）\n"
+    );
     for (i, u) in call.utterances.iter().enumerate() {
         let conf = u
             .confidence
