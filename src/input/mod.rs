@@ -76,7 +76,7 @@ pub struct Inputs {
 }
 
 /// True for an .xlsx file, or a CSV file whose first line names the
-/// ticket_id / 工单编号 column.
+/// ticket_id / 工单编号 column and one of operator_id / accepted_at.
 fn is_ticket_file(path: &Path) -> bool {
     if path
         .extension()
@@ -91,10 +91,15 @@ fn is_ticket_file(path: &Path) -> bool {
     head.truncate(n);
     let text = decode_text(&head);
     let first = text.lines().next().unwrap_or("");
-    first.split(',').any(|h| {
-        let h = h.trim().trim_matches('"');
-        h.eq_ignore_ascii_case("ticket_id") || h == "工单编号"
-    })
+    let headers: Vec<String> = first
+        .split(',')
+        .map(|h| h.trim().trim_matches('"').to_string())
+        .collect();
+    // The ticket id and at least one more required column (operator,
+    // accepted time): a list of ticket ids with other columns (such as the
+    // generator's truth_tickets.csv, or a QA team's own notes) is not tickets.
+    let missing = tickets::HeaderMap::new(&headers).missing_required();
+    !missing.contains(&"ticket_id") && missing.len() <= 1
 }
 
 /// Expands the command line's INPUT arguments: files are taken as they are
@@ -314,6 +319,36 @@ impl<R: Read> Read for DecodingReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_folder_yields_only_real_ticket_files() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let put =
+            |name: &str, text: &str| std::fs::write(dir.path().join(name), text).expect("write");
+        put(
+            "tickets.csv",
+            "ticket_id,operator_id,accepted_at\nT1,1,2026-11-27 09:00\n",
+        );
+        put("工单.csv", "工单编号,受理时间\nT2,2026-11-27 09:00\n");
+        // The generator's ground truth: ticket ids, but not tickets.
+        put(
+            "truth_tickets.csv",
+            "ticket_id,status,overdue_not_urged\nT1,on_time,false\n",
+        );
+        put("directory.csv", "name,phone\n市自来水公司,96116\n");
+        let found = collect_inputs(&[dir.path().to_path_buf()]).expect("inputs");
+        let names = |v: &[PathBuf]| -> Vec<String> {
+            v.iter()
+                .filter_map(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .collect()
+        };
+        assert_eq!(names(&found.tickets), vec!["tickets.csv", "工单.csv"]);
+        assert_eq!(
+            names(&found.skipped),
+            vec!["directory.csv", "truth_tickets.csv"]
+        );
+    }
 
     #[test]
     fn gbk_stream_is_detected_and_decoded() {
