@@ -382,9 +382,19 @@ fn print_operators(data: &hotline_qa::report::aggregate::ReportData) {
         }
         return;
     }
+    // The ranking is on the reviewed score; with reviews, both are shown.
+    let reviewed = data
+        .operators
+        .iter()
+        .any(|o| (o.reviewed_mean - o.mean).abs() > 1e-9);
     let line = |o: &hotline_qa::report::aggregate::OperatorRow| {
+        let extra = if reviewed {
+            format!(" {:>10}", num(o.reviewed_mean))
+        } else {
+            String::new()
+        };
         eprintln!(
-            "  {:>4}  {:<8} {:<6} {:<5} {:>5} {:>8} {:>7.1}% {:>4}",
+            "  {:>4}  {:<8} {:<6} {:<5} {:>5} {:>8} {:>7.1}% {:>4}{extra}",
             o.rank.unwrap_or(0),
             o.operator_id,
             o.operator_name,
@@ -397,8 +407,16 @@ fn print_operators(data: &hotline_qa::report::aggregate::ReportData) {
     };
     eprintln!("话务员排名（前 5 / 后 5，完整见 operators.csv、report.xlsx）：");
     eprintln!(
-        "  {:>4}  {:<8} {:<6} {:<5} {:>5} {:>8} {:>8} {:>4}",
-        "排名", "工号", "姓名", "班组", "通话", "平均分", "及格率", "红线"
+        "  {:>4}  {:<8} {:<6} {:<5} {:>5} {:>8} {:>8} {:>4}{}",
+        "排名",
+        "工号",
+        "姓名",
+        "班组",
+        "通话",
+        "平均分",
+        "及格率",
+        "红线",
+        if reviewed { "  复核后平均分" } else { "" }
     );
     let n = ranked.len();
     for o in ranked.iter().take(5) {
