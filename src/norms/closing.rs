@@ -14,12 +14,14 @@ use crate::text::{substring_distance, NormText};
 
 pub(crate) struct Closing {
     closings: Vec<(Vec<char>, usize)>,
+    /// The closings as strings, for the exact-match fast path.
+    exact: Vec<String>,
     last: usize,
 }
 
 impl Closing {
     pub(crate) fn new(cfg: &ClosingConfig) -> Closing {
-        let closings = cfg
+        let closings: Vec<(Vec<char>, usize)> = cfg
             .texts
             .iter()
             .map(|t| {
@@ -28,8 +30,10 @@ impl Closing {
                 (chars, allowed)
             })
             .collect();
+        let exact = closings.iter().map(|(c, _)| c.iter().collect()).collect();
         Closing {
             closings,
+            exact,
             last: cfg.last_utterances.max(1),
         }
     }
@@ -39,6 +43,15 @@ impl Closing {
         let bye = clean.contains("再见") || clean.contains("在见");
         if !bye || !(clean.contains("感谢") || clean.contains("谢谢")) {
             return false;
+        }
+        // Nearly every call ends with a standard closing word for word: a
+        // distance of 0, found without the edit-distance table.
+        if self
+            .exact
+            .iter()
+            .any(|c| !c.is_empty() && clean.contains(c.as_str()))
+        {
+            return true;
         }
         let chars = phrase_chars(clean);
         self.closings

@@ -17,6 +17,9 @@ use crate::text::{prefix_distance, substring_distance};
 
 pub(crate) struct Greeting {
     standard: Vec<char>,
+    /// The standard greeting as a string, when every part has a form inside
+    /// it: a turn holding it word for word then passes without alignment.
+    exact: Option<String>,
     parts: Vec<(String, Vec<Vec<char>>)>,
     part_max_edits: usize,
     max_distance: usize,
@@ -34,7 +37,7 @@ pub(crate) fn phrase_chars(clean: &str) -> Vec<char> {
 impl Greeting {
     pub(crate) fn new(cfg: &GreetingConfig) -> Greeting {
         let standard = phrase_chars(&crate::text::NormText::new(&cfg.text).clean);
-        let parts = cfg
+        let parts: Vec<(String, Vec<Vec<char>>)> = cfg
             .parts
             .iter()
             .map(|p| {
@@ -47,8 +50,19 @@ impl Greeting {
             })
             .collect();
         let max_distance = (standard.len() as f64 * cfg.max_distance_ratio).floor() as usize;
+        let text: String = standard.iter().collect();
+        let exact = parts
+            .iter()
+            .all(|(_, forms)| {
+                forms
+                    .iter()
+                    .any(|f| text.contains(f.iter().collect::<String>().as_str()))
+            })
+            .then_some(text)
+            .filter(|t| !t.is_empty());
         Greeting {
             standard,
+            exact,
             parts,
             part_max_edits: cfg.part_max_edits,
             max_distance,
@@ -72,8 +86,16 @@ impl Greeting {
         first: usize,
     ) -> Option<usize> {
         let norm = &view.texts[first];
-        let chars: Vec<char> = norm.clean.chars().collect();
-        let (d, k) = prefix_distance(standard, &chars);
+        let (d, k) = {
+            // The greeting word for word at the start: distance 0, its length.
+            let exact: String = standard.iter().collect();
+            if !exact.is_empty() && norm.clean.starts_with(exact.as_str()) {
+                (0, standard.len())
+            } else {
+                let chars: Vec<char> = norm.clean.chars().collect();
+                prefix_distance(standard, &chars)
+            }
+        };
         if d > standard.len() / 2 {
             return None;
         }
@@ -113,6 +135,17 @@ impl Norm for Greeting {
             turn.push_str(&view.texts[i].clean);
             if turn.chars().count() > self.standard.len() * 3 {
                 break;
+            }
+        }
+        if let Some(exact) = &self.exact {
+            // Word for word (fillers, 工号 or punctuation aside): every part
+            // is present and nothing is missing, without the alignments.
+            if phrase_chars(&turn)
+                .iter()
+                .collect::<String>()
+                .contains(exact.as_str())
+            {
+                return Outcome::Assessed(Vec::new());
             }
         }
         let chars = phrase_chars(&turn);
