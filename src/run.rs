@@ -481,11 +481,9 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                                     }
                                     // The CSV rows are rendered here, on the scoring threads.
                                     let mut call_csv = Vec::with_capacity(256);
-                                    csv_out::encode_row(csv_out::call_row(&scored), &mut call_csv);
+                                    csv_out::encode_call_row(&scored, &mut call_csv);
                                     let mut findings_csv = Vec::new();
-                                    for f in csv_out::finding_rows(&scored) {
-                                        csv_out::encode_row(f, &mut findings_csv);
-                                    }
+                                    csv_out::encode_finding_rows(&scored, &mut findings_csv);
                                     Scored::Call(
                                         Box::new(scored),
                                         call.resorted,

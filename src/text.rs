@@ -10,8 +10,12 @@
 pub struct NormText {
     /// Letters and digits of the original, ASCII lower-cased.
     pub clean: String,
-    /// For each char of `clean`: (byte offset in `clean`, byte range in the original).
-    map: Vec<(usize, usize, usize)>,
+    /// For each char of `clean`: (byte offset in `clean`, byte offset in the
+    /// original). The char has the same length in both (only ASCII is
+    /// lower-cased), so its end follows from the next char's offset. u32:
+    /// an utterance is far below 4 GiB (lines are capped at 64 MiB), and
+    /// 8 bytes a char instead of 24 is much of what scoring allocates.
+    map: Vec<(u32, u32)>,
 }
 
 /// True for the characters that count: letters (CJK included) and digits.
@@ -19,7 +23,36 @@ pub struct NormText {
 /// are counted without punctuation and white space").
 pub fn is_counted(c: char) -> bool {
     // CJK ideographs first: nearly every character of a transcript is one.
-    ('\u{4e00}'..='\u{9fff}').contains(&c) || c.is_alphanumeric()
+    if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+        return true;
+    }
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    // The usual Chinese punctuation, without the Unicode tables' slow lookup.
+    if matches!(
+        c,
+        '，' | '。'
+            | '？'
+            | '！'
+            | '、'
+            | '：'
+            | '；'
+            | '“'
+            | '”'
+            | '‘'
+            | '’'
+            | '（'
+            | '）'
+            | '…'
+            | '—'
+            | '《'
+            | '》'
+            | '～'
+    ) {
+        return false;
+    }
+    c.is_alphanumeric()
 }
 
 /// The number of counted characters in `s`.
@@ -32,13 +65,27 @@ impl NormText {
     pub fn new(original: &str) -> NormText {
         let mut clean = String::with_capacity(original.len());
         let mut map = Vec::with_capacity(original.len() / 3 + 4);
-        for (i, c) in original.char_indices() {
-            if is_counted(c) {
-                map.push((clean.len(), i, i + c.len_utf8()));
-                clean.push(c.to_ascii_lowercase());
+        // Beyond 4 GiB the offsets would not fit: such a text is left unmatched.
+        if u32::try_from(original.len()).is_ok() {
+            for (i, c) in original.char_indices() {
+                if is_counted(c) {
+                    map.push((clean.len() as u32, i as u32));
+                    clean.push(c.to_ascii_lowercase());
+                }
             }
         }
         NormText { clean, map }
+    }
+
+    /// Byte range in the original of the k-th counted char.
+    fn span_of(&self, k: usize) -> (usize, usize) {
+        let (c, o) = self.map[k];
+        let next = self
+            .map
+            .get(k + 1)
+            .map_or(self.clean.len(), |m| m.0 as usize);
+        let len = next - c as usize;
+        (o as usize, o as usize + len)
     }
 
     /// Number of counted characters.
@@ -48,17 +95,22 @@ impl NormText {
 
     /// Maps a byte range of `clean` to the byte range it covers in the original.
     pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
-        let first = self.map.partition_point(|m| m.0 < start);
-        let last = self.map.partition_point(|m| m.0 < end);
+        let first = self.map.partition_point(|m| (m.0 as usize) < start);
+        let last = self.map.partition_point(|m| (m.0 as usize) < end);
         if first >= self.map.len() || last == 0 || last <= first {
             let at = self
                 .map
                 .get(first)
-                .map(|m| m.1)
-                .unwrap_or_else(|| self.map.last().map(|m| m.2).unwrap_or(0));
+                .map(|m| m.1 as usize)
+                .unwrap_or_else(|| {
+                    self.map
+                        .len()
+                        .checked_sub(1)
+                        .map_or(0, |k| self.span_of(k).1)
+                });
             return (at, at);
         }
-        (self.map[first].1, self.map[last - 1].2)
+        (self.span_of(first).0, self.span_of(last - 1).1)
     }
 
     /// Maps a char count of `clean` (the first `n` chars) to the byte offset
@@ -67,15 +119,17 @@ impl NormText {
         if n == 0 {
             return 0;
         }
-        self.map
-            .get(n - 1)
-            .map(|m| m.2)
-            .unwrap_or_else(|| self.map.last().map_or(0, |m| m.2))
+        let k = (n - 1).min(self.map.len().saturating_sub(1));
+        if self.map.is_empty() {
+            0
+        } else {
+            self.span_of(k).1
+        }
     }
 
     /// Byte offset in the original of the n-th counted char (0-based).
     pub fn original_start_of_char(&self, n: usize) -> Option<usize> {
-        self.map.get(n).map(|m| m.1)
+        self.map.get(n).map(|m| m.1 as usize)
     }
 }
 

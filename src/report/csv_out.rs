@@ -76,25 +76,62 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<[u8]>,
 {
-    for (i, f) in fields.into_iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
+    let mut row = RowEncoder::new(out);
+    for f in fields {
+        row.field(f.as_ref());
+    }
+    row.end();
+}
+
+/// Encodes one CSV record field by field, without building the fields as
+/// strings first (the per-call rows are the bulk of what `score` writes).
+pub struct RowEncoder<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> RowEncoder<'a> {
+    /// Starts a record at the end of `out`.
+    pub fn new(out: &'a mut Vec<u8>) -> RowEncoder<'a> {
+        RowEncoder { out, first: true }
+    }
+
+    /// Appends a field, quoted when it must be.
+    pub fn field(&mut self, f: &[u8]) -> &mut Self {
+        if !self.first {
+            self.out.push(b',');
         }
-        let f = f.as_ref();
+        self.first = false;
         if f.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
-            out.push(b'"');
+            self.out.push(b'"');
             for &b in f {
                 if b == b'"' {
-                    out.push(b'"');
+                    self.out.push(b'"');
                 }
-                out.push(b);
+                self.out.push(b);
             }
-            out.push(b'"');
+            self.out.push(b'"');
         } else {
-            out.extend_from_slice(f);
+            self.out.extend_from_slice(f);
         }
+        self
     }
-    out.push(b'\n');
+
+    /// Free text for Excel (see [`excel_text`]).
+    pub fn text(&mut self, s: &str) -> &mut Self {
+        let safe = crate::report::privacy::excel_safe(s);
+        self.field(safe.as_bytes())
+    }
+
+    /// A number as [`num`] prints it.
+    pub fn num(&mut self, x: f64) -> &mut Self {
+        self.field(num(x).as_bytes())
+    }
+
+    /// Ends the record.
+    pub fn end(self) {
+        self.out.push(b'\n');
+    }
 }
 
 /// A CSV output file.
@@ -177,6 +214,75 @@ pub fn call_row(s: &ScoredCall) -> Vec<String> {
             .unwrap_or_default(),
     ]);
     row
+}
+
+/// Appends the `calls.csv` row of a call to `out` (the same bytes as
+/// `encode_row(call_row(s), out)`).
+pub fn encode_call_row(s: &ScoredCall, out: &mut Vec<u8>) {
+    let mut r = RowEncoder::new(out);
+    r.text(&s.call_id)
+        .text(&s.operator_id)
+        .text(&s.operator_name)
+        .text(&s.team)
+        .field(s.started_at.as_bytes())
+        .num(s.score)
+        .field(bool_str(s.passed))
+        .field(bool_str(s.red_line));
+    for e in &s.earned {
+        match e {
+            Some(p) => r.num(*p),
+            None => r.field(b""),
+        };
+    }
+    r.num(s.reviewed_score)
+        .field(bool_str(s.reviewed_passed))
+        .field(bool_str(s.reviewed_red_line))
+        .field(s.needs_review.to_string().as_bytes())
+        .field(s.appeals.iter().sum::<u32>().to_string().as_bytes());
+    match s.confidence {
+        Some(c) => r.field(format!("{:.3}", c).as_bytes()),
+        None => r.field(b""),
+    };
+    r.end();
+}
+
+/// Appends the `findings.csv` rows of a call to `out` (the same bytes as
+/// `encode_row` over `finding_rows(s)`).
+pub fn encode_finding_rows(s: &ScoredCall, out: &mut Vec<u8>) {
+    for f in &s.findings {
+        let mut r = RowEncoder::new(out);
+        r.text(&s.call_id)
+            .text(&s.operator_id)
+            .field(f.norm.key().as_bytes())
+            .field(f.rule.as_bytes())
+            .field(f.severity.key().as_bytes())
+            .num(f.points);
+        match f.at_s {
+            Some(t) => r.num(t),
+            None => r.field(b""),
+        };
+        match f.utterance_index {
+            Some(i) => r.field(i.to_string().as_bytes()),
+            None => r.field(b""),
+        };
+        r.field(f.speaker.map_or("", |s| s.key()).as_bytes())
+            .text(&f.excerpt)
+            .field(bool_str(f.needs_review))
+            .field(f.verdict().map_or("", |v| v.key()).as_bytes())
+            .field(f.appeal().map_or("", |a| a.key()).as_bytes())
+            .num(f.reviewed_points)
+            .text(f.review.as_ref().map_or("", |r| r.reviewer.as_str()))
+            .text(f.review.as_ref().map_or("", |r| r.comment.as_str()));
+        r.end();
+    }
+}
+
+fn bool_str(b: bool) -> &'static [u8] {
+    if b {
+        b"true"
+    } else {
+        b"false"
+    }
 }
 
 /// The `findings.csv` rows of a call.
@@ -484,5 +590,41 @@ mod tests {
             rec.iter().collect::<Vec<_>>(),
             vec!["a", "b,c", "say \"hi\"", "two\nlines", ""]
         );
+    }
+}
+
+#[cfg(test)]
+mod encoder_tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::lexicon::directory::Directory;
+    use crate::norms::testkit::{call, CLOSING, GREETING};
+    use crate::norms::Scorer;
+
+    #[test]
+    fn the_direct_encoders_write_the_same_bytes_as_the_row_builders() {
+        let mut c = call(&[
+            GREETING,
+            ('c', 4.0, 6.0, "我家停水了，\"急\""),
+            ('a', 6.5, 9.5, "哦，你说的是哪个小区，\"幸福里\"？"),
+            ('a', 10.0, 12.0, CLOSING),
+        ]);
+        c.call_id = "=1,2".into();
+        c.operator_name = "王\n芳".into();
+        c.utterances[2].confidence = Some(0.8123);
+        let s = Scorer::new(Config::default(), Directory::builtin())
+            .expect("scorer")
+            .score(&c, None, &[]);
+        assert!(!s.findings.is_empty());
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        encode_row(call_row(&s), &mut a);
+        encode_call_row(&s, &mut b);
+        assert_eq!(String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for f in finding_rows(&s) {
+            encode_row(f, &mut a);
+        }
+        encode_finding_rows(&s, &mut b);
+        assert_eq!(String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
     }
 }

@@ -128,6 +128,24 @@ impl Drop for AtomicFile {
 /// Formats a number with at most two decimals and no trailing zeros
 /// (100, 83.33, 2.5), the way every output writes scores and points.
 pub fn num(x: f64) -> String {
+    // Nearly every number written is whole or has at most two decimals
+    // (points, scores rounded to 0.01, times to 0.1 s): printed from the
+    // integer number of hundredths, exactly as `{:.2}` would, without the
+    // float formatter. Anything else (83.3333) takes the formatter.
+    let cents = (x * 100.0).round();
+    if cents.abs() < 1e15 && (cents / 100.0 - x).abs() < 1e-9 {
+        let c = cents as i64;
+        if c == 0 {
+            return "0".to_string();
+        }
+        let (whole, frac) = (c.abs() / 100, c.abs() % 100);
+        let sign = if c < 0 { "-" } else { "" };
+        return match frac {
+            0 => format!("{sign}{whole}"),
+            f if f % 10 == 0 => format!("{sign}{whole}.{}", f / 10),
+            f => format!("{sign}{whole}.{f:02}"),
+        };
+    }
     let s = format!("{:.2}", x);
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" {
@@ -153,5 +171,38 @@ mod tests {
         assert_eq!(num(2.5), "2.5");
         assert_eq!(num(0.0), "0");
         assert_eq!(num(-0.001), "0");
+    }
+
+    /// The formatter alone: what `num` must equal.
+    fn num_reference(x: f64) -> String {
+        let s = format!("{:.2}", x);
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        if s == "-0" {
+            "0".to_string()
+        } else {
+            s.to_string()
+        }
+    }
+
+    #[test]
+    fn the_fast_path_prints_what_the_formatter_prints() {
+        let mut xs: Vec<f64> = vec![0.0, -0.0, 0.005, 0.015, 0.125, -0.125, 1e15, 1e17, f64::NAN];
+        for k in -20_000..20_000 {
+            xs.push(k as f64 / 100.0);
+            xs.push(k as f64 / 10.0);
+            xs.push(k as f64 / 3.0);
+            xs.push(k as f64 * 0.07);
+            xs.push(k as f64 / 100.0 + 0.005);
+        }
+        // Scores as the scorer rounds them.
+        for got in 0..=100 {
+            for possible in [60.0, 65.0, 75.0, 85.0, 100.0] {
+                let s = got as f64 / possible * 100.0;
+                xs.push((s * 100.0).round() / 100.0);
+            }
+        }
+        for x in xs {
+            assert_eq!(num(x), num_reference(x), "{x:?}");
+        }
     }
 }
