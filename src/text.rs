@@ -21,6 +21,7 @@ pub struct NormText {
 /// True for the characters that count: letters (CJK included) and digits.
 /// Punctuation, symbols and white space do not count (spec §2: "Characters
 /// are counted without punctuation and white space").
+#[inline]
 pub fn is_counted(c: char) -> bool {
     // CJK ideographs first: nearly every character of a transcript is one.
     if ('\u{4e00}'..='\u{9fff}').contains(&c) {

@@ -77,24 +77,58 @@ fn digit_of(c: char) -> Option<char> {
     None
 }
 
+/// Whether `text` may hold a number: an ASCII or full-width digit, or three
+/// Chinese numerals in a row. Most utterances hold none; this finds that
+/// out on the bytes, decoding only the three-byte characters that can be
+/// numerals (every Chinese numeral and full-width digit is three bytes).
+fn may_hold_number(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut run = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let x = b[i];
+        if x < 0x80 {
+            if x.is_ascii_digit() {
+                return true;
+            }
+            run = 0;
+            i += 1;
+            continue;
+        }
+        let width = if x >= 0xF0 {
+            4
+        } else if x >= 0xE0 {
+            3
+        } else {
+            2
+        };
+        if width == 3 && i + 2 < b.len() {
+            let c = (u32::from(x & 0x0F) << 12)
+                | (u32::from(b[i + 1] & 0x3F) << 6)
+                | u32::from(b[i + 2] & 0x3F);
+            if (0xFF10..=0xFF19).contains(&c) {
+                return true;
+            }
+            run = match char::from_u32(c).and_then(chinese_digit) {
+                Some(_) => run + 1,
+                None => 0,
+            };
+            if run >= 3 {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+        i += width;
+    }
+    false
+}
+
 /// Runs of digits in `text`: ASCII or full-width digits with `-` or single
 /// spaces between groups, or 3+ Chinese numerals read digit by digit
 /// (幺二三四五). Returns (digits, byte start, byte end).
 pub(crate) fn digit_runs(text: &str) -> Vec<(String, usize, usize)> {
-    // Most utterances hold no number: find that out without allocating.
-    let mut chinese_run = 0;
-    let any = text.chars().any(|c| {
-        if digit_of(c).is_some() {
-            return true;
-        }
-        chinese_run = if chinese_digit(c).is_some() {
-            chinese_run + 1
-        } else {
-            0
-        };
-        chinese_run >= 3
-    });
-    if !any {
+    if !may_hold_number(text) {
         return Vec::new();
     }
     let chars: Vec<(usize, char)> = text.char_indices().collect();
@@ -487,6 +521,59 @@ mod tests {
             ('c', 5.0, 9.0, "他们给我的电话是5551234根本打不通"),
         ]);
         assert_eq!(rules(NormId::Accuracy, &c, None), None);
+    }
+
+    #[test]
+    fn the_byte_scan_agrees_with_a_char_scan() {
+        let char_scan = |text: &str| {
+            let mut run = 0;
+            text.chars().any(|c| {
+                if super::digit_of(c).is_some() {
+                    return true;
+                }
+                run = if super::chinese_digit(c).is_some() {
+                    run + 1
+                } else {
+                    0
+                };
+                run >= 3
+            })
+        };
+        for t in [
+            "",
+            "好的",
+            "电话是12345",
+            "０５７１",
+            "幺二三",
+            "一二，三",
+            "一二三四",
+            "第一个问题和第二个",
+            "零〇洞",
+            "壹贰叁",
+            "😀一二三",
+            "一😀二三",
+            "é一二三",
+            "ab一二",
+            "六七八九",
+            "三月二日",
+        ] {
+            assert_eq!(super::may_hold_number(t), char_scan(t), "{t}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_byte_scan_agrees_on_random_text(t in "[一二三四五六七八九零〇洞幺壹两十a-z0-9０-９，。 😀é日月]{0,30}") {
+            let mut run = 0;
+            let expect = t.chars().any(|c| {
+                if super::digit_of(c).is_some() {
+                    return true;
+                }
+                run = if super::chinese_digit(c).is_some() { run + 1 } else { 0 };
+                run >= 3
+            });
+            proptest::prop_assert_eq!(super::may_hold_number(&t), expect);
+        }
     }
 
     #[test]
