@@ -388,6 +388,17 @@ pub fn write(
 ) -> anyhow::Result<()> {
     let f = formats();
     let mut wb = Workbook::new();
+    // A fixed creation time (the last day of the calls), not the clock's:
+    // the same runs give a byte-identical workbook.
+    let created = rust_xlsxwriter::ExcelDateTime::parse_from_str(&data.period.1)
+        .or_else(|_| rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    wb.set_properties(
+        &rust_xlsxwriter::DocProperties::new()
+            .set_title(t(lang, "市长热线质检报告", "Hotline QA report"))
+            .set_author("hotline-qa")
+            .set_creation_datetime(&created),
+    );
     // Summary.
     {
         let ws = wb.add_worksheet_with_constant_memory();
