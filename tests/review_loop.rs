@@ -289,3 +289,41 @@ fn a_reviews_file_without_the_needed_columns_is_a_clear_error() {
     assert!(err.contains("reviews.csv: line 1"), "{err}");
     assert!(err.contains("verdict"), "{err}");
 }
+
+#[test]
+fn findings_csv_with_a_verdict_column_filled_is_a_reviews_file() {
+    // A QA lead opens findings.csv in Excel, types dismissed in the verdict
+    // column of one row and saves it: that file works as --reviews.
+    let dir = tempfile::tempdir().expect("tmp");
+    let first = dir.path().join("run");
+    score(&first, &[]);
+    let text = std::fs::read_to_string(first.join("findings.csv")).expect("read");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let header: Vec<&str> = lines[0].trim_start_matches('\u{feff}').split(',').collect();
+    let verdict = header
+        .iter()
+        .position(|h| *h == "verdict")
+        .expect("verdict column");
+    let row = lines
+        .iter()
+        .position(|l| l.starts_with("20261127-000142,") && l.contains("accuracy.wrong_unit_number"))
+        .expect("000142's finding");
+    // The excerpt has no comma in this row, so splitting on commas is safe here.
+    let mut cells: Vec<String> = lines[row].split(',').map(str::to_string).collect();
+    assert_eq!(cells.len(), header.len(), "{}", lines[row]);
+    cells[verdict] = "dismissed".into();
+    lines[row] = cells.join(",");
+    let reviews = dir.path().join("reviews.csv");
+    std::fs::write(&reviews, lines.join("\n") + "\n").expect("write");
+    let out = dir.path().join("reviewed");
+    let err = score(&out, &["--reviews", reviews.to_str().expect("utf-8")]);
+    let n = lines.len() - 2;
+    assert!(
+        err.contains(&format!(
+            "复核结论：读取 1 条，使用 1 条，拒收 0 条（见 rejects.csv）；未填写的复核表行 {n} 条"
+        )),
+        "{err}"
+    );
+    let calls = records(&out.join("calls.csv"));
+    assert_eq!(call(&calls, "000142")["reviewed_score"], "100");
+}

@@ -16,16 +16,17 @@
 //! | utterance_index | 句序号 | 0-based, as in findings.csv |
 //! | verdict | 复核结论 | confirmed / dismissed / added (确认 / 误判 / 新增) |
 //! | appeal | 申诉 | appealed / upheld / overturned (申诉中 / 维持 / 撤销) |
-//! | points | 扣分 or 新增扣分 | added findings only: the deduction (default: as the norm deducts) |
+//! | points | 扣分 or 新增扣分 | added findings only: the deduction (default: as the norm deducts); ignored on other rows |
 //! | reviewer | 复核人 | |
 //! | reviewed_at | 复核时间 | orders several rows on one finding |
-//! | comment | 备注 | |
+//! | comment | 备注 | (review_comment also) |
 //!
 //! Several rows on one finding are applied oldest first (by reviewed_at;
 //! rows without a time before rows with one; ties in file order), so the
-//! latest decision wins. A sheet row with no verdict, appeal, reviewer,
-//! points or comment is a call nobody reviewed yet and is skipped (counted,
-//! not rejected).
+//! latest decision wins. A row with no verdict, appeal, reviewer or
+//! comment is one nobody reviewed yet and is skipped (counted, not
+//! rejected), so a review sheet or a copy of findings.csv can be handed
+//! back with only some rows filled in.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -128,7 +129,7 @@ const COLUMNS: [(&str, &[&str]); 10] = [
     ("points", &["points", "扣分", "新增扣分"]),
     ("reviewer", &["reviewer", "复核人", "质检员"]),
     ("reviewed_at", &["reviewed_at", "复核时间"]),
-    ("comment", &["comment", "备注", "说明"]),
+    ("comment", &["comment", "备注", "说明", "review_comment"]),
 ];
 
 /// Reads a reviews file: CSV (UTF-8 or GBK) or XLSX (the sheet named
@@ -187,8 +188,9 @@ pub fn read(path: &Path, max_points: &dyn Fn(NormId) -> f64) -> anyhow::Result<R
         if row.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        // A sheet row nobody filled in: not a decision, nothing to keep.
-        if [4, 5, 6, 7, 9].iter().all(|&k| get(k).is_empty()) {
+        // A row nobody filled in (a review sheet's, or findings.csv's with
+        // its machine points): not a decision, nothing to keep.
+        if [4, 5, 7, 9].iter().all(|&k| get(k).is_empty()) {
             out.unreviewed += 1;
             continue;
         }
@@ -289,9 +291,9 @@ fn parse_row<'a>(
             }
         }
     };
-    if points.is_some() && verdict != Some(Verdict::Added) {
-        return Err("扣分 points 只用于新增（added）的扣分；确认或误判沿用机器的扣分".into());
-    }
+    // Only an added finding takes its deduction from the row: on other rows
+    // the column is the machine's points (a findings.csv filled in Excel).
+    let points = points.filter(|_| verdict == Some(Verdict::Added));
     let reviewed_at = match get(8) {
         "" => None,
         t => Some(
@@ -539,7 +541,6 @@ mod tests {
              c1,taboo,taboo.blame,,,later,,\n\
              c1,taboo,,,confirmed,,,\n\
              c1,taboo,,,added,,11,\n\
-             c1,taboo,taboo.blame,,confirmed,,3,\n\
              c1,taboo,taboo.blame,,confirmed,,,yesterday\n\
              c1,taboo,taboo.blame,,confirmed,,,2026-11-28 10:00\n",
         );
@@ -553,15 +554,14 @@ mod tests {
             (7, "\"later\""),
             (8, "缺少规则 rule"),
             (9, "\"11\" 应为 0 到 10 之间"),
-            (10, "扣分 points 只用于新增"),
-            (11, "\"yesterday\" 不是时间"),
+            (10, "\"yesterday\" 不是时间"),
         ];
         assert_eq!(got.len(), expect.len(), "{got:?}");
         for ((line, reason), (want_line, want)) in got.iter().zip(expect) {
             assert_eq!(*line, want_line);
             assert!(reason.contains(want), "line {line}: {reason}");
         }
-        assert_eq!(r.read, 11);
+        assert_eq!(r.read, 10);
         assert_eq!(r.by_call["c1"].len(), 1);
     }
 
