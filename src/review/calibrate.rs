@@ -43,8 +43,6 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -57,6 +55,7 @@ use crate::norms::RULES;
 use crate::report::csv_out::{excel_text, CsvOut};
 use crate::report::num;
 use crate::review::reviews::{self, Review, Reviews};
+use crate::review::run_table::RunTable;
 
 /// The columns of `calibration.csv`.
 pub const COLUMNS: [&str; 15] = [
@@ -301,105 +300,13 @@ impl Calibration {
     }
 }
 
-/// A CSV file of a run folder with the positions of the wanted columns.
-struct Table {
-    file: String,
-    reader: csv::Reader<BufReader<File>>,
-    names: Vec<&'static str>,
-    cols: Vec<Option<usize>>,
-}
-
-impl Table {
-    /// Opens `dir/name`; `required` columns must be in the header,
-    /// `optional` ones may be missing (older runs).
-    fn open(
-        dir: &Path,
-        name: &str,
-        required: &[&'static str],
-        optional: &[&'static str],
-    ) -> anyhow::Result<Table> {
-        let path = dir.join(name);
-        let file = path.display().to_string();
-        let f = File::open(&path).map_err(|e| {
-            anyhow!("{file}：无法打开（{e}）；这个文件夹是 hotline-qa score 的输出吗？")
-        })?;
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(BufReader::with_capacity(256 * 1024, f));
-        let header = reader
-            .headers()
-            .map_err(|e| anyhow!("{file}：第 1 行（表头）：无法读取（{e}）"))?
-            .clone();
-        let find = |want: &str| {
-            header
-                .iter()
-                .position(|h| h.trim_start_matches('\u{feff}').trim() == want)
-        };
-        let mut cols = Vec::new();
-        for want in required {
-            cols.push(Some(find(want).ok_or_else(|| {
-                anyhow!("{file}：第 1 行（表头）：缺少列 {want}；这个文件是 hotline-qa score 写出的吗？")
-            })?));
-        }
-        cols.extend(optional.iter().map(|w| find(w)));
-        Ok(Table {
-            file,
-            reader,
-            names: required.iter().chain(optional).copied().collect(),
-            cols,
-        })
+/// The call id in field `i` of a run's CSV, as the call has it.
+fn call_id(t: &RunTable, rec: &csv::StringRecord, i: usize) -> anyhow::Result<String> {
+    let id = t.word(rec, i)?;
+    if id.is_empty() {
+        return Err(t.error(rec, i, "通话编号为空"));
     }
-
-    /// Reads the next record; false at the end.
-    fn next(&mut self, rec: &mut csv::StringRecord) -> anyhow::Result<bool> {
-        self.reader.read_record(rec).map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            anyhow!("{}：第 {line} 行：无法读取（{e}）", self.file)
-        })
-    }
-
-    /// The `i`-th wanted field, trimmed; "" for a missing optional column.
-    fn field<'r>(&self, rec: &'r csv::StringRecord, i: usize) -> anyhow::Result<&'r str> {
-        match self.cols[i] {
-            None => Ok(""),
-            Some(c) => rec
-                .get(c)
-                .map(str::trim)
-                .ok_or_else(|| self.error(rec, i, "这一行缺少这个字段")),
-        }
-    }
-
-    fn error(&self, rec: &csv::StringRecord, i: usize, what: &str) -> anyhow::Error {
-        let line = rec.position().map_or(0, |p| p.line());
-        anyhow!(
-            "{}：第 {line} 行，字段 {}：{what}",
-            self.file,
-            self.names[i]
-        )
-    }
-
-    /// The call id in field `i`, as the call has it (see [`un_excel`]).
-    fn call_id(&self, rec: &csv::StringRecord, i: usize) -> anyhow::Result<String> {
-        let id = un_excel(self.field(rec, i)?);
-        if id.is_empty() {
-            return Err(self.error(rec, i, "通话编号为空"));
-        }
-        Ok(id.to_string())
-    }
-}
-
-/// Undoes [`crate::report::privacy::excel_safe`]: the runs write an id
-/// starting with = + - @ with a leading apostrophe.
-fn un_excel(s: &str) -> &str {
-    match s.strip_prefix('\'') {
-        Some(rest)
-            if rest.starts_with(['=', '+', '-', '@', '\t', '\r'])
-                && rest.parse::<f64>().is_err() =>
-        {
-            rest
-        }
-        _ => s,
-    }
+    Ok(id.to_string())
 }
 
 /// A stand-in for a call whose transcript is not at hand: [`reviews::apply`]
@@ -479,9 +386,9 @@ pub fn calibrate(reviews: &Reviews, runs: &[PathBuf]) -> anyhow::Result<Calibrat
     let mut owner: HashMap<u128, usize> = HashMap::new();
     let mut rec = csv::StringRecord::new();
     for (k, dir) in runs.iter().enumerate() {
-        let mut t = Table::open(dir, "calls.csv", &["call_id"], &[])?;
+        let mut t = RunTable::open(&dir.join("calls.csv"), &["call_id"], &[])?;
         while t.next(&mut rec)? {
-            owner.insert(hash128(&t.call_id(&rec, 0)?), k);
+            owner.insert(hash128(&call_id(&t, &rec, 0)?), k);
         }
     }
     let mut stats: HashMap<&'static str, RuleRow> = HashMap::new();
@@ -493,19 +400,18 @@ pub fn calibrate(reviews: &Reviews, runs: &[PathBuf]) -> anyhow::Result<Calibrat
         const INDEX: usize = 3;
         const NEEDS_REVIEW: usize = 4;
         const VERDICT: usize = 5;
-        let mut t = Table::open(
-            dir,
-            "findings.csv",
+        let mut t = RunTable::open(
+            &dir.join("findings.csv"),
             &["call_id", "norm", "rule", "utterance_index"],
             &["needs_review", "verdict"],
         )?;
         while t.next(&mut rec)? {
-            if t.field(&rec, VERDICT)?
+            if t.word(&rec, VERDICT)?
                 .eq_ignore_ascii_case(Verdict::Added.key())
             {
                 continue;
             }
-            let call_id = t.call_id(&rec, CALL)?;
+            let call_id = call_id(&t, &rec, CALL)?;
             match owner.get(&hash128(&call_id)) {
                 Some(&o) if o == k => {}
                 Some(_) => continue,
@@ -517,7 +423,7 @@ pub fn calibrate(reviews: &Reviews, runs: &[PathBuf]) -> anyhow::Result<Calibrat
                     ))
                 }
             }
-            let raw = t.field(&rec, RULE)?;
+            let raw = t.word(&rec, RULE)?;
             let rule = reviews::known_rule(raw).ok_or_else(|| {
                 t.error(
                     &rec,
@@ -525,7 +431,7 @@ pub fn calibrate(reviews: &Reviews, runs: &[PathBuf]) -> anyhow::Result<Calibrat
                     &format!("“{raw}”不是这个版本认识的规则（见 hotline-qa rules）；这个运行是用别的版本评分的吗？"),
                 )
             })?;
-            let raw = t.field(&rec, NORM)?;
+            let raw = t.word(&rec, NORM)?;
             let norm = NormId::parse(raw)
                 .ok_or_else(|| t.error(&rec, NORM, &format!("“{raw}”不是十一项规范之一")))?;
             if reviews::norm_of_rule(rule) != Some(norm) {
@@ -535,7 +441,7 @@ pub fn calibrate(reviews: &Reviews, runs: &[PathBuf]) -> anyhow::Result<Calibrat
                     &format!("规则 {rule} 不属于规范 {}", norm.key()),
                 ));
             }
-            let raw = t.field(&rec, INDEX)?;
+            let raw = t.word(&rec, INDEX)?;
             let utterance_index = match raw {
                 "" => None,
                 s => Some(
@@ -543,7 +449,7 @@ pub fn calibrate(reviews: &Reviews, runs: &[PathBuf]) -> anyhow::Result<Calibrat
                         .map_err(|_| t.error(&rec, INDEX, &format!("“{s}”不是 0 或正整数")))?,
                 ),
             };
-            let raw = t.field(&rec, NEEDS_REVIEW)?;
+            let raw = t.word(&rec, NEEDS_REVIEW)?;
             let needs_review = if raw.is_empty() || raw.eq_ignore_ascii_case("false") {
                 false
             } else if raw.eq_ignore_ascii_case("true") {

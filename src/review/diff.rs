@@ -26,8 +26,6 @@
 //! calls are kept, for sorting `diff_calls.csv`.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
@@ -36,6 +34,7 @@ use crate::norms::RULES;
 use crate::report::csv_out::{excel_text, CsvOut};
 use crate::report::num;
 use crate::review::manifest;
+use crate::review::run_table::RunTable;
 
 /// The columns of `diff_calls.csv`.
 pub const CALLS_COLUMNS: [&str; 13] = [
@@ -281,89 +280,6 @@ impl State {
     }
 }
 
-/// A CSV file of a run folder with the positions of the wanted columns.
-struct Table {
-    file: String,
-    reader: csv::Reader<BufReader<File>>,
-    names: &'static [&'static str],
-    cols: Vec<usize>,
-}
-
-impl Table {
-    fn open(dir: &Path, name: &str, names: &'static [&'static str]) -> anyhow::Result<Table> {
-        let path = dir.join(name);
-        let file = path.display().to_string();
-        let f = File::open(&path).map_err(|e| {
-            anyhow!("{file}：无法打开（{e}）；这个文件夹是 hotline-qa score 的输出吗？")
-        })?;
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(BufReader::with_capacity(256 * 1024, f));
-        let header = reader
-            .headers()
-            .map_err(|e| anyhow!("{file}：无法读取表头（{e}）"))?
-            .clone();
-        let mut cols = Vec::with_capacity(names.len());
-        for want in names {
-            let pos = header
-                .iter()
-                .position(|h| h.trim_start_matches('\u{feff}').trim() == *want)
-                .ok_or_else(|| {
-                    anyhow!("{file}：第 1 行（表头）：缺少列 {want}；这个文件是 hotline-qa score 写出的吗？")
-                })?;
-            cols.push(pos);
-        }
-        Ok(Table {
-            file,
-            reader,
-            names,
-            cols,
-        })
-    }
-
-    /// Reads the next record; false at the end.
-    fn next(&mut self, rec: &mut csv::StringRecord) -> anyhow::Result<bool> {
-        self.reader
-            .read_record(rec)
-            .map_err(|e| anyhow!("{}：无法读取（{e}）", self.file))
-    }
-
-    /// The `i`-th wanted field of `rec`.
-    fn field<'r>(&self, rec: &'r csv::StringRecord, i: usize) -> anyhow::Result<&'r str> {
-        rec.get(self.cols[i])
-            .ok_or_else(|| self.error(rec, i, "这一行缺少这个字段"))
-    }
-
-    fn error(&self, rec: &csv::StringRecord, i: usize, what: &str) -> anyhow::Error {
-        let line = rec.position().map_or(0, |p| p.line());
-        anyhow!(
-            "{}：第 {line} 行，字段 {}：{what}",
-            self.file,
-            self.names[i]
-        )
-    }
-
-    /// A number with at most two decimals, in hundredths.
-    fn cents(&self, rec: &csv::StringRecord, i: usize) -> anyhow::Result<i64> {
-        let s = self.field(rec, i)?.trim();
-        match s.parse::<f64>() {
-            Ok(x) if x.is_finite() && x.abs() < 1e12 => Ok((x * 100.0).round() as i64),
-            _ => Err(self.error(rec, i, &format!("“{s}”不是数字"))),
-        }
-    }
-
-    fn boolean(&self, rec: &csv::StringRecord, i: usize) -> anyhow::Result<bool> {
-        let s = self.field(rec, i)?.trim();
-        if s.eq_ignore_ascii_case("true") || s == "1" {
-            Ok(true)
-        } else if s.eq_ignore_ascii_case("false") || s == "0" {
-            Ok(false)
-        } else {
-            Err(self.error(rec, i, &format!("“{s}”不是 true 或 false")))
-        }
-    }
-}
-
 const CALL_FIELDS: &[&str] = &[
     "call_id",
     "operator_id",
@@ -376,7 +292,7 @@ const CALL_FIELDS: &[&str] = &[
 const FINDING_FIELDS: &[&str] = &["call_id", "norm", "rule", "points"];
 
 fn read_calls(dir: &Path, run: usize, st: &mut State) -> anyhow::Result<()> {
-    let mut t = Table::open(dir, "calls.csv", CALL_FIELDS)?;
+    let mut t = RunTable::open(&dir.join("calls.csv"), CALL_FIELDS, &[])?;
     let mut rec = csv::StringRecord::new();
     while t.next(&mut rec)? {
         let call_id = t.field(&rec, 0)?;
@@ -413,7 +329,7 @@ fn read_calls(dir: &Path, run: usize, st: &mut State) -> anyhow::Result<()> {
 }
 
 fn read_findings(dir: &Path, run: usize, st: &mut State) -> anyhow::Result<()> {
-    let mut t = Table::open(dir, "findings.csv", FINDING_FIELDS)?;
+    let mut t = RunTable::open(&dir.join("findings.csv"), FINDING_FIELDS, &[])?;
     let mut rec = csv::StringRecord::new();
     while t.next(&mut rec)? {
         let rule_id = t.field(&rec, 2)?;

@@ -8,5 +8,6 @@ pub mod diff;
 pub mod manifest;
 pub mod rescore;
 pub mod reviews;
+mod run_table;
 pub mod sample;
 pub mod try_rule;

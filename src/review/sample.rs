@@ -31,8 +31,6 @@ use std::borrow::Cow;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::fmt;
-use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -50,6 +48,7 @@ use crate::model::{NormId, Speaker, Ticket};
 use crate::norms::RULES;
 use crate::report::AtomicFile;
 use crate::review::manifest::Manifest;
+use crate::review::run_table::RunTable;
 
 /// Every call's weight to begin with. A clean call can still be drawn:
 /// the sheet must also show how often the machine misses problems in
@@ -618,111 +617,6 @@ pub fn sample(opts: &SampleOptions) -> anyhow::Result<Summary> {
     })
 }
 
-/// A CSV file of the run folder with the positions of the wanted columns.
-struct Table {
-    file: String,
-    reader: csv::Reader<BufReader<File>>,
-    names: &'static [&'static str],
-    cols: Vec<usize>,
-}
-
-impl Table {
-    fn open(path: &Path, names: &'static [&'static str]) -> anyhow::Result<Table> {
-        let file = path.display().to_string();
-        let f = File::open(path).map_err(|e| {
-            anyhow!("{file}：无法打开（{e}）；这个文件夹是 hotline-qa score 的输出吗？")
-        })?;
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(BufReader::with_capacity(256 * 1024, f));
-        let header = reader
-            .headers()
-            .map_err(|e| anyhow!("{file}：第 1 行（表头）：无法读取（{e}）"))?
-            .clone();
-        let mut cols = Vec::with_capacity(names.len());
-        for want in names {
-            let pos = header
-                .iter()
-                .position(|h| h.trim_start_matches('\u{feff}').trim() == *want)
-                .ok_or_else(|| {
-                    anyhow!("{file}：第 1 行（表头）：缺少列 {want}；这个文件是 hotline-qa score 写出的吗？")
-                })?;
-            cols.push(pos);
-        }
-        Ok(Table {
-            file,
-            reader,
-            names,
-            cols,
-        })
-    }
-
-    fn next(&mut self, rec: &mut csv::StringRecord) -> anyhow::Result<bool> {
-        self.reader.read_record(rec).map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            anyhow!("{}：第 {line} 行：无法读取（{e}）", self.file)
-        })
-    }
-
-    /// The `i`-th wanted field, with the apostrophe that keeps Excel from
-    /// running it as a formula taken off again.
-    fn field<'r>(&self, rec: &'r csv::StringRecord, i: usize) -> anyhow::Result<&'r str> {
-        rec.get(self.cols[i])
-            .map(unescape)
-            .ok_or_else(|| self.error(rec, i, "这一行缺少这个字段"))
-    }
-
-    fn error(&self, rec: &csv::StringRecord, i: usize, what: &str) -> anyhow::Error {
-        let line = rec.position().map_or(0, |p| p.line());
-        anyhow!(
-            "{}：第 {line} 行，字段 {}：{what}",
-            self.file,
-            self.names[i]
-        )
-    }
-
-    fn number(&self, rec: &csv::StringRecord, i: usize) -> anyhow::Result<Option<f64>> {
-        match self.field(rec, i)?.trim() {
-            "" => Ok(None),
-            s => match s.parse::<f64>() {
-                Ok(x) if x.is_finite() => Ok(Some(x)),
-                _ => Err(self.error(rec, i, &format!("“{s}”不是数字"))),
-            },
-        }
-    }
-
-    fn required_number(&self, rec: &csv::StringRecord, i: usize) -> anyhow::Result<f64> {
-        self.number(rec, i)?
-            .ok_or_else(|| self.error(rec, i, "为空，应为数字"))
-    }
-
-    fn boolean(&self, rec: &csv::StringRecord, i: usize) -> anyhow::Result<bool> {
-        let s = self.field(rec, i)?.trim();
-        if s.eq_ignore_ascii_case("true") || s == "1" {
-            Ok(true)
-        } else if s.eq_ignore_ascii_case("false") || s == "0" {
-            Ok(false)
-        } else {
-            Err(self.error(rec, i, &format!("“{s}”不是 true 或 false")))
-        }
-    }
-}
-
-/// Undoes [`crate::report::privacy::excel_safe`]: the CSV files put an
-/// apostrophe before a value starting with = + - @; the sheet writes
-/// text cells, which Excel never runs, so the value goes in as it was.
-fn unescape(s: &str) -> &str {
-    match s.strip_prefix('\'') {
-        Some(rest)
-            if rest.starts_with(['=', '+', '-', '@', '\t', '\r'])
-                && rest.parse::<f64>().is_err() =>
-        {
-            rest
-        }
-        _ => s,
-    }
-}
-
 const CALL_FIELDS: &[&str] = &[
     "call_id",
     "operator_id",
@@ -736,7 +630,7 @@ const CALL_FIELDS: &[&str] = &[
 ];
 
 fn read_calls(path: &Path, each: &mut dyn FnMut(CallInfo)) -> anyhow::Result<()> {
-    let mut t = Table::open(path, CALL_FIELDS)?;
+    let mut t = RunTable::open(path, CALL_FIELDS, &[])?;
     let mut rec = csv::StringRecord::new();
     while t.next(&mut rec)? {
         let call_id = t.field(&rec, 0)?;
@@ -795,7 +689,7 @@ fn read_findings(
     path: &Path,
     ids: &HashSet<&str>,
 ) -> anyhow::Result<HashMap<String, Vec<FindingRow>>> {
-    let mut t = Table::open(path, FINDING_FIELDS)?;
+    let mut t = RunTable::open(path, FINDING_FIELDS, &[])?;
     let mut rec = csv::StringRecord::new();
     let mut out: HashMap<String, Vec<FindingRow>> = HashMap::new();
     while t.next(&mut rec)? {
@@ -1602,10 +1496,6 @@ mod tests {
 
     #[test]
     fn excel_escapes_are_undone() {
-        assert_eq!(unescape("'=SUM(A1)"), "=SUM(A1)");
-        assert_eq!(unescape("'-12"), "'-12");
-        assert_eq!(unescape("'abc"), "'abc");
-        assert_eq!(unescape("20261127-000103"), "20261127-000103");
         assert_eq!(
             display_time("2026-11-27T09:15:02+08:00"),
             "2026-11-27 09:15:02"
