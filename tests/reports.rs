@@ -415,3 +415,31 @@ fn html_report_renders_in_headless_chromium() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_run_from_before_the_review_columns_is_named_not_a_polars_error() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().expect("tmp");
+    let run = dir.path().join("old");
+    score(&samples("calls.jsonl"), &samples("tickets.csv"), &run, &[]);
+    // Make it look like an older run: calls.parquet without reviewed_score.
+    let path = run.join("calls.parquet");
+    let df = ParquetReader::new(std::fs::File::open(&path).expect("open"))
+        .finish()
+        .expect("read");
+    let mut df = df.drop("reviewed_score").expect("drop");
+    ParquetWriter::new(std::fs::File::create(&path).expect("create"))
+        .finish(&mut df)
+        .expect("write");
+    let o = bin()
+        .arg("report")
+        .arg(&run)
+        .arg("--out")
+        .arg(dir.path().join("r"))
+        .output()
+        .expect("run");
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("written by an older hotline-qa"), "{err}");
+    assert!(err.contains("calls.parquet"), "{err}");
+}

@@ -188,7 +188,17 @@ fn scan_runs(runs: &[PathBuf], name: &str, required: bool) -> anyhow::Result<Opt
         }
         for f in files {
             let path = PlRefPath::new(f.to_string_lossy().as_ref());
-            frames.push(LazyFrame::scan_parquet(path, ScanArgsParquet::default())?);
+            let mut lf = LazyFrame::scan_parquet(path, ScanArgsParquet::default())?;
+            // A run written before the review columns existed cannot be
+            // combined with newer ones: say so, rather than polars' column error.
+            if name == "calls.parquet" && !lf.collect_schema()?.contains("reviewed_score") {
+                anyhow::bail!(
+                    "{}: written by an older hotline-qa (no reviewed_score column); score {} again with this version",
+                    f.display(),
+                    r.display()
+                );
+            }
+            frames.push(lf);
         }
     }
     if frames.is_empty() {
