@@ -13,9 +13,11 @@
 //! ```
 //!
 //! The defaults are embedded in the binary; the scorecard can point any of
-//! them at another file. Literals are matched with one Aho-Corasick
-//! automaton per lexicon, so the cost of a scan does not grow with the
-//! number of entries.
+//! them at another file. Literals are matched with Aho-Corasick automata,
+//! so the cost of a scan does not grow with the number of entries: one per
+//! lexicon ([`Lexicon::find`], for any text), and one over every lexicon
+//! ([`Lexicons::scan`]) with which the norms scan each utterance once
+//! (`CallView::find`), not once per lexicon.
 
 use std::path::Path;
 
@@ -53,6 +55,8 @@ pub struct Hit {
 #[derive(Clone, Debug)]
 pub struct Lexicon {
     entries: Vec<String>,
+    /// The entries' clean forms, as the automaton holds them.
+    clean_entries: Vec<String>,
     ascii_edges: Vec<(bool, bool)>,
     literals: Option<AhoCorasick>,
     exclusions: Option<AhoCorasick>,
@@ -176,6 +180,7 @@ impl Lexicon {
         } else {
             Some(build(&clean_entries, MatchKind::LeftmostLongest)?)
         };
+        let clean_entries_kept = clean_entries;
         let exclusions = if exclusions.is_empty() {
             None
         } else {
@@ -183,6 +188,7 @@ impl Lexicon {
         };
         Ok(Lexicon {
             entries,
+            clean_entries: clean_entries_kept,
             ascii_edges,
             literals,
             exclusions,
@@ -223,27 +229,77 @@ impl Lexicon {
         let mut hits = Vec::new();
         if let Some(ac) = &self.literals {
             for m in ac.find_iter(norm.clean.as_str()) {
-                let idx = m.pattern().as_usize();
-                let (start, end) = norm.original_span(m.start(), m.end());
-                let (first_ascii, last_ascii) = self.ascii_edges[idx];
-                if first_ascii
-                    && original[..start]
-                        .chars()
-                        .next_back()
-                        .is_some_and(is_ascii_word)
-                {
-                    continue;
-                }
-                if last_ascii && original[end..].chars().next().is_some_and(is_ascii_word) {
-                    continue;
-                }
-                hits.push(Hit {
-                    entry: self.entries[idx].clone(),
-                    start,
-                    end,
-                });
+                self.literal_hit(
+                    m.pattern().as_usize(),
+                    m.start(),
+                    m.end(),
+                    original,
+                    norm,
+                    &mut hits,
+                );
             }
         }
+        self.finish(original, norm, hits)
+    }
+
+    /// As [`Lexicon::find`], with the literal matches already found by
+    /// [`Lexicons::scan`]: every occurrence of every entry (`(entry, start,
+    /// end)` in the clean text), of which the leftmost-longest ones are
+    /// taken, as this lexicon's own automaton would.
+    pub fn find_scanned(&self, original: &str, norm: &NormText, all: &[ScanMatch]) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        let mut end = 0;
+        // `all` is sorted by start, then longest first, then entry.
+        for m in all {
+            if (m.start as usize) < end {
+                continue;
+            }
+            end = m.end as usize;
+            self.literal_hit(
+                m.entry as usize,
+                m.start as usize,
+                end,
+                original,
+                norm,
+                &mut hits,
+            );
+        }
+        self.finish(original, norm, hits)
+    }
+
+    /// A literal match at clean bytes `start..end`, kept unless an ASCII
+    /// word goes on past its edge (OK in OKR).
+    fn literal_hit(
+        &self,
+        idx: usize,
+        start: usize,
+        end: usize,
+        original: &str,
+        norm: &NormText,
+        hits: &mut Vec<Hit>,
+    ) {
+        let (start, end) = norm.original_span(start, end);
+        let (first_ascii, last_ascii) = self.ascii_edges[idx];
+        if first_ascii
+            && original[..start]
+                .chars()
+                .next_back()
+                .is_some_and(is_ascii_word)
+        {
+            return;
+        }
+        if last_ascii && original[end..].chars().next().is_some_and(is_ascii_word) {
+            return;
+        }
+        hits.push(Hit {
+            entry: self.entries[idx].clone(),
+            start,
+            end,
+        });
+    }
+
+    /// The regular expressions, then the exclusion contexts, then order.
+    fn finish(&self, original: &str, norm: &NormText, mut hits: Vec<Hit>) -> Vec<Hit> {
         for (pattern, re, gate) in &self.regexes {
             if gate.is_some_and(|c| !original.contains(c)) {
                 continue;
@@ -369,10 +425,28 @@ impl LexiconKind {
     }
 }
 
+/// One occurrence of a lexicon entry in an utterance's clean text, found
+/// by [`Lexicons::scan`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ScanMatch {
+    /// The lexicon (index in [`LexiconKind::ALL`]).
+    pub kind: u8,
+    /// Byte offset in the clean text.
+    pub start: u32,
+    /// End of the match in the clean text.
+    pub end: u32,
+    /// The entry's index in its lexicon.
+    pub entry: u32,
+}
+
 /// All lexicons of a scorecard, compiled.
 #[derive(Clone, Debug)]
 pub struct Lexicons {
     items: Vec<Lexicon>,
+    /// Every literal entry of every lexicon in one automaton, so that an
+    /// utterance is scanned once instead of once per lexicon; pattern id →
+    /// (lexicon, entry).
+    combined: Option<(AhoCorasick, Vec<(u8, u32)>)>,
 }
 
 impl Lexicons {
@@ -391,7 +465,64 @@ impl Lexicons {
             };
             items.push(lex);
         }
-        Ok(Lexicons { items })
+        let mut patterns = Vec::new();
+        let mut owners = Vec::new();
+        for (k, lex) in items.iter().enumerate() {
+            for (i, e) in lex.clean_entries.iter().enumerate() {
+                patterns.push(e.as_str());
+                owners.push((k as u8, i as u32));
+            }
+        }
+        let combined = if patterns.is_empty() {
+            None
+        } else {
+            let ac = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&patterns)
+                .map_err(|e| LexiconError {
+                    source_name: "lexicons".into(),
+                    line: 0,
+                    message: format!("cannot compile the lexicons together: {e}"),
+                })?;
+            Some((ac, owners))
+        };
+        Ok(Lexicons { items, combined })
+    }
+
+    /// Every occurrence of every literal entry of every lexicon in `clean`
+    /// (overlapping ones included), sorted by lexicon, then start, then
+    /// longest first, then entry: for each lexicon, the order in which
+    /// [`Lexicon::find_scanned`] picks the leftmost-longest matches.
+    pub fn scan(&self, clean: &str) -> Vec<ScanMatch> {
+        let Some((ac, owners)) = &self.combined else {
+            return Vec::new();
+        };
+        if clean.len() > u32::MAX as usize {
+            return Vec::new();
+        }
+        let mut out: Vec<ScanMatch> = ac
+            .find_overlapping_iter(clean)
+            .map(|m| {
+                let (kind, entry) = owners[m.pattern().as_usize()];
+                ScanMatch {
+                    kind,
+                    start: m.start() as u32,
+                    end: m.end() as u32,
+                    entry,
+                }
+            })
+            .collect();
+        out.sort_by_key(|m| (m.kind, m.start, std::cmp::Reverse(m.end), m.entry));
+        out
+    }
+
+    /// The matches of lexicon `kind` within a [`Lexicons::scan`] result.
+    pub fn of_kind(scan: &[ScanMatch], kind: LexiconKind) -> &[ScanMatch] {
+        let k = kind as u8;
+        let from = scan.partition_point(|m| m.kind < k);
+        let to = scan.partition_point(|m| m.kind <= k);
+        &scan[from..to]
     }
 
     /// The built-in lexicons.
@@ -409,6 +540,76 @@ impl Lexicons {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Text made of lexicon entries (overlapping, adjacent, split by
+    /// punctuation) and filler: the shared scan must find exactly what
+    /// each lexicon's own automaton finds.
+    fn entry_soup(picks: &[(usize, usize, u8)], lexicons: &Lexicons) -> String {
+        let all: Vec<&str> = LexiconKind::ALL
+            .iter()
+            .flat_map(|k| lexicons.get(*k).entries.iter().map(String::as_str))
+            .collect();
+        let fillers = ["", "，", "的", "你们", "OK", "k", " ", "吗？", "喂养", "好"];
+        let mut s = String::new();
+        for &(e, f, cut) in picks {
+            let entry = all[e % all.len()];
+            // Sometimes only part of an entry, to make near-misses.
+            let chars: Vec<char> = entry.chars().collect();
+            let keep = if cut % 3 == 0 {
+                chars.len().div_ceil(2)
+            } else {
+                chars.len()
+            };
+            s.extend(&chars[..keep]);
+            s.push_str(fillers[f % fillers.len()]);
+        }
+        s
+    }
+
+    #[test]
+    fn the_shared_scan_agrees_on_every_entry_back_to_back() {
+        let lexicons = Lexicons::builtin().expect("lexicons");
+        let n: usize = LexiconKind::ALL
+            .iter()
+            .map(|k| lexicons.get(*k).entries.len())
+            .sum();
+        let picks: Vec<(usize, usize, u8)> = (0..n).map(|e| (e, e % 3, 1)).collect();
+        let text = entry_soup(&picks, &lexicons);
+        let norm = NormText::new(&text);
+        let scan = lexicons.scan(&norm.clean);
+        let mut total = 0;
+        for kind in LexiconKind::ALL {
+            let lex = lexicons.get(kind);
+            let own = lex.find(&text, &norm);
+            total += own.len();
+            assert_eq!(
+                own,
+                lex.find_scanned(&text, &norm, Lexicons::of_kind(&scan, kind)),
+                "{kind:?}"
+            );
+        }
+        assert!(total > n / 2, "{total} hits for {n} entries");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_shared_scan_finds_what_each_lexicon_finds(
+            picks in proptest::collection::vec((0usize..10_000, 0usize..10, 0u8..6), 0..12)
+        ) {
+            let lexicons = Lexicons::builtin().expect("lexicons");
+            let text = entry_soup(&picks, &lexicons);
+            let norm = NormText::new(&text);
+            let scan = lexicons.scan(&norm.clean);
+            for kind in LexiconKind::ALL {
+                let lex = lexicons.get(kind);
+                proptest::prop_assert_eq!(
+                    lex.find(&text, &norm),
+                    lex.find_scanned(&text, &norm, Lexicons::of_kind(&scan, kind)),
+                    "{:?} in {}", kind, text
+                );
+            }
+        }
+    }
 
     fn hits(lex: &Lexicon, text: &str) -> Vec<String> {
         lex.find(text, &NormText::new(text))

@@ -52,7 +52,6 @@ impl Norm for Attitude {
                 &note,
             ));
         }
-        let wait = view.lexicons.get(LexiconKind::WaitRequests);
         // The agent's most recent utterance before utterance i.
         let mut last_agent: Option<usize> = None;
         for i in 0..utts.len().saturating_sub(1) {
@@ -68,7 +67,7 @@ impl Norm for Attitude {
                 continue;
             }
             let asked_to_wait =
-                last_agent.is_some_and(|j| wait.is_match(&utts[j].text, &view.texts[j]));
+                last_agent.is_some_and(|j| view.is_match(LexiconKind::WaitRequests, j));
             if asked_to_wait {
                 continue;
             }

@@ -58,13 +58,12 @@ impl Norm for Clarity {
                 ));
             }
         }
-        let repeats = view.lexicons.get(LexiconKind::RepeatRequests);
         let mut asks: Vec<Finding> = Vec::new();
         for (i, u) in view.call.utterances.iter().enumerate() {
             if u.speaker != Speaker::Caller {
                 continue;
             }
-            if let Some(h) = repeats.find(&u.text, &view.texts[i]).first() {
+            if let Some(h) = view.find(LexiconKind::RepeatRequests, i).first() {
                 asks.push(view.finding_at(
                     NormId::Clarity,
                     "clarity.repeat_requests",

@@ -90,7 +90,6 @@ impl Norm for Communication {
         }
         let caller_count = utts.iter().filter(|u| u.speaker == Speaker::Caller).count();
         if caller_count >= self.min_caller && self.min_caller > 0 {
-            let questions = view.lexicons.get(LexiconKind::Questions);
             let first = view.agent[0];
             let mut opening = true;
             let mut asked = false;
@@ -102,8 +101,8 @@ impl Norm for Communication {
                 let Some(from) = self.question_start(view, i, opening) else {
                     continue;
                 };
-                if questions
-                    .find(&u.text, &view.texts[i])
+                if view
+                    .find(LexiconKind::Questions, i)
                     .iter()
                     .any(|h| h.start >= from)
                 {

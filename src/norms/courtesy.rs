@@ -29,13 +29,10 @@ impl Norm for Courtesy {
         if view.agent.is_empty() {
             return Outcome::NotAssessed;
         }
-        let slang = view.lexicons.get(LexiconKind::Slang);
-        let ni = view.lexicons.get(LexiconKind::AddressNi);
         let mut findings = Vec::new();
         let mut ni_hits = Vec::new();
         for &i in &view.agent {
-            let text = view.text(i);
-            for h in slang.find(text, &view.texts[i]) {
+            for h in view.find(LexiconKind::Slang, i) {
                 findings.push(view.finding_at(
                     NormId::Courtesy,
                     "courtesy.slang",
@@ -44,7 +41,7 @@ impl Norm for Courtesy {
                     h.end,
                 ));
             }
-            for h in ni.find(text, &view.texts[i]) {
+            for h in view.find(LexiconKind::AddressNi, i) {
                 ni_hits.push(view.finding_at(NormId::Courtesy, "courtesy.ni", i, h.start, h.end));
             }
         }

@@ -9,7 +9,7 @@
 use crate::config::Config;
 use crate::input::manual::ManualScore;
 use crate::lexicon::directory::Directory;
-use crate::lexicon::{LexiconError, Lexicons};
+use crate::lexicon::{Hit, LexiconError, LexiconKind, Lexicons, ScanMatch};
 use crate::model::{Appeal, Call, Finding, NormId, Severity, Speaker, Ticket, Verdict};
 use crate::review::reviews::Review;
 use crate::text::NormText;
@@ -180,6 +180,8 @@ pub struct CallView<'a> {
     pub lexicons: &'a Lexicons,
     /// The phone directory.
     pub directory: &'a Directory,
+    /// Each utterance's lexicon matches, scanned once on first use.
+    scans: Vec<std::cell::OnceCell<Vec<ScanMatch>>>,
 }
 
 impl<'a> CallView<'a> {
@@ -205,11 +207,29 @@ impl<'a> CallView<'a> {
         CallView {
             call,
             ticket,
+            scans: vec![std::cell::OnceCell::new(); call.utterances.len()],
             texts,
             agent,
             lexicons,
             directory,
         }
+    }
+
+    /// The hits of lexicon `kind` in utterance `i` (the same as
+    /// `lexicons.get(kind).find(text, clean)`, from one scan of the
+    /// utterance shared by every lexicon).
+    pub fn find(&self, kind: LexiconKind, i: usize) -> Vec<Hit> {
+        let scan = self.scans[i].get_or_init(|| self.lexicons.scan(&self.texts[i].clean));
+        self.lexicons.get(kind).find_scanned(
+            self.text(i),
+            &self.texts[i],
+            Lexicons::of_kind(scan, kind),
+        )
+    }
+
+    /// Whether lexicon `kind` has a hit in utterance `i`.
+    pub fn is_match(&self, kind: LexiconKind, i: usize) -> bool {
+        !self.find(kind, i).is_empty()
     }
 
     /// The original text of utterance `i`.

@@ -58,22 +58,15 @@ impl Norm for Process {
             return Outcome::NotAssessed;
         };
         let mut findings = Vec::new();
-        let agent_says = |kind: LexiconKind| {
-            let lex = view.lexicons.get(kind);
-            view.agent
-                .iter()
-                .any(|&i| lex.is_match(view.text(i), &view.texts[i]))
-        };
+        let agent_says = |kind: LexiconKind| view.agent.iter().any(|&i| view.is_match(kind, i));
         if t.category == Some(Category::Help) {
             let legal_sub = !self.cfg.legal_subcategory.is_empty()
                 && t.subcategory.contains(&self.cfg.legal_subcategory);
-            let legal_words = view.lexicons.get(LexiconKind::LegalMatters);
             let caller_words = view.call.utterances.iter().enumerate().find_map(|(i, u)| {
                 if u.speaker != Speaker::Caller {
                     return None;
                 }
-                legal_words
-                    .find(&u.text, &view.texts[i])
+                view.find(LexiconKind::LegalMatters, i)
                     .into_iter()
                     .next()
                     .map(|h| (i, h))

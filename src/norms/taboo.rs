@@ -38,7 +38,7 @@ impl Norm for Taboo {
         let mut findings = Vec::new();
         for &i in &view.agent {
             for (kind, rule) in lists {
-                for h in view.lexicons.get(kind).find(view.text(i), &view.texts[i]) {
+                for h in view.find(kind, i) {
                     let mut f = view.finding_at(NormId::Taboo, rule, i, h.start, h.end);
                     if kind == LexiconKind::Insults && self.red_line {
                         f = f.red_line();
