@@ -553,3 +553,60 @@ fn refusals_and_errors() {
         .arg(s.path("z")));
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn ranks_follow_operators_csv_when_the_run_had_reviews() {
+    // 000311's insult overturned on appeal: 2025's reviewed mean rises by a
+    // quarter of 100, which moves her up in operators.csv; the diff's ranks
+    // must be operators.csv's, in both runs (rescore applies the same reviews).
+    let s = Setup::new("closing.missing");
+    let reviews = s.path("reviews.csv");
+    std::fs::write(
+        &reviews,
+        "call_id,rule,appeal\n20261127-000311,taboo.insult,overturned\n",
+    )
+    .expect("write");
+    let run1 = s.path("run1");
+    let o = run(bin()
+        .arg("score")
+        .arg(s.path("in/calls.jsonl"))
+        .arg(s.path("in/tickets.csv"))
+        .arg("--directory")
+        .arg(s.path("dir/directory.csv"))
+        .arg("--config")
+        .arg(s.path("v1.toml"))
+        .arg("--reviews")
+        .arg(&reviews)
+        .arg("--as-of")
+        .arg(AS_OF)
+        .arg("--quiet")
+        .arg("--out")
+        .arg(&run1));
+    assert!(o.status.success(), "score: {}", text(&o.stderr));
+    let o = s.rescore(&run1, "v2.toml", "run2", &[]);
+    assert!(o.status.success(), "rescore: {}", text(&o.stderr));
+    let rank_of = |dir: &Path| -> BTreeMap<String, String> {
+        table(&dir.join("operators.csv"))
+            .into_iter()
+            .map(|r| (r["operator_id"].clone(), r["rank"].clone()))
+            .collect()
+    };
+    let (rank1, rank2) = (rank_of(&run1), rank_of(&s.path("run2")));
+    // The review matters here: 2025's reviewed mean is above her machine mean.
+    let chen = table(&run1.join("operators.csv"))
+        .into_iter()
+        .find(|r| r["operator_id"] == "2025")
+        .expect("2025");
+    assert_ne!(chen["mean_score"], chen["reviewed_mean_score"], "{chen:?}");
+    for r in table(&s.path("run2/diff_operators.csv")) {
+        let id = &r["operator_id"];
+        assert_eq!(
+            r["old_rank"], rank1[id],
+            "{id}: old rank = run1/operators.csv"
+        );
+        assert_eq!(
+            r["new_rank"], rank2[id],
+            "{id}: new rank = run2/operators.csv"
+        );
+    }
+}

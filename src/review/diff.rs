@@ -205,6 +205,9 @@ struct Entry {
     op: [u32; 2],
     cents: [i32; 2],
     passed: [bool; 2],
+    /// The reviewed score (hundredths) and pass, which operators.csv ranks
+    /// on; the machine's when the run has no such columns.
+    reviewed: [(i32, bool); 2],
     red_line: [bool; 2],
     rules: Vec<RuleCount>,
 }
@@ -292,7 +295,11 @@ const CALL_FIELDS: &[&str] = &[
 const FINDING_FIELDS: &[&str] = &["call_id", "norm", "rule", "points"];
 
 fn read_calls(dir: &Path, run: usize, st: &mut State) -> anyhow::Result<()> {
-    let mut t = RunTable::open(&dir.join("calls.csv"), CALL_FIELDS, &[])?;
+    let mut t = RunTable::open(
+        &dir.join("calls.csv"),
+        CALL_FIELDS,
+        &["reviewed_score", "reviewed_passed"],
+    )?;
     let mut rec = csv::StringRecord::new();
     while t.next(&mut rec)? {
         let call_id = t.field(&rec, 0)?;
@@ -310,10 +317,19 @@ fn read_calls(dir: &Path, run: usize, st: &mut State) -> anyhow::Result<()> {
         })?;
         let passed = t.boolean(&rec, 5)?;
         let red_line = t.boolean(&rec, 6)?;
+        let reviewed_cents = match t.word(&rec, 7)? {
+            "" => cents,
+            _ => i32::try_from(t.cents(&rec, 7)?).unwrap_or(cents),
+        };
+        let reviewed_passed = match t.word(&rec, 8)? {
+            "" => passed,
+            _ => t.boolean(&rec, 8)?,
+        };
         let e = st.calls.entry(Box::from(call_id)).or_insert_with(|| Entry {
             op: [ABSENT; 2],
             cents: [0; 2],
             passed: [false; 2],
+            reviewed: [(0, false); 2],
             red_line: [false; 2],
             rules: Vec::new(),
         });
@@ -323,6 +339,7 @@ fn read_calls(dir: &Path, run: usize, st: &mut State) -> anyhow::Result<()> {
         e.op[run] = op;
         e.cents[run] = cents;
         e.passed[run] = passed;
+        e.reviewed[run] = (reviewed_cents, reviewed_passed);
         e.red_line[run] = red_line;
     }
     Ok(())
@@ -401,6 +418,9 @@ struct OpStats {
     n: [u64; 2],
     sum: [i64; 2],
     passed: [u64; 2],
+    /// Reviewed score sum (hundredths) and passes, for the ranking.
+    reviewed_sum: [i64; 2],
+    reviewed_passed: [u64; 2],
     calls: u64,
     changed: u64,
 }
@@ -424,19 +444,21 @@ fn fmt_bool(b: Option<bool>) -> String {
 }
 
 /// Ranks the operators of one run in the order of
-/// [`crate::report::aggregate::rank`] (mean score desc, pass rate desc,
-/// operator id; fewer than `min_calls` calls: unranked), on the machine
-/// scores. Reproduced here rather than called, so that the diff does not
-/// depend on the report's row type; `tests/review_rescore.rs` checks both
-/// agree with operators.csv.
+/// [`crate::report::aggregate::rank`] (mean reviewed score desc, reviewed
+/// pass rate desc, operator id; fewer than `min_calls` calls: unranked),
+/// so that the ranks are operators.csv's (without reviews the reviewed
+/// score is the machine's). Reproduced here rather than called, so that
+/// the diff does not depend on the report's row type;
+/// `tests/review_rescore.rs` checks both agree with operators.csv.
 fn ranks(st: &State, stats: &[OpStats], run: usize, min_calls: u64) -> Vec<Option<u32>> {
     let mut ranked: Vec<usize> = (0..stats.len())
         .filter(|&i| stats[i].n[run] > 0 && stats[i].n[run] >= min_calls)
         .collect();
     let key = |i: usize| {
+        let n = stats[i].n[run] as f64;
         (
-            stats[i].mean(run).unwrap_or(0.0),
-            stats[i].pass_rate(run).unwrap_or(0.0),
+            stats[i].reviewed_sum[run] as f64 / (n * 100.0),
+            stats[i].reviewed_passed[run] as f64 / n,
         )
     };
     ranked.sort_by(|&a, &b| {
@@ -489,6 +511,8 @@ pub fn diff_runs(
             s.n[run] += 1;
             s.sum[run] += i64::from(e.cents[run]);
             s.passed[run] += u64::from(e.passed[run]);
+            s.reviewed_sum[run] += i64::from(e.reviewed[run].0);
+            s.reviewed_passed[run] += u64::from(e.reviewed[run].1);
             sums[run] += i64::from(e.cents[run]);
             if run == OLD {
                 summary.calls_old += 1;
