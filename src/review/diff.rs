@@ -913,7 +913,7 @@ mod tests {
         let mut text = format!("\u{feff}{CALLS_HEADER}\n");
         for (id, op, score, passed, red) in calls {
             text.push_str(&format!(
-                "{id},{op},话务员{op},A班,2026-11-27T09:00:00+08:00,{score},{passed},{red},5,5,10,5,5,,15,10,10,10,10,99\n"
+                "{id},{op},话务员{op},A班,2026-11-27T09:00:00+08:00,{score},{passed},{red},5,5,10,5,5,,15,10,10,10,10,{score}\n"
             ));
         }
         std::fs::write(dir.join("calls.csv"), text).expect("write calls");
