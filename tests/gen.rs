@@ -6,6 +6,8 @@
 //! scorer) and the first disagreeing calls with their transcript and
 //! findings, so that one can tell a generator slip from a scorer bug.
 
+mod common;
+use common::table as rows;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -18,26 +20,6 @@ use hotline_qa::run::{score, ScoreOptions};
 
 const CALLS: u64 = 3000;
 const SEED: u64 = 20_261_127;
-
-fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let headers: Vec<String> = r
-        .headers()
-        .expect("header")
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_string())
-        .collect();
-    r.records()
-        .map(|rec| {
-            let rec = rec.expect("row");
-            headers
-                .iter()
-                .cloned()
-                .zip(rec.iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
-}
 
 fn score_dir(gen: &Path, out: &Path) {
     let directory = Directory::load(&gen.join("directory.csv")).expect("directory");
