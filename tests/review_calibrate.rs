@@ -5,6 +5,8 @@
 //! written down below from the sample findings (samples/EXPECTED.md), not
 //! recomputed by the program's code.
 
+mod common;
+use common::header_and_rows as table;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -25,28 +27,6 @@ fn run(cmd: &mut Command) -> Output {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-/// The header and rows of a CSV file written by hotline-qa (BOM checked and stripped).
-fn table(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(
-        bytes.starts_with(b"\xEF\xBB\xBF"),
-        "{}: no BOM",
-        path.display()
-    );
-    let mut r = csv::Reader::from_reader(&bytes[3..]);
-    let header = r
-        .headers()
-        .expect("header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let rows = r
-        .records()
-        .map(|rec| rec.expect("row").iter().map(str::to_string).collect())
-        .collect();
-    (header, rows)
 }
 
 /// The sample day scored into `dir/run`.

@@ -12,6 +12,8 @@
 //! `SKIPPED spark tests: <reason>` and passes. Spark runs in local[2]; the
 //! four tests run two at a time (about two minutes on two cores).
 
+mod common;
+use common::header_and_rows as read_csv;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -171,24 +173,6 @@ fn total(df: &DataFrame, col: &str) -> i64 {
         .expect("cast");
     let ca = c.i64().expect("i64");
     (0..ca.len()).filter_map(|i| ca.get(i)).sum()
-}
-
-/// A CSV report (BOM and all) as its header and rows.
-fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let text = std::fs::read_to_string(path).expect("read csv");
-    let text = text.strip_prefix('\u{feff}').expect("BOM");
-    let mut r = csv::Reader::from_reader(text.as_bytes());
-    let header = r
-        .headers()
-        .expect("header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let rows = r
-        .records()
-        .map(|rec| rec.expect("row").iter().map(str::to_string).collect())
-        .collect();
-    (header, rows)
 }
 
 /// The job's own aggregates are byte-identical to `hotline-qa report`'s.
