@@ -461,13 +461,13 @@ impl Scorer {
                 None => {}
             }
         }
-        let confidences: Vec<f64> = call
+        // Mean ASR confidence, without a Vec per call on the hot path.
+        let (sum, n) = call
             .utterances
             .iter()
             .filter_map(|u| u.confidence)
-            .collect();
-        let confidence = (!confidences.is_empty())
-            .then(|| confidences.iter().sum::<f64>() / confidences.len() as f64);
+            .fold((0.0, 0usize), |(s, n), c| (s + c, n + 1));
+        let confidence = (n > 0).then(|| sum / n as f64);
         ScoredCall {
             call_id: call.call_id.clone(),
             operator_id: call.operator_id.clone(),
