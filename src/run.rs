@@ -402,40 +402,10 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
         let file: Arc<str> = Arc::from(path.display().to_string());
         let reader =
             transcripts::open(path).map_err(|e| anyhow::anyhow!("{file}: cannot open: {e}"))?;
-        let mut lines = LineReader::new(reader, opts.limits.max_line_bytes);
-        loop {
-            let tr = std::time::Instant::now();
-            let mut batch = Vec::with_capacity(opts.batch);
-            // A batch ends at `opts.batch` lines or 256 MiB, whichever comes
-            // first, so that a file of very long lines still runs in bounded memory.
-            let mut bytes = 0usize;
-            while batch.len() < opts.batch && bytes < 256 * 1024 * 1024 {
-                match lines.next_line() {
-                    Ok(Some(l)) => {
-                        bytes += l.bytes.as_ref().map_or(0, Vec::len);
-                        batch.push(l);
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        // A read error (a truncated .gz) ends this file; what was
-                        // read is kept and the error is recorded as a reject.
-                        batch.push(transcripts::RawLine {
-                            line: lines.lines_read() + 1,
-                            bytes: Err(format!("读取文件出错，文件其余部分未读取（{e}）")),
-                        });
-                        break;
-                    }
-                }
-            }
-            if batch.is_empty() {
-                break;
-            }
-            let read_error = batch.last().is_some_and(|l| {
-                l.bytes
-                    .as_ref()
-                    .is_err_and(|e| e.starts_with("读取文件出错"))
-            });
-            let done = (batch.len() < opts.batch && bytes < 256 * 1024 * 1024) || read_error;
+        let lines = LineReader::new(reader, opts.limits.max_line_bytes);
+        // Batches are read on their own thread (see transcripts::for_each_batch).
+        let mut tr = std::time::Instant::now();
+        transcripts::for_each_batch(lines, opts.batch, |batch| {
             spent[0] += tr.elapsed();
             let tp = std::time::Instant::now();
             let prev = pending.take();
@@ -503,13 +473,11 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                 },
             );
             spent[1] += tp.elapsed();
-            let w = w_result;
-            w?;
+            w_result?;
             pending = Some((file.clone(), results));
-            if done {
-                break;
-            }
-        }
+            tr = std::time::Instant::now();
+            Ok(())
+        })?;
     }
     if let Some((f, r)) = pending.take() {
         write(f, r)?;
@@ -733,18 +701,8 @@ pub fn parse_only(paths: &[PathBuf]) -> anyhow::Result<(u64, u64)> {
         let file: Arc<str> = Arc::from(path.display().to_string());
         let reader =
             transcripts::open(path).map_err(|e| anyhow::anyhow!("{file}: cannot open: {e}"))?;
-        let mut lines = LineReader::new(reader, limits.max_line_bytes);
-        loop {
-            let mut batch = Vec::with_capacity(4096);
-            while batch.len() < 4096 {
-                match lines.next_line()? {
-                    Some(l) => batch.push(l),
-                    None => break,
-                }
-            }
-            if batch.is_empty() {
-                break;
-            }
+        let lines = LineReader::new(reader, limits.max_line_bytes);
+        transcripts::for_each_batch(lines, 4096, |batch| {
             read += batch.len() as u64;
             ok += batch
                 .par_iter()
@@ -754,7 +712,8 @@ pub fn parse_only(paths: &[PathBuf]) -> anyhow::Result<(u64, u64)> {
                     })
                 })
                 .count() as u64;
-        }
+            Ok(())
+        })?;
     }
     Ok((read, ok))
 }

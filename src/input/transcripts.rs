@@ -130,7 +130,63 @@ impl<R: BufRead> LineReader<R> {
 }
 
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
+    memchr::memchr(needle, hay)
+}
+
+/// A batch ends at this many bytes of lines if it has not reached its line
+/// count, so that a file of very long lines still runs in bounded memory.
+pub const BATCH_BYTES: usize = 256 * 1024 * 1024;
+
+/// Reads the next batch: up to `max_lines` lines or [`BATCH_BYTES`]. A read
+/// error (a truncated .gz) ends the file: what was read is kept and the
+/// error becomes the batch's last line, a reject. Returns the batch and
+/// whether the file is done.
+pub fn read_batch<R: BufRead>(lines: &mut LineReader<R>, max_lines: usize) -> (Vec<RawLine>, bool) {
+    let mut batch = Vec::with_capacity(max_lines.min(1 << 16));
+    let mut bytes = 0usize;
+    while batch.len() < max_lines && bytes < BATCH_BYTES {
+        match lines.next_line() {
+            Ok(Some(l)) => {
+                bytes += l.bytes.as_ref().map_or(0, Vec::len);
+                batch.push(l);
+            }
+            Ok(None) => return (batch, true),
+            Err(e) => {
+                batch.push(RawLine {
+                    line: lines.lines_read() + 1,
+                    bytes: Err(format!("读取文件出错，文件其余部分未读取（{e}）")),
+                });
+                return (batch, true);
+            }
+        }
+    }
+    (batch, false)
+}
+
+/// Reads `lines` in batches (see [`read_batch`]) on a reader thread and
+/// hands each batch, in order, to `each` on the calling thread: reading the
+/// next batch overlaps the work on this one. At most one batch waits
+/// between the two, so memory stays bounded. An error from `each` stops
+/// the reading and is returned.
+pub fn for_each_batch<R: BufRead + Send>(
+    mut lines: LineReader<R>,
+    max_lines: usize,
+    mut each: impl FnMut(Vec<RawLine>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawLine>>(1);
+        s.spawn(move || loop {
+            let (batch, done) = read_batch(&mut lines, max_lines);
+            // A closed channel: the consumer stopped on an error.
+            if batch.is_empty() || tx.send(batch).is_err() || done {
+                break;
+            }
+        });
+        for batch in rx {
+            each(batch)?;
+        }
+        Ok(())
+    })
 }
 
 /// Opens a transcript file, gunzipping `.gz` files.
