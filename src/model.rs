@@ -25,16 +25,40 @@ impl Speaker {
     /// Parses a speaker label, accepting the spec's English keys and the
     /// Chinese and English aliases that hotline exports use.
     pub fn parse(label: &str) -> Option<Speaker> {
+        const NAMES: [(&str, Speaker); 20] = [
+            ("agent", Speaker::Agent),
+            ("caller", Speaker::Caller),
+            ("operator", Speaker::Agent),
+            ("seat", Speaker::Agent),
+            ("staff", Speaker::Agent),
+            ("service", Speaker::Agent),
+            ("话务员", Speaker::Agent),
+            ("坐席", Speaker::Agent),
+            ("客服", Speaker::Agent),
+            ("座席", Speaker::Agent),
+            ("customer", Speaker::Caller),
+            ("citizen", Speaker::Caller),
+            ("user", Speaker::Caller),
+            ("client", Speaker::Caller),
+            ("来电人", Speaker::Caller),
+            ("市民", Speaker::Caller),
+            ("客户", Speaker::Caller),
+            ("来电者", Speaker::Caller),
+            ("群众", Speaker::Caller),
+            ("unit", Speaker::Unit),
+        ];
+        const UNIT: [&str; 4] = ["department", "承办单位", "单位", "部门"];
+        // Called for every utterance: compared in place, no lower-cased copy.
         let l = label.trim();
-        let lower = l.to_ascii_lowercase();
-        match lower.as_str() {
-            "agent" | "operator" | "seat" | "staff" | "service" | "话务员" | "坐席" | "客服"
-            | "座席" => Some(Speaker::Agent),
-            "caller" | "customer" | "citizen" | "user" | "client" | "来电人" | "市民" | "客户"
-            | "来电者" | "群众" => Some(Speaker::Caller),
-            "unit" | "department" | "承办单位" | "单位" | "部门" => Some(Speaker::Unit),
-            _ => None,
-        }
+        NAMES
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(l))
+            .map(|&(_, s)| s)
+            .or_else(|| {
+                UNIT.iter()
+                    .any(|u| u.eq_ignore_ascii_case(l))
+                    .then_some(Speaker::Unit)
+            })
     }
 
     /// The stable English key used in outputs.

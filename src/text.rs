@@ -16,6 +16,55 @@ pub struct NormText {
     /// an utterance is far below 4 GiB (lines are capped at 64 MiB), and
     /// 8 bytes a char instead of 24 is much of what scoring allocates.
     map: Vec<(u32, u32)>,
+    /// See [`NormText::may_hold_number`].
+    number: bool,
+}
+
+/// The numerals of [`is_numeral`] other than 〇, as bits over U+4E00..=U+9FFF
+/// (every one of them is a CJK ideograph there).
+static NUMERAL_BITS: [u64; 328] = {
+    const NUMERALS: [char; 21] = [
+        '零', '洞', '一', '幺', '壹', '二', '贰', '三', '叁', '四', '肆', '五', '伍', '六', '陆',
+        '七', '柒', '八', '捌', '九', '玖',
+    ];
+    let mut bits = [0u64; 328];
+    let mut i = 0;
+    while i < NUMERALS.len() {
+        let k = NUMERALS[i] as usize - 0x4E00;
+        bits[k / 64] |= 1 << (k % 64);
+        i += 1;
+    }
+    bits
+};
+
+/// Chinese numerals read digit by digit in phone numbers (幺三八, 洞洞七),
+/// as `accuracy::chinese_digit` reads them.
+#[inline]
+pub fn is_numeral(c: char) -> bool {
+    matches!(
+        c,
+        '零' | '〇'
+            | '洞'
+            | '一'
+            | '幺'
+            | '壹'
+            | '二'
+            | '贰'
+            | '三'
+            | '叁'
+            | '四'
+            | '肆'
+            | '五'
+            | '伍'
+            | '六'
+            | '陆'
+            | '七'
+            | '柒'
+            | '八'
+            | '捌'
+            | '九'
+            | '玖'
+    )
 }
 
 /// True for the characters that count: letters (CJK included) and digits.
@@ -62,20 +111,62 @@ pub fn count_chars(s: &str) -> usize {
 }
 
 impl NormText {
-    /// Builds the clean form of `original`.
+    /// Builds the clean form of `original`. One pass over the bytes: CJK
+    /// ideographs (nearly every character of a transcript) and ASCII are
+    /// handled without the Unicode tables, and the same pass notes whether
+    /// the text may hold a number (see [`NormText::may_hold_number`]).
     pub fn new(original: &str) -> NormText {
         let mut clean = String::with_capacity(original.len());
         let mut map = Vec::with_capacity(original.len() / 3 + 4);
+        let mut number = false;
         // Beyond 4 GiB the offsets would not fit: such a text is left unmatched.
         if u32::try_from(original.len()).is_ok() {
+            // Chinese numerals in a row (幺三八 read digit by digit).
+            let mut run = 0u32;
             for (i, c) in original.char_indices() {
+                let u = c as u32;
+                if (0x4E00..=0x9FFF).contains(&u) {
+                    map.push((clean.len() as u32, i as u32));
+                    clean.push(c);
+                    let k = (u - 0x4E00) as usize;
+                    if (NUMERAL_BITS[k / 64] >> (k % 64)) & 1 == 1 {
+                        run += 1;
+                        number |= run >= 3;
+                    } else {
+                        run = 0;
+                    }
+                    continue;
+                }
+                if c.is_ascii() {
+                    if c.is_ascii_alphanumeric() {
+                        map.push((clean.len() as u32, i as u32));
+                        clean.push(c.to_ascii_lowercase());
+                        number |= c.is_ascii_digit();
+                    }
+                    run = 0;
+                    continue;
+                }
+                if c == '〇' {
+                    run += 1;
+                    number |= run >= 3;
+                } else {
+                    run = 0;
+                    number |= ('０'..='９').contains(&c);
+                }
                 if is_counted(c) {
                     map.push((clean.len() as u32, i as u32));
-                    clean.push(c.to_ascii_lowercase());
+                    clean.push(c);
                 }
             }
         }
-        NormText { clean, map }
+        NormText { clean, map, number }
+    }
+
+    /// False when the text surely holds no number: no ASCII or full-width
+    /// digit and never three Chinese numerals in a row (what
+    /// `accuracy::digit_runs` looks for). True means "look closer".
+    pub fn may_hold_number(&self) -> bool {
+        self.number
     }
 
     /// Byte range in the original of the k-th counted char.
@@ -254,6 +345,20 @@ pub fn digits(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numeral_bits_are_the_numerals() {
+        for u in 0x4E00u32..=0x9FFF {
+            let Some(c) = char::from_u32(u) else { continue };
+            let k = (u - 0x4E00) as usize;
+            assert_eq!(
+                (NUMERAL_BITS[k / 64] >> (k % 64)) & 1 == 1,
+                is_numeral(c),
+                "{c}"
+            );
+        }
+        assert!(is_numeral('〇') && !('\u{4e00}'..='\u{9fff}').contains(&'〇'));
+    }
 
     fn chars(s: &str) -> Vec<char> {
         s.chars().collect()

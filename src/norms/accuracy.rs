@@ -350,7 +350,12 @@ impl Norm for Accuracy {
             // back — unless it is a public directory number, which the agent
             // then gives as much as the caller did. A number the caller
             // repeats after the agent is the agent's.
+            // The clean text's pass already saw whether a number may be there.
+            let may_hold_number = view.texts[i].may_hold_number();
             if u.speaker == Speaker::Caller {
+                if !may_hold_number {
+                    continue;
+                }
                 for (d, _, _) in digit_runs(&u.text) {
                     if d.len() >= 5 && !dir.contains_number(&d) {
                         private.insert(&d);
@@ -362,6 +367,9 @@ impl Norm for Accuracy {
                 continue;
             }
             agent.next();
+            if !may_hold_number {
+                continue;
+            }
             let text = view.text(i);
             for m in phone_numbers(text, cues, not_phone, dir, self.window, &private) {
                 any = true;
@@ -573,6 +581,19 @@ mod tests {
                 run >= 3
             });
             proptest::prop_assert_eq!(super::may_hold_number(&t), expect);
+            // The clean text's pass, which the norm uses, answers the same.
+            proptest::prop_assert_eq!(crate::text::NormText::new(&t).may_hold_number(), expect);
+        }
+    }
+
+    #[test]
+    fn numerals_are_the_same_everywhere() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(
+                chinese_digit(c).is_some(),
+                crate::text::is_numeral(c),
+                "{c}"
+            );
         }
     }
 

@@ -171,6 +171,21 @@ mod tests {
         assert_eq!(num(2.5), "2.5");
         assert_eq!(num(0.0), "0");
         assert_eq!(num(-0.001), "0");
+        assert_eq!(num(-12.5), "-12.5");
+        assert_eq!(num(-0.07), "-0.07");
+        assert_eq!(num(1e13), "10000000000000");
+    }
+
+    proptest::proptest! {
+        /// The digit-by-digit path prints what the float formatter prints.
+        #[test]
+        fn num_is_the_formatters_two_decimals(cents in -1_000_000_000_000i64..1_000_000_000_000, whole in proptest::bool::ANY) {
+            let x = if whole { (cents / 100) as f64 } else { cents as f64 / 100.0 };
+            let f = format!("{x:.2}");
+            let f = f.trim_end_matches('0').trim_end_matches('.');
+            let expect = if f == "-0" { "0" } else { f };
+            proptest::prop_assert_eq!(num(x), expect);
+        }
     }
 
     /// The formatter alone: what `num` must equal.

@@ -15,7 +15,8 @@ use crate::workflow::timeliness::{Status, Timeliness};
 
 /// One column being filled.
 enum Data {
-    Str(Vec<String>),
+    /// Strings go straight into polars' builder: no `String` per value.
+    Str(StringChunkedBuilder),
     F64(Vec<Option<f64>>),
     I64(Vec<Option<i64>>),
     Bool(Vec<Option<bool>>),
@@ -54,7 +55,12 @@ impl Batch {
             .map(|(n, d)| {
                 let name = PlSmallStr::from(n.as_str());
                 match d {
-                    Data::Str(v) => Column::new(name, std::mem::take(v)),
+                    Data::Str(v) => {
+                        std::mem::replace(v, StringChunkedBuilder::new(name.clone(), height))
+                            .finish()
+                            .with_name(name)
+                            .into_column()
+                    }
                     Data::F64(v) => Column::new(name, std::mem::take(v)),
                     Data::I64(v) => Column::new(name, std::mem::take(v)),
                     Data::Bool(v) => Column::new(name, std::mem::take(v)),
@@ -74,9 +80,11 @@ struct Row<'a> {
 }
 
 impl Row<'_> {
-    fn s(&mut self, name: &str, v: impl Into<String>) -> &mut Self {
-        if let Data::Str(c) = self.batch.col(self.i, name, || Data::Str(Vec::new())) {
-            c.push(v.into());
+    fn s(&mut self, name: &str, v: impl AsRef<str>) -> &mut Self {
+        if let Data::Str(c) = self.batch.col(self.i, name, || {
+            Data::Str(StringChunkedBuilder::new(PlSmallStr::EMPTY, 0))
+        }) {
+            c.append_value(v.as_ref());
         }
         self.i += 1;
         self
