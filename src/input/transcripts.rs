@@ -283,15 +283,17 @@ pub fn parse_line(
     // The SIMD check first (the std one was a twentieth of a run); std's
     // only for the error's position.
     let checked = simdutf8::basic::from_utf8(bytes).ok();
-    let text = checked.map_or_else(|| std::str::from_utf8(bytes), Ok).map_err(|e| {
-        reject(
-            "",
-            format!(
-                "这一行不是合法的 UTF-8 文本（第 {} 字节起，invalid UTF-8）",
-                e.valid_up_to() + 1
-            ),
-        )
-    })?;
+    let text = checked
+        .map_or_else(|| std::str::from_utf8(bytes), Ok)
+        .map_err(|e| {
+            reject(
+                "",
+                format!(
+                    "这一行不是合法的 UTF-8 文本（第 {} 字节起，invalid UTF-8）",
+                    e.valid_up_to() + 1
+                ),
+            )
+        })?;
     if text.trim().is_empty() {
         return Err(reject("", "空行（empty line）".into()));
     }

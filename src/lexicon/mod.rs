@@ -372,6 +372,19 @@ pub enum LexiconKind {
 }
 
 impl LexiconKind {
+    /// The automaton this lexicon is scanned with: 0 for the lexicons the
+    /// norms look for in the caller's words (every caller utterance is
+    /// scanned for repeat requests), 1 for the rest, which are looked for
+    /// in the agent's. Two small automata instead of one large one: a
+    /// caller utterance is not run through the agent's 300 entries, and
+    /// each automaton's table stays in the cache.
+    pub fn scan_group(self) -> usize {
+        match self {
+            LexiconKind::RepeatRequests | LexiconKind::LegalMatters => 0,
+            _ => 1,
+        }
+    }
+
     /// Every lexicon, in the order the config lists them.
     pub const ALL: [LexiconKind; 12] = [
         LexiconKind::Slang,
@@ -443,11 +456,15 @@ pub struct ScanMatch {
 #[derive(Clone, Debug)]
 pub struct Lexicons {
     items: Vec<Lexicon>,
-    /// Every literal entry of every lexicon in one automaton, so that an
-    /// utterance is scanned once instead of once per lexicon; pattern id →
+    /// The literal entries of the lexicons of each scan group (see
+    /// [`LexiconKind::scan_group`]) in one automaton, so that an utterance
+    /// is scanned once per group instead of once per lexicon; pattern id →
     /// (lexicon, entry).
-    combined: Option<(AhoCorasick, Vec<(u8, u32)>)>,
+    combined: [Option<(AhoCorasick, Vec<(u8, u32)>)>; SCAN_GROUPS],
 }
+
+/// How many automata the lexicons are scanned with (see [`LexiconKind::scan_group`]).
+pub const SCAN_GROUPS: usize = 2;
 
 impl Lexicons {
     /// Compiles every lexicon: the file the config names, else the built-in one.
@@ -465,17 +482,22 @@ impl Lexicons {
             };
             items.push(lex);
         }
-        let mut patterns = Vec::new();
-        let mut owners = Vec::new();
-        for (k, lex) in items.iter().enumerate() {
-            for (i, e) in lex.clean_entries.iter().enumerate() {
-                patterns.push(e.as_str());
-                owners.push((k as u8, i as u32));
+        let mut combined = [None, None];
+        for (group, slot) in combined.iter_mut().enumerate() {
+            let mut patterns = Vec::new();
+            let mut owners = Vec::new();
+            for (k, lex) in items.iter().enumerate() {
+                if LexiconKind::ALL[k].scan_group() != group {
+                    continue;
+                }
+                for (i, e) in lex.clean_entries.iter().enumerate() {
+                    patterns.push(e.as_str());
+                    owners.push((k as u8, i as u32));
+                }
             }
-        }
-        let combined = if patterns.is_empty() {
-            None
-        } else {
+            if patterns.is_empty() {
+                continue;
+            }
             let ac = AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
                 .kind(Some(AhoCorasickKind::DFA))
@@ -485,17 +507,19 @@ impl Lexicons {
                     line: 0,
                     message: format!("cannot compile the lexicons together: {e}"),
                 })?;
-            Some((ac, owners))
-        };
+            *slot = Some((ac, owners));
+        }
         Ok(Lexicons { items, combined })
     }
 
-    /// Every occurrence of every literal entry of every lexicon in `clean`
-    /// (overlapping ones included), sorted by lexicon, then start, then
-    /// longest first, then entry: for each lexicon, the order in which
-    /// [`Lexicon::find_scanned`] picks the leftmost-longest matches.
-    pub fn scan(&self, clean: &str) -> Vec<ScanMatch> {
-        let Some((ac, owners)) = &self.combined else {
+    /// Every occurrence in `clean` of every literal entry of every lexicon
+    /// of scan group `group` (overlapping ones included), sorted by
+    /// lexicon, then start, then longest first, then entry: for each
+    /// lexicon, the order in which [`Lexicon::find_scanned`] picks the
+    /// leftmost-longest matches. Lexicon `kind` takes its matches from the
+    /// scan of group `kind.scan_group()` with [`Lexicons::of_kind`].
+    pub fn scan(&self, group: usize, clean: &str) -> Vec<ScanMatch> {
+        let Some(Some((ac, owners))) = self.combined.get(group) else {
             return Vec::new();
         };
         if clean.len() > u32::MAX as usize {
@@ -576,9 +600,9 @@ mod tests {
         let picks: Vec<(usize, usize, u8)> = (0..n).map(|e| (e, e % 3, 1)).collect();
         let text = entry_soup(&picks, &lexicons);
         let norm = NormText::new(&text);
-        let scan = lexicons.scan(&norm.clean);
         let mut total = 0;
         for kind in LexiconKind::ALL {
+            let scan = lexicons.scan(kind.scan_group(), &norm.clean);
             let lex = lexicons.get(kind);
             let own = lex.find(&text, &norm);
             total += own.len();
@@ -599,8 +623,8 @@ mod tests {
             let lexicons = Lexicons::builtin().expect("lexicons");
             let text = entry_soup(&picks, &lexicons);
             let norm = NormText::new(&text);
-            let scan = lexicons.scan(&norm.clean);
             for kind in LexiconKind::ALL {
+                let scan = lexicons.scan(kind.scan_group(), &norm.clean);
                 let lex = lexicons.get(kind);
                 proptest::prop_assert_eq!(
                     lex.find(&text, &norm),

@@ -9,7 +9,7 @@
 use crate::config::Config;
 use crate::input::manual::ManualScore;
 use crate::lexicon::directory::Directory;
-use crate::lexicon::{Hit, LexiconError, LexiconKind, Lexicons, ScanMatch};
+use crate::lexicon::{Hit, LexiconError, LexiconKind, Lexicons, ScanMatch, SCAN_GROUPS};
 use crate::model::{Appeal, Call, Finding, NormId, Severity, Speaker, Ticket, Verdict};
 use crate::review::reviews::Review;
 use crate::text::NormText;
@@ -180,8 +180,8 @@ pub struct CallView<'a> {
     pub lexicons: &'a Lexicons,
     /// The phone directory.
     pub directory: &'a Directory,
-    /// Each utterance's lexicon matches, scanned once on first use.
-    scans: Vec<std::cell::OnceCell<Vec<ScanMatch>>>,
+    /// Each utterance's lexicon matches, one scan per scan group, on first use.
+    scans: Vec<[std::cell::OnceCell<Vec<ScanMatch>>; SCAN_GROUPS]>,
 }
 
 impl<'a> CallView<'a> {
@@ -207,7 +207,7 @@ impl<'a> CallView<'a> {
         CallView {
             call,
             ticket,
-            scans: vec![std::cell::OnceCell::new(); call.utterances.len()],
+            scans: vec![Default::default(); call.utterances.len()],
             texts,
             agent,
             lexicons,
@@ -219,7 +219,9 @@ impl<'a> CallView<'a> {
     /// `lexicons.get(kind).find(text, clean)`, from one scan of the
     /// utterance shared by every lexicon).
     pub fn find(&self, kind: LexiconKind, i: usize) -> Vec<Hit> {
-        let scan = self.scans[i].get_or_init(|| self.lexicons.scan(&self.texts[i].clean));
+        let group = kind.scan_group();
+        let scan =
+            self.scans[i][group].get_or_init(|| self.lexicons.scan(group, &self.texts[i].clean));
         self.lexicons.get(kind).find_scanned(
             self.text(i),
             &self.texts[i],
