@@ -289,21 +289,26 @@ pub fn substring_distance(pattern: &[char], text: &[char]) -> (usize, usize) {
 /// for text[..j]. With `free_start` the alignment may begin anywhere in
 /// `text` (the first row is all zeros), otherwise at its start.
 fn align(pattern: &[char], text: &[char], free_start: bool) -> (usize, usize) {
-    let mut prev: Vec<usize> = if free_start {
+    // One row, updated in place: before pattern char i it holds row i,
+    // after it row i + 1 (`diag` keeps the cell of row i that row i + 1 needs).
+    let mut row: Vec<usize> = if free_start {
         vec![0; text.len() + 1]
     } else {
         (0..=text.len()).collect()
     };
-    let mut cur = vec![0; text.len() + 1];
     for (i, &p) in pattern.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, &t) in text.iter().enumerate() {
-            let sub = prev[j] + usize::from(p != t);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        let mut diag = row[0];
+        let mut left = i + 1;
+        row[0] = left;
+        for (cell, &t) in row[1..].iter_mut().zip(text) {
+            let up = *cell;
+            let d = (diag + usize::from(p != t)).min(up + 1).min(left + 1);
+            diag = up;
+            *cell = d;
+            left = d;
         }
-        std::mem::swap(&mut prev, &mut cur);
     }
-    best_in_row(&prev)
+    best_in_row(&row)
 }
 
 fn best_in_row(row: &[usize]) -> (usize, usize) {
@@ -385,6 +390,33 @@ mod tests {
         let text = "好的哦，我知道了";
         let s = text.find('哦').unwrap_or(0);
         assert_eq!(excerpt_marked(text, s, s + 3, 40), "好的【哦】，我知道了");
+    }
+
+    /// The textbook two-row table, to check the in-place one against.
+    fn align_two_rows(pattern: &[char], text: &[char], free_start: bool) -> (usize, usize) {
+        let mut prev: Vec<usize> = if free_start {
+            vec![0; text.len() + 1]
+        } else {
+            (0..=text.len()).collect()
+        };
+        let mut cur = vec![0; text.len() + 1];
+        for (i, &p) in pattern.iter().enumerate() {
+            cur[0] = i + 1;
+            for (j, &t) in text.iter().enumerate() {
+                let sub = prev[j] + usize::from(p != t);
+                cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+            }
+            std::mem::swap(&mut prev, &mut cur);
+        }
+        best_in_row(&prev)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_in_place_table_is_the_two_row_table(p in "[您好市长热线请问]{0,12}", t in "[您好市长热线请问1]{0,20}", free in proptest::bool::ANY) {
+            let (p, t): (Vec<char>, Vec<char>) = (p.chars().collect(), t.chars().collect());
+            proptest::prop_assert_eq!(align(&p, &t, free), align_two_rows(&p, &t, free));
+        }
     }
 
     #[test]
