@@ -397,21 +397,29 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
         }
         Ok(())
     };
-    let mut pending: Option<(Arc<str>, Vec<Scored>)> = None;
-    for path in &inputs.transcripts {
-        let file: Arc<str> = Arc::from(path.display().to_string());
-        let reader =
-            transcripts::open(path).map_err(|e| anyhow::anyhow!("{file}: cannot open: {e}"))?;
-        let lines = LineReader::new(reader, opts.limits.max_line_bytes);
-        // Batches are read on their own thread (see transcripts::for_each_batch).
-        let mut tr = std::time::Instant::now();
-        transcripts::for_each_batch(lines, opts.batch, |batch| {
-            spent[0] += tr.elapsed();
-            let tp = std::time::Instant::now();
-            let prev = pending.take();
-            let (results, w_result) = rayon::join(
-                || {
-                    let r: Vec<Scored> = batch
+    // Scored batches go, in order, to a writer thread through a short
+    // queue: the scoring threads never wait while a Parquet row group is
+    // encoded, and at most two batches of results wait to be written.
+    std::thread::scope(|sc| -> anyhow::Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(Arc<str>, Vec<Scored>)>(2);
+        let writer = sc.spawn(move || -> anyhow::Result<()> {
+            for (f, r) in rx {
+                write(f, r)?;
+            }
+            Ok(())
+        });
+        let scored = (|| -> anyhow::Result<()> {
+            for path in &inputs.transcripts {
+                let file: Arc<str> = Arc::from(path.display().to_string());
+                let reader = transcripts::open(path)
+                    .map_err(|e| anyhow::anyhow!("{file}: cannot open: {e}"))?;
+                let lines = LineReader::new(reader, opts.limits.max_line_bytes);
+                // Batches are read on their own thread (see transcripts::for_each_batch).
+                let mut tr = std::time::Instant::now();
+                transcripts::for_each_batch(lines, opts.batch, |batch| {
+                    spent[0] += tr.elapsed();
+                    let tp = std::time::Instant::now();
+                    let results: Vec<Scored> = batch
                         .par_iter()
                         .map(|raw| {
                             let bytes = match &raw.bytes {
@@ -465,23 +473,25 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                             }
                         })
                         .collect();
-                    r
-                },
-                || match prev {
-                    Some((f, r)) => write(f, r),
-                    None => Ok(()),
-                },
-            );
-            spent[1] += tp.elapsed();
-            w_result?;
-            pending = Some((file.clone(), results));
-            tr = std::time::Instant::now();
+
+                    spent[1] += tp.elapsed();
+                    tx.send((file.clone(), results))
+                        .map_err(|_| anyhow::anyhow!("the writer stopped"))?;
+                    tr = std::time::Instant::now();
+                    Ok(())
+                })?;
+            }
             Ok(())
-        })?;
-    }
-    if let Some((f, r)) = pending.take() {
-        write(f, r)?;
-    }
+        })();
+        drop(tx);
+        // The writer's own error (a full disk) explains a failed send.
+        let written = writer.join().unwrap_or_else(|_| {
+            Err(anyhow::anyhow!(
+                "internal error: the writer thread panicked"
+            ))
+        });
+        written.and(scored)
+    })?;
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }
