@@ -460,8 +460,11 @@ pub struct Lexicons {
     /// [`LexiconKind::scan_group`]) in one automaton, so that an utterance
     /// is scanned once per group instead of once per lexicon; pattern id →
     /// (lexicon, entry).
-    combined: [Option<(AhoCorasick, Vec<(u8, u32)>)>; SCAN_GROUPS],
+    combined: [Option<Combined>; SCAN_GROUPS],
 }
+
+/// One scan group's automaton, and pattern id → (lexicon, entry).
+type Combined = (AhoCorasick, Vec<(u8, u32)>);
 
 /// How many automata the lexicons are scanned with (see [`LexiconKind::scan_group`]).
 pub const SCAN_GROUPS: usize = 2;
