@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::input::manual::{self, ManualScores};
-use crate::input::ticket_store::{hash128, TicketStore};
+use crate::input::ticket_store::{hash128, Hash128Set, TicketStore};
 use crate::input::transcripts::{self, Limits, LineReader};
 use crate::input::{self, tickets, Reject};
 use crate::lexicon::directory::Directory;
@@ -170,7 +170,7 @@ fn load_tickets(
     let mut units = UnitStats::default();
     let mut by_call = TicketStore::create(&opts.out)?;
     // Ticket ids seen, by 128-bit hash: a million ids in 16 MB.
-    let mut seen: HashSet<u128> = HashSet::new();
+    let mut seen = Hash128Set::default();
     let mut unknown_years = std::collections::BTreeSet::new();
     let mut err = None;
     for path in files {
@@ -322,7 +322,7 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
     let mut findings_pq = crate::report::parquet::findings(&opts.out)?;
     let points = |n: NormId| opts.config.norms.common(n).points;
     // Call ids seen, by 128-bit hash (see input::ticket_store::hash128).
-    let mut seen: HashSet<u128> = HashSet::new();
+    let mut seen = Hash128Set::default();
     let mut manual_used: HashSet<String> = HashSet::new();
     let mut reviews_used: HashSet<String> = HashSet::new();
     let review_file = reviews.file.clone().unwrap_or_else(|| Arc::from(""));
@@ -402,12 +402,15 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
     // encoded, and at most two batches of results wait to be written.
     std::thread::scope(|sc| -> anyhow::Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<(Arc<str>, Vec<Scored>)>(2);
-        let writer = sc.spawn(move || -> anyhow::Result<()> {
-            for (f, r) in rx {
-                write(f, r)?;
-            }
-            Ok(())
-        });
+        let writer = std::thread::Builder::new()
+            .name("hq-writer".into())
+            .spawn_scoped(sc, move || -> anyhow::Result<()> {
+                for (f, r) in rx {
+                    write(f, r)?;
+                }
+                Ok(())
+            })
+            .map_err(|e| anyhow::anyhow!("cannot start the writing thread: {e}"))?;
         let scored = (|| -> anyhow::Result<()> {
             for path in &inputs.transcripts {
                 let file: Arc<str> = Arc::from(path.display().to_string());
@@ -638,10 +641,14 @@ fn record(
             summary.norm_failed[n.index()] += 1;
         }
     }
-    let e = summary
-        .operators
-        .entry(s.operator_id.clone())
-        .or_insert_with(|| (s.operator_name.clone(), 0, 0.0, 0));
+    // Looked up before inserting: no copy of the id for a known operator.
+    let e = match summary.operators.get_mut(&s.operator_id) {
+        Some(e) => e,
+        None => summary
+            .operators
+            .entry(s.operator_id.clone())
+            .or_insert_with(|| (s.operator_name.clone(), 0, 0.0, 0)),
+    };
     e.1 += 1;
     e.2 += s.score;
     e.3 += u64::from(s.passed);

@@ -175,13 +175,16 @@ pub fn for_each_batch<R: BufRead + Send>(
 ) -> anyhow::Result<()> {
     std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawLine>>(1);
-        s.spawn(move || loop {
-            let (batch, done) = read_batch(&mut lines, max_lines);
-            // A closed channel: the consumer stopped on an error.
-            if batch.is_empty() || tx.send(batch).is_err() || done {
-                break;
-            }
-        });
+        std::thread::Builder::new()
+            .name("hq-reader".into())
+            .spawn_scoped(s, move || loop {
+                let (batch, done) = read_batch(&mut lines, max_lines);
+                // A closed channel: the consumer stopped on an error.
+                if batch.is_empty() || tx.send(batch).is_err() || done {
+                    break;
+                }
+            })
+            .map_err(|e| anyhow::anyhow!("cannot start the reading thread: {e}"))?;
         for batch in rx {
             each(batch)?;
         }
