@@ -110,58 +110,115 @@ pub fn count_chars(s: &str) -> usize {
     s.chars().filter(|&c| is_counted(c)).count()
 }
 
+/// Appends the clean form of `original` to `clean` and its offset map to
+/// `map` (offsets relative to where this text starts in `clean`). One pass
+/// over the chars: CJK ideographs (nearly every character of a transcript)
+/// and ASCII are handled without the Unicode tables, and the same pass
+/// notes whether the text may hold a number (the return value, see
+/// [`CleanText::may_hold_number`]).
+fn clean_into(original: &str, clean: &mut String, map: &mut Vec<(u32, u32)>) -> bool {
+    let mut number = false;
+    // Beyond 4 GiB the offsets would not fit: such a text is left unmatched.
+    if u32::try_from(original.len()).is_err() {
+        return false;
+    }
+    let base = clean.len();
+    // Chinese numerals in a row (幺三八 read digit by digit).
+    let mut run = 0u32;
+    for (i, c) in original.char_indices() {
+        let u = c as u32;
+        if (0x4E00..=0x9FFF).contains(&u) {
+            map.push(((clean.len() - base) as u32, i as u32));
+            clean.push(c);
+            let k = (u - 0x4E00) as usize;
+            if (NUMERAL_BITS[k / 64] >> (k % 64)) & 1 == 1 {
+                run += 1;
+                number |= run >= 3;
+            } else {
+                run = 0;
+            }
+            continue;
+        }
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                map.push(((clean.len() - base) as u32, i as u32));
+                clean.push(c.to_ascii_lowercase());
+                number |= c.is_ascii_digit();
+            }
+            run = 0;
+            continue;
+        }
+        if c == '〇' {
+            run += 1;
+            number |= run >= 3;
+        } else {
+            run = 0;
+            number |= ('０'..='９').contains(&c);
+        }
+        if is_counted(c) {
+            map.push(((clean.len() - base) as u32, i as u32));
+            clean.push(c);
+        }
+    }
+    number
+}
+
 impl NormText {
-    /// Builds the clean form of `original`. One pass over the bytes: CJK
-    /// ideographs (nearly every character of a transcript) and ASCII are
-    /// handled without the Unicode tables, and the same pass notes whether
-    /// the text may hold a number (see [`NormText::may_hold_number`]).
+    /// Builds the clean form of `original`.
     pub fn new(original: &str) -> NormText {
         let mut clean = String::with_capacity(original.len());
         let mut map = Vec::with_capacity(original.len() / 3 + 4);
-        let mut number = false;
-        // Beyond 4 GiB the offsets would not fit: such a text is left unmatched.
-        if u32::try_from(original.len()).is_ok() {
-            // Chinese numerals in a row (幺三八 read digit by digit).
-            let mut run = 0u32;
-            for (i, c) in original.char_indices() {
-                let u = c as u32;
-                if (0x4E00..=0x9FFF).contains(&u) {
-                    map.push((clean.len() as u32, i as u32));
-                    clean.push(c);
-                    let k = (u - 0x4E00) as usize;
-                    if (NUMERAL_BITS[k / 64] >> (k % 64)) & 1 == 1 {
-                        run += 1;
-                        number |= run >= 3;
-                    } else {
-                        run = 0;
-                    }
-                    continue;
-                }
-                if c.is_ascii() {
-                    if c.is_ascii_alphanumeric() {
-                        map.push((clean.len() as u32, i as u32));
-                        clean.push(c.to_ascii_lowercase());
-                        number |= c.is_ascii_digit();
-                    }
-                    run = 0;
-                    continue;
-                }
-                if c == '〇' {
-                    run += 1;
-                    number |= run >= 3;
-                } else {
-                    run = 0;
-                    number |= ('０'..='９').contains(&c);
-                }
-                if is_counted(c) {
-                    map.push((clean.len() as u32, i as u32));
-                    clean.push(c);
-                }
-            }
-        }
+        let number = clean_into(original, &mut clean, &mut map);
         NormText { clean, map, number }
     }
 
+    /// The same text as a [`CleanText`].
+    pub fn view(&self) -> CleanText<'_> {
+        CleanText {
+            clean: &self.clean,
+            map: &self.map,
+            number: self.number,
+        }
+    }
+
+    /// See [`CleanText::may_hold_number`].
+    pub fn may_hold_number(&self) -> bool {
+        self.number
+    }
+
+    /// See [`CleanText::char_len`].
+    pub fn char_len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// See [`CleanText::original_span`].
+    pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        self.view().original_span(start, end)
+    }
+
+    /// See [`CleanText::original_end_of_chars`].
+    pub fn original_end_of_chars(&self, n: usize) -> usize {
+        self.view().original_end_of_chars(n)
+    }
+
+    /// See [`CleanText::original_start_of_char`].
+    pub fn original_start_of_char(&self, n: usize) -> Option<usize> {
+        self.view().original_start_of_char(n)
+    }
+}
+
+/// An utterance's clean form, borrowed: from a [`NormText`], or from the
+/// buffers a call shares between all its utterances ([`CleanTexts`]).
+#[derive(Clone, Copy, Debug)]
+pub struct CleanText<'a> {
+    /// Letters and digits of the original, ASCII lower-cased.
+    pub clean: &'a str,
+    /// See [`NormText`]'s map.
+    map: &'a [(u32, u32)],
+    number: bool,
+}
+
+impl CleanText<'_> {
     /// False when the text surely holds no number: no ASCII or full-width
     /// digit and never three Chinese numerals in a row (what
     /// `accuracy::digit_runs` looks for). True means "look closer".
@@ -222,6 +279,55 @@ impl NormText {
     /// Byte offset in the original of the n-th counted char (0-based).
     pub fn original_start_of_char(&self, n: usize) -> Option<usize> {
         self.map.get(n).map(|m| m.1 as usize)
+    }
+}
+
+/// The clean forms of all utterances of a call in two shared buffers
+/// instead of two allocations per utterance.
+#[derive(Clone, Debug, Default)]
+pub struct CleanTexts {
+    clean: String,
+    map: Vec<(u32, u32)>,
+    /// Per utterance: its part of `clean`, its part of `map`, may it hold a number.
+    parts: Vec<(usize, usize, usize, usize, bool)>,
+}
+
+impl CleanTexts {
+    /// Cleans every text, in order.
+    pub fn new<'t>(texts: impl ExactSizeIterator<Item = &'t str> + Clone) -> CleanTexts {
+        let bytes: usize = texts.clone().map(str::len).sum();
+        let mut out = CleanTexts {
+            clean: String::with_capacity(bytes),
+            map: Vec::with_capacity(bytes / 3 + 4),
+            parts: Vec::with_capacity(texts.len()),
+        };
+        for t in texts {
+            let (c0, m0) = (out.clean.len(), out.map.len());
+            let number = clean_into(t, &mut out.clean, &mut out.map);
+            out.parts
+                .push((c0, out.clean.len(), m0, out.map.len(), number));
+        }
+        out
+    }
+
+    /// The clean form of text `i`.
+    pub fn get(&self, i: usize) -> CleanText<'_> {
+        let (c0, c1, m0, m1, number) = self.parts[i];
+        CleanText {
+            clean: &self.clean[c0..c1],
+            map: &self.map[m0..m1],
+            number,
+        }
+    }
+
+    /// How many texts.
+    pub fn len(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
     }
 }
 

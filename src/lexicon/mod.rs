@@ -24,7 +24,7 @@ use std::path::Path;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 
-use crate::text::NormText;
+use crate::text::{CleanText, NormText};
 
 pub mod directory;
 
@@ -226,9 +226,10 @@ impl Lexicon {
     /// Every hit in `original` (whose clean form is `norm`), in text order,
     /// with exclusion contexts applied.
     pub fn find(&self, original: &str, norm: &NormText) -> Vec<Hit> {
+        let norm = norm.view();
         let mut hits = Vec::new();
         if let Some(ac) = &self.literals {
-            for m in ac.find_iter(norm.clean.as_str()) {
+            for m in ac.find_iter(norm.clean) {
                 self.literal_hit(
                     m.pattern().as_usize(),
                     m.start(),
@@ -246,7 +247,7 @@ impl Lexicon {
     /// [`Lexicons::scan`]: every occurrence of every entry (`(entry, start,
     /// end)` in the clean text), of which the leftmost-longest ones are
     /// taken, as this lexicon's own automaton would.
-    pub fn find_scanned(&self, original: &str, norm: &NormText, all: &[ScanMatch]) -> Vec<Hit> {
+    pub fn find_scanned(&self, original: &str, norm: CleanText<'_>, all: &[ScanMatch]) -> Vec<Hit> {
         let mut hits = Vec::new();
         let mut end = 0;
         // `all` is sorted by start, then longest first, then entry.
@@ -275,7 +276,7 @@ impl Lexicon {
         start: usize,
         end: usize,
         original: &str,
-        norm: &NormText,
+        norm: CleanText<'_>,
         hits: &mut Vec<Hit>,
     ) {
         let (start, end) = norm.original_span(start, end);
@@ -299,7 +300,7 @@ impl Lexicon {
     }
 
     /// The regular expressions, then the exclusion contexts, then order.
-    fn finish(&self, original: &str, norm: &NormText, mut hits: Vec<Hit>) -> Vec<Hit> {
+    fn finish(&self, original: &str, norm: CleanText<'_>, mut hits: Vec<Hit>) -> Vec<Hit> {
         for (pattern, re, gate) in &self.regexes {
             if gate.is_some_and(|c| !original.contains(c)) {
                 continue;
@@ -321,7 +322,7 @@ impl Lexicon {
         let mut spans: Vec<(usize, usize)> = Vec::new();
         if let Some(ex) = &self.exclusions {
             spans.extend(
-                ex.find_overlapping_iter(norm.clean.as_str())
+                ex.find_overlapping_iter(norm.clean)
                     .map(|m| norm.original_span(m.start(), m.end())),
             );
         }
@@ -522,26 +523,31 @@ impl Lexicons {
     /// leftmost-longest matches. Lexicon `kind` takes its matches from the
     /// scan of group `kind.scan_group()` with [`Lexicons::of_kind`].
     pub fn scan(&self, group: usize, clean: &str) -> Vec<ScanMatch> {
+        let mut out = Vec::new();
+        self.scan_into(group, clean, &mut out);
+        out
+    }
+
+    /// As [`Lexicons::scan`], appending to `out` (a call's utterances share
+    /// one buffer); only the appended part is sorted.
+    pub fn scan_into(&self, group: usize, clean: &str, out: &mut Vec<ScanMatch>) {
         let Some(Some((ac, owners))) = self.combined.get(group) else {
-            return Vec::new();
+            return;
         };
         if clean.len() > u32::MAX as usize {
-            return Vec::new();
+            return;
         }
-        let mut out: Vec<ScanMatch> = ac
-            .find_overlapping_iter(clean)
-            .map(|m| {
-                let (kind, entry) = owners[m.pattern().as_usize()];
-                ScanMatch {
-                    kind,
-                    start: m.start() as u32,
-                    end: m.end() as u32,
-                    entry,
-                }
-            })
-            .collect();
-        out.sort_by_key(|m| (m.kind, m.start, std::cmp::Reverse(m.end), m.entry));
-        out
+        let from = out.len();
+        out.extend(ac.find_overlapping_iter(clean).map(|m| {
+            let (kind, entry) = owners[m.pattern().as_usize()];
+            ScanMatch {
+                kind,
+                start: m.start() as u32,
+                end: m.end() as u32,
+                entry,
+            }
+        }));
+        out[from..].sort_by_key(|m| (m.kind, m.start, std::cmp::Reverse(m.end), m.entry));
     }
 
     /// The matches of lexicon `kind` within a [`Lexicons::scan`] result.
@@ -611,7 +617,7 @@ mod tests {
             total += own.len();
             assert_eq!(
                 own,
-                lex.find_scanned(&text, &norm, Lexicons::of_kind(&scan, kind)),
+                lex.find_scanned(&text, norm.view(), Lexicons::of_kind(&scan, kind)),
                 "{kind:?}"
             );
         }
@@ -631,7 +637,7 @@ mod tests {
                 let lex = lexicons.get(kind);
                 proptest::prop_assert_eq!(
                     lex.find(&text, &norm),
-                    lex.find_scanned(&text, &norm, Lexicons::of_kind(&scan, kind)),
+                    lex.find_scanned(&text, norm.view(), Lexicons::of_kind(&scan, kind)),
                     "{:?} in {}", kind, text
                 );
             }

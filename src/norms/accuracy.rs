@@ -351,7 +351,7 @@ impl Norm for Accuracy {
             // then gives as much as the caller did. A number the caller
             // repeats after the agent is the agent's.
             // The clean text's pass already saw whether a number may be there.
-            let may_hold_number = view.texts[i].may_hold_number();
+            let may_hold_number = view.texts.get(i).may_hold_number();
             if u.speaker == Speaker::Caller {
                 if !may_hold_number {
                     continue;

@@ -72,7 +72,7 @@ impl Norm for Closing {
         let last_agent: Vec<usize> = view.agent.iter().rev().take(self.last).copied().collect();
         if last_agent
             .iter()
-            .any(|&i| self.is_closing(&view.texts[i].clean))
+            .any(|&i| self.is_closing(view.texts.get(i).clean))
         {
             return Outcome::Assessed(Vec::new());
         }

@@ -35,7 +35,7 @@ impl Communication {
         if !in_opening {
             return Some(0);
         }
-        let chars = phrase_chars(&view.texts[i].clean);
+        let chars = phrase_chars(view.texts.get(i).clean);
         // An utterance that is just a piece of the greeting (ASR split it).
         if !chars.is_empty() && substring_distance(&chars, &self.greeting).0 <= chars.len() / 4 {
             return None;

@@ -85,7 +85,7 @@ impl Greeting {
         view: &CallView<'_>,
         first: usize,
     ) -> Option<usize> {
-        let norm = &view.texts[first];
+        let norm = view.texts.get(first);
         let (d, k) = {
             // The greeting word for word at the start: distance 0, its length.
             let exact: String = standard.iter().collect();
@@ -132,7 +132,7 @@ impl Norm for Greeting {
             if u.speaker != Speaker::Agent {
                 break;
             }
-            turn.push_str(&view.texts[i].clean);
+            turn.push_str(view.texts.get(i).clean);
             if turn.chars().count() > self.standard.len() * 3 {
                 break;
             }

@@ -12,7 +12,7 @@ use crate::lexicon::directory::Directory;
 use crate::lexicon::{Hit, LexiconError, LexiconKind, Lexicons, ScanMatch, SCAN_GROUPS};
 use crate::model::{Appeal, Call, Finding, NormId, Severity, Speaker, Ticket, Verdict};
 use crate::review::reviews::Review;
-use crate::text::NormText;
+use crate::text::CleanTexts;
 
 mod accuracy;
 mod attitude;
@@ -173,15 +173,18 @@ pub struct CallView<'a> {
     /// Its ticket, when one is linked by call_id.
     pub ticket: Option<&'a Ticket>,
     /// Clean text of each utterance, by index.
-    pub texts: Vec<NormText>,
+    pub texts: CleanTexts,
     /// Indexes of the agent's utterances, in time order.
     pub agent: Vec<usize>,
     /// The lexicons.
     pub lexicons: &'a Lexicons,
     /// The phone directory.
     pub directory: &'a Directory,
-    /// Each utterance's lexicon matches, one scan per scan group, on first use.
-    scans: Vec<[std::cell::OnceCell<Vec<ScanMatch>>; SCAN_GROUPS]>,
+    /// Where each utterance's lexicon matches are in `scanned`: one scan per
+    /// scan group, on first use.
+    scans: Vec<[std::cell::OnceCell<(usize, usize)>; SCAN_GROUPS]>,
+    /// The scans themselves, one after the other: one buffer per call.
+    scanned: std::cell::RefCell<Vec<ScanMatch>>,
 }
 
 impl<'a> CallView<'a> {
@@ -192,11 +195,7 @@ impl<'a> CallView<'a> {
         lexicons: &'a Lexicons,
         directory: &'a Directory,
     ) -> Self {
-        let texts = call
-            .utterances
-            .iter()
-            .map(|u| NormText::new(&u.text))
-            .collect();
+        let texts = CleanTexts::new(call.utterances.iter().map(|u| u.text.as_str()));
         let agent = call
             .utterances
             .iter()
@@ -208,6 +207,7 @@ impl<'a> CallView<'a> {
             call,
             ticket,
             scans: vec![Default::default(); call.utterances.len()],
+            scanned: std::cell::RefCell::new(Vec::new()),
             texts,
             agent,
             lexicons,
@@ -220,12 +220,18 @@ impl<'a> CallView<'a> {
     /// utterance shared by every lexicon).
     pub fn find(&self, kind: LexiconKind, i: usize) -> Vec<Hit> {
         let group = kind.scan_group();
-        let scan =
-            self.scans[i][group].get_or_init(|| self.lexicons.scan(group, &self.texts[i].clean));
+        let &(from, to) = self.scans[i][group].get_or_init(|| {
+            let mut all = self.scanned.borrow_mut();
+            let from = all.len();
+            self.lexicons
+                .scan_into(group, self.texts.get(i).clean, &mut all);
+            (from, all.len())
+        });
+        let all = self.scanned.borrow();
         self.lexicons.get(kind).find_scanned(
             self.text(i),
-            &self.texts[i],
-            Lexicons::of_kind(scan, kind),
+            self.texts.get(i),
+            Lexicons::of_kind(&all[from..to], kind),
         )
     }
 

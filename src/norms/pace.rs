@@ -34,7 +34,7 @@ impl Norm for Pace {
         // The utterance farthest outside the range is the evidence.
         let mut worst: Option<(usize, f64)> = None;
         for &i in &view.agent {
-            let n = view.texts[i].char_len();
+            let n = view.texts.get(i).char_len();
             if n < self.min_chars {
                 continue;
             }
