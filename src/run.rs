@@ -422,27 +422,22 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                 transcripts::for_each_batch(lines, opts.batch, |batch| {
                     spent[0] += tr.elapsed();
                     let tp = std::time::Instant::now();
-                    let results: Vec<Scored> = batch
-                        .par_iter()
-                        .map(|raw| {
-                            let bytes = match &raw.bytes {
+                    let results: Vec<Scored> = (0..batch.len())
+                        .into_par_iter()
+                        .map(|k| {
+                            let (line, bytes) = batch.get(k);
+                            let bytes = match bytes {
                                 Ok(b) => b,
                                 Err(reason) => {
                                     return Scored::Reject(Reject {
                                         file: file.clone(),
-                                        line: raw.line,
+                                        line,
                                         record_id: String::new(),
-                                        reason: reason.clone(),
+                                        reason: reason.to_string(),
                                     })
                                 }
                             };
-                            match transcripts::parse_line(
-                                bytes,
-                                &file,
-                                raw.line,
-                                local,
-                                &opts.limits,
-                            ) {
+                            match transcripts::parse_line(bytes, &file, line, local, &opts.limits) {
                                 Err(r) => Scored::Reject(r),
                                 Ok(call) => {
                                     let owned = tickets.get(&call.call_id);
@@ -721,11 +716,12 @@ pub fn parse_only(paths: &[PathBuf]) -> anyhow::Result<(u64, u64)> {
         let lines = LineReader::new(reader, limits.max_line_bytes);
         transcripts::for_each_batch(lines, 4096, |batch| {
             read += batch.len() as u64;
-            ok += batch
-                .par_iter()
-                .filter(|raw| {
-                    raw.bytes.as_ref().is_ok_and(|b| {
-                        transcripts::parse_line(b, &file, raw.line, local, &limits).is_ok()
+            ok += (0..batch.len())
+                .into_par_iter()
+                .filter(|&k| {
+                    let (line, bytes) = batch.get(k);
+                    bytes.is_ok_and(|b| {
+                        transcripts::parse_line(b, &file, line, local, &limits).is_ok()
                     })
                 })
                 .count() as u64;

@@ -74,6 +74,23 @@ impl<R: BufRead> LineReader<R> {
     /// The next line (without its `\n` / `\r\n`), or `None` at the end.
     pub fn next_line(&mut self) -> io::Result<Option<RawLine>> {
         let mut buf = Vec::new();
+        Ok(self.next_line_into(&mut buf)?.map(|(line, kept)| RawLine {
+            line,
+            bytes: kept.map(|(_, end)| {
+                buf.truncate(end);
+                buf
+            }),
+        }))
+    }
+
+    /// Appends the next line (without its `\n` / `\r\n`) to `buf` and
+    /// returns its number and where it is in `buf` — or why it was not
+    /// kept (too long; nothing is appended then) — or `None` at the end.
+    pub fn next_line_into(
+        &mut self,
+        buf: &mut Vec<u8>,
+    ) -> io::Result<Option<(u64, Result<(usize, usize), String>)>> {
+        let start = buf.len();
         let mut too_long = false;
         let mut total = 0usize;
         let mut any = false;
@@ -81,7 +98,10 @@ impl<R: BufRead> LineReader<R> {
             let available = match self.inner.fill_buf() {
                 Ok(b) => b,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
+                Err(e) => {
+                    buf.truncate(start);
+                    return Err(e);
+                }
             };
             if available.is_empty() {
                 break;
@@ -95,7 +115,7 @@ impl<R: BufRead> LineReader<R> {
             if !too_long {
                 if total > self.max {
                     too_long = true;
-                    buf = Vec::new();
+                    buf.truncate(start);
                 } else {
                     buf.extend_from_slice(chunk);
                 }
@@ -111,21 +131,58 @@ impl<R: BufRead> LineReader<R> {
         }
         self.line += 1;
         if too_long {
-            return Ok(Some(RawLine {
-                line: self.line,
-                bytes: Err(format!(
+            return Ok(Some((
+                self.line,
+                Err(format!(
                     "这一行有 {total} 字节，超过单行上限 {} 字节，未读取（line longer than the limit）",
                     self.max
                 )),
-            }));
+            )));
         }
-        if buf.last() == Some(&b'\r') {
+        if buf.len() > start && buf.last() == Some(&b'\r') {
             buf.pop();
         }
-        Ok(Some(RawLine {
-            line: self.line,
-            bytes: Ok(buf),
-        }))
+        Ok(Some((self.line, Ok((start, buf.len())))))
+    }
+}
+
+/// A batch of lines read into one buffer: no allocation per line, and the
+/// buffer is used again for a later batch.
+#[derive(Debug, Default)]
+pub struct LineBatch {
+    buf: Vec<u8>,
+    /// Each line's number, and its bytes in `buf` or why it was not kept.
+    lines: Vec<(u64, Result<(usize, usize), String>)>,
+    /// Bytes of the lines kept.
+    bytes: usize,
+}
+
+impl LineBatch {
+    /// How many lines.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Line `k` of the batch: its number in the file, and its bytes or why
+    /// it was not kept.
+    pub fn get(&self, k: usize) -> (u64, Result<&[u8], &str>) {
+        let (line, kept) = &self.lines[k];
+        let bytes = match kept {
+            Ok((s, e)) => Ok(&self.buf[*s..*e]),
+            Err(reason) => Err(reason.as_str()),
+        };
+        (*line, bytes)
+    }
+
+    fn clear(&mut self) {
+        self.buf.clear();
+        self.lines.clear();
+        self.bytes = 0;
     }
 }
 
@@ -141,44 +198,52 @@ pub const BATCH_BYTES: usize = 256 * 1024 * 1024;
 /// error (a truncated .gz) ends the file: what was read is kept and the
 /// error becomes the batch's last line, a reject. Returns the batch and
 /// whether the file is done.
-pub fn read_batch<R: BufRead>(lines: &mut LineReader<R>, max_lines: usize) -> (Vec<RawLine>, bool) {
-    let mut batch = Vec::with_capacity(max_lines.min(1 << 16));
-    let mut bytes = 0usize;
-    while batch.len() < max_lines && bytes < BATCH_BYTES {
-        match lines.next_line() {
-            Ok(Some(l)) => {
-                bytes += l.bytes.as_ref().map_or(0, Vec::len);
-                batch.push(l);
+pub fn read_batch<R: BufRead>(
+    lines: &mut LineReader<R>,
+    max_lines: usize,
+    batch: &mut LineBatch,
+) -> bool {
+    batch.clear();
+    while batch.lines.len() < max_lines && batch.bytes < BATCH_BYTES {
+        match lines.next_line_into(&mut batch.buf) {
+            Ok(Some((line, kept))) => {
+                if let Ok((s, e)) = kept {
+                    batch.bytes += e - s;
+                }
+                batch.lines.push((line, kept));
             }
-            Ok(None) => return (batch, true),
+            Ok(None) => return true,
             Err(e) => {
-                batch.push(RawLine {
-                    line: lines.lines_read() + 1,
-                    bytes: Err(format!("读取文件出错，文件其余部分未读取（{e}）")),
-                });
-                return (batch, true);
+                batch.lines.push((
+                    lines.lines_read() + 1,
+                    Err(format!("读取文件出错，文件其余部分未读取（{e}）")),
+                ));
+                return true;
             }
         }
     }
-    (batch, false)
+    false
 }
 
 /// Reads `lines` in batches (see [`read_batch`]) on a reader thread and
 /// hands each batch, in order, to `each` on the calling thread: reading the
 /// next batch overlaps the work on this one. At most one batch waits
-/// between the two, so memory stays bounded. An error from `each` stops
-/// the reading and is returned.
+/// between the two, so memory stays bounded, and spent batches go back to
+/// the reader to be filled again. An error from `each` stops the reading
+/// and is returned.
 pub fn for_each_batch<R: BufRead + Send>(
     mut lines: LineReader<R>,
     max_lines: usize,
-    mut each: impl FnMut(Vec<RawLine>) -> anyhow::Result<()>,
+    mut each: impl FnMut(&LineBatch) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawLine>>(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<LineBatch>(1);
+        let (spent_tx, spent_rx) = std::sync::mpsc::channel::<LineBatch>();
         std::thread::Builder::new()
             .name("hq-reader".into())
             .spawn_scoped(s, move || loop {
-                let (batch, done) = read_batch(&mut lines, max_lines);
+                let mut batch = spent_rx.try_recv().unwrap_or_default();
+                let done = read_batch(&mut lines, max_lines, &mut batch);
                 // A closed channel: the consumer stopped on an error.
                 if batch.is_empty() || tx.send(batch).is_err() || done {
                     break;
@@ -186,7 +251,9 @@ pub fn for_each_batch<R: BufRead + Send>(
             })
             .map_err(|e| anyhow::anyhow!("cannot start the reading thread: {e}"))?;
         for batch in rx {
-            each(batch)?;
+            each(&batch)?;
+            // The reader may have finished: then the batch is just dropped.
+            let _ = spent_tx.send(batch);
         }
         Ok(())
     })
@@ -605,5 +672,39 @@ mod tests {
         assert_eq!(second.line, 2);
         assert!(r.next_line().expect("io").is_some());
         assert!(r.next_line().expect("io").is_none());
+    }
+
+    /// A batch in one buffer holds what reading line by line gives, across
+    /// batches that reuse their buffer.
+    #[test]
+    fn batches_hold_what_lines_hold() {
+        let data = format!(
+            "a\r\n\n{}\r\nb c\n\r\n{}\nlast",
+            "x".repeat(60),
+            "y".repeat(50)
+        );
+        let mut one = LineReader::new(io::BufReader::with_capacity(8, data.as_bytes()), 50);
+        let mut expect = Vec::new();
+        while let Some(l) = one.next_line().expect("io") {
+            expect.push((l.line, l.bytes));
+        }
+        assert_eq!(expect.len(), 7);
+        let mut r = LineReader::new(io::BufReader::with_capacity(8, data.as_bytes()), 50);
+        let mut got = Vec::new();
+        let mut batch = LineBatch::default();
+        loop {
+            let done = read_batch(&mut r, 3, &mut batch);
+            for k in 0..batch.len() {
+                let (line, bytes) = batch.get(k);
+                got.push((line, bytes.map(<[u8]>::to_vec).map_err(str::to_string)));
+            }
+            if done {
+                break;
+            }
+        }
+        assert_eq!(got, expect);
+        assert_eq!(got[0].1.as_deref().ok(), Some(&b"a"[..]));
+        assert!(got[2].1.is_err(), "60 bytes > 50");
+        assert_eq!(got[4].1.as_deref().ok(), Some(&b""[..]));
     }
 }
