@@ -89,7 +89,7 @@ impl<R: BufRead> LineReader<R> {
     pub fn next_line_into(
         &mut self,
         buf: &mut Vec<u8>,
-    ) -> io::Result<Option<(u64, Result<(usize, usize), String>)>> {
+    ) -> io::Result<Option<(u64, Kept)>> {
         let start = buf.len();
         let mut too_long = false;
         let mut total = 0usize;
@@ -146,13 +146,16 @@ impl<R: BufRead> LineReader<R> {
     }
 }
 
+/// Where a line is in a buffer (start, end), or why it was not kept.
+pub type Kept = Result<(usize, usize), String>;
+
 /// A batch of lines read into one buffer: no allocation per line, and the
 /// buffer is used again for a later batch.
 #[derive(Debug, Default)]
 pub struct LineBatch {
     buf: Vec<u8>,
     /// Each line's number, and its bytes in `buf` or why it was not kept.
-    lines: Vec<(u64, Result<(usize, usize), String>)>,
+    lines: Vec<(u64, Kept)>,
     /// Bytes of the lines kept.
     bytes: usize,
 }
