@@ -86,10 +86,7 @@ impl<R: BufRead> LineReader<R> {
     /// Appends the next line (without its `\n` / `\r\n`) to `buf` and
     /// returns its number and where it is in `buf` — or why it was not
     /// kept (too long; nothing is appended then) — or `None` at the end.
-    pub fn next_line_into(
-        &mut self,
-        buf: &mut Vec<u8>,
-    ) -> io::Result<Option<(u64, Kept)>> {
+    pub fn next_line_into(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<(u64, Kept)>> {
         let start = buf.len();
         let mut too_long = false;
         let mut total = 0usize;

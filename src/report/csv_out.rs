@@ -125,7 +125,29 @@ impl<'a> RowEncoder<'a> {
 
     /// A number as [`num`] prints it.
     pub fn num(&mut self, x: f64) -> &mut Self {
-        self.field(num(x).as_bytes())
+        // Digits, '-' and '.' never need quoting.
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        crate::report::num_into(x, self.out);
+        self
+    }
+
+    /// A whole number.
+    pub fn int(&mut self, n: u64) -> &mut Self {
+        let mut buf = [0u8; 20];
+        let mut end = buf.len();
+        let mut n = n;
+        loop {
+            end -= 1;
+            buf[end] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.field(&buf[end..])
     }
 
     /// Ends the record.
@@ -237,8 +259,8 @@ pub fn encode_call_row(s: &ScoredCall, out: &mut Vec<u8>) {
     r.num(s.reviewed_score)
         .field(bool_str(s.reviewed_passed))
         .field(bool_str(s.reviewed_red_line))
-        .field(s.needs_review.to_string().as_bytes())
-        .field(s.appeals.iter().sum::<u32>().to_string().as_bytes());
+        .int(u64::from(s.needs_review))
+        .int(u64::from(s.appeals.iter().sum::<u32>()));
     match s.confidence {
         Some(c) => r.field(format!("{:.3}", c).as_bytes()),
         None => r.field(b""),
@@ -262,7 +284,7 @@ pub fn encode_finding_rows(s: &ScoredCall, out: &mut Vec<u8>) {
             None => r.field(b""),
         };
         match f.utterance_index {
-            Some(i) => r.field(i.to_string().as_bytes()),
+            Some(i) => r.int(i as u64),
             None => r.field(b""),
         };
         r.field(f.speaker.map_or("", |s| s.key()).as_bytes())

@@ -128,31 +128,57 @@ impl Drop for AtomicFile {
 /// Formats a number with at most two decimals and no trailing zeros
 /// (100, 83.33, 2.5), the way every output writes scores and points.
 pub fn num(x: f64) -> String {
+    let mut out = String::new();
+    num_to(x, &mut |s| out.push_str(s));
+    out
+}
+
+/// Appends `x` as [`num`] prints it.
+pub fn num_into(x: f64, out: &mut Vec<u8>) {
+    num_to(x, &mut |s| out.extend_from_slice(s.as_bytes()));
+}
+
+fn num_to(x: f64, put: &mut dyn FnMut(&str)) {
     // Nearly every number written is whole or has at most two decimals
     // (points, scores rounded to 0.01, times to 0.1 s): printed from the
-    // integer number of hundredths, exactly as `{:.2}` would, without the
-    // float formatter. Anything else (83.3333) takes the formatter.
+    // integer number of hundredths, exactly as `{:.2}` would, digit by
+    // digit without the formatter. Anything else (83.3333) takes it.
     let cents = (x * 100.0).round();
     if cents.abs() < 1e15 && (cents / 100.0 - x).abs() < 1e-9 {
         let c = cents as i64;
-        if c == 0 {
-            return "0".to_string();
+        let (whole, frac) = (c.unsigned_abs() / 100, c.unsigned_abs() % 100);
+        // "-", up to 13 digits, ".", 2 digits.
+        let mut buf = [0u8; 24];
+        let mut end = buf.len();
+        if frac != 0 {
+            if frac % 10 != 0 {
+                end -= 1;
+                buf[end] = b'0' + (frac % 10) as u8;
+            }
+            end -= 1;
+            buf[end] = b'0' + (frac / 10) as u8;
+            end -= 1;
+            buf[end] = b'.';
         }
-        let (whole, frac) = (c.abs() / 100, c.abs() % 100);
-        let sign = if c < 0 { "-" } else { "" };
-        return match frac {
-            0 => format!("{sign}{whole}"),
-            f if f % 10 == 0 => format!("{sign}{whole}.{}", f / 10),
-            f => format!("{sign}{whole}.{f:02}"),
-        };
+        let mut w = whole;
+        loop {
+            end -= 1;
+            buf[end] = b'0' + (w % 10) as u8;
+            w /= 10;
+            if w == 0 {
+                break;
+            }
+        }
+        if c < 0 {
+            end -= 1;
+            buf[end] = b'-';
+        }
+        put(std::str::from_utf8(&buf[end..]).unwrap_or("0"));
+        return;
     }
     let s = format!("{:.2}", x);
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" {
-        "0".to_string()
-    } else {
-        s.to_string()
-    }
+    put(if s == "-0" { "0" } else { s });
 }
 
 /// Formats a rate (0..1) with four decimals, or empty when undefined.
