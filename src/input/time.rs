@@ -60,6 +60,9 @@ pub fn parse_local(s: &str, local: FixedOffset) -> Option<(NaiveDateTime, Precis
     if s.is_empty() {
         return None;
     }
+    if let Some(t) = parse_plain(s) {
+        return Some((t, Precision::DateTime));
+    }
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some((dt.with_timezone(&local).naive_local(), Precision::DateTime));
     }
@@ -107,12 +110,118 @@ pub fn from_excel_serial(serial: f64) -> Option<NaiveDateTime> {
 
 /// Formats a local time the way the outputs write it.
 pub fn fmt_local(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M:%S").to_string()
+    use chrono::{Datelike, Timelike};
+    // Digit by digit: `format` parses its pattern on every call, which was
+    // a fifth of reading a day of tickets.
+    let y = t.year();
+    if !(0..=9999).contains(&y) {
+        return t.format("%Y-%m-%d %H:%M:%S").to_string();
+    }
+    let mut b = *b"0000-00-00 00:00:00";
+    let two = |b: &mut [u8], at: usize, v: u32| {
+        b[at] = b'0' + (v / 10 % 10) as u8;
+        b[at + 1] = b'0' + (v % 10) as u8;
+    };
+    two(&mut b, 0, y as u32 / 100);
+    two(&mut b, 2, y as u32 % 100);
+    two(&mut b, 5, t.month());
+    two(&mut b, 8, t.day());
+    two(&mut b, 11, t.hour());
+    two(&mut b, 14, t.minute());
+    two(&mut b, 17, t.second());
+    String::from_utf8_lossy(&b).into_owned()
+}
+
+/// `YYYY-MM-DD HH:MM[:SS]` with every digit in place, the form the spec
+/// asks for and almost every export writes: read without chrono's format
+/// parser. `None` for anything else (then the formats are tried in turn).
+fn parse_plain(s: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    if !(b.len() == 16 || b.len() == 19) {
+        return None;
+    }
+    let shape = if b.len() == 19 {
+        "dddd-dd-dd dd:dd:dd"
+    } else {
+        "dddd-dd-dd dd:dd"
+    };
+    for (&c, &p) in b.iter().zip(shape.as_bytes()) {
+        let ok = if p == b'd' {
+            c.is_ascii_digit()
+        } else {
+            c == p
+        };
+        if !ok {
+            return None;
+        }
+    }
+    let n = |from: usize, to: usize| {
+        b[from..to]
+            .iter()
+            .fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'))
+    };
+    let sec = if b.len() == 19 { n(17, 19) } else { 0 };
+    let date = NaiveDate::from_ymd_opt(n(0, 4) as i32, n(5, 7), n(8, 10))?;
+    let time = NaiveTime::from_hms_opt(n(11, 13), n(14, 16), sec)?;
+    Some(date.and_time(time))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The plain path reads and writes what chrono's formats do.
+    #[test]
+    fn plain_times_are_chronos() {
+        let off = default_offset();
+        let cases = [
+            "2026-11-27 09:05:00",
+            "2026-11-27 09:05",
+            "2024-02-29 23:59:59",
+            "2026-02-29 10:00:00",
+            "2026-13-01 10:00",
+            "2026-11-27 24:00:00",
+            "2026-11-27 23:59:60",
+            "0001-01-01 00:00:00",
+            "2026-11-27 9:05",
+            "2026-11-27T09:05:00",
+            "2026/11/27 09:05",
+        ];
+        for c in cases {
+            let chrono_only = DateTime::parse_from_rfc3339(c)
+                .map(|dt| dt.with_timezone(&off).naive_local())
+                .ok()
+                .or_else(|| {
+                    LOCAL_FORMATS
+                        .iter()
+                        .find_map(|f| NaiveDateTime::parse_from_str(c, f).ok())
+                });
+            if let Some(t) = parse_plain(c) {
+                assert_eq!(Some(t), chrono_only, "{c}");
+            }
+            assert_eq!(
+                parse_local(c, off).map(|(t, _)| t),
+                chrono_only.or_else(|| {
+                    DATE_FORMATS
+                        .iter()
+                        .find_map(|f| NaiveDate::parse_from_str(c, f).ok())
+                        .map(|d| d.and_time(NaiveTime::MIN))
+                }),
+                "{c}"
+            );
+        }
+        for t in [
+            NaiveDate::from_ymd_opt(2026, 11, 27).and_then(|d| d.and_hms_opt(9, 5, 0)),
+            NaiveDate::from_ymd_opt(7, 1, 2).and_then(|d| d.and_hms_opt(23, 59, 59)),
+            NaiveDate::from_ymd_opt(12026, 1, 2).and_then(|d| d.and_hms_opt(0, 0, 0)),
+            NaiveDate::from_ymd_opt(-5, 1, 2).and_then(|d| d.and_hms_opt(0, 0, 0)),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            assert_eq!(fmt_local(t), t.format("%Y-%m-%d %H:%M:%S").to_string());
+        }
+    }
 
     fn p(s: &str) -> Option<String> {
         parse_local(s, default_offset()).map(|(t, _)| fmt_local(t))
