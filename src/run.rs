@@ -174,7 +174,7 @@ fn load_tickets(
     let mut unknown_years = std::collections::BTreeSet::new();
     let mut err = None;
     for path in files {
-        tickets::read_file(path, opts.sheet.as_deref(), local, &mut |row| {
+        tickets::read_file_ahead(path, opts.sheet.as_deref(), local, &mut |row| {
             if err.is_some() {
                 return;
             }

@@ -371,6 +371,53 @@ pub fn read_file(
     }
 }
 
+/// As [`read_file`], with the reading and parsing on a thread of their
+/// own, a few batches of rows ahead of `each`, which runs on the calling
+/// thread, in file order.
+pub fn read_file_ahead(
+    path: &Path,
+    sheet: Option<&str>,
+    local: FixedOffset,
+    each: &mut dyn FnMut(Result<Ticket, Reject>),
+) -> anyhow::Result<()> {
+    const BATCH: usize = 1024;
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<Ticket, Reject>>>(4);
+        let reader = std::thread::Builder::new()
+            .name("hq-tickets".into())
+            .spawn_scoped(s, move || {
+                let mut batch = Vec::with_capacity(BATCH);
+                let mut open = true;
+                let read = read_file(path, sheet, local, &mut |row| {
+                    if !open {
+                        return;
+                    }
+                    batch.push(row);
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        open = tx.send(full).is_ok();
+                    }
+                });
+                if open && !batch.is_empty() {
+                    // A closed channel: the consumer has gone.
+                    let _ = tx.send(batch);
+                }
+                read
+            })
+            .map_err(|e| anyhow::anyhow!("cannot start the ticket reading thread: {e}"))?;
+        for batch in rx {
+            for row in batch {
+                each(row);
+            }
+        }
+        reader.join().unwrap_or_else(|_| {
+            Err(anyhow::anyhow!(
+                "internal error: the ticket reading thread panicked"
+            ))
+        })
+    })
+}
+
 fn read_csv(
     path: &Path,
     file: &Arc<str>,
