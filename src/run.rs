@@ -295,16 +295,11 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
     let t0 = std::time::Instant::now();
     let phase = |name: &str| {
         if timing {
-            // Peak memory so far (Linux), to see which phase sets it.
-            let hwm = std::fs::read_to_string("/proc/self/status")
-                .ok()
-                .and_then(|s| {
-                    s.lines()
-                        .find(|l| l.starts_with("VmHWM"))
-                        .map(str::to_string)
-                })
-                .unwrap_or_default();
-            eprintln!("[timing] {name}: {:.2} s {hwm}", t0.elapsed().as_secs_f64());
+            eprintln!(
+                "[timing] {name}: {:.2} s {}",
+                t0.elapsed().as_secs_f64(),
+                peak_memory()
+            );
         }
     };
     let tickets = load_tickets(
@@ -581,6 +576,18 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
     }
     phase("reports written");
     Ok(summary)
+}
+
+/// The peak memory so far (Linux `VmHWM`), for `HOTLINE_QA_TIMING`.
+pub fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        })
+        .unwrap_or_default()
 }
 
 /// Writes run.json: what this run read, with which scorecard.

@@ -52,7 +52,11 @@ pub fn build_reports(
         config.reports.worst_calls,
     )?;
     if timing {
-        eprintln!("[timing]   aggregate: {:.2} s", t0.elapsed().as_secs_f64());
+        eprintln!(
+            "[timing]   aggregate: {:.2} s {}",
+            t0.elapsed().as_secs_f64(),
+            crate::run::peak_memory()
+        );
     }
     csv_out::write_report_csvs(out, &data, with_units)?;
     let (guard, writer) = AtomicFile::create(out, "report.xlsx")?;
@@ -60,7 +64,11 @@ pub fn build_reports(
     let tmp = out.join(".report.xlsx.partial");
     xlsx::write(&tmp, &data, runs, config, lang)?;
     if timing {
-        eprintln!("[timing]   xlsx: {:.2} s", t0.elapsed().as_secs_f64());
+        eprintln!(
+            "[timing]   xlsx: {:.2} s {}",
+            t0.elapsed().as_secs_f64(),
+            crate::run::peak_memory()
+        );
     }
     guard.commit_existing()?;
     let (guard, mut writer) = AtomicFile::create(out, "report.html")?;
