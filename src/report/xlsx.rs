@@ -103,6 +103,12 @@ fn write_table(
                 Kind::Int => &f.int,
             };
             match cell {
+                // Text takes the default format: written without one, the
+                // same bytes, without rust_xlsxwriter hashing the format
+                // for every cell.
+                Cell::S(s) if !s.is_empty() && matches!(kind, Kind::Text) => {
+                    ws.write_string(r, c as u16, s)?;
+                }
                 Cell::S(s) if !s.is_empty() => {
                     ws.write_string_with_format(r, c as u16, s, fmt)?;
                 }
