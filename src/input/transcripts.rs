@@ -252,8 +252,12 @@ pub fn for_each_batch<R: BufRead + Send>(
             .map_err(|e| anyhow::anyhow!("cannot start the reading thread: {e}"))?;
         for batch in rx {
             each(&batch)?;
-            // The reader may have finished: then the batch is just dropped.
-            let _ = spent_tx.send(batch);
+            // A buffer grown by very long lines is not kept for the rest of
+            // the file. The reader may have finished: then the batch is
+            // just dropped.
+            if batch.buf.capacity() <= 64 * 1024 * 1024 {
+                let _ = spent_tx.send(batch);
+            }
         }
         Ok(())
     })
