@@ -137,17 +137,8 @@ impl<'a> RowEncoder<'a> {
     /// A whole number.
     pub fn int(&mut self, n: u64) -> &mut Self {
         let mut buf = [0u8; 20];
-        let mut end = buf.len();
-        let mut n = n;
-        loop {
-            end -= 1;
-            buf[end] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.field(&buf[end..])
+        let start = crate::report::digits_before(&mut buf, 20, n);
+        self.field(&buf[start..])
     }
 
     /// Ends the record.

@@ -146,6 +146,20 @@ pub fn num_into(x: f64, out: &mut Vec<u8>) {
     num_to(x, &mut |s| out.extend_from_slice(s.as_bytes()));
 }
 
+/// Writes the decimal digits of `n` into `buf` so that they end just
+/// before `end`, and returns where they start (`buf` must have room: 20
+/// bytes hold any `u64`).
+pub(crate) fn digits_before(buf: &mut [u8], mut end: usize, mut n: u64) -> usize {
+    loop {
+        end -= 1;
+        buf[end] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return end;
+        }
+    }
+}
+
 fn num_to(x: f64, put: &mut dyn FnMut(&str)) {
     // Nearly every number written is whole or has at most two decimals
     // (points, scores rounded to 0.01, times to 0.1 s): printed from the
@@ -168,15 +182,7 @@ fn num_to(x: f64, put: &mut dyn FnMut(&str)) {
             end -= 1;
             buf[end] = b'.';
         }
-        let mut w = whole;
-        loop {
-            end -= 1;
-            buf[end] = b'0' + (w % 10) as u8;
-            w /= 10;
-            if w == 0 {
-                break;
-            }
-        }
+        end = digits_before(&mut buf, end, whole);
         if c < 0 {
             end -= 1;
             buf[end] = b'-';
