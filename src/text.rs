@@ -16,7 +16,7 @@ pub struct NormText {
     /// an utterance is far below 4 GiB (lines are capped at 64 MiB), and
     /// 8 bytes a char instead of 24 is much of what scoring allocates.
     map: Vec<(u32, u32)>,
-    /// See [`NormText::may_hold_number`].
+    /// See [`CleanText::may_hold_number`].
     number: bool,
 }
 
@@ -180,31 +180,6 @@ impl NormText {
             number: self.number,
         }
     }
-
-    /// See [`CleanText::may_hold_number`].
-    pub fn may_hold_number(&self) -> bool {
-        self.number
-    }
-
-    /// See [`CleanText::char_len`].
-    pub fn char_len(&self) -> usize {
-        self.map.len()
-    }
-
-    /// See [`CleanText::original_span`].
-    pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
-        self.view().original_span(start, end)
-    }
-
-    /// See [`CleanText::original_end_of_chars`].
-    pub fn original_end_of_chars(&self, n: usize) -> usize {
-        self.view().original_end_of_chars(n)
-    }
-
-    /// See [`CleanText::original_start_of_char`].
-    pub fn original_start_of_char(&self, n: usize) -> Option<usize> {
-        self.view().original_start_of_char(n)
-    }
 }
 
 /// An utterance's clean form, borrowed: from a [`NormText`], or from the
@@ -274,11 +249,6 @@ impl CleanText<'_> {
         } else {
             self.span_of(k).1
         }
-    }
-
-    /// Byte offset in the original of the n-th counted char (0-based).
-    pub fn original_start_of_char(&self, n: usize) -> Option<usize> {
-        self.map.get(n).map(|m| m.1 as usize)
     }
 }
 
@@ -479,7 +449,7 @@ mod tests {
     fn clean_drops_punctuation_and_space_and_lowercases() {
         let t = NormText::new("您好！市长 热线，OK？");
         assert_eq!(t.clean, "您好市长热线ok");
-        assert_eq!(t.char_len(), 8);
+        assert_eq!(t.view().char_len(), 8);
     }
 
     #[test]
@@ -487,7 +457,7 @@ mod tests {
         let text = "喂，养";
         let t = NormText::new(text);
         assert_eq!(t.clean, "喂养");
-        let (s, e) = t.original_span(0, t.clean.len());
+        let (s, e) = t.view().original_span(0, t.clean.len());
         assert_eq!(&text[s..e], "喂，养");
     }
 
