@@ -79,6 +79,11 @@ impl Setup {
 
     /// `score` of the copied samples with v1 into `run1`.
     fn score(&self) -> PathBuf {
+        self.score_with(&[])
+    }
+
+    /// As [`Setup::score`], with `extra` arguments (`--reviews FILE`).
+    fn score_with(&self, extra: &[&std::ffi::OsStr]) -> PathBuf {
         let out = self.path("run1");
         let o = run(bin()
             .arg("score")
@@ -88,6 +93,7 @@ impl Setup {
             .arg(self.path("dir/directory.csv"))
             .arg("--config")
             .arg(self.path("v1.toml"))
+            .args(extra)
             .arg("--as-of")
             .arg(AS_OF)
             .arg("--quiet")
@@ -547,23 +553,7 @@ fn ranks_follow_operators_csv_when_the_run_had_reviews() {
         "call_id,rule,appeal\n20261127-000311,taboo.insult,overturned\n",
     )
     .expect("write");
-    let run1 = s.path("run1");
-    let o = run(bin()
-        .arg("score")
-        .arg(s.path("in/calls.jsonl"))
-        .arg(s.path("in/tickets.csv"))
-        .arg("--directory")
-        .arg(s.path("dir/directory.csv"))
-        .arg("--config")
-        .arg(s.path("v1.toml"))
-        .arg("--reviews")
-        .arg(&reviews)
-        .arg("--as-of")
-        .arg(AS_OF)
-        .arg("--quiet")
-        .arg("--out")
-        .arg(&run1));
-    assert!(o.status.success(), "score: {}", text(&o.stderr));
+    let run1 = s.score_with(&["--reviews".as_ref(), reviews.as_os_str()]);
     let o = s.rescore(&run1, "v2.toml", "run2", &[]);
     assert!(o.status.success(), "rescore: {}", text(&o.stderr));
     let rank_of = |dir: &Path| -> BTreeMap<String, String> {
