@@ -62,11 +62,9 @@ fn f(s: &str) -> f64 {
     s.parse().unwrap_or_else(|_| panic!("not a number: {s:?}"))
 }
 
-#[test]
-fn operator_figures_match_an_independent_computation() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let out = dir.path().join("run");
-    score(&samples("calls.jsonl"), &samples("tickets.csv"), &out, &[]);
+/// Checks operators.csv and the teams' total row of a run against figures
+/// computed here from its calls.csv; returns operators.csv.
+fn check_operators(out: &Path) -> Vec<BTreeMap<String, String>> {
     let calls = records(&out.join("calls.csv"));
     let mut by_op: BTreeMap<String, Vec<(f64, bool, bool)>> = BTreeMap::new();
     for c in &calls {
@@ -76,10 +74,7 @@ fn operator_figures_match_an_independent_computation() {
             c["red_line"] == "true",
         ));
     }
-    let ops = records(&out.join("operators.csv"));
-    assert_eq!(ops.len(), by_op.len());
-    for o in &ops {
-        let v = &by_op[&o["operator_id"]];
+    let stats = |v: &[(f64, bool, bool)]| {
         let mut scores: Vec<f64> = v.iter().map(|x| x.0).collect();
         scores.sort_by(f64::total_cmp);
         let n = scores.len();
@@ -90,18 +85,39 @@ fn operator_figures_match_an_independent_computation() {
             (scores[n / 2 - 1] + scores[n / 2]) / 2.0
         };
         let pass = v.iter().filter(|x| x.1).count() as f64 / n as f64;
-        assert_eq!(f(&o["calls"]) as usize, n);
+        let red = v.iter().filter(|x| x.2).count();
+        (n, mean, median, scores[0], pass, red)
+    };
+    let same = |o: &BTreeMap<String, String>, v: &[(f64, bool, bool)]| {
+        let (n, mean, median, min, pass, red) = stats(v);
+        assert_eq!(f(&o["calls"]) as usize, n, "{o:?}");
         assert!((f(&o["mean_score"]) - mean).abs() < 0.006, "{o:?}");
         assert!((f(&o["median_score"]) - median).abs() < 0.006, "{o:?}");
-        assert!((f(&o["min_score"]) - scores[0]).abs() < 0.006, "{o:?}");
+        assert!((f(&o["min_score"]) - min).abs() < 0.006, "{o:?}");
         assert!((f(&o["pass_rate"]) - pass).abs() < 0.0001, "{o:?}");
-        assert_eq!(
-            f(&o["red_lines"]) as usize,
-            v.iter().filter(|x| x.2).count()
-        );
-        // Every sample operator has fewer than 10 calls: listed, not ranked.
-        assert_eq!(o["rank"], "");
+        assert_eq!(f(&o["red_lines"]) as usize, red, "{o:?}");
+    };
+    let ops = records(&out.join("operators.csv"));
+    assert_eq!(ops.len(), by_op.len());
+    for o in &ops {
+        same(o, &by_op[&o["operator_id"]]);
     }
+    let all: Vec<(f64, bool, bool)> = by_op.values().flatten().copied().collect();
+    let teams = records(&out.join("teams.csv"));
+    let total = teams.last().expect("total row");
+    assert_eq!(total["team"], "合计", "{total:?}");
+    same(total, &all);
+    ops
+}
+
+#[test]
+fn operator_figures_match_an_independent_computation() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("run");
+    score(&samples("calls.jsonl"), &samples("tickets.csv"), &out, &[]);
+    let ops = check_operators(&out);
+    // Every sample operator has fewer than 10 calls: listed, not ranked.
+    assert!(ops.iter().all(|o| o["rank"].is_empty()), "{ops:?}");
     // 2025 陈晓燕 has the red-line call 000311 among 4 calls.
     let chen = ops
         .iter()
@@ -442,4 +458,101 @@ fn a_run_from_before_the_review_columns_is_named_not_a_polars_error() {
     let err = stderr(&o);
     assert!(err.contains("written by an older hotline-qa"), "{err}");
     assert!(err.contains("calls.parquet"), "{err}");
+}
+
+/// The aggregation runs on polars' streaming engine, whose morsels meet its
+/// threads in no fixed order: on a generated day of several Parquet row
+/// groups, `report` must give the same bytes with one thread or four, and
+/// figures equal to those computed here from calls.csv.
+#[test]
+fn report_of_a_generated_day_is_exact_and_the_same_whatever_the_threads() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let gen = dir.path().join("gen");
+    let o = bin()
+        .args(["gen", "--calls", "30000", "--seed", "7", "--out"])
+        .arg(&gen)
+        .output()
+        .expect("gen");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let run = dir.path().join("run");
+    let o = bin()
+        .arg("score")
+        .arg(gen.join("calls.jsonl"))
+        .arg(gen.join("tickets.csv"))
+        .arg("--directory")
+        .arg(gen.join("directory.csv"))
+        .args([
+            "--as-of",
+            "2026-11-28T00:00:00+08:00",
+            "--no-reports",
+            "--out",
+        ])
+        .arg(&run)
+        .output()
+        .expect("score");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = |threads: &str| {
+        let out = dir.path().join(format!("report{threads}"));
+        let o = bin()
+            .env("POLARS_MAX_THREADS", threads)
+            .arg("report")
+            .arg(&run)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .expect("report");
+        assert!(o.status.success(), "{}", stderr(&o));
+        out
+    };
+    let (one, four) = (report("1"), report("4"));
+    let mut names: Vec<String> = std::fs::read_dir(&one)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.iter().any(|n| n == "report.xlsx"), "{names:?}");
+    for name in &names {
+        assert!(
+            std::fs::read(one.join(name)).expect("read")
+                == std::fs::read(four.join(name)).expect("read"),
+            "{name} differs between one and four polars threads"
+        );
+    }
+    // The figures themselves, against calls.csv (copied beside them).
+    std::fs::copy(run.join("calls.csv"), one.join("calls.csv")).expect("copy");
+    let ops = check_operators(&one);
+    assert_eq!(ops.len(), 240, "the generated day's operators");
+    assert!(ops.iter().filter(|o| !o["rank"].is_empty()).count() > 200);
+    // The worst calls: lowest score, then call id, each with its findings
+    // in file order; also when more are asked for than there are calls.
+    let calls = records(&run.join("calls.csv"));
+    let findings = records(&run.join("findings.csv"));
+    let mut by_score: Vec<(f64, String)> = calls
+        .iter()
+        .map(|c| (f(&c["score"]), c["call_id"].clone()))
+        .collect();
+    by_score.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    for worst in [1, 25, 30_010] {
+        let data = hotline_qa::report::aggregate::aggregate(
+            std::slice::from_ref(&run),
+            &hotline_qa::config::Config::default(),
+            10,
+            worst,
+        )
+        .expect("aggregate");
+        let got: Vec<(f64, String)> = data
+            .worst
+            .iter()
+            .map(|w| (w.score, w.call_id.clone()))
+            .collect();
+        assert_eq!(got, by_score[..worst.min(by_score.len())], "worst {worst}");
+        for w in data.worst.iter().take(25) {
+            let expected: Vec<(String, String)> = findings
+                .iter()
+                .filter(|x| x["call_id"] == w.call_id)
+                .map(|x| (x["rule"].clone(), x["excerpt"].clone()))
+                .collect();
+            assert_eq!(w.findings, expected, "{}", w.call_id);
+        }
+    }
 }

@@ -250,6 +250,34 @@ fn u64s(df: &DataFrame, name: &str) -> anyhow::Result<Vec<u64>> {
         .collect())
 }
 
+/// Runs a query on polars' streaming engine: the rows of the runs pass
+/// through in morsels, so memory stays flat however many calls there are
+/// (the in-memory engine held every column of a million calls at once,
+/// 400+ MB). Only aggregations whose result cannot depend on how the
+/// morsels met the threads go through it: counts, sums of integers (and of
+/// 0/1), min, max and last (ordered by the rows' sequence). Scores are
+/// summed as whole hundredths ([`cents`]), medians come from per-score counts.
+fn collect(lf: LazyFrame) -> anyhow::Result<DataFrame> {
+    Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single())
+}
+
+/// A score (or points) in hundredths, as an integer. Scores are rounded to
+/// two decimals when they are computed, so this is exact, and a sum of
+/// these is the same in any order.
+fn cents(name: &str) -> Expr {
+    (col(name) * lit(100.0) + lit(0.5)).cast(DataType::Int64)
+}
+
+/// Sum of [`cents`] of a column, named `<name>_cents`.
+fn cents_sum(name: &str) -> Expr {
+    cents(name).sum().alias(format!("{name}_cents").as_str())
+}
+
+/// The mean of a column summed with [`cents_sum`] over `n` rows.
+fn mean_of(cents: i64, n: u64) -> Option<f64> {
+    (n > 0).then(|| cents as f64 / 100.0 / n as f64)
+}
+
 fn sum_bool(name: &str) -> Expr {
     col(name).cast(DataType::Int64).sum().alias(name)
 }
@@ -262,11 +290,11 @@ fn pass_rate() -> Expr {
         .alias("pass_rate")
 }
 
-/// Calls, mean score and pass rate of a trend row (a day, or a day and an operator).
+/// Calls, summed score and pass rate of a trend row (a day, or a day and an operator).
 fn trend_aggs() -> Vec<Expr> {
     vec![
         len().cast(DataType::Int64).alias("count"),
-        col("score").mean().alias("value"),
+        cents_sum("score"),
         pass_rate(),
     ]
 }
@@ -274,7 +302,7 @@ fn trend_aggs() -> Vec<Expr> {
 /// The reviewed score, pending reviews and appeals of a group of calls.
 fn review_aggs() -> Vec<Expr> {
     vec![
-        col("reviewed_score").mean().alias("reviewed_mean"),
+        cents_sum("reviewed_score"),
         col("reviewed_passed")
             .cast(DataType::Float64)
             .mean()
@@ -293,9 +321,7 @@ fn score_aggs(by_team: bool) -> Vec<Expr> {
     }
     aggs.extend([
         len().cast(DataType::Int64).alias("calls"),
-        col("score").mean().alias("mean"),
-        col("score").median().alias("median"),
-        col("score").min().alias("min"),
+        cents_sum("score"),
         pass_rate(),
         sum_bool("red_line"),
     ]);
@@ -312,17 +338,93 @@ fn score_aggs(by_team: bool) -> Vec<Expr> {
     aggs
 }
 
-fn operator_rows(df: &DataFrame, key: &str) -> anyhow::Result<Vec<OperatorRow>> {
+/// How many calls had each score (in hundredths), lowest first: the
+/// median and minimum of a group, exact, without holding its calls.
+#[derive(Clone, Debug, Default)]
+struct Scores(std::collections::BTreeMap<i64, u64>);
+
+impl Scores {
+    fn add(&mut self, cents: i64, calls: u64) {
+        *self.0.entry(cents).or_default() += calls;
+    }
+
+    fn min(&self) -> Option<f64> {
+        self.0.keys().next().map(|&c| c as f64 / 100.0)
+    }
+
+    /// The `k`-th lowest score (0-based).
+    fn nth(&self, k: u64) -> Option<f64> {
+        let mut seen = 0;
+        for (&c, &n) in &self.0 {
+            seen += n;
+            if k < seen {
+                return Some(c as f64 / 100.0);
+            }
+        }
+        None
+    }
+
+    /// The median, as polars computes it (the mean of the two middle
+    /// scores when the count is even).
+    fn median(&self) -> Option<f64> {
+        let n: u64 = self.0.values().sum();
+        if n == 0 {
+            return None;
+        }
+        let lo = self.nth((n - 1) / 2)?;
+        let hi = self.nth(n / 2)?;
+        Some(lo + (hi - lo) * 0.5)
+    }
+}
+
+/// Score counts of the calls per operator, per team and in all.
+#[derive(Default)]
+struct Distributions {
+    operators: std::collections::HashMap<String, Scores>,
+    teams: std::collections::HashMap<String, Scores>,
+    all: Scores,
+}
+
+fn distributions(calls: &LazyFrame) -> anyhow::Result<Distributions> {
+    let df = collect(
+        calls
+            .clone()
+            .group_by([col("operator_id"), col("team"), cents("score").alias("c")])
+            .agg([len().cast(DataType::Int64).alias("n")]),
+    )?;
+    let (ops, teams) = (strs(&df, "operator_id")?, strs(&df, "team")?);
+    let c = df.column("c")?.cast(&DataType::Int64)?;
+    let c = c.i64()?;
+    let n = u64s(&df, "n")?;
+    let mut d = Distributions::default();
+    for i in 0..df.height() {
+        let Some(c) = c.get(i) else { continue };
+        d.operators.entry(ops[i].clone()).or_default().add(c, n[i]);
+        d.teams.entry(teams[i].clone()).or_default().add(c, n[i]);
+        d.all.add(c, n[i]);
+    }
+    Ok(d)
+}
+
+fn i64s(df: &DataFrame, name: &str) -> anyhow::Result<Vec<i64>> {
+    let c = df.column(name)?.cast(&DataType::Int64)?;
+    let ca = c.i64()?;
+    Ok((0..ca.len()).map(|i| ca.get(i).unwrap_or(0)).collect())
+}
+
+fn operator_rows(
+    df: &DataFrame,
+    key: &str,
+    scores: &dyn Fn(&str) -> Option<Scores>,
+) -> anyhow::Result<Vec<OperatorRow>> {
     let keys = strs(df, key)?;
     let names = strs(df, "operator_name")?;
     let teams = strs(df, "team")?;
     let calls = u64s(df, "calls")?;
-    let mean = f64s(df, "mean")?;
-    let median = f64s(df, "median")?;
-    let min = f64s(df, "min")?;
+    let score = i64s(df, "score_cents")?;
     let pass = f64s(df, "pass_rate")?;
     let red = u64s(df, "red_line")?;
-    let rmean = f64s(df, "reviewed_mean")?;
+    let rscore = i64s(df, "reviewed_score_cents")?;
     let rpass = f64s(df, "reviewed_pass_rate")?;
     let pending = u64s(df, "needs_review")?;
     let appeals = [
@@ -335,37 +437,40 @@ fn operator_rows(df: &DataFrame, key: &str) -> anyhow::Result<Vec<OperatorRow>> 
         fails.push(f64s(df, &format!("fail_{}", n.key()))?);
     }
     Ok((0..df.height())
-        .map(|i| OperatorRow {
-            operator_id: if key == "operator_id" {
-                keys[i].clone()
-            } else {
-                String::new()
-            },
-            operator_name: if key == "operator_id" {
-                names[i].clone()
-            } else {
-                String::new()
-            },
-            team: if key == "team" {
-                keys[i].clone()
-            } else {
-                teams[i].clone()
-            },
-            calls: calls[i],
-            mean: mean[i].unwrap_or(0.0),
-            median: median[i].unwrap_or(0.0),
-            min: min[i].unwrap_or(0.0),
-            pass_rate: pass[i].unwrap_or(0.0),
-            red_lines: red[i],
-            fail_rates: std::array::from_fn(|k| fails[k][i]),
-            callbacks_due: 0,
-            callbacks_on_time: 0,
-            callbacks_by_other: 0,
-            rank: None,
-            reviewed_mean: rmean[i].unwrap_or(0.0),
-            reviewed_pass_rate: rpass[i].unwrap_or(0.0),
-            needs_review: pending[i],
-            appeals: std::array::from_fn(|k| appeals[k][i]),
+        .map(|i| {
+            let dist = scores(&keys[i]).unwrap_or_default();
+            OperatorRow {
+                operator_id: if key == "operator_id" {
+                    keys[i].clone()
+                } else {
+                    String::new()
+                },
+                operator_name: if key == "operator_id" {
+                    names[i].clone()
+                } else {
+                    String::new()
+                },
+                team: if key == "team" {
+                    keys[i].clone()
+                } else {
+                    teams[i].clone()
+                },
+                calls: calls[i],
+                mean: mean_of(score[i], calls[i]).unwrap_or(0.0),
+                median: dist.median().unwrap_or(0.0),
+                min: dist.min().unwrap_or(0.0),
+                pass_rate: pass[i].unwrap_or(0.0),
+                red_lines: red[i],
+                fail_rates: std::array::from_fn(|k| fails[k][i]),
+                callbacks_due: 0,
+                callbacks_on_time: 0,
+                callbacks_by_other: 0,
+                rank: None,
+                reviewed_mean: mean_of(rscore[i], calls[i]).unwrap_or(0.0),
+                reviewed_pass_rate: rpass[i].unwrap_or(0.0),
+                needs_review: pending[i],
+                appeals: std::array::from_fn(|k| appeals[k][i]),
+            }
         })
         .collect())
 }
@@ -400,6 +505,50 @@ pub fn rank(rows: &mut [OperatorRow], min_calls: u64) {
     }
 }
 
+/// The `worst` lowest-scoring calls (lowest score first, then call id):
+/// only the calls at or below the `worst`-th lowest score are read and sorted.
+fn worst_calls(calls: &LazyFrame, all: &Scores, worst: usize) -> anyhow::Result<Vec<WorstCall>> {
+    let Some(bar) = (worst > 0)
+        .then(|| {
+            all.nth(worst as u64 - 1)
+                .or_else(|| all.0.keys().last().map(|&c| c as f64 / 100.0))
+        })
+        .flatten()
+    else {
+        return Ok(Vec::new());
+    };
+    let few = collect(
+        calls
+            .clone()
+            .filter(col("score").lt_eq(lit(bar + 0.001)))
+            .select([
+                col("call_id"),
+                col("operator_id"),
+                col("operator_name"),
+                col("score"),
+                col("red_line"),
+            ]),
+    )?;
+    let w = sort_by(few.lazy(), &["score", "call_id"])
+        .limit(worst as IdxSize)
+        .collect()?;
+    let ids = strs(&w, "call_id")?;
+    let ops = strs(&w, "operator_id")?;
+    let names = strs(&w, "operator_name")?;
+    let scores = f64s(&w, "score")?;
+    let reds = u64s(&w, "red_line")?;
+    Ok((0..w.height())
+        .map(|i| WorstCall {
+            call_id: ids[i].clone(),
+            operator_id: ops[i].clone(),
+            operator_name: names[i].clone(),
+            score: scores[i].unwrap_or(0.0),
+            red_line: reds[i] > 0,
+            findings: Vec::new(),
+        })
+        .collect())
+}
+
 /// Reads the runs and computes everything the reports show.
 pub fn aggregate(
     runs: &[PathBuf],
@@ -415,12 +564,11 @@ pub fn aggregate(
     let findings = scan(runs, "findings.parquet")?;
     let tickets = scan(runs, "tickets.parquet")?.map(|lf| dedupe_tickets(lf, runs.len()));
     if let Some(calls) = &calls {
-        let total = calls
-            .clone()
-            .select(
+        let total = collect(
+            calls.clone().select(
                 [
                     len().cast(DataType::Int64).alias("calls"),
-                    col("score").mean().alias("mean"),
+                    cents_sum("score"),
                     pass_rate(),
                     sum_bool("red_line"),
                     col("findings").sum().alias("findings"),
@@ -430,9 +578,14 @@ pub fn aggregate(
                 .into_iter()
                 .chain(review_aggs())
                 .collect::<Vec<_>>(),
-            )
-            .collect()?;
-        data.reviewed_mean = f64s(&total, "reviewed_mean")?.first().copied().flatten();
+            ),
+        )?;
+        let first_i64 = |name: &str| -> anyhow::Result<i64> {
+            Ok(i64s(&total, name)?.first().copied().unwrap_or(0))
+        };
+        data.calls = u64s(&total, "calls")?.first().copied().unwrap_or(0);
+        data.mean = mean_of(first_i64("score_cents")?, data.calls);
+        data.reviewed_mean = mean_of(first_i64("reviewed_score_cents")?, data.calls);
         data.reviewed_pass_rate = f64s(&total, "reviewed_pass_rate")?
             .first()
             .copied()
@@ -444,8 +597,6 @@ pub fn aggregate(
         {
             data.appeals[k] = u64s(&total, name)?.first().copied().unwrap_or(0);
         }
-        data.calls = u64s(&total, "calls")?.first().copied().unwrap_or(0);
-        data.mean = f64s(&total, "mean")?.first().copied().flatten();
         data.pass_rate = f64s(&total, "pass_rate")?.first().copied().flatten();
         data.red_lines = u64s(&total, "red_line")?.first().copied().unwrap_or(0);
         data.findings = u64s(&total, "findings")?.first().copied().unwrap_or(0);
@@ -453,42 +604,29 @@ pub fn aggregate(
             strs(&total, "first")?.first().cloned().unwrap_or_default(),
             strs(&total, "last")?.first().cloned().unwrap_or_default(),
         );
-        // Score bands without a per-row pass in Rust.
-        let bands: Vec<Expr> = (0..10)
-            .map(|k| {
-                let lo = k as f64 * 10.0;
-                let hi = if k == 9 { 100.0 + 1e-9 } else { lo + 10.0 };
-                col("score")
-                    .gt_eq(lit(lo))
-                    .and(col("score").lt(lit(hi)))
-                    .cast(DataType::Int64)
-                    .sum()
-                    .alias(format!("b{k}").as_str())
-            })
-            .collect();
-        let h = calls.clone().select(bands).collect()?;
-        for k in 0..10 {
-            data.histogram[k] = u64s(&h, &format!("b{k}"))?.first().copied().unwrap_or(0);
+        let dist = distributions(calls)?;
+        // Score bands 0–9 … 90–100, from the score counts.
+        for (&c, &n) in &dist.all.0 {
+            data.histogram[usize::try_from(c / 1000).unwrap_or(0).min(9)] += n;
         }
-        let ops = sort_by(
+        let ops = collect(sort_by(
             calls
                 .clone()
                 .group_by([col("operator_id")])
                 .agg(score_aggs(false)),
             &["operator_id"],
-        )
-        .collect()?;
-        data.operators = operator_rows(&ops, "operator_id")?;
-        let teams = sort_by(
+        ))?;
+        data.operators = operator_rows(&ops, "operator_id", &|k| dist.operators.get(k).cloned())?;
+        let teams = collect(sort_by(
             calls.clone().group_by([col("team")]).agg(score_aggs(true)),
             &["team"],
-        )
-        .collect()?;
-        data.teams = operator_rows(&teams, "team")?;
-        let mut all = calls.clone().select(score_aggs(true)).collect()?;
+        ))?;
+        data.teams = operator_rows(&teams, "team", &|k| dist.teams.get(k).cloned())?;
+        let mut all = collect(calls.clone().select(score_aggs(true)))?;
         let team_col = Column::new("team".into(), vec!["合计".to_string(); all.height()]);
         all.with_column(team_col)?;
-        data.teams.extend(operator_rows(&all, "team")?);
+        data.teams
+            .extend(operator_rows(&all, "team", &|_| Some(dist.all.clone()))?);
         // Norm failure rates.
         let mut norm_aggs = Vec::new();
         for n in NormId::ALL {
@@ -507,7 +645,7 @@ pub fn aggregate(
                     .alias(f.as_str()),
             );
         }
-        let nf = calls.clone().select(norm_aggs).collect()?;
+        let nf = collect(calls.clone().select(norm_aggs))?;
         for n in NormId::ALL {
             let assessed = u64s(&nf, n.key())?.first().copied().unwrap_or(0);
             let failed = u64s(&nf, &format!("fail_{}", n.key()))?
@@ -523,60 +661,39 @@ pub fn aggregate(
                 points_lost: 0.0,
             });
         }
-        let days = sort_by(
+        let days = collect(sort_by(
             calls.clone().group_by([col("date")]).agg(trend_aggs()),
             &["date"],
-        )
-        .collect()?;
+        ))?;
         data.days = trend_rows(&days, None)?;
-        let ot = sort_by(
+        let ot = collect(sort_by(
             calls
                 .clone()
                 .group_by([col("date"), col("operator_id")])
                 .agg(trend_aggs()),
             &["operator_id", "date"],
-        )
-        .collect()?;
+        ))?;
         data.operator_trend = trend_rows(&ot, Some("operator_id"))?;
         // The worst calls and their findings.
-        let w = sort_by(calls.clone(), &["score", "call_id"])
-            .limit(worst as IdxSize)
-            .select([
-                col("call_id"),
-                col("operator_id"),
-                col("operator_name"),
-                col("score"),
-                col("red_line"),
-            ])
-            .collect()?;
-        let ids = strs(&w, "call_id")?;
-        let ops = strs(&w, "operator_id")?;
-        let names = strs(&w, "operator_name")?;
-        let scores = f64s(&w, "score")?;
-        let reds = u64s(&w, "red_line")?;
-        data.worst = (0..w.height())
-            .map(|i| WorstCall {
-                call_id: ids[i].clone(),
-                operator_id: ops[i].clone(),
-                operator_name: names[i].clone(),
-                score: scores[i].unwrap_or(0.0),
-                red_line: reds[i] > 0,
-                findings: Vec::new(),
-            })
-            .collect();
+        data.worst = worst_calls(calls, &dist.all, worst)?;
         if let (Some(findings), false) = (&findings, data.worst.is_empty()) {
+            let ids: Vec<String> = data.worst.iter().map(|w| w.call_id.clone()).collect();
             let worst_ids =
-                DataFrame::new(ids.len(), vec![Column::new("call_id".into(), ids.clone())])?.lazy();
-            let wf = findings
-                .clone()
-                .join(
-                    worst_ids,
-                    [col("call_id")],
-                    [col("call_id")],
-                    JoinArgs::new(JoinType::Inner),
-                )
-                .select([col("call_id"), col("rule"), col("excerpt")])
-                .collect()?;
+                DataFrame::new(ids.len(), vec![Column::new("call_id".into(), ids)])?.lazy();
+            // Joined on the streaming engine, then put back in file order.
+            let wf = collect(
+                findings
+                    .clone()
+                    .with_row_index("row", None)
+                    .join(
+                        worst_ids,
+                        [col("call_id")],
+                        [col("call_id")],
+                        JoinArgs::new(JoinType::Inner),
+                    )
+                    .select([col("row"), col("call_id"), col("rule"), col("excerpt")]),
+            )?;
+            let wf = sort_by(wf.lazy(), &["row"]).collect()?;
             let (fc, fr, fe) = (
                 strs(&wf, "call_id")?,
                 strs(&wf, "rule")?,
@@ -590,44 +707,47 @@ pub fn aggregate(
         }
     }
     if let Some(findings) = &findings {
-        let by = findings
-            .clone()
-            .group_by([col("norm")])
-            .agg([
-                len().cast(DataType::Int64).alias("n"),
-                col("points").sum().alias("points"),
-            ])
-            .collect()?;
-        let (norms, n, pts) = (strs(&by, "norm")?, u64s(&by, "n")?, f64s(&by, "points")?);
+        let by = collect(
+            findings
+                .clone()
+                .group_by([col("norm")])
+                .agg([len().cast(DataType::Int64).alias("n"), cents_sum("points")]),
+        )?;
+        let (norms, n, pts) = (
+            strs(&by, "norm")?,
+            u64s(&by, "n")?,
+            i64s(&by, "points_cents")?,
+        );
         for i in 0..by.height() {
             if let Some(row) = data.norms.iter_mut().find(|r| r.norm.key() == norms[i]) {
                 row.findings = n[i];
-                row.points_lost = pts[i].unwrap_or(0.0);
+                row.points_lost = pts[i] as f64 / 100.0;
             }
         }
     }
     if let Some(tickets) = &tickets {
         data.tickets = u64s(
-            &tickets
-                .clone()
-                .select([len().cast(DataType::Int64).alias("n")])
-                .collect()?,
+            &collect(
+                tickets
+                    .clone()
+                    .select([len().cast(DataType::Int64).alias("n")]),
+            )?,
             "n",
         )?
         .first()
         .copied()
         .unwrap_or(0);
-        let cb = tickets
-            .clone()
-            .group_by([col("operator_id")])
-            .agg([sum_bool("callback_due"), sum_bool("callback_on_time"), {
+        let cb = collect(tickets.clone().group_by([col("operator_id")]).agg([
+            sum_bool("callback_due"),
+            sum_bool("callback_on_time"),
+            {
                 col("callback_made")
                     .and(col("callback_by_other"))
                     .cast(DataType::Int64)
                     .sum()
                     .alias("by_other")
-            }])
-            .collect()?;
+            },
+        ]))?;
         let (ids, due, ontime, other) = (
             strs(&cb, "operator_id")?,
             u64s(&cb, "callback_due")?,
@@ -642,7 +762,7 @@ pub fn aggregate(
             }
         }
         data.units = unit_rows(tickets)?;
-        let ut = sort_by(
+        let ut = collect(sort_by(
             tickets
                 .clone()
                 .filter(col("dispatched"))
@@ -666,8 +786,7 @@ pub fn aggregate(
                         .alias("open_overdue"),
                 ]),
             &["unit", "dispatched_date"],
-        )
-        .collect()?;
+        ))?;
         let (dates, units, count) = (
             strs(&ut, "dispatched_date")?,
             strs(&ut, "unit")?,
@@ -702,9 +821,9 @@ fn trend_rows(df: &DataFrame, key: Option<&str>) -> anyhow::Result<Vec<TrendRow>
         Some(k) => strs(df, k)?,
         None => vec![String::new(); df.height()],
     };
-    let (count, value, pass) = (
+    let (count, cents, pass) = (
         u64s(df, "count")?,
-        f64s(df, "value")?,
+        i64s(df, "score_cents")?,
         f64s(df, "pass_rate")?,
     );
     Ok((0..df.height())
@@ -712,7 +831,7 @@ fn trend_rows(df: &DataFrame, key: Option<&str>) -> anyhow::Result<Vec<TrendRow>
             date: dates[i].clone(),
             key: keys[i].clone(),
             count: count[i],
-            value: value[i],
+            value: mean_of(cents[i], count[i]),
             pass_rate: pass[i],
         })
         .collect())
@@ -826,11 +945,10 @@ fn rows_of(
 
 fn unit_rows(tickets: &LazyFrame) -> anyhow::Result<Vec<UnitRow>> {
     use crate::workflow::units::{name_or_unspecified, TOTAL};
-    let by_unit = sort_by(
+    let by_unit = collect(sort_by(
         tickets.clone().group_by([col("unit")]).agg(unit_aggs()),
         &["unit"],
-    )
-    .collect()?;
+    ))?;
     let names: Vec<String> = strs(&by_unit, "unit")?
         .iter()
         .map(|n| name_or_unspecified(n))
@@ -838,13 +956,9 @@ fn unit_rows(tickets: &LazyFrame) -> anyhow::Result<Vec<UnitRow>> {
     let mut rows = rows_of(&by_unit, "unit", names)?;
     // Same order as units.csv of a run: by name.
     rows.sort_by(|a, b| a.name.cmp(&b.name));
-    let total = tickets.clone().select(unit_aggs()).collect()?;
+    let total = collect(tickets.clone().select(unit_aggs()))?;
     rows.extend(rows_of(&total, "unit", vec![TOTAL.to_string()])?);
-    let by_cat = tickets
-        .clone()
-        .group_by([col("category")])
-        .agg(unit_aggs())
-        .collect()?;
+    let by_cat = collect(tickets.clone().group_by([col("category")]).agg(unit_aggs()))?;
     let cats: Vec<String> = strs(&by_cat, "category")?
         .iter()
         .map(|n| name_or_unspecified(n))
@@ -868,4 +982,55 @@ fn unit_rows(tickets: &LazyFrame) -> anyhow::Result<Vec<UnitRow>> {
 /// True when `dir` holds a run's Parquet files.
 pub fn is_run_dir(dir: &Path) -> bool {
     dir.join("calls.parquet").exists()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn of(cents: &[i64]) -> Scores {
+        let mut s = Scores::default();
+        for &c in cents {
+            s.add(c, 1);
+        }
+        s
+    }
+
+    #[test]
+    fn median_and_min_of_score_counts() {
+        assert_eq!(of(&[]).median(), None);
+        assert_eq!(of(&[]).min(), None);
+        assert_eq!(of(&[9412]).median(), Some(94.12));
+        // Even count: halfway between the two middle scores.
+        assert_eq!(of(&[10000, 8824, 9412, 7647]).median(), Some(91.18));
+        assert_eq!(of(&[10000, 8824, 9412, 7647]).min(), Some(76.47));
+        // Counts, not values: 100 twice and 0 once.
+        let mut s = Scores::default();
+        s.add(10000, 2);
+        s.add(0, 1);
+        assert_eq!(s.median(), Some(100.0));
+        assert_eq!(s.nth(0), Some(0.0));
+        assert_eq!(s.nth(2), Some(100.0));
+        assert_eq!(s.nth(3), None);
+    }
+
+    proptest! {
+        /// Median, minimum and k-th score equal those of the sorted scores.
+        #[test]
+        fn counts_agree_with_sorting(mut v in proptest::collection::vec(0i64..=10_000, 1..60), k in 0usize..80) {
+            let s = of(&v);
+            v.sort_unstable();
+            let x = |c: i64| c as f64 / 100.0;
+            let n = v.len();
+            let median = if n % 2 == 1 {
+                x(v[n / 2])
+            } else {
+                x(v[n / 2 - 1]) + (x(v[n / 2]) - x(v[n / 2 - 1])) * 0.5
+            };
+            prop_assert_eq!(s.median(), Some(median));
+            prop_assert_eq!(s.min(), Some(x(v[0])));
+            prop_assert_eq!(s.nth(k as u64), v.get(k).map(|&c| x(c)));
+        }
+    }
 }
