@@ -247,7 +247,17 @@ fn load_tickets(
 
 /// One line's result after the parallel stage.
 enum Scored {
-    Call(Box<ScoredCall>, bool, u64, Vec<u8>, Vec<u8>),
+    Call {
+        scored: Box<ScoredCall>,
+        /// The utterances were not in time order.
+        resorted: bool,
+        /// A ticket was found for the call.
+        has_ticket: bool,
+        line: u64,
+        /// The calls.csv row and findings.csv rows, already encoded.
+        call_csv: Vec<u8>,
+        findings_csv: Vec<u8>,
+    },
     Reject(Reject),
 }
 
@@ -338,7 +348,14 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                     summary.calls.rejected += 1;
                     rejects.row(csv_out::reject_row(&r))?;
                 }
-                Scored::Call(s, resorted, line, call_csv, findings_csv) => {
+                Scored::Call {
+                    scored: s,
+                    resorted,
+                    has_ticket,
+                    line,
+                    call_csv,
+                    findings_csv,
+                } => {
                     if !seen.insert(hash128(&s.call_id)) {
                         summary.calls.rejected += 1;
                         rejects.row(csv_out::reject_row(&Reject {
@@ -367,13 +384,7 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                             reason: reason.clone(),
                         }))?;
                     }
-                    record(
-                        &mut summary,
-                        &s,
-                        tickets.contains(&s.call_id),
-                        resorted,
-                        &points,
-                    );
+                    record(&mut summary, &s, has_ticket, resorted, &points);
                     calls_out.raw(&call_csv)?;
                     findings_out.raw(&findings_csv)?;
                     calls_pq.add_call(&s, &points);
@@ -455,13 +466,14 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                                     csv_out::encode_call_row(&scored, &mut call_csv);
                                     let mut findings_csv = Vec::new();
                                     csv_out::encode_finding_rows(&scored, &mut findings_csv);
-                                    Scored::Call(
-                                        Box::new(scored),
-                                        call.resorted,
-                                        call.source.line,
+                                    Scored::Call {
+                                        scored: Box::new(scored),
+                                        resorted: call.resorted,
+                                        has_ticket: ticket.is_some(),
+                                        line: call.source.line,
                                         call_csv,
                                         findings_csv,
-                                    )
+                                    }
                                 }
                             }
                         })
@@ -488,6 +500,9 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }
+    // Only the scoring needed these; the reports' memory starts without them.
+    drop(seen);
+    drop(tickets);
     // Manual scores: rows rejected on reading, and rows for calls that
     // were not scored.
     summary.manual.read = manual.read;
