@@ -312,13 +312,13 @@ impl<'de> Deserialize<'de> for Id {
 struct RawCall<'a> {
     call_id: Option<Id>,
     operator_id: Option<Id>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_cow")]
     operator_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_cow")]
     team: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_cow")]
     started_at: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_cow")]
     ended_by: Option<Cow<'a, str>>,
     #[serde(borrow)]
     utterances: Option<Vec<RawUtterance<'a>>>,
@@ -326,13 +326,24 @@ struct RawCall<'a> {
 
 #[derive(Deserialize)]
 struct RawUtterance<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_cow")]
     speaker: Option<Cow<'a, str>>,
     start: Option<f64>,
     end: Option<f64>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_cow")]
     text: Option<Cow<'a, str>>,
     confidence: Option<f64>,
+}
+
+/// An optional string that borrows from the line when it has no escapes.
+/// (serde's `borrow` does not reach through an `Option`: an
+/// `Option<Cow<str>>` field is always a fresh allocation.)
+fn opt_cow<'de: 'a, 'a, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Cow<'a, str>>, D::Error> {
+    #[derive(Deserialize)]
+    struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
+    Ok(Option::<Borrowed<'a>>::deserialize(d)?.map(|b| b.0))
 }
 
 /// Parses one transcript line into a call, or says why it cannot be used.
@@ -587,6 +598,19 @@ fn diagnose(text: &str, err: serde_json::Error, reject: &dyn Fn(&str, String) ->
 mod tests {
     use super::*;
     use crate::input::time::default_offset;
+
+    /// Strings without escapes are borrowed from the line (no allocation);
+    /// escaped ones are decoded; null and absent fields are None.
+    #[test]
+    fn optional_strings_borrow_from_the_line() {
+        let u: RawUtterance<'_> =
+            serde_json::from_str(r#"{"speaker":"agent","text":"您\"好\u4f60"}"#).expect("json");
+        assert!(matches!(u.speaker, Some(Cow::Borrowed("agent"))));
+        assert!(matches!(u.text.as_deref(), Some("您\"好你")));
+        assert!(matches!(u.text, Some(Cow::Owned(_))));
+        let u: RawUtterance<'_> = serde_json::from_str(r#"{"speaker":null}"#).expect("json");
+        assert!(u.speaker.is_none() && u.text.is_none());
+    }
 
     fn parse(s: &str) -> Result<Call, Reject> {
         parse_line(
