@@ -43,8 +43,9 @@ pub struct LexiconError {
 /// One hit of a lexicon entry in an utterance.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hit {
-    /// The entry as written in the lexicon.
-    pub entry: String,
+    /// The entry as written in the lexicon (shared with the lexicon: a hit
+    /// costs no allocation).
+    pub entry: std::sync::Arc<str>,
     /// Byte range in the original utterance text.
     pub start: usize,
     /// End of the byte range in the original text.
@@ -54,14 +55,14 @@ pub struct Hit {
 /// A compiled lexicon.
 #[derive(Clone, Debug)]
 pub struct Lexicon {
-    entries: Vec<String>,
+    entries: Vec<std::sync::Arc<str>>,
     /// The entries' clean forms, as the automaton holds them.
     clean_entries: Vec<String>,
     ascii_edges: Vec<(bool, bool)>,
     literals: Option<AhoCorasick>,
     exclusions: Option<AhoCorasick>,
     exclusion_regexes: Vec<Regex>,
-    regexes: Vec<(String, Regex, Option<char>)>,
+    regexes: Vec<(std::sync::Arc<str>, Regex, Option<char>)>,
 }
 
 /// A plain CJK character that every match of `pattern` contains, when one
@@ -134,7 +135,7 @@ impl Lexicon {
                         format!("invalid regular expression `{pattern}`: {e}"),
                     )
                 })?;
-                regexes.push((pattern.to_string(), re, required_literal(pattern)));
+                regexes.push((pattern.into(), re, required_literal(pattern)));
             } else if let Some(pattern) = line.strip_prefix("!re:") {
                 let pattern = pattern.trim();
                 let re = Regex::new(pattern).map_err(|e| {
@@ -164,7 +165,7 @@ impl Lexicon {
                 let first = clean.chars().next().is_some_and(is_ascii_word);
                 let last = clean.chars().last().is_some_and(is_ascii_word);
                 ascii_edges.push((first, last));
-                entries.push(line.to_string());
+                entries.push(std::sync::Arc::from(line));
                 clean_entries.push(clean);
             }
         }
@@ -580,7 +581,7 @@ mod tests {
     fn entry_soup(picks: &[(usize, usize, u8)], lexicons: &Lexicons) -> String {
         let all: Vec<&str> = LexiconKind::ALL
             .iter()
-            .flat_map(|k| lexicons.get(*k).entries.iter().map(String::as_str))
+            .flat_map(|k| lexicons.get(*k).entries.iter().map(|e| &**e))
             .collect();
         let fillers = ["", "，", "的", "你们", "OK", "k", " ", "吗？", "喂养", "好"];
         let mut s = String::new();

@@ -127,7 +127,7 @@ impl Norm for Greeting {
         };
         // The opening turn: the first agent utterance and any agent
         // utterances that follow it before anyone else speaks.
-        let mut turn = String::new();
+        let mut turn = String::with_capacity(view.texts.get(first).clean.len() * 2);
         for (i, u) in view.call.utterances.iter().enumerate().skip(first) {
             if u.speaker != Speaker::Agent {
                 break;
@@ -140,11 +140,9 @@ impl Norm for Greeting {
         if let Some(exact) = &self.exact {
             // Word for word (fillers, 工号 or punctuation aside): every part
             // is present and nothing is missing, without the alignments.
-            if phrase_chars(&turn)
-                .iter()
-                .collect::<String>()
-                .contains(exact.as_str())
-            {
+            let mut plain = String::with_capacity(turn.len());
+            plain.extend(turn.chars().filter(|c| !c.is_ascii_digit()));
+            if plain.contains(exact.as_str()) {
                 return Outcome::Assessed(Vec::new());
             }
         }
