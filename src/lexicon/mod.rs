@@ -466,7 +466,121 @@ pub struct Lexicons {
 }
 
 /// One scan group's automaton, and pattern id → (lexicon, entry).
-type Combined = (AhoCorasick, Vec<(u8, u32)>);
+#[derive(Clone, Debug)]
+struct Combined {
+    ac: AhoCorasick,
+    owners: Vec<(u8, u32)>,
+    /// When the group's entries use at most 255 distinct characters, the
+    /// automaton runs over one token per character instead of over UTF-8
+    /// bytes (a third of the steps for Chinese text).
+    tokens: Option<Tokens>,
+}
+
+/// Characters as one-byte tokens: 1–255 for the characters the entries
+/// use, 0 for every other. An entry's characters each have their own
+/// token and 0 is in no entry, so the entries match the token string
+/// exactly where they match the text.
+#[derive(Clone, Debug)]
+struct Tokens {
+    /// U+4E00..=U+9FFF (the CJK block; the bulk of the text).
+    cjk: Box<[u8]>,
+    /// ASCII.
+    ascii: [u8; 128],
+    /// Any other character of an entry, sorted.
+    other: Vec<(char, u8)>,
+}
+
+impl Tokens {
+    /// Tokens for the characters of `patterns`, or None beyond 255 of them.
+    fn new(patterns: &[&str]) -> Option<Tokens> {
+        let mut chars: Vec<char> = patterns.iter().flat_map(|p| p.chars()).collect();
+        chars.sort_unstable();
+        chars.dedup();
+        if chars.len() > 255 {
+            return None;
+        }
+        let mut t = Tokens {
+            cjk: vec![0; 0x9FFF - 0x4E00 + 1].into_boxed_slice(),
+            ascii: [0; 128],
+            other: Vec::new(),
+        };
+        for (i, &c) in chars.iter().enumerate() {
+            let token = (i + 1) as u8;
+            let u = c as usize;
+            if (0x4E00..=0x9FFF).contains(&u) {
+                t.cjk[u - 0x4E00] = token;
+            } else if u < 128 {
+                t.ascii[u] = token;
+            } else {
+                t.other.push((c, token));
+            }
+        }
+        Some(t)
+    }
+
+    fn of(&self, c: char) -> u8 {
+        let u = c as usize;
+        if (0x4E00..=0x9FFF).contains(&u) {
+            self.cjk[u - 0x4E00]
+        } else if u < 128 {
+            self.ascii[u]
+        } else {
+            self.other
+                .binary_search_by_key(&c, |&(k, _)| k)
+                .map_or(0, |i| self.other[i].1)
+        }
+    }
+
+    /// `text` as tokens, with each character's byte offset (and the
+    /// text's length after the last).
+    fn encode(&self, text: &str, tokens: &mut Vec<u8>, offsets: &mut Vec<u32>) {
+        tokens.clear();
+        offsets.clear();
+        for (i, c) in text.char_indices() {
+            tokens.push(self.of(c));
+            offsets.push(i as u32);
+        }
+        offsets.push(text.len() as u32);
+    }
+}
+
+impl Combined {
+    /// The automaton of a group's clean entries; over tokens when `tokens`
+    /// allows and the entries use at most 255 characters.
+    fn new(
+        patterns: &[&str],
+        owners: Vec<(u8, u32)>,
+        tokens: bool,
+    ) -> Result<Combined, LexiconError> {
+        let tokens = if tokens { Tokens::new(patterns) } else { None };
+        let builder = {
+            let mut b = AhoCorasick::builder();
+            b.match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA));
+            b
+        };
+        let built = match &tokens {
+            Some(t) => builder.build(
+                patterns
+                    .iter()
+                    .map(|p| p.chars().map(|c| t.of(c)).collect::<Vec<u8>>()),
+            ),
+            None => builder.build(patterns),
+        };
+        let ac = built.map_err(|e| LexiconError {
+            source_name: "lexicons".into(),
+            line: 0,
+            message: format!("cannot compile the lexicons together: {e}"),
+        })?;
+        Ok(Combined { ac, owners, tokens })
+    }
+}
+
+thread_local! {
+    /// The token string of the utterance being scanned, and its offsets.
+    static TOKEN_BUFFERS: std::cell::RefCell<(Vec<u8>, Vec<u32>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
 
 /// How many automata the lexicons are scanned with (see [`LexiconKind::scan_group`]).
 pub const SCAN_GROUPS: usize = 2;
@@ -487,6 +601,16 @@ impl Lexicons {
             };
             items.push(lex);
         }
+        let combined = Self::combine(&items, true)?;
+        Ok(Lexicons { items, combined })
+    }
+
+    /// One automaton per scan group (over tokens when `tokens` and the
+    /// group's entries allow).
+    fn combine(
+        items: &[Lexicon],
+        tokens: bool,
+    ) -> Result<[Option<Combined>; SCAN_GROUPS], LexiconError> {
         let mut combined = [None, None];
         for (group, slot) in combined.iter_mut().enumerate() {
             let mut patterns = Vec::new();
@@ -503,18 +627,9 @@ impl Lexicons {
             if patterns.is_empty() {
                 continue;
             }
-            let ac = AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&patterns)
-                .map_err(|e| LexiconError {
-                    source_name: "lexicons".into(),
-                    line: 0,
-                    message: format!("cannot compile the lexicons together: {e}"),
-                })?;
-            *slot = Some((ac, owners));
+            *slot = Some(Combined::new(&patterns, owners, tokens)?);
         }
-        Ok(Lexicons { items, combined })
+        Ok(combined)
     }
 
     /// Every occurrence in `clean` of every literal entry of every lexicon
@@ -532,22 +647,37 @@ impl Lexicons {
     /// As [`Lexicons::scan`], appending to `out` (a call's utterances share
     /// one buffer); only the appended part is sorted.
     pub fn scan_into(&self, group: usize, clean: &str, out: &mut Vec<ScanMatch>) {
-        let Some(Some((ac, owners))) = self.combined.get(group) else {
+        let Some(Some(c)) = self.combined.get(group) else {
             return;
         };
         if clean.len() > u32::MAX as usize {
             return;
         }
         let from = out.len();
-        out.extend(ac.find_overlapping_iter(clean).map(|m| {
-            let (kind, entry) = owners[m.pattern().as_usize()];
-            ScanMatch {
-                kind,
-                start: m.start() as u32,
-                end: m.end() as u32,
-                entry,
-            }
-        }));
+        let owner = |m: &aho_corasick::Match| c.owners[m.pattern().as_usize()];
+        match &c.tokens {
+            Some(tokens) => TOKEN_BUFFERS.with_borrow_mut(|(buf, offsets)| {
+                tokens.encode(clean, buf, offsets);
+                out.extend(c.ac.find_overlapping_iter(buf.as_slice()).map(|m| {
+                    let (kind, entry) = owner(&m);
+                    ScanMatch {
+                        kind,
+                        start: offsets[m.start()],
+                        end: offsets[m.end()],
+                        entry,
+                    }
+                }));
+            }),
+            None => out.extend(c.ac.find_overlapping_iter(clean).map(|m| {
+                let (kind, entry) = owner(&m);
+                ScanMatch {
+                    kind,
+                    start: m.start() as u32,
+                    end: m.end() as u32,
+                    entry,
+                }
+            })),
+        }
         out[from..].sort_by_key(|m| (m.kind, m.start, std::cmp::Reverse(m.end), m.entry));
     }
 
@@ -574,6 +704,51 @@ impl Lexicons {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The same lexicons, scanned over UTF-8 bytes.
+    fn byte_scanning(l: &Lexicons) -> Lexicons {
+        Lexicons {
+            items: l.items.clone(),
+            combined: Lexicons::combine(&l.items, false).expect("combine"),
+        }
+    }
+
+    #[test]
+    fn the_builtin_groups_scan_tokens_and_beyond_255_characters_bytes() {
+        let l = Lexicons::builtin().expect("lexicons");
+        for c in l.combined.iter().flatten() {
+            assert!(c.tokens.is_some(), "{} entries", c.owners.len());
+        }
+        let many: Vec<String> = (0..300u32)
+            .map(|i| char::from_u32(0x4E00 + i).expect("cjk").to_string())
+            .collect();
+        let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert!(Tokens::new(&refs).is_none());
+        assert!(Tokens::new(&refs[..255]).is_some());
+        // Outside the CJK block and ASCII: its own token; unknown: 0.
+        let t = Tokens::new(&["α测", "ok"]).expect("tokens");
+        assert!(t.of('α') != 0 && t.of('测') != 0 && t.of('o') != 0);
+        assert_ne!(t.of('α'), t.of('测'));
+        assert_eq!((t.of('β'), t.of('试'), t.of('x')), (0, 0, 0));
+    }
+
+    proptest::proptest! {
+        /// Token and byte scans find the same matches at the same byte offsets.
+        #[test]
+        fn token_scan_equals_byte_scan(
+            picks in proptest::collection::vec((0usize..400, 0usize..6, 0u8..8), 0..12),
+            before in "[\u{4e00}-\u{4e30}a-zA-Z0-9α-ω１２，。 🙂]{0,12}",
+            after in "[\u{4e00}-\u{4e30}a-zA-Z0-9α-ω１２，。 🙂]{0,12}",
+        ) {
+            let l = Lexicons::builtin().expect("lexicons");
+            let bytes = byte_scanning(&l);
+            let text = format!("{before}{}{after}", entry_soup(&picks, &l));
+            let clean = NormText::new(&text).clean;
+            for g in 0..SCAN_GROUPS {
+                proptest::prop_assert_eq!(l.scan(g, &clean), bytes.scan(g, &clean), "{}", text);
+            }
+        }
+    }
 
     /// Text made of lexicon entries (overlapping, adjacent, split by
     /// punctuation) and filler: the shared scan must find exactly what
