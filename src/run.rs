@@ -172,6 +172,7 @@ fn load_tickets(
     // Ticket ids seen, by 128-bit hash: a million ids in 16 MB.
     let mut seen = Hash128Set::default();
     let mut unknown_years = std::collections::BTreeSet::new();
+    let mut ticket_line = Vec::with_capacity(512);
     let mut err = None;
     for path in files {
         tickets::read_file_ahead(path, opts.sheet.as_deref(), local, &mut |row| {
@@ -183,7 +184,7 @@ fn load_tickets(
                 let t = match row {
                     Err(r) => {
                         summary.tickets.rejected += 1;
-                        rejects.row(csv_out::reject_row(&r))?;
+                        rejects.row(csv_out::reject_row(r))?;
                         return Ok(());
                     }
                     Ok(t) => t,
@@ -206,7 +207,7 @@ fn load_tickets(
                     ))))?;
                     return Ok(());
                 }
-                by_call.insert(&t)?;
+                by_call.insert(t)?;
                 if !t.problems.is_empty() {
                     summary.tickets.rejected += 1;
                     let reason = format!(
@@ -216,12 +217,14 @@ fn load_tickets(
                     rejects.row(csv_out::reject_row(&reject(reason)))?;
                     return Ok(());
                 }
-                let r = timeliness::assess(&t, calendar, &opts.config.workflow, as_of);
+                let r = timeliness::assess(t, calendar, &opts.config.workflow, as_of);
                 unknown_years.extend(r.outside_calendar.iter().copied());
                 summary.status_counts[status_index(r.status)] += 1;
-                units.add(&t, &r);
-                out.row(csv_out::ticket_row(&t, &r))?;
-                pq.add_ticket(&t, &r, &as_of_text)?;
+                units.add(t, &r);
+                ticket_line.clear();
+                csv_out::encode_ticket_row(t, &r, &mut ticket_line);
+                out.raw(&ticket_line)?;
+                pq.add_ticket(t, &r, &as_of_text)?;
                 summary.tickets.scored += 1;
                 Ok(())
             })();

@@ -110,12 +110,20 @@ pub fn from_excel_serial(serial: f64) -> Option<NaiveDateTime> {
 
 /// Formats a local time the way the outputs write it.
 pub fn fmt_local(t: NaiveDateTime) -> String {
+    match fmt_local_bytes(t) {
+        Some(b) => String::from_utf8_lossy(&b).into_owned(),
+        None => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+    }
+}
+
+/// [`fmt_local`] without an allocation, for the years 0–9999 (None for others).
+pub fn fmt_local_bytes(t: NaiveDateTime) -> Option<[u8; 19]> {
     use chrono::{Datelike, Timelike};
     // Digit by digit: `format` parses its pattern on every call, which was
     // a fifth of reading a day of tickets.
     let y = t.year();
     if !(0..=9999).contains(&y) {
-        return t.format("%Y-%m-%d %H:%M:%S").to_string();
+        return None;
     }
     let mut b = *b"0000-00-00 00:00:00";
     let two = |b: &mut [u8], at: usize, v: u32| {
@@ -129,7 +137,7 @@ pub fn fmt_local(t: NaiveDateTime) -> String {
     two(&mut b, 11, t.hour());
     two(&mut b, 14, t.minute());
     two(&mut b, 17, t.second());
-    String::from_utf8_lossy(&b).into_owned()
+    Some(b)
 }
 
 /// `YYYY-MM-DD HH:MM[:SS]` with every digit in place, the form the spec
