@@ -172,66 +172,80 @@ fn load_tickets(
     // Ticket ids seen, by 128-bit hash: a million ids in 16 MB.
     let mut seen = Hash128Set::default();
     let mut unknown_years = std::collections::BTreeSet::new();
-    let mut ticket_line = Vec::with_capacity(512);
     let mut err = None;
+    // On the reading thread: the time rules and the tickets.csv row of
+    // each ticket that has what they need.
+    let prepare = |row: &Result<Ticket, Reject>| match row {
+        Ok(t) if t.problems.is_empty() => {
+            let r = timeliness::assess(t, calendar, &opts.config.workflow, as_of);
+            let mut line = Vec::with_capacity(320);
+            csv_out::encode_ticket_row(t, &r, &mut line);
+            Some((r, line))
+        }
+        _ => None,
+    };
     for path in files {
-        tickets::read_file_ahead(path, opts.sheet.as_deref(), local, &mut |row| {
-            if err.is_some() {
-                return;
-            }
-            summary.tickets.read += 1;
-            let result = (|| -> anyhow::Result<()> {
-                let t = match row {
-                    Err(r) => {
+        tickets::read_file_ahead(
+            path,
+            opts.sheet.as_deref(),
+            local,
+            &prepare,
+            &mut |row, prepared| {
+                if err.is_some() {
+                    return;
+                }
+                summary.tickets.read += 1;
+                let result = (|| -> anyhow::Result<()> {
+                    let t = match row {
+                        Err(r) => {
+                            summary.tickets.rejected += 1;
+                            rejects.row(csv_out::reject_row(r))?;
+                            return Ok(());
+                        }
+                        Ok(t) => t,
+                    };
+                    let source = t.source.clone();
+                    let ticket_id = t.ticket_id.clone();
+                    let reject = |reason: String| Reject {
+                        file: source
+                            .as_ref()
+                            .map_or_else(|| Arc::from(""), |s| s.file.clone()),
+                        line: source.as_ref().map_or(0, |s| s.line),
+                        record_id: ticket_id.clone(),
+                        reason,
+                    };
+                    if !seen.insert(hash128(&t.ticket_id)) {
                         summary.tickets.rejected += 1;
-                        rejects.row(csv_out::reject_row(r))?;
+                        rejects.row(csv_out::reject_row(&reject(format!(
+                            "工单编号 {} 重复，保留第一条（duplicate ticket_id）",
+                            t.ticket_id
+                        ))))?;
                         return Ok(());
                     }
-                    Ok(t) => t,
-                };
-                let source = t.source.clone();
-                let ticket_id = t.ticket_id.clone();
-                let reject = |reason: String| Reject {
-                    file: source
-                        .as_ref()
-                        .map_or_else(|| Arc::from(""), |s| s.file.clone()),
-                    line: source.as_ref().map_or(0, |s| s.line),
-                    record_id: ticket_id.clone(),
-                    reason,
-                };
-                if !seen.insert(hash128(&t.ticket_id)) {
-                    summary.tickets.rejected += 1;
-                    rejects.row(csv_out::reject_row(&reject(format!(
-                        "工单编号 {} 重复，保留第一条（duplicate ticket_id）",
-                        t.ticket_id
-                    ))))?;
-                    return Ok(());
+                    by_call.insert(t)?;
+                    let Some((r, line)) = prepared else {
+                        // Only a ticket with problems has no time rules.
+                        summary.tickets.rejected += 1;
+                        let reason = format!(
+                            "{}；无法计算时效（该工单仍用于所属通话的工单书写评分）",
+                            t.problems.join("；")
+                        );
+                        rejects.row(csv_out::reject_row(&reject(reason)))?;
+                        return Ok(());
+                    };
+                    unknown_years.extend(r.outside_calendar.iter().copied());
+                    summary.status_counts[status_index(r.status)] += 1;
+                    units.add(t, &r);
+                    out.raw(&line)?;
+                    pq.add_ticket(t, &r, &as_of_text)?;
+                    summary.tickets.scored += 1;
+                    Ok(())
+                })();
+                if let Err(e) = result {
+                    err = Some(e);
                 }
-                by_call.insert(t)?;
-                if !t.problems.is_empty() {
-                    summary.tickets.rejected += 1;
-                    let reason = format!(
-                        "{}；无法计算时效（该工单仍用于所属通话的工单书写评分）",
-                        t.problems.join("；")
-                    );
-                    rejects.row(csv_out::reject_row(&reject(reason)))?;
-                    return Ok(());
-                }
-                let r = timeliness::assess(t, calendar, &opts.config.workflow, as_of);
-                unknown_years.extend(r.outside_calendar.iter().copied());
-                summary.status_counts[status_index(r.status)] += 1;
-                units.add(t, &r);
-                ticket_line.clear();
-                csv_out::encode_ticket_row(t, &r, &mut ticket_line);
-                out.raw(&ticket_line)?;
-                pq.add_ticket(t, &r, &as_of_text)?;
-                summary.tickets.scored += 1;
-                Ok(())
-            })();
-            if let Err(e) = result {
-                err = Some(e);
-            }
-        })?;
+            },
+        )?;
         if let Some(e) = err.take() {
             return Err(e);
         }

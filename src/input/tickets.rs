@@ -373,17 +373,22 @@ pub fn read_file(
 
 /// As [`read_file`], with the reading and parsing on a thread of their
 /// own, a few batches of rows ahead of `each`, which runs on the calling
-/// thread, in file order. `each` borrows the rows: a `Ticket` is some 560
-/// bytes, and moving each one out of its batch cost more than reading it.
-pub fn read_file_ahead(
+/// thread, in file order. `prepare` runs on the reading thread, on each
+/// row in turn, and what it returns is handed to `each` with the row: work
+/// that needs nothing but the row is done there, off the calling thread.
+/// `each` borrows the rows: a `Ticket` is some 560 bytes, and moving each
+/// one out of its batch cost more than reading it.
+pub fn read_file_ahead<P: Send>(
     path: &Path,
     sheet: Option<&str>,
     local: FixedOffset,
-    each: &mut dyn FnMut(&Result<Ticket, Reject>),
+    prepare: &(dyn Fn(&Result<Ticket, Reject>) -> P + Sync),
+    each: &mut dyn FnMut(&Result<Ticket, Reject>, P),
 ) -> anyhow::Result<()> {
     const BATCH: usize = 1024;
+    type Batch<P> = Vec<(Result<Ticket, Reject>, Option<P>)>;
     std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<Ticket, Reject>>>(4);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch<P>>(4);
         let reader = std::thread::Builder::new()
             .name("hq-tickets".into())
             .spawn_scoped(s, move || {
@@ -393,7 +398,8 @@ pub fn read_file_ahead(
                     if !open {
                         return;
                     }
-                    batch.push(row);
+                    let p = prepare(&row);
+                    batch.push((row, Some(p)));
                     if batch.len() == BATCH {
                         let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                         open = tx.send(full).is_ok();
@@ -406,9 +412,11 @@ pub fn read_file_ahead(
                 read
             })
             .map_err(|e| anyhow::anyhow!("cannot start the ticket reading thread: {e}"))?;
-        for batch in rx {
-            for row in &batch {
-                each(row);
+        for mut batch in rx {
+            for (row, p) in &mut batch {
+                if let Some(p) = p.take() {
+                    each(row, p);
+                }
             }
         }
         reader.join().unwrap_or_else(|_| {
