@@ -48,10 +48,6 @@ impl std::hash::Hasher for PreHashed {
 /// A set of [`hash128`] values.
 pub type Hash128Set = std::collections::HashSet<u128, std::hash::BuildHasherDefault<PreHashed>>;
 
-/// A map keyed by [`hash128`] values.
-pub type Hash128Map<V> =
-    std::collections::HashMap<u128, V, std::hash::BuildHasherDefault<PreHashed>>;
-
 fn put(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(&(s.len() as u32).to_le_bytes());
     out.extend_from_slice(s.as_bytes());
