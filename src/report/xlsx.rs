@@ -393,6 +393,18 @@ pub fn write(
     lang: Lang,
 ) -> anyhow::Result<()> {
     let f = formats();
+    // HOTLINE_QA_TIMING: the time of each detail sheet and of the save.
+    let timing = std::env::var_os("HOTLINE_QA_TIMING").is_some();
+    let mut lap = std::time::Instant::now();
+    let mut mark = |what: &str| {
+        if timing {
+            eprintln!(
+                "[timing]     xlsx {what}: {:.2} s",
+                lap.elapsed().as_secs_f64()
+            );
+            lap = std::time::Instant::now();
+        }
+    };
     let mut wb = Workbook::new();
     // A fixed creation time (the last day of the calls), not the clock's:
     // the same runs give a byte-identical workbook.
@@ -676,9 +688,11 @@ pub fn write(
         "grade",
     ];
     call_cols.extend(NormId::ALL.iter().map(|n| n.key()));
+    mark("summary sheets");
     if let Some(df) = detail(runs, "calls.parquet", &call_cols)? {
         let (table, scores) = frame_table(&df, lang)?;
         sheet(&mut wb, "通话", "Calls", &table, &scores)?;
+        mark("calls sheet");
     }
     let finding_cols = [
         "call_id",
@@ -695,6 +709,7 @@ pub fn write(
     if let Some(df) = detail(runs, "findings.parquet", &finding_cols)? {
         let (table, _) = frame_table(&df, lang)?;
         sheet(&mut wb, "违规明细", "Findings", &table, &[])?;
+        mark("findings sheet");
     }
     let ticket_cols = [
         "ticket_id",
@@ -720,7 +735,9 @@ pub fn write(
     if let Some(df) = detail(runs, "tickets.parquet", &ticket_cols)? {
         let (table, _) = frame_table(&df, lang)?;
         sheet(&mut wb, "工单", "Tickets", &table, &[])?;
+        mark("tickets sheet");
     }
     wb.save(path)?;
+    mark("save (zip)");
     Ok(())
 }
