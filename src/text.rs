@@ -194,6 +194,12 @@ pub struct CleanText<'a> {
 }
 
 impl CleanText<'_> {
+    /// The byte offset in `clean` where its `k`-th character starts (its
+    /// length for `k` = the number of characters).
+    pub fn clean_start_of_char(&self, k: usize) -> usize {
+        self.map.get(k).map_or(self.clean.len(), |m| m.0 as usize)
+    }
+
     /// False when the text surely holds no number: no ASCII or full-width
     /// digit and never three Chinese numerals in a row (what
     /// `accuracy::digit_runs` looks for). True means "look closer".

@@ -532,15 +532,20 @@ impl Tokens {
     }
 
     /// `text` as tokens, with each character's byte offset (and the
-    /// text's length after the last).
-    fn encode(&self, text: &str, tokens: &mut Vec<u8>, offsets: &mut Vec<u32>) {
+    /// text's length after the last) when `offsets` is given.
+    fn encode(&self, text: &str, tokens: &mut Vec<u8>, offsets: Option<&mut Vec<u32>>) {
         tokens.clear();
-        offsets.clear();
-        for (i, c) in text.char_indices() {
-            tokens.push(self.of(c));
-            offsets.push(i as u32);
+        match offsets {
+            Some(offsets) => {
+                offsets.clear();
+                for (i, c) in text.char_indices() {
+                    tokens.push(self.of(c));
+                    offsets.push(i as u32);
+                }
+                offsets.push(text.len() as u32);
+            }
+            None => tokens.extend(text.chars().map(|c| self.of(c))),
         }
-        offsets.push(text.len() as u32);
     }
 }
 
@@ -647,6 +652,22 @@ impl Lexicons {
     /// As [`Lexicons::scan`], appending to `out` (a call's utterances share
     /// one buffer); only the appended part is sorted.
     pub fn scan_into(&self, group: usize, clean: &str, out: &mut Vec<ScanMatch>) {
+        self.scan_with(group, clean, None, out);
+    }
+
+    /// As [`Lexicons::scan_into`] on `text.clean`, taking the characters'
+    /// offsets from the clean text's own map instead of computing them.
+    pub fn scan_text_into(&self, group: usize, text: CleanText<'_>, out: &mut Vec<ScanMatch>) {
+        self.scan_with(group, text.clean, Some(text), out);
+    }
+
+    fn scan_with(
+        &self,
+        group: usize,
+        clean: &str,
+        text: Option<CleanText<'_>>,
+        out: &mut Vec<ScanMatch>,
+    ) {
         let Some(Some(c)) = self.combined.get(group) else {
             return;
         };
@@ -657,13 +678,22 @@ impl Lexicons {
         let owner = |m: &aho_corasick::Match| c.owners[m.pattern().as_usize()];
         match &c.tokens {
             Some(tokens) => TOKEN_BUFFERS.with_borrow_mut(|(buf, offsets)| {
-                tokens.encode(clean, buf, offsets);
+                let at: &dyn Fn(usize) -> u32 = match &text {
+                    Some(t) => {
+                        tokens.encode(clean, buf, None);
+                        &|k| t.clean_start_of_char(k) as u32
+                    }
+                    None => {
+                        tokens.encode(clean, buf, Some(offsets));
+                        &|k| offsets[k]
+                    }
+                };
                 out.extend(c.ac.find_overlapping_iter(buf.as_slice()).map(|m| {
                     let (kind, entry) = owner(&m);
                     ScanMatch {
                         kind,
-                        start: offsets[m.start()],
-                        end: offsets[m.end()],
+                        start: at(m.start()),
+                        end: at(m.end()),
                         entry,
                     }
                 }));
@@ -743,9 +773,15 @@ mod tests {
             let l = Lexicons::builtin().expect("lexicons");
             let bytes = byte_scanning(&l);
             let text = format!("{before}{}{after}", entry_soup(&picks, &l));
-            let clean = NormText::new(&text).clean;
+            let norm = NormText::new(&text);
+            let clean = &norm.clean;
             for g in 0..SCAN_GROUPS {
-                proptest::prop_assert_eq!(l.scan(g, &clean), bytes.scan(g, &clean), "{}", text);
+                let tokens = l.scan(g, clean);
+                proptest::prop_assert_eq!(&tokens, &bytes.scan(g, clean), "{}", text);
+                // Offsets from the clean text's map, as a call's view scans.
+                let mut from_map = Vec::new();
+                l.scan_text_into(g, norm.view(), &mut from_map);
+                proptest::prop_assert_eq!(&tokens, &from_map, "{}", text);
             }
         }
     }

@@ -224,7 +224,7 @@ impl<'a> CallView<'a> {
             let mut all = self.scanned.borrow_mut();
             let from = all.len();
             self.lexicons
-                .scan_into(group, self.texts.get(i).clean, &mut all);
+                .scan_text_into(group, self.texts.get(i), &mut all);
             (from, all.len())
         });
         let all = self.scanned.borrow();
