@@ -17,12 +17,10 @@ use crate::model::{Category, Handling, Ticket, Urgency};
 /// A 128-bit hash of a string: two SipHash runs with fixed, different keys.
 /// Deterministic across runs and machines.
 pub fn hash128(s: &str) -> u128 {
-    let mut a = std::collections::hash_map::DefaultHasher::new();
-    s.hash(&mut a);
     let mut b = std::collections::hash_map::DefaultHasher::new();
     0x5eed_u64.hash(&mut b);
     s.hash(&mut b);
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+    (u128::from(hash64(s)) << 64) | u128::from(b.finish())
 }
 
 /// A hasher for keys that are already hashes ([`hash128`]): it folds their
@@ -111,7 +109,8 @@ fn decode(mut bytes: &[u8]) -> Option<Ticket> {
     })
 }
 
-/// A 64-bit hash of a call id (SipHash with fixed keys, deterministic).
+/// A 64-bit hash of a string (SipHash with fixed keys, deterministic): the
+/// high half of [`hash128`].
 fn hash64(s: &str) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     s.hash(&mut h);

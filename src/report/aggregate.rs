@@ -242,11 +242,11 @@ fn f64s(df: &DataFrame, name: &str) -> anyhow::Result<Vec<Option<f64>>> {
     Ok((0..ca.len()).map(|i| ca.get(i)).collect())
 }
 
+/// A count column (nulls and negatives as 0).
 fn u64s(df: &DataFrame, name: &str) -> anyhow::Result<Vec<u64>> {
-    let c = df.column(name)?.cast(&DataType::Int64)?;
-    let ca = c.i64()?;
-    Ok((0..ca.len())
-        .map(|i| ca.get(i).unwrap_or(0).max(0) as u64)
+    Ok(i64s(df, name)?
+        .into_iter()
+        .map(|v| v.max(0) as u64)
         .collect())
 }
 
@@ -406,16 +406,17 @@ fn distributions(calls: &LazyFrame) -> anyhow::Result<Distributions> {
     Ok(d)
 }
 
+/// An integer column (nulls as 0).
 fn i64s(df: &DataFrame, name: &str) -> anyhow::Result<Vec<i64>> {
     let c = df.column(name)?.cast(&DataType::Int64)?;
     let ca = c.i64()?;
     Ok((0..ca.len()).map(|i| ca.get(i).unwrap_or(0)).collect())
 }
 
-fn operator_rows(
+fn operator_rows<'d>(
     df: &DataFrame,
     key: &str,
-    scores: &dyn Fn(&str) -> Option<Scores>,
+    scores: &dyn Fn(&str) -> Option<&'d Scores>,
 ) -> anyhow::Result<Vec<OperatorRow>> {
     let keys = strs(df, key)?;
     let names = strs(df, "operator_name")?;
@@ -438,7 +439,7 @@ fn operator_rows(
     }
     Ok((0..df.height())
         .map(|i| {
-            let dist = scores(&keys[i]).unwrap_or_default();
+            let dist = scores(&keys[i]);
             OperatorRow {
                 operator_id: if key == "operator_id" {
                     keys[i].clone()
@@ -457,8 +458,8 @@ fn operator_rows(
                 },
                 calls: calls[i],
                 mean: mean_of(score[i], calls[i]).unwrap_or(0.0),
-                median: dist.median().unwrap_or(0.0),
-                min: dist.min().unwrap_or(0.0),
+                median: dist.and_then(Scores::median).unwrap_or(0.0),
+                min: dist.and_then(Scores::min).unwrap_or(0.0),
                 pass_rate: pass[i].unwrap_or(0.0),
                 red_lines: red[i],
                 fail_rates: std::array::from_fn(|k| fails[k][i]),
@@ -616,17 +617,17 @@ pub fn aggregate(
                 .agg(score_aggs(false)),
             &["operator_id"],
         ))?;
-        data.operators = operator_rows(&ops, "operator_id", &|k| dist.operators.get(k).cloned())?;
+        data.operators = operator_rows(&ops, "operator_id", &|k| dist.operators.get(k))?;
         let teams = collect(sort_by(
             calls.clone().group_by([col("team")]).agg(score_aggs(true)),
             &["team"],
         ))?;
-        data.teams = operator_rows(&teams, "team", &|k| dist.teams.get(k).cloned())?;
+        data.teams = operator_rows(&teams, "team", &|k| dist.teams.get(k))?;
         let mut all = collect(calls.clone().select(score_aggs(true)))?;
         let team_col = Column::new("team".into(), vec!["合计".to_string(); all.height()]);
         all.with_column(team_col)?;
         data.teams
-            .extend(operator_rows(&all, "team", &|_| Some(dist.all.clone()))?);
+            .extend(operator_rows(&all, "team", &|_| Some(&dist.all))?);
         // Norm failure rates.
         let mut norm_aggs = Vec::new();
         for n in NormId::ALL {
