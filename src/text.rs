@@ -11,11 +11,13 @@ pub struct NormText {
     /// Letters and digits of the original, ASCII lower-cased.
     pub clean: String,
     /// For each char of `clean`: (byte offset in `clean`, byte offset in the
-    /// original). The char has the same length in both (only ASCII is
-    /// lower-cased), so its end follows from the next char's offset. u32:
-    /// an utterance is far below 4 GiB (lines are capped at 64 MiB), and
-    /// 8 bytes a char instead of 24 is much of what scoring allocates.
-    map: Vec<(u32, u32)>,
+    /// original, the char). The char has the same length in both (only
+    /// ASCII is lower-cased), so its end follows from the next char's
+    /// offset. u32: an utterance is far below 4 GiB (lines are capped at
+    /// 64 MiB), and 12 bytes a char instead of 24 is much of what scoring
+    /// allocates. The char itself is what the lexicon scans turn into
+    /// tokens, without decoding `clean` again.
+    map: Vec<(u32, u32, char)>,
     /// See [`CleanText::may_hold_number`].
     number: bool,
 }
@@ -115,21 +117,26 @@ pub fn count_chars(s: &str) -> usize {
 /// over the chars: CJK ideographs (nearly every character of a transcript)
 /// and ASCII are handled without the Unicode tables, and the same pass
 /// notes whether the text may hold a number (the return value, see
-/// [`CleanText::may_hold_number`]).
-fn clean_into(original: &str, clean: &mut String, map: &mut Vec<(u32, u32)>) -> bool {
+/// [`CleanText::may_hold_number`]). The kept chars are copied to `clean`
+/// a run at a time (the text between two dropped or lower-cased chars),
+/// not one by one.
+fn clean_into(original: &str, clean: &mut String, map: &mut Vec<(u32, u32, char)>) -> bool {
     let mut number = false;
     // Beyond 4 GiB the offsets would not fit: such a text is left unmatched.
     if u32::try_from(original.len()).is_err() {
         return false;
     }
-    let base = clean.len();
+    // `original[from..i]` is kept and not yet copied; `at` is where the
+    // next kept char goes, relative to this text's start in `clean`.
+    let mut from = 0;
+    let mut at = 0u32;
     // Chinese numerals in a row (幺三八 read digit by digit).
     let mut run = 0u32;
     for (i, c) in original.char_indices() {
         let u = c as u32;
         if (0x4E00..=0x9FFF).contains(&u) {
-            map.push(((clean.len() - base) as u32, i as u32));
-            clean.push(c);
+            map.push((at, i as u32, c));
+            at += 3;
             let k = (u - 0x4E00) as usize;
             if (NUMERAL_BITS[k / 64] >> (k % 64)) & 1 == 1 {
                 run += 1;
@@ -139,11 +146,21 @@ fn clean_into(original: &str, clean: &mut String, map: &mut Vec<(u32, u32)>) -> 
             }
             continue;
         }
+        let (start, end) = (i, i + c.len_utf8());
         if c.is_ascii() {
             if c.is_ascii_alphanumeric() {
-                map.push(((clean.len() - base) as u32, i as u32));
-                clean.push(c.to_ascii_lowercase());
+                let lower = c.to_ascii_lowercase();
+                map.push((at, start as u32, lower));
+                at += 1;
+                if lower != c {
+                    clean.push_str(&original[from..start]);
+                    clean.push(lower);
+                    from = end;
+                }
                 number |= c.is_ascii_digit();
+            } else {
+                clean.push_str(&original[from..start]);
+                from = end;
             }
             run = 0;
             continue;
@@ -156,10 +173,14 @@ fn clean_into(original: &str, clean: &mut String, map: &mut Vec<(u32, u32)>) -> 
             number |= ('０'..='９').contains(&c);
         }
         if is_counted(c) {
-            map.push(((clean.len() - base) as u32, i as u32));
-            clean.push(c);
+            map.push((at, start as u32, c));
+            at += c.len_utf8() as u32;
+        } else {
+            clean.push_str(&original[from..start]);
+            from = end;
         }
     }
+    clean.push_str(&original[from..]);
     number
 }
 
@@ -189,7 +210,7 @@ pub struct CleanText<'a> {
     /// Letters and digits of the original, ASCII lower-cased.
     pub clean: &'a str,
     /// See [`NormText`]'s map.
-    map: &'a [(u32, u32)],
+    map: &'a [(u32, u32, char)],
     number: bool,
 }
 
@@ -209,13 +230,18 @@ impl CleanText<'_> {
 
     /// Byte range in the original of the k-th counted char.
     fn span_of(&self, k: usize) -> (usize, usize) {
-        let (c, o) = self.map[k];
+        let (c, o, _) = self.map[k];
         let next = self
             .map
             .get(k + 1)
             .map_or(self.clean.len(), |m| m.0 as usize);
         let len = next - c as usize;
         (o as usize, o as usize + len)
+    }
+
+    /// The chars of `clean`, in order, without decoding it.
+    pub fn chars(&self) -> impl ExactSizeIterator<Item = char> + '_ {
+        self.map.iter().map(|m| m.2)
     }
 
     /// Number of counted characters.
@@ -263,7 +289,7 @@ impl CleanText<'_> {
 #[derive(Clone, Debug, Default)]
 pub struct CleanTexts {
     clean: String,
-    map: Vec<(u32, u32)>,
+    map: Vec<(u32, u32, char)>,
     /// Per utterance: its part of `clean`, its part of `map`, may it hold a number.
     parts: Vec<(usize, usize, usize, usize, bool)>,
 }
@@ -493,7 +519,46 @@ mod tests {
         best_in_row(&prev)
     }
 
+    /// The clean form char by char, and whether it may hold a number, as
+    /// `clean_into` found them before it copied runs: the reference it is
+    /// checked against.
+    fn clean_char_by_char(original: &str) -> (String, Vec<(u32, u32, char)>, bool) {
+        let (mut clean, mut map, mut number, mut run) = (String::new(), Vec::new(), false, 0);
+        for (i, c) in original.char_indices() {
+            if is_numeral(c) {
+                run += 1;
+                number |= run >= 3;
+            } else {
+                run = 0;
+                number |= c.is_ascii_digit() || ('０'..='９').contains(&c);
+            }
+            if is_counted(c) {
+                let c = c.to_ascii_lowercase();
+                map.push((clean.len() as u32, i as u32, c));
+                clean.push(c);
+            }
+        }
+        (clean, map, number)
+    }
+
     proptest::proptest! {
+        #[test]
+        fn clean_texts_copy_runs_as_chars_would_be_copied(
+            texts in proptest::collection::vec("[您好，市长 热线OKok1２3〇零幺八！？\u{00e9}\u{1f600}\u{3400}\u{4dc0}\u{4dff}\u{4e00}\u{9fff}\u{a000}·]{0,16}", 1..4),
+        ) {
+            let all = CleanTexts::new(texts.iter().map(String::as_str));
+            for (k, t) in texts.iter().enumerate() {
+                let (clean, map, number) = clean_char_by_char(t);
+                let view = all.get(k);
+                proptest::prop_assert_eq!(view.clean, clean.as_str());
+                proptest::prop_assert_eq!(view.map, map.as_slice());
+                proptest::prop_assert_eq!(view.may_hold_number(), number, "{}", t);
+                let one = NormText::new(t);
+                proptest::prop_assert_eq!(&one.clean, &clean);
+                proptest::prop_assert_eq!(&one.map, &map);
+            }
+        }
+
         #[test]
         fn the_in_place_table_is_the_two_row_table(p in "[您好市长热线请问]{0,12}", t in "[您好市长热线请问1]{0,20}", free in proptest::bool::ANY) {
             let (p, t): (Vec<char>, Vec<char>) = (p.chars().collect(), t.chars().collect());

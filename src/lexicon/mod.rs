@@ -532,20 +532,22 @@ impl Tokens {
     }
 
     /// `text` as tokens, with each character's byte offset (and the
-    /// text's length after the last) when `offsets` is given.
-    fn encode(&self, text: &str, tokens: &mut Vec<u8>, offsets: Option<&mut Vec<u32>>) {
+    /// text's length after the last).
+    fn encode(&self, text: &str, tokens: &mut Vec<u8>, offsets: &mut Vec<u32>) {
         tokens.clear();
-        match offsets {
-            Some(offsets) => {
-                offsets.clear();
-                for (i, c) in text.char_indices() {
-                    tokens.push(self.of(c));
-                    offsets.push(i as u32);
-                }
-                offsets.push(text.len() as u32);
-            }
-            None => tokens.extend(text.chars().map(|c| self.of(c))),
+        offsets.clear();
+        for (i, c) in text.char_indices() {
+            tokens.push(self.of(c));
+            offsets.push(i as u32);
         }
+        offsets.push(text.len() as u32);
+    }
+
+    /// `chars` as tokens (a clean text's chars, kept in its map when it
+    /// was cleaned: no UTF-8 decoding, and one reservation).
+    fn encode_chars(&self, chars: impl ExactSizeIterator<Item = char>, tokens: &mut Vec<u8>) {
+        tokens.clear();
+        tokens.extend(chars.map(|c| self.of(c)));
     }
 }
 
@@ -680,11 +682,11 @@ impl Lexicons {
             Some(tokens) => TOKEN_BUFFERS.with_borrow_mut(|(buf, offsets)| {
                 let at: &dyn Fn(usize) -> u32 = match &text {
                     Some(t) => {
-                        tokens.encode(clean, buf, None);
+                        tokens.encode_chars(t.chars(), buf);
                         &|k| t.clean_start_of_char(k) as u32
                     }
                     None => {
-                        tokens.encode(clean, buf, Some(offsets));
+                        tokens.encode(clean, buf, offsets);
                         &|k| offsets[k]
                     }
                 };
