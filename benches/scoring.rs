@@ -25,7 +25,7 @@ const GENERATED_CALLS: u64 = 2_000;
 /// Calls of the generated day scored per iteration of the whole-run bench.
 const RUN_CALLS: u64 = 20_000;
 
-fn parse_all(text: &str, name: &str) -> Vec<Call> {
+fn parse_all<'a>(text: &'a str, name: &str) -> Vec<Call<'a>> {
     let file: Arc<str> = Arc::from(name);
     text.lines()
         .enumerate()

@@ -21,7 +21,9 @@
 //!     {"speaker":"caller","start":5.2,"end":8.0,"text":"我家楼下的路灯坏了"},
 //!     {"speaker":"agent","start":8.4,"end":11.0,"text":"哦，请问是哪个小区？"},
 //!     {"speaker":"agent","start":11.4,"end":13.4,"text":"感谢您的来电，再见！"}]}"#;
-//! let call = parse_line(line.replace('\n', "").as_bytes(), &"calls.jsonl".into(), 1,
+//! // The call borrows its texts from the line (`Call::into_owned` to keep it longer).
+//! let line = line.replace('\n', "");
+//! let call = parse_line(line.as_bytes(), &"calls.jsonl".into(), 1,
 //!                       default_offset(), &Limits::default()).unwrap();
 //! let scorer = Scorer::new(Config::default(), Directory::builtin()).unwrap();
 //! let scored = scorer.score(&call, None, &[]);

@@ -5,6 +5,7 @@
 //! output formats; everything in between (norms, workflow) works on these
 //! types alone, which is what keeps the norms pure and testable.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -89,9 +90,11 @@ pub struct Source {
     pub line: u64,
 }
 
-/// One stretch of speech in a call.
+/// One stretch of speech in a call. Its text is borrowed from the line
+/// it was read from when that line holds it as is (no escapes), so that
+/// reading a call copies none of its texts.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Utterance {
+pub struct Utterance<'a> {
     /// Who spoke.
     pub speaker: Speaker,
     /// Seconds from the start of the call.
@@ -99,14 +102,15 @@ pub struct Utterance {
     /// Seconds from the start of the call, `end >= start`.
     pub end: f64,
     /// What was said, as the ASR wrote it.
-    pub text: String,
+    pub text: Cow<'a, str>,
     /// ASR confidence 0..1, when the export has it.
     pub confidence: Option<f64>,
 }
 
-/// One call transcript.
+/// One call transcript (its texts may borrow from the line it was read
+/// from; see [`Utterance`]).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Call {
+pub struct Call<'a> {
     /// Unique id of the call.
     pub call_id: String,
     /// The operator who took the call.
@@ -120,12 +124,39 @@ pub struct Call {
     /// Who hung up, when known.
     pub ended_by: Option<Speaker>,
     /// The utterances in time order.
-    pub utterances: Vec<Utterance>,
+    pub utterances: Vec<Utterance<'a>>,
     /// True when the input listed the utterances out of time order and the
     /// reader sorted them.
     pub resorted: bool,
     /// Where the call was read from.
     pub source: Source,
+}
+
+impl Call<'_> {
+    /// The same call owning its texts, to keep beyond its line.
+    pub fn into_owned(self) -> Call<'static> {
+        Call {
+            utterances: self
+                .utterances
+                .into_iter()
+                .map(|u| Utterance {
+                    text: Cow::Owned(u.text.into_owned()),
+                    speaker: u.speaker,
+                    start: u.start,
+                    end: u.end,
+                    confidence: u.confidence,
+                })
+                .collect(),
+            call_id: self.call_id,
+            operator_id: self.operator_id,
+            operator_name: self.operator_name,
+            team: self.team,
+            started_at: self.started_at,
+            ended_by: self.ended_by,
+            resorted: self.resorted,
+            source: self.source,
+        }
+    }
 }
 
 macro_rules! value_enum {

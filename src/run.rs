@@ -694,7 +694,7 @@ pub fn find_call(
     call_id: &str,
     config: &Config,
     sheet: Option<&str>,
-) -> anyhow::Result<(crate::model::Call, Option<Ticket>)> {
+) -> anyhow::Result<(crate::model::Call<'static>, Option<Ticket>)> {
     let inputs = input::collect_inputs(inputs)?;
     let local = config.offset();
     let mut ticket = None;
@@ -721,7 +721,7 @@ pub fn find_call(
                 continue;
             }
             match transcripts::parse_line(bytes, &file, raw.line, local, &limits) {
-                Ok(call) if call.call_id == call_id => return Ok((call, ticket)),
+                Ok(call) if call.call_id == call_id => return Ok((call.into_owned(), ticket)),
                 Err(r) if r.record_id == call_id => {
                     anyhow::bail!(
                         "{file}: line {}: call {call_id} cannot be scored: {}",

@@ -608,7 +608,7 @@ fn time() -> impl Strategy<Value = f64> {
     ]
 }
 
-fn utterance() -> impl Strategy<Value = Utterance> {
+fn utterance() -> impl Strategy<Value = Utterance<'static>> {
     (
         prop::sample::select(&[Speaker::Agent, Speaker::Caller, Speaker::Unit][..]),
         time(),
@@ -620,7 +620,7 @@ fn utterance() -> impl Strategy<Value = Utterance> {
             speaker,
             start,
             end: start + len,
-            text,
+            text: text.into(),
             confidence,
         })
 }
@@ -705,7 +705,7 @@ fn ticket() -> impl Strategy<Value = Ticket> {
         )
 }
 
-fn well_formed_call() -> impl Strategy<Value = Call> {
+fn well_formed_call() -> impl Strategy<Value = Call<'static>> {
     (
         prop::collection::vec(utterance(), 1..25),
         prop::option::of(prop::sample::select(&[Speaker::Agent, Speaker::Caller][..])),

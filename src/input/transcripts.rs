@@ -347,13 +347,13 @@ fn opt_cow<'de: 'a, 'a, D: serde::Deserializer<'de>>(
 }
 
 /// Parses one transcript line into a call, or says why it cannot be used.
-pub fn parse_line(
-    bytes: &[u8],
+pub fn parse_line<'a>(
+    bytes: &'a [u8],
     file: &Arc<str>,
     line: u64,
     local: FixedOffset,
     limits: &Limits,
-) -> Result<Call, Reject> {
+) -> Result<Call<'a>, Reject> {
     let reject = |id: &str, reason: String| Reject {
         file: file.clone(),
         line,
@@ -473,7 +473,7 @@ pub fn parse_line(
             speaker,
             start,
             end,
-            text: text.into_owned(),
+            text,
             confidence: u.confidence,
         });
     }
@@ -612,7 +612,7 @@ mod tests {
         assert!(u.speaker.is_none() && u.text.is_none());
     }
 
-    fn parse(s: &str) -> Result<Call, Reject> {
+    fn parse(s: &str) -> Result<Call<'_>, Reject> {
         parse_line(
             s.as_bytes(),
             &Arc::from("t.jsonl"),
@@ -623,6 +623,20 @@ mod tests {
     }
 
     const OK: &str = r#"{"call_id":"c1","operator_id":1024,"started_at":"2026-11-27T09:15:02+08:00","utterances":[{"speaker":"坐席","start":0.8,"end":4.1,"text":"您好"},{"speaker":"市民","start":4.6,"end":6.0,"text":"喂"}]}"#;
+
+    /// A call's texts are the line's own bytes unless they hold escapes,
+    /// and `into_owned` keeps them beyond the line.
+    #[test]
+    fn utterance_texts_borrow_from_the_line() {
+        let line = OK.replace(r#""text":"喂""#, r#""text":"喂\n喂""#);
+        let c = parse(&line).expect("valid");
+        assert!(matches!(c.utterances[0].text, Cow::Borrowed("您好")));
+        assert!(matches!(&c.utterances[1].text, Cow::Owned(t) if t == "喂\n喂"));
+        let owned = c.into_owned();
+        drop(line);
+        assert_eq!(owned.utterances[0].text, "您好");
+        assert_eq!(owned.utterances[1].text, "喂\n喂");
+    }
 
     #[test]
     fn parses_aliases_and_numeric_ids() {

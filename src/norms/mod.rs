@@ -169,7 +169,7 @@ pub trait Norm: Send + Sync {
 /// each utterance (computed once) and the compiled lexicons and directory.
 pub struct CallView<'a> {
     /// The call.
-    pub call: &'a Call,
+    pub call: &'a Call<'a>,
     /// Its ticket, when one is linked by call_id.
     pub ticket: Option<&'a Ticket>,
     /// Clean text of each utterance, by index.
@@ -195,7 +195,7 @@ impl<'a> CallView<'a> {
         lexicons: &'a Lexicons,
         directory: &'a Directory,
     ) -> Self {
-        let texts = CleanTexts::new(call.utterances.iter().map(|u| u.text.as_str()));
+        let texts = CleanTexts::new(call.utterances.iter().map(|u| u.text.as_ref()));
         let agent = call
             .utterances
             .iter()
@@ -600,7 +600,7 @@ pub(crate) mod testkit {
     use crate::model::{Source, Utterance};
 
     /// `(speaker, start, end, text)` rows → a call.
-    pub fn call(rows: &[(char, f64, f64, &str)]) -> Call {
+    pub fn call(rows: &[(char, f64, f64, &str)]) -> Call<'static> {
         Call {
             call_id: "t".into(),
             operator_id: "1".into(),
@@ -619,7 +619,7 @@ pub(crate) mod testkit {
                     },
                     start,
                     end,
-                    text: text.into(),
+                    text: text.to_string().into(),
                     confidence: None,
                 })
                 .collect(),

@@ -316,7 +316,7 @@ fn call_id(t: &RunTable, rec: &csv::StringRecord, i: usize) -> anyhow::Result<St
 /// the highest index the rows name, capped at the most a scored call can
 /// have: an added finding keeps its index, as it does in
 /// `score --reviews`, and a later row on that index finds it.
-fn stand_in(call_id: &str, rows: &[Review], file: &Arc<str>) -> Call {
+fn stand_in(call_id: &str, rows: &[Review], file: &Arc<str>) -> Call<'static> {
     let max = Limits::default().max_utterances;
     let n = rows
         .iter()
@@ -335,7 +335,7 @@ fn stand_in(call_id: &str, rows: &[Review], file: &Arc<str>) -> Call {
                 speaker: Speaker::Agent,
                 start: 0.0,
                 end: 0.0,
-                text: String::new(),
+                text: String::new().into(),
                 confidence: None,
             })
             .collect(),

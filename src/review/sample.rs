@@ -855,7 +855,7 @@ fn read_dialogues(
                     speaker: u.speaker,
                     confidence: u.confidence,
                     text: if m.show_pii {
-                        u.text.clone()
+                        u.text.to_string()
                     } else {
                         crate::report::privacy::mask_text(&u.text, ticket, &directory)
                     },

@@ -75,7 +75,7 @@ const MAX_BYTES: u64 = 64 * 1024 * 1024;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dialogue {
     /// The call built from the text.
-    pub call: Call,
+    pub call: Call<'static>,
     /// Plain-language notes (in Chinese) on what was assumed — synthesised
     /// times, reordering — shown above the dialogue.
     pub notes: Vec<String>,
@@ -84,7 +84,7 @@ pub struct Dialogue {
 /// Reads one dialogue: a transcript JSON line exactly as in the spec, or
 /// plain text with one utterance a line. `source` names the input in
 /// errors (a file name, or 标准输入).
-pub fn parse_dialogue(text: &str, source: &str) -> anyhow::Result<Call> {
+pub fn parse_dialogue(text: &str, source: &str) -> anyhow::Result<Call<'static>> {
     read_dialogue(text, source).map(|d| d.call)
 }
 
@@ -164,7 +164,8 @@ fn read_json(text: &str, source: &str, line: usize) -> anyhow::Result<Dialogue> 
         default_offset(),
         &Limits::default(),
     )
-    .map_err(|r| anyhow!("{} 第 {} 行：{}", r.file, r.line, r.reason))?;
+    .map_err(|r| anyhow!("{} 第 {} 行：{}", r.file, r.line, r.reason))?
+    .into_owned();
     let mut notes = Vec::new();
     if call.resorted {
         notes.push(
@@ -266,7 +267,7 @@ fn round1(x: f64) -> f64 {
 
 /// Gives every line a start and an end, synthesising what is missing, and
 /// says in the notes what was synthesised.
-fn place_in_time(lines: &[(usize, Line)]) -> (Vec<Utterance>, Vec<String>) {
+fn place_in_time(lines: &[(usize, Line)]) -> (Vec<Utterance<'static>>, Vec<String>) {
     let mut notes = Vec::new();
     let none_timed = lines.iter().all(|(_, l)| l.times.is_none());
     let mut no_time = Vec::new();
@@ -301,7 +302,7 @@ fn place_in_time(lines: &[(usize, Line)]) -> (Vec<Utterance>, Vec<String>) {
             speaker: l.speaker,
             start,
             end: end.max(start),
-            text: l.words.clone(),
+            text: l.words.clone().into(),
             confidence: None,
         });
     }
