@@ -87,42 +87,74 @@ fn write_table(
     table: &Table,
     score_cols: &[usize],
 ) -> anyhow::Result<()> {
-    for (c, (h, kind, width)) in table.headers.iter().enumerate() {
+    write_rows(
+        ws,
+        f,
+        &table.headers,
+        table.rows.len(),
+        |r, c| match table.rows[r].get(c) {
+            Some(Cell::S(s)) => CellRef::S(s),
+            Some(Cell::N(x)) => CellRef::N(*x),
+            None => CellRef::N(None),
+        },
+        table.rows.iter().map(Vec::len).max().unwrap_or(0),
+        score_cols,
+    )
+}
+
+/// A cell to write, borrowed from a [`Table`] or a frame's columns.
+#[derive(Clone, Copy)]
+enum CellRef<'a> {
+    S(&'a str),
+    N(Option<f64>),
+}
+
+/// The header row, then `rows` rows of `width` cells (`cell(row, column)`),
+/// frozen header, autofilter and the score colours.
+fn write_rows<'a>(
+    ws: &mut Worksheet,
+    f: &Formats,
+    headers: &[(String, Kind, f64)],
+    rows: usize,
+    cell: impl Fn(usize, usize) -> CellRef<'a>,
+    width: usize,
+    score_cols: &[usize],
+) -> anyhow::Result<()> {
+    for (c, (h, _, w)) in headers.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, h, &f.header)?;
-        ws.set_column_width(c as u16, *width)?;
-        let _ = kind;
+        ws.set_column_width(c as u16, *w)?;
     }
-    for (r, row) in table.rows.iter().enumerate() {
-        let r = r as u32 + 1;
-        for (c, cell) in row.iter().enumerate() {
-            let kind = table.headers.get(c).map_or(Kind::Text, |h| h.1);
+    for r in 0..rows {
+        let row = r as u32 + 1;
+        for c in 0..width {
+            let kind = headers.get(c).map_or(Kind::Text, |h| h.1);
             let fmt = match kind {
                 Kind::Text => &f.text,
                 Kind::Score => &f.score,
                 Kind::Rate => &f.rate,
                 Kind::Int => &f.int,
             };
-            match cell {
+            match cell(r, c) {
                 // Text takes the default format: written without one, the
                 // same bytes, without rust_xlsxwriter hashing the format
                 // for every cell.
-                Cell::S(s) if !s.is_empty() && matches!(kind, Kind::Text) => {
-                    ws.write_string(r, c as u16, s)?;
+                CellRef::S(s) if !s.is_empty() && matches!(kind, Kind::Text) => {
+                    ws.write_string(row, c as u16, s)?;
                 }
-                Cell::S(s) if !s.is_empty() => {
-                    ws.write_string_with_format(r, c as u16, s, fmt)?;
+                CellRef::S(s) if !s.is_empty() => {
+                    ws.write_string_with_format(row, c as u16, s, fmt)?;
                 }
-                Cell::N(Some(x)) => {
-                    ws.write_number_with_format(r, c as u16, *x, fmt)?;
+                CellRef::N(Some(x)) => {
+                    ws.write_number_with_format(row, c as u16, x, fmt)?;
                 }
                 _ => {}
             }
         }
     }
-    let last = table.rows.len() as u32;
-    if !table.headers.is_empty() {
+    let last = rows as u32;
+    if !headers.is_empty() {
         ws.set_freeze_panes(1, 0)?;
-        ws.autofilter(0, 0, last.max(1), table.headers.len() as u16 - 1)?;
+        ws.autofilter(0, 0, last.max(1), headers.len() as u16 - 1)?;
     }
     if last > 0 {
         for &c in score_cols {
@@ -289,59 +321,22 @@ fn column_title(name: &str, lang: Lang) -> String {
     zh.to_string()
 }
 
-fn frame_table(df: &DataFrame, lang: Lang) -> anyhow::Result<(Table, Vec<usize>)> {
+/// A detail sheet: the frame's columns as they are (numbers, 是/否 for
+/// booleans, text), its score column coloured. Cells are read from the
+/// columns in place, without a copy of each value.
+fn write_frame(ws: &mut Worksheet, f: &Formats, df: &DataFrame, lang: Lang) -> anyhow::Result<()> {
     let mut headers = Vec::new();
-    let mut columns: Vec<Vec<Cell>> = Vec::new();
     let mut score_cols = Vec::new();
+    let mut cast = Vec::new();
     for (i, c) in df.columns().iter().enumerate() {
         let name = c.name().as_str();
-        let (kind, cells): (Kind, Vec<Cell>) = match c.dtype() {
-            DataType::Float64
-            | DataType::Float32
-            | DataType::Int64
-            | DataType::Int32
-            | DataType::UInt32
-            | DataType::UInt64 => {
-                let v = c.cast(&DataType::Float64)?;
-                let kind = if matches!(c.dtype(), DataType::Float64 | DataType::Float32) {
-                    Kind::Score
-                } else {
-                    Kind::Int
-                };
-                let ca = v.f64()?;
-                (kind, (0..ca.len()).map(|i| Cell::N(ca.get(i))).collect())
+        let (kind, as_type) = match c.dtype() {
+            DataType::Float64 | DataType::Float32 => (Kind::Score, DataType::Float64),
+            DataType::Int64 | DataType::Int32 | DataType::UInt32 | DataType::UInt64 => {
+                (Kind::Int, DataType::Float64)
             }
-            DataType::Boolean => {
-                let v = c.bool()?;
-                let (y, n) = if lang == Lang::Zh {
-                    ("是", "否")
-                } else {
-                    ("true", "false")
-                };
-                (
-                    Kind::Text,
-                    (0..v.len())
-                        .map(|i| {
-                            Cell::S(
-                                v.get(i)
-                                    .map(|b| if b { y } else { n })
-                                    .unwrap_or("")
-                                    .to_string(),
-                            )
-                        })
-                        .collect(),
-                )
-            }
-            _ => {
-                let v = c.cast(&DataType::String)?;
-                let ca = v.str()?;
-                (
-                    Kind::Text,
-                    (0..ca.len())
-                        .map(|i| Cell::S(ca.get(i).unwrap_or("").to_string()))
-                        .collect(),
-                )
-            }
+            DataType::Boolean => (Kind::Text, DataType::Boolean),
+            _ => (Kind::Text, DataType::String),
         };
         if name == "score" {
             score_cols.push(i);
@@ -353,18 +348,46 @@ fn frame_table(df: &DataFrame, lang: Lang) -> anyhow::Result<(Table, Vec<usize>)
             _ => 10.0,
         };
         headers.push((column_title(name, lang), kind, width));
-        columns.push(cells);
+        cast.push(c.cast(&as_type)?);
     }
-    let height = df.height();
-    let mut rows: Vec<Vec<Cell>> = (0..height)
-        .map(|_| Vec::with_capacity(columns.len()))
-        .collect();
-    for col in columns {
-        for (r, cell) in col.into_iter().enumerate() {
-            rows[r].push(cell);
-        }
+    enum Values<'a> {
+        Numbers(Vec<Option<f64>>),
+        Flags(Vec<Option<bool>>),
+        Texts(Vec<Option<&'a str>>),
     }
-    Ok((Table { headers, rows }, score_cols))
+    let columns = cast
+        .iter()
+        .map(|c| {
+            Ok(match c.dtype() {
+                DataType::Float64 => Values::Numbers(c.f64()?.iter().collect()),
+                DataType::Boolean => Values::Flags(c.bool()?.iter().collect()),
+                _ => Values::Texts(c.str()?.iter().collect()),
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let (yes, no) = if lang == Lang::Zh {
+        ("是", "否")
+    } else {
+        ("true", "false")
+    };
+    write_rows(
+        ws,
+        f,
+        &headers,
+        df.height(),
+        |r, c| match columns.get(c) {
+            Some(Values::Numbers(v)) => CellRef::N(v.get(r).copied().flatten()),
+            Some(Values::Flags(v)) => CellRef::S(match v.get(r).copied().flatten() {
+                Some(true) => yes,
+                Some(false) => no,
+                None => "",
+            }),
+            Some(Values::Texts(v)) => CellRef::S(v.get(r).copied().flatten().unwrap_or("")),
+            None => CellRef::N(None),
+        },
+        columns.len(),
+        &score_cols,
+    )
 }
 
 fn detail(runs: &[PathBuf], name: &str, select: &[&str]) -> anyhow::Result<Option<DataFrame>> {
@@ -689,9 +712,13 @@ pub fn write(
     ];
     call_cols.extend(NormId::ALL.iter().map(|n| n.key()));
     mark("summary sheets");
+    let frame_sheet = |wb: &mut Workbook, zh: &str, en: &str, df: &DataFrame| {
+        let ws = wb.add_worksheet_with_constant_memory();
+        ws.set_name(t(lang, zh, en))?;
+        write_frame(ws, &f, df, lang)
+    };
     if let Some(df) = detail(runs, "calls.parquet", &call_cols)? {
-        let (table, scores) = frame_table(&df, lang)?;
-        sheet(&mut wb, "通话", "Calls", &table, &scores)?;
+        frame_sheet(&mut wb, "通话", "Calls", &df)?;
         mark("calls sheet");
     }
     let finding_cols = [
@@ -707,8 +734,7 @@ pub fn write(
         "excerpt",
     ];
     if let Some(df) = detail(runs, "findings.parquet", &finding_cols)? {
-        let (table, _) = frame_table(&df, lang)?;
-        sheet(&mut wb, "违规明细", "Findings", &table, &[])?;
+        frame_sheet(&mut wb, "违规明细", "Findings", &df)?;
         mark("findings sheet");
     }
     let ticket_cols = [
@@ -733,8 +759,7 @@ pub fn write(
         "callback_result",
     ];
     if let Some(df) = detail(runs, "tickets.parquet", &ticket_cols)? {
-        let (table, _) = frame_table(&df, lang)?;
-        sheet(&mut wb, "工单", "Tickets", &table, &[])?;
+        frame_sheet(&mut wb, "工单", "Tickets", &df)?;
         mark("tickets sheet");
     }
     wb.save(path)?;
