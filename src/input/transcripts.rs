@@ -310,6 +310,18 @@ impl<'de> Deserialize<'de> for Id {
     }
 }
 
+/// The fields of a call line, as `RawCall` names them; the last holds the
+/// utterances, the others a string (the ids: or a number).
+const CALL_FIELDS: [&str; 7] = [
+    "call_id",
+    "operator_id",
+    "operator_name",
+    "team",
+    "started_at",
+    "ended_by",
+    "utterances",
+];
+
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 struct RawCall<'a> {
@@ -549,14 +561,7 @@ fn diagnose(text: &str, err: serde_json::Error, reject: &dyn Fn(&str, String) ->
         Some(Value::Number(_)) if key.ends_with("_id") => None,
         Some(v) => Some(format!("字段 {key} 应为字符串，实际为{}", type_name(v))),
     };
-    for key in [
-        "call_id",
-        "operator_id",
-        "operator_name",
-        "team",
-        "started_at",
-        "ended_by",
-    ] {
+    for key in &CALL_FIELDS[..6] {
         if let Some(msg) = expect_str(key) {
             return reject(&id, msg);
         }

@@ -21,7 +21,7 @@
 
 use std::borrow::Cow;
 
-use super::{Id, RawCall, RawUtterance};
+use super::{Id, RawCall, RawUtterance, CALL_FIELDS};
 
 /// 10^0 ..= 10^22, each exact in an f64.
 const POW10: [f64; 23] = [
@@ -64,24 +64,33 @@ impl<'a> Parser<'a> {
         (self.peek()? == c).then(|| self.i += 1)
     }
 
-    /// `{` then, for each key, `each(parser, key)`; `}`. Keys with escapes
-    /// give up. `each` reads the value. The `known` keys are compared as
-    /// they stand, before any other key is read as a string.
+    /// `{` then, for each key, `each(parser, Some(k))` for `known[k]` or
+    /// `each(parser, None)` for any other key, to read its value; `}`.
+    /// Gives up on a known key given twice (serde rejects it) and on a key
+    /// with escapes (this reader does not decode keys). The known keys are
+    /// compared as they stand in the line.
     fn object(
         &mut self,
-        known: &[&'static str],
-        mut each: impl FnMut(&mut Self, &'a str) -> Option<()>,
+        known: &[&str],
+        mut each: impl FnMut(&mut Self, Option<usize>) -> Option<()>,
     ) -> Option<()> {
         self.eat(b'{')?;
         if self.peek()? == b'}' {
             self.i += 1;
             return Some(());
         }
+        let mut seen = 0u64;
         loop {
             let key = match self.known_key(known) {
-                Some(k) => k,
+                Some(k) if seen & (1 << k) != 0 => return None,
+                Some(k) => {
+                    seen |= 1 << k;
+                    Some(k)
+                }
+                // Not a known key as it stands: another key, or one with
+                // escapes.
                 None => match self.string()? {
-                    Cow::Borrowed(k) => k,
+                    Cow::Borrowed(_) => None,
                     Cow::Owned(_) => return None,
                 },
             };
@@ -98,16 +107,16 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// One of `known`, quoted, at the next token (consumed).
-    fn known_key(&mut self, known: &[&'static str]) -> Option<&'static str> {
+    /// The index in `known` of the quoted key at the next token (consumed).
+    fn known_key(&mut self, known: &[&str]) -> Option<usize> {
         self.ws();
         let at = self.i + 1;
-        let k = known.iter().find(|k| {
+        let k = known.iter().position(|k| {
             self.b.get(at..at + k.len()) == Some(k.as_bytes())
                 && self.b.get(self.i) == Some(&b'"')
                 && self.b.get(at + k.len()) == Some(&b'"')
         })?;
-        self.i = at + k.len() + 1;
+        self.i = at + known[k].len() + 1;
         Some(k)
     }
 
@@ -121,40 +130,17 @@ impl<'a> Parser<'a> {
             ended_by: None,
             utterances: None,
         };
-        // serde rejects a field given twice; so does this reader (it gives up).
-        let mut seen = 0u8;
-        const KEYS: [&str; 7] = [
-            "call_id",
-            "operator_id",
-            "operator_name",
-            "team",
-            "started_at",
-            "ended_by",
-            "utterances",
-        ];
-        self.object(&KEYS, |p, key| {
-            let bit = match key {
-                "call_id" => 1,
-                "operator_id" => 2,
-                "operator_name" => 4,
-                "team" => 8,
-                "started_at" => 16,
-                "ended_by" => 32,
-                "utterances" => 64,
-                _ => return p.skip_scalar(),
-            };
-            if seen & bit != 0 {
-                return None;
-            }
-            seen |= bit;
+        // By index in CALL_FIELDS.
+        self.object(&CALL_FIELDS, |p, key| {
             match key {
-                "call_id" => c.call_id = p.id()?,
-                "operator_id" => c.operator_id = p.id()?,
-                "operator_name" => c.operator_name = p.opt_str()?,
-                "team" => c.team = p.opt_str()?,
-                "started_at" => c.started_at = p.opt_str()?,
-                "ended_by" => c.ended_by = p.opt_str()?,
-                _ => c.utterances = p.utterances()?,
+                Some(0) => c.call_id = p.id()?,
+                Some(1) => c.operator_id = p.id()?,
+                Some(2) => c.operator_name = p.opt_str()?,
+                Some(3) => c.team = p.opt_str()?,
+                Some(4) => c.started_at = p.opt_str()?,
+                Some(5) => c.ended_by = p.opt_str()?,
+                Some(_) => c.utterances = p.utterances()?,
+                None => p.skip_scalar()?,
             }
             Some(())
         })?;
@@ -192,27 +178,15 @@ impl<'a> Parser<'a> {
             text: None,
             confidence: None,
         };
-        let mut seen = 0u8;
-        const KEYS: [&str; 5] = ["speaker", "start", "end", "text", "confidence"];
-        self.object(&KEYS, |p, key| {
-            let bit = match key {
-                "speaker" => 1,
-                "start" => 2,
-                "end" => 4,
-                "text" => 8,
-                "confidence" => 16,
-                _ => return p.skip_scalar(),
-            };
-            if seen & bit != 0 {
-                return None;
-            }
-            seen |= bit;
+        const FIELDS: [&str; 5] = ["speaker", "start", "end", "text", "confidence"];
+        self.object(&FIELDS, |p, key| {
             match key {
-                "speaker" => u.speaker = p.opt_str()?,
-                "start" => u.start = p.opt_f64()?,
-                "end" => u.end = p.opt_f64()?,
-                "text" => u.text = p.opt_str()?,
-                _ => u.confidence = p.opt_f64()?,
+                Some(0) => u.speaker = p.opt_str()?,
+                Some(1) => u.start = p.opt_f64()?,
+                Some(2) => u.end = p.opt_f64()?,
+                Some(3) => u.text = p.opt_str()?,
+                Some(_) => u.confidence = p.opt_f64()?,
+                None => p.skip_scalar()?,
             }
             Some(())
         })?;
