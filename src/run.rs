@@ -468,7 +468,9 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                                     let m = manual.by_call.get(&call.call_id).unwrap_or(&empty);
                                     let r =
                                         reviews.by_call.get(&call.call_id).unwrap_or(&no_reviews);
-                                    let mut scored = scorer.score_reviewed(&call, ticket, m, r);
+                                    let (resorted, line) = (call.resorted, call.source.line);
+                                    let mut scored =
+                                        scorer.score_reviewed_owned(call, ticket, m, r);
                                     if !opts.show_pii {
                                         for f in &mut scored.findings {
                                             f.excerpt = crate::report::privacy::mask_text(
@@ -485,9 +487,9 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                                     csv_out::encode_finding_rows(&scored, &mut findings_csv);
                                     Scored::Call {
                                         scored: Box::new(scored),
-                                        resorted: call.resorted,
+                                        resorted,
                                         has_ticket: ticket.is_some(),
-                                        line: call.source.line,
+                                        line,
                                         call_csv,
                                         findings_csv,
                                     }

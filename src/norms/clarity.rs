@@ -34,18 +34,22 @@ impl Norm for Clarity {
             return Outcome::NotAssessed;
         }
         let mut findings = Vec::new();
-        let conf: Vec<(usize, f64)> = view
+        // The agent's confidences: their sum and count, and the first
+        // lowest one (in one pass, without a list).
+        let (sum, n, lowest) = view
             .agent
             .iter()
             .filter_map(|&i| view.call.utterances[i].confidence.map(|c| (i, c)))
-            .collect();
-        if !conf.is_empty() {
-            let mean = conf.iter().map(|(_, c)| c).sum::<f64>() / conf.len() as f64;
+            .fold((0.0, 0usize, None), |(sum, n, low), (i, c)| {
+                let low = match low {
+                    Some((_, l)) if c >= l => low,
+                    _ => Some((i, c)),
+                };
+                (sum + c, n + 1, low)
+            });
+        if let Some((lowest, c)) = lowest {
+            let mean = sum / n as f64;
             if mean < self.min_confidence {
-                let (lowest, c) =
-                    conf.iter()
-                        .copied()
-                        .fold((conf[0].0, f64::MAX), |a, b| if b.1 < a.1 { b } else { a });
                 let note = format!(
                     "话务员发言平均识别置信度 {:.2}（低于 {:.2}；最低一句 {:.2}）",
                     mean, self.min_confidence, c
