@@ -49,7 +49,13 @@ impl Speaker {
             ("unit", Speaker::Unit),
         ];
         const UNIT: [&str; 4] = ["department", "承办单位", "单位", "部门"];
-        // Called for every utterance: compared in place, no lower-cased copy.
+        // Called for every utterance: the spec's own keys first, then the
+        // aliases compared in place, without a lower-cased copy.
+        match label {
+            "agent" => return Some(Speaker::Agent),
+            "caller" => return Some(Speaker::Caller),
+            _ => {}
+        }
         let l = label.trim();
         NAMES
             .iter()
@@ -598,5 +604,29 @@ impl Finding {
     pub fn red_line(mut self) -> Finding {
         self.severity = Severity::RedLine;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speaker_labels_in_any_case_and_their_aliases() {
+        for (label, speaker) in [
+            ("agent", Speaker::Agent),
+            ("caller", Speaker::Caller),
+            (" Agent ", Speaker::Agent),
+            ("CALLER", Speaker::Caller),
+            ("坐席", Speaker::Agent),
+            ("市民", Speaker::Caller),
+            ("Unit", Speaker::Unit),
+            ("承办单位", Speaker::Unit),
+        ] {
+            assert_eq!(Speaker::parse(label), Some(speaker), "{label:?}");
+        }
+        for label in ["", "agents", "来电", "robot"] {
+            assert_eq!(Speaker::parse(label), None, "{label:?}");
+        }
     }
 }
