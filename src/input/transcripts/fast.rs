@@ -29,6 +29,9 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
+/// The fields of an utterance, as `RawUtterance` names them.
+const UTTERANCE_FIELDS: [&str; 5] = ["speaker", "start", "end", "text", "confidence"];
+
 /// Reads `text` as a call, or None for serde_json to read it.
 pub(super) fn raw_call(text: &str) -> Option<RawCall<'_>> {
     let mut p = Parser {
@@ -178,8 +181,8 @@ impl<'a> Parser<'a> {
             text: None,
             confidence: None,
         };
-        const FIELDS: [&str; 5] = ["speaker", "start", "end", "text", "confidence"];
-        self.object(&FIELDS, |p, key| {
+        // By index in UTTERANCE_FIELDS.
+        self.object(&UTTERANCE_FIELDS, |p, key| {
             match key {
                 Some(0) => u.speaker = p.opt_str()?,
                 Some(1) => u.start = p.opt_f64()?,
@@ -569,30 +572,18 @@ mod tests {
     }
 
     fn line() -> impl Strategy<Value = String> {
-        let utterance = object(vec![
-            "speaker",
-            "start",
-            "end",
-            "text",
-            "confidence",
-            "other",
-            "",
-        ]);
+        // The known keys, and others: unknown, empty, escaped.
+        let keys = |known: &[&'static str], other: &[&'static str]| {
+            known.iter().chain(other).copied().collect::<Vec<_>>()
+        };
+        let utterance = object(keys(&UTTERANCE_FIELDS, &["other", ""]));
         let utterances = prop::collection::vec(
             prop_oneof![19 => utterance, 1 => Just("null".to_string())],
             0..4,
         )
         .prop_map(|u| format!("[{}]", u.join(", ")));
-        let top = object(vec![
-            "call_id",
-            "operator_id",
-            "operator_name",
-            "team",
-            "started_at",
-            "ended_by",
-            "other",
-            "call\\u005fid",
-        ]);
+        // The utterances are added below.
+        let top = object(keys(&CALL_FIELDS[..6], &["other", "call\\u005fid"]));
         (
             top,
             prop::option::of(utterances),
