@@ -407,19 +407,12 @@ fn detail(runs: &[PathBuf], name: &str, select: &[&str]) -> anyhow::Result<Optio
     ))
 }
 
-/// Writes `report.xlsx` into `out`.
-pub fn write(
-    path: &Path,
-    data: &ReportData,
-    runs: &[PathBuf],
-    config: &Config,
-    lang: Lang,
-) -> anyhow::Result<()> {
-    let f = formats();
-    // HOTLINE_QA_TIMING: the time of each detail sheet and of the save.
+/// HOTLINE_QA_TIMING: a function that prints the time since its last call
+/// (the time of each detail sheet and of the save).
+fn lap_timer() -> impl FnMut(&str) {
     let timing = std::env::var_os("HOTLINE_QA_TIMING").is_some();
     let mut lap = std::time::Instant::now();
-    let mut mark = |what: &str| {
+    move |what: &str| {
         if timing {
             eprintln!(
                 "[timing]     xlsx {what}: {:.2} s",
@@ -427,8 +420,167 @@ pub fn write(
             );
             lap = std::time::Instant::now();
         }
-    };
-    let mut wb = Workbook::new();
+    }
+}
+
+/// `report.xlsx` begun. Its detail sheets (calls, findings, tickets) need
+/// only the runs' Parquet files, not the figures, so they can be written
+/// ([`write_details`]) on another thread while the figures are aggregated;
+/// [`Book::finish`] then adds the summary sheets before them and saves.
+pub struct Book {
+    wb: Workbook,
+    /// Blank sheets for the details: a constant-memory sheet must be made
+    /// by its workbook, which stays on this thread.
+    blank: Vec<Worksheet>,
+}
+
+impl Book {
+    /// A new workbook whose cell formats are already numbered.
+    pub fn new() -> anyhow::Result<Book> {
+        let mut wb = Workbook::new();
+        let f = formats();
+        // A cell format is numbered when a sheet first uses it. Used here
+        // once, in the order in which the summary sheet first uses them,
+        // the numbers are the same as when one thread writes every sheet
+        // in order, whatever the timing of the threads: the workbook is
+        // byte-identical either way.
+        let mut scratch = wb.new_worksheet_with_constant_memory();
+        for (c, fmt) in [&f.title, &f.header, &f.text, &f.int, &f.score, &f.rate]
+            .into_iter()
+            .enumerate()
+        {
+            scratch.write_blank(0, c as u16, fmt)?;
+        }
+        drop(scratch);
+        let blank = (0..3)
+            .map(|_| wb.new_worksheet_with_constant_memory())
+            .collect();
+        Ok(Book { wb, blank })
+    }
+
+    /// The blank detail sheets, for [`write_details`].
+    pub fn detail_sheets(&mut self) -> Vec<Worksheet> {
+        std::mem::take(&mut self.blank)
+    }
+}
+
+/// Writes the detail sheets (calls, findings, tickets: the first
+/// [`MAX_DETAIL_ROWS`] rows of each) into the blanks of
+/// [`Book::detail_sheets`]. Returns the sheets that have a Parquet file
+/// to show, in that order.
+pub fn write_details(
+    blank: Vec<Worksheet>,
+    runs: &[PathBuf],
+    lang: Lang,
+) -> anyhow::Result<Vec<Worksheet>> {
+    let f = formats();
+    let mut mark = lap_timer();
+    let mut call_cols = vec![
+        "date",
+        "call_id",
+        "operator_id",
+        "operator_name",
+        "team",
+        "started_at",
+        "score",
+        "passed",
+        "red_line",
+        "grade",
+    ];
+    call_cols.extend(NormId::ALL.iter().map(|n| n.key()));
+    let finding_cols = vec![
+        "call_id",
+        "operator_id",
+        "operator_name",
+        "norm",
+        "rule",
+        "severity",
+        "points",
+        "at_s",
+        "speaker",
+        "excerpt",
+    ];
+    let ticket_cols = vec![
+        "ticket_id",
+        "call_id",
+        "operator_id",
+        "category",
+        "urgency",
+        "unit",
+        "accepted_at",
+        "dispatched_at",
+        "due_at",
+        "completed_at",
+        "status",
+        "working_days_taken",
+        "overdue_not_urged",
+        "urged_by_wrong",
+        "not_supervised",
+        "callback_late",
+        "callback_by_other",
+        "callback_result_missing",
+        "callback_result",
+    ];
+    let details = [
+        ("calls.parquet", call_cols, "通话", "Calls", "calls sheet"),
+        (
+            "findings.parquet",
+            finding_cols,
+            "违规明细",
+            "Findings",
+            "findings sheet",
+        ),
+        (
+            "tickets.parquet",
+            ticket_cols,
+            "工单",
+            "Tickets",
+            "tickets sheet",
+        ),
+    ];
+    let mut sheets = Vec::new();
+    for ((file, cols, zh, en, what), mut ws) in details.into_iter().zip(blank) {
+        if let Some(df) = detail(runs, file, &cols)? {
+            ws.set_name(t(lang, zh, en))?;
+            write_frame(&mut ws, &f, &df, lang)?;
+            sheets.push(ws);
+            mark(what);
+        }
+    }
+    Ok(sheets)
+}
+
+impl Book {
+    /// Adds the summary sheets, then the detail sheets of
+    /// [`write_details`], and saves the workbook at `path`.
+    pub fn finish(
+        self,
+        path: &Path,
+        data: &ReportData,
+        details: Vec<Worksheet>,
+        config: &Config,
+        lang: Lang,
+    ) -> anyhow::Result<()> {
+        let Book { mut wb, .. } = self;
+        summary_sheets(&mut wb, data, config, lang)?;
+        let mut mark = lap_timer();
+        for ws in details {
+            wb.push_worksheet(ws);
+        }
+        wb.save(path)?;
+        mark("save (zip)");
+        Ok(())
+    }
+}
+
+/// The summary sheets: summary, operators, teams, norms, units, daily trend.
+fn summary_sheets(
+    wb: &mut Workbook,
+    data: &ReportData,
+    config: &Config,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    let f = formats();
     // A fixed creation time (the last day of the calls), not the clock's:
     // the same runs give a byte-identical workbook.
     let created = rust_xlsxwriter::ExcelDateTime::parse_from_str(&data.period.1)
@@ -554,9 +706,9 @@ pub fn write(
         write_table(ws, &f, table, score_cols)
     };
     let ops = operator_table(&data.operators, lang, false);
-    sheet(&mut wb, "话务员排名", "Operators", &ops, &[4])?;
+    sheet(wb, "话务员排名", "Operators", &ops, &[4])?;
     let teams = operator_table(&data.teams, lang, true);
-    sheet(&mut wb, "班组小计", "Teams", &teams, &[2])?;
+    sheet(wb, "班组小计", "Teams", &teams, &[2])?;
     let norms = Table {
         headers: vec![
             (t(lang, "规范", "norm"), Kind::Text, 16.0),
@@ -583,7 +735,7 @@ pub fn write(
             })
             .collect(),
     };
-    sheet(&mut wb, "规范违规率", "Norms", &norms, &[])?;
+    sheet(wb, "规范违规率", "Norms", &norms, &[])?;
     let mut unit_headers = Vec::new();
     for name in crate::workflow::units::UNIT_COLUMNS {
         let kind = if name.ends_with("_rate") {
@@ -668,7 +820,7 @@ pub fn write(
             })
             .collect(),
     };
-    sheet(&mut wb, "承办单位", "Units", &units, &[])?;
+    sheet(wb, "承办单位", "Units", &units, &[])?;
     let trend = Table {
         headers: vec![
             (t(lang, "日期", "date"), Kind::Text, 12.0),
@@ -697,72 +849,6 @@ pub fn write(
             })
             .collect(),
     };
-    sheet(&mut wb, "每日趋势", "Daily trend", &trend, &[3])?;
-    let mut call_cols = vec![
-        "date",
-        "call_id",
-        "operator_id",
-        "operator_name",
-        "team",
-        "started_at",
-        "score",
-        "passed",
-        "red_line",
-        "grade",
-    ];
-    call_cols.extend(NormId::ALL.iter().map(|n| n.key()));
-    mark("summary sheets");
-    let frame_sheet = |wb: &mut Workbook, zh: &str, en: &str, df: &DataFrame| {
-        let ws = wb.add_worksheet_with_constant_memory();
-        ws.set_name(t(lang, zh, en))?;
-        write_frame(ws, &f, df, lang)
-    };
-    if let Some(df) = detail(runs, "calls.parquet", &call_cols)? {
-        frame_sheet(&mut wb, "通话", "Calls", &df)?;
-        mark("calls sheet");
-    }
-    let finding_cols = [
-        "call_id",
-        "operator_id",
-        "operator_name",
-        "norm",
-        "rule",
-        "severity",
-        "points",
-        "at_s",
-        "speaker",
-        "excerpt",
-    ];
-    if let Some(df) = detail(runs, "findings.parquet", &finding_cols)? {
-        frame_sheet(&mut wb, "违规明细", "Findings", &df)?;
-        mark("findings sheet");
-    }
-    let ticket_cols = [
-        "ticket_id",
-        "call_id",
-        "operator_id",
-        "category",
-        "urgency",
-        "unit",
-        "accepted_at",
-        "dispatched_at",
-        "due_at",
-        "completed_at",
-        "status",
-        "working_days_taken",
-        "overdue_not_urged",
-        "urged_by_wrong",
-        "not_supervised",
-        "callback_late",
-        "callback_by_other",
-        "callback_result_missing",
-        "callback_result",
-    ];
-    if let Some(df) = detail(runs, "tickets.parquet", &ticket_cols)? {
-        frame_sheet(&mut wb, "工单", "Tickets", &df)?;
-        mark("tickets sheet");
-    }
-    wb.save(path)?;
-    mark("save (zip)");
+    sheet(wb, "每日趋势", "Daily trend", &trend, &[3])?;
     Ok(())
 }
