@@ -271,12 +271,26 @@ enum Scored {
         /// A ticket was found for the call.
         has_ticket: bool,
         line: u64,
-        /// The calls.csv row and findings.csv rows, already encoded.
-        call_csv: Vec<u8>,
-        findings_csv: Vec<u8>,
+        /// Where its calls.csv row and findings.csv rows, already encoded,
+        /// are in its [`Chunk`]'s buffers.
+        call_csv: std::ops::Range<usize>,
+        findings_csv: std::ops::Range<usize>,
     },
     Reject(Reject),
 }
+
+/// Lines scored one after the other by one thread. Their CSV rows share
+/// two buffers: no buffer per call to allocate on a scoring thread and
+/// free on the writer's.
+struct Chunk {
+    results: Vec<Scored>,
+    calls_csv: Vec<u8>,
+    findings_csv: Vec<u8>,
+}
+
+/// Lines per [`Chunk`]: enough to share the buffers, few enough that the
+/// two scoring threads share a batch of 4,096 lines evenly.
+const CHUNK_LINES: usize = 64;
 
 /// Runs `score`: see the module docs.
 pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
@@ -357,55 +371,57 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
     // Time spent reading lines, and scoring in parallel (overlapped with writing).
     let mut spent = [std::time::Duration::ZERO; 2];
     // Writing a batch (sequential: ids, order) overlaps scoring the next one.
-    let mut write = |file: Arc<str>, results: Vec<Scored>| -> anyhow::Result<()> {
-        for r in results {
-            summary.calls.read += 1;
-            match r {
-                Scored::Reject(r) => {
-                    summary.calls.rejected += 1;
-                    rejects.row(csv_out::reject_row(&r))?;
-                }
-                Scored::Call {
-                    scored: s,
-                    resorted,
-                    has_ticket,
-                    line,
-                    call_csv,
-                    findings_csv,
-                } => {
-                    if !seen.insert(hash128(&s.call_id)) {
+    let mut write = |file: Arc<str>, chunks: Vec<Chunk>| -> anyhow::Result<()> {
+        for chunk in chunks {
+            for r in chunk.results {
+                summary.calls.read += 1;
+                match r {
+                    Scored::Reject(r) => {
                         summary.calls.rejected += 1;
-                        rejects.row(csv_out::reject_row(&Reject {
-                            file: file.clone(),
-                            line,
-                            record_id: s.call_id.clone(),
-                            reason: format!(
-                                "通话编号 {} 重复，保留第一条（duplicate call_id）",
-                                s.call_id
-                            ),
-                        }))?;
-                        continue;
+                        rejects.row(csv_out::reject_row(&r))?;
                     }
-                    if !s.manual.is_empty() {
-                        manual_used.insert(s.call_id.clone());
+                    Scored::Call {
+                        scored: s,
+                        resorted,
+                        has_ticket,
+                        line,
+                        call_csv,
+                        findings_csv,
+                    } => {
+                        if !seen.insert(hash128(&s.call_id)) {
+                            summary.calls.rejected += 1;
+                            rejects.row(csv_out::reject_row(&Reject {
+                                file: file.clone(),
+                                line,
+                                record_id: s.call_id.clone(),
+                                reason: format!(
+                                    "通话编号 {} 重复，保留第一条（duplicate call_id）",
+                                    s.call_id
+                                ),
+                            }))?;
+                            continue;
+                        }
+                        if !s.manual.is_empty() {
+                            manual_used.insert(s.call_id.clone());
+                        }
+                        if reviews.by_call.contains_key(&s.call_id) {
+                            reviews_used.insert(s.call_id.clone());
+                        }
+                        for (line, reason) in &s.review_unmatched {
+                            summary.reviews.rejected += 1;
+                            rejects.row(csv_out::reject_row(&Reject {
+                                file: review_file.clone(),
+                                line: *line,
+                                record_id: s.call_id.clone(),
+                                reason: reason.clone(),
+                            }))?;
+                        }
+                        record(&mut summary, &s, has_ticket, resorted, &points);
+                        calls_out.raw(&chunk.calls_csv[call_csv])?;
+                        findings_out.raw(&chunk.findings_csv[findings_csv])?;
+                        calls_pq.add_call(&s, &points);
+                        findings_pq.add_findings(&s);
                     }
-                    if reviews.by_call.contains_key(&s.call_id) {
-                        reviews_used.insert(s.call_id.clone());
-                    }
-                    for (line, reason) in &s.review_unmatched {
-                        summary.reviews.rejected += 1;
-                        rejects.row(csv_out::reject_row(&Reject {
-                            file: review_file.clone(),
-                            line: *line,
-                            record_id: s.call_id.clone(),
-                            reason: reason.clone(),
-                        }))?;
-                    }
-                    record(&mut summary, &s, has_ticket, resorted, &points);
-                    calls_out.raw(&call_csv)?;
-                    findings_out.raw(&findings_csv)?;
-                    calls_pq.add_call(&s, &points);
-                    findings_pq.add_findings(&s);
                 }
             }
         }
@@ -424,7 +440,7 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
     // queue: the scoring threads never wait while a Parquet row group is
     // encoded, and at most two batches of results wait to be written.
     std::thread::scope(|sc| -> anyhow::Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(Arc<str>, Vec<Scored>)>(2);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(Arc<str>, Vec<Chunk>)>(2);
         let writer = std::thread::Builder::new()
             .name("hq-writer".into())
             .spawn_scoped(sc, move || -> anyhow::Result<()> {
@@ -445,61 +461,75 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                 transcripts::for_each_batch(lines, opts.batch, |batch| {
                     spent[0] += tr.elapsed();
                     let tp = std::time::Instant::now();
-                    let results: Vec<Scored> = (0..batch.len())
-                        .into_par_iter()
-                        .map(|k| {
-                            let (line, bytes) = batch.get(k);
-                            let bytes = match bytes {
-                                Ok(b) => b,
-                                Err(reason) => {
-                                    return Scored::Reject(Reject {
-                                        file: file.clone(),
-                                        line,
-                                        record_id: String::new(),
-                                        reason: reason.to_string(),
-                                    })
+                    // One line: parsed, scored, its CSV rows encoded into the chunk.
+                    let score_line = |k: usize, chunk: &mut Chunk| -> Scored {
+                        let (line, bytes) = batch.get(k);
+                        let bytes = match bytes {
+                            Ok(b) => b,
+                            Err(reason) => {
+                                return Scored::Reject(Reject {
+                                    file: file.clone(),
+                                    line,
+                                    record_id: String::new(),
+                                    reason: reason.to_string(),
+                                })
+                            }
+                        };
+                        match transcripts::parse_line(bytes, &file, line, local, &opts.limits) {
+                            Err(r) => Scored::Reject(r),
+                            Ok(call) => {
+                                let owned = tickets.get(&call.call_id);
+                                let ticket = owned.as_ref();
+                                let m = manual.by_call.get(&call.call_id).unwrap_or(&empty);
+                                let r = reviews.by_call.get(&call.call_id).unwrap_or(&no_reviews);
+                                let (resorted, line) = (call.resorted, call.source.line);
+                                let mut scored = scorer.score_reviewed_owned(call, ticket, m, r);
+                                if !opts.show_pii {
+                                    for f in &mut scored.findings {
+                                        f.excerpt = crate::report::privacy::mask_text(
+                                            &f.excerpt,
+                                            ticket,
+                                            scorer.directory(),
+                                        );
+                                    }
                                 }
-                            };
-                            match transcripts::parse_line(bytes, &file, line, local, &opts.limits) {
-                                Err(r) => Scored::Reject(r),
-                                Ok(call) => {
-                                    let owned = tickets.get(&call.call_id);
-                                    let ticket = owned.as_ref();
-                                    let m = manual.by_call.get(&call.call_id).unwrap_or(&empty);
-                                    let r =
-                                        reviews.by_call.get(&call.call_id).unwrap_or(&no_reviews);
-                                    let (resorted, line) = (call.resorted, call.source.line);
-                                    let mut scored =
-                                        scorer.score_reviewed_owned(call, ticket, m, r);
-                                    if !opts.show_pii {
-                                        for f in &mut scored.findings {
-                                            f.excerpt = crate::report::privacy::mask_text(
-                                                &f.excerpt,
-                                                ticket,
-                                                scorer.directory(),
-                                            );
-                                        }
-                                    }
-                                    // The CSV rows are rendered here, on the scoring threads.
-                                    let mut call_csv = Vec::with_capacity(256);
-                                    csv_out::encode_call_row(&scored, &mut call_csv);
-                                    let mut findings_csv = Vec::new();
-                                    csv_out::encode_finding_rows(&scored, &mut findings_csv);
-                                    Scored::Call {
-                                        scored: Box::new(scored),
-                                        resorted,
-                                        has_ticket: ticket.is_some(),
-                                        line,
-                                        call_csv,
-                                        findings_csv,
-                                    }
+                                // The CSV rows are rendered here, on the scoring threads.
+                                let from = chunk.calls_csv.len();
+                                csv_out::encode_call_row(&scored, &mut chunk.calls_csv);
+                                let call_csv = from..chunk.calls_csv.len();
+                                let from = chunk.findings_csv.len();
+                                csv_out::encode_finding_rows(&scored, &mut chunk.findings_csv);
+                                let findings_csv = from..chunk.findings_csv.len();
+                                Scored::Call {
+                                    scored: Box::new(scored),
+                                    resorted,
+                                    has_ticket: ticket.is_some(),
+                                    line,
+                                    call_csv,
+                                    findings_csv,
                                 }
                             }
+                        }
+                    };
+                    let chunks: Vec<Chunk> = (0..batch.len().div_ceil(CHUNK_LINES))
+                        .into_par_iter()
+                        .map(|c| {
+                            let lines = c * CHUNK_LINES..((c + 1) * CHUNK_LINES).min(batch.len());
+                            let mut chunk = Chunk {
+                                results: Vec::with_capacity(lines.len()),
+                                calls_csv: Vec::with_capacity(lines.len() * 256),
+                                findings_csv: Vec::with_capacity(lines.len() * 128),
+                            };
+                            for k in lines {
+                                let scored = score_line(k, &mut chunk);
+                                chunk.results.push(scored);
+                            }
+                            chunk
                         })
                         .collect();
 
                     spent[1] += tp.elapsed();
-                    tx.send((file.clone(), results))
+                    tx.send((file.clone(), chunks))
                         .map_err(|_| anyhow::anyhow!("the writer stopped"))?;
                     tr = std::time::Instant::now();
                     Ok(())

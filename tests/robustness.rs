@@ -403,7 +403,7 @@ fn batches_keep_line_numbers_order_and_first_of_duplicates() {
     let path = dir.path().join("many.jsonl");
     let short = json!([
         {"speaker": "agent", "start": 0.5, "end": 4.5, "text": "您好！市长热线，请问有什么可以帮到您？"},
-        {"speaker": "agent", "start": 5.0, "end": 8.0, "text": "感谢您的来电，再见！"}
+        {"speaker": "agent", "start": 5.0, "end": 8.0, "text": "我不知道，感谢您的来电，再见！"}
     ]);
     let n = 4_500u64;
     // (line, the earlier line it duplicates): 4100 and 4200 are in the second batch.
@@ -440,6 +440,21 @@ fn batches_keep_line_numbers_order_and_first_of_duplicates() {
         .collect();
     assert_eq!(got, want_rejects);
     assert_eq!(column(&out.join("calls.csv"), "call_id"), want_ids);
+    // Every kept call has the same findings (the same dialogue), in call
+    // order; a rejected duplicate's findings are not written.
+    let findings = column(&out.join("findings.csv"), "call_id");
+    let each = findings.iter().filter(|id| *id == "C1").count();
+    assert!(each > 0, "the dialogue has no finding to follow");
+    let want: Vec<&String> = want_ids
+        .iter()
+        .flat_map(|id| std::iter::repeat_n(id, each))
+        .collect();
+    let first_wrong = findings.iter().zip(&want).position(|(a, b)| a != *b);
+    assert_eq!(
+        (findings.len(), first_wrong),
+        (want.len(), None),
+        "findings.csv rows: (count, first out of place)"
+    );
 }
 
 #[test]
