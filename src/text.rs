@@ -184,6 +184,23 @@ fn clean_into(original: &str, clean: &mut String, map: &mut Vec<(u32, u32, char)
     number
 }
 
+/// The clean form of `original` alone, without its map (the `clean` of
+/// [`NormText::new`]), into `out`, which is cleared first: for the short
+/// windows around a hit that are only compared or looked up.
+pub fn clean_to(original: &str, out: &mut String) {
+    out.clear();
+    // As clean_into: beyond 4 GiB a text is left unmatched.
+    if u32::try_from(original.len()).is_err() {
+        return;
+    }
+    out.extend(
+        original
+            .chars()
+            .filter(|&c| is_counted(c))
+            .map(|c| c.to_ascii_lowercase()),
+    );
+}
+
 impl NormText {
     /// Builds the clean form of `original`.
     pub fn new(original: &str) -> NormText {
@@ -191,6 +208,14 @@ impl NormText {
         let mut map = Vec::with_capacity(original.len() / 3 + 4);
         let number = clean_into(original, &mut clean, &mut map);
         NormText { clean, map, number }
+    }
+
+    /// Makes this the clean form of `original` (as [`NormText::new`]),
+    /// reusing its buffers.
+    pub fn refill(&mut self, original: &str) {
+        self.clean.clear();
+        self.map.clear();
+        self.number = clean_into(original, &mut self.clean, &mut self.map);
     }
 
     /// The same text as a [`CleanText`].
@@ -313,6 +338,7 @@ impl CleanTexts {
     }
 
     /// The clean form of text `i`.
+    #[inline]
     pub fn get(&self, i: usize) -> CleanText<'_> {
         let (c0, c1, m0, m1, number) = self.parts[i];
         CleanText {
@@ -320,6 +346,12 @@ impl CleanTexts {
             map: &self.map[m0..m1],
             number,
         }
+    }
+
+    /// Whether text `i` may hold a number ([`CleanText::may_hold_number`]).
+    #[inline]
+    pub fn may_hold_number(&self, i: usize) -> bool {
+        self.parts[i].4
     }
 
     /// How many texts.
@@ -553,9 +585,19 @@ mod tests {
                 proptest::prop_assert_eq!(view.clean, clean.as_str());
                 proptest::prop_assert_eq!(view.map, map.as_slice());
                 proptest::prop_assert_eq!(view.may_hold_number(), number, "{}", t);
+                proptest::prop_assert_eq!(all.may_hold_number(k), number, "{}", t);
                 let one = NormText::new(t);
                 proptest::prop_assert_eq!(&one.clean, &clean);
                 proptest::prop_assert_eq!(&one.map, &map);
+                // Refilled over another text's buffers, and without the map.
+                let mut again = NormText::new("您好，ＯＫ 12345");
+                again.refill(t);
+                proptest::prop_assert_eq!(&again.clean, &clean);
+                proptest::prop_assert_eq!(&again.map, &map);
+                proptest::prop_assert_eq!(again.number, number);
+                let mut alone = String::from("x");
+                clean_to(t, &mut alone);
+                proptest::prop_assert_eq!(&alone, &clean);
             }
         }
 

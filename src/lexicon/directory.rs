@@ -231,6 +231,14 @@ impl Directory {
         out.dedup_by_key(|m| m.0);
         out
     }
+
+    /// Whether `clean` names any unit: `!named_units(clean).is_empty()`
+    /// without building the list.
+    pub fn names_a_unit(&self, clean: &str) -> bool {
+        self.aliases
+            .as_ref()
+            .is_some_and(|ac| ac.find_overlapping_iter(clean).next().is_some())
+    }
 }
 
 #[cfg(test)]

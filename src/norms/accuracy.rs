@@ -188,6 +188,12 @@ pub(crate) fn digit_runs(text: &str) -> Vec<(String, usize, usize)> {
         }
     }
     // Numbers joined by spaces into something too long were separate numbers.
+    if !out
+        .iter()
+        .any(|(ds, s, e)| ds.len() > 12 && text[*s..*e].contains(' '))
+    {
+        return out;
+    }
     let mut split = Vec::new();
     for (ds, s, e) in out {
         if ds.len() > 12 && text[s..e].contains(' ') {
@@ -224,8 +230,31 @@ fn chars_after(text: &str, at: usize, n: usize) -> &str {
     &text[at..end]
 }
 
-fn has_hit(lex: &Lexicon, s: &str) -> bool {
-    lex.is_match(s, &NormText::new(s))
+/// Buffers reused for every number of a text: the windows around a
+/// number are cleaned into them instead of into new strings.
+#[derive(Default)]
+struct Scratch {
+    clean: String,
+    norm: NormText,
+}
+
+impl Scratch {
+    /// `s` in clean form (the `clean` of [`NormText::new`]).
+    fn clean(&mut self, s: &str) -> &str {
+        crate::text::clean_to(s, &mut self.clean);
+        &self.clean
+    }
+
+    /// Whether lexicon `lex` has a hit in `s`.
+    fn has_hit(&mut self, lex: &Lexicon, s: &str) -> bool {
+        self.norm.refill(s);
+        lex.is_match(s, &self.norm)
+    }
+
+    /// Whether `s` names a unit of the directory.
+    fn names_a_unit(&mut self, directory: &Directory, s: &str) -> bool {
+        directory.names_a_unit(self.clean(s))
+    }
 }
 
 /// Numbers that belong to the caller, looked up in constant time (a
@@ -266,13 +295,13 @@ pub fn phone_numbers(
     known_private: &PrivateNumbers,
 ) -> Vec<PhoneMention> {
     let mut out = Vec::new();
+    let mut scratch = Scratch::default();
     for (ds, start, end) in digit_runs(text) {
         if ds.len() < 3 || ds.len() > 12 {
             continue;
         }
         let before = chars_before(text, start, window);
         let after = chars_after(text, end, window);
-        let after_clean = NormText::new(after).clean;
         let after_trim = after.trim_start();
         if NOT_PHONE_AFTER.iter().any(|u| after_trim.starts_with(u)) {
             continue;
@@ -283,7 +312,7 @@ pub fn phone_numbers(
         {
             continue;
         }
-        if has_hit(not_phone, chars_before(text, start, 10)) {
+        if scratch.has_hit(not_phone, chars_before(text, start, 10)) {
             continue;
         }
         if known_private.contains(&ds) {
@@ -291,7 +320,7 @@ pub fn phone_numbers(
         }
         // 「12345市长热线」 in the greeting is the hotline's name, not a number
         // given to call — unless a call cue comes before it (拨打12345热线).
-        let after_clean_start = NormText::new(chars_after(text, end, 4)).clean;
+        let after_clean_start = scratch.clean(chars_after(text, end, 4));
         if after_clean_start.starts_with("热线") || after_clean_start.starts_with("市长热线")
         {
             let near = chars_before(text, start, 6);
@@ -302,10 +331,9 @@ pub fn phone_numbers(
                 continue;
             }
         }
-        let before_clean = NormText::new(before).clean;
-        let unit_near = !directory.named_units(&before_clean).is_empty()
-            || !directory.named_units(&after_clean).is_empty();
-        let cue = unit_near || has_hit(cues, before) || has_hit(cues, after);
+        let unit_near =
+            scratch.names_a_unit(directory, before) || scratch.names_a_unit(directory, after);
+        let cue = unit_near || scratch.has_hit(cues, before) || scratch.has_hit(cues, after);
         if !cue {
             continue;
         }
@@ -351,7 +379,7 @@ impl Norm for Accuracy {
             // then gives as much as the caller did. A number the caller
             // repeats after the agent is the agent's.
             // The clean text's pass already saw whether a number may be there.
-            let may_hold_number = view.texts.get(i).may_hold_number();
+            let may_hold_number = view.texts.may_hold_number(i);
             if u.speaker == Speaker::Caller {
                 if !may_hold_number {
                     continue;
