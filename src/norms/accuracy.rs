@@ -131,7 +131,9 @@ pub(crate) fn digit_runs(text: &str) -> Vec<(String, usize, usize)> {
     if !may_hold_number(text) {
         return Vec::new();
     }
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    // Sized once (a char is at least a byte) instead of grown by doubling.
+    let mut chars: Vec<(usize, char)> = Vec::with_capacity(text.len());
+    chars.extend(text.char_indices());
     let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {

@@ -31,7 +31,10 @@ const FILLERS: &[char] = &['嗯', '呃', '额', '啊'];
 /// Clean form used for phrase comparison: letters only, digits dropped
 /// (「您好，12345市长热线」 is the greeting with the hotline's number).
 pub(crate) fn phrase_chars(clean: &str) -> Vec<char> {
-    clean.chars().filter(|c| !c.is_ascii_digit()).collect()
+    // Sized once (a char is at least a byte) instead of grown by doubling.
+    let mut out = Vec::with_capacity(clean.len());
+    out.extend(clean.chars().filter(|c| !c.is_ascii_digit()));
+    out
 }
 
 impl Greeting {
@@ -92,7 +95,7 @@ impl Greeting {
             if !exact.is_empty() && norm.clean.starts_with(exact.as_str()) {
                 (0, standard.len())
             } else {
-                let chars: Vec<char> = norm.clean.chars().collect();
+                let chars: Vec<char> = norm.chars().collect();
                 prefix_distance(standard, &chars)
             }
         };
