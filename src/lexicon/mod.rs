@@ -42,10 +42,11 @@ pub struct LexiconError {
 
 /// One hit of a lexicon entry in an utterance.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Hit {
-    /// The entry as written in the lexicon (shared with the lexicon: a hit
-    /// costs no allocation).
-    pub entry: std::sync::Arc<str>,
+pub struct Hit<'a> {
+    /// The entry as written in the lexicon (borrowed from the lexicon: a
+    /// hit costs no allocation, and no shared count that the scoring
+    /// threads would all write).
+    pub entry: &'a str,
     /// Byte range in the original utterance text.
     pub start: usize,
     /// End of the byte range in the original text.
@@ -55,14 +56,14 @@ pub struct Hit {
 /// A compiled lexicon.
 #[derive(Clone, Debug)]
 pub struct Lexicon {
-    entries: Vec<std::sync::Arc<str>>,
+    entries: Vec<Box<str>>,
     /// The entries' clean forms, as the automaton holds them.
     clean_entries: Vec<String>,
     ascii_edges: Vec<(bool, bool)>,
     literals: Option<AhoCorasick>,
     exclusions: Option<AhoCorasick>,
     exclusion_regexes: Vec<Regex>,
-    regexes: Vec<(std::sync::Arc<str>, Regex, Option<char>)>,
+    regexes: Vec<(Box<str>, Regex, Option<char>)>,
 }
 
 /// A plain CJK character that every match of `pattern` contains, when one
@@ -165,7 +166,7 @@ impl Lexicon {
                 let first = clean.chars().next().is_some_and(is_ascii_word);
                 let last = clean.chars().last().is_some_and(is_ascii_word);
                 ascii_edges.push((first, last));
-                entries.push(std::sync::Arc::from(line));
+                entries.push(Box::from(line));
                 clean_entries.push(clean);
             }
         }
@@ -226,7 +227,7 @@ impl Lexicon {
 
     /// Every hit in `original` (whose clean form is `norm`), in text order,
     /// with exclusion contexts applied.
-    pub fn find(&self, original: &str, norm: &NormText) -> Vec<Hit> {
+    pub fn find(&self, original: &str, norm: &NormText) -> Vec<Hit<'_>> {
         let norm = norm.view();
         let mut hits = Vec::new();
         if let Some(ac) = &self.literals {
@@ -248,7 +249,12 @@ impl Lexicon {
     /// [`Lexicons::scan`]: every occurrence of every entry (`(entry, start,
     /// end)` in the clean text), of which the leftmost-longest ones are
     /// taken, as this lexicon's own automaton would.
-    pub fn find_scanned(&self, original: &str, norm: CleanText<'_>, all: &[ScanMatch]) -> Vec<Hit> {
+    pub fn find_scanned(
+        &self,
+        original: &str,
+        norm: CleanText<'_>,
+        all: &[ScanMatch],
+    ) -> Vec<Hit<'_>> {
         let mut hits = Vec::new();
         let mut end = 0;
         // `all` is sorted by start, then longest first, then entry.
@@ -271,14 +277,14 @@ impl Lexicon {
 
     /// A literal match at clean bytes `start..end`, kept unless an ASCII
     /// word goes on past its edge (OK in OKR).
-    fn literal_hit(
-        &self,
+    fn literal_hit<'a>(
+        &'a self,
         idx: usize,
         start: usize,
         end: usize,
         original: &str,
         norm: CleanText<'_>,
-        hits: &mut Vec<Hit>,
+        hits: &mut Vec<Hit<'a>>,
     ) {
         let (start, end) = norm.original_span(start, end);
         let (first_ascii, last_ascii) = self.ascii_edges[idx];
@@ -294,14 +300,19 @@ impl Lexicon {
             return;
         }
         hits.push(Hit {
-            entry: self.entries[idx].clone(),
+            entry: &self.entries[idx],
             start,
             end,
         });
     }
 
     /// The regular expressions, then the exclusion contexts, then order.
-    fn finish(&self, original: &str, norm: CleanText<'_>, mut hits: Vec<Hit>) -> Vec<Hit> {
+    fn finish<'a>(
+        &'a self,
+        original: &str,
+        norm: CleanText<'_>,
+        mut hits: Vec<Hit<'a>>,
+    ) -> Vec<Hit<'a>> {
         for (pattern, re, gate) in &self.regexes {
             if gate.is_some_and(|c| !original.contains(c)) {
                 continue;
@@ -311,7 +322,7 @@ impl Lexicon {
                     continue;
                 }
                 hits.push(Hit {
-                    entry: pattern.clone(),
+                    entry: pattern,
                     start: m.start(),
                     end: m.end(),
                 });

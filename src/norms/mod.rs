@@ -221,7 +221,7 @@ impl<'a> CallView<'a> {
     /// The hits of lexicon `kind` in utterance `i` (the same as
     /// `lexicons.get(kind).find(text, clean)`, from one scan of the
     /// utterance shared by every lexicon).
-    pub fn find(&self, kind: LexiconKind, i: usize) -> Vec<Hit> {
+    pub fn find(&self, kind: LexiconKind, i: usize) -> Vec<Hit<'a>> {
         let group = kind.scan_group();
         let &(from, to) = self.scans[i][group].get_or_init(|| {
             let mut all = self.scanned.borrow_mut();
