@@ -271,6 +271,22 @@ fn print_summary(s: &Summary, config: &Config) {
         s.tickets.rejected,
         check(&s.tickets)
     );
+    if !s.skipped_inputs.is_empty() {
+        let names: Vec<String> = s
+            .skipped_inputs
+            .iter()
+            .take(5)
+            .map(|p| p.display().to_string())
+            .collect();
+        let more = match s.skipped_inputs.len() {
+            n if n > 5 => format!(" 等 {n} 个"),
+            _ => String::new(),
+        };
+        eprintln!(
+            "没有当作工单读取的 CSV 文件（第一行没有工单编号等表头，如号码簿）：{}{more}",
+            names.join("、")
+        );
+    }
     if s.manual.read > 0 {
         eprintln!(
             "人工评分：读取 {} 条，使用 {} 条，拒收 {} 条",

@@ -132,6 +132,9 @@ pub struct Summary {
     pub calendar_years: Vec<i32>,
     /// Output folder.
     pub out: PathBuf,
+    /// CSV files found in the input folders that were not read as tickets
+    /// (their first line has no ticket header).
+    pub skipped_inputs: Vec<PathBuf>,
     /// The aggregate figures of the run (operators, norms, units).
     pub report: Option<crate::report::aggregate::ReportData>,
 }
@@ -328,6 +331,7 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
         as_of: Some(as_of),
         calendar_years: calendar.known_years(),
         out: opts.out.clone(),
+        skipped_inputs: inputs.skipped.clone(),
         ..Summary::default()
     };
     let mut rejects = CsvOut::create(&opts.out, "rejects.csv", &csv_out::REJECT_COLUMNS)?;

@@ -456,6 +456,18 @@ fn a_folder_input_finds_transcripts_and_tickets_and_skips_other_csv() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("通话：读取 36 条"), "{}", stderr(&o));
     assert!(stderr(&o).contains("工单：读取 34 条"), "{}", stderr(&o));
+    // The folder's directory.csv is not tickets, and the summary says so.
+    let skipped = stderr(&o)
+        .lines()
+        .find(|l| l.starts_with("没有当作工单读取的 CSV 文件"))
+        .map(str::to_string);
+    assert!(
+        skipped
+            .as_deref()
+            .is_some_and(|l| l.contains("directory.csv")),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

@@ -191,12 +191,17 @@ fn mostly_utf8(bytes: &[u8]) -> bool {
     multibyte >= 4 * malformed
 }
 
-/// Decodes a whole small file: UTF-8 (BOM or not) or, when it is not valid
-/// UTF-8, GB18030 (a superset of GBK, which Chinese systems export).
+/// Decodes a whole small file (or the head of one): UTF-8 (BOM or not),
+/// or GB18030 (a superset of GBK, which Chinese systems export) when that
+/// explains the bytes better, as [`DecodingReader`] decides for tickets. A
+/// UTF-8 file with a stray bad byte, or a head cut inside a character,
+/// stays UTF-8, the bad bytes replaced by U+FFFD; read as GBK, every
+/// Chinese character of it would be garbled.
 pub fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
+        Err(_) if mostly_utf8(bytes) => String::from_utf8_lossy(bytes),
         Err(_) => {
             let (text, _, _) = GB18030.decode(bytes);
             text
@@ -348,6 +353,48 @@ mod tests {
             names(&found.skipped),
             vec!["directory.csv", "truth_tickets.csv"]
         );
+    }
+
+    #[test]
+    fn a_utf8_ticket_file_is_found_whatever_its_sniffed_head_cuts() {
+        // Chinese headers and rows, so long that the 8 KiB read to sniff
+        // the header ends inside a character: still UTF-8, still tickets.
+        let mut text = String::from("工单编号,受理话务员,受理时间,诉求内容\n");
+        let mut i = 0;
+        while text.len() < 8192 || text.is_char_boundary(8192) {
+            text.push_str(&format!("T{i},1001,2026-11-27 09:00,楼下餐馆噪音扰民\n"));
+            i += 1;
+        }
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(dir.path().join("工单.csv"), &text).expect("write");
+        let found = collect_inputs(&[dir.path().to_path_buf()]).expect("inputs");
+        assert_eq!(found.tickets.len(), 1, "skipped: {:?}", found.skipped);
+    }
+
+    #[test]
+    fn small_files_with_a_stray_bad_byte_stay_utf8() {
+        // A directory exported as UTF-8 with one damaged byte: the other
+        // lines must not be read as GBK.
+        let mut bytes = "name,phone\n市自来水公司,96116\n".as_bytes().to_vec();
+        bytes.push(0xFF);
+        bytes.extend_from_slice("\n区城管局,12319\n".as_bytes());
+        let text = decode_text(&bytes);
+        assert!(text.contains("市自来水公司,96116"), "{text}");
+        assert!(text.contains("区城管局,12319"), "{text}");
+        assert!(text.contains('\u{fffd}'), "{text}");
+        // Cut inside a character (a sniffed head): the rest is kept.
+        let whole = "工单编号,受理时间\n".as_bytes();
+        assert_eq!(
+            decode_text(&whole[..whole.len() - 2]),
+            "工单编号,受理时\u{fffd}"
+        );
+        // GBK is still GBK, and plain UTF-8 is borrowed as it is.
+        let (gbk, _, _) = GB18030.encode("name,phone\n市自来水公司,96116\n");
+        assert_eq!(decode_text(&gbk), "name,phone\n市自来水公司,96116\n");
+        assert!(matches!(
+            decode_text("名称\n".as_bytes()),
+            Cow::Borrowed("名称\n")
+        ));
     }
 
     #[test]
