@@ -220,6 +220,36 @@ mod tests {
             chat(&["好的", "是什么时候开始的", "我们会转给相关部门"]),
             Some(vec![])
         );
+        assert_eq!(
+            chat(&["好的", "您说的是什么问题", "我们会转给相关部门"]),
+            Some(vec![])
+        );
+    }
+
+    #[test]
+    fn a_rhetorical_what_is_not_a_question() {
+        // Blame phrases (lexicon blame) with 什么 ask nothing; taboo
+        // deducts them, and they must not count as the question.
+        for blame in [
+            "我有什么办法",
+            "你急什么",
+            "你嚷什么",
+            "你吵什么",
+            "冲我发什么火",
+            "早干什么去了",
+            "你到底想干什么",
+        ] {
+            assert_eq!(
+                chat(&["好的", blame, "我们会转给相关部门"]),
+                Some(vec!["communication.no_question"]),
+                "{blame}"
+            );
+        }
+        // With a question mark it is a question as written.
+        assert_eq!(
+            chat(&["好的", "这事我有什么办法呢？", "我们会转给相关部门"]),
+            Some(vec![])
+        );
     }
 
     #[test]
