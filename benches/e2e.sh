@@ -16,10 +16,23 @@ grep -hv -E '^\s*(#|!|re:|$)' lexicons/forbidden.txt lexicons/blame.txt lexicons
 OUT=$(mktemp -d)
 echo "== $N calls, $(du -h "$D/calls.jsonl" | cut -f1) of JSON Lines; $(nproc) cores"
 cat "$D/calls.jsonl" > /dev/null
-t() { local name=$1; shift; /usr/bin/time -f "$name	%e s wall	%U s user	%M KB peak RSS" "$@" 2>&1 >/dev/null | tail -1; }
+# Prints one line per run and keeps its wall time in WALL[name].
+declare -A WALL
+t() {
+    local name=$1; shift
+    local line
+    line=$(/usr/bin/time -f "$name	%e s wall	%U s user	%M KB peak RSS" "$@" 2>&1 >/dev/null | tail -1)
+    echo "$line"
+    WALL[$name]=$(echo "$line" | cut -f2 | cut -d' ' -f1)
+}
 t "parse-only (floor)" "$BIN" parse-only "$D/calls.jsonl"
 t "rg -c -F -f taboo" rg -c -F -f "$PAT" "$D/calls.jsonl"
 t "score --no-reports" "$BIN" score "$D/calls.jsonl" --directory "$D/directory.csv" --out "$OUT/a" --quiet --no-reports
 t "score" "$BIN" score "$D/calls.jsonl" --directory "$D/directory.csv" --out "$OUT/b" --quiet
 t "score + tickets" "$BIN" score "$D/calls.jsonl" "$D/tickets.csv" --directory "$D/directory.csv" --as-of 2026-11-28T00:00:00+08:00 --out "$OUT/c" --quiet
 rm -rf "$OUT"
+# The issue's ratios, within this run.
+for s in "score --no-reports" "score"; do
+    awk -v n="$s" -v s="${WALL[$s]}" -v f="${WALL["parse-only (floor)"]}" -v r="${WALL["rg -c -F -f taboo"]}" \
+        'BEGIN { printf "%s: %.2f x the floor, %.2f x ripgrep\n", n, s / f, s / r }'
+done
