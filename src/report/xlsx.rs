@@ -475,18 +475,10 @@ pub fn write_details(
 ) -> anyhow::Result<Vec<Worksheet>> {
     let f = formats();
     let mut mark = lap_timer();
-    let mut call_cols = vec![
-        "date",
-        "call_id",
-        "operator_id",
-        "operator_name",
-        "team",
-        "started_at",
-        "score",
-        "passed",
-        "red_line",
-        "grade",
-    ];
+    // calls.csv's first columns, the day before them, the grade after.
+    let mut call_cols = vec!["date"];
+    call_cols.extend(crate::report::csv_out::CALL_COLUMNS);
+    call_cols.push("grade");
     call_cols.extend(NormId::ALL.iter().map(|n| n.key()));
     let finding_cols = vec![
         "call_id",
@@ -500,7 +492,7 @@ pub fn write_details(
         "speaker",
         "excerpt",
     ];
-    let ticket_cols = vec![
+    let mut ticket_cols = vec![
         "ticket_id",
         "call_id",
         "operator_id",
@@ -513,14 +505,9 @@ pub fn write_details(
         "completed_at",
         "status",
         "working_days_taken",
-        "overdue_not_urged",
-        "urged_by_wrong",
-        "not_supervised",
-        "callback_late",
-        "callback_by_other",
-        "callback_result_missing",
-        "callback_result",
     ];
+    ticket_cols.extend(crate::workflow::timeliness::FLAGS);
+    ticket_cols.push("callback_result");
     let details = [
         ("calls.parquet", call_cols, "通话", "Calls", "calls sheet"),
         (
