@@ -131,8 +131,9 @@ pub(crate) fn digit_runs(text: &str) -> Vec<(String, usize, usize)> {
     if !may_hold_number(text) {
         return Vec::new();
     }
-    // Sized once (a char is at least a byte) instead of grown by doubling.
-    let mut chars: Vec<(usize, char)> = Vec::with_capacity(text.len());
+    // Sized once for an utterance of the usual length (a char is at least
+    // a byte) instead of grown by doubling; a huge one grows as it needs.
+    let mut chars: Vec<(usize, char)> = Vec::with_capacity(text.len().min(4096));
     chars.extend(text.char_indices());
     let mut out = Vec::new();
     let mut i = 0;

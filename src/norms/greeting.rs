@@ -31,8 +31,10 @@ const FILLERS: &[char] = &['嗯', '呃', '额', '啊'];
 /// Clean form used for phrase comparison: letters only, digits dropped
 /// (「您好，12345市长热线」 is the greeting with the hotline's number).
 pub(crate) fn phrase_chars(clean: &str) -> Vec<char> {
-    // Sized once (a char is at least a byte) instead of grown by doubling.
-    let mut out = Vec::with_capacity(clean.len());
+    // Sized once for a phrase or utterance of the usual length (a char is
+    // at least a byte) instead of grown by doubling; a huge one grows as it
+    // needs.
+    let mut out = Vec::with_capacity(clean.len().min(4096));
     out.extend(clean.chars().filter(|c| !c.is_ascii_digit()));
     out
 }
