@@ -207,14 +207,14 @@ fn load_tickets(
                         }
                         Ok(t) => t,
                     };
-                    let source = t.source.clone();
-                    let ticket_id = t.ticket_id.clone();
+                    // Built only for a ticket that is rejected.
                     let reject = |reason: String| Reject {
-                        file: source
+                        file: t
+                            .source
                             .as_ref()
                             .map_or_else(|| Arc::from(""), |s| s.file.clone()),
-                        line: source.as_ref().map_or(0, |s| s.line),
-                        record_id: ticket_id.clone(),
+                        line: t.source.as_ref().map_or(0, |s| s.line),
+                        record_id: t.ticket_id.clone(),
                         reason,
                     };
                     if !seen.insert(hash128(&t.ticket_id)) {

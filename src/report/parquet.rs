@@ -198,17 +198,66 @@ fn finding_rows(b: &mut Batch, s: &ScoredCall) {
     }
 }
 
-fn time(t: Option<chrono::NaiveDateTime>) -> String {
-    t.map(crate::input::time::fmt_local).unwrap_or_default()
+/// A time as the outputs write it ([`crate::input::time::fmt_local`]),
+/// or its date, without a `String` for the years 0–9999: a ticket has six
+/// of them.
+enum TimeText {
+    Empty,
+    Time([u8; 19]),
+    Date([u8; 10]),
+    Other(String),
+}
+
+impl TimeText {
+    fn of(t: Option<chrono::NaiveDateTime>) -> TimeText {
+        match t {
+            None => TimeText::Empty,
+            Some(t) => match crate::input::time::fmt_local_bytes(t) {
+                Some(b) => TimeText::Time(b),
+                None => TimeText::Other(crate::input::time::fmt_local(t)),
+            },
+        }
+    }
+
+    /// The date of `t` (this time), as `NaiveDate`'s `Display` writes it:
+    /// `YYYY-MM-DD` for the years 0–9999.
+    fn date(&self, t: Option<chrono::NaiveDateTime>) -> TimeText {
+        match (self, t) {
+            (TimeText::Time(b), _) => {
+                let mut d = [0u8; 10];
+                d.copy_from_slice(&b[..10]);
+                TimeText::Date(d)
+            }
+            (_, Some(t)) => TimeText::Other(t.date().to_string()),
+            (_, None) => TimeText::Empty,
+        }
+    }
+}
+
+impl AsRef<str> for TimeText {
+    fn as_ref(&self) -> &str {
+        // The digits and separators are ASCII: the conversion cannot fail.
+        match self {
+            TimeText::Empty => "",
+            TimeText::Time(b) => std::str::from_utf8(b).unwrap_or_default(),
+            TimeText::Date(d) => std::str::from_utf8(d).unwrap_or_default(),
+            TimeText::Other(s) => s,
+        }
+    }
+}
+
+fn time(t: Option<chrono::NaiveDateTime>) -> TimeText {
+    TimeText::of(t)
 }
 
 /// Fills one tickets.parquet row.
 fn ticket_row(b: &mut Batch, t: &Ticket, r: &Timeliness, as_of: &str) {
     let flags = r.flags();
+    let dispatched = time(t.dispatched_at);
     let mut row = b.row();
     row.s("as_of", as_of)
         .s("ticket_id", t.ticket_id.as_str())
-        .s("call_id", t.call_id.clone().unwrap_or_default())
+        .s("call_id", t.call_id.as_deref().unwrap_or(""))
         .s("operator_id", t.operator_id.as_str())
         .s("accepted_at", time(t.accepted_at))
         .s("category", t.category_raw.as_str())
@@ -218,13 +267,8 @@ fn ticket_row(b: &mut Batch, t: &Ticket, r: &Timeliness, as_of: &str) {
         .s("unit", t.unit.as_str())
         .s("unit_level", t.unit_level.as_str())
         .b("hot_issue", Some(t.hot_issue))
-        .s("dispatched_at", time(t.dispatched_at))
-        .s(
-            "dispatched_date",
-            t.dispatched_at
-                .map(|d| d.date().to_string())
-                .unwrap_or_default(),
-        )
+        .s("dispatched_at", &dispatched)
+        .s("dispatched_date", dispatched.date(t.dispatched_at))
         .s("due_at", time(r.due_at))
         .s("completed_at", time(t.completed_at))
         .s("status", r.status.key())
@@ -367,5 +411,37 @@ impl ParquetOut {
     pub fn add_ticket(&mut self, t: &Ticket, r: &Timeliness, as_of: &str) -> anyhow::Result<()> {
         ticket_row(&mut self.batch, t, r, as_of);
         self.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_and_dates_read_as_the_formatters_write_them() {
+        let at = |y, mo, d, h, mi, s| {
+            chrono::NaiveDate::from_ymd_opt(y, mo, d).and_then(|d| d.and_hms_opt(h, mi, s))
+        };
+        for t in [
+            None,
+            at(2026, 11, 27, 9, 5, 0),
+            at(2026, 1, 1, 0, 0, 0),
+            at(999, 12, 31, 23, 59, 59),
+            at(12026, 3, 4, 5, 6, 7),
+            at(-44, 3, 15, 12, 0, 0),
+        ] {
+            let text = time(t);
+            assert_eq!(
+                text.as_ref(),
+                t.map(crate::input::time::fmt_local).unwrap_or_default(),
+                "{t:?}"
+            );
+            assert_eq!(
+                text.date(t).as_ref(),
+                t.map(|d| d.date().to_string()).unwrap_or_default(),
+                "{t:?}"
+            );
+        }
     }
 }

@@ -243,8 +243,17 @@ impl CategoryKey {
 }
 
 pub(crate) fn name_or_unspecified(s: &str) -> String {
+    trimmed_or_unspecified(s).to_string()
+}
+
+/// [`name_or_unspecified`], borrowed.
+fn trimmed_or_unspecified(s: &str) -> &str {
     let s = s.trim();
-    if s.is_empty() { UNSPECIFIED } else { s }.to_string()
+    if s.is_empty() {
+        UNSPECIFIED
+    } else {
+        s
+    }
 }
 
 /// The running totals behind `units.csv`: feed it every ticket with
@@ -260,10 +269,13 @@ impl UnitStats {
     /// Counts one ticket and its assessment under its unit (trimmed;
     /// [`UNSPECIFIED`] when empty), under its category, and in the total.
     pub fn add(&mut self, t: &Ticket, r: &Timeliness) {
-        self.units
-            .entry(name_or_unspecified(&t.unit))
-            .or_default()
-            .add(t, r);
+        // Looked up by the borrowed name: a unit's name is copied once,
+        // when it is first seen, not for every ticket.
+        let unit = trimmed_or_unspecified(&t.unit);
+        match self.units.get_mut(unit) {
+            Some(tally) => tally.add(t, r),
+            None => self.units.entry(unit.to_string()).or_default().add(t, r),
+        }
         self.categories
             .entry(CategoryKey::of(t))
             .or_default()
