@@ -20,6 +20,16 @@ pub struct NormText {
     map: Vec<(u32, u32, char)>,
     /// See [`CleanText::may_hold_number`].
     number: bool,
+    /// See [`CleanText::may_contain_any`].
+    char_set: u64,
+}
+
+/// The bit that stands for `c` in a text's char set
+/// ([`CleanText::may_contain_any`]): one of 64, by a multiplicative hash,
+/// so that neighbouring ideographs get different bits.
+#[inline]
+pub fn char_bit(c: char) -> u64 {
+    1 << ((c as u32).wrapping_mul(0x9E37_79B1) >> 26)
 }
 
 /// The numerals of [`is_numeral`] other than 〇, as bits over U+4E00..=U+9FFF
@@ -116,15 +126,18 @@ pub fn count_chars(s: &str) -> usize {
 /// `map` (offsets relative to where this text starts in `clean`). One pass
 /// over the chars: CJK ideographs (nearly every character of a transcript)
 /// and ASCII are handled without the Unicode tables, and the same pass
-/// notes whether the text may hold a number (the return value, see
-/// [`CleanText::may_hold_number`]). The kept chars are copied to `clean`
-/// a run at a time (the text between two dropped or lower-cased chars),
-/// not one by one.
-fn clean_into(original: &str, clean: &mut String, map: &mut Vec<(u32, u32, char)>) -> bool {
+/// notes whether the text may hold a number (see
+/// [`CleanText::may_hold_number`]) and which chars it holds, punctuation
+/// included ([`CleanText::may_contain_any`]): the return value. The kept
+/// chars are copied to `clean` a run at a time (the text between two
+/// dropped or lower-cased chars), not one by one.
+fn clean_into(original: &str, clean: &mut String, map: &mut Vec<(u32, u32, char)>) -> (bool, u64) {
     let mut number = false;
-    // Beyond 4 GiB the offsets would not fit: such a text is left unmatched.
+    let mut char_set = 0;
+    // Beyond 4 GiB the offsets would not fit: such a text is left unmatched
+    // (and no char is said to be absent).
     if u32::try_from(original.len()).is_err() {
-        return false;
+        return (false, u64::MAX);
     }
     // `original[from..i]` is kept and not yet copied; `at` is where the
     // next kept char goes, relative to this text's start in `clean`.
@@ -133,6 +146,7 @@ fn clean_into(original: &str, clean: &mut String, map: &mut Vec<(u32, u32, char)
     // Chinese numerals in a row (幺三八 read digit by digit).
     let mut run = 0u32;
     for (i, c) in original.char_indices() {
+        char_set |= char_bit(c);
         let u = c as u32;
         if (0x4E00..=0x9FFF).contains(&u) {
             map.push((at, i as u32, c));
@@ -181,7 +195,7 @@ fn clean_into(original: &str, clean: &mut String, map: &mut Vec<(u32, u32, char)
         }
     }
     clean.push_str(&original[from..]);
-    number
+    (number, char_set)
 }
 
 /// The clean form of `original` alone, without its map (the `clean` of
@@ -206,8 +220,13 @@ impl NormText {
     pub fn new(original: &str) -> NormText {
         let mut clean = String::with_capacity(original.len());
         let mut map = Vec::with_capacity(original.len() / 3 + 4);
-        let number = clean_into(original, &mut clean, &mut map);
-        NormText { clean, map, number }
+        let (number, char_set) = clean_into(original, &mut clean, &mut map);
+        NormText {
+            clean,
+            map,
+            number,
+            char_set,
+        }
     }
 
     /// Makes this the clean form of `original` (as [`NormText::new`]),
@@ -215,7 +234,7 @@ impl NormText {
     pub fn refill(&mut self, original: &str) {
         self.clean.clear();
         self.map.clear();
-        self.number = clean_into(original, &mut self.clean, &mut self.map);
+        (self.number, self.char_set) = clean_into(original, &mut self.clean, &mut self.map);
     }
 
     /// The same text as a [`CleanText`].
@@ -224,6 +243,7 @@ impl NormText {
             clean: &self.clean,
             map: &self.map,
             number: self.number,
+            char_set: self.char_set,
         }
     }
 }
@@ -237,6 +257,7 @@ pub struct CleanText<'a> {
     /// See [`NormText`]'s map.
     map: &'a [(u32, u32, char)],
     number: bool,
+    char_set: u64,
 }
 
 impl CleanText<'_> {
@@ -251,6 +272,15 @@ impl CleanText<'_> {
     /// `accuracy::digit_runs` looks for). True means "look closer".
     pub fn may_hold_number(&self) -> bool {
         self.number
+    }
+
+    /// False when the original text surely holds none of the chars whose
+    /// [`char_bit`]s make up `bits` (punctuation included); true means
+    /// "look closer". One test for a regular expression's gate
+    /// (`lexicon`), however many lexicons look at the text.
+    #[inline]
+    pub fn may_contain_any(&self, bits: u64) -> bool {
+        self.char_set & bits != 0
     }
 
     /// Byte range in the original of the k-th counted char.
@@ -315,8 +345,9 @@ impl CleanText<'_> {
 pub struct CleanTexts {
     clean: String,
     map: Vec<(u32, u32, char)>,
-    /// Per utterance: its part of `clean`, its part of `map`, may it hold a number.
-    parts: Vec<(usize, usize, usize, usize, bool)>,
+    /// Per utterance: its part of `clean`, its part of `map`, may it hold
+    /// a number, its char set.
+    parts: Vec<(usize, usize, usize, usize, bool, u64)>,
 }
 
 impl CleanTexts {
@@ -330,9 +361,9 @@ impl CleanTexts {
         };
         for t in texts {
             let (c0, m0) = (out.clean.len(), out.map.len());
-            let number = clean_into(t, &mut out.clean, &mut out.map);
+            let (number, char_set) = clean_into(t, &mut out.clean, &mut out.map);
             out.parts
-                .push((c0, out.clean.len(), m0, out.map.len(), number));
+                .push((c0, out.clean.len(), m0, out.map.len(), number, char_set));
         }
         out
     }
@@ -340,11 +371,12 @@ impl CleanTexts {
     /// The clean form of text `i`.
     #[inline]
     pub fn get(&self, i: usize) -> CleanText<'_> {
-        let (c0, c1, m0, m1, number) = self.parts[i];
+        let (c0, c1, m0, m1, number, char_set) = self.parts[i];
         CleanText {
             clean: &self.clean[c0..c1],
             map: &self.map[m0..m1],
             number,
+            char_set,
         }
     }
 
@@ -682,6 +714,10 @@ mod tests {
                 proptest::prop_assert_eq!(view.map, map.as_slice());
                 proptest::prop_assert_eq!(view.may_hold_number(), number, "{}", t);
                 proptest::prop_assert_eq!(all.may_hold_number(k), number, "{}", t);
+                // The char set: every char of the text, punctuation included.
+                let set = t.chars().fold(0, |s, c| s | char_bit(c));
+                proptest::prop_assert_eq!(view.char_set, set, "{}", t);
+                proptest::prop_assert_eq!(NormText::new(t).char_set, set);
                 let one = NormText::new(t);
                 proptest::prop_assert_eq!(&one.clean, &clean);
                 proptest::prop_assert_eq!(&one.map, &map);
@@ -691,6 +727,7 @@ mod tests {
                 proptest::prop_assert_eq!(&again.clean, &clean);
                 proptest::prop_assert_eq!(&again.map, &map);
                 proptest::prop_assert_eq!(again.number, number);
+                proptest::prop_assert_eq!(again.char_set, set);
                 let mut alone = String::from("x");
                 clean_to(t, &mut alone);
                 proptest::prop_assert_eq!(&alone, &clean);

@@ -24,7 +24,7 @@ use std::path::Path;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 
-use crate::text::{CleanText, NormText};
+use crate::text::{char_bit, CleanText, NormText};
 
 pub mod directory;
 
@@ -63,7 +63,65 @@ pub struct Lexicon {
     literals: Option<AhoCorasick>,
     exclusions: Option<AhoCorasick>,
     exclusion_regexes: Vec<Regex>,
-    regexes: Vec<(Box<str>, Regex, Option<char>)>,
+    regexes: Vec<(Box<str>, Regex, Gate)>,
+}
+
+/// What a text must hold for a regular expression to have a chance: the
+/// regex runs only on the texts that pass, which spares most regex scans
+/// (a search costs about as much as cleaning the text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Gate {
+    /// The [`char_bit`]s of chars of which every match holds at least one
+    /// (0: none known, every text passes).
+    bits: u64,
+    /// A char every match holds, checked exactly after the bits.
+    char: Option<char>,
+}
+
+impl Gate {
+    fn of(pattern: &str) -> Gate {
+        if let Some(c) = required_literal(pattern) {
+            return Gate {
+                bits: char_bit(c),
+                char: Some(c),
+            };
+        }
+        let bits =
+            first_chars(pattern).map_or(0, |cs| cs.into_iter().fold(0, |b, c| b | char_bit(c)));
+        Gate { bits, char: None }
+    }
+
+    /// Whether `original`, whose clean form is `norm`, may hold a match.
+    #[inline]
+    fn passes(&self, original: &str, norm: CleanText<'_>) -> bool {
+        (self.bits == 0 || norm.may_contain_any(self.bits))
+            && self.char.is_none_or(|c| original.contains(c))
+    }
+}
+
+/// The first chars of the literals every match of `pattern` starts with,
+/// when there are such literals (regex-syntax's prefix extraction, whose
+/// contract is that every match starts with one of them): [?？] → ?, ？;
+/// (?:听不[见到]|没听[见到]) → 听, 没. None when a match may start with
+/// any char (a large class, an anchor or an empty branch first).
+fn first_chars(pattern: &str) -> Option<Vec<char>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::parse(pattern).ok()?;
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let literals = seq.literals()?;
+    if literals.is_empty() {
+        return None;
+    }
+    let mut chars = Vec::with_capacity(literals.len());
+    for literal in literals {
+        let bytes = literal.as_bytes();
+        // A literal may be cut inside a char: its first char is what counts.
+        let first = (1..=bytes.len().min(4))
+            .find_map(|n| std::str::from_utf8(&bytes[..n]).ok())
+            .and_then(|s| s.chars().next())?;
+        chars.push(first);
+    }
+    Some(chars)
 }
 
 /// A plain CJK character that every match of `pattern` contains, when one
@@ -136,7 +194,7 @@ impl Lexicon {
                         format!("invalid regular expression `{pattern}`: {e}"),
                     )
                 })?;
-                regexes.push((pattern.into(), re, required_literal(pattern)));
+                regexes.push((pattern.into(), re, Gate::of(pattern)));
             } else if let Some(pattern) = line.strip_prefix("!re:") {
                 let pattern = pattern.trim();
                 let re = Regex::new(pattern).map_err(|e| {
@@ -314,7 +372,7 @@ impl Lexicon {
         mut hits: Vec<Hit<'a>>,
     ) -> Vec<Hit<'a>> {
         for (pattern, re, gate) in &self.regexes {
-            if gate.is_some_and(|c| !original.contains(c)) {
+            if !gate.passes(original, norm) {
                 continue;
             }
             for m in re.find_iter(original) {
@@ -897,6 +955,66 @@ mod tests {
         assert_eq!(required_literal("说完了?没有|说完没有"), None);
         assert_eq!(required_literal("[?？]"), None);
         assert_eq!(required_literal(r"\d+号"), Some('号'));
+    }
+
+    #[test]
+    fn first_chars_are_those_every_match_starts_with() {
+        let sorted = |p: &str| {
+            first_chars(p).map(|mut v| {
+                v.sort_unstable();
+                v.dedup();
+                v
+            })
+        };
+        assert_eq!(sorted("[?？]"), Some(vec!['?', '？']));
+        assert_eq!(
+            sorted("(?:听不[见到]|没听[见到])(?:$|[吧])"),
+            Some(vec!['听', '没'])
+        );
+        assert_eq!(sorted("(?:您|你)(?:的|留的)*"), Some(vec!['你', '您']));
+        assert_eq!(sorted("(?i)ok"), Some(vec!['O', 'o']));
+        // A match may start with any char, or with nothing.
+        assert_eq!(sorted(r"(?:^|[\p{P}\s])滚"), None);
+        assert_eq!(sorted(".{0,3}好"), None);
+        assert_eq!(sorted("好?"), None);
+        assert_eq!(sorted(r"\d+号"), None);
+    }
+
+    #[test]
+    fn a_gate_passes_the_texts_that_may_match_and_stops_the_rest() {
+        let passes =
+            |pattern: &str, text: &str| Gate::of(pattern).passes(text, NormText::new(text).view());
+        assert!(passes("[?？]", "您说的是哪个小区？"));
+        assert!(passes("[?？]", "what?"));
+        assert!(!passes("[?？]", "好的，我记下了。"));
+        assert!(passes("(?:听不[见到]|没听[见到])", "喂喂，我听不见"));
+        assert!(!passes("(?:听不[见到]|没听[见到])", "好的，谢谢"));
+        // The exact char of a plain required literal, after the bits.
+        assert_eq!(Gate::of("喂(?:$|x)").char, Some('喂'));
+        assert!(!passes("喂(?:$|x)", "好的，谢谢"));
+        // No gate: every text passes.
+        assert_eq!(Gate::of(".{0,3}ok").bits, 0);
+        assert!(passes(".{0,3}ok", "谢谢"));
+    }
+
+    proptest::proptest! {
+        /// A gate never stops a text on which its regular expression
+        /// matches: every regex of every built-in lexicon, on texts made of
+        /// the chars they look for, their neighbours and punctuation.
+        #[test]
+        fn builtin_gates_never_stop_a_match(
+            text in "[？?，。 ：:听不见到没喂您你的留是为号码工单身份证车牌吧呢滚这规定办法自己去问联系手机电话a1]{0,24}",
+        ) {
+            let lexicons = Lexicons::builtin().expect("lexicons");
+            let norm = NormText::new(&text);
+            for kind in LexiconKind::ALL {
+                for (pattern, re, gate) in &lexicons.get(kind).regexes {
+                    if re.find_iter(&text).any(|m| m.start() < m.end()) {
+                        proptest::prop_assert!(gate.passes(&text, norm.view()), "{} stopped {}", pattern, text);
+                    }
+                }
+            }
+        }
     }
 
     #[test]
