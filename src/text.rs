@@ -20,12 +20,12 @@ pub struct NormText {
     map: Vec<(u32, u32, char)>,
     /// See [`CleanText::may_hold_number`].
     number: bool,
-    /// See [`CleanText::may_contain_any`].
+    /// See [`CleanText::may_contain_all`].
     char_set: u64,
 }
 
 /// The bit that stands for `c` in a text's char set
-/// ([`CleanText::may_contain_any`]): one of 64, by a multiplicative hash,
+/// ([`CleanText::may_contain_all`]): one of 64, by a multiplicative hash,
 /// so that neighbouring ideographs get different bits.
 #[inline]
 pub fn char_bit(c: char) -> u64 {
@@ -128,7 +128,7 @@ pub fn count_chars(s: &str) -> usize {
 /// and ASCII are handled without the Unicode tables, and the same pass
 /// notes whether the text may hold a number (see
 /// [`CleanText::may_hold_number`]) and which chars it holds, punctuation
-/// included ([`CleanText::may_contain_any`]): the return value. The kept
+/// included ([`CleanText::may_contain_all`]): the return value. The kept
 /// chars are copied to `clean` a run at a time (the text between two
 /// dropped or lower-cased chars), not one by one.
 fn clean_into(original: &str, clean: &mut String, map: &mut Vec<(u32, u32, char)>) -> (bool, u64) {
@@ -274,13 +274,13 @@ impl CleanText<'_> {
         self.number
     }
 
-    /// False when the original text surely holds none of the chars whose
+    /// False when the original text surely lacks one of the chars whose
     /// [`char_bit`]s make up `bits` (punctuation included); true means
-    /// "look closer". One test for a regular expression's gate
+    /// "look closer". A few instructions for a regular expression's gate
     /// (`lexicon`), however many lexicons look at the text.
     #[inline]
-    pub fn may_contain_any(&self, bits: u64) -> bool {
-        self.char_set & bits != 0
+    pub fn may_contain_all(&self, bits: u64) -> bool {
+        self.char_set & bits == bits
     }
 
     /// Byte range in the original of the k-th counted char.

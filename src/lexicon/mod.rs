@@ -63,48 +63,48 @@ pub struct Lexicon {
     literals: Option<AhoCorasick>,
     exclusions: Option<AhoCorasick>,
     exclusion_regexes: Vec<Regex>,
-    regexes: Vec<(Box<str>, Regex, Gate)>,
+    regexes: Vec<(Box<str>, Search, Gate)>,
 }
 
 /// What a text must hold for a regular expression to have a chance: the
 /// regex runs only on the texts that pass, which spares most regex scans
 /// (a search costs about as much as cleaning the text).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Gate {
-    /// The [`char_bit`]s of chars of which every match holds at least one
-    /// (0: none known, every text passes).
-    bits: u64,
-    /// A char every match holds, checked exactly after the bits.
+    /// For each literal a match may start with ([`start_masks`]), the
+    /// [`char_bit`]s of its chars: a text that lacks a char of every one of
+    /// them holds no match. Empty: none known, every text passes.
+    starts: Box<[u64]>,
+    /// A char every match holds ([`required_literal`]): its bit, then the
+    /// text itself, are checked.
     char: Option<char>,
 }
 
 impl Gate {
     fn of(pattern: &str) -> Gate {
-        if let Some(c) = required_literal(pattern) {
-            return Gate {
-                bits: char_bit(c),
-                char: Some(c),
-            };
+        Gate {
+            starts: start_masks(pattern).unwrap_or_default().into(),
+            char: required_literal(pattern),
         }
-        let bits =
-            first_chars(pattern).map_or(0, |cs| cs.into_iter().fold(0, |b, c| b | char_bit(c)));
-        Gate { bits, char: None }
     }
 
     /// Whether `original`, whose clean form is `norm`, may hold a match.
     #[inline]
     fn passes(&self, original: &str, norm: CleanText<'_>) -> bool {
-        (self.bits == 0 || norm.may_contain_any(self.bits))
-            && self.char.is_none_or(|c| original.contains(c))
+        (self.starts.is_empty() || self.starts.iter().any(|&m| norm.may_contain_all(m)))
+            && self
+                .char
+                .is_none_or(|c| norm.may_contain_all(char_bit(c)) && original.contains(c))
     }
 }
 
-/// The first chars of the literals every match of `pattern` starts with,
-/// when there are such literals (regex-syntax's prefix extraction, whose
-/// contract is that every match starts with one of them): [?？] → ?, ？;
-/// (?:听不[见到]|没听[见到]) → 听, 没. None when a match may start with
-/// any char (a large class, an anchor or an empty branch first).
-fn first_chars(pattern: &str) -> Option<Vec<char>> {
+/// For each literal that a match of `pattern` may start with, the bits of
+/// its chars, when such literals are known: regex-syntax's prefix
+/// extraction, whose contract is that every match starts with one of them
+/// ([?？] → ?, ？; (?:听不[见到]|没听[见到]) → 听不见, 听不到, 没听见, 没听到;
+/// 这是规定.{0,4}没办法 → 这是规定). None when a match may start with any
+/// char (a large class, an anchor or an empty branch first).
+fn start_masks(pattern: &str) -> Option<Vec<u64>> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let hir = regex_syntax::parse(pattern).ok()?;
     let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
@@ -112,16 +112,80 @@ fn first_chars(pattern: &str) -> Option<Vec<char>> {
     if literals.is_empty() {
         return None;
     }
-    let mut chars = Vec::with_capacity(literals.len());
-    for literal in literals {
-        let bytes = literal.as_bytes();
-        // A literal may be cut inside a char: its first char is what counts.
-        let first = (1..=bytes.len().min(4))
-            .find_map(|n| std::str::from_utf8(&bytes[..n]).ok())
-            .and_then(|s| s.chars().next())?;
-        chars.push(first);
+    let mut masks = literals
+        .iter()
+        .map(|literal| {
+            let bytes = literal.as_bytes();
+            // A literal may be cut inside a char: its whole chars count.
+            let whole = match std::str::from_utf8(bytes) {
+                Ok(s) => s,
+                Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).ok()?,
+            };
+            let bits = whole.chars().fold(0, |b, c| b | char_bit(c));
+            (bits != 0).then_some(bits)
+        })
+        .collect::<Option<Vec<u64>>>()?;
+    // A mask that holds another adds nothing (a text with all its chars has
+    // the other's): 工号码为, 工号码, 工号 → 工号; 你说的 → 你的.
+    masks.sort_unstable_by_key(|m| (m.count_ones(), *m));
+    masks.dedup();
+    let mut kept: Vec<u64> = Vec::with_capacity(masks.len());
+    for m in masks {
+        if !kept.iter().any(|&k| k & !m == 0) {
+            kept.push(m);
+        }
     }
-    Some(chars)
+    Some(kept)
+}
+
+/// How a `re:` entry is searched.
+#[derive(Clone, Debug)]
+enum Search {
+    /// By the regex engine.
+    Regex(Regex),
+    /// A pattern that is one class of a few chars ([?？]): each occurrence
+    /// of one of them is a match, as the regex engine would find it, without
+    /// the engine's set-up for every text.
+    Chars(Box<[char]>),
+}
+
+impl Search {
+    fn new(re: Regex, pattern: &str) -> Search {
+        use regex_syntax::hir::{Class, HirKind};
+        if let Ok(hir) = regex_syntax::parse(pattern) {
+            if let HirKind::Class(Class::Unicode(class)) = hir.kind() {
+                let chars: Vec<char> = class
+                    .iter()
+                    .flat_map(|r| r.start()..=r.end())
+                    .take(9)
+                    .collect();
+                if chars.len() <= 8 {
+                    return Search::Chars(chars.into());
+                }
+            }
+        }
+        Search::Regex(re)
+    }
+
+    /// Each non-empty match in `text`, as (start, end), in order.
+    fn each(&self, text: &str, mut f: impl FnMut(usize, usize)) {
+        match self {
+            Search::Regex(re) => {
+                for m in re.find_iter(text) {
+                    if m.start() < m.end() {
+                        f(m.start(), m.end());
+                    }
+                }
+            }
+            Search::Chars(chars) => {
+                for (i, c) in text.char_indices() {
+                    if chars.contains(&c) {
+                        f(i, i + c.len_utf8());
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A plain CJK character that every match of `pattern` contains, when one
@@ -194,7 +258,7 @@ impl Lexicon {
                         format!("invalid regular expression `{pattern}`: {e}"),
                     )
                 })?;
-                regexes.push((pattern.into(), re, Gate::of(pattern)));
+                regexes.push((pattern.into(), Search::new(re, pattern), Gate::of(pattern)));
             } else if let Some(pattern) = line.strip_prefix("!re:") {
                 let pattern = pattern.trim();
                 let re = Regex::new(pattern).map_err(|e| {
@@ -371,18 +435,14 @@ impl Lexicon {
         norm: CleanText<'_>,
         mut hits: Vec<Hit<'a>>,
     ) -> Vec<Hit<'a>> {
-        for (pattern, re, gate) in &self.regexes {
-            if !gate.passes(original, norm) {
-                continue;
-            }
-            for m in re.find_iter(original) {
-                if m.start() == m.end() {
-                    continue;
-                }
-                hits.push(Hit {
-                    entry: pattern,
-                    start: m.start(),
-                    end: m.end(),
+        for (pattern, search, gate) in &self.regexes {
+            if gate.passes(original, norm) {
+                search.each(original, |start, end| {
+                    hits.push(Hit {
+                        entry: pattern,
+                        start,
+                        end,
+                    })
                 });
             }
         }
@@ -958,21 +1018,33 @@ mod tests {
     }
 
     #[test]
-    fn first_chars_are_those_every_match_starts_with() {
+    fn start_masks_hold_the_chars_of_what_every_match_starts_with() {
+        let bits = |s: &str| s.chars().fold(0, |b, c| b | char_bit(c));
         let sorted = |p: &str| {
-            first_chars(p).map(|mut v| {
+            start_masks(p).map(|mut v| {
                 v.sort_unstable();
                 v.dedup();
                 v
             })
         };
-        assert_eq!(sorted("[?？]"), Some(vec!['?', '？']));
+        let expect = |lits: &[&str]| {
+            let mut v: Vec<u64> = lits.iter().map(|l| bits(l)).collect();
+            v.sort_unstable();
+            v.dedup();
+            Some(v)
+        };
+        assert_eq!(sorted("[?？]"), expect(&["?", "？"]));
         assert_eq!(
-            sorted("(?:听不[见到]|没听[见到])(?:$|[吧])"),
-            Some(vec!['听', '没'])
+            sorted("(?:听不[见到]|没听[见到])"),
+            expect(&["听不见", "听不到", "没听见", "没听到"])
         );
-        assert_eq!(sorted("(?:您|你)(?:的|留的)*"), Some(vec!['你', '您']));
-        assert_eq!(sorted("(?i)ok"), Some(vec!['O', 'o']));
+        assert_eq!(sorted("这是规定.{0,4}没办法"), expect(&["这是规定"]));
+        // Only the smallest: a text with every char of 工号码为 has 工号's.
+        assert_eq!(
+            sorted("(?:工号|工单号|订单)(?:码)?(?:是|为)?"),
+            expect(&["工号", "订单"])
+        );
+        assert_eq!(sorted("(?i)ab"), expect(&["ab", "aB", "Ab", "AB"]));
         // A match may start with any char, or with nothing.
         assert_eq!(sorted(r"(?:^|[\p{P}\s])滚"), None);
         assert_eq!(sorted(".{0,3}好"), None);
@@ -987,14 +1059,37 @@ mod tests {
         assert!(passes("[?？]", "您说的是哪个小区？"));
         assert!(passes("[?？]", "what?"));
         assert!(!passes("[?？]", "好的，我记下了。"));
-        assert!(passes("(?:听不[见到]|没听[见到])", "喂喂，我听不见"));
-        assert!(!passes("(?:听不[见到]|没听[见到])", "好的，谢谢"));
+        let repeat = "(?:听不[见到]|没听[见到])";
+        assert!(passes(repeat, "喂喂，我听不见"));
+        assert!(passes(repeat, "刚才没听到"));
+        // 没 and 听 alone are not enough: a start needs all its chars.
+        assert!(!passes(repeat, "好的，谢谢"));
+        assert!(!passes(repeat, "没有，你听我说"));
         // The exact char of a plain required literal, after the bits.
         assert_eq!(Gate::of("喂(?:$|x)").char, Some('喂'));
         assert!(!passes("喂(?:$|x)", "好的，谢谢"));
         // No gate: every text passes.
-        assert_eq!(Gate::of(".{0,3}ok").bits, 0);
+        assert_eq!(
+            Gate::of(".{0,3}ok"),
+            Gate {
+                starts: Box::new([]),
+                char: None
+            }
+        );
         assert!(passes(".{0,3}ok", "谢谢"));
+    }
+
+    #[test]
+    fn a_class_of_a_few_chars_is_searched_without_the_regex_engine() {
+        let search = |p: &str| Search::new(Regex::new(p).expect("regex"), p);
+        assert!(matches!(search("[?？]"), Search::Chars(_)));
+        assert!(matches!(search("[?？！]"), Search::Chars(_)));
+        // Not one class, or a large one: the engine.
+        assert!(matches!(search("[?？]吗"), Search::Regex(_)));
+        assert!(matches!(search(r"\p{P}"), Search::Regex(_)));
+        assert!(matches!(search("[0-9]"), Search::Regex(_)));
+        let lex = Lexicon::parse("re:[?？]\n", "t").expect("valid");
+        assert_eq!(hits(&lex, "您贵姓？住哪？what?"), vec!["？", "？", "?"]);
     }
 
     proptest::proptest! {
@@ -1008,10 +1103,20 @@ mod tests {
             let lexicons = Lexicons::builtin().expect("lexicons");
             let norm = NormText::new(&text);
             for kind in LexiconKind::ALL {
-                for (pattern, re, gate) in &lexicons.get(kind).regexes {
-                    if re.find_iter(&text).any(|m| m.start() < m.end()) {
+                for (pattern, search, gate) in &lexicons.get(kind).regexes {
+                    let re = Regex::new(pattern).expect("regex");
+                    let by_engine: Vec<(usize, usize)> = re
+                        .find_iter(&text)
+                        .filter(|m| m.start() < m.end())
+                        .map(|m| (m.start(), m.end()))
+                        .collect();
+                    if !by_engine.is_empty() {
                         proptest::prop_assert!(gate.passes(&text, norm.view()), "{} stopped {}", pattern, text);
                     }
+                    // However it is searched, the regex engine's matches.
+                    let mut found = Vec::new();
+                    search.each(&text, |s, e| found.push((s, e)));
+                    proptest::prop_assert_eq!(found, by_engine, "{} in {}", pattern, text);
                 }
             }
         }
