@@ -58,11 +58,12 @@ enum Command {
         /// per input line to standard output (for Spark and other engines).
         #[arg(long, conflicts_with_all = ["inputs", "out", "manual", "reviews", "calendar", "as_of"])]
         stdin: bool,
-        /// With --stdin: the output format.
-        #[arg(long, value_enum, default_value = "json", requires = "stdin")]
-        format: hotline_qa::stream::Format,
-        /// With --stdin: ticket files or folders, readable on every worker.
-        #[arg(long, value_name = "PATH", requires = "stdin")]
+        /// With --stdin: the output format (json, the default, or tsv).
+        #[arg(long, value_enum)]
+        format: Option<hotline_qa::stream::Format>,
+        /// Ticket files or folders. With --stdin: readable on every worker;
+        /// without: read as any INPUT that holds tickets.
+        #[arg(long, value_name = "PATH")]
         tickets: Vec<PathBuf>,
         #[command(flatten)]
         scorecard: Scorecard,
@@ -606,7 +607,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     stdout,
                     &scorer,
                     &by_call,
-                    format,
+                    format.unwrap_or_default(),
                     show_pii,
                     &Limits::default(),
                 )?;
@@ -618,6 +619,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 return Ok(ExitCode::SUCCESS);
             }
+            // A flag of --stdin alone is refused rather than silently
+            // ignored; --tickets is a ticket input like any other.
+            if format.is_some() {
+                return Err(usage(
+                    "--format 只用于 --stdin 模式（--format only applies with --stdin）",
+                ));
+            }
+            let mut inputs = inputs;
+            inputs.extend(tickets);
             let out = out.ok_or_else(|| usage("--out DIR is required"))?;
             if let Some(sheet) = &scorecard.sheet {
                 let found = hotline_qa::input::collect_inputs(&inputs).map_err(usage)?;

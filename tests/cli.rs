@@ -284,6 +284,39 @@ fn unknown_option_is_exit_2() {
 }
 
 #[test]
+fn tickets_given_with_the_tickets_flag_are_scored_as_inputs() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let calls = samples("calls.jsonl");
+    let tickets = samples("tickets.csv");
+    let (calls, tickets) = (
+        calls.to_str().expect("utf8"),
+        tickets.to_str().expect("utf8"),
+    );
+    let o = score(&[calls, tickets], &a);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // `--tickets` outside --stdin used to be accepted and then ignored.
+    let o = score(&[calls, "--tickets", tickets], &b);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!rows(&b.join("tickets.csv")).is_empty());
+    for name in OUTPUTS {
+        assert_eq!(read(&a.join(name)), read(&b.join(name)), "{name}");
+    }
+}
+
+#[test]
+fn a_stdin_only_flag_without_stdin_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let calls = samples("calls.jsonl");
+    let o = score(
+        &[calls.to_str().expect("utf8"), "--format", "tsv"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--format"), "{}", stderr(&o));
+}
+
+#[test]
 fn bad_records_are_rejected_and_counted() {
     let dir = tempfile::tempdir().expect("tmp");
     let good = read(&samples("calls.jsonl"));
