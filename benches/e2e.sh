@@ -30,9 +30,20 @@ t "rg -c -F -f taboo" rg -c -F -f "$PAT" "$D/calls.jsonl"
 t "score --no-reports" "$BIN" score "$D/calls.jsonl" --directory "$D/directory.csv" --out "$OUT/a" --quiet --no-reports
 t "score" "$BIN" score "$D/calls.jsonl" --directory "$D/directory.csv" --out "$OUT/b" --quiet
 t "score + tickets" "$BIN" score "$D/calls.jsonl" "$D/tickets.csv" --directory "$D/directory.csv" --as-of 2026-11-28T00:00:00+08:00 --out "$OUT/c" --quiet
+# With BASELINE=1: the straightforward Python implementation of the same
+# rules (benches/baseline.py; about 3,000 calls/s, so some minutes at 1M),
+# and how many of its calls and findings are the same as `score --no-reports`'s.
+if [ "${BASELINE:-0}" = 1 ]; then
+    t "python baseline" python3 benches/baseline.py "$D/calls.jsonl" --directory "$D/directory.csv" --out "$OUT/p"
+    python3 benches/baseline.py --out "$OUT/p" --compare "$OUT/a" | grep -E "^calls|^  score|^findings:"
+fi
 rm -rf "$OUT"
 # The issue's ratios, within this run.
 for s in "score --no-reports" "score"; do
     awk -v n="$s" -v s="${WALL[$s]}" -v f="${WALL["parse-only (floor)"]}" -v r="${WALL["rg -c -F -f taboo"]}" \
         'BEGIN { printf "%s: %.2f x the floor, %.2f x ripgrep\n", n, s / f, s / r }'
 done
+if [ -n "${WALL["python baseline"]:-}" ]; then
+    awk -v s="${WALL["score"]}" -v p="${WALL["python baseline"]}" \
+        'BEGIN { printf "python baseline: %.1f x the time of score\n", p / s }'
+fi
