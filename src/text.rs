@@ -353,19 +353,34 @@ pub struct CleanTexts {
 impl CleanTexts {
     /// Cleans every text, in order.
     pub fn new<'t>(texts: impl ExactSizeIterator<Item = &'t str> + Clone) -> CleanTexts {
-        let bytes: usize = texts.clone().map(str::len).sum();
-        let mut out = CleanTexts {
-            clean: String::with_capacity(bytes),
-            map: Vec::with_capacity(bytes / 3 + 4),
-            parts: Vec::with_capacity(texts.len()),
-        };
-        for t in texts {
-            let (c0, m0) = (out.clean.len(), out.map.len());
-            let (number, char_set) = clean_into(t, &mut out.clean, &mut out.map);
-            out.parts
-                .push((c0, out.clean.len(), m0, out.map.len(), number, char_set));
-        }
+        let mut out = CleanTexts::default();
+        out.refill(texts);
         out
+    }
+
+    /// Makes these the clean forms of `texts` (as [`CleanTexts::new`]),
+    /// reusing the buffers.
+    pub fn refill<'t>(&mut self, texts: impl ExactSizeIterator<Item = &'t str> + Clone) {
+        let bytes: usize = texts.clone().map(str::len).sum();
+        self.clean.clear();
+        self.map.clear();
+        self.parts.clear();
+        self.clean.reserve(bytes);
+        self.map.reserve(bytes / 3 + 4);
+        self.parts.reserve(texts.len());
+        for t in texts {
+            let (c0, m0) = (self.clean.len(), self.map.len());
+            let (number, char_set) = clean_into(t, &mut self.clean, &mut self.map);
+            self.parts
+                .push((c0, self.clean.len(), m0, self.map.len(), number, char_set));
+        }
+    }
+
+    /// The bytes its buffers hold.
+    pub fn capacity_bytes(&self) -> usize {
+        self.clean.capacity()
+            + self.map.capacity() * std::mem::size_of::<(u32, u32, char)>()
+            + self.parts.capacity() * std::mem::size_of::<(usize, usize, usize, usize, bool, u64)>()
     }
 
     /// The clean form of text `i`.
@@ -707,6 +722,16 @@ mod tests {
             texts in proptest::collection::vec("[您好，市长 热线OKok1２3〇零幺八！？\u{00e9}\u{1f600}\u{3400}\u{4dc0}\u{4dff}\u{4e00}\u{9fff}\u{a000}·]{0,16}", 1..4),
         ) {
             let all = CleanTexts::new(texts.iter().map(String::as_str));
+            // Refilled over other texts' buffers: the same.
+            let mut reused = CleanTexts::new(["您好，ＯＫ 12345", "再见"].into_iter());
+            reused.refill(texts.iter().map(String::as_str));
+            proptest::prop_assert_eq!(reused.len(), all.len());
+            for k in 0..texts.len() {
+                proptest::prop_assert_eq!(reused.get(k).clean, all.get(k).clean);
+                proptest::prop_assert_eq!(reused.get(k).map, all.get(k).map);
+                proptest::prop_assert_eq!(reused.get(k).char_set, all.get(k).char_set);
+                proptest::prop_assert_eq!(reused.may_hold_number(k), all.may_hold_number(k));
+            }
             for (k, t) in texts.iter().enumerate() {
                 let (clean, map, number) = clean_char_by_char(t);
                 let view = all.get(k);

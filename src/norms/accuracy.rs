@@ -124,6 +124,65 @@ fn may_hold_number(text: &str) -> bool {
     false
 }
 
+/// The char at byte `i` of `text` (a char boundary), if any.
+#[inline]
+fn char_at(text: &str, i: usize) -> Option<char> {
+    text.get(i..).and_then(|t| t.chars().next())
+}
+
+/// The runs of [`digit_runs`] before long ones are split: read along the
+/// text itself (no list of its chars), and a run of Chinese numerals gets
+/// its digits only once it is known to be three or more long (一下 holds
+/// no number).
+fn runs(text: &str) -> Vec<(String, usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(c) = char_at(text, i) {
+        let start = i;
+        let next = start + c.len_utf8();
+        if digit_of(c).is_some() {
+            let mut ds = String::new();
+            let (mut j, mut end, mut group) = (start, start, 0);
+            while let Some(c) = char_at(text, j) {
+                let after = j + c.len_utf8();
+                let next_is_digit = char_at(text, after).is_some_and(|n| digit_of(n).is_some());
+                if let Some(d) = digit_of(c) {
+                    ds.push(d);
+                    group += 1;
+                    end = after;
+                    j = after;
+                } else if matches!(c, '-' | '－' | '—') && next_is_digit {
+                    group = 0;
+                    j = after;
+                } else if c == ' ' && next_is_digit && matches!(group, 1 | 3 | 4) {
+                    // 138 1234 5678, 0571 2618110, and digits read one by one
+                    // (8 7 1 9 3 3 6 6); but 12345 12348 are two numbers.
+                    group = 0;
+                    j = after;
+                } else {
+                    break;
+                }
+            }
+            out.push((ds, start, end));
+            i = j.max(next);
+        } else if chinese_digit(c).is_some() {
+            let (mut j, mut n) = (start, 0);
+            while let Some(c) = char_at(text, j).filter(|&c| chinese_digit(c).is_some()) {
+                n += 1;
+                j += c.len_utf8();
+            }
+            if n >= 3 {
+                let ds = text[start..j].chars().filter_map(chinese_digit).collect();
+                out.push((ds, start, j));
+            }
+            i = j.max(next);
+        } else {
+            i = next;
+        }
+    }
+    out
+}
+
 /// Runs of digits in `text`: ASCII or full-width digits with `-` or single
 /// spaces between groups, or 3+ Chinese numerals read digit by digit
 /// (幺二三四五). Returns (digits, byte start, byte end).
@@ -131,65 +190,7 @@ pub(crate) fn digit_runs(text: &str) -> Vec<(String, usize, usize)> {
     if !may_hold_number(text) {
         return Vec::new();
     }
-    // Sized once for an utterance of the usual length (a char is at least
-    // a byte) instead of grown by doubling; a huge one grows as it needs.
-    let mut chars: Vec<(usize, char)> = Vec::with_capacity(text.len().min(4096));
-    chars.extend(text.char_indices());
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let (start, c) = chars[i];
-        if digit_of(c).is_some() {
-            let mut ds = String::new();
-            let mut j = i;
-            let mut end = start;
-            let mut group = 0;
-            while j < chars.len() {
-                let (pos, c) = chars[j];
-                let next_is_digit = chars
-                    .get(j + 1)
-                    .is_some_and(|&(_, n)| digit_of(n).is_some());
-                if let Some(d) = digit_of(c) {
-                    ds.push(d);
-                    group += 1;
-                    end = pos + c.len_utf8();
-                    j += 1;
-                } else if matches!(c, '-' | '－' | '—') && next_is_digit {
-                    group = 0;
-                    j += 1;
-                } else if c == ' ' && next_is_digit && matches!(group, 1 | 3 | 4) {
-                    // 138 1234 5678, 0571 2618110, and digits read one by one
-                    // (8 7 1 9 3 3 6 6); but 12345 12348 are two numbers.
-                    group = 0;
-                    j += 1;
-                } else {
-                    break;
-                }
-            }
-            out.push((ds, start, end));
-            i = j.max(i + 1);
-        } else if chinese_digit(c).is_some() {
-            let mut ds = String::new();
-            let mut j = i;
-            let mut end = start;
-            while j < chars.len() {
-                match chinese_digit(chars[j].1) {
-                    Some(d) => {
-                        ds.push(d);
-                        end = chars[j].0 + chars[j].1.len_utf8();
-                        j += 1;
-                    }
-                    None => break,
-                }
-            }
-            if ds.len() >= 3 {
-                out.push((ds, start, end));
-            }
-            i = j.max(i + 1);
-        } else {
-            i += 1;
-        }
-    }
+    let out = runs(text);
     // Numbers joined by spaces into something too long were separate numbers.
     if !out
         .iter()
@@ -625,6 +626,78 @@ mod tests {
                 crate::text::is_numeral(c),
                 "{c}"
             );
+        }
+    }
+
+    /// The runs as `digit_runs` found them over a list of the text's
+    /// chars, before [`runs`]: the reference it is checked against.
+    fn runs_over_a_char_list(text: &str) -> Vec<(String, usize, usize)> {
+        // Sized once for an utterance of the usual length (a char is at least
+        // a byte) instead of grown by doubling; a huge one grows as it needs.
+        let mut chars: Vec<(usize, char)> = Vec::with_capacity(text.len().min(4096));
+        chars.extend(text.char_indices());
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            let (start, c) = chars[i];
+            if digit_of(c).is_some() {
+                let mut ds = String::new();
+                let mut j = i;
+                let mut end = start;
+                let mut group = 0;
+                while j < chars.len() {
+                    let (pos, c) = chars[j];
+                    let next_is_digit = chars
+                        .get(j + 1)
+                        .is_some_and(|&(_, n)| digit_of(n).is_some());
+                    if let Some(d) = digit_of(c) {
+                        ds.push(d);
+                        group += 1;
+                        end = pos + c.len_utf8();
+                        j += 1;
+                    } else if matches!(c, '-' | '－' | '—') && next_is_digit {
+                        group = 0;
+                        j += 1;
+                    } else if c == ' ' && next_is_digit && matches!(group, 1 | 3 | 4) {
+                        // 138 1234 5678, 0571 2618110, and digits read one by one
+                        // (8 7 1 9 3 3 6 6); but 12345 12348 are two numbers.
+                        group = 0;
+                        j += 1;
+                    } else {
+                        break;
+                    }
+                }
+                out.push((ds, start, end));
+                i = j.max(i + 1);
+            } else if chinese_digit(c).is_some() {
+                let mut ds = String::new();
+                let mut j = i;
+                let mut end = start;
+                while j < chars.len() {
+                    match chinese_digit(chars[j].1) {
+                        Some(d) => {
+                            ds.push(d);
+                            end = chars[j].0 + chars[j].1.len_utf8();
+                            j += 1;
+                        }
+                        None => break,
+                    }
+                }
+                if ds.len() >= 3 {
+                    out.push((ds, start, end));
+                }
+                i = j.max(i + 1);
+            } else {
+                i += 1;
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn runs_are_those_found_over_a_char_list(text in "[0-9０５ \\-－—一二三幺洞零〇八九a号码，]{0,24}") {
+            proptest::prop_assert_eq!(runs(&text), runs_over_a_char_list(&text), "{}", text);
         }
     }
 

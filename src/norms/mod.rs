@@ -165,6 +165,39 @@ pub trait Norm: Send + Sync {
     fn check(&self, call: &CallView<'_>) -> Outcome;
 }
 
+/// A view's buffers, kept by each thread for its next view: six
+/// allocations a call fewer, and memory that is still in the cache.
+#[derive(Default)]
+struct ViewBuffers {
+    texts: CleanTexts,
+    agent: Vec<usize>,
+    scans: Vec<[std::cell::OnceCell<(usize, usize)>; SCAN_GROUPS]>,
+    scanned: Vec<ScanMatch>,
+}
+
+/// Buffers above this size (an unusually long call) are freed, not kept.
+const KEPT_VIEW_BYTES: usize = 1 << 20;
+
+thread_local! {
+    static VIEW_BUFFERS: std::cell::Cell<Option<ViewBuffers>> = const { std::cell::Cell::new(None) };
+}
+
+impl Drop for CallView<'_> {
+    fn drop(&mut self) {
+        if self.texts.capacity_bytes() > KEPT_VIEW_BYTES {
+            return;
+        }
+        let kept = ViewBuffers {
+            texts: std::mem::take(&mut self.texts),
+            agent: std::mem::take(&mut self.agent),
+            scans: std::mem::take(&mut self.scans),
+            scanned: std::mem::take(self.scanned.get_mut()),
+        };
+        // During a thread's exit the slot may be gone: the buffers are freed.
+        let _ = VIEW_BUFFERS.try_with(|b| b.set(Some(kept)));
+    }
+}
+
 /// What every norm may look at: the call, its ticket, the clean form of
 /// each utterance (computed once) and the compiled lexicons and directory.
 pub struct CallView<'a> {
@@ -195,8 +228,19 @@ impl<'a> CallView<'a> {
         lexicons: &'a Lexicons,
         directory: &'a Directory,
     ) -> Self {
-        let texts = CleanTexts::new(call.utterances.iter().map(|u| u.text.as_ref()));
-        let mut agent = Vec::with_capacity(call.utterances.len());
+        // The buffers of this thread's last view, refilled.
+        let ViewBuffers {
+            mut texts,
+            mut agent,
+            mut scans,
+            mut scanned,
+        } = VIEW_BUFFERS
+            .try_with(|b| b.take())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        texts.refill(call.utterances.iter().map(|u| u.text.as_ref()));
+        agent.clear();
         agent.extend(
             call.utterances
                 .iter()
@@ -204,13 +248,17 @@ impl<'a> CallView<'a> {
                 .filter(|(_, u)| u.speaker == Speaker::Agent)
                 .map(|(i, _)| i),
         );
+        scans.clear();
+        scans.resize_with(call.utterances.len(), Default::default);
+        scanned.clear();
+        // Room for a typical call's lexicon matches, instead of growing
+        // four or five times.
+        scanned.reserve(64);
         CallView {
             call,
             ticket,
-            scans: vec![Default::default(); call.utterances.len()],
-            // Room for a typical call's lexicon matches, instead of
-            // growing four or five times.
-            scanned: std::cell::RefCell::new(Vec::with_capacity(64)),
+            scans,
+            scanned: std::cell::RefCell::new(scanned),
             texts,
             agent,
             lexicons,
