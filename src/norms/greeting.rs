@@ -132,12 +132,16 @@ impl Norm for Greeting {
         };
         // The opening turn: the first agent utterance and any agent
         // utterances that follow it before anyone else speaks.
-        let mut turn = String::with_capacity(view.texts.get(first).clean.len() * 2);
+        // Borrowed while it is one utterance (the usual case), copied only
+        // when a second one joins it.
+        let mut turn = std::borrow::Cow::Borrowed(view.texts.get(first).clean);
         for (i, u) in view.call.utterances.iter().enumerate().skip(first) {
             if u.speaker != Speaker::Agent {
                 break;
             }
-            turn.push_str(view.texts.get(i).clean);
+            if i > first {
+                turn.to_mut().push_str(view.texts.get(i).clean);
+            }
             if turn.chars().count() > self.standard.len() * 3 {
                 break;
             }
@@ -145,9 +149,14 @@ impl Norm for Greeting {
         if let Some(exact) = &self.exact {
             // Word for word (fillers, 工号 or punctuation aside): every part
             // is present and nothing is missing, without the alignments.
-            let mut plain = String::with_capacity(turn.len());
-            plain.extend(turn.chars().filter(|c| !c.is_ascii_digit()));
-            if plain.contains(exact.as_str()) {
+            let found = if turn.bytes().any(|b| b.is_ascii_digit()) {
+                let mut plain = String::with_capacity(turn.len());
+                plain.extend(turn.chars().filter(|c| !c.is_ascii_digit()));
+                plain.contains(exact.as_str())
+            } else {
+                turn.contains(exact.as_str())
+            };
+            if found {
                 return Outcome::Assessed(Vec::new());
             }
         }

@@ -134,6 +134,20 @@ impl<'a> RowEncoder<'a> {
         self
     }
 
+    /// A number with three decimals, as `format!("{:.3}")` prints it,
+    /// without a `String` for it.
+    pub fn fixed3(&mut self, x: f64) -> &mut Self {
+        use std::io::Write;
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        // Digits, '-', '.', "inf" and "NaN" never need quoting; writing
+        // to a Vec cannot fail.
+        let _ = write!(self.out, "{x:.3}");
+        self
+    }
+
     /// A whole number.
     pub fn int(&mut self, n: u64) -> &mut Self {
         let mut buf = [0u8; 20];
@@ -253,7 +267,7 @@ pub fn encode_call_row(s: &ScoredCall, out: &mut Vec<u8>) {
         .int(u64::from(s.needs_review))
         .int(u64::from(s.appeals.iter().sum::<u32>()));
     match s.confidence {
-        Some(c) => r.field(format!("{:.3}", c).as_bytes()),
+        Some(c) => r.fixed3(c),
         None => r.field(b""),
     };
     r.end();
