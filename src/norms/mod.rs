@@ -175,6 +175,17 @@ struct ViewBuffers {
     scanned: Vec<ScanMatch>,
 }
 
+impl ViewBuffers {
+    /// The bytes the buffers hold.
+    fn capacity_bytes(&self) -> usize {
+        self.texts.capacity_bytes()
+            + self.agent.capacity() * std::mem::size_of::<usize>()
+            + self.scans.capacity()
+                * std::mem::size_of::<[std::cell::OnceCell<(usize, usize)>; SCAN_GROUPS]>()
+            + self.scanned.capacity() * std::mem::size_of::<ScanMatch>()
+    }
+}
+
 /// Buffers above this size (an unusually long call) are freed, not kept.
 const KEPT_VIEW_BYTES: usize = 1 << 20;
 
@@ -184,15 +195,15 @@ thread_local! {
 
 impl Drop for CallView<'_> {
     fn drop(&mut self) {
-        if self.texts.capacity_bytes() > KEPT_VIEW_BYTES {
-            return;
-        }
         let kept = ViewBuffers {
             texts: std::mem::take(&mut self.texts),
             agent: std::mem::take(&mut self.agent),
             scans: std::mem::take(&mut self.scans),
             scanned: std::mem::take(self.scanned.get_mut()),
         };
+        if kept.capacity_bytes() > KEPT_VIEW_BYTES {
+            return;
+        }
         // During a thread's exit the slot may be gone: the buffers are freed.
         let _ = VIEW_BUFFERS.try_with(|b| b.set(Some(kept)));
     }
@@ -767,6 +778,43 @@ mod tests {
 
     fn scorer() -> Scorer {
         Scorer::new(Config::default(), Directory::builtin()).expect("scorer")
+    }
+
+    #[test]
+    fn a_thread_keeps_a_usual_views_buffers_and_frees_a_huge_ones() {
+        // Each case on a thread of its own, whose buffers start empty.
+        let kept_after = |rows: Vec<(char, f64, f64, &'static str)>| {
+            std::thread::spawn(move || {
+                let s = scorer();
+                let c = call(&rows);
+                let first = s.outcomes(&c, None);
+                let kept = VIEW_BUFFERS.with(|b| b.take());
+                let bytes = kept.as_ref().map(ViewBuffers::capacity_bytes);
+                VIEW_BUFFERS.with(|b| b.set(kept));
+                // A view built over kept buffers judges as a new one.
+                assert_eq!(s.outcomes(&c, None), first);
+                bytes
+            })
+            .join()
+            .expect("thread")
+        };
+        let usual = vec![
+            ('a', 0.5, 3.0, "您好！市长热线，请问有什么可以帮到您？"),
+            ('c', 3.5, 6.0, "我家楼下的路灯坏了"),
+        ];
+        assert!(kept_after(usual).is_some_and(|b| b > 0 && b <= KEPT_VIEW_BYTES));
+        // 100,000 utterances: their scan slots alone are over the limit.
+        let huge: Vec<_> = (0..100_000)
+            .map(|i| {
+                (
+                    if i % 2 == 0 { 'a' } else { 'c' },
+                    i as f64,
+                    i as f64 + 0.5,
+                    "好",
+                )
+            })
+            .collect();
+        assert_eq!(kept_after(huge), None);
     }
 
     #[test]
