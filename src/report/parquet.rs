@@ -61,17 +61,9 @@ impl Batch {
                             .with_name(name)
                             .into_column()
                     }
-                    // The next row group's column is sized for as many
-                    // rows, instead of doubling its way there.
-                    Data::F64(v) => {
-                        Column::new(name, std::mem::replace(v, Vec::with_capacity(height)))
-                    }
-                    Data::I64(v) => {
-                        Column::new(name, std::mem::replace(v, Vec::with_capacity(height)))
-                    }
-                    Data::Bool(v) => {
-                        Column::new(name, std::mem::replace(v, Vec::with_capacity(height)))
-                    }
+                    Data::F64(v) => Column::new(name, std::mem::take(v)),
+                    Data::I64(v) => Column::new(name, std::mem::take(v)),
+                    Data::Bool(v) => Column::new(name, std::mem::take(v)),
                 }
             })
             .collect();
