@@ -9,7 +9,8 @@
 //!
 //! Runs only where `python3 -c "import pyspark"` and `java -version` work
 //! (`.ci/run` installs pyspark); elsewhere each test prints
-//! `SKIPPED spark tests: <reason>` and passes. Spark runs in local[2]; the
+//! `SKIPPED spark tests: <reason>` and passes, except when `CI` is set:
+//! there a missing component fails the test. Spark runs in local[2]; the
 //! four tests run two at a time (about two minutes on two cores).
 
 mod common;
@@ -58,6 +59,11 @@ fn unavailable() -> Option<String> {
 macro_rules! require_spark {
     () => {
         if let Some(why) = unavailable() {
+            // In CI a missing Spark is an error, never a quiet pass.
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but the Spark tests cannot run: {why}; .ci/run must install it"
+            );
             println!("SKIPPED spark tests: {why}");
             return;
         }
