@@ -273,20 +273,13 @@ fn print_summary(s: &Summary, config: &Config) {
         check(&s.tickets)
     );
     if !s.skipped_inputs.is_empty() {
-        let names: Vec<String> = s
-            .skipped_inputs
-            .iter()
-            .take(5)
-            .map(|p| p.display().to_string())
-            .collect();
-        let more = match s.skipped_inputs.len() {
-            n if n > 5 => format!(" 等 {n} 个"),
-            _ => String::new(),
-        };
-        eprintln!(
-            "没有当作工单读取的 CSV 文件（第一行没有工单编号等表头，如号码簿）：{}{more}",
-            names.join("、")
-        );
+        eprintln!("输入文件夹里没有读取的文件：");
+        for k in s.skipped_inputs.iter().take(10) {
+            eprintln!("  {}：{}", k.path.display(), k.reason);
+        }
+        if s.skipped_inputs.len() > 10 {
+            eprintln!("  …… 共 {} 个", s.skipped_inputs.len());
+        }
     }
     if s.manual.read > 0 {
         eprintln!(
@@ -488,7 +481,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(p) => Config::load(p).map_err(usage)?,
                 None => Config::default(),
             };
-            let data = hotline_qa::report::build_reports(&runs, &out, &config, lang, true)?;
+            let data = hotline_qa::report::report_runs(&runs, &out, &config, lang)?;
             eprintln!(
                 "已合并 {} 次运行（{} — {}）：{} 通电话，{} 张工单。报表在 {}",
                 data.runs,
@@ -630,7 +623,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             inputs.extend(tickets);
             let out = out.ok_or_else(|| usage("--out DIR is required"))?;
             if let Some(sheet) = &scorecard.sheet {
-                let found = hotline_qa::input::collect_inputs(&inputs).map_err(usage)?;
+                let found = hotline_qa::input::collect_inputs_in_sheet(&inputs, Some(sheet))
+                    .map_err(usage)?;
                 hotline_qa::input::tickets::check_sheet(&found.tickets, sheet).map_err(usage)?;
             }
             let (config, directory) = load_scorecard(&scorecard)?;
