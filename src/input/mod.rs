@@ -213,7 +213,8 @@ pub fn collect_inputs_in_sheet(args: &[PathBuf], sheet: Option<&str>) -> anyhow:
 #[derive(Default)]
 struct Walk {
     folders: std::collections::HashSet<PathBuf>,
-    files: std::collections::HashMap<PathBuf, PathBuf>,
+    /// Canonical path → (the path it is read under, whether that is a link).
+    files: std::collections::HashMap<PathBuf, (PathBuf, bool)>,
 }
 
 impl Walk {
@@ -272,14 +273,27 @@ impl Walk {
                 self.dir(&path, out, skipped)?;
             } else if meta.is_file() && kind_of(&path).is_some() {
                 let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-                if let Some(first) = self.files.get(&canon) {
+                let link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_symlink());
+                if let Some((first, first_link)) = self.files.get_mut(&canon) {
+                    // One file reached twice is read once, under its own
+                    // name rather than a link's when both are seen.
+                    let (read, other) = if *first_link && !link {
+                        if let Some(slot) = out.iter_mut().find(|p| **p == *first) {
+                            *slot = path.clone();
+                        }
+                        let old = std::mem::replace(first, path);
+                        *first_link = false;
+                        (first.clone(), old)
+                    } else {
+                        (first.clone(), path)
+                    };
                     skipped.push(Skipped {
-                        reason: format!("与 {} 是同一个文件（符号链接），只读一次", first.display()),
-                        path,
+                        reason: format!("与 {} 是同一个文件（符号链接），只读一次", read.display()),
+                        path: other,
                     });
                     continue;
                 }
-                self.files.insert(canon, path.clone());
+                self.files.insert(canon, (path.clone(), link));
                 out.push(path);
             }
         }
