@@ -43,7 +43,13 @@ fn emit_stdout(args: std::fmt::Arguments<'_>, newline: bool) {
     let mut out = std::io::stdout().lock();
     let written = out
         .write_fmt(args)
-        .and_then(|()| if newline { out.write_all(b"\n") } else { Ok(()) })
+        .and_then(|()| {
+            if newline {
+                out.write_all(b"\n")
+            } else {
+                Ok(())
+            }
+        })
         .and_then(|()| out.flush());
     if let Err(e) = written {
         drop(out);
@@ -54,9 +60,13 @@ fn emit_stdout(args: std::fmt::Arguments<'_>, newline: bool) {
 fn emit_stderr(args: std::fmt::Arguments<'_>, newline: bool) {
     use std::io::Write;
     let mut err = std::io::stderr().lock();
-    let _ = err
-        .write_fmt(args)
-        .and_then(|()| if newline { err.write_all(b"\n") } else { Ok(()) });
+    let _ = err.write_fmt(args).and_then(|()| {
+        if newline {
+            err.write_all(b"\n")
+        } else {
+            Ok(())
+        }
+    });
 }
 
 /// The exit code for a failed write to standard output: 0 for a reader
@@ -807,7 +817,10 @@ fn main() -> ExitCode {
     };
     let to_stdout = matches!(
         cli.command,
-        Command::Score { stdin: true, .. } | Command::Config | Command::Rules | Command::Explain { .. }
+        Command::Score { stdin: true, .. }
+            | Command::Config
+            | Command::Rules
+            | Command::Explain { .. }
     );
     if to_stdout && !stdout_is_open() {
         eprintln!("hotline-qa: 错误：标准输出已关闭，结果无处可写：请把输出重定向到文件或管道（standard output is closed）");

@@ -190,9 +190,8 @@ impl OutDir {
         }
         let staging = parent.join(format!(".{name}.hq-staging-{}", std::process::id()));
         if staging.exists() {
-            std::fs::remove_dir_all(&staging).map_err(|e| {
-                anyhow!("{}：无法清理（cannot remove: {e}）", staging.display())
-            })?;
+            std::fs::remove_dir_all(&staging)
+                .map_err(|e| anyhow!("{}：无法清理（cannot remove: {e}）", staging.display()))?;
         }
         std::fs::create_dir(&staging).map_err(|e| {
             anyhow!(
@@ -314,10 +313,9 @@ fn lock(parent: &Path, name: &str, out: &Path) -> anyhow::Result<File> {
                 if pid.is_empty() { "?" } else { pid }
             );
         }
-        Err(std::fs::TryLockError::Error(e)) => bail!(
-            "{}：无法加锁（cannot lock: {e}）",
-            path.display()
-        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            bail!("{}：无法加锁（cannot lock: {e}）", path.display())
+        }
     }
     // The PID, for the message of a run that finds the folder locked.
     let _ = f.set_len(0);

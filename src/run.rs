@@ -317,7 +317,14 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
 pub fn prepare(opts: &ScoreOptions) -> anyhow::Result<input::Inputs> {
     let mut given: Vec<(&std::path::Path, &str)> = Vec::new();
     for p in &opts.inputs {
-        given.push((p, if p.is_dir() { "输入文件夹" } else { "输入文件" }));
+        given.push((
+            p,
+            if p.is_dir() {
+                "输入文件夹"
+            } else {
+                "输入文件"
+            },
+        ));
     }
     for (p, what) in [
         (&opts.manual, "人工评分文件"),
@@ -710,10 +717,7 @@ fn nothing_read(inputs: &input::Inputs) -> String {
         .map(|p| {
             let why = match std::fs::metadata(p) {
                 Ok(m) if m.len() == 0 => "是空文件",
-                _ if p
-                    .extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("csv")) =>
-                {
+                _ if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => {
                     "只有表头，没有数据行"
                 }
                 _ => "里没有记录",
@@ -722,7 +726,11 @@ fn nothing_read(inputs: &input::Inputs) -> String {
         })
         .collect();
     let n = inputs.transcripts.len() + inputs.tickets.len();
-    let more = if n > 5 { format!(" 等 {n} 个文件") } else { String::new() };
+    let more = if n > 5 {
+        format!(" 等 {n} 个文件")
+    } else {
+        String::new()
+    };
     format!(
         "输入里没有一条记录（{}{more}）：请检查导出是否成功；上次的输出保持不变（no record in the inputs）",
         files.join("；")

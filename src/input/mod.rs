@@ -256,8 +256,8 @@ impl Walk {
             let meta = match std::fs::metadata(&path) {
                 Ok(m) => m,
                 Err(e) => {
-                    let link = std::fs::symlink_metadata(&path)
-                        .is_ok_and(|m| m.file_type().is_symlink());
+                    let link =
+                        std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
                     skipped.push(Skipped {
                         path,
                         reason: if link {

@@ -103,11 +103,18 @@ pub fn read_xls(
         )
     })?;
     let name = pick(&wb.sheet_names(), sheet).map_err(|e| anyhow::anyhow!("{file}：{e}"))?;
-    let range = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        wb.worksheet_range(&name)
-    }))
-    .map_err(|_| anyhow::anyhow!("{file}：工作表“{name}”已损坏，无法读取；请用 Excel 另存为 .xlsx 再试"))?
-    .map_err(|e| anyhow::anyhow!("{file}：工作表“{name}”无法读取（{e}）；请用 Excel 另存为 .xlsx 再试"))?;
+    let range =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| wb.worksheet_range(&name)))
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "{file}：工作表“{name}”已损坏，无法读取；请用 Excel 另存为 .xlsx 再试"
+                )
+            })?
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{file}：工作表“{name}”无法读取（{e}）；请用 Excel 另存为 .xlsx 再试"
+                )
+            })?;
     let first = range.start().map_or(0, |(r, _)| u64::from(r));
     let mut map: Option<HeaderMap> = None;
     let mut time_cols = Vec::new();

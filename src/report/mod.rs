@@ -106,11 +106,8 @@ pub fn report_runs(
 ) -> anyhow::Result<aggregate::ReportData> {
     let given: Vec<(&Path, &str)> = runs.iter().map(|r| (r.as_path(), "运行文件夹")).collect();
     crate::outdir::check_inputs(out, &given)?;
-    let dir = crate::outdir::OutDir::begin(
-        out,
-        crate::outdir::RUN_FILES,
-        crate::outdir::Mode::Replace,
-    )?;
+    let dir =
+        crate::outdir::OutDir::begin(out, crate::outdir::RUN_FILES, crate::outdir::Mode::Replace)?;
     let data = build_reports(runs, dir.path(), config, lang, true)?;
     dir.commit()?;
     Ok(data)

@@ -46,7 +46,6 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-
 use crate::input::ticket_store::hash128;
 use crate::input::transcripts::Limits;
 use crate::model::{Appeal, Call, Finding, NormId, Source, Speaker, Utterance, Verdict};
@@ -553,11 +552,8 @@ pub fn calibrate(reviews: &Reviews, runs: &[PathBuf]) -> anyhow::Result<Calibrat
 pub fn write(c: &Calibration, out: &Path) -> anyhow::Result<PathBuf> {
     // The two files are staged and moved in together, beside the run's
     // files when `out` is a run folder (the default), under its lock.
-    let dir = crate::outdir::OutDir::begin(
-        out,
-        crate::outdir::RUN_FILES,
-        crate::outdir::Mode::AddTo,
-    )?;
+    let dir =
+        crate::outdir::OutDir::begin(out, crate::outdir::RUN_FILES, crate::outdir::Mode::AddTo)?;
     let staged = dir.path().to_path_buf();
     let mut csv = CsvOut::create(&staged, FILE, &COLUMNS)?;
     for r in &c.rules {

@@ -153,14 +153,12 @@ pub fn rescore(
     // staging folder and switched in together (crate::outdir).
     let inputs = run::prepare(&opts)?;
     crate::outdir::check_inputs(out, &[(run_dir, "原运行文件夹")])?;
-    let dir = crate::outdir::OutDir::begin(
-        out,
-        crate::outdir::RUN_FILES,
-        crate::outdir::Mode::Replace,
-    )?;
+    let dir =
+        crate::outdir::OutDir::begin(out, crate::outdir::RUN_FILES, crate::outdir::Mode::Replace)?;
     let summary = run::score_into(&opts, &inputs, dir.path())?;
-    let diff = diff_runs(run_dir, dir.path(), dir.path(), min_calls)?;
+    let mut diff = diff_runs(run_dir, dir.path(), dir.path(), min_calls)?;
     dir.commit()?;
+    diff.out = out.to_path_buf();
     Ok((summary, diff))
 }
 
