@@ -255,10 +255,15 @@ fn rate(name: &str) -> f64 {
 ///
 /// When the output folder cannot be created or a file cannot be written.
 pub fn generate(opts: &GenOptions) -> anyhow::Result<GenSummary> {
-    std::fs::create_dir_all(&opts.out)
-        .with_context(|| format!("{}: cannot create the folder", opts.out.display()))?;
+    // Written into a staging folder and switched in whole (crate::outdir):
+    // an interrupted run leaves no day whose truth files miss calls.
+    let dir = crate::outdir::OutDir::begin(
+        &opts.out,
+        crate::outdir::GEN_FILES,
+        crate::outdir::Mode::Replace,
+    )?;
     let create = |name: &str| -> anyhow::Result<BufWriter<File>> {
-        let path = opts.out.join(name);
+        let path = dir.path().join(name);
         let f =
             File::create(&path).with_context(|| format!("{}: cannot create", path.display()))?;
         Ok(BufWriter::with_capacity(256 * 1024, f))
@@ -345,6 +350,8 @@ pub fn generate(opts: &GenOptions) -> anyhow::Result<GenSummary> {
     tickets_out.flush()?;
     truth_calls.flush()?;
     truth_tickets.flush()?;
+    drop((dir_out, calls_out, tickets_out, truth_calls, truth_tickets));
+    dir.commit()?;
     Ok(summary)
 }
 

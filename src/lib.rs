@@ -41,6 +41,7 @@ pub mod input;
 pub mod lexicon;
 pub mod model;
 pub mod norms;
+pub mod outdir;
 pub mod report;
 pub mod review;
 pub mod run;

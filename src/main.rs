@@ -20,6 +20,92 @@ use hotline_qa::norms::{Scorer, RULES};
 use hotline_qa::report::{explain, num, Lang};
 use hotline_qa::run::{self, ScoreOptions, Summary};
 
+// The std printing macros panic when a write fails (exit 101 on a closed
+// pipe: `hotline-qa rules | head -1`). These shadow them in this file:
+// standard output ends the program quietly on a closed pipe (exit 0, as
+// ripgrep does) and with exit 1 and a message on any other write error (a
+// full disk); standard error, the summary, is best effort.
+macro_rules! print {
+    ($($t:tt)*) => { emit_stdout(format_args!($($t)*), false) };
+}
+macro_rules! println {
+    ($($t:tt)*) => { emit_stdout(format_args!($($t)*), true) };
+}
+macro_rules! eprint {
+    ($($t:tt)*) => { emit_stderr(format_args!($($t)*), false) };
+}
+macro_rules! eprintln {
+    ($($t:tt)*) => { emit_stderr(format_args!($($t)*), true) };
+}
+
+fn emit_stdout(args: std::fmt::Arguments<'_>, newline: bool) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = out
+        .write_fmt(args)
+        .and_then(|()| {
+            if newline {
+                out.write_all(b"\n")
+            } else {
+                Ok(())
+            }
+        })
+        .and_then(|()| out.flush());
+    if let Err(e) = written {
+        drop(out);
+        std::process::exit(write_error_exit(&e));
+    }
+}
+
+fn emit_stderr(args: std::fmt::Arguments<'_>, newline: bool) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_fmt(args).and_then(|()| {
+        if newline {
+            err.write_all(b"\n")
+        } else {
+            Ok(())
+        }
+    });
+}
+
+/// The exit code for a failed write to standard output: 0 for a reader
+/// that closed the pipe (it has what it wanted), 1 for anything else,
+/// said on standard error.
+fn write_error_exit(e: &std::io::Error) -> i32 {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return 0;
+    }
+    emit_stderr(
+        format_args!("hotline-qa: 错误：无法写出结果到标准输出，结果不完整：请检查磁盘空间或输出重定向（cannot write to standard output: {e}）"),
+        true,
+    );
+    1
+}
+
+/// False when standard output was closed (`>&-`). The standard library
+/// then opens /dev/null read-write in its place at start-up, and what is
+/// printed is dropped without an error: a run would exit 0 having
+/// delivered nothing. A /dev/null the shell opened (`> /dev/null`) is
+/// write-only, so it is told apart by its access mode (Linux only).
+fn stdout_is_open() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let null = std::fs::read_link("/proc/self/fd/1")
+            .is_ok_and(|p| p == std::path::Path::new("/dev/null"));
+        if null {
+            let info = std::fs::read_to_string("/proc/self/fdinfo/1").unwrap_or_default();
+            let flags = info
+                .lines()
+                .find_map(|l| l.strip_prefix("flags:"))
+                .and_then(|f| u32::from_str_radix(f.trim(), 8).ok());
+            // O_RDWR: opened by the standard library, not by the shell.
+            return !flags.is_some_and(|f| f & 3 == 2);
+        }
+    }
+    true
+}
+
 /// Quality assurance for a city service hotline (市长热线 / 12345):
 /// scores every call against the eleven service norms and checks every
 /// ticket's timeliness on the official working-day calendar.
@@ -273,20 +359,13 @@ fn print_summary(s: &Summary, config: &Config) {
         check(&s.tickets)
     );
     if !s.skipped_inputs.is_empty() {
-        let names: Vec<String> = s
-            .skipped_inputs
-            .iter()
-            .take(5)
-            .map(|p| p.display().to_string())
-            .collect();
-        let more = match s.skipped_inputs.len() {
-            n if n > 5 => format!(" 等 {n} 个"),
-            _ => String::new(),
-        };
-        eprintln!(
-            "没有当作工单读取的 CSV 文件（第一行没有工单编号等表头，如号码簿）：{}{more}",
-            names.join("、")
-        );
+        eprintln!("输入文件夹里没有读取的文件：");
+        for k in s.skipped_inputs.iter().take(10) {
+            eprintln!("  {}：{}", k.path.display(), k.reason);
+        }
+        if s.skipped_inputs.len() > 10 {
+            eprintln!("  …… 共 {} 个", s.skipped_inputs.len());
+        }
     }
     if s.manual.read > 0 {
         eprintln!(
@@ -488,7 +567,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(p) => Config::load(p).map_err(usage)?,
                 None => Config::default(),
             };
-            let data = hotline_qa::report::build_reports(&runs, &out, &config, lang, true)?;
+            let data = hotline_qa::report::report_runs(&runs, &out, &config, lang)?;
             eprintln!(
                 "已合并 {} 次运行（{} — {}）：{} 通电话，{} 张工单。报表在 {}",
                 data.runs,
@@ -630,7 +709,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             inputs.extend(tickets);
             let out = out.ok_or_else(|| usage("--out DIR is required"))?;
             if let Some(sheet) = &scorecard.sheet {
-                let found = hotline_qa::input::collect_inputs(&inputs).map_err(usage)?;
+                let found = hotline_qa::input::collect_inputs_in_sheet(&inputs, Some(sheet))
+                    .map_err(usage)?;
                 hotline_qa::input::tickets::check_sheet(&found.tickets, sheet).map_err(usage)?;
             }
             let (config, directory) = load_scorecard(&scorecard)?;
@@ -735,13 +815,25 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let to_stdout = matches!(
+        cli.command,
+        Command::Score { stdin: true, .. }
+            | Command::Config
+            | Command::Rules
+            | Command::Explain { .. }
+    );
+    if to_stdout && !stdout_is_open() {
+        eprintln!("hotline-qa: 错误：标准输出已关闭，结果无处可写：请把输出重定向到文件或管道（standard output is closed）");
+        return ExitCode::from(1);
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            if let Some(io) = e.downcast_ref::<std::io::Error>() {
-                if io.kind() == std::io::ErrorKind::BrokenPipe {
-                    return ExitCode::SUCCESS;
-                }
+            // A reader that closed the pipe early is not an error (exit 0);
+            // any other failed write to standard output is (exit 1).
+            let io = e.chain().find_map(|c| c.downcast_ref::<std::io::Error>());
+            if io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
+                return ExitCode::SUCCESS;
             }
             eprintln!("hotline-qa: 错误：{e:#}");
             if e.downcast_ref::<UsageError>().is_some() {

@@ -132,9 +132,9 @@ pub struct Summary {
     pub calendar_years: Vec<i32>,
     /// Output folder.
     pub out: PathBuf,
-    /// CSV files found in the input folders that were not read as tickets
-    /// (their first line has no ticket header).
-    pub skipped_inputs: Vec<PathBuf>,
+    /// Files found in the input folders that were not read, each with why
+    /// (not a ticket header, an output of hotline-qa, a broken link …).
+    pub skipped_inputs: Vec<input::Skipped>,
     /// The aggregate figures of the run (operators, norms, units).
     pub report: Option<crate::report::aggregate::ReportData>,
 }
@@ -158,20 +158,22 @@ fn status_index(s: Status) -> usize {
 
 /// Loads the tickets: writes `tickets.csv` and feeds the unit statistics,
 /// returns the tickets by call id for the norms.
+#[allow(clippy::too_many_arguments)]
 fn load_tickets(
     files: &[PathBuf],
     opts: &ScoreOptions,
+    dir: &std::path::Path,
     calendar: &Calendar,
     as_of: NaiveDateTime,
     rejects: &mut CsvOut,
     summary: &mut Summary,
 ) -> anyhow::Result<TicketStore> {
     let local = opts.config.offset();
-    let mut out = CsvOut::create(&opts.out, "tickets.csv", &csv_out::tickets_header())?;
-    let mut pq = crate::report::parquet::tickets(&opts.out)?;
+    let mut out = CsvOut::create(dir, "tickets.csv", &csv_out::tickets_header())?;
+    let mut pq = crate::report::parquet::tickets(dir)?;
     let as_of_text = crate::input::time::fmt_local(as_of);
     let mut units = UnitStats::default();
-    let mut by_call = TicketStore::create(&opts.out)?;
+    let mut by_call = TicketStore::create(dir)?;
     // Ticket ids seen, by 128-bit hash: a million ids in 16 MB.
     let mut seen = Hash128Set::default();
     let mut unknown_years = std::collections::BTreeSet::new();
@@ -255,7 +257,7 @@ fn load_tickets(
     }
     out.commit()?;
     pq.commit()?;
-    let mut units_out = CsvOut::create(&opts.out, "units.csv", csv_out::units_header())?;
+    let mut units_out = CsvOut::create(dir, "units.csv", csv_out::units_header())?;
     for row in units.rows() {
         units_out.row(csv_out::unit_row(&row))?;
     }
@@ -295,20 +297,73 @@ struct Chunk {
 /// two scoring threads share a batch of 4,096 lines evenly.
 const CHUNK_LINES: usize = 64;
 
-/// Runs `score`: see the module docs.
+/// Runs `score`: see the module docs. The outputs are written into a
+/// staging folder and switched in at the end ([`crate::outdir`]): a run
+/// that fails leaves the previous one in `opts.out` untouched.
 pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
-    let inputs = input::collect_inputs(&opts.inputs)?;
+    let inputs = prepare(opts)?;
+    let dir = crate::outdir::OutDir::begin(
+        &opts.out,
+        crate::outdir::RUN_FILES,
+        crate::outdir::Mode::Replace,
+    )?;
+    let summary = score_into(opts, &inputs, dir.path())?;
+    dir.commit()?;
+    Ok(summary)
+}
+
+/// Finds the inputs of a run and checks, before anything is written, that
+/// the output folder neither is, holds nor lies in any of them.
+pub fn prepare(opts: &ScoreOptions) -> anyhow::Result<input::Inputs> {
+    let mut given: Vec<(&std::path::Path, &str)> = Vec::new();
+    for p in &opts.inputs {
+        given.push((
+            p,
+            if p.is_dir() {
+                "输入文件夹"
+            } else {
+                "输入文件"
+            },
+        ));
+    }
+    for (p, what) in [
+        (&opts.manual, "人工评分文件"),
+        (&opts.reviews, "复核结论文件"),
+        (&opts.calendar, "节假日日历文件"),
+        (&opts.config_file, "评分表文件"),
+        (&opts.directory_file, "号码簿文件"),
+    ] {
+        if let Some(p) = p {
+            given.push((p, what));
+        }
+    }
+    crate::outdir::check_inputs(&opts.out, &given)?;
+    let inputs = input::collect_inputs_in_sheet(&opts.inputs, opts.sheet.as_deref())?;
     if inputs.transcripts.is_empty() && inputs.tickets.is_empty() {
+        let skipped: Vec<String> = inputs
+            .skipped
+            .iter()
+            .take(5)
+            .map(|k| format!("{}：{}", k.path.display(), k.reason))
+            .collect();
+        let skipped = if skipped.is_empty() {
+            String::new()
+        } else {
+            format!("；跳过的有 {}", skipped.join("；"))
+        };
         anyhow::bail!(
-            "no transcripts (.jsonl, .jsonl.gz) or tickets (.csv, .xlsx) among the inputs"
+            "输入里没有通话转写（.jsonl、.jsonl.gz）或工单（.csv、.xlsx、.xls）文件，请检查输入路径{skipped}（no transcripts or tickets among the inputs）"
         );
     }
-    std::fs::create_dir_all(&opts.out).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: cannot create the output folder: {e}",
-            opts.out.display()
-        )
-    })?;
+    Ok(inputs)
+}
+
+/// Scores into the folder `out` (a staging folder: see [`score`]).
+pub fn score_into(
+    opts: &ScoreOptions,
+    inputs: &input::Inputs,
+    out: &std::path::Path,
+) -> anyhow::Result<Summary> {
     let local: FixedOffset = opts.config.offset();
     let scorer = Scorer::new(opts.config.clone(), opts.directory.clone())?;
     let manual = match &opts.manual {
@@ -334,8 +389,8 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
         skipped_inputs: inputs.skipped.clone(),
         ..Summary::default()
     };
-    let mut rejects = CsvOut::create(&opts.out, "rejects.csv", &csv_out::REJECT_COLUMNS)?;
-    write_manifest(opts, as_of)?;
+    let mut rejects = CsvOut::create(out, "rejects.csv", &csv_out::REJECT_COLUMNS)?;
+    write_manifest(opts, as_of, out)?;
     let timing = std::env::var_os("HOTLINE_QA_TIMING").is_some();
     let t0 = std::time::Instant::now();
     let phase = |name: &str| {
@@ -350,16 +405,17 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
     let tickets = load_tickets(
         &inputs.tickets,
         opts,
+        out,
         &calendar,
         as_of,
         &mut rejects,
         &mut summary,
     )?;
 
-    let mut calls_out = CsvOut::create(&opts.out, "calls.csv", &csv_out::calls_header())?;
-    let mut findings_out = CsvOut::create(&opts.out, "findings.csv", &csv_out::FINDING_COLUMNS)?;
-    let mut calls_pq = crate::report::parquet::calls(&opts.out)?;
-    let mut findings_pq = crate::report::parquet::findings(&opts.out)?;
+    let mut calls_out = CsvOut::create(out, "calls.csv", &csv_out::calls_header())?;
+    let mut findings_out = CsvOut::create(out, "findings.csv", &csv_out::FINDING_COLUMNS)?;
+    let mut calls_pq = crate::report::parquet::calls(out)?;
+    let mut findings_pq = crate::report::parquet::findings(out)?;
     let points = |n: NormId| opts.config.norms.common(n).points;
     // Call ids seen, by 128-bit hash (see input::ticket_store::hash128).
     let mut seen = Hash128Set::default();
@@ -632,11 +688,15 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
             );
         }
     }
+    if summary.calls.read + summary.tickets.read == 0 {
+        anyhow::bail!("{}", nothing_read(inputs));
+    }
     phase("outputs committed");
     if opts.reports {
+        let run = out.to_path_buf();
         summary.report = Some(crate::report::build_reports(
-            std::slice::from_ref(&opts.out),
-            &opts.out,
+            std::slice::from_ref(&run),
+            out,
             &opts.config,
             opts.lang,
             false,
@@ -644,6 +704,37 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
     }
     phase("reports written");
     Ok(summary)
+}
+
+/// The message for a run that read no record at all: a failed upstream
+/// export must not pass for an empty day. Names each file and why.
+fn nothing_read(inputs: &input::Inputs) -> String {
+    let files: Vec<String> = inputs
+        .transcripts
+        .iter()
+        .chain(&inputs.tickets)
+        .take(5)
+        .map(|p| {
+            let why = match std::fs::metadata(p) {
+                Ok(m) if m.len() == 0 => "是空文件",
+                _ if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => {
+                    "只有表头，没有数据行"
+                }
+                _ => "里没有记录",
+            };
+            format!("{} {why}", p.display())
+        })
+        .collect();
+    let n = inputs.transcripts.len() + inputs.tickets.len();
+    let more = if n > 5 {
+        format!(" 等 {n} 个文件")
+    } else {
+        String::new()
+    };
+    format!(
+        "输入里没有一条记录（{}{more}）：请检查导出是否成功；上次的输出保持不变（no record in the inputs）",
+        files.join("；")
+    )
 }
 
 /// The peak memory so far (Linux `VmHWM`), for `HOTLINE_QA_TIMING`.
@@ -659,7 +750,11 @@ pub fn peak_memory() -> String {
 }
 
 /// Writes run.json: what this run read, with which scorecard.
-fn write_manifest(opts: &ScoreOptions, as_of: NaiveDateTime) -> anyhow::Result<()> {
+fn write_manifest(
+    opts: &ScoreOptions,
+    as_of: NaiveDateTime,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
     use crate::review::manifest::{absolute, Manifest};
     let abs = |p: &Option<PathBuf>| p.as_deref().map(absolute);
     Manifest {
@@ -677,7 +772,7 @@ fn write_manifest(opts: &ScoreOptions, as_of: NaiveDateTime) -> anyhow::Result<(
         sheet: opts.sheet.clone(),
         show_pii: opts.show_pii,
     }
-    .write(&opts.out)
+    .write(out)
 }
 
 fn record(

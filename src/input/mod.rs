@@ -19,6 +19,7 @@ pub mod ticket_store;
 pub mod tickets;
 pub mod time;
 pub mod transcripts;
+pub mod workbook;
 
 /// An input record that could not be used, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,7 +39,7 @@ pub struct Reject {
 pub enum InputKind {
     /// `.jsonl`, `.jsonl.gz`, `.json`, `.ndjson`: call transcripts.
     Transcripts,
-    /// `.csv`, `.xlsx`: ticket records.
+    /// `.csv`, `.xlsx`, `.xls`: ticket records.
     Tickets,
 }
 
@@ -57,7 +58,7 @@ pub fn kind_of(path: &Path) -> Option<InputKind> {
     .any(|e| name.ends_with(e))
     {
         Some(InputKind::Transcripts)
-    } else if name.ends_with(".csv") || name.ends_with(".xlsx") {
+    } else if name.ends_with(".csv") || name.ends_with(".xlsx") || name.ends_with(".xls") {
         Some(InputKind::Tickets)
     } else {
         None
@@ -71,56 +72,125 @@ pub struct Inputs {
     pub transcripts: Vec<PathBuf>,
     /// Ticket files, likewise.
     pub tickets: Vec<PathBuf>,
-    /// CSV files found in folders that are not ticket files (no ticket header).
-    pub skipped: Vec<PathBuf>,
+    /// Files and folders found in input folders and not read, with why.
+    pub skipped: Vec<Skipped>,
 }
 
-/// True for an .xlsx file, or a CSV file whose first line names the
-/// ticket_id / 工单编号 column and one of operator_id / accepted_at.
-fn is_ticket_file(path: &Path) -> bool {
-    if path
+/// A file or folder found in an input folder and not read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// The path as found.
+    pub path: PathBuf,
+    /// Why, in plain words (Chinese, for the summary).
+    pub reason: String,
+}
+
+/// Why a CSV or workbook in a folder is not read as tickets: `None` when
+/// it is a ticket file, i.e. its first line (first row of the first, or
+/// the `--sheet`, sheet) names the ticket_id / 工单编号 column and one of
+/// operator_id / accepted_at, and is not the header of a file hotline-qa
+/// writes (a run's own tickets.csv is not an export of tickets).
+fn not_tickets(path: &Path, sheet: Option<&str>) -> Option<String> {
+    let ext = path
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
-    {
-        return true;
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let headers = if ext == "xlsx" || ext == "xls" {
+        match workbook::first_row(path, sheet) {
+            Ok(h) => h,
+            Err(why) => return Some(why),
+        }
+    } else {
+        let mut head = vec![0u8; 8192];
+        let n = std::fs::File::open(path)
+            .and_then(|mut f| f.read(&mut head))
+            .unwrap_or(0);
+        head.truncate(n);
+        let text = decode_text(&head);
+        let first = text.lines().next().unwrap_or("");
+        first
+            .split(',')
+            .map(|h| h.trim().trim_matches('"').to_string())
+            .collect()
+    };
+    if is_our_output(&headers) {
+        return Some("hotline-qa 的输出文件，不当作输入".into());
     }
-    let mut head = vec![0u8; 8192];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .unwrap_or(0);
-    head.truncate(n);
-    let text = decode_text(&head);
-    let first = text.lines().next().unwrap_or("");
-    let headers: Vec<String> = first
-        .split(',')
-        .map(|h| h.trim().trim_matches('"').to_string())
-        .collect();
     // The ticket id and at least one more required column (operator,
     // accepted time): a list of ticket ids with other columns (such as the
     // generator's truth_tickets.csv, or a QA team's own notes) is not tickets.
     let missing = tickets::HeaderMap::new(&headers).missing_required();
-    !missing.contains(&"ticket_id") && missing.len() <= 1
+    if !missing.contains(&"ticket_id") && missing.len() <= 1 {
+        None
+    } else if ext == "csv" {
+        Some("第一行没有工单编号等表头，不是工单文件（如号码簿）".into())
+    } else {
+        Some("第一行没有工单编号等表头，不是工单表（如 report.xlsx、复核表）".into())
+    }
+}
+
+/// True when `headers` are those of a CSV file hotline-qa writes.
+fn is_our_output(headers: &[String]) -> bool {
+    use crate::report::csv_out;
+    let tickets = csv_out::tickets_header();
+    let ours: [&[&str]; 5] = [
+        &csv_out::calls_header(),
+        &csv_out::FINDING_COLUMNS,
+        &csv_out::REJECT_COLUMNS,
+        csv_out::units_header(),
+        &tickets,
+    ];
+    let h: Vec<&str> = headers
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}'))
+        .collect();
+    // Also a tickets.csv of another version: its first columns are ours.
+    ours.iter().any(|o| h == *o) || (h.len() > 4 && h[..4] == tickets[..4])
+}
+
+/// The manifest of a folder that is a hotline-qa run: its files are that
+/// run's outputs (and the review sheets of it), never inputs.
+fn is_run_folder(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join(crate::review::manifest::FILE))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v.get("tool")?.as_str().map(|t| t.starts_with("hotline-qa")))
+        .unwrap_or(false)
 }
 
 /// Expands the command line's INPUT arguments: files are taken as they are
 /// (an unknown extension is an error), folders are searched recursively for
 /// known files in name order, so that a run is reproducible.
 pub fn collect_inputs(args: &[PathBuf]) -> anyhow::Result<Inputs> {
+    collect_inputs_in_sheet(args, None)
+}
+
+/// As [`collect_inputs`], sniffing workbooks in folders on `sheet` (the
+/// `--sheet` option) rather than their first sheet.
+pub fn collect_inputs_in_sheet(args: &[PathBuf], sheet: Option<&str>) -> anyhow::Result<Inputs> {
     let mut inputs = Inputs::default();
     for arg in args {
-        let meta = std::fs::metadata(arg)
-            .map_err(|e| anyhow::anyhow!("{}: cannot open the input: {e}", arg.display()))?;
+        let meta = std::fs::metadata(arg).map_err(|e| {
+            anyhow::anyhow!(
+                "{}：无法打开输入，请检查路径（cannot open the input: {e}）",
+                arg.display()
+            )
+        })?;
         if meta.is_dir() {
             let mut files = Vec::new();
-            walk(arg, &mut files)?;
+            let mut walk = Walk::default();
+            walk.dir(arg, &mut files, &mut inputs.skipped)?;
             files.sort();
             for f in files {
                 match kind_of(&f) {
                     Some(InputKind::Transcripts) => inputs.transcripts.push(f),
                     // A folder may hold other CSV files (a directory, manual
-                    // scores): only those with a ticket header are tickets.
-                    Some(InputKind::Tickets) if is_ticket_file(&f) => inputs.tickets.push(f),
-                    Some(InputKind::Tickets) => inputs.skipped.push(f),
+                    // scores) and workbooks (reports, review sheets): only
+                    // those with a ticket header are tickets.
+                    Some(InputKind::Tickets) => match not_tickets(&f, sheet) {
+                        None => inputs.tickets.push(f),
+                        Some(reason) => inputs.skipped.push(Skipped { path: f, reason }),
+                    },
                     None => {}
                 }
             }
@@ -129,7 +199,7 @@ pub fn collect_inputs(args: &[PathBuf]) -> anyhow::Result<Inputs> {
                 Some(InputKind::Transcripts) => inputs.transcripts.push(arg.clone()),
                 Some(InputKind::Tickets) => inputs.tickets.push(arg.clone()),
                 None => anyhow::bail!(
-                    "{}: not an input this program reads (transcripts: .jsonl or .jsonl.gz; tickets: .csv or .xlsx)",
+                    "{}：不是本程序能读的输入（通话转写：.jsonl 或 .jsonl.gz；工单：.csv、.xlsx 或 .xls）（not an input this program reads）",
                     arg.display()
                 ),
             }
@@ -138,21 +208,97 @@ pub fn collect_inputs(args: &[PathBuf]) -> anyhow::Result<Inputs> {
     Ok(inputs)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| anyhow::anyhow!("{}: cannot list the folder: {e}", dir.display()))?;
-    for entry in entries {
-        let entry =
-            entry.map_err(|e| anyhow::anyhow!("{}: cannot list the folder: {e}", dir.display()))?;
-        let path = entry.path();
-        let ft = entry.file_type()?;
-        if ft.is_dir() {
-            walk(&path, out)?;
-        } else if ft.is_file() {
-            out.push(path);
+/// A recursive folder listing that follows symbolic links, to files and
+/// to folders, and guards against loops by the canonical paths seen.
+#[derive(Default)]
+struct Walk {
+    folders: std::collections::HashSet<PathBuf>,
+    /// Canonical path → (the path it is read under, whether that is a link).
+    files: std::collections::HashMap<PathBuf, (PathBuf, bool)>,
+}
+
+impl Walk {
+    fn dir(
+        &mut self,
+        dir: &Path,
+        out: &mut Vec<PathBuf>,
+        skipped: &mut Vec<Skipped>,
+    ) -> anyhow::Result<()> {
+        let canon = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        if !self.folders.insert(canon) {
+            skipped.push(Skipped {
+                path: dir.to_path_buf(),
+                reason: "符号链接指回已读过的文件夹（循环），跳过".into(),
+            });
+            return Ok(());
         }
+        if is_run_folder(dir) {
+            skipped.push(Skipped {
+                path: dir.to_path_buf(),
+                reason: "hotline-qa 的运行结果文件夹（有 run.json），其中的文件不当作输入".into(),
+            });
+            return Ok(());
+        }
+        let list_err = |e: std::io::Error| {
+            anyhow::anyhow!(
+                "{}：无法列出文件夹内容（cannot list the folder: {e}）",
+                dir.display()
+            )
+        };
+        let mut entries = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(list_err)? {
+            entries.push(entry.map_err(list_err)?.path());
+        }
+        // Name order, so that which of two links to one file is read is reproducible.
+        entries.sort();
+        for path in entries {
+            // Follows a symbolic link; a broken one is listed, not an error.
+            let meta = match std::fs::metadata(&path) {
+                Ok(m) => m,
+                Err(e) => {
+                    let link =
+                        std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+                    skipped.push(Skipped {
+                        path,
+                        reason: if link {
+                            "符号链接指向的文件不存在（断开的链接），跳过".into()
+                        } else {
+                            format!("无法读取（{e}），跳过")
+                        },
+                    });
+                    continue;
+                }
+            };
+            if meta.is_dir() {
+                self.dir(&path, out, skipped)?;
+            } else if meta.is_file() && kind_of(&path).is_some() {
+                let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+                let link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_symlink());
+                if let Some((first, first_link)) = self.files.get_mut(&canon) {
+                    // One file reached twice is read once, under its own
+                    // name rather than a link's when both are seen.
+                    let (read, other) = if *first_link && !link {
+                        if let Some(slot) = out.iter_mut().find(|p| **p == *first) {
+                            *slot = path.clone();
+                        }
+                        let old = std::mem::replace(first, path);
+                        *first_link = false;
+                        (first.clone(), old)
+                    } else {
+                        (first.clone(), path)
+                    };
+                    skipped.push(Skipped {
+                        reason: format!("与 {} 是同一个文件（符号链接），只读一次", read.display()),
+                        path: other,
+                    });
+                    continue;
+                }
+                self.files.insert(canon, (path.clone(), link));
+                out.push(path);
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// True when `bytes` is UTF-8, allowing a multi-byte character cut off at
@@ -349,10 +495,8 @@ mod tests {
                 .collect()
         };
         assert_eq!(names(&found.tickets), vec!["tickets.csv", "工单.csv"]);
-        assert_eq!(
-            names(&found.skipped),
-            vec!["directory.csv", "truth_tickets.csv"]
-        );
+        let skipped: Vec<PathBuf> = found.skipped.iter().map(|s| s.path.clone()).collect();
+        assert_eq!(names(&skipped), vec!["directory.csv", "truth_tickets.csv"]);
     }
 
     #[test]

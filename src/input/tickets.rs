@@ -198,7 +198,7 @@ impl HeaderMap {
             .collect()
     }
 
-    fn time_columns(&self) -> Vec<usize> {
+    pub(crate) fn time_columns(&self) -> Vec<usize> {
         COLUMNS
             .iter()
             .zip(&self.index)
@@ -366,6 +366,8 @@ pub fn read_file(
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
     if is_xlsx {
         read_xlsx(path, &file, sheet, local, each)
+    } else if crate::input::workbook::handles(path) {
+        crate::input::workbook::read_xls(path, &file, sheet, local, each)
     } else {
         read_csv(path, &file, local, each)
     }

@@ -3,9 +3,11 @@
 //! `tickets.csv`, `units.csv`, `rejects.csv`), the terminal summary and the
 //! `explain` view of one call.
 //!
-//! Every file is written to a temporary name in the output folder and
-//! renamed when the run completes, so an interrupted run never leaves a
-//! half-written report that looks complete.
+//! Every file is written to a temporary name and renamed when it is
+//! complete ([`AtomicFile`]); the folders of a run are written whole into a
+//! staging folder and switched in at the end by [`crate::outdir`], so an
+//! interrupted run never leaves a report that looks complete, nor mixes
+//! its files with an earlier run's.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -77,7 +79,7 @@ pub fn build_reports(
     csv_out::write_report_csvs(out, &data, with_units)?;
     let (guard, writer) = AtomicFile::create(out, "report.xlsx")?;
     drop(writer);
-    let tmp = out.join(".report.xlsx.partial");
+    let tmp = guard.tmp.clone();
     book.finish(&tmp, &data, details, config, lang)?;
     if timing {
         eprintln!(
@@ -93,6 +95,24 @@ pub fn build_reports(
     Ok(data)
 }
 
+/// `hotline-qa report`: combines `runs` into the output folder `out`,
+/// written whole or not at all ([`crate::outdir`]). `out` must not be,
+/// hold or lie in one of the runs.
+pub fn report_runs(
+    runs: &[PathBuf],
+    out: &Path,
+    config: &crate::config::Config,
+    lang: Lang,
+) -> anyhow::Result<aggregate::ReportData> {
+    let given: Vec<(&Path, &str)> = runs.iter().map(|r| (r.as_path(), "运行文件夹")).collect();
+    crate::outdir::check_inputs(out, &given)?;
+    let dir =
+        crate::outdir::OutDir::begin(out, crate::outdir::RUN_FILES, crate::outdir::Mode::Replace)?;
+    let data = build_reports(runs, dir.path(), config, lang, true)?;
+    dir.commit()?;
+    Ok(data)
+}
+
 /// A file written under a temporary name and renamed into place by
 /// [`AtomicFile::commit`]; dropped without commit, the partial file is removed.
 pub struct AtomicFile {
@@ -102,10 +122,12 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
-    /// Creates `dir/.name.partial` and returns a buffered writer to it.
+    /// Creates `dir/.name.PID.partial` and returns a buffered writer to it
+    /// (the PID: two processes writing the same file, such as two `sample`
+    /// runs, never share a temporary file).
     pub fn create(dir: &Path, name: &str) -> anyhow::Result<(AtomicFile, BufWriter<File>)> {
         let target = dir.join(name);
-        let tmp = dir.join(format!(".{name}.partial"));
+        let tmp = dir.join(format!(".{name}.{}.partial", std::process::id()));
         let file = File::create(&tmp)
             .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", tmp.display()))?;
         Ok((

@@ -46,8 +46,6 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::anyhow;
-
 use crate::input::ticket_store::hash128;
 use crate::input::transcripts::Limits;
 use crate::model::{Appeal, Call, Finding, NormId, Source, Speaker, Utterance, Verdict};
@@ -552,14 +550,17 @@ pub fn calibrate(reviews: &Reviews, runs: &[PathBuf]) -> anyhow::Result<Calibrat
 /// Writes `calibration.csv` and `calibration_unmatched.csv` into `out`
 /// (created if missing); returns the path of `calibration.csv`.
 pub fn write(c: &Calibration, out: &Path) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(out)
-        .map_err(|e| anyhow!("{}：无法创建输出文件夹（{e}）", out.display()))?;
-    let mut csv = CsvOut::create(out, FILE, &COLUMNS)?;
+    // The two files are staged and moved in together, beside the run's
+    // files when `out` is a run folder (the default), under its lock.
+    let dir =
+        crate::outdir::OutDir::begin(out, crate::outdir::RUN_FILES, crate::outdir::Mode::AddTo)?;
+    let staged = dir.path().to_path_buf();
+    let mut csv = CsvOut::create(&staged, FILE, &COLUMNS)?;
     for r in &c.rules {
         csv.row(r.csv_row())?;
     }
     csv.commit()?;
-    let mut csv = CsvOut::create(out, UNMATCHED_FILE, &UNMATCHED_COLUMNS)?;
+    let mut csv = CsvOut::create(&staged, UNMATCHED_FILE, &UNMATCHED_COLUMNS)?;
     for u in &c.unmatched {
         csv.row([
             excel_text(&u.file),
@@ -570,6 +571,7 @@ pub fn write(c: &Calibration, out: &Path) -> anyhow::Result<PathBuf> {
         ])?;
     }
     csv.commit()?;
+    dir.commit()?;
     Ok(out.join(FILE))
 }
 

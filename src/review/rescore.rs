@@ -149,8 +149,16 @@ pub fn rescore(
         lang,
         reports: true,
     };
-    let summary = run::score(&opts)?;
-    let diff = diff_runs(run_dir, out, out, min_calls)?;
+    // The new run and its diff files are one output: written into a
+    // staging folder and switched in together (crate::outdir).
+    let inputs = run::prepare(&opts)?;
+    crate::outdir::check_inputs(out, &[(run_dir, "原运行文件夹")])?;
+    let dir =
+        crate::outdir::OutDir::begin(out, crate::outdir::RUN_FILES, crate::outdir::Mode::Replace)?;
+    let summary = run::score_into(&opts, &inputs, dir.path())?;
+    let mut diff = diff_runs(run_dir, dir.path(), dir.path(), min_calls)?;
+    dir.commit()?;
+    diff.out = out.to_path_buf();
     Ok((summary, diff))
 }
 
