@@ -1,10 +1,13 @@
 //! Privacy and safety of what people open: callers' phone numbers and
 //! names are masked (138****1234, 张**) unless `--show-pii`, the
-//! directory's public numbers stay readable, and text that Excel would
-//! take for a formula (= + - @ at the start) is made plain text.
+//! directory's public numbers and the numbers the agent gives out stay
+//! readable ([`Masker`]), and text that Excel would take for a formula
+//! (= + - @ at the start) is made plain text ([`excel_safe`]).
 
 use crate::lexicon::directory::Directory;
-use crate::model::Ticket;
+use crate::lexicon::{Lexicon, LexiconKind};
+use crate::model::{Call, Ticket};
+use crate::norms::{ScoredCall, Scorer};
 
 /// Masks a run of digits: keep the first 3 and last 4 of 11+ digits
 /// (138****1234), the first 2 and last 2 otherwise.
@@ -32,36 +35,23 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
-/// Masks, in free text, every run of 7 or more digits that is not a
-/// public number of the directory, and the ticket's caller name.
+/// Masks, in free text, every phone number that is not a public number
+/// of the directory, and the ticket's caller name: the masking of text
+/// that belongs to no agent utterance (a ticket's content, a caller's
+/// words). [`Masker`] is the one step the outputs go through.
 pub fn mask_text(text: &str, ticket: Option<&Ticket>, directory: &Directory) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    // Digits glued to ASCII letters are an id (GD20261127008), not a phone.
-    let mut in_id = false;
-    let flush = |run: &mut String, out: &mut String, in_id: bool| {
-        if run.len() >= 7 && !in_id && !directory.contains_number(run) {
-            out.push_str(&mask_digits(run));
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    let mut prev = ' ';
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            if run.is_empty() {
-                in_id = prev.is_ascii_alphabetic();
-            }
-            run.push(c);
-        } else {
-            let glued = c.is_ascii_alphabetic();
-            flush(&mut run, &mut out, in_id || glued);
-            out.push(c);
-        }
-        prev = c;
-    }
-    flush(&mut run, &mut out, in_id);
+    mask_with(text, ticket, directory, &[])
+}
+
+/// Masks `text` as [`mask_text`] does, leaving readable the numbers whose
+/// digits are in `readable` (those the agent gave in that utterance).
+fn mask_with(
+    text: &str,
+    ticket: Option<&Ticket>,
+    directory: &Directory,
+    readable: &[String],
+) -> String {
+    let mut out = mask_numbers(text, directory, readable);
     if let Some(t) = ticket {
         let name = t.caller_name.trim();
         if name.chars().count() >= 2 && name != "匿名" && out.contains(name) {
@@ -71,15 +61,265 @@ pub fn mask_text(text: &str, ticket: Option<&Ticket>, directory: &Directory) -> 
     out
 }
 
-/// Makes a cell value safe to open in Excel: a value starting with
-/// = + - @ (or a tab / carriage return) gets a leading apostrophe, so it is
-/// shown as text and never run as a formula. Numbers (-3.5) are left alone.
+/// A digit as the number readers read it: ASCII, full-width or a Chinese
+/// numeral (幺三八).
+fn is_digit_char(c: char) -> bool {
+    c.is_ascii_digit() || ('０'..='９').contains(&c) || crate::text::is_numeral(c)
+}
+
+/// What may stand between the groups of a number spoken or written in
+/// parts (幺三八 幺二三四 五六七八, 138，1234，5678) that the norm's
+/// reader takes for separate numbers.
+fn is_group_gap(c: char) -> bool {
+    matches!(c, ' ' | '　' | '，' | ',' | '、')
+}
+
+/// Whether groups of these sizes (the first starting with `first`) make
+/// a phone number: a mobile number 3-4-4 (or 3-8, 7-4) starting with 1, or
+/// an area code starting with 0 and a 7- or 8-digit local number, itself
+/// in one or two parts. Other neighbours (工号 1024，2026) stay apart.
+fn phone_shape(first: char, sizes: &[usize]) -> bool {
+    match (first, sizes) {
+        ('1', [3, 4, 4]) | ('1', [3, 8]) | ('1', [7, 4]) => true,
+        ('0', [3 | 4, 3 | 4, 4]) | ('0', [3 | 4, 7 | 8]) => true,
+        _ => false,
+    }
+}
+
+/// The runs of digits of `text` as privacy masking reads them: those of
+/// the accuracy norm's reader (`accuracy::digit_runs`, with dots and
+/// 【】 inside a number), with the parts of one phone number joined
+/// ([`phone_shape`]). (digits, byte start, byte end).
+fn masking_runs(text: &str) -> Vec<(String, usize, usize)> {
+    let runs = crate::norms::accuracy::digit_runs_for_masking(text);
+    if runs.len() < 2 {
+        return runs;
+    }
+    let gap_between = |a: &(String, usize, usize), b: &(String, usize, usize)| {
+        let between = &text[a.2..b.1];
+        let mut chars = between.chars();
+        matches!((chars.next(), chars.next()), (Some(c), None) if is_group_gap(c))
+    };
+    let mut out = Vec::with_capacity(runs.len());
+    let mut k = 0;
+    while k < runs.len() {
+        let first = runs[k].0.chars().next().unwrap_or(' ');
+        // The longest chain of 3, then 2 runs that makes a phone number.
+        let joined = [3, 2].into_iter().find(|&n| {
+            k + n <= runs.len()
+                && (k..k + n - 1).all(|j| gap_between(&runs[j], &runs[j + 1]))
+                && phone_shape(
+                    first,
+                    &runs[k..k + n]
+                        .iter()
+                        .map(|r| r.0.len())
+                        .collect::<Vec<_>>(),
+                )
+        });
+        match joined {
+            Some(n) => {
+                let ds = runs[k..k + n].iter().map(|r| r.0.as_str()).collect();
+                out.push((ds, runs[k].1, runs[k + n - 1].2));
+                k += n;
+            }
+            None => {
+                out.push(runs[k].clone());
+                k += 1;
+            }
+        }
+    }
+    out
+}
+
+/// A date or a span of years (2026-11-27, 2026.11.27, 2024-2025): what a
+/// dashed or dotted run of 8 digits usually is, and no phone number.
+fn looks_like_date(s: &str) -> bool {
+    let groups: Vec<&str> = s
+        .split(['-', '－', '—', '.', '．'])
+        .filter(|g| !g.is_empty())
+        .collect();
+    let year = |g: &str| g.len() == 4 && g.parse::<u32>().is_ok_and(|y| (1900..=2100).contains(&y));
+    let small = |g: &str| (1..=2).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit());
+    match groups.as_slice() {
+        [y, rest @ ..] if year(y) && (1..=2).contains(&rest.len()) => {
+            rest.iter().all(|g| small(g)) || (rest.len() == 1 && year(rest[0]))
+        }
+        _ => false,
+    }
+}
+
+/// Masks every phone number of `text`: 7 or more digits in any form the
+/// number readers know (ASCII, full-width, Chinese numerals, groups joined
+/// by spaces, dashes or dots), unless it is a public number of the
+/// directory, one of `readable`, an id (digits glued to ASCII letters:
+/// GD20261127008) or a date. Separators stay, each masked digit becomes
+/// `*`: 138 **** 5678, 幺三八****五六七八.
+fn mask_numbers(text: &str, directory: &Directory, readable: &[String]) -> String {
+    let runs = masking_runs(text);
+    if runs.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for (ds, start, end) in runs {
+        let n = ds.chars().count();
+        let before = text[..start].chars().next_back();
+        let after = text[end..].chars().next();
+        // An 18-digit identity card number may end in X: still a number.
+        let id_card = n == 17 && matches!(after, Some('X' | 'x'));
+        let glued = before.is_some_and(|c| c.is_ascii_alphabetic())
+            || (after.is_some_and(|c| c.is_ascii_alphabetic()) && !id_card);
+        let keep = n < 7
+            || glued
+            || directory.contains_number(&ds)
+            || readable.iter().any(|r| *r == ds)
+            || looks_like_date(&text[start..end]);
+        if keep {
+            continue;
+        }
+        let masked = mask_digits(&ds);
+        let mut stars = masked.chars();
+        out.push_str(&text[from..start]);
+        for c in text[start..end].chars() {
+            if is_digit_char(c) {
+                match stars.next() {
+                    Some('*') => out.push('*'),
+                    _ => out.push(c),
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        from = end;
+    }
+    out.push_str(&text[from..]);
+    out
+}
+
+/// The one masking step every output goes through (score, `--stdin`,
+/// `sample`, `explain`): the callers' numbers and names in the findings'
+/// excerpts and the dialogue lines are masked, the directory's public
+/// numbers and the numbers the agent gives out stay readable.
+///
+/// A number stays readable in an agent utterance when the accuracy norm
+/// reads it as a number given to the caller to call (a cue such as 电话,
+/// 拨打, 号码, 热线 or a unit's name near it, not a 工号, a date or an
+/// amount): a reviewer must see the wrong number an operator gave. The
+/// caller's own number stays masked everywhere: in the caller's words, and
+/// when the agent reads it back (the ticket's caller_phone, or a number the
+/// caller said earlier in the call), as the norm itself does not take it
+/// for a given number.
+pub struct Masker<'a> {
+    directory: &'a Directory,
+    cues: &'a Lexicon,
+    not_phone: &'a Lexicon,
+    window: usize,
+}
+
+impl<'a> Masker<'a> {
+    /// The masking of a scorer's directory, lexicons and accuracy window.
+    pub fn new(scorer: &'a Scorer) -> Masker<'a> {
+        let lex = scorer.lexicons();
+        Masker {
+            directory: scorer.directory(),
+            cues: lex.get(LexiconKind::PhoneCues),
+            not_phone: lex.get(LexiconKind::NotPhone),
+            window: scorer.config().norms.accuracy.cue_window_chars,
+        }
+    }
+
+    /// The digits of the numbers the agent gives in utterance `i` (none
+    /// for another speaker's).
+    fn readable(&self, call: &Call, ticket: Option<&Ticket>, i: usize) -> Vec<String> {
+        crate::norms::accuracy::given_numbers(
+            call,
+            ticket,
+            i,
+            self.cues,
+            self.not_phone,
+            self.directory,
+            self.window,
+        )
+        .into_iter()
+        .map(|m| m.digits)
+        .collect()
+    }
+
+    /// Masks the excerpt of every finding of `scored`, a score of `call`.
+    pub fn mask_findings(&self, scored: &mut ScoredCall, call: &Call, ticket: Option<&Ticket>) {
+        for f in &mut scored.findings {
+            // Most excerpts hold no number: the call is read only for those that do.
+            let readable = match f.utterance_index {
+                Some(i) if f.excerpt.contains(is_digit_char) => self.readable(call, ticket, i),
+                _ => Vec::new(),
+            };
+            f.excerpt = mask_with(&f.excerpt, ticket, self.directory, &readable);
+        }
+    }
+
+    /// The text of utterance `i` of `call`, masked (a dialogue line).
+    pub fn mask_utterance(&self, call: &Call, ticket: Option<&Ticket>, i: usize) -> String {
+        let Some(u) = call.utterances.get(i) else {
+            return String::new();
+        };
+        let readable = if u.text.contains(is_digit_char) {
+            self.readable(call, ticket, i)
+        } else {
+            Vec::new()
+        };
+        mask_with(&u.text, ticket, self.directory, &readable)
+    }
+}
+
+/// Whether a cell value must get an apostrophe so that Excel shows it as
+/// text and never runs it as a formula: it starts with = + - @, a tab or
+/// a carriage return and is not a plain decimal number (-3.5: optional -,
+/// digits, optional . and digits; -inf, +1e5, -nan are not). Leading
+/// apostrophes are looked through, so that a value that itself starts with
+/// one comes back unchanged from [`excel_unescape`].
+pub fn needs_apostrophe(s: &[u8]) -> bool {
+    let rest = match s.iter().position(|&b| b != b'\'') {
+        Some(k) => &s[k..],
+        None => return false,
+    };
+    match rest.first() {
+        Some(b'=' | b'+' | b'@' | b'\t' | b'\r') => true,
+        Some(b'-') => !plain_decimal(&rest[1..]),
+        _ => false,
+    }
+}
+
+/// Digits, then optionally a dot and digits.
+fn plain_decimal(s: &[u8]) -> bool {
+    let int = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    if int == 0 {
+        return false;
+    }
+    match &s[int..] {
+        [] => true,
+        [b'.', frac @ ..] => !frac.is_empty() && frac.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
+}
+
+/// Makes a cell value safe to open in Excel: the one escaping of every CSV
+/// field and every XLSX text cell the program writes. A value that
+/// [`needs_apostrophe`] gets a leading apostrophe, so it is shown as text
+/// and never run as a formula. Numbers (-3.5) are left alone.
 pub fn excel_safe(s: &str) -> std::borrow::Cow<'_, str> {
-    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if risky && s.parse::<f64>().is_err() {
+    if needs_apostrophe(s.as_bytes()) {
         std::borrow::Cow::Owned(format!("'{s}"))
     } else {
         std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// Undoes [`excel_safe`] on a value read back (a run's CSV files, a review
+/// sheet): the apostrophe comes off only where `excel_safe` put it.
+pub fn excel_unescape(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if needs_apostrophe(rest.as_bytes()) => rest,
+        _ => s,
     }
 }
 
