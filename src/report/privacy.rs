@@ -169,8 +169,15 @@ fn mask_numbers(text: &str, directory: &Directory, readable: &[String]) -> Strin
         let id_card = n == 17 && matches!(after, Some('X' | 'x'));
         let glued = before.is_some_and(|c| c.is_ascii_alphabetic())
             || (after.is_some_and(|c| c.is_ascii_alphabetic()) && !id_card);
+        // The decimals of a number (3.1415926) are no phone number.
+        let mut back = text[..start].chars().rev();
+        let decimals = matches!(back.next(), Some('.' | '．'))
+            && back
+                .next()
+                .is_some_and(|c| c.is_ascii_digit() || ('０'..='９').contains(&c));
         let keep = n < 7
             || glued
+            || decimals
             || directory.contains_number(&ds)
             || readable.iter().any(|r| *r == ds)
             || looks_like_date(&text[start..end]);
@@ -376,6 +383,151 @@ mod tests {
         assert_eq!(excel_safe("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(excel_safe("-3.5"), "-3.5");
         assert_eq!(excel_safe("您好"), "您好");
+    }
+
+    #[test]
+    fn text_that_parses_as_a_float_is_escaped_too() {
+        for s in [
+            "-inf",
+            "+nan",
+            "-infinity",
+            "+1e5",
+            "-1e5",
+            "+5",
+            "-NaN",
+            "-.5",
+            "-5.",
+            "-0x10",
+            "-1,2",
+            "\t1",
+            "\r=1",
+            "=1+1",
+            "'=1+1",
+            "''@x",
+        ] {
+            assert_eq!(excel_safe(s), format!("'{s}"), "{s}");
+            assert_eq!(excel_unescape(&excel_safe(s)), s, "{s}");
+        }
+        // Plain decimal numbers and ordinary text pass as they are.
+        for s in [
+            "-3.5", "-12", "-0", "3.5", "inf", "nan", "1e5", "'abc", "'", "", "GD1", "张三",
+        ] {
+            assert_eq!(excel_safe(s), s, "{s}");
+            assert_eq!(excel_unescape(s), s, "{s}");
+        }
+    }
+
+    fn masked(text: &str) -> String {
+        mask_text(text, None, &Directory::builtin())
+    }
+
+    #[test]
+    fn every_number_form_the_readers_know_is_masked() {
+        for (text, want) in [
+            ("电话13812345678", "电话138****5678"),
+            ("电话138 1234 5678", "电话138 **** 5678"),
+            ("电话138-8765-4321", "电话138-****-4321"),
+            ("电话138.1234.5678", "电话138.****.5678"),
+            ("电话１３８１２３４５６７８", "电话１３８****５６７８"),
+            ("电话幺三八幺二三四五六七八", "电话幺三八****五六七八"),
+            ("电话一三八一二三四五六七八", "电话一三八****五六七八"),
+            ("电话幺三八 幺二三四 五六七八", "电话幺三八 **** 五六七八"),
+            ("电话138，1234，5678", "电话138，****，5678"),
+            ("座机0571-87654321", "座机057*-****4321"),
+            ("座机87654321", "座机87****21"),
+            ("【138 1234 5678】是吗", "【138 **** 5678】是吗"),
+            ("138【1234】5678", "138【****】5678"),
+            ("身份证33010219900101123X", "身份证330**********1123X"),
+        ] {
+            assert_eq!(masked(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn ids_dates_amounts_and_directory_numbers_stay_readable() {
+        for text in [
+            "工单 GD20261127008：缺少地点",
+            "自来水公司2618110，供电95598，拨打12345热线",
+            "市自来水公司电话：0571-2618110",
+            "我们会在2026-11-30前回复，2026.11.27受理",
+            "2024-2025年度",
+            "工号1024，2026年",
+            "补贴3000元，面积123.45平方米，3.1415926",
+            "12345 12348",
+            "第一个问题",
+        ] {
+            assert_eq!(masked(text), text, "{text}");
+        }
+    }
+
+    fn masker_output(rows: &[(char, f64, f64, &str)], ticket: Option<&Ticket>) -> Vec<String> {
+        let c = crate::norms::testkit::call(rows);
+        let scorer = Scorer::new(crate::config::Config::default(), Directory::builtin())
+            .expect("scorer");
+        let m = Masker::new(&scorer);
+        (0..c.utterances.len())
+            .map(|i| m.mask_utterance(&c, ticket, i))
+            .collect()
+    }
+
+    #[test]
+    fn numbers_the_agent_gives_out_stay_readable_the_callers_do_not() {
+        let lines = masker_output(
+            &[
+                ('c', 0.0, 2.0, "我的电话是13912345678"),
+                ('a', 2.0, 4.0, "您的电话13912345678，我记下了"),
+                ('a', 4.0, 6.0, "您可以拨打物业电话26181191问一下"),
+                ('a', 6.0, 8.0, "您打这个号码138 0000 1111"),
+                ('c', 8.0, 9.0, "26181191是吧"),
+                ('a', 9.0, 10.0, "好的，26181191"),
+            ],
+            None,
+        );
+        assert_eq!(
+            lines,
+            vec![
+                "我的电话是139****5678",
+                "您的电话139****5678，我记下了",
+                "您可以拨打物业电话26181191问一下",
+                "您打这个号码138 0000 1111",
+                // The caller's words are masked whatever the number.
+                "26****91是吧",
+                // No cue: not a number given to call.
+                "好的，26****91",
+            ]
+        );
+        // The ticket's contact number read back is the caller's.
+        let t = Ticket {
+            caller_phone: "137-0000-1234".into(),
+            caller_name: "王小明".into(),
+            ..Ticket::default()
+        };
+        let lines = masker_output(
+            &[('a', 0.0, 2.0, "王小明先生，联系电话13700001234是吧")],
+            Some(&t),
+        );
+        assert_eq!(lines, vec!["王**先生，联系电话137****1234是吧"]);
+    }
+
+    #[test]
+    fn the_unknown_number_the_agent_gave_is_readable_in_its_finding() {
+        let c = crate::norms::testkit::call(&[
+            crate::norms::testkit::GREETING,
+            ('c', 5.0, 7.0, "我的电话是13912345678，我想问问停水的事"),
+            ('a', 7.5, 12.0, "您可以拨打他们电话2618111问一下，您的电话13912345678"),
+        ]);
+        let scorer = Scorer::new(crate::config::Config::default(), Directory::builtin())
+            .expect("scorer");
+        let mut s = scorer.score(&c, None, &[]);
+        Masker::new(&scorer).mask_findings(&mut s, &c, None);
+        let f = s
+            .findings
+            .iter()
+            .find(|f| f.rule == "accuracy.unknown_number")
+            .expect("the unknown number is found");
+        assert!(f.excerpt.contains("【2618111】"), "{}", f.excerpt);
+        assert!(!f.excerpt.contains("13912345678"), "{}", f.excerpt);
+        assert!(f.excerpt.contains("139****5678"), "{}", f.excerpt);
     }
 
     #[test]
