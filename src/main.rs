@@ -206,6 +206,9 @@ enum Command {
         inputs: Vec<PathBuf>,
         #[command(flatten)]
         scorecard: Scorecard,
+        /// Show callers' phone numbers and names unmasked (noted on standard error).
+        #[arg(long)]
+        show_pii: bool,
     },
     /// Try a changed scorecard or lexicon on one dialogue (pasted, or a
     /// file) and show what it catches compared with the current scorecard.
@@ -761,16 +764,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             call_id,
             inputs,
             scorecard,
+            show_pii,
         } => {
             let (config, directory) = load_scorecard(&scorecard)?;
             let (call, ticket) =
                 run::find_call(&inputs, &call_id, &config, scorecard.sheet.as_deref())?;
             let scorer = Scorer::new(config.clone(), directory)?;
-            let scored = scorer.score(&call, ticket.as_ref(), &[]);
+            let mut scored = scorer.score(&call, ticket.as_ref(), &[]);
+            // Masked by default, as every output (privacy::Masker).
+            let masker = if show_pii {
+                eprintln!("注意：按 --show-pii 显示了来电人完整的电话号码和姓名，请勿外传（PII shown: --show-pii）");
+                None
+            } else {
+                let m = hotline_qa::report::privacy::Masker::new(&scorer);
+                m.mask_findings(&mut scored, &call, ticket.as_ref());
+                Some(m)
+            };
             let points = |n: NormId| config.norms.common(n).points;
             print!(
                 "{}",
-                explain::render(&call, ticket.as_ref(), &scored, &points)
+                explain::render(&call, ticket.as_ref(), &scored, &points, masker.as_ref())
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -366,6 +366,8 @@ pub fn score_into(
 ) -> anyhow::Result<Summary> {
     let local: FixedOffset = opts.config.offset();
     let scorer = Scorer::new(opts.config.clone(), opts.directory.clone())?;
+    // The one masking step of every output (privacy::Masker).
+    let masker = (!opts.show_pii).then(|| crate::report::privacy::Masker::new(&scorer));
     let manual = match &opts.manual {
         Some(p) => manual::read(p, &|n: NormId| opts.config.norms.common(n).points)?,
         None => ManualScores::default(),
@@ -543,16 +545,17 @@ pub fn score_into(
                                 let m = manual.by_call.get(&call.call_id).unwrap_or(&empty);
                                 let r = reviews.by_call.get(&call.call_id).unwrap_or(&no_reviews);
                                 let (resorted, line) = (call.resorted, call.source.line);
-                                let mut scored = scorer.score_reviewed_owned(call, ticket, m, r);
-                                if !opts.show_pii {
-                                    for f in &mut scored.findings {
-                                        f.excerpt = crate::report::privacy::mask_text(
-                                            &f.excerpt,
-                                            ticket,
-                                            scorer.directory(),
-                                        );
-                                    }
-                                }
+                                let scored = scorer.score_reviewed_owned_then(
+                                    call,
+                                    ticket,
+                                    m,
+                                    r,
+                                    |s, call| {
+                                        if let Some(masker) = &masker {
+                                            masker.mask_findings(s, call, ticket);
+                                        }
+                                    },
+                                );
                                 // The CSV rows are rendered here, on the scoring threads.
                                 let from = chunk.calls_csv.len();
                                 csv_out::encode_call_row(&scored, &mut chunk.calls_csv);

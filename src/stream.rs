@@ -249,6 +249,8 @@ pub fn run<R: BufRead, W: Write>(
 ) -> anyhow::Result<StreamCounts> {
     let local = scorer.config().offset();
     let full = |n: NormId| scorer.config().norms.common(n).points;
+    // The one masking step of every output (privacy::Masker).
+    let masker = (!show_pii).then(|| crate::report::privacy::Masker::new(scorer));
     let file: Arc<str> = Arc::from("<stdin>");
     let mut lines = LineReader::new(input, limits.max_line_bytes);
     let mut counts = StreamCounts::default();
@@ -285,14 +287,8 @@ pub fn run<R: BufRead, W: Write>(
                     Ok(call) => {
                         let ticket = tickets.get(&call.call_id).map(|t| t.as_ref());
                         let mut s = scorer.score(&call, ticket, &[]);
-                        if !show_pii {
-                            for f in &mut s.findings {
-                                f.excerpt = crate::report::privacy::mask_text(
-                                    &f.excerpt,
-                                    ticket,
-                                    scorer.directory(),
-                                );
-                            }
+                        if let Some(masker) = &masker {
+                            masker.mask_findings(&mut s, &call, ticket);
                         }
                         let text = match format {
                             Format::Json => scored_json(raw.line, &s, &full).to_string(),

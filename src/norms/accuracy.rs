@@ -13,7 +13,7 @@
 use crate::config::AccuracyConfig;
 use crate::lexicon::directory::Directory;
 use crate::lexicon::{Lexicon, LexiconKind};
-use crate::model::{NormId, Speaker};
+use crate::model::{Call, NormId, Speaker, Ticket};
 use crate::norms::{CallView, Norm, Outcome};
 use crate::text::{digits, NormText};
 
@@ -135,6 +135,14 @@ fn char_at(text: &str, i: usize) -> Option<char> {
 /// its digits only once it is known to be three or more long (一下 holds
 /// no number).
 fn runs(text: &str) -> Vec<(String, usize, usize)> {
+    runs_with::<false>(text)
+}
+
+/// [`runs`], and with `MASKING` also the forms privacy masking must catch
+/// that the norm does not read as one number: groups joined by dots
+/// (138.1234.5678) and a number an excerpt's 【】 cut in two. The norm's
+/// reading (`MASKING` false) is unchanged by them.
+fn runs_with<const MASKING: bool>(text: &str) -> Vec<(String, usize, usize)> {
     let mut out = Vec::new();
     let mut i = 0;
     while let Some(c) = char_at(text, i) {
@@ -158,6 +166,17 @@ fn runs(text: &str) -> Vec<(String, usize, usize)> {
                     // 138 1234 5678, 0571 2618110, and digits read one by one
                     // (8 7 1 9 3 3 6 6); but 12345 12348 are two numbers.
                     group = 0;
+                    j = after;
+                } else if MASKING
+                    && matches!(c, '.' | '．')
+                    && next_is_digit
+                    && matches!(group, 3 | 4)
+                {
+                    // 138.1234.5678; a decimal (3.5, 100.25) has no such group.
+                    group = 0;
+                    j = after;
+                } else if MASKING && matches!(c, '【' | '】') && next_is_digit {
+                    // The mark of a hit inside a number hides no digit.
                     j = after;
                 } else {
                     break;
@@ -190,8 +209,20 @@ pub(crate) fn digit_runs(text: &str) -> Vec<(String, usize, usize)> {
     if !may_hold_number(text) {
         return Vec::new();
     }
-    let out = runs(text);
-    // Numbers joined by spaces into something too long were separate numbers.
+    split_long(text, runs(text))
+}
+
+/// The runs of digits privacy masking reads ([`runs_with`]`::<true>`),
+/// split as [`digit_runs`] splits them.
+pub(crate) fn digit_runs_for_masking(text: &str) -> Vec<(String, usize, usize)> {
+    if !may_hold_number(text) {
+        return Vec::new();
+    }
+    split_long(text, runs_with::<true>(text))
+}
+
+/// Numbers joined by spaces into something too long were separate numbers.
+fn split_long(text: &str, out: Vec<(String, usize, usize)>) -> Vec<(String, usize, usize)> {
     if !out
         .iter()
         .any(|(ds, s, e)| ds.len() > 12 && text[*s..*e].contains(' '))
@@ -288,6 +319,56 @@ impl PrivateNumbers {
     }
 }
 
+/// Adds the ticket's contact number to the caller's numbers.
+fn add_ticket_number(private: &mut PrivateNumbers, ticket: Option<&Ticket>) {
+    if let Some(t) = ticket {
+        let d = digits(&t.caller_phone);
+        if d.len() >= 5 {
+            private.insert(&d);
+        }
+    }
+}
+
+/// Adds the numbers the caller said in `text` to the caller's numbers
+/// (a public directory number is nobody's own).
+fn add_callers_numbers(private: &mut PrivateNumbers, text: &str, dir: &Directory) {
+    for (d, _, _) in digit_runs(text) {
+        if d.len() >= 5 && !dir.contains_number(&d) {
+            private.insert(&d);
+        }
+    }
+}
+
+/// The numbers the agent gives the caller in utterance `i`, as the norm
+/// reads them (none when `i` is not an agent utterance): what privacy
+/// masking leaves readable, so that a reviewer can check the number.
+#[allow(clippy::too_many_arguments)]
+pub fn given_numbers(
+    call: &Call,
+    ticket: Option<&Ticket>,
+    i: usize,
+    cues: &Lexicon,
+    not_phone: &Lexicon,
+    dir: &Directory,
+    window: usize,
+) -> Vec<PhoneMention> {
+    let Some(u) = call.utterances.get(i) else {
+        return Vec::new();
+    };
+    if u.speaker != Speaker::Agent {
+        return Vec::new();
+    }
+    // As in the norm: the caller's numbers are those said before it.
+    let mut private = PrivateNumbers::default();
+    add_ticket_number(&mut private, ticket);
+    for before in &call.utterances[..i] {
+        if before.speaker == Speaker::Caller {
+            add_callers_numbers(&mut private, &before.text, dir);
+        }
+    }
+    phone_numbers(&u.text, cues, not_phone, dir, window.max(1), &private)
+}
+
 /// The phone numbers given in `text` (an agent utterance). `known_private`
 /// are numbers that belong to the caller (read back, not given).
 pub fn phone_numbers(
@@ -368,12 +449,7 @@ impl Norm for Accuracy {
         // Numbers that are the caller's own: the ticket's contact number and
         // any number the caller said.
         let mut private = PrivateNumbers::default();
-        if let Some(t) = view.ticket {
-            let d = digits(&t.caller_phone);
-            if d.len() >= 5 {
-                private.insert(&d);
-            }
-        }
+        add_ticket_number(&mut private, view.ticket);
         let mut any = false;
         let mut findings = Vec::new();
         let mut agent = view.agent.iter().copied().peekable();
@@ -388,11 +464,7 @@ impl Norm for Accuracy {
                 if !may_hold_number {
                     continue;
                 }
-                for (d, _, _) in digit_runs(&u.text) {
-                    if d.len() >= 5 && !dir.contains_number(&d) {
-                        private.insert(&d);
-                    }
-                }
+                add_callers_numbers(&mut private, &u.text, dir);
                 continue;
             }
             if agent.peek() != Some(&i) {

@@ -14,7 +14,7 @@ use crate::model::{Appeal, Call, Finding, NormId, Severity, Speaker, Ticket, Ver
 use crate::review::reviews::Review;
 use crate::text::CleanTexts;
 
-mod accuracy;
+pub(crate) mod accuracy;
 mod attitude;
 mod clarity;
 mod closing;
@@ -438,6 +438,11 @@ impl Scorer {
         &self.directory
     }
 
+    /// The compiled lexicons.
+    pub fn lexicons(&self) -> &Lexicons {
+        &self.lexicons
+    }
+
     /// Runs every enabled norm on a call and returns each norm's outcome
     /// (disabled rules removed), before points are given.
     pub fn outcomes(&self, call: &Call, ticket: Option<&Ticket>) -> Vec<(NormId, Outcome)> {
@@ -506,7 +511,22 @@ impl Scorer {
         manual: &[ManualScore],
         reviews: &[Review],
     ) -> ScoredCall {
+        self.score_reviewed_owned_then(call, ticket, manual, reviews, |_, _| {})
+    }
+
+    /// As [`Scorer::score_reviewed_owned`], with `then` run on the result
+    /// while the call is still there (the privacy masking reads its
+    /// utterances: [`crate::report::privacy::Masker::mask_findings`]).
+    pub fn score_reviewed_owned_then(
+        &self,
+        call: Call<'_>,
+        ticket: Option<&Ticket>,
+        manual: &[ManualScore],
+        reviews: &[Review],
+        then: impl FnOnce(&mut ScoredCall, &Call<'_>),
+    ) -> ScoredCall {
         let mut s = self.score_without_ids(&call, ticket, manual, reviews);
+        then(&mut s, &call);
         s.call_id = call.call_id;
         s.operator_id = call.operator_id;
         s.operator_name = call.operator_name;

@@ -96,14 +96,22 @@ impl<'a> RowEncoder<'a> {
         RowEncoder { out, first: true }
     }
 
-    /// Appends a field, quoted when it must be.
+    /// Appends a field, quoted when it must be. Every field of every CSV
+    /// file goes through here, so every one is made safe for Excel the
+    /// same way ([`crate::report::privacy::excel_safe`]: an apostrophe
+    /// before = + - @ …), whatever column it is in (rejects' file names
+    /// and ids included).
     pub fn field(&mut self, f: &[u8]) -> &mut Self {
         if !self.first {
             self.out.push(b',');
         }
         self.first = false;
+        let apostrophe = crate::report::privacy::needs_apostrophe(f);
         if f.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
             self.out.push(b'"');
+            if apostrophe {
+                self.out.push(b'\'');
+            }
             for &b in f {
                 if b == b'"' {
                     self.out.push(b'"');
@@ -112,19 +120,25 @@ impl<'a> RowEncoder<'a> {
             }
             self.out.push(b'"');
         } else {
+            if apostrophe {
+                self.out.push(b'\'');
+            }
             self.out.extend_from_slice(f);
         }
         self
     }
 
-    /// Free text for Excel (see [`excel_text`]).
+    /// Free text (every field is made safe for Excel: see [`RowEncoder::field`]).
     pub fn text(&mut self, s: &str) -> &mut Self {
-        let safe = crate::report::privacy::excel_safe(s);
-        self.field(safe.as_bytes())
+        self.field(s.as_bytes())
     }
 
     /// A number as [`num`] prints it.
     pub fn num(&mut self, x: f64) -> &mut Self {
+        // -inf is no plain number: escaped as any field.
+        if !x.is_finite() {
+            return self.field(num(x).as_bytes());
+        }
         // Digits, '-' and '.' never need quoting.
         if !self.first {
             self.out.push(b',');
@@ -138,12 +152,14 @@ impl<'a> RowEncoder<'a> {
     /// without a `String` for it.
     pub fn fixed3(&mut self, x: f64) -> &mut Self {
         use std::io::Write;
+        if !x.is_finite() {
+            return self.field(format!("{x:.3}").as_bytes());
+        }
         if !self.first {
             self.out.push(b',');
         }
         self.first = false;
-        // Digits, '-', '.', "inf" and "NaN" never need quoting; writing
-        // to a Vec cannot fail.
+        // Digits, '-' and '.' never need quoting; writing to a Vec cannot fail.
         let _ = write!(self.out, "{x:.3}");
         self
     }
@@ -220,10 +236,10 @@ pub fn calls_header() -> Vec<&'static str> {
 /// One `calls.csv` row.
 pub fn call_row(s: &ScoredCall) -> Vec<String> {
     let mut row = vec![
-        excel_text(&s.call_id),
-        excel_text(&s.operator_id),
-        excel_text(&s.operator_name),
-        excel_text(&s.team),
+        s.call_id.to_string(),
+        s.operator_id.to_string(),
+        s.operator_name.to_string(),
+        s.team.to_string(),
         s.started_at.clone(),
         num(s.score),
         s.passed.to_string(),
@@ -316,8 +332,8 @@ fn bool_str(b: bool) -> &'static [u8] {
 pub fn finding_rows(s: &ScoredCall) -> impl Iterator<Item = [String; 16]> + '_ {
     s.findings.iter().map(|f| {
         [
-            excel_text(&s.call_id),
-            excel_text(&s.operator_id),
+            s.call_id.to_string(),
+            s.operator_id.to_string(),
             f.norm.key().to_string(),
             f.rule.to_string(),
             f.severity.key().to_string(),
@@ -325,18 +341,18 @@ pub fn finding_rows(s: &ScoredCall) -> impl Iterator<Item = [String; 16]> + '_ {
             f.at_s.map(num).unwrap_or_default(),
             f.utterance_index.map(|i| i.to_string()).unwrap_or_default(),
             f.speaker.map(|s| s.key().to_string()).unwrap_or_default(),
-            excel_text(&f.excerpt),
+            f.excerpt.to_string(),
             f.needs_review.to_string(),
             f.verdict().map_or("", |v| v.key()).to_string(),
             f.appeal().map_or("", |a| a.key()).to_string(),
             num(f.reviewed_points),
-            excel_text(f.review.as_ref().map_or("", |r| r.reviewer.as_str())),
-            excel_text(f.review.as_ref().map_or("", |r| r.comment.as_str())),
+            f.review.as_ref().map_or("", |r| r.reviewer.as_str()).to_string(),
+            f.review.as_ref().map_or("", |r| r.comment.as_str()).to_string(),
         ]
     })
 }
 
-/// One `rejects.csv` row.
+/// One `rejects.csv` row (made safe for Excel as every row is, by [`CsvOut::row`]).
 pub fn reject_row(r: &Reject) -> [String; 4] {
     [
         r.file.to_string(),
@@ -394,7 +410,7 @@ pub fn unit_row(u: &UnitRow) -> Vec<String> {
     let mean = u.mean_working_days.map(num).unwrap_or_default();
     vec![
         u.group.to_string(),
-        excel_text(&u.name),
+        u.name.to_string(),
         u.tickets.to_string(),
         u.dispatched.to_string(),
         u.on_time.to_string(),
@@ -467,9 +483,9 @@ pub fn write_report_csvs(
     for o in &data.operators {
         let mut r = vec![
             o.rank.map(|r| r.to_string()).unwrap_or_default(),
-            excel_text(&o.operator_id),
-            excel_text(&o.operator_name),
-            excel_text(&o.team),
+            o.operator_id.to_string(),
+            o.operator_name.to_string(),
+            o.team.to_string(),
         ];
         r.extend(stats(o));
         r.extend([
@@ -494,7 +510,7 @@ pub fn write_report_csvs(
     header.extend(REVIEW_STAT_COLUMNS);
     let mut out = CsvOut::create(dir, "teams.csv", &header)?;
     for t in &data.teams {
-        let mut r = vec![excel_text(&t.team)];
+        let mut r = vec![t.team.to_string()];
         r.extend(stats(t));
         r.extend(review_stats(t));
         out.row(r)?;
@@ -547,7 +563,7 @@ pub fn write_report_csvs(
     for d in &data.operator_trend {
         out.row([
             d.date.clone(),
-            excel_text(&d.key),
+            d.key.to_string(),
             d.count.to_string(),
             d.value.map(num).unwrap_or_default(),
             opt(d.pass_rate),
@@ -562,7 +578,7 @@ pub fn write_report_csvs(
     for d in &data.unit_trend {
         out.row([
             d.date.clone(),
-            excel_text(&d.key),
+            d.key.to_string(),
             d.count.to_string(),
             opt(d.value),
         ])?;
@@ -601,7 +617,10 @@ fn review_stats(o: &crate::report::aggregate::OperatorRow) -> [String; 7] {
     ]
 }
 
-/// Free text for a CSV cell people open in Excel: see [`crate::report::privacy::excel_safe`].
+/// Free text for an XLSX cell people open in Excel: see
+/// [`crate::report::privacy::excel_safe`]. Not for CSV fields: the CSV
+/// writer escapes every field itself ([`RowEncoder::field`]), and a value
+/// escaped twice would keep an apostrophe when read back.
 pub fn excel_text(s: &str) -> String {
     crate::report::privacy::excel_safe(s).into_owned()
 }
@@ -614,7 +633,7 @@ mod tests {
     fn ticket_row(t: &Ticket, r: &Timeliness) -> Vec<String> {
         let time = |x: Option<chrono::NaiveDateTime>| x.map(fmt_local).unwrap_or_default();
         let mut row = vec![
-            excel_text(&t.ticket_id),
+            t.ticket_id.to_string(),
             r.status.key().to_string(),
             time(r.due_at),
             r.working_days_taken
@@ -623,11 +642,11 @@ mod tests {
         ];
         row.extend(r.flags().iter().map(|b| b.to_string()));
         row.extend([
-            excel_text(t.call_id.as_deref().unwrap_or("")),
-            excel_text(&t.operator_id),
-            excel_text(&t.category_raw),
+            t.call_id.as_deref().unwrap_or("").to_string(),
+            t.operator_id.to_string(),
+            t.category_raw.to_string(),
             t.urgency.map(|u| u.zh().to_string()).unwrap_or_default(),
-            excel_text(&t.unit),
+            t.unit.to_string(),
             if t.hot_issue { "是" } else { "否" }.to_string(),
             time(t.dispatched_at),
             time(t.completed_at),

@@ -7,13 +7,18 @@ use crate::input::time::fmt_local;
 use crate::model::{Call, NormId, Severity, Ticket};
 use crate::norms::ScoredCall;
 use crate::report::num;
+use crate::report::privacy::Masker;
 
-/// Renders the call, its ticket and its score as plain text.
+/// Renders the call, its ticket and its score as plain text. With a
+/// `masker` the dialogue lines are masked as every output is (the findings
+/// of `scored` are masked by the caller, with the same masker); without
+/// one (`--show-pii`) they are shown as said.
 pub fn render(
     call: &Call,
     ticket: Option<&Ticket>,
     scored: &ScoredCall,
     points: &dyn Fn(NormId) -> f64,
+    masker: Option<&Masker<'_>>,
 ) -> String {
     let mut out = String::new();
     let name = if call.operator_name.is_empty() {
@@ -86,13 +91,17 @@ pub fn render(
             .confidence
             .map(|c| format!("  [置信度 {c:.2}]"))
             .unwrap_or_default();
+        let text = match masker {
+            Some(m) => std::borrow::Cow::Owned(m.mask_utterance(call, ticket, i)),
+            None => std::borrow::Cow::Borrowed(&*u.text),
+        };
         let _ = writeln!(
             out,
             "{:>3} [{:>6.1}s] {}　{}{}",
             i,
             u.start,
             u.speaker.label_zh(),
-            u.text,
+            text,
             conf
         );
         for f in scored

@@ -1,10 +1,13 @@
 //! Privacy and safety of what people open: callers' phone numbers and
 //! names are masked (138****1234, 张**) unless `--show-pii`, the
-//! directory's public numbers stay readable, and text that Excel would
-//! take for a formula (= + - @ at the start) is made plain text.
+//! directory's public numbers and the numbers the agent gives out stay
+//! readable ([`Masker`]), and text that Excel would take for a formula
+//! (= + - @ at the start) is made plain text ([`excel_safe`]).
 
 use crate::lexicon::directory::Directory;
-use crate::model::Ticket;
+use crate::lexicon::{Lexicon, LexiconKind};
+use crate::model::{Call, Ticket};
+use crate::norms::{ScoredCall, Scorer};
 
 /// Masks a run of digits: keep the first 3 and last 4 of 11+ digits
 /// (138****1234), the first 2 and last 2 otherwise.
@@ -32,36 +35,23 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
-/// Masks, in free text, every run of 7 or more digits that is not a
-/// public number of the directory, and the ticket's caller name.
+/// Masks, in free text, every phone number that is not a public number
+/// of the directory, and the ticket's caller name: the masking of text
+/// that belongs to no agent utterance (a ticket's content, a caller's
+/// words). [`Masker`] is the one step the outputs go through.
 pub fn mask_text(text: &str, ticket: Option<&Ticket>, directory: &Directory) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    // Digits glued to ASCII letters are an id (GD20261127008), not a phone.
-    let mut in_id = false;
-    let flush = |run: &mut String, out: &mut String, in_id: bool| {
-        if run.len() >= 7 && !in_id && !directory.contains_number(run) {
-            out.push_str(&mask_digits(run));
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    let mut prev = ' ';
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            if run.is_empty() {
-                in_id = prev.is_ascii_alphabetic();
-            }
-            run.push(c);
-        } else {
-            let glued = c.is_ascii_alphabetic();
-            flush(&mut run, &mut out, in_id || glued);
-            out.push(c);
-        }
-        prev = c;
-    }
-    flush(&mut run, &mut out, in_id);
+    mask_with(text, ticket, directory, &[])
+}
+
+/// Masks `text` as [`mask_text`] does, leaving readable the numbers whose
+/// digits are in `readable` (those the agent gave in that utterance).
+fn mask_with(
+    text: &str,
+    ticket: Option<&Ticket>,
+    directory: &Directory,
+    readable: &[String],
+) -> String {
+    let mut out = mask_numbers(text, directory, readable);
     if let Some(t) = ticket {
         let name = t.caller_name.trim();
         if name.chars().count() >= 2 && name != "匿名" && out.contains(name) {
@@ -71,15 +61,272 @@ pub fn mask_text(text: &str, ticket: Option<&Ticket>, directory: &Directory) -> 
     out
 }
 
-/// Makes a cell value safe to open in Excel: a value starting with
-/// = + - @ (or a tab / carriage return) gets a leading apostrophe, so it is
-/// shown as text and never run as a formula. Numbers (-3.5) are left alone.
+/// A digit as the number readers read it: ASCII, full-width or a Chinese
+/// numeral (幺三八).
+fn is_digit_char(c: char) -> bool {
+    c.is_ascii_digit() || ('０'..='９').contains(&c) || crate::text::is_numeral(c)
+}
+
+/// What may stand between the groups of a number spoken or written in
+/// parts (幺三八 幺二三四 五六七八, 138，1234，5678) that the norm's
+/// reader takes for separate numbers.
+fn is_group_gap(c: char) -> bool {
+    matches!(c, ' ' | '　' | '，' | ',' | '、')
+}
+
+/// Whether groups of these sizes (the first starting with `first`) make
+/// a phone number: a mobile number 3-4-4 (or 3-8, 7-4) starting with 1, or
+/// an area code starting with 0 and a 7- or 8-digit local number, itself
+/// in one or two parts. Other neighbours (工号 1024，2026) stay apart.
+fn phone_shape(first: char, sizes: &[usize]) -> bool {
+    match (first, sizes) {
+        ('1', [3, 4, 4]) | ('1', [3, 8]) | ('1', [7, 4]) => true,
+        ('0', [3 | 4, 3 | 4, 4]) | ('0', [3 | 4, 7 | 8]) => true,
+        _ => false,
+    }
+}
+
+/// The runs of digits of `text` as privacy masking reads them: those of
+/// the accuracy norm's reader (`accuracy::digit_runs`, with dots and
+/// 【】 inside a number), with the parts of one phone number joined
+/// ([`phone_shape`]). (digits, byte start, byte end).
+fn masking_runs(text: &str) -> Vec<(String, usize, usize)> {
+    let runs = crate::norms::accuracy::digit_runs_for_masking(text);
+    if runs.len() < 2 {
+        return runs;
+    }
+    let gap_between = |a: &(String, usize, usize), b: &(String, usize, usize)| {
+        let between = &text[a.2..b.1];
+        let mut chars = between.chars();
+        matches!((chars.next(), chars.next()), (Some(c), None) if is_group_gap(c))
+    };
+    let mut out = Vec::with_capacity(runs.len());
+    let mut k = 0;
+    while k < runs.len() {
+        let first = runs[k].0.chars().next().unwrap_or(' ');
+        // The longest chain of 3, then 2 runs that makes a phone number.
+        let joined = [3, 2].into_iter().find(|&n| {
+            k + n <= runs.len()
+                && (k..k + n - 1).all(|j| gap_between(&runs[j], &runs[j + 1]))
+                && phone_shape(
+                    first,
+                    &runs[k..k + n]
+                        .iter()
+                        .map(|r| r.0.len())
+                        .collect::<Vec<_>>(),
+                )
+        });
+        match joined {
+            Some(n) => {
+                let ds = runs[k..k + n].iter().map(|r| r.0.as_str()).collect();
+                out.push((ds, runs[k].1, runs[k + n - 1].2));
+                k += n;
+            }
+            None => {
+                out.push(runs[k].clone());
+                k += 1;
+            }
+        }
+    }
+    out
+}
+
+/// A date or a span of years (2026-11-27, 2026.11.27, 2024-2025): what a
+/// dashed or dotted run of 8 digits usually is, and no phone number.
+fn looks_like_date(s: &str) -> bool {
+    let groups: Vec<&str> = s
+        .split(['-', '－', '—', '.', '．'])
+        .filter(|g| !g.is_empty())
+        .collect();
+    let year = |g: &str| g.len() == 4 && g.parse::<u32>().is_ok_and(|y| (1900..=2100).contains(&y));
+    let small = |g: &str| (1..=2).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit());
+    match groups.as_slice() {
+        [y, rest @ ..] if year(y) && (1..=2).contains(&rest.len()) => {
+            rest.iter().all(|g| small(g)) || (rest.len() == 1 && year(rest[0]))
+        }
+        _ => false,
+    }
+}
+
+/// Masks every phone number of `text`: 7 or more digits in any form the
+/// number readers know (ASCII, full-width, Chinese numerals, groups joined
+/// by spaces, dashes or dots), unless it is a public number of the
+/// directory, one of `readable`, an id (digits glued to ASCII letters:
+/// GD20261127008) or a date. Separators stay, each masked digit becomes
+/// `*`: 138 **** 5678, 幺三八****五六七八.
+fn mask_numbers(text: &str, directory: &Directory, readable: &[String]) -> String {
+    let runs = masking_runs(text);
+    if runs.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for (ds, start, end) in runs {
+        let n = ds.chars().count();
+        let before = text[..start].chars().next_back();
+        let after = text[end..].chars().next();
+        // An 18-digit identity card number may end in X: still a number.
+        let id_card = n == 17 && matches!(after, Some('X' | 'x'));
+        let glued = before.is_some_and(|c| c.is_ascii_alphabetic())
+            || (after.is_some_and(|c| c.is_ascii_alphabetic()) && !id_card);
+        // The decimals of a number (3.1415926) are no phone number.
+        let mut back = text[..start].chars().rev();
+        let decimals = matches!(back.next(), Some('.' | '．'))
+            && back
+                .next()
+                .is_some_and(|c| c.is_ascii_digit() || ('０'..='９').contains(&c));
+        let keep = n < 7
+            || glued
+            || decimals
+            || directory.contains_number(&ds)
+            || readable.iter().any(|r| *r == ds)
+            || looks_like_date(&text[start..end]);
+        if keep {
+            continue;
+        }
+        let masked = mask_digits(&ds);
+        let mut stars = masked.chars();
+        out.push_str(&text[from..start]);
+        for c in text[start..end].chars() {
+            if is_digit_char(c) {
+                match stars.next() {
+                    Some('*') => out.push('*'),
+                    _ => out.push(c),
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        from = end;
+    }
+    out.push_str(&text[from..]);
+    out
+}
+
+/// The one masking step every output goes through (score, `--stdin`,
+/// `sample`, `explain`): the callers' numbers and names in the findings'
+/// excerpts and the dialogue lines are masked, the directory's public
+/// numbers and the numbers the agent gives out stay readable.
+///
+/// A number stays readable in an agent utterance when the accuracy norm
+/// reads it as a number given to the caller to call (a cue such as 电话,
+/// 拨打, 号码, 热线 or a unit's name near it, not a 工号, a date or an
+/// amount): a reviewer must see the wrong number an operator gave. The
+/// caller's own number stays masked everywhere: in the caller's words, and
+/// when the agent reads it back (the ticket's caller_phone, or a number the
+/// caller said earlier in the call), as the norm itself does not take it
+/// for a given number.
+pub struct Masker<'a> {
+    directory: &'a Directory,
+    cues: &'a Lexicon,
+    not_phone: &'a Lexicon,
+    window: usize,
+}
+
+impl<'a> Masker<'a> {
+    /// The masking of a scorer's directory, lexicons and accuracy window.
+    pub fn new(scorer: &'a Scorer) -> Masker<'a> {
+        let lex = scorer.lexicons();
+        Masker {
+            directory: scorer.directory(),
+            cues: lex.get(LexiconKind::PhoneCues),
+            not_phone: lex.get(LexiconKind::NotPhone),
+            window: scorer.config().norms.accuracy.cue_window_chars,
+        }
+    }
+
+    /// The digits of the numbers the agent gives in utterance `i` (none
+    /// for another speaker's).
+    fn readable(&self, call: &Call, ticket: Option<&Ticket>, i: usize) -> Vec<String> {
+        crate::norms::accuracy::given_numbers(
+            call,
+            ticket,
+            i,
+            self.cues,
+            self.not_phone,
+            self.directory,
+            self.window,
+        )
+        .into_iter()
+        .map(|m| m.digits)
+        .collect()
+    }
+
+    /// Masks the excerpt of every finding of `scored`, a score of `call`.
+    pub fn mask_findings(&self, scored: &mut ScoredCall, call: &Call, ticket: Option<&Ticket>) {
+        for f in &mut scored.findings {
+            // Most excerpts hold no number: the call is read only for those that do.
+            let readable = match f.utterance_index {
+                Some(i) if f.excerpt.contains(is_digit_char) => self.readable(call, ticket, i),
+                _ => Vec::new(),
+            };
+            f.excerpt = mask_with(&f.excerpt, ticket, self.directory, &readable);
+        }
+    }
+
+    /// The text of utterance `i` of `call`, masked (a dialogue line).
+    pub fn mask_utterance(&self, call: &Call, ticket: Option<&Ticket>, i: usize) -> String {
+        let Some(u) = call.utterances.get(i) else {
+            return String::new();
+        };
+        let readable = if u.text.contains(is_digit_char) {
+            self.readable(call, ticket, i)
+        } else {
+            Vec::new()
+        };
+        mask_with(&u.text, ticket, self.directory, &readable)
+    }
+}
+
+/// Whether a cell value must get an apostrophe so that Excel shows it as
+/// text and never runs it as a formula: it starts with = + - @, a tab or
+/// a carriage return and is not a plain decimal number (-3.5: optional -,
+/// digits, optional . and digits; -inf, +1e5, -nan are not). Leading
+/// apostrophes are looked through, so that a value that itself starts with
+/// one comes back unchanged from [`excel_unescape`].
+pub fn needs_apostrophe(s: &[u8]) -> bool {
+    let rest = match s.iter().position(|&b| b != b'\'') {
+        Some(k) => &s[k..],
+        None => return false,
+    };
+    match rest.first() {
+        Some(b'=' | b'+' | b'@' | b'\t' | b'\r') => true,
+        Some(b'-') => !plain_decimal(&rest[1..]),
+        _ => false,
+    }
+}
+
+/// Digits, then optionally a dot and digits.
+fn plain_decimal(s: &[u8]) -> bool {
+    let int = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    if int == 0 {
+        return false;
+    }
+    match &s[int..] {
+        [] => true,
+        [b'.', frac @ ..] => !frac.is_empty() && frac.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
+}
+
+/// Makes a cell value safe to open in Excel: the one escaping of every CSV
+/// field and every XLSX text cell the program writes. A value that
+/// [`needs_apostrophe`] gets a leading apostrophe, so it is shown as text
+/// and never run as a formula. Numbers (-3.5) are left alone.
 pub fn excel_safe(s: &str) -> std::borrow::Cow<'_, str> {
-    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if risky && s.parse::<f64>().is_err() {
+    if needs_apostrophe(s.as_bytes()) {
         std::borrow::Cow::Owned(format!("'{s}"))
     } else {
         std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// Undoes [`excel_safe`] on a value read back (a run's CSV files, a review
+/// sheet): the apostrophe comes off only where `excel_safe` put it.
+pub fn excel_unescape(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if needs_apostrophe(rest.as_bytes()) => rest,
+        _ => s,
     }
 }
 
@@ -136,6 +383,151 @@ mod tests {
         assert_eq!(excel_safe("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(excel_safe("-3.5"), "-3.5");
         assert_eq!(excel_safe("您好"), "您好");
+    }
+
+    #[test]
+    fn text_that_parses_as_a_float_is_escaped_too() {
+        for s in [
+            "-inf",
+            "+nan",
+            "-infinity",
+            "+1e5",
+            "-1e5",
+            "+5",
+            "-NaN",
+            "-.5",
+            "-5.",
+            "-0x10",
+            "-1,2",
+            "\t1",
+            "\r=1",
+            "=1+1",
+            "'=1+1",
+            "''@x",
+        ] {
+            assert_eq!(excel_safe(s), format!("'{s}"), "{s}");
+            assert_eq!(excel_unescape(&excel_safe(s)), s, "{s}");
+        }
+        // Plain decimal numbers and ordinary text pass as they are.
+        for s in [
+            "-3.5", "-12", "-0", "3.5", "inf", "nan", "1e5", "'abc", "'", "", "GD1", "张三",
+        ] {
+            assert_eq!(excel_safe(s), s, "{s}");
+            assert_eq!(excel_unescape(s), s, "{s}");
+        }
+    }
+
+    fn masked(text: &str) -> String {
+        mask_text(text, None, &Directory::builtin())
+    }
+
+    #[test]
+    fn every_number_form_the_readers_know_is_masked() {
+        for (text, want) in [
+            ("电话13812345678", "电话138****5678"),
+            ("电话138 1234 5678", "电话138 **** 5678"),
+            ("电话138-8765-4321", "电话138-****-4321"),
+            ("电话138.1234.5678", "电话138.****.5678"),
+            ("电话１３８１２３４５６７８", "电话１３８****５６７８"),
+            ("电话幺三八幺二三四五六七八", "电话幺三八****五六七八"),
+            ("电话一三八一二三四五六七八", "电话一三八****五六七八"),
+            ("电话幺三八 幺二三四 五六七八", "电话幺三八 **** 五六七八"),
+            ("电话138，1234，5678", "电话138，****，5678"),
+            ("座机0571-87654321", "座机057*-****4321"),
+            ("座机87654321", "座机87****21"),
+            ("【138 1234 5678】是吗", "【138 **** 5678】是吗"),
+            ("138【1234】5678", "138【****】5678"),
+            ("身份证33010219900101123X", "身份证330**********1123X"),
+        ] {
+            assert_eq!(masked(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn ids_dates_amounts_and_directory_numbers_stay_readable() {
+        for text in [
+            "工单 GD20261127008：缺少地点",
+            "自来水公司2618110，供电95598，拨打12345热线",
+            "市自来水公司电话：0571-2618110",
+            "我们会在2026-11-30前回复，2026.11.27受理",
+            "2024-2025年度",
+            "工号1024，2026年",
+            "补贴3000元，面积123.45平方米，3.1415926",
+            "12345 12348",
+            "第一个问题",
+        ] {
+            assert_eq!(masked(text), text, "{text}");
+        }
+    }
+
+    fn masker_output(rows: &[(char, f64, f64, &str)], ticket: Option<&Ticket>) -> Vec<String> {
+        let c = crate::norms::testkit::call(rows);
+        let scorer = Scorer::new(crate::config::Config::default(), Directory::builtin())
+            .expect("scorer");
+        let m = Masker::new(&scorer);
+        (0..c.utterances.len())
+            .map(|i| m.mask_utterance(&c, ticket, i))
+            .collect()
+    }
+
+    #[test]
+    fn numbers_the_agent_gives_out_stay_readable_the_callers_do_not() {
+        let lines = masker_output(
+            &[
+                ('c', 0.0, 2.0, "我的电话是13912345678"),
+                ('a', 2.0, 4.0, "您的电话13912345678，我记下了"),
+                ('a', 4.0, 6.0, "您可以拨打物业电话26181191问一下"),
+                ('a', 6.0, 8.0, "您打这个号码138 0000 1111"),
+                ('c', 8.0, 9.0, "26181191是吧"),
+                ('a', 9.0, 10.0, "好的，26181191"),
+            ],
+            None,
+        );
+        assert_eq!(
+            lines,
+            vec![
+                "我的电话是139****5678",
+                "您的电话139****5678，我记下了",
+                "您可以拨打物业电话26181191问一下",
+                "您打这个号码138 0000 1111",
+                // The caller's words are masked whatever the number.
+                "26****91是吧",
+                // No cue: not a number given to call.
+                "好的，26****91",
+            ]
+        );
+        // The ticket's contact number read back is the caller's.
+        let t = Ticket {
+            caller_phone: "137-0000-1234".into(),
+            caller_name: "王小明".into(),
+            ..Ticket::default()
+        };
+        let lines = masker_output(
+            &[('a', 0.0, 2.0, "王小明先生，联系电话13700001234是吧")],
+            Some(&t),
+        );
+        assert_eq!(lines, vec!["王**先生，联系电话137****1234是吧"]);
+    }
+
+    #[test]
+    fn the_unknown_number_the_agent_gave_is_readable_in_its_finding() {
+        let c = crate::norms::testkit::call(&[
+            crate::norms::testkit::GREETING,
+            ('c', 5.0, 7.0, "我的电话是13912345678，我想问问停水的事"),
+            ('a', 7.5, 12.0, "您可以拨打他们电话2618111问一下，您的电话13912345678"),
+        ]);
+        let scorer = Scorer::new(crate::config::Config::default(), Directory::builtin())
+            .expect("scorer");
+        let mut s = scorer.score(&c, None, &[]);
+        Masker::new(&scorer).mask_findings(&mut s, &c, None);
+        let f = s
+            .findings
+            .iter()
+            .find(|f| f.rule == "accuracy.unknown_number")
+            .expect("the unknown number is found");
+        assert!(f.excerpt.contains("【2618111】"), "{}", f.excerpt);
+        assert!(!f.excerpt.contains("13912345678"), "{}", f.excerpt);
+        assert!(f.excerpt.contains("139****5678"), "{}", f.excerpt);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! units, daily trend, calls, findings and tickets; frozen header row,
 //! autofilter, column widths, number formats for scores and rates, scores
 //! coloured. Titles in Chinese (`--lang en` for English). Text is always
-//! written as a string cell, so nothing from a transcript runs as a formula.
+//! written as a string cell, so nothing from a transcript runs as a formula,
+//! and escaped as the CSV files are (`privacy::excel_safe`).
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,7 @@ use rust_xlsxwriter::{
 use crate::config::Config;
 use crate::model::NormId;
 use crate::report::aggregate::{OperatorRow, ReportData};
+use crate::report::privacy::excel_safe;
 use crate::report::Lang;
 
 /// Rows of a detail sheet at most; the CSV files hold everything.
@@ -138,11 +140,14 @@ fn write_rows<'a>(
                 // Text takes the default format: written without one, the
                 // same bytes, without rust_xlsxwriter hashing the format
                 // for every cell.
+                // Escaped as the CSV fields are (excel_safe): a text cell
+                // does not run, but the same value must read the same in
+                // both, and stay text when someone edits the cell.
                 CellRef::S(s) if !s.is_empty() && matches!(kind, Kind::Text) => {
-                    ws.write_string(row, c as u16, s)?;
+                    ws.write_string(row, c as u16, excel_safe(s))?;
                 }
                 CellRef::S(s) if !s.is_empty() => {
-                    ws.write_string_with_format(row, c as u16, s, fmt)?;
+                    ws.write_string_with_format(row, c as u16, excel_safe(s), fmt)?;
                 }
                 CellRef::N(Some(x)) => {
                     ws.write_number_with_format(row, c as u16, x, fmt)?;
@@ -671,7 +676,7 @@ fn summary_sheets(
             };
             match v {
                 Cell::S(s) => {
-                    ws.write_string_with_format(r, 1, &s, fmt)?;
+                    ws.write_string_with_format(r, 1, excel_safe(&s), fmt)?;
                 }
                 Cell::N(Some(x)) => {
                     ws.write_number_with_format(r, 1, x, fmt)?;

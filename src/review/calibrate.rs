@@ -50,7 +50,7 @@ use crate::input::ticket_store::hash128;
 use crate::input::transcripts::Limits;
 use crate::model::{Appeal, Call, Finding, NormId, Source, Speaker, Utterance, Verdict};
 use crate::norms::RULES;
-use crate::report::csv_out::{excel_text, CsvOut};
+use crate::report::csv_out::CsvOut;
 use crate::report::num;
 use crate::review::reviews::{self, Review, Reviews};
 use crate::review::run_table::RunTable;
@@ -205,7 +205,7 @@ impl RuleRow {
         [
             self.rule.to_string(),
             self.norm.key().to_string(),
-            excel_text(&self.description()),
+            self.description(),
             count(self.findings),
             count(self.needs_review),
             count(self.reviewed()),
@@ -563,11 +563,11 @@ pub fn write(c: &Calibration, out: &Path) -> anyhow::Result<PathBuf> {
     let mut csv = CsvOut::create(&staged, UNMATCHED_FILE, &UNMATCHED_COLUMNS)?;
     for u in &c.unmatched {
         csv.row([
-            excel_text(&u.file),
+            u.file.to_string(),
             u.line.to_string(),
-            excel_text(&u.call_id),
+            u.call_id.to_string(),
             u.rule.clone(),
-            excel_text(&u.reason),
+            u.reason.to_string(),
         ])?;
     }
     csv.commit()?;

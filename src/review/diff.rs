@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use anyhow::anyhow;
 
 use crate::norms::RULES;
-use crate::report::csv_out::{excel_text, CsvOut};
+use crate::report::csv_out::CsvOut;
 use crate::report::num;
 use crate::review::manifest;
 use crate::review::run_table::RunTable;
@@ -632,9 +632,9 @@ pub fn diff_runs(
     for r in &rows {
         let o = &st.ops[r.op as usize];
         w.row([
-            excel_text(&r.call_id),
-            excel_text(&o.id),
-            excel_text(&o.name),
+            r.call_id.to_string(),
+            o.id.to_string(),
+            o.name.to_string(),
             fmt_cents(r.cents[OLD]),
             fmt_cents(r.cents[NEW]),
             r.delta().map(|d| num(d as f64 / 100.0)).unwrap_or_default(),
@@ -687,9 +687,9 @@ pub fn diff_runs(
             _ => String::new(),
         };
         w.row([
-            excel_text(&o.id),
-            excel_text(&o.name),
-            excel_text(&o.team),
+            o.id.to_string(),
+            o.name.to_string(),
+            o.team.to_string(),
             s.calls.to_string(),
             s.changed.to_string(),
             s.mean(OLD).map(num).unwrap_or_default(),
@@ -737,8 +737,8 @@ pub fn diff_runs(
     let mut w = CsvOut::create(out, "diff_rules.csv", &RULES_COLUMNS)?;
     for r in &rules {
         w.row([
-            excel_text(&r.rule),
-            excel_text(&r.norm),
+            r.rule.to_string(),
+            r.norm.to_string(),
             r.old_findings.to_string(),
             r.new_findings.to_string(),
             r.delta().to_string(),

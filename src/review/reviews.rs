@@ -184,7 +184,13 @@ pub fn read(path: &Path, max_points: &dyn Fn(NormId) -> f64) -> anyhow::Result<R
                 continue;
             }
         };
-        let get = |k: usize| -> &str { cols[k].and_then(|i| row.get(i)).map_or("", |s| s.trim()) };
+        // The apostrophe the program's own CSV files and review sheets put
+        // before = + - @ (excel_safe) comes off: ids match the run's.
+        let get = |k: usize| -> &str {
+            cols[k]
+                .and_then(|i| row.get(i))
+                .map_or("", |s| crate::report::privacy::excel_unescape(s.trim()))
+        };
         if row.iter().all(|c| c.trim().is_empty()) {
             continue;
         }

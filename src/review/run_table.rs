@@ -140,15 +140,7 @@ impl RunTable {
 /// Undoes [`crate::report::privacy::excel_safe`]: the CSV files put an
 /// apostrophe before a value starting with = + - @ (that is not a number).
 pub(crate) fn excel_unescape(s: &str) -> &str {
-    match s.strip_prefix('\'') {
-        Some(rest)
-            if rest.starts_with(['=', '+', '-', '@', '\t', '\r'])
-                && rest.parse::<f64>().is_err() =>
-        {
-            rest
-        }
-        _ => s,
-    }
+    crate::report::privacy::excel_unescape(s)
 }
 
 #[cfg(test)]

@@ -783,6 +783,25 @@ fn read_dialogues(
         }),
         None => Directory::builtin(),
     };
+    // The one masking step of every output (privacy::Masker), with the
+    // run's scorecard; should its lexicons no longer load, every number but
+    // the directory's is masked.
+    let fallback_directory = directory.clone();
+    let scorer = match crate::norms::Scorer::new(config.clone(), directory) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            if !m.show_pii {
+                warnings.push(format!(
+                    "评分表的词表无法读取（{e}），通话原文里除通讯录号码外的号码都已遮盖"
+                ));
+            }
+            None
+        }
+    };
+    let masker = scorer.as_ref().map(crate::report::privacy::Masker::new);
+    let scorer_directory = scorer
+        .as_ref()
+        .map_or(&fallback_directory, |s| s.directory());
     // The callers' names are on the tickets: read only the sampled calls'.
     let mut ticket_of: HashMap<String, Ticket> = HashMap::new();
     if !m.show_pii {
@@ -849,15 +868,18 @@ fn read_dialogues(
             let lines_of = call
                 .utterances
                 .iter()
-                .map(|u| Line {
+                .enumerate()
+                .map(|(i, u)| Line {
                     start: u.start,
                     end: u.end,
                     speaker: u.speaker,
                     confidence: u.confidence,
-                    text: if m.show_pii {
-                        u.text.to_string()
-                    } else {
-                        crate::report::privacy::mask_text(&u.text, ticket, &directory)
+                    text: match (&masker, m.show_pii) {
+                        (_, true) => u.text.to_string(),
+                        (Some(masker), false) => masker.mask_utterance(&call, ticket, i),
+                        (None, false) => {
+                            crate::report::privacy::mask_text(&u.text, ticket, scorer_directory)
+                        }
                     },
                 })
                 .collect();
@@ -946,9 +968,13 @@ fn formats() -> Formats {
 
 /// Text for a cell: Excel holds at most 32,767 characters.
 fn cell(s: &str) -> Cow<'_, str> {
+    // Escaped as every cell the program writes (excel_safe); reading the
+    // sheet back (reviews::read) takes the apostrophe off again.
     match s.char_indices().nth(EXCEL_MAX_CHARS) {
-        Some((i, _)) => Cow::Owned(format!("{}…（已截断）", &s[..i])),
-        None => Cow::Borrowed(s),
+        Some((i, _)) => Cow::Owned(
+            crate::report::privacy::excel_safe(&format!("{}…（已截断）", &s[..i])).into_owned(),
+        ),
+        None => crate::report::privacy::excel_safe(s),
     }
 }
 
