@@ -440,14 +440,14 @@ fn read_csv(
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
-        .from_reader(decoded);
+        .from_reader(crate::input::lines::LineCounted::new(decoded));
     let mut map: Option<HeaderMap> = None;
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = reader.get_mut().line_of(record.position());
                 let row: Vec<String> = record.iter().map(str::to_string).collect();
                 match &map {
                     None => {
@@ -463,7 +463,7 @@ fn read_csv(
                 }
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = reader.get_mut().line_of(e.position());
                 each(Err(Reject {
                     file: file.clone(),
                     line,
