@@ -1346,3 +1346,73 @@ fn crlf_files_give_the_rejects_lf_files_give() {
     assert_eq!(lines_of("reviews.csv"), ["2", "3"], "{:?}", found[0]);
     assert_eq!(found[0], found[1], "LF and CRLF give the same rejects");
 }
+
+/// Issue 17: a year of 9999 was accepted and formatted `+10000-01-07`.
+/// Every time outside 1900–2100 — a call's started_at, any ticket time,
+/// `--as-of` — is refused with the year in the reason; 2100 still reads.
+#[test]
+fn a_year_outside_1900_to_2100_is_a_reject_with_its_reason() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let calls = dir.path().join("calls.jsonl");
+    std::fs::write(
+        &calls,
+        [
+            good("ok"),
+            with_field("y9999", "started_at", json!("9999-01-07T09:00:00+08:00")),
+            with_field("y1899", "started_at", json!("1899-12-31 23:00:00")),
+            with_field("y2100", "started_at", json!("2100-12-31T09:00:00+08:00")),
+        ]
+        .join("\n")
+            + "\n",
+    )
+    .expect("write");
+    let tickets = dir.path().join("tickets.csv");
+    std::fs::write(
+        &tickets,
+        "ticket_id,operator_id,accepted_at,completed_at\n\
+         T1,1024,2026-11-27 09:00,2026-11-27 10:00\n\
+         T2,1024,9999-01-07 09:00,\n\
+         T3,1024,2026-11-27 09:00,9999/1/7 10:00\n",
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    let o = score(&[&calls, &tickets], &[], &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rejects = rows(&out.join("rejects.csv"));
+    let reason = |id: &str| -> String {
+        rejects
+            .iter()
+            .find(|r| r[2] == id)
+            .map(|r| r[3].clone())
+            .unwrap_or_else(|| panic!("{id} is not rejected: {rejects:?}"))
+    };
+    for (id, year) in [
+        ("y9999", "9999"),
+        ("y1899", "1899"),
+        ("T2", "9999"),
+        ("T3", "9999"),
+    ] {
+        let why = reason(id);
+        assert!(
+            why.contains(year) && why.contains("1900–2100"),
+            "{id}: {why}"
+        );
+    }
+    assert!(!rejects
+        .iter()
+        .any(|r| r[2] == "y2100" || r[2] == "T1" || r[2] == "ok"));
+    assert!(!std::fs::read_to_string(out.join("calls.csv"))
+        .expect("calls.csv")
+        .contains("+10000"));
+
+    let o = bin()
+        .args(["score"])
+        .arg(&calls)
+        .arg("--out")
+        .arg(dir.path().join("out2"))
+        .args(["--as-of", "9999-01-07 00:00"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("1900–2100"), "{}", stderr(&o));
+}

@@ -268,8 +268,13 @@ pub fn parse_row(
             Some((t, _)) => Ok(Some(t)),
             None => {
                 let (en, zh) = names(c);
-                Err(reject(format!(
+                Err(reject(crate::input::time::bad_time_reason(
+                    &format!("字段 {en}（{zh}）"),
+                    v,
+                    local,
+                    format!(
                     "字段 {en}（{zh}）\"{v}\" 不是有效时间（应为 YYYY-MM-DD HH:MM[:SS] 或 RFC 3339）"
+                ),
                 )))
             }
         }

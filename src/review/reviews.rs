@@ -300,7 +300,12 @@ fn parse_row<'a>(
             crate::input::time::parse_local(t, local)
                 .map(|(t, _)| t)
                 .ok_or_else(|| {
-                    format!("reviewed_at（复核时间）\"{t}\" 不是时间（如 2026-11-28 10:30）")
+                    crate::input::time::bad_time_reason(
+                        "reviewed_at（复核时间）",
+                        t,
+                        local,
+                        format!("reviewed_at（复核时间）\"{t}\" 不是时间（如 2026-11-28 10:30）"),
+                    )
                 })?,
         ),
     };
