@@ -719,7 +719,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (config, directory) = load_scorecard(&scorecard)?;
             let as_of = match as_of {
                 Some(s) => Some(run::parse_as_of(&s, config.offset()).ok_or_else(|| {
-                    usage(format!("--as-of \"{s}\" is not a time (use 2026-11-28T00:00:00+08:00 or 2026-11-28 00:00)"))
+                    usage(hotline_qa::input::time::bad_time_reason(
+                        "--as-of",
+                        &s,
+                        config.offset(),
+                        format!("--as-of \"{s}\" is not a time (use 2026-11-28T00:00:00+08:00 or 2026-11-28 00:00)"),
+                    ))
                 })?),
                 None => None,
             };

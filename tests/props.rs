@@ -800,3 +800,97 @@ proptest! {
         prop_assert_eq!(scorer.score(&call, ticket.as_ref(), &manual), s);
     }
 }
+
+/// Review rows of any kind on any rule: confirmations, dismissals, added
+/// findings (with or without points, on norms the machine did or did not
+/// assess) and appeals.
+fn review_rows() -> impl Strategy<Value = Vec<hotline_qa::review::reviews::Review>> {
+    use hotline_qa::model::{Appeal, Verdict};
+    use hotline_qa::norms::RULES;
+    let rules: Vec<&'static str> = RULES
+        .iter()
+        .map(|(r, _)| *r)
+        .chain(NormId::ALL.map(hotline_qa::review::reviews::manual_rule))
+        .collect();
+    let rule = prop::sample::select(rules);
+    let verdict = prop::option::of(prop::sample::select(
+        &[Verdict::Confirmed, Verdict::Dismissed, Verdict::Added][..],
+    ));
+    let appeal = prop::option::of(prop::sample::select(
+        &[Appeal::Appealed, Appeal::Upheld, Appeal::Overturned][..],
+    ));
+    prop::collection::vec(
+        (
+            rule,
+            prop::option::of(0usize..25),
+            verdict,
+            appeal,
+            prop::option::of(0.0..=10.0f64),
+        )
+            .prop_filter_map(
+                "a rule of a known norm",
+                |(rule, utt, verdict, appeal, points)| {
+                    let norm = NormId::parse(rule.split('.').next()?)?;
+                    Some(hotline_qa::review::reviews::Review {
+                        call_id: "prop".into(),
+                        norm,
+                        rule,
+                        utterance_index: utt,
+                        verdict,
+                        appeal,
+                        points,
+                        reviewer: "李".into(),
+                        reviewed_at: None,
+                        comment: String::new(),
+                        line: 2,
+                    })
+                },
+            ),
+        0..6,
+    )
+}
+
+proptest! {
+    #![proptest_config(cases(512))]
+
+    /// Issue 17: an added finding on a norm the machine had not assessed
+    /// made it assessed in the machine's tally too (82.35 → 85). Whatever
+    /// the review rows, the machine's columns of calls.csv stay those of
+    /// the run without reviews; only the reviewed ones may move.
+    #[test]
+    fn machine_score_never_depends_on_reviews(
+        call in well_formed_call(),
+        ticket in prop::option::of(ticket()),
+        manual in manual_scores(&Config::default()),
+        reviews in review_rows(),
+        which in 0usize..2,
+    ) {
+        let scorer = &scorers()[which];
+        let plain = scorer.score(&call, ticket.as_ref(), &manual);
+        let s = scorer.score_reviewed(&call, ticket.as_ref(), &manual, &reviews);
+        prop_assert_eq!(s.score, plain.score);
+        prop_assert_eq!(s.passed, plain.passed);
+        prop_assert_eq!(s.red_line, plain.red_line);
+        prop_assert_eq!(s.grade, plain.grade);
+        prop_assert_eq!(s.earned, plain.earned);
+        // The machine's findings keep their machine costs; added ones cost
+        // the machine nothing.
+        let machine: Vec<(&str, Option<usize>, f64)> = s
+            .findings
+            .iter()
+            .filter(|f| f.verdict() != Some(hotline_qa::model::Verdict::Added))
+            .map(|f| (f.rule, f.utterance_index, f.points))
+            .collect();
+        let before: Vec<(&str, Option<usize>, f64)> = plain
+            .findings
+            .iter()
+            .map(|f| (f.rule, f.utterance_index, f.points))
+            .collect();
+        prop_assert_eq!(machine, before);
+        prop_assert!(s
+            .findings
+            .iter()
+            .filter(|f| f.verdict() == Some(hotline_qa::model::Verdict::Added))
+            .all(|f| f.points == 0.0));
+    }
+}

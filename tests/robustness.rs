@@ -1278,3 +1278,141 @@ fn a_failed_run_leaves_the_previous_outputs_whole() {
         "outputs changed or partial files left"
     );
 }
+
+/// Issue 17: rejects.csv gave the line one too low for every record after
+/// a CRLF line break (what Excel saves), so the QA lead went to the wrong
+/// row. The same tickets, manual scores and reviews, saved with LF and
+/// with CRLF, give the same rejects; a record whose quoted field spans two
+/// lines is reported at the line it starts on.
+#[test]
+fn crlf_files_give_the_rejects_lf_files_give() {
+    let tickets = samples("tickets.csv");
+    let text = std::fs::read_to_string(&tickets).expect("tickets");
+    let mut lines = text.lines();
+    let header = lines.next().expect("header");
+    let first = lines.next().expect("a ticket");
+    let tickets = [
+        header,
+        first,
+        // Line 3: a quoted content field over two lines (lines 3–4), then a
+        // bad one on line 5, a blank line 6 and a bad one on line 7.
+        "GD-SPAN,,3006,2026-11-27 09:00:00,一般诉求,噪音扰民,工单转办,普通,黄先生,,,,\"第一行\n第二行\",,,市生态环境局,市直,否,,,,,,,,,,",
+        "GD-BAD1,,,2026-11-27 09:00:00,一般诉求,噪音扰民,工单转办,普通,,,,,内容,,,,,,,,,,,,,,,",
+        "",
+        "GD-BAD2,,3006,明天,一般诉求,噪音扰民,工单转办,普通,,,,,内容,,,,,,,,,,,,,,,",
+    ]
+    .join("\n")
+        + "\n";
+    let manual = "call_id,norm,points,reviewer\n20261127-000103,nonsense,3,李\n\n20261127-000103,greeting,99,李\n";
+    let reviews = "call_id,rule,verdict,reviewer\n20261127-000103,no.such_rule,dismissed,李\n20261127-000103,\"greeting.missing_part\",\"不\n知道\",李\n";
+    let mut found = Vec::new();
+    for crlf in [false, true] {
+        let dir = tempfile::tempdir().expect("tmp");
+        let conv = |t: &str| {
+            if crlf {
+                t.replace('\n', "\r\n")
+            } else {
+                t.to_string()
+            }
+        };
+        std::fs::copy(samples("calls.jsonl"), dir.path().join("calls.jsonl")).expect("copy");
+        std::fs::write(dir.path().join("tickets.csv"), conv(&tickets)).expect("write");
+        std::fs::write(dir.path().join("manual.csv"), conv(manual)).expect("write");
+        std::fs::write(dir.path().join("reviews.csv"), conv(reviews)).expect("write");
+        let o = bin()
+            .current_dir(dir.path())
+            .args(["score", "calls.jsonl", "--tickets", "tickets.csv"])
+            .args(["--manual", "manual.csv", "--reviews", "reviews.csv"])
+            .args(["--out", "out", "--as-of", AS_OF])
+            .output()
+            .expect("run hotline-qa");
+        assert!(o.status.success(), "{}", stderr(&o));
+        let rejects: Vec<(String, String, String)> = rows(&dir.path().join("out/rejects.csv"))
+            .into_iter()
+            .filter(|r| r[0].ends_with(".csv"))
+            .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
+            .collect();
+        found.push(rejects);
+    }
+    let lines_of = |file: &str| -> Vec<&str> {
+        found[0]
+            .iter()
+            .filter(|r| r.0 == file)
+            .map(|r| r.1.as_str())
+            .collect()
+    };
+    assert_eq!(lines_of("tickets.csv"), ["5", "7"], "{:?}", found[0]);
+    assert_eq!(lines_of("manual.csv"), ["2", "4"], "{:?}", found[0]);
+    assert_eq!(lines_of("reviews.csv"), ["2", "3"], "{:?}", found[0]);
+    assert_eq!(found[0], found[1], "LF and CRLF give the same rejects");
+}
+
+/// Issue 17: a year of 9999 was accepted and formatted `+10000-01-07`.
+/// Every time outside 1900–2100 — a call's started_at, any ticket time,
+/// `--as-of` — is refused with the year in the reason; 2100 still reads.
+#[test]
+fn a_year_outside_1900_to_2100_is_a_reject_with_its_reason() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let calls = dir.path().join("calls.jsonl");
+    std::fs::write(
+        &calls,
+        [
+            good("ok"),
+            with_field("y9999", "started_at", json!("9999-01-07T09:00:00+08:00")),
+            with_field("y1899", "started_at", json!("1899-12-31 23:00:00")),
+            with_field("y2100", "started_at", json!("2100-12-31T09:00:00+08:00")),
+        ]
+        .join("\n")
+            + "\n",
+    )
+    .expect("write");
+    let tickets = dir.path().join("tickets.csv");
+    std::fs::write(
+        &tickets,
+        "ticket_id,operator_id,accepted_at,completed_at\n\
+         T1,1024,2026-11-27 09:00,2026-11-27 10:00\n\
+         T2,1024,9999-01-07 09:00,\n\
+         T3,1024,2026-11-27 09:00,9999/1/7 10:00\n",
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    let o = score(&[&calls, &tickets], &[], &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rejects = rows(&out.join("rejects.csv"));
+    let reason = |id: &str| -> String {
+        rejects
+            .iter()
+            .find(|r| r[2] == id)
+            .map(|r| r[3].clone())
+            .unwrap_or_else(|| panic!("{id} is not rejected: {rejects:?}"))
+    };
+    for (id, year) in [
+        ("y9999", "9999"),
+        ("y1899", "1899"),
+        ("T2", "9999"),
+        ("T3", "9999"),
+    ] {
+        let why = reason(id);
+        assert!(
+            why.contains(year) && why.contains("1900–2100"),
+            "{id}: {why}"
+        );
+    }
+    assert!(!rejects
+        .iter()
+        .any(|r| r[2] == "y2100" || r[2] == "T1" || r[2] == "ok"));
+    assert!(!std::fs::read_to_string(out.join("calls.csv"))
+        .expect("calls.csv")
+        .contains("+10000"));
+
+    let o = bin()
+        .args(["score"])
+        .arg(&calls)
+        .arg("--out")
+        .arg(dir.path().join("out2"))
+        .args(["--as-of", "9999-01-07 00:00"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("1900–2100"), "{}", stderr(&o));
+}

@@ -45,7 +45,7 @@ pub fn read(path: &Path, max_points: &dyn Fn(NormId) -> f64) -> anyhow::Result<M
     let text = decode_text(&bytes);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_reader(text.as_bytes());
+        .from_reader(crate::input::lines::LineCounted::new(text.as_bytes()));
     let headers = reader
         .headers()
         .map_err(|e| anyhow::anyhow!("{file}: line 1: cannot read the header: {e}"))?
@@ -65,21 +65,28 @@ pub fn read(path: &Path, max_points: &dyn Fn(NormId) -> f64) -> anyhow::Result<M
         ..ManualScores::default()
     };
     let mut seen = std::collections::HashSet::new();
-    for rec in reader.records() {
-        out.read += 1;
-        let rec = match rec {
-            Ok(r) => r,
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
             Err(e) => {
+                out.read += 1;
+                let line = reader.get_mut().line_of(e.position());
                 out.rejects.push(Reject {
                     file: file.clone(),
-                    line: e.position().map_or(0, |p| p.line()),
+                    line,
                     record_id: String::new(),
                     reason: format!("无法读取这一行 CSV（{e}）"),
                 });
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
                 continue;
             }
-        };
-        let line = rec.position().map_or(0, |p| p.line());
+        }
+        out.read += 1;
+        let line = reader.get_mut().line_of(rec.position());
         let get = |c: Option<usize>| c.and_then(|i| rec.get(i)).unwrap_or("").trim().to_string();
         let call_id = get(Some(c_call));
         let reject = |reason: String| Reject {

@@ -268,8 +268,13 @@ pub fn parse_row(
             Some((t, _)) => Ok(Some(t)),
             None => {
                 let (en, zh) = names(c);
-                Err(reject(format!(
+                Err(reject(crate::input::time::bad_time_reason(
+                    &format!("字段 {en}（{zh}）"),
+                    v,
+                    local,
+                    format!(
                     "字段 {en}（{zh}）\"{v}\" 不是有效时间（应为 YYYY-MM-DD HH:MM[:SS] 或 RFC 3339）"
+                ),
                 )))
             }
         }
@@ -442,14 +447,14 @@ fn read_csv(
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
-        .from_reader(decoded);
+        .from_reader(crate::input::lines::LineCounted::new(decoded));
     let mut map: Option<HeaderMap> = None;
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = reader.get_mut().line_of(record.position());
                 let row: Vec<String> = record.iter().map(str::to_string).collect();
                 match &map {
                     None => {
@@ -465,7 +470,7 @@ fn read_csv(
                 }
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = reader.get_mut().line_of(e.position());
                 each(Err(Reject {
                     file: file.clone(),
                     line,

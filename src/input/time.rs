@@ -2,7 +2,9 @@
 //! spec's `YYYY-MM-DD HH:MM[:SS]` local form, and the forms Excel produces
 //! (`2026/11/27 9:05`, `2026-11-27 09:05:00.000`, serial numbers in xlsx).
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+};
 
 /// China Standard Time, the default for times written without an offset.
 pub fn default_offset() -> FixedOffset {
@@ -53,9 +55,43 @@ pub enum Precision {
     Date,
 }
 
+/// The years an input time may have. A year such as 9999 is a typing or
+/// export error, not a date: accepted, it gave due dates of `+10000-01-07`
+/// and calendars of no use, so every time read is held to this range.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
+
 /// Parses a local wall-clock time. RFC 3339 times with another offset are
-/// converted to `local`. A bare date is midnight, reported as such.
+/// converted to `local`. A bare date is midnight, reported as such. None
+/// also for a time outside [`YEARS`] ([`out_of_range`] tells which).
 pub fn parse_local(s: &str, local: FixedOffset) -> Option<(NaiveDateTime, Precision)> {
+    parse_local_any_year(s, local).filter(|(t, _)| YEARS.contains(&t.year()))
+}
+
+/// The year of `s` when it is a time [`parse_local`] or [`parse_instant`]
+/// would take but for its year outside [`YEARS`], for the reject's reason.
+pub fn out_of_range(s: &str, local: FixedOffset) -> Option<i32> {
+    let s = s.trim();
+    let year = match instant_any_year(s, local) {
+        Some(t) => t.year(),
+        None => parse_local_any_year(s, local)?.0.year(),
+    };
+    (!YEARS.contains(&year)).then_some(year)
+}
+
+/// The reason for a time field that could not be used: its year when it
+/// is out of range, else `otherwise` (the caller's "not a time" message).
+pub fn bad_time_reason(field: &str, s: &str, local: FixedOffset, otherwise: String) -> String {
+    match out_of_range(s, local) {
+        Some(y) => format!(
+            "{field} \"{s}\" 的年份 {y} 不在 {}–{} 之间，请核对这个时间（year out of range）",
+            YEARS.start(),
+            YEARS.end()
+        ),
+        None => otherwise,
+    }
+}
+
+fn parse_local_any_year(s: &str, local: FixedOffset) -> Option<(NaiveDateTime, Precision)> {
     let s = s.trim();
     if s.is_empty() {
         return None;
@@ -84,7 +120,12 @@ pub fn parse_local(s: &str, local: FixedOffset) -> Option<(NaiveDateTime, Precis
 }
 
 /// Parses a call's `started_at`: RFC 3339, or a local time without offset.
+/// None also for a time outside [`YEARS`] (in its own offset).
 pub fn parse_instant(s: &str, local: FixedOffset) -> Option<DateTime<FixedOffset>> {
+    instant_any_year(s, local).filter(|t| YEARS.contains(&t.year()))
+}
+
+fn instant_any_year(s: &str, local: FixedOffset) -> Option<DateTime<FixedOffset>> {
     let s = s.trim();
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt);
@@ -92,7 +133,7 @@ pub fn parse_instant(s: &str, local: FixedOffset) -> Option<DateTime<FixedOffset
     if let Ok(dt) = DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%:z") {
         return Some(dt);
     }
-    let (naive, _) = parse_local(s, local)?;
+    let (naive, _) = parse_local_any_year(s, local)?;
     local.from_local_datetime(&naive).single()
 }
 
@@ -118,7 +159,7 @@ pub fn fmt_local(t: NaiveDateTime) -> String {
 
 /// [`fmt_local`] without an allocation, for the years 0–9999 (None for others).
 pub fn fmt_local_bytes(t: NaiveDateTime) -> Option<[u8; 19]> {
-    use chrono::{Datelike, Timelike};
+    use chrono::Timelike;
     // Digit by digit: `format` parses its pattern on every call, which was
     // a fifth of reading a day of tickets.
     let y = t.year();
@@ -208,7 +249,7 @@ mod tests {
                 assert_eq!(Some(t), chrono_only, "{c}");
             }
             assert_eq!(
-                parse_local(c, off).map(|(t, _)| t),
+                parse_local_any_year(c, off).map(|(t, _)| t),
                 chrono_only.or_else(|| {
                     DATE_FORMATS
                         .iter()
@@ -273,5 +314,42 @@ mod tests {
     fn instant_without_offset_is_local() {
         let t = parse_instant("2026-11-27T09:15:02", default_offset()).map(|t| t.to_rfc3339());
         assert_eq!(t.as_deref(), Some("2026-11-27T09:15:02+08:00"));
+    }
+
+    /// Issue 17: a year of 9999 was accepted and a due date came out as
+    /// `+10000-01-07`. Every form, bare dates and Excel serials included,
+    /// is held to 1900–2100, and the reason names the year.
+    #[test]
+    fn a_year_outside_1900_to_2100_is_not_a_time() {
+        let off = default_offset();
+        for bad in [
+            "9999-12-31 09:00:00",
+            "9999-12-31",
+            "1899-12-31 23:59",
+            "2101-01-01T00:00:00+08:00",
+            "0001-01-01 00:00:00",
+            "9999/1/7 9:05",
+        ] {
+            assert_eq!(parse_local(bad, off), None, "{bad}");
+            assert_eq!(parse_instant(bad, off), None, "{bad}");
+            assert!(out_of_range(bad, off).is_some(), "{bad}");
+            let why = bad_time_reason("accepted_at", bad, off, "不是时间".into());
+            assert!(why.contains("1900–2100"), "{why}");
+        }
+        for good in ["1900-01-01 00:00", "2100-12-31 23:59:59", "2026-11-27"] {
+            assert!(parse_local(good, off).is_some(), "{good}");
+            assert_eq!(out_of_range(good, off), None, "{good}");
+        }
+        assert_eq!(out_of_range("昨天", off), None);
+        assert_eq!(
+            bad_time_reason("x", "昨天", off, "不是时间".into()),
+            "不是时间"
+        );
+        // An Excel serial of year 9999 reads as that date, then is refused.
+        let t = from_excel_serial(2_958_465.0)
+            .map(fmt_local)
+            .unwrap_or_default();
+        assert_eq!(parse_local(&t, off), None, "{t}");
+        assert_eq!(out_of_range(&t, off), Some(9999));
     }
 }

@@ -429,7 +429,12 @@ pub fn parse_line<'a>(
         return Err(rj("缺少必填字段 started_at（missing started_at）".into()));
     }
     let started_at = parse_instant(&started_raw, local).ok_or_else(|| {
-        rj(format!("started_at \"{started_raw}\" 不是有效时间（应为 RFC 3339，如 2026-11-27T09:15:02+08:00）"))
+        rj(crate::input::time::bad_time_reason(
+            "started_at",
+            &started_raw,
+            local,
+            format!("started_at \"{started_raw}\" 不是有效时间（应为 RFC 3339，如 2026-11-27T09:15:02+08:00）"),
+        ))
     })?;
     let ended_by = match raw.ended_by.as_deref().map(str::trim) {
         None | Some("") => None,

@@ -121,7 +121,7 @@ impl Directory {
         };
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
-            .from_reader(text.as_bytes());
+            .from_reader(crate::input::lines::LineCounted::new(text.as_bytes()));
         let headers = reader
             .headers()
             .map_err(|e| err(1, format!("cannot read the header: {e}")))?
@@ -132,9 +132,19 @@ impl Directory {
         let phone_col = find(&["phone", "电话", "号码", "联系电话"])
             .ok_or_else(|| err(1, "the header has no `phone` column (name,phone)".into()))?;
         let mut entries = Vec::new();
-        for (i, rec) in reader.records().enumerate() {
-            let line = i + 2;
-            let rec = rec.map_err(|e| err(line, format!("cannot read the row: {e}")))?;
+        let mut rec = csv::StringRecord::new();
+        loop {
+            // The line the row starts on, right for CRLF files and rows
+            // with quoted line breaks (see `input::lines`).
+            match reader.read_record(&mut rec) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    let line = reader.get_mut().line_of(e.position()) as usize;
+                    return Err(err(line, format!("cannot read the row: {e}")));
+                }
+            }
+            let line = reader.get_mut().line_of(rec.position()) as usize;
             let name = rec.get(name_col).unwrap_or("").trim();
             let phone_raw = rec.get(phone_col).unwrap_or("").trim();
             if name.is_empty() && phone_raw.is_empty() {

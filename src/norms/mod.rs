@@ -566,20 +566,24 @@ impl Scorer {
                     .is_some_and(|i| uncertain(call, i, rc.low_confidence, rc.overlap_s));
         }
         let applied = crate::review::reviews::apply(call, &mut findings, reviews);
+        // The machine's tally sees only what the machine assessed: a finding
+        // a reviewer added on a norm the machine could not assess (accuracy
+        // without a number) makes that norm assessed in the reviewed tally
+        // alone, so the machine's score never depends on the reviews.
+        let mut reviewed_assessed = assessed;
         for f in &mut findings {
             if f.rule == "taboo.insult" && self.config.norms.taboo.insult_is_red_line {
                 f.severity = Severity::RedLine;
             }
-            // A finding added on a norm the machine did not assess makes it assessed.
             if f.verdict() == Some(Verdict::Added) {
-                assessed[f.norm.index()] = true;
+                reviewed_assessed[f.norm.index()] = true;
             }
         }
         let costs_pending = rc.needs_review_costs_points;
         let machine = self.tally(&mut findings, &assessed, manual, false, |f| {
             f.verdict() != Some(Verdict::Added) && (costs_pending || !f.needs_review)
         });
-        let reviewed = self.tally(&mut findings, &assessed, manual, true, |f| {
+        let reviewed = self.tally(&mut findings, &reviewed_assessed, manual, true, |f| {
             match (f.verdict(), f.appeal()) {
                 // A successful appeal withdraws the finding, an added one too.
                 (_, Some(Appeal::Overturned)) | (Some(Verdict::Dismissed), _) => false,
@@ -659,9 +663,16 @@ impl Scorer {
             let mut left = common.points;
             for f in findings.iter_mut().filter(|f| f.norm == id) {
                 let on = active(f) && reviewer.is_none();
+                // A reviewer's points count in the reviewed tally only: the
+                // machine's cost of a finding never depends on its review.
+                let review_points = if reviewed {
+                    f.review.as_ref().and_then(|r| r.points)
+                } else {
+                    None
+                };
                 let cost = if !on {
                     0.0
-                } else if let Some(p) = f.review.as_ref().and_then(|r| r.points) {
+                } else if let Some(p) = review_points {
                     p.min(left)
                 } else if common.per_finding > 0.0 {
                     common.per_finding.min(left)
@@ -1095,5 +1106,71 @@ mod tests {
         assert!(!s.red_line, "the machine's score stays as it was");
         assert!(s.reviewed_red_line);
         assert_eq!(s.reviewed_score, 0.0);
+    }
+
+    fn added(
+        norm: NormId,
+        rule: &'static str,
+        points: Option<f64>,
+    ) -> crate::review::reviews::Review {
+        crate::review::reviews::Review {
+            call_id: "t".into(),
+            norm,
+            rule,
+            utterance_index: None,
+            verdict: Some(Verdict::Added),
+            appeal: None,
+            points,
+            reviewer: "李".into(),
+            reviewed_at: None,
+            comment: String::new(),
+            line: 2,
+        }
+    }
+
+    #[test]
+    fn a_finding_added_on_a_norm_the_machine_did_not_assess_leaves_the_machine_score() {
+        // No number given: accuracy is not assessed by the machine.
+        let c = call(&[
+            GREETING,
+            ('c', 4.0, 6.0, "我家停水了"),
+            ('a', 6.5, 9.0, "好的，我记下了，您别急"),
+            ('a', 9.5, 11.0, CLOSING),
+        ]);
+        let plain = scorer().score(&c, None, &[]);
+        assert_eq!(plain.earned[NormId::Accuracy.index()], None);
+        let s = scorer().score_reviewed(
+            &c,
+            None,
+            &[],
+            &[added(NormId::Accuracy, "accuracy.manual", None)],
+        );
+        assert_eq!(s.score, plain.score, "the machine's score stays as it was");
+        assert_eq!(s.earned, plain.earned, "accuracy stays not assessed");
+        assert!(
+            s.reviewed_score < plain.score,
+            "{} {}",
+            s.reviewed_score,
+            plain.score
+        );
+    }
+
+    #[test]
+    fn points_given_when_adding_what_the_machine_found_do_not_change_its_cost() {
+        // No greeting: the machine finds it and takes the norm's points.
+        let c = call(&[
+            ('a', 0.5, 2.0, "喂"),
+            ('c', 4.0, 6.0, "我家停水了"),
+            ('a', 6.5, 9.0, "好的，我记下了"),
+            ('a', 9.5, 11.0, CLOSING),
+        ]);
+        let plain = scorer().score(&c, None, &[]);
+        let Some(f) = plain.findings.first() else {
+            panic!("the call has a finding");
+        };
+        let s = scorer().score_reviewed(&c, None, &[], &[added(f.norm, f.rule, Some(0.5))]);
+        assert_eq!(s.findings[0].points, plain.findings[0].points);
+        assert_eq!(s.score, plain.score);
+        assert_eq!(s.findings[0].reviewed_points, 0.5);
     }
 }

@@ -306,7 +306,12 @@ fn parse_row<'a>(
             crate::input::time::parse_local(t, local)
                 .map(|(t, _)| t)
                 .ok_or_else(|| {
-                    format!("reviewed_at（复核时间）\"{t}\" 不是时间（如 2026-11-28 10:30）")
+                    crate::input::time::bad_time_reason(
+                        "reviewed_at（复核时间）",
+                        t,
+                        local,
+                        format!("reviewed_at（复核时间）\"{t}\" 不是时间（如 2026-11-28 10:30）"),
+                    )
                 })?,
         ),
     };
@@ -331,16 +336,18 @@ fn csv_rows(text: &str, file: &str) -> anyhow::Result<Rows> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
-        .from_reader(text.as_bytes());
+        .from_reader(crate::input::lines::LineCounted::new(text.as_bytes()));
     let mut rows = Vec::new();
-    for rec in reader.records() {
-        match rec {
-            Ok(r) => rows.push((
-                r.position().map_or(0, |p| p.line()),
+    let mut r = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut r) {
+            Ok(false) => break,
+            Ok(true) => rows.push((
+                reader.get_mut().line_of(r.position()),
                 Ok(r.iter().map(str::to_string).collect()),
             )),
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = reader.get_mut().line_of(e.position());
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                     anyhow::bail!("{file}: line {line}: cannot read: {e}");
                 }

@@ -10,10 +10,14 @@ use std::path::Path;
 
 use anyhow::anyhow;
 
+use crate::input::lines::LineCounted;
+
 /// A CSV file of a run folder with the positions of the wanted columns.
 pub(crate) struct RunTable {
     file: String,
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<LineCounted<BufReader<File>>>,
+    /// The line the last record read starts on.
+    line: u64,
     names: Vec<&'static str>,
     cols: Vec<Option<usize>>,
 }
@@ -33,7 +37,7 @@ impl RunTable {
         })?;
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
-            .from_reader(BufReader::with_capacity(256 * 1024, f));
+            .from_reader(LineCounted::new(BufReader::with_capacity(256 * 1024, f)));
         let header = reader
             .headers()
             .map_err(|e| anyhow!("{file}：第 1 行（表头）：无法读取（{e}）"))?
@@ -53,6 +57,7 @@ impl RunTable {
         Ok(RunTable {
             file,
             reader,
+            line: 1,
             names: required.iter().chain(optional).copied().collect(),
             cols,
         })
@@ -60,10 +65,16 @@ impl RunTable {
 
     /// Reads the next record into `rec`; false at the end.
     pub(crate) fn next(&mut self, rec: &mut csv::StringRecord) -> anyhow::Result<bool> {
-        self.reader.read_record(rec).map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            anyhow!("{}：第 {line} 行：无法读取（{e}）", self.file)
-        })
+        match self.reader.read_record(rec) {
+            Ok(more) => {
+                self.line = self.reader.get_mut().line_of(rec.position());
+                Ok(more)
+            }
+            Err(e) => {
+                let line = self.reader.get_mut().line_of(e.position());
+                Err(anyhow!("{}：第 {line} 行：无法读取（{e}）", self.file))
+            }
+        }
     }
 
     /// Field `i` as the run had it: the apostrophe the CSV puts before a
@@ -88,9 +99,10 @@ impl RunTable {
         self.field(rec, i).map(str::trim)
     }
 
-    /// An error about field `i` of `rec`: file, line, field and what.
-    pub(crate) fn error(&self, rec: &csv::StringRecord, i: usize, what: &str) -> anyhow::Error {
-        let line = rec.position().map_or(0, |p| p.line());
+    /// An error about field `i` of `rec` (the record last read): file,
+    /// line, field and what.
+    pub(crate) fn error(&self, _rec: &csv::StringRecord, i: usize, what: &str) -> anyhow::Error {
+        let line = self.line;
         anyhow!(
             "{}：第 {line} 行，字段 {}：{what}",
             self.file,

@@ -333,6 +333,12 @@ fn parse_csv(text: &str, source: &str) -> Result<Vec<SpecialDay>, CalendarError>
                 "date \"{date_text}\" is not a valid YYYY-MM-DD date"
             ))
         })?;
+        // The same years every input time is held to (`input::time::YEARS`).
+        if !crate::input::time::YEARS.contains(&chrono::Datelike::year(&date)) {
+            return Err(err(format!(
+                "日期 \"{date_text}\" 的年份不在 1900–2100 之间，请核对（year out of range）"
+            )));
+        }
         let kind_text = fields.get(1).copied().unwrap_or("");
         if kind_text.is_empty() {
             return Err(err(format!(
