@@ -437,6 +437,113 @@ pub fn phone_numbers(
     out
 }
 
+/// Chars that end a clause (a unit named across one is not given with
+/// the number unless the number's clause points back to it) and, among
+/// them, those that end a sentence (a unit is never taken across one).
+fn is_clause_break(c: char) -> bool {
+    matches!(c, '，' | ',' | '。' | '！' | '？' | '!' | '?' | '；' | ';' | '\n')
+}
+
+fn is_comma(c: char) -> bool {
+    matches!(c, '，' | ',')
+}
+
+/// Words in a number's clause that refer back to a unit named just before:
+/// 联系水务公司，【电话是】2621234.
+const ATTRIBUTION_CUES: &[&str] = &["电话", "号码", "联系方式"];
+
+/// The longest clause, in clean characters, that may point back to an
+/// earlier clause's unit (他们二十四小时值班的电话是 is about the longest).
+const POINTING_CLAUSE_CHARS: usize = 12;
+
+/// How many clauses back a number may be given with a unit.
+const CLAUSES_BACK: usize = 3;
+
+/// The clause of `text` around byte range `start..end`: (clause start,
+/// clause end), bytes, breaks excluded.
+fn clause_around(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let cs = text[..start]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| is_clause_break(c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let ce = text[end..]
+        .char_indices()
+        .find(|&(_, c)| is_clause_break(c))
+        .map_or(text.len(), |(i, _)| end + i);
+    (cs, ce)
+}
+
+/// The units the number at `start..end` of `text` (an agent utterance) is
+/// given with (§2: a unit named in the same utterance as the number), as
+/// [`Directory::named_units`] gives them. A unit counts when it is named in
+/// the number's own clause (自来水公司的电话是2621234, 2621234是水务公司的); or,
+/// when that clause names none and before the number says no more than
+/// 电话是 / 他们的号码是 (or nothing), in the nearest earlier clause of the
+/// same sentence naming one, through clauses that say no more than that
+/// (您可以联系水务公司，电话是2621234); or in the next clause when it says
+/// whose the number is (2621234，这是水务公司的电话). A unit that is the topic
+/// of another clause (如果供电公司还不来修，您再打12345反映; 不在市长热线受理范围，
+/// 建议您拨打12348) is not the unit the number is given for.
+pub(crate) fn units_given_with(
+    dir: &Directory,
+    text: &str,
+    start: usize,
+    end: usize,
+) -> Vec<(usize, usize, usize)> {
+    let (cs, ce) = clause_around(text, start, end);
+    let named = dir.named_units(&NormText::new(&text[cs..ce]).clean);
+    if !named.is_empty() {
+        return named;
+    }
+    let points_back = |s: &str| {
+        let c = NormText::new(s).clean;
+        c.is_empty()
+            || (c.chars().count() <= POINTING_CLAUSE_CHARS
+                && ATTRIBUTION_CUES.iter().any(|w| c.contains(w)))
+    };
+    // Earlier clauses, while the one in hand only points back.
+    let mut here = &text[cs..start];
+    let mut at = cs;
+    for _ in 0..CLAUSES_BACK {
+        if !points_back(here) {
+            break;
+        }
+        let Some(brk) = text[..at].chars().next_back().filter(|&c| is_comma(c)) else {
+            break;
+        };
+        let prev_end = at - brk.len_utf8();
+        let prev_start = text[..prev_end]
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| is_clause_break(c))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let named = dir.named_units(&NormText::new(&text[prev_start..prev_end]).clean);
+        if !named.is_empty() {
+            return named;
+        }
+        here = &text[prev_start..prev_end];
+        at = prev_start;
+    }
+    // The next clause, when it says whose the number is.
+    let rest = NormText::new(&text[end..ce]).clean;
+    if let Some(brk) = text[ce..].chars().next().filter(|&c| is_comma(c)) {
+        let ns = ce + brk.len_utf8();
+        let ne = text[ns..]
+            .char_indices()
+            .find(|&(_, c)| is_clause_break(c))
+            .map_or(text.len(), |(i, _)| ns + i);
+        let next = NormText::new(&text[ns..ne]).clean;
+        if rest.is_empty() && WHOSE.iter().any(|w| next.starts_with(w)) {
+            return dir.named_units(&next);
+        }
+    }
+    Vec::new()
+}
+
+/// How a clause after a number says whose it is (2621234，这是水务公司的电话).
+const WHOSE: &[&str] = &["这是", "这个是", "是", "就是", "那是"];
+
 impl Norm for Accuracy {
     fn id(&self) -> NormId {
         NormId::Accuracy
@@ -488,12 +595,7 @@ impl Norm for Accuracy {
                     ));
                     continue;
                 }
-                let near = format!(
-                    "{}{}",
-                    chars_before(text, m.start, self.window),
-                    chars_after(text, m.end, self.window)
-                );
-                let named = dir.named_units(&NormText::new(&near).clean);
+                let named = units_given_with(dir, text, m.start, m.end);
                 if !named.is_empty() && !named.iter().any(|(u, _, _)| owners.contains(u)) {
                     let mut f = view.finding_at(
                         NormId::Accuracy,
@@ -572,6 +674,46 @@ mod tests {
             verdict("您拨打燃气公司电话2618110"),
             Some(vec!["accuracy.wrong_unit_number"])
         );
+    }
+
+    #[test]
+    fn a_unit_named_by_its_everyday_name_with_another_units_number_is_caught() {
+        for t in [
+            "水务公司的电话是2621234",
+            "您可以拨打自来水厂电话2621234",
+            "水司的报修电话是2621234",
+            "您可以联系水务集团，电话是2621234",
+            "您可以联系自来水公司，他们的电话是2621234",
+            "自来水公司那边二十四小时有人值班，您记一下他们的电话，2621234",
+            "您打2621234，这是自来水公司的电话",
+            "2621234是自来水公司的电话",
+            "煤气公司的电话是2618110",
+            "电力公司电话2618110",
+            "供电局的电话是2621234",
+            "社保局的电话是12315",
+            "自来水公司的电话是12345",
+        ] {
+            assert_eq!(verdict(t), Some(vec!["accuracy.wrong_unit_number"]), "{t}");
+        }
+    }
+
+    #[test]
+    fn a_unit_that_is_only_the_topic_of_another_clause_is_not_given_with_the_number() {
+        for t in [
+            "如果自来水公司还不处理，您可以再打12345反映",
+            "不在市长热线受理范围，建议您拨打12348咨询",
+            "这个不归自来水公司管，您可以拨打燃气公司电话2621234",
+            "闻到燃气味的话，请立即拨打119",
+            "燃气泄漏请马上拨打119",
+            "自来水的问题您可以拨打2618110",
+            "水务公司的电话是2618110",
+            "您好，燃气公司电话2621234，自来水公司电话2618110",
+            "消防通道被占的问题，您可以拨打12345反映",
+            "供电不稳定的情况，您可以打95598报修",
+            "您可以拨打燃气公司的电话2621234。自来水公司我们也会通知",
+        ] {
+            assert_eq!(verdict(t), Some(vec![]), "{t}");
+        }
     }
 
     #[test]
