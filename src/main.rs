@@ -733,7 +733,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("请粘贴对话，一行一句（如“坐席：您好！市长热线……”），粘贴完按 Ctrl+D（Windows 按 Ctrl+Z 再回车）：");
             }
             let dialogue =
-                try_rule::load_dialogue(file.as_deref()).map_err(|e| usage(format!("{e:#}")))?;
+                try_rule::load_dialogue(file.as_deref()).map_err(|e| usage(error_chain_zh(&e)))?;
             print!(
                 "{}",
                 try_rule::try_rule_dialogue(&dialogue, None, &current, &changed)
