@@ -18,11 +18,11 @@ pub const DEFAULT_TOML: &str = include_str!("../default-config.toml");
 
 /// A scorecard that could not be used: the file, the line when known, the key and why.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}: {place}{message}")]
+#[error("评分表 {file}：{place}{message}")]
 pub struct ConfigError {
     /// The config file.
     pub file: String,
-    /// `line N: key K: ` or empty.
+    /// `第 N 行，键 K：` or empty.
     pub place: String,
     /// What is wrong.
     pub message: String,
@@ -413,6 +413,29 @@ fn line_of(text: &str, key: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
+/// The full key (`norms.pace.min_cpm`) of the `key = value` line holding
+/// byte `at` of a TOML text, from the line's key and the last `[table]`
+/// header above it; `None` on a header or a line that is not `key = value`.
+/// Errors name it so that the author finds the field without counting lines.
+fn key_at(text: &str, at: usize) -> Option<String> {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let line = text[line_start..line_end].trim();
+    let leaf = line.split_once('=')?.0.trim().trim_matches('"');
+    if leaf.is_empty() || line.starts_with('[') || line.starts_with('#') {
+        return None;
+    }
+    let table = text[..line_start].lines().rev().find_map(|l| {
+        let l = l.trim();
+        let name = l.strip_prefix('[')?.split(']').next()?;
+        Some(name.trim_matches(['[', ' ']).to_string())
+    });
+    Some(match table {
+        Some(t) if !t.is_empty() => format!("{t}.{leaf}"),
+        _ => leaf.to_string(),
+    })
+}
+
 impl Config {
     /// Reads and checks a scorecard file. Relative lexicon and directory
     /// paths are taken relative to the file's folder.
@@ -421,7 +444,7 @@ impl Config {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             file: file.clone(),
             place: String::new(),
-            message: format!("cannot read the config: {e}"),
+            message: format!("读不了评分表：{}", crate::messages::io_zh(&e)),
         })?;
         let mut cfg = Config::parse(&text, &file)?;
         let base = path.parent().unwrap_or(Path::new("."));
@@ -441,26 +464,28 @@ impl Config {
     /// Parses and checks a scorecard text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
         let cfg: Config = toml::from_str(text).map_err(|e| {
-            let place = e
-                .span()
-                .map(|s| {
-                    format!(
-                        "line {}: ",
-                        text[..s.start.min(text.len())].matches('\n').count() + 1
-                    )
-                })
-                .unwrap_or_default();
+            let place = match e.span() {
+                Some(s) => {
+                    let start = s.start.min(text.len());
+                    let line = text[..start].matches('\n').count() + 1;
+                    match key_at(text, start) {
+                        Some(key) => format!("第 {line} 行，键 {key}："),
+                        None => format!("第 {line} 行："),
+                    }
+                }
+                None => String::new(),
+            };
             ConfigError {
                 file: file.to_string(),
                 place,
-                message: e.message().trim().to_string(),
+                message: crate::messages::serde_zh(e.message()),
             }
         })?;
         cfg.validate().map_err(|(key, message)| ConfigError {
             file: file.to_string(),
             place: match line_of(text, &key) {
-                Some(l) => format!("line {l}: key {key}: "),
-                None => format!("key {key}: "),
+                Some(l) => format!("第 {l} 行，键 {key}："),
+                None => format!("键 {key}："),
             },
             message,
         })?;
@@ -473,57 +498,57 @@ impl Config {
         if !(0.0..=100.0).contains(&self.pass_mark) {
             return bad(
                 "pass_mark",
-                format!("{} must be between 0 and 100", self.pass_mark),
+                format!("{} 应在 0 到 100 之间（must be between 0 and 100）", self.pass_mark),
             );
         }
         if crate::input::time::parse_offset(&self.utc_offset).is_none() {
             return bad(
                 "utc_offset",
-                format!("\"{}\" is not an offset like +08:00", self.utc_offset),
+                format!("“{}”不是时区，请写成 +08:00 这样（not an offset like +08:00）", self.utc_offset),
             );
         }
         let g = &self.grades;
         if !(g.excellent >= g.good && g.good >= g.qualified) {
             return bad(
                 "grades",
-                "bands must satisfy excellent >= good >= qualified".into(),
+                "等级分数线应满足 优秀 excellent ≥ 良好 good ≥ 合格 qualified（bands must satisfy excellent >= good >= qualified）".into(),
             );
         }
         for id in NormId::ALL {
             let c = self.norms.common(id);
             let key = format!("norms.{}.points", id.key());
             if !c.points.is_finite() || c.points < 0.0 {
-                return bad(&key, format!("{} must be a number of 0 or more", c.points));
+                return bad(&key, format!("{} 应为 0 或更大的数（must be a number of 0 or more）", c.points));
             }
             if !c.per_finding.is_finite() || c.per_finding < 0.0 {
                 return bad(
                     &format!("norms.{}.per_finding", id.key()),
-                    "must be 0 or more".into(),
+                    "应为 0 或更大的数（must be 0 or more）".into(),
                 );
             }
         }
         if self.norms.pace.min_cpm >= self.norms.pace.max_cpm {
             return bad(
                 "norms.pace.min_cpm",
-                "must be below norms.pace.max_cpm".into(),
+                "应小于 norms.pace.max_cpm（语速下限要低于上限；must be below norms.pace.max_cpm）".into(),
             );
         }
         if !(0.0..=1.0).contains(&self.norms.clarity.min_confidence) {
             return bad(
                 "norms.clarity.min_confidence",
-                "must be between 0 and 1".into(),
+                "应在 0 到 1 之间（must be between 0 and 1）".into(),
             );
         }
         if !(0.0..=1.0).contains(&self.review.low_confidence) {
             return bad(
                 "review.low_confidence",
-                format!("{} must be between 0 and 1", self.review.low_confidence),
+                format!("{} 应在 0 到 1 之间（must be between 0 and 1）", self.review.low_confidence),
             );
         }
         if self.review.overlap_s.is_nan() || self.review.overlap_s < 0.0 {
             return bad(
                 "review.overlap_s",
-                format!("{} must be 0 or more seconds", self.review.overlap_s),
+                format!("{} 应为 0 或更多秒（must be 0 or more seconds）", self.review.overlap_s),
             );
         }
         if self
@@ -533,16 +558,16 @@ impl Config {
             .iter()
             .any(|p| p.trim().is_empty())
         {
-            return bad("norms.greeting.parts", "a part is empty".into());
+            return bad("norms.greeting.parts", "有一项是空的，请删掉空的那一项（a part is empty）".into());
         }
         if self.norms.closing.texts.is_empty() {
-            return bad("norms.closing.texts", "needs at least one closing".into());
+            return bad("norms.closing.texts", "至少要有一句结束语（needs at least one closing）".into());
         }
         for r in &self.disabled_rules {
             if !crate::norms::RULES.iter().any(|(id, _)| id == r) {
                 return bad(
                     "disabled_rules",
-                    format!("unknown rule \"{r}\" (`hotline-qa rules` lists them)"),
+                    format!("没有“{r}”这条规则，请检查拼写（hotline-qa rules 列出全部规则编号；unknown rule）"),
                 );
             }
         }
@@ -551,7 +576,7 @@ impl Config {
                 let known: Vec<&str> = LexiconKind::ALL.iter().map(|l| l.key()).collect();
                 return bad(
                     &format!("lexicons.{k}"),
-                    format!("unknown lexicon (known: {})", known.join(", ")),
+                    format!("没有这个词表，可用的词表：{}（unknown lexicon）", known.join("、")),
                 );
             }
         }
@@ -560,7 +585,7 @@ impl Config {
             if crate::model::Category::parse(k).is_none() {
                 return bad(
                     "workflow.due_working_days_by_category",
-                    format!("\"{k}\" is not a category"),
+                    format!("“{k}”不是诉求类别（建议、一般诉求、求助、投诉举报、咨询、表扬；not a category）"),
                 );
             }
         }
@@ -577,7 +602,7 @@ impl Config {
             {
                 return bad(
                     key,
-                    format!("\"{k}\" is not an urgency (普通, 急办, 一般应急, 重大应急)"),
+                    format!("“{k}”不是紧急程度（普通、急办、一般应急、重大应急；not an urgency）"),
                 );
             }
         }
@@ -594,13 +619,13 @@ impl Config {
         if days.into_iter().any(|d| d > 250) {
             return bad(
                 "workflow",
-                "working-day limits must be at most 250 (one year of working days)".into(),
+                "工作日时限最多 250 个工作日（一年的工作日；working-day limits must be at most 250）".into(),
             );
         }
         if wf.due_hours_by_urgency.values().any(|&h| h > 24 * 366) {
             return bad(
                 "workflow.due_hours_by_urgency",
-                "at most 8784 hours (one year)".into(),
+                "最多 8784 小时（一年；at most 8784 hours）".into(),
             );
         }
         Ok(())
@@ -645,14 +670,34 @@ mod tests {
         let e = Config::parse("pass_mark = 80\n\n[norms.pace]\nmax_cmp = 250\n", "my.toml")
             .expect_err("typo");
         let s = e.to_string();
-        assert!(s.starts_with("my.toml: line 4: "), "{s}");
-        assert!(s.contains("max_cmp"), "{s}");
+        assert!(
+            s.starts_with("评分表 my.toml：第 4 行，键 norms.pace.max_cmp：没有 max_cmp 这个键"),
+            "{s}"
+        );
     }
 
     #[test]
     fn wrong_type_is_an_error() {
         let e = Config::parse("[norms.pace]\nmin_cpm = \"fast\"\n", "c.toml").expect_err("type");
-        assert!(e.to_string().contains("line 2"), "{e}");
+        assert!(e.to_string().contains("第 2 行，键 norms.pace.min_cpm：应为"), "{e}");
+    }
+
+    #[test]
+    fn toml_type_error_names_line_and_key_in_chinese() {
+        let text = "version = \"x\"\n\n[reports]\nmin_calls_for_rank = \"3\"\n";
+        let e = Config::parse(text, "现行评分表.toml").expect_err("type");
+        let s = e.to_string();
+        assert!(
+            s.starts_with(
+                "评分表 现行评分表.toml：第 4 行，键 reports.min_calls_for_rank：应为不小于 0 的整数（不加引号，如 3），写的是文字 \"3\""
+            ),
+            "{s}"
+        );
+        // The English stays for the logs.
+        assert!(s.contains("invalid type: string \"3\", expected"), "{s}");
+        // Must not: a top-level key has no table prefix.
+        let e = Config::parse("pass_mark = \"80\"\n", "c.toml").expect_err("type");
+        assert!(e.to_string().starts_with("评分表 c.toml：第 1 行，键 pass_mark：应为数字"), "{e}");
     }
 
     #[test]
@@ -660,7 +705,7 @@ mod tests {
         let e = Config::parse("[norms.pace]\nmin_cpm = 400\n", "c.toml").expect_err("range");
         assert_eq!(
             e.to_string(),
-            "c.toml: line 2: key norms.pace.min_cpm: must be below norms.pace.max_cpm"
+            "评分表 c.toml：第 2 行，键 norms.pace.min_cpm：应小于 norms.pace.max_cpm（语速下限要低于上限；must be below norms.pace.max_cpm）"
         );
         let e = Config::parse("disabled_rules = [\"taboo.nope\"]\n", "c.toml").expect_err("rule");
         assert!(e.to_string().contains("taboo.nope"));

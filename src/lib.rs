@@ -39,6 +39,7 @@ pub mod config;
 pub mod gen;
 pub mod input;
 pub mod lexicon;
+pub mod messages;
 pub mod model;
 pub mod norms;
 pub mod outdir;

@@ -106,9 +106,9 @@ fn stdout_is_open() -> bool {
     true
 }
 
-/// Quality assurance for a city service hotline (市长热线 / 12345):
-/// scores every call against the eleven service norms and checks every
-/// ticket's timeliness on the official working-day calendar.
+/// 市长热线（12345）通话质检与工单时效：按十一项工作规范给每通电话打分，
+/// 按国家法定节假日日历检查每张工单是否按时办结（Quality assurance for a
+/// city service hotline）。
 #[derive(Parser)]
 #[command(name = "hotline-qa", version, about, long_about = None)]
 struct Cli {
@@ -118,90 +118,86 @@ struct Cli {
 
 #[derive(clap::Args)]
 struct Scorecard {
-    /// A TOML scorecard overriding any default (`hotline-qa config` prints them).
+    /// 评分表（TOML），可改任何默认值；hotline-qa config 打印默认评分表
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// The phone directory of units and hotlines (CSV name,phone), replacing the built-in one.
+    /// 单位与热线电话通讯录（CSV：name,phone），替换内置的样例通讯录
     #[arg(long, value_name = "FILE")]
     directory: Option<PathBuf>,
-    /// Sheet of .xlsx ticket files to read (default: the first).
+    /// 读 .xlsx 工单时用哪个工作表（默认第一个）
     #[arg(long, value_name = "NAME")]
     sheet: Option<String>,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Score transcripts (.jsonl/.jsonl.gz) and tickets (.csv/.xlsx): writes
-    /// calls.csv, findings.csv, tickets.csv, units.csv and rejects.csv.
+    /// 评分：读通话转写（.jsonl/.jsonl.gz）和工单（.csv/.xlsx），写出
+    /// calls.csv、findings.csv、tickets.csv、units.csv、rejects.csv 和报表
     Score {
-        /// Files or folders of transcripts and tickets.
+        /// 转写和工单文件或文件夹
         #[arg(required_unless_present = "stdin", value_name = "INPUT")]
         inputs: Vec<PathBuf>,
-        /// The output folder (created if missing).
+        /// 输出目录（不存在会创建）
         #[arg(long, short, value_name = "DIR", required_unless_present = "stdin")]
         out: Option<PathBuf>,
-        /// Read transcripts (JSON Lines) from standard input and write one line
-        /// per input line to standard output (for Spark and other engines).
+        /// 从标准输入读转写（JSON Lines），每行向标准输出写一行结果（供 Spark 等平台用）
         #[arg(long, conflicts_with_all = ["inputs", "out", "manual", "reviews", "calendar", "as_of"])]
         stdin: bool,
-        /// With --stdin: the output format (json, the default, or tsv).
+        /// 只用于 --stdin：输出格式（json，默认；或 tsv）
         #[arg(long, value_enum)]
         format: Option<hotline_qa::stream::Format>,
-        /// Ticket files or folders. With --stdin: readable on every worker;
-        /// without: read as any INPUT that holds tickets.
+        /// 工单文件或文件夹（与写在输入里的工单一样读取；--stdin 时工单只能这样给出）
         #[arg(long, value_name = "PATH")]
         tickets: Vec<PathBuf>,
         #[command(flatten)]
         scorecard: Scorecard,
-        /// Manual QA scores (CSV call_id,norm,points,reviewer,comment).
+        /// 人工评分（CSV：call_id,norm,points,reviewer,comment）
         #[arg(long, value_name = "FILE")]
         manual: Option<PathBuf>,
-        /// Review decisions and appeals (reviews.csv, or a review sheet
-        /// written by `hotline-qa sample` and filled in Excel).
+        /// 复核结论和申诉（reviews.csv，或 hotline-qa sample 生成、在 Excel 里填好的复核表）
         #[arg(long, value_name = "FILE")]
         reviews: Option<PathBuf>,
-        /// Holiday/working-day overrides (CSV date,kind,name,notice) added to the built-in calendar.
+        /// 节假日补充/覆盖（CSV：date,kind,name,notice），加到内置日历上
         #[arg(long, value_name = "FILE")]
         calendar: Option<PathBuf>,
-        /// The time the report is as of, e.g. 2026-11-28T00:00:00+08:00 (default: now).
+        /// 时效统计截至的时间，如 2026-11-28T00:00:00+08:00（默认：运行时刻）
         #[arg(long, value_name = "TIME")]
         as_of: Option<String>,
-        /// No progress display.
+        /// 不显示进度
         #[arg(long)]
         quiet: bool,
-        /// Show callers' phone numbers and names unmasked in the reports.
+        /// 报表中显示来电人完整的电话号码和姓名（默认打码）
         #[arg(long)]
         show_pii: bool,
-        /// Write only the record-level outputs (CSV and Parquet), not the
-        /// aggregate reports (operators.csv … report.html); for very large
-        /// runs that are combined later with `hotline-qa report`.
+        /// 只写逐条记录的输出（CSV 和 Parquet），不写汇总报表（operators.csv … report.html）；
+        /// 之后用 hotline-qa report 合并出报表
         #[arg(long)]
         no_reports: bool,
-        /// Language of report.xlsx and report.html.
+        /// report.xlsx、report.html 的标题语言
         #[arg(long, value_enum, default_value = "zh")]
         lang: Lang,
     },
-    /// Combine any number of runs (folders written by `score`, e.g. 30 days)
-    /// into operator, team, norm, unit and trend reports, report.xlsx and report.html.
+    /// 合并多次 score 的结果（例如 30 天），写出话务员排名、班组、规范、承办单位、
+    /// 每日趋势，以及 report.xlsx、report.html
     Report {
-        /// Run folders, oldest first (a later run's view of a ticket wins).
+        /// score 的输出文件夹，按日期从早到晚（同一工单以后给出的为准）
         #[arg(required = true, value_name = "RUN_DIR")]
         runs: Vec<PathBuf>,
-        /// The output folder.
+        /// 输出目录
         #[arg(long, short, value_name = "DIR")]
         out: PathBuf,
-        /// The scorecard the runs were scored with (for points, pass mark, ranking minimum).
+        /// 评分时用的评分表（分值、及格线、排名所需通话数）
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
-        /// Language of report.xlsx and report.html.
+        /// report.xlsx、report.html 的标题语言
         #[arg(long, value_enum, default_value = "zh")]
         lang: Lang,
     },
-    /// Print one call's dialogue with its findings marked.
+    /// 显示一通电话的全部对话，扣分标在引起它的那句话下面
     Explain {
-        /// The call to show.
+        /// 通话编号
         call_id: String,
-        /// Files or folders of transcripts (and tickets).
+        /// 转写（和工单）文件或文件夹
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<PathBuf>,
         #[command(flatten)]
@@ -210,92 +206,84 @@ enum Command {
         #[arg(long)]
         show_pii: bool,
     },
-    /// Try a changed scorecard or lexicon on one dialogue (pasted, or a
-    /// file) and show what it catches compared with the current scorecard.
+    /// 改规则前试一试：拿一段对话（粘贴或文件）比较新旧评分表各抓到什么
     TryRule {
-        /// The dialogue: one transcript JSON line, or plain text with one
-        /// utterance a line (坐席：您好……). `-` or none reads standard input.
+        /// 对话文件：转写的一行 JSON，或一行一句的纯文本（坐席：您好……）；不写或写 - 读标准输入
         #[arg(value_name = "FILE")]
         file: Option<PathBuf>,
-        /// The changed scorecard (default: the built-in one).
+        /// 改后的评分表（默认：内置评分表）
         #[arg(long, value_name = "NEW.toml")]
         config: Option<PathBuf>,
-        /// The current scorecard to compare with (default: the built-in one).
+        /// 现行的评分表（默认：内置评分表）
         #[arg(long, value_name = "OLD.toml")]
         baseline: Option<PathBuf>,
-        /// The phone directory (CSV name,phone) for both, replacing the built-in one.
+        /// 两边都用的通讯录（CSV：name,phone），替换内置通讯录
         #[arg(long, value_name = "FILE")]
         directory: Option<PathBuf>,
     },
-    /// Score a run's calls again with a changed scorecard (same inputs and
-    /// as-of time, from the run's run.json) and compare: writes the new run
-    /// and diff_calls.csv, diff_operators.csv and diff_rules.csv into --out.
+    /// 用新评分表重评一次运行的全部通话（输入和截至时间取自 run.json）并比较，
+    /// 写出新的运行和 diff_calls.csv、diff_operators.csv、diff_rules.csv
     Rescore {
-        /// The run folder written by `score` (it holds run.json).
+        /// score 写出的运行文件夹（里面有 run.json）
         #[arg(value_name = "RUN_DIR")]
         run_dir: PathBuf,
-        /// The inputs, only when they moved since the run (default: those in run.json).
+        /// 输入文件，只在它们挪了地方时才写（默认：run.json 里记的）
         #[arg(value_name = "INPUT")]
         inputs: Vec<PathBuf>,
-        /// The new scorecard (TOML).
+        /// 新评分表（TOML）
         #[arg(long, value_name = "NEW.toml")]
         config: PathBuf,
-        /// The output folder (not the run folder).
+        /// 输出目录（不能是原运行文件夹）
         #[arg(long, short, value_name = "DIR")]
         out: PathBuf,
-        /// Language of the new run's report.xlsx and report.html.
+        /// 新运行的 report.xlsx、report.html 的标题语言
         #[arg(long, value_enum, default_value = "zh")]
         lang: Lang,
     },
-    /// Pick calls of a run for manual review (N per operator; red lines, low
-    /// scores and poorly recognised transcripts more likely) and write them
-    /// as a review sheet (xlsx) to fill in Excel and give back with
-    /// `score --reviews`.
+    /// 按话务员抽样复核（每人 N 通，红线、不及格、识别不清的多抽），写出复核表 xlsx，
+    /// 在 Excel 里填好后交给 score --reviews
     Sample {
-        /// The run folder written by `score` (it holds run.json).
+        /// score 写出的运行文件夹（里面有 run.json）
         #[arg(value_name = "RUN_DIR")]
         run_dir: PathBuf,
-        /// Calls per operator (all of them when an operator has fewer).
+        /// 每位话务员抽几通（不够的全抽）
         #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
         per_operator: u32,
-        /// Random seed: the same seed picks the same calls.
+        /// 抽样种子：同一个种子抽出同样的电话
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// The review sheet to write (default: RUN_DIR/review_sheet.xlsx).
+        /// 复核表存到哪里（默认：运行文件夹/review_sheet.xlsx）
         #[arg(long, short, value_name = "FILE.xlsx")]
         out: Option<PathBuf>,
     },
-    /// Rule precision from reviews: per rule, the findings reviewed,
-    /// confirmed and dismissed, the precision with its 95% interval and the
-    /// misses reviewers added; writes calibration.csv and
-    /// calibration_unmatched.csv.
+    /// 用复核结论算每条规则的准确率（带 95% 区间）和漏判，写出 calibration.csv
+    /// 和 calibration_unmatched.csv
     Calibrate {
-        /// Review decisions and appeals (reviews.csv, or a filled review sheet).
+        /// 复核结论和申诉（reviews.csv，或填好的复核表）
         #[arg(long, value_name = "FILE")]
         reviews: PathBuf,
-        /// Run folders written by `score`, oldest first (a call in several counts from the last).
+        /// score 的输出文件夹，按日期从早到晚（同一通电话按最后一个算）
         #[arg(required = true, value_name = "RUN_DIR")]
         runs: Vec<PathBuf>,
-        /// The output folder (default: the first RUN_DIR).
+        /// 输出目录（默认：第一个运行文件夹）
         #[arg(long, short, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// The scorecard, for the points a review row may give (default: the built-in one).
+        /// 评分表，用来检查新增扣分的分数（默认：内置评分表）
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
-    /// Generate a realistic synthetic day (transcripts, tickets, directory)
-    /// with known injected violations, and their ground truth.
+    /// 生成一天的合成数据（转写、工单、通讯录），并写明注入了哪些违规
     Gen {
-        /// Number of calls.
+        /// 通话数
         #[arg(long, default_value_t = 10_000)]
         calls: u64,
-        /// Random seed: the same seed gives byte-identical files.
+        /// 随机种子：同一个种子生成逐字节相同的文件
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// The day the calls are on (YYYY-MM-DD).
+        /// 通话的日期（YYYY-MM-DD）
         #[arg(long, value_name = "DATE")]
         day: Option<chrono::NaiveDate>,
-        /// The output folder.
+        /// 输出目录
         #[arg(long, short, value_name = "DIR")]
         out: PathBuf,
     },
@@ -307,9 +295,9 @@ enum Command {
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
     },
-    /// Print the built-in scorecard (TOML, commented) to copy and edit.
+    /// 打印内置评分表（带中文注释的 TOML），复制后修改即可用 --config 加载
     Config,
-    /// List the rule ids (for `disabled_rules` and findings.csv).
+    /// 列出全部规则编号及含义（findings.csv 的 rule 列、评分表的 disabled_rules）
     Rules,
 }
 
@@ -470,6 +458,29 @@ fn print_summary(s: &Summary, config: &Config) {
     if let Some(data) = &s.report {
         print_operators(data);
     }
+    eprintln!("{}", open_hint(&s.out, s.report.is_some()));
+}
+
+/// The summary's last line: which file to open next. Without reports it
+/// says that none were written and how to make them.
+fn open_hint(out: &std::path::Path, reports: bool) -> String {
+    let f = |name: &str| out.join(name).display().to_string();
+    if reports {
+        format!(
+            "请打开 {}（Excel）或 {}（浏览器）查看报表；逐条扣分见 {}",
+            f("report.xlsx"),
+            f("report.html"),
+            f("findings.csv")
+        )
+    } else {
+        format!(
+            "没有写汇总报表（用了 --no-reports）；逐条结果见 {}、{}。要报表请运行：hotline-qa report {} --out {}-report",
+            f("calls.csv"),
+            f("findings.csv"),
+            out.display(),
+            out.display()
+        )
+    }
 }
 
 /// The top and bottom operators as a table.
@@ -581,6 +592,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 out.display()
             );
             print_operators(&data);
+            eprintln!(
+                "请打开 {}（Excel）或 {}（浏览器）查看报表",
+                out.join("report.xlsx").display(),
+                out.join("report.html").display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Sample {
@@ -625,6 +641,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 s.calls.rejected
             );
             print!("{}", diff::render_zh(&d));
+            eprintln!("{}", open_hint(&s.out, true));
             Ok(ExitCode::SUCCESS)
         }
         Command::Calibrate {
@@ -652,7 +669,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let file = calibrate::write(&c, &out)?;
             print!("{}", calibrate::render_zh(&c));
             eprintln!(
-                "每条规则的数字已写入 {}；未用上的复核行见 {}",
+                "每条规则的数字已写入 {}（请用 Excel 打开）；未用上的复核行见 {}",
                 file.display(),
                 out.join(calibrate::UNMATCHED_FILE).display()
             );
@@ -710,7 +727,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let mut inputs = inputs;
             inputs.extend(tickets);
-            let out = out.ok_or_else(|| usage("--out DIR is required"))?;
+            let out = out.ok_or_else(|| usage("请用 --out 给出输出目录，例如 --out out（--out DIR is required）"))?;
             if let Some(sheet) = &scorecard.sheet {
                 let found = hotline_qa::input::collect_inputs_in_sheet(&inputs, Some(sheet))
                     .map_err(usage)?;
@@ -723,7 +740,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         "--as-of",
                         &s,
                         config.offset(),
-                        format!("--as-of \"{s}\" is not a time (use 2026-11-28T00:00:00+08:00 or 2026-11-28 00:00)"),
+                        format!("--as-of “{s}”不是时间，请写成 2026-11-28T00:00:00+08:00 或 2026-11-28 00:00（not a time）"),
                     ))
                 })?),
                 None => None,
@@ -814,7 +831,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("请粘贴对话，一行一句（如“坐席：您好！市长热线……”），粘贴完按 Ctrl+D（Windows 按 Ctrl+Z 再回车）：");
             }
             let dialogue =
-                try_rule::load_dialogue(file.as_deref()).map_err(|e| usage(format!("{e:#}")))?;
+                try_rule::load_dialogue(file.as_deref()).map_err(|e| usage(error_chain_zh(&e)))?;
             print!(
                 "{}",
                 try_rule::try_rule_dialogue(&dialogue, None, &current, &changed)
@@ -824,13 +841,247 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// A clap usage error in Chinese: what is wrong, what to write instead,
+/// the usage line and where to see every option, then clap's own English
+/// first line in parentheses for the logs. `--help` and `--version` are
+/// not errors and are printed by clap as they are.
+fn clap_zh(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let get = |k: ContextKind| e.get(k).map(|v| v.to_string()).unwrap_or_default();
+    let list = |k: ContextKind| match e.get(k) {
+        Some(ContextValue::Strings(v)) => v.join("、"),
+        Some(v) => v.to_string(),
+        None => String::new(),
+    };
+    // `--lang <LANG>` reads as `--lang` in a sentence.
+    let arg = get(ContextKind::InvalidArg);
+    let arg = match arg.split_once(' ') {
+        Some((a, _)) if a.starts_with('-') => a.to_string(),
+        _ => arg,
+    };
+    let value = get(ContextKind::InvalidValue);
+    let sub = subcommand_in_args();
+    let mut suggested_arg = get(ContextKind::SuggestedArg);
+    if suggested_arg.is_empty() && arg.starts_with("--") {
+        suggested_arg = similar_option(sub.as_deref(), &arg).unwrap_or_default();
+    }
+    let mut zh = match e.kind() {
+        ErrorKind::UnknownArgument if arg.starts_with('-') => {
+            let mut m = format!("没有 {arg} 这个选项");
+            if !suggested_arg.is_empty() {
+                m.push_str(&format!("，你是不是想写 {suggested_arg}？"));
+            } else {
+                m.push_str("，请检查拼写。");
+            }
+            m
+        }
+        ErrorKind::UnknownArgument => {
+            format!("多了一个参数“{arg}”：这个命令不收这样的参数，请检查是不是漏写了选项名（如 --out）或多打了空格。")
+        }
+        ErrorKind::InvalidSubcommand => {
+            let sub = get(ContextKind::InvalidSubcommand);
+            let mut m = format!("没有“{sub}”这个命令");
+            match get(ContextKind::SuggestedSubcommand) {
+                s if !s.is_empty() => m.push_str(&format!(
+                    "，你是不是想写 {}？",
+                    list(ContextKind::SuggestedSubcommand)
+                )),
+                _ => m.push_str("。命令有 score、report、explain、sample、calibrate、try-rule、rescore、gen、config、rules。"),
+            }
+            m
+        }
+        ErrorKind::MissingRequiredArgument => format!(
+            "缺少必须写的参数：{}。请补上后再运行。",
+            list(ContextKind::InvalidArg)
+        ),
+        ErrorKind::MissingSubcommand
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "请写一个命令，例如 hotline-qa score 输入文件 --out 输出目录。".to_string()
+        }
+        ErrorKind::InvalidValue if value.is_empty() => {
+            format!("{arg} 后面要写一个值。")
+        }
+        ErrorKind::InvalidValue => {
+            let mut m = format!("{arg} 的值“{value}”不是可选的值");
+            let valid = list(ContextKind::ValidValue);
+            if !valid.is_empty() {
+                m.push_str(&format!("，可选：{valid}"));
+            }
+            match get(ContextKind::SuggestedValue) {
+                s if !s.is_empty() => m.push_str(&format!("。你是不是想写 {s}？")),
+                _ => m.push('。'),
+            }
+            m
+        }
+        ErrorKind::ValueValidation => {
+            let source = std::error::Error::source(e)
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            let range = source
+                .split_once(" is not in ")
+                .and_then(|(_, r)| r.split_once("..="))
+                .map(|(lo, hi)| (lo.trim().to_string(), hi.trim().to_string()));
+            let why = if let Some((lo, hi)) = range {
+                if hi.len() > 6 {
+                    format!("太小：应为不小于 {lo} 的整数")
+                } else {
+                    format!("超出范围：应在 {lo} 到 {hi} 之间")
+                }
+            } else if source.contains("invalid digit") || source.contains("cannot parse integer") {
+                "不是整数：应为整数（如 3）".to_string()
+            } else if source.contains("too large") || source.contains("too small") {
+                "超出允许的范围".to_string()
+            } else if arg == "--day" {
+                "不是日期：应为日期，如 2026-11-27".to_string()
+            } else if source.contains("empty") {
+                "不能是空的".to_string()
+            } else {
+                "写法不对".to_string()
+            };
+            format!("{arg} 的值“{value}”{why}。")
+        }
+        ErrorKind::TooManyValues => {
+            format!("{arg} 只能给一个值，多出来的“{value}”请删掉（或给它加上选项名）。")
+        }
+        ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+            format!("{arg} 的值的个数不对。")
+        }
+        ErrorKind::ArgumentConflict => {
+            let prior = list(ContextKind::PriorArg);
+            if prior.is_empty() || prior == get(ContextKind::InvalidArg) {
+                format!("{arg} 只能写一次。")
+            } else {
+                format!("{arg} 不能和 {prior} 一起用，请去掉其中一个。")
+            }
+        }
+        ErrorKind::NoEquals => format!("{arg} 的值要用等号连着写，例如 {arg}=值。"),
+        ErrorKind::InvalidUtf8 => "命令行里有不是 UTF-8 编码的字符，请检查路径和文字。".to_string(),
+        _ => "命令行用法不对。".to_string(),
+    };
+    // clap's own tip for a value that looks like an option.
+    if e.kind() == ErrorKind::UnknownArgument && suggested_arg.is_empty() && arg.starts_with('-') {
+        zh.push_str(&format!("如果 {arg} 是一个值（比如以 - 开头的文件名），请在它前面写 --，例如 -- {arg}。"));
+    }
+    let english = e.render().to_string();
+    let mut lines = english.lines();
+    let mut first = lines
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .trim()
+        .to_string();
+    // clap lists the missing arguments on the next lines.
+    if first.ends_with(':') {
+        let more: Vec<&str> = lines
+            .take_while(|l| !l.trim().is_empty())
+            .map(str::trim)
+            .collect();
+        first = format!("{first} {}", more.join(", "));
+    }
+    let mut out = format!("hotline-qa: 错误：{zh}（{first}）\n");
+    let usage = get(ContextKind::Usage);
+    let usage = usage.trim().trim_start_matches("Usage:").trim();
+    if !usage.is_empty() {
+        out.push_str(&format!("用法：{usage}\n"));
+        // The command path is the usage's words up to the first placeholder or option.
+        let path: Vec<&str> = usage
+            .split_whitespace()
+            .take_while(|w| !w.starts_with(['[', '<', '-']))
+            .collect();
+        out.push_str(&format!("查看全部选项：{} --help\n", path.join(" ")));
+    } else if let Some(sub) = sub {
+        out.push_str(&format!("查看全部选项：hotline-qa {sub} --help\n"));
+    } else {
+        out.push_str("查看全部命令和选项：hotline-qa --help\n");
+    }
+    out
+}
+
+/// The subcommand named on the command line, if any: the first argument
+/// that is one of the program's commands.
+fn subcommand_in_args() -> Option<String> {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    std::env::args().skip(1).find(|a| {
+        cmd.get_subcommands()
+            .any(|s| s.get_name() == a && !s.is_hide_set())
+    })
+}
+
+/// The long option of `sub` closest to a mistyped `--ouput` (at most two
+/// letters added, dropped or changed, or a prefix of it), for 你是不是想写.
+/// clap suggests only above its own similarity threshold, which misses
+/// common slips such as `--ouput` for `--out`.
+fn similar_option(sub: Option<&str>, typed: &str) -> Option<String> {
+    use clap::CommandFactory;
+    let cli = Cli::command();
+    let cmd = match sub {
+        Some(s) => cli.find_subcommand(s)?.clone(),
+        None => cli,
+    };
+    let typed = typed.trim_start_matches('-');
+    let typed = typed.split('=').next().unwrap_or(typed);
+    cmd.get_arguments()
+        .filter_map(|a| a.get_long())
+        .map(|long| (edit_distance(typed, long), long))
+        .filter(|(d, long)| *d <= 2 || (typed.len() >= 3 && long.starts_with(typed)))
+        .min()
+        .map(|(_, long)| format!("--{long}"))
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// The error chain as one line, each cause after `：`; an I/O error in
+/// the chain reads in Chinese with what to do (文件不存在…), the English
+/// kept in parentheses.
+fn error_chain_zh(e: &anyhow::Error) -> String {
+    let parts: Vec<String> = e
+        .chain()
+        .map(|c| match c.downcast_ref::<std::io::Error>() {
+            Some(io) => hotline_qa::messages::io_zh(io),
+            None => c.to_string(),
+        })
+        .collect();
+    parts.join("：")
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
+            use clap::error::ErrorKind;
+            match e.kind() {
+                // Help and version are what the user asked for: clap prints them as they are.
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    let _ = e.print();
+                    return ExitCode::SUCCESS;
+                }
+                // A bare `hotline-qa` (or a command without its arguments
+                // that asks for help) shows the help after a Chinese line.
+                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    eprintln!("hotline-qa: 请写一个命令，例如 hotline-qa score 输入文件 --out 输出目录；全部命令如下。");
+                    let _ = e.print();
+                    return ExitCode::from(2);
+                }
+                _ => {
+                    eprint!("{}", clap_zh(&e));
+                    return ExitCode::from(2);
+                }
+            }
         }
     };
     let to_stdout = matches!(
@@ -853,7 +1104,7 @@ fn main() -> ExitCode {
             if io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("hotline-qa: 错误：{e:#}");
+            eprintln!("hotline-qa: 错误：{}", error_chain_zh(&e));
             if e.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
             } else {
