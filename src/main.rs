@@ -100,7 +100,7 @@ fn stdout_is_open() -> bool {
                 .find_map(|l| l.strip_prefix("flags:"))
                 .and_then(|f| u32::from_str_radix(f.trim(), 8).ok());
             // O_RDWR: opened by the standard library, not by the shell.
-            return !flags.is_some_and(|f| f & 3 == 2);
+            return flags.is_none_or(|f| f & 3 != 2);
         }
     }
     true
