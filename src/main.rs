@@ -590,6 +590,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(p) = &out {
                 sample::check_out(p).map_err(usage)?;
             }
+            // A review sheet already there may be filled in: never replaced.
+            let target = out
+                .clone()
+                .unwrap_or_else(|| run_dir.join(sample::DEFAULT_FILE));
+            if target.exists() {
+                anyhow::bail!(
+                    "{} 已存在，里面可能已经填了复核结论，不覆盖：请用 --out 另给一个文件名，或先把它移走（the review sheet exists）",
+                    target.display()
+                );
+            }
             let summary = sample::sample(&sample::SampleOptions {
                 run_dir,
                 per_operator: per_operator as usize,
