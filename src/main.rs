@@ -656,6 +656,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     ))
                 }
             };
+            // The two files go into `out`: never over the reviews being read.
+            let reviews_at = hotline_qa::outdir::resolved(&reviews);
+            for name in [calibrate::FILE, calibrate::UNMATCHED_FILE] {
+                if hotline_qa::outdir::resolved(&out.join(name)) == reviews_at {
+                    return Err(usage(format!(
+                        "--reviews {} 会被写出的 {name} 覆盖：请把复核文件换个名字或换一个 --out（the output would overwrite the reviews）",
+                        reviews.display()
+                    )));
+                }
+            }
             let file = calibrate::write(&c, &out)?;
             print!("{}", calibrate::render_zh(&c));
             eprintln!(
