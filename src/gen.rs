@@ -3029,7 +3029,7 @@ fn push_tenths(out: &mut String, t: i64) {
 
 fn push_hundredths(out: &mut String, h: u32) {
     use fmt::Write as _;
-    if h % 10 == 0 {
+    if h.is_multiple_of(10) {
         let _ = write!(out, "{}.{}", h / 100, (h % 100) / 10);
     } else {
         let _ = write!(out, "{}.{:02}", h / 100, h % 100);

@@ -100,7 +100,7 @@ fn stdout_is_open() -> bool {
                 .find_map(|l| l.strip_prefix("flags:"))
                 .and_then(|f| u32::from_str_radix(f.trim(), 8).ok());
             // O_RDWR: opened by the standard library, not by the shell.
-            return !flags.is_some_and(|f| f & 3 == 2);
+            return flags.is_none_or(|f| f & 3 != 2);
         }
     }
     true
@@ -609,6 +609,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(p) = &out {
                 sample::check_out(p).map_err(usage)?;
             }
+            // A review sheet already there may be filled in: never replaced.
+            let target = out
+                .clone()
+                .unwrap_or_else(|| run_dir.join(sample::DEFAULT_FILE));
+            if target.exists() {
+                anyhow::bail!(
+                    "{} 已存在，里面可能已经填了复核结论，不覆盖：请用 --out 另给一个文件名，或先把它移走（the review sheet exists）",
+                    target.display()
+                );
+            }
             let summary = sample::sample(&sample::SampleOptions {
                 run_dir,
                 per_operator: per_operator as usize,
@@ -666,6 +676,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     ))
                 }
             };
+            // The two files go into `out`: never over the reviews being read.
+            let reviews_at = hotline_qa::outdir::resolved(&reviews);
+            for name in [calibrate::FILE, calibrate::UNMATCHED_FILE] {
+                if hotline_qa::outdir::resolved(&out.join(name)) == reviews_at {
+                    return Err(usage(format!(
+                        "--reviews {} 会被写出的 {name} 覆盖：请把复核文件换个名字或换一个 --out（the output would overwrite the reviews）",
+                        reviews.display()
+                    )));
+                }
+            }
             let file = calibrate::write(&c, &out)?;
             print!("{}", calibrate::render_zh(&c));
             eprintln!(

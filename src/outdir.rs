@@ -372,7 +372,8 @@ fn check_replaceable(dir: &Path, out: &Path, known: &[&str]) -> anyhow::Result<(
         let e = e.map_err(|e| anyhow!("{}: cannot list the folder: {e}", out.display()))?;
         let n = e.file_name().to_string_lossy().into_owned();
         let is_file = e.file_type().is_ok_and(|t| t.is_file());
-        if !(is_file && known.contains(&n.as_str())) && !ignorable(&n) {
+        let ours = is_file && known.contains(&n.as_str());
+        if !ours && !ignorable(&n) {
             foreign.push(n);
         }
     }

@@ -237,6 +237,14 @@ pub struct StreamCounts {
     pub rejected: u64,
 }
 
+/// A failed write of the results: the I/O error stays in the chain, so
+/// that the caller can tell a reader that closed the pipe (not an error)
+/// from a full disk (an error: the results are incomplete).
+fn stdout_error(e: std::io::Error) -> anyhow::Error {
+    anyhow::Error::new(e)
+        .context("无法写出结果，输出不完整：请检查磁盘空间或输出重定向（cannot write the results）")
+}
+
 /// Scores JSON Lines from `input` to `output`, one output line per input line.
 pub fn run<R: BufRead, W: Write>(
     input: R,
@@ -313,10 +321,12 @@ pub fn run<R: BufRead, W: Write>(
             } else {
                 counts.rejected += 1;
             }
-            output.write_all(text.as_bytes())?;
-            output.write_all(b"\n")?;
+            output
+                .write_all(text.as_bytes())
+                .and_then(|()| output.write_all(b"\n"))
+                .map_err(stdout_error)?;
         }
-        output.flush()?;
+        output.flush().map_err(stdout_error)?;
         if done {
             break;
         }

@@ -550,3 +550,29 @@ fn score_stdin_with_stdout_closed_is_exit_1() {
         .expect("run");
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn sampling_again_never_overwrites_a_review_sheet() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = tmp.path().join("run");
+    assert!(score(&[&samples("calls.jsonl")], &run).status.success());
+    let sample = || bin().arg("sample").arg(&run).output().expect("sample");
+    let o = sample();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let sheet = run.join("review_sheet.xlsx");
+    // The reviewer's work, as far as this test is concerned.
+    std::fs::write(&sheet, "filled in").expect("write");
+    let o = sample();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("review_sheet.xlsx 已存在"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read(&sheet).expect("read"), b"filled in");
+    // Nor is the run folder, holding it now, replaced by a new score.
+    let o = score(&[&samples("calls.jsonl")], &run);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("review_sheet.xlsx"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&sheet).expect("read"), b"filled in");
+}

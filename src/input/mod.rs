@@ -253,6 +253,18 @@ impl Walk {
         // Name order, so that which of two links to one file is read is reproducible.
         entries.sort();
         for path in entries {
+            // The staging and set-aside folders of a run (crate::outdir),
+            // finished or not, are never inputs.
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            if name.is_some_and(|n| {
+                n.starts_with('.') && (n.contains(".hq-staging-") || n.contains(".hq-old-"))
+            }) {
+                skipped.push(Skipped {
+                    path,
+                    reason: "hotline-qa 运行时的临时输出文件夹，不当作输入".into(),
+                });
+                continue;
+            }
             // Follows a symbolic link; a broken one is listed, not an error.
             let meta = match std::fs::metadata(&path) {
                 Ok(m) => m,
@@ -498,6 +510,19 @@ mod tests {
         assert_eq!(names(&found.tickets), vec!["tickets.csv", "工单.csv"]);
         let skipped: Vec<PathBuf> = found.skipped.iter().map(|s| s.path.clone()).collect();
         assert_eq!(names(&skipped), vec!["directory.csv", "truth_tickets.csv"]);
+    }
+
+    #[test]
+    fn a_runs_staging_folder_in_an_input_folder_is_not_read() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let staging = dir.path().join(".out.hq-staging-4242");
+        std::fs::create_dir(&staging).expect("mkdir");
+        std::fs::write(staging.join("calls.jsonl"), "{}\n").expect("write");
+        std::fs::write(dir.path().join("calls.jsonl"), "{}\n").expect("write");
+        let found = collect_inputs(&[dir.path().to_path_buf()]).expect("inputs");
+        assert_eq!(found.transcripts, vec![dir.path().join("calls.jsonl")]);
+        assert_eq!(found.skipped.len(), 1);
+        assert_eq!(found.skipped[0].path, staging);
     }
 
     #[test]

@@ -1380,7 +1380,7 @@ mod tests {
             for i in 0..per {
                 let n = o * per + i;
                 let mut c = call(&format!("20261127-{n:06}"), &format!("{:04}", 1000 + o));
-                if n % 20 == 0 {
+                if n.is_multiple_of(20) {
                     c.red_line = true;
                     c.score = 0.0;
                 } else if n % 10 == 3 {
