@@ -235,47 +235,76 @@ impl<'a> Masker<'a> {
         }
     }
 
-    /// The digits of the numbers the agent gives in utterance `i` (none
-    /// for another speaker's).
-    fn readable(&self, call: &Call, ticket: Option<&Ticket>, i: usize) -> Vec<String> {
+    /// The digits of the numbers the agent gives in each utterance of
+    /// `wanted` (increasing; none for another speaker's).
+    fn readable(&self, call: &Call, ticket: Option<&Ticket>, wanted: &[usize]) -> Vec<Vec<String>> {
+        if wanted.is_empty() {
+            return Vec::new();
+        }
         crate::norms::accuracy::given_numbers(
             call,
             ticket,
-            i,
+            wanted,
             self.cues,
             self.not_phone,
             self.directory,
             self.window,
         )
         .into_iter()
-        .map(|m| m.digits)
+        .map(|ms| ms.into_iter().map(|m| m.digits).collect())
         .collect()
     }
 
     /// Masks the excerpt of every finding of `scored`, a score of `call`.
     pub fn mask_findings(&self, scored: &mut ScoredCall, call: &Call, ticket: Option<&Ticket>) {
+        // Most excerpts hold no number: the call is read (once) only for
+        // the utterances of those that may.
+        let mut wanted: Vec<usize> = scored
+            .findings
+            .iter()
+            .filter(|f| may_hold_number(&f.excerpt))
+            .filter_map(|f| f.utterance_index)
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let readable = self.readable(call, ticket, &wanted);
         for f in &mut scored.findings {
-            // Most excerpts hold no number: the call is read only for those that do.
-            let readable = match f.utterance_index {
-                Some(i) if f.excerpt.contains(is_digit_char) => self.readable(call, ticket, i),
-                _ => Vec::new(),
-            };
-            f.excerpt = mask_with(&f.excerpt, ticket, self.directory, &readable);
+            let given = f
+                .utterance_index
+                .and_then(|i| wanted.binary_search(&i).ok())
+                .map_or(&[][..], |k| readable[k].as_slice());
+            f.excerpt = mask_with(&f.excerpt, ticket, self.directory, given);
         }
     }
 
-    /// The text of utterance `i` of `call`, masked (a dialogue line).
-    pub fn mask_utterance(&self, call: &Call, ticket: Option<&Ticket>, i: usize) -> String {
-        let Some(u) = call.utterances.get(i) else {
-            return String::new();
-        };
-        let readable = if u.text.contains(is_digit_char) {
-            self.readable(call, ticket, i)
-        } else {
-            Vec::new()
-        };
-        mask_with(&u.text, ticket, self.directory, &readable)
+    /// Every utterance's text of `call`, masked (the dialogue lines of the
+    /// review sheet and `explain`).
+    pub fn mask_dialogue(&self, call: &Call, ticket: Option<&Ticket>) -> Vec<String> {
+        let wanted: Vec<usize> = call
+            .utterances
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| u.speaker == crate::model::Speaker::Agent && may_hold_number(&u.text))
+            .map(|(i, _)| i)
+            .collect();
+        let readable = self.readable(call, ticket, &wanted);
+        call.utterances
+            .iter()
+            .enumerate()
+            .map(|(i, u)| {
+                let given = wanted
+                    .binary_search(&i)
+                    .ok()
+                    .map_or(&[][..], |k| readable[k].as_slice());
+                mask_with(&u.text, ticket, self.directory, given)
+            })
+            .collect()
     }
+}
+
+/// Whether `text` may hold a number (the accuracy norm's quick look).
+fn may_hold_number(text: &str) -> bool {
+    crate::norms::accuracy::may_hold_number(text)
 }
 
 /// Whether a cell value must get an apostrophe so that Excel shows it as
@@ -465,9 +494,7 @@ mod tests {
         let scorer = Scorer::new(crate::config::Config::default(), Directory::builtin())
             .expect("scorer");
         let m = Masker::new(&scorer);
-        (0..c.utterances.len())
-            .map(|i| m.mask_utterance(&c, ticket, i))
-            .collect()
+        m.mask_dialogue(&c, ticket)
     }
 
     #[test]
