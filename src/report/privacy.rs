@@ -110,10 +110,7 @@ fn masking_runs(text: &str) -> Vec<(String, usize, usize)> {
                 && (k..k + n - 1).all(|j| gap_between(&runs[j], &runs[j + 1]))
                 && phone_shape(
                     first,
-                    &runs[k..k + n]
-                        .iter()
-                        .map(|r| r.0.len())
-                        .collect::<Vec<_>>(),
+                    &runs[k..k + n].iter().map(|r| r.0.len()).collect::<Vec<_>>(),
                 )
         });
         match joined {
@@ -491,8 +488,8 @@ mod tests {
 
     fn masker_output(rows: &[(char, f64, f64, &str)], ticket: Option<&Ticket>) -> Vec<String> {
         let c = crate::norms::testkit::call(rows);
-        let scorer = Scorer::new(crate::config::Config::default(), Directory::builtin())
-            .expect("scorer");
+        let scorer =
+            Scorer::new(crate::config::Config::default(), Directory::builtin()).expect("scorer");
         let m = Masker::new(&scorer);
         m.mask_dialogue(&c, ticket)
     }
@@ -541,10 +538,15 @@ mod tests {
         let c = crate::norms::testkit::call(&[
             crate::norms::testkit::GREETING,
             ('c', 5.0, 7.0, "我的电话是13912345678，我想问问停水的事"),
-            ('a', 7.5, 12.0, "您可以拨打他们电话2618111问一下，您的电话13912345678"),
+            (
+                'a',
+                7.5,
+                12.0,
+                "您可以拨打他们电话2618111问一下，您的电话13912345678",
+            ),
         ]);
-        let scorer = Scorer::new(crate::config::Config::default(), Directory::builtin())
-            .expect("scorer");
+        let scorer =
+            Scorer::new(crate::config::Config::default(), Directory::builtin()).expect("scorer");
         let mut s = scorer.score(&c, None, &[]);
         Masker::new(&scorer).mask_findings(&mut s, &c, None);
         let f = s

@@ -881,7 +881,9 @@ fn read_dialogues(
                     text: match &masked {
                         _ if m.show_pii => u.text.to_string(),
                         Some(lines) => lines.get(i).cloned().unwrap_or_default(),
-                        None => crate::report::privacy::mask_text(&u.text, ticket, scorer_directory),
+                        None => {
+                            crate::report::privacy::mask_text(&u.text, ticket, scorer_directory)
+                        }
                     },
                 })
                 .collect();
