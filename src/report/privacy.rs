@@ -79,11 +79,10 @@ fn is_group_gap(c: char) -> bool {
 /// an area code starting with 0 and a 7- or 8-digit local number, itself
 /// in one or two parts. Other neighbours (工号 1024，2026) stay apart.
 fn phone_shape(first: char, sizes: &[usize]) -> bool {
-    match (first, sizes) {
-        ('1', [3, 4, 4]) | ('1', [3, 8]) | ('1', [7, 4]) => true,
-        ('0', [3 | 4, 3 | 4, 4]) | ('0', [3 | 4, 7 | 8]) => true,
-        _ => false,
-    }
+    matches!(
+        (first, sizes),
+        ('1', [3, 4, 4] | [3, 8] | [7, 4]) | ('0', [3 | 4, 3 | 4, 4] | [3 | 4, 7 | 8])
+    )
 }
 
 /// The runs of digits of `text` as privacy masking reads them: those of
@@ -176,7 +175,7 @@ fn mask_numbers(text: &str, directory: &Directory, readable: &[String]) -> Strin
             || glued
             || decimals
             || directory.contains_number(&ds)
-            || readable.iter().any(|r| *r == ds)
+            || readable.contains(&ds)
             || looks_like_date(&text[start..end]);
         if keep {
             continue;
