@@ -248,6 +248,30 @@ fn caller_numbers_are_masked_in_every_form_and_the_given_number_is_not() {
 }
 
 #[test]
+fn stdin_results_are_masked_as_the_files_are() {
+    use std::io::Write;
+    let mut child = bin()
+        .args(["score", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{}\n", hostile_call()).as_bytes())
+        .expect("write");
+    let o = child.wait_with_output().expect("wait");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("taboo.forbidden_phrase"), "{text}");
+    assert_no_caller_number("score --stdin", &text);
+    assert!(text.contains(GIVEN), "{text}");
+}
+
+#[test]
 fn explain_masks_by_default_and_says_when_pii_is_shown() {
     let dir = tempfile::tempdir().expect("tmp");
     write_inputs(dir.path());
