@@ -332,10 +332,10 @@ fn formulas_markup_and_phone_numbers_are_neutralised() {
     assert!(!html.contains("<b>王</b>"));
     let mut wb = open_workbook_auto(out.join("report.xlsx")).expect("open");
     let calls = wb.worksheet_range("通话").expect("calls");
-    // A string cell, never a formula.
+    // A string cell, never a formula, escaped as in the CSV files (issue #17).
     assert_eq!(
         calls.get((1, 1)),
-        Some(&Data::String("=HYPERLINK(\"http://x\")".into()))
+        Some(&Data::String("'=HYPERLINK(\"http://x\")".into()))
     );
     let formulas = wb.worksheet_formula("通话").expect("formulas");
     assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()));

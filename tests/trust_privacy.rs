@@ -54,7 +54,11 @@ fn hostile_call() -> String {
             3.0,
             "我的电话是138 1234 5678，另一个138-8765-4321，还有138.1234.5678",
         ),
-        utterance("caller", 6.0, "我爱人的是１３９１２３４５６７８，或者幺三八幺二三四五六七八"),
+        utterance(
+            "caller",
+            6.0,
+            "我爱人的是１３９１２３４５６７８，或者幺三八幺二三四五六七八",
+        ),
         utterance("agent", 9.0, "喂，您的电话是138 1234 5678对吧"),
         utterance("agent", 12.0, "喂，另一个是138-8765-4321"),
         utterance("agent", 15.0, "喂，还有138.1234.5678"),
@@ -76,7 +80,11 @@ const TICKET_HEADER: &str = "ticket_id,call_id,operator_id,accepted_at,category,
 /// with one whose id is a formula and whose date is wrong.
 fn write_inputs(dir: &Path) {
     let bad = r#"{"call_id": "=HYPERLINK(\"http://x\")", "operator_id": "1", "started_at": "nope", "utterances": []}"#;
-    std::fs::write(dir.join("=1+1.jsonl"), format!("{}\n{bad}\n", hostile_call())).expect("write");
+    std::fs::write(
+        dir.join("=1+1.jsonl"),
+        format!("{}\n{bad}\n", hostile_call()),
+    )
+    .expect("write");
     let good = "GD20261127901,=1+1,+nan,2026-11-27 09:20:00,一般诉求,噪音扰民,工单转办,普通,黄小明,13812345678,2026年11月27日,城西区滨河花园,回电138-8765-4321,,,市生态环境局,市直,否,2026-11-27 09:30:00,,,,,,,,,";
     let bad = "\"=HYPERLINK(\"\"http://x\"\")\",c9,1,not a date,一般诉求,噪音扰民,工单转办,普通,,,,,内容,,,市生态环境局,市直,否,,,,,,,,,,";
     std::fs::write(
@@ -120,7 +128,12 @@ fn fields(path: &Path) -> Vec<(String, String)> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let text = text.trim_start_matches('\u{feff}');
     let mut r = csv::Reader::from_reader(text.as_bytes());
-    let header: Vec<String> = r.headers().expect("header").iter().map(String::from).collect();
+    let header: Vec<String> = r
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
     let mut out = Vec::new();
     for rec in r.records() {
         for (h, v) in header.iter().zip(rec.expect("row").iter()) {
@@ -188,7 +201,12 @@ fn rejects_and_every_csv_escape_formulas_from_ids_and_file_names() {
     let calls = common::table(&out.join("calls.csv"));
     let c = &calls[0];
     assert_eq!(
-        [&c["call_id"], &c["operator_id"], &c["operator_name"], &c["team"]],
+        [
+            &c["call_id"],
+            &c["operator_id"],
+            &c["operator_name"],
+            &c["team"]
+        ],
         ["'=1+1", "'+nan", "'-infinity", "'-inf"]
     );
     // Plain decimal numbers are written as numbers.
@@ -227,6 +245,30 @@ fn caller_numbers_are_masked_in_every_form_and_the_given_number_is_not() {
     assert!(o.status.success(), "{}", stderr(&o));
     let shown = std::fs::read_to_string(out.join("findings.csv")).expect("findings");
     assert!(shown.contains("138 1234 5678"), "{shown}");
+}
+
+#[test]
+fn stdin_results_are_masked_as_the_files_are() {
+    use std::io::Write;
+    let mut child = bin()
+        .args(["score", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{}\n", hostile_call()).as_bytes())
+        .expect("write");
+    let o = child.wait_with_output().expect("wait");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("taboo.forbidden_phrase"), "{text}");
+    assert_no_caller_number("score --stdin", &text);
+    assert!(text.contains(GIVEN), "{text}");
 }
 
 #[test]
@@ -302,11 +344,7 @@ fn review_sheet_escapes_ids_masks_the_dialogue_and_reads_back() {
     w.write_record(header.trim_start_matches('\u{feff}').split(','))
         .expect("w");
     w.write_record(&rec).expect("w");
-    std::fs::write(
-        dir.path().join("reviews.csv"),
-        w.into_inner().expect("csv"),
-    )
-    .expect("write");
+    std::fs::write(dir.path().join("reviews.csv"), w.into_inner().expect("csv")).expect("write");
     let o = score(dir.path(), &["--reviews", "reviews.csv"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let rows = common::table(&dir.path().join("out/findings.csv"));

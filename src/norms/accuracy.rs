@@ -81,7 +81,7 @@ fn digit_of(c: char) -> Option<char> {
 /// Chinese numerals in a row. Most utterances hold none; this finds that
 /// out on the bytes, decoding only the three-byte characters that can be
 /// numerals (every Chinese numeral and full-width digit is three bytes).
-fn may_hold_number(text: &str) -> bool {
+pub(crate) fn may_hold_number(text: &str) -> bool {
     let b = text.as_bytes();
     let mut run = 0;
     let mut i = 0;
@@ -339,34 +339,47 @@ fn add_callers_numbers(private: &mut PrivateNumbers, text: &str, dir: &Directory
     }
 }
 
-/// The numbers the agent gives the caller in utterance `i`, as the norm
-/// reads them (none when `i` is not an agent utterance): what privacy
-/// masking leaves readable, so that a reviewer can check the number.
+/// The numbers the agent gives the caller in each utterance of `wanted`
+/// (indexes in increasing order), as the norm reads them: what privacy
+/// masking leaves readable, so that a reviewer can check the number. None
+/// for an utterance that is not the agent's. One pass over the call,
+/// however many utterances are wanted.
 #[allow(clippy::too_many_arguments)]
 pub fn given_numbers(
     call: &Call,
     ticket: Option<&Ticket>,
-    i: usize,
+    wanted: &[usize],
     cues: &Lexicon,
     not_phone: &Lexicon,
     dir: &Directory,
     window: usize,
-) -> Vec<PhoneMention> {
-    let Some(u) = call.utterances.get(i) else {
-        return Vec::new();
-    };
-    if u.speaker != Speaker::Agent {
-        return Vec::new();
-    }
-    // As in the norm: the caller's numbers are those said before it.
+) -> Vec<Vec<PhoneMention>> {
+    let mut out = vec![Vec::new(); wanted.len()];
+    // As in the norm: the caller's numbers are those said before.
     let mut private = PrivateNumbers::default();
     add_ticket_number(&mut private, ticket);
-    for before in &call.utterances[..i] {
-        if before.speaker == Speaker::Caller {
-            add_callers_numbers(&mut private, &before.text, dir);
+    let mut k = 0;
+    for (i, u) in call.utterances.iter().enumerate() {
+        while k < wanted.len() && wanted[k] < i {
+            k += 1;
+        }
+        if k == wanted.len() {
+            break;
+        }
+        match u.speaker {
+            Speaker::Caller => add_callers_numbers(&mut private, &u.text, dir),
+            Speaker::Agent if wanted[k] == i => {
+                let found = phone_numbers(&u.text, cues, not_phone, dir, window.max(1), &private);
+                // The same utterance may be wanted more than once.
+                while k < wanted.len() && wanted[k] == i {
+                    out[k].clone_from(&found);
+                    k += 1;
+                }
+            }
+            _ => {}
         }
     }
-    phone_numbers(&u.text, cues, not_phone, dir, window.max(1), &private)
+    out
 }
 
 /// The phone numbers given in `text` (an agent utterance). `known_private`

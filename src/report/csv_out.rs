@@ -346,8 +346,14 @@ pub fn finding_rows(s: &ScoredCall) -> impl Iterator<Item = [String; 16]> + '_ {
             f.verdict().map_or("", |v| v.key()).to_string(),
             f.appeal().map_or("", |a| a.key()).to_string(),
             num(f.reviewed_points),
-            f.review.as_ref().map_or("", |r| r.reviewer.as_str()).to_string(),
-            f.review.as_ref().map_or("", |r| r.comment.as_str()).to_string(),
+            f.review
+                .as_ref()
+                .map_or("", |r| r.reviewer.as_str())
+                .to_string(),
+            f.review
+                .as_ref()
+                .map_or("", |r| r.comment.as_str())
+                .to_string(),
         ]
     })
 }
@@ -704,6 +710,39 @@ mod tests {
             encode_ticket_row(t, &r, &mut new);
             assert_eq!(new, old);
         }
+    }
+
+    #[test]
+    fn every_field_is_escaped_for_excel_rejects_included() {
+        let r = Reject {
+            file: "=1+1.jsonl".into(),
+            line: 2,
+            record_id: "=HYPERLINK(\"http://x\")".into(),
+            reason: "-inf".into(),
+        };
+        let mut out = Vec::new();
+        encode_row(reject_row(&r), &mut out);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "'=1+1.jsonl,2,\"'=HYPERLINK(\"\"http://x\"\")\",'-inf\n"
+        );
+        let mut out = Vec::new();
+        encode_row(["-3.5", "+nan", "'=x", "@a", "12", ""], &mut out);
+        assert_eq!(String::from_utf8_lossy(&out), "-3.5,'+nan,''=x,'@a,12,\n");
+        // Read back as the run tables read it: the values as they were.
+        let text = String::from_utf8(out).expect("utf8");
+        let rec = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes())
+            .records()
+            .next()
+            .expect("row")
+            .expect("valid");
+        let back: Vec<&str> = rec
+            .iter()
+            .map(crate::report::privacy::excel_unescape)
+            .collect();
+        assert_eq!(back, vec!["-3.5", "+nan", "'=x", "@a", "12", ""]);
     }
 
     #[test]

@@ -86,14 +86,15 @@ pub fn render(
         out,
         "行首数字是句序号（从 0 起，复核表和 findings.csv 里的 utterance_index）\n"
     );
+    let masked = masker.map(|m| m.mask_dialogue(call, ticket));
     for (i, u) in call.utterances.iter().enumerate() {
         let conf = u
             .confidence
             .map(|c| format!("  [置信度 {c:.2}]"))
             .unwrap_or_default();
-        let text = match masker {
-            Some(m) => std::borrow::Cow::Owned(m.mask_utterance(call, ticket, i)),
-            None => std::borrow::Cow::Borrowed(&*u.text),
+        let text = match &masked {
+            Some(lines) => lines.get(i).map_or("", String::as_str),
+            None => &*u.text,
         };
         let _ = writeln!(
             out,

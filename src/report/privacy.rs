@@ -79,11 +79,10 @@ fn is_group_gap(c: char) -> bool {
 /// an area code starting with 0 and a 7- or 8-digit local number, itself
 /// in one or two parts. Other neighbours (工号 1024，2026) stay apart.
 fn phone_shape(first: char, sizes: &[usize]) -> bool {
-    match (first, sizes) {
-        ('1', [3, 4, 4]) | ('1', [3, 8]) | ('1', [7, 4]) => true,
-        ('0', [3 | 4, 3 | 4, 4]) | ('0', [3 | 4, 7 | 8]) => true,
-        _ => false,
-    }
+    matches!(
+        (first, sizes),
+        ('1', [3, 4, 4] | [3, 8] | [7, 4]) | ('0', [3 | 4, 3 | 4, 4] | [3 | 4, 7 | 8])
+    )
 }
 
 /// The runs of digits of `text` as privacy masking reads them: those of
@@ -110,10 +109,7 @@ fn masking_runs(text: &str) -> Vec<(String, usize, usize)> {
                 && (k..k + n - 1).all(|j| gap_between(&runs[j], &runs[j + 1]))
                 && phone_shape(
                     first,
-                    &runs[k..k + n]
-                        .iter()
-                        .map(|r| r.0.len())
-                        .collect::<Vec<_>>(),
+                    &runs[k..k + n].iter().map(|r| r.0.len()).collect::<Vec<_>>(),
                 )
         });
         match joined {
@@ -179,7 +175,7 @@ fn mask_numbers(text: &str, directory: &Directory, readable: &[String]) -> Strin
             || glued
             || decimals
             || directory.contains_number(&ds)
-            || readable.iter().any(|r| *r == ds)
+            || readable.contains(&ds)
             || looks_like_date(&text[start..end]);
         if keep {
             continue;
@@ -235,47 +231,76 @@ impl<'a> Masker<'a> {
         }
     }
 
-    /// The digits of the numbers the agent gives in utterance `i` (none
-    /// for another speaker's).
-    fn readable(&self, call: &Call, ticket: Option<&Ticket>, i: usize) -> Vec<String> {
+    /// The digits of the numbers the agent gives in each utterance of
+    /// `wanted` (increasing; none for another speaker's).
+    fn readable(&self, call: &Call, ticket: Option<&Ticket>, wanted: &[usize]) -> Vec<Vec<String>> {
+        if wanted.is_empty() {
+            return Vec::new();
+        }
         crate::norms::accuracy::given_numbers(
             call,
             ticket,
-            i,
+            wanted,
             self.cues,
             self.not_phone,
             self.directory,
             self.window,
         )
         .into_iter()
-        .map(|m| m.digits)
+        .map(|ms| ms.into_iter().map(|m| m.digits).collect())
         .collect()
     }
 
     /// Masks the excerpt of every finding of `scored`, a score of `call`.
     pub fn mask_findings(&self, scored: &mut ScoredCall, call: &Call, ticket: Option<&Ticket>) {
+        // Most excerpts hold no number: the call is read (once) only for
+        // the utterances of those that may.
+        let mut wanted: Vec<usize> = scored
+            .findings
+            .iter()
+            .filter(|f| may_hold_number(&f.excerpt))
+            .filter_map(|f| f.utterance_index)
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let readable = self.readable(call, ticket, &wanted);
         for f in &mut scored.findings {
-            // Most excerpts hold no number: the call is read only for those that do.
-            let readable = match f.utterance_index {
-                Some(i) if f.excerpt.contains(is_digit_char) => self.readable(call, ticket, i),
-                _ => Vec::new(),
-            };
-            f.excerpt = mask_with(&f.excerpt, ticket, self.directory, &readable);
+            let given = f
+                .utterance_index
+                .and_then(|i| wanted.binary_search(&i).ok())
+                .map_or(&[][..], |k| readable[k].as_slice());
+            f.excerpt = mask_with(&f.excerpt, ticket, self.directory, given);
         }
     }
 
-    /// The text of utterance `i` of `call`, masked (a dialogue line).
-    pub fn mask_utterance(&self, call: &Call, ticket: Option<&Ticket>, i: usize) -> String {
-        let Some(u) = call.utterances.get(i) else {
-            return String::new();
-        };
-        let readable = if u.text.contains(is_digit_char) {
-            self.readable(call, ticket, i)
-        } else {
-            Vec::new()
-        };
-        mask_with(&u.text, ticket, self.directory, &readable)
+    /// Every utterance's text of `call`, masked (the dialogue lines of the
+    /// review sheet and `explain`).
+    pub fn mask_dialogue(&self, call: &Call, ticket: Option<&Ticket>) -> Vec<String> {
+        let wanted: Vec<usize> = call
+            .utterances
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| u.speaker == crate::model::Speaker::Agent && may_hold_number(&u.text))
+            .map(|(i, _)| i)
+            .collect();
+        let readable = self.readable(call, ticket, &wanted);
+        call.utterances
+            .iter()
+            .enumerate()
+            .map(|(i, u)| {
+                let given = wanted
+                    .binary_search(&i)
+                    .ok()
+                    .map_or(&[][..], |k| readable[k].as_slice());
+                mask_with(&u.text, ticket, self.directory, given)
+            })
+            .collect()
     }
+}
+
+/// Whether `text` may hold a number (the accuracy norm's quick look).
+fn may_hold_number(text: &str) -> bool {
+    crate::norms::accuracy::may_hold_number(text)
 }
 
 /// Whether a cell value must get an apostrophe so that Excel shows it as
@@ -462,12 +487,10 @@ mod tests {
 
     fn masker_output(rows: &[(char, f64, f64, &str)], ticket: Option<&Ticket>) -> Vec<String> {
         let c = crate::norms::testkit::call(rows);
-        let scorer = Scorer::new(crate::config::Config::default(), Directory::builtin())
-            .expect("scorer");
+        let scorer =
+            Scorer::new(crate::config::Config::default(), Directory::builtin()).expect("scorer");
         let m = Masker::new(&scorer);
-        (0..c.utterances.len())
-            .map(|i| m.mask_utterance(&c, ticket, i))
-            .collect()
+        m.mask_dialogue(&c, ticket)
     }
 
     #[test]
@@ -514,10 +537,15 @@ mod tests {
         let c = crate::norms::testkit::call(&[
             crate::norms::testkit::GREETING,
             ('c', 5.0, 7.0, "我的电话是13912345678，我想问问停水的事"),
-            ('a', 7.5, 12.0, "您可以拨打他们电话2618111问一下，您的电话13912345678"),
+            (
+                'a',
+                7.5,
+                12.0,
+                "您可以拨打他们电话2618111问一下，您的电话13912345678",
+            ),
         ]);
-        let scorer = Scorer::new(crate::config::Config::default(), Directory::builtin())
-            .expect("scorer");
+        let scorer =
+            Scorer::new(crate::config::Config::default(), Directory::builtin()).expect("scorer");
         let mut s = scorer.score(&c, None, &[]);
         Masker::new(&scorer).mask_findings(&mut s, &c, None);
         let f = s

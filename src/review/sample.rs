@@ -865,6 +865,10 @@ fn read_dialogues(
                 continue;
             }
             let ticket = ticket_of.get(&call.call_id);
+            let masked = match (&masker, m.show_pii) {
+                (Some(masker), false) => Some(masker.mask_dialogue(&call, ticket)),
+                _ => None,
+            };
             let lines_of = call
                 .utterances
                 .iter()
@@ -874,10 +878,10 @@ fn read_dialogues(
                     end: u.end,
                     speaker: u.speaker,
                     confidence: u.confidence,
-                    text: match (&masker, m.show_pii) {
-                        (_, true) => u.text.to_string(),
-                        (Some(masker), false) => masker.mask_utterance(&call, ticket, i),
-                        (None, false) => {
+                    text: match &masked {
+                        _ if m.show_pii => u.text.to_string(),
+                        Some(lines) => lines.get(i).cloned().unwrap_or_default(),
+                        None => {
                             crate::report::privacy::mask_text(&u.text, ticket, scorer_directory)
                         }
                     },
