@@ -552,7 +552,132 @@ fn report_of_a_generated_day_is_exact_and_the_same_whatever_the_threads() {
                 .filter(|x| x["call_id"] == w.call_id)
                 .map(|x| (x["rule"].clone(), x["excerpt"].clone()))
                 .collect();
-            assert_eq!(w.findings, expected, "{}", w.call_id);
+            let got: Vec<(String, String)> = w
+                .findings
+                .iter()
+                .map(|x| (x.rule.clone(), x.excerpt.clone()))
+                .collect();
+            assert_eq!(got, expected, "{}", w.call_id);
         }
     }
+}
+
+/// The entries of a zip file (an .xlsx), by name, inflated: read from the
+/// central directory with flate2, so the test needs no zip crate.
+fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
+    use std::io::Read;
+    let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]) as usize;
+    let u32_at = |i: usize| {
+        u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]) as usize
+    };
+    let eocd = (0..bytes.len() - 21)
+        .rev()
+        .find(|&i| bytes[i..i + 4] == [0x50, 0x4b, 0x05, 0x06])
+        .expect("end of central directory");
+    let (count, mut at) = (u16_at(eocd + 10), u32_at(eocd + 16));
+    let mut out = BTreeMap::new();
+    for _ in 0..count {
+        assert_eq!(bytes[at..at + 4], [0x50, 0x4b, 0x01, 0x02], "central entry");
+        let method = u16_at(at + 10);
+        let size = u32_at(at + 20);
+        let (name_len, extra, comment) = (u16_at(at + 28), u16_at(at + 30), u16_at(at + 32));
+        let local = u32_at(at + 42);
+        let name = String::from_utf8_lossy(&bytes[at + 46..at + 46 + name_len]).into_owned();
+        let data = local + 30 + u16_at(local + 26) + u16_at(local + 28);
+        let raw = &bytes[data..data + size];
+        let body = match method {
+            0 => raw.to_vec(),
+            8 => {
+                let mut v = Vec::new();
+                flate2::read::DeflateDecoder::new(raw)
+                    .read_to_end(&mut v)
+                    .expect("inflate");
+                v
+            }
+            m => panic!("{name}: compression method {m}"),
+        };
+        out.insert(name, body);
+        at += 46 + name_len + extra + comment;
+    }
+    out
+}
+
+/// The 0-based column of a cell reference such as `F2`.
+fn column_of(cell: &str) -> usize {
+    cell.chars()
+        .take_while(char::is_ascii_uppercase)
+        .fold(0, |n, c| n * 26 + (c as usize - 'A' as usize + 1))
+        - 1
+}
+
+/// Issue 17: on 话务员排名 the score colouring was on the call-count
+/// column (every call count red) and the mean score had none. In every
+/// sheet of the workbook, each conditional format lies on a score column
+/// and spans its data rows, and every score column has one.
+#[test]
+fn score_colouring_is_on_the_score_columns_of_every_sheet() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("run");
+    score(&samples("calls.jsonl"), &samples("tickets.csv"), &out, &[]);
+    let files = unzip(&std::fs::read(out.join("report.xlsx")).expect("read"));
+    let mut wb = open_workbook_auto(out.join("report.xlsx")).expect("open");
+    let scores = [
+        "平均分",
+        "中位数",
+        "最低分",
+        "复核后平均分",
+        "得分",
+        "reviewed_score",
+    ];
+    let mut coloured_sheets = Vec::new();
+    for (k, name) in wb.sheet_names().iter().enumerate() {
+        let xml = String::from_utf8_lossy(&files[&format!("xl/worksheets/sheet{}.xml", k + 1)])
+            .into_owned();
+        let range = wb.worksheet_range(name).expect("sheet");
+        let header: Vec<String> = range
+            .rows()
+            .next()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .unwrap_or_default();
+        let mut coloured = std::collections::BTreeSet::new();
+        for part in xml.split("<conditionalFormatting sqref=\"").skip(1) {
+            let sqref = part.split('"').next().expect("sqref");
+            let (from, to) = sqref.split_once(':').unwrap_or((sqref, sqref));
+            let c = column_of(from);
+            assert_eq!(c, column_of(to), "{name}: {sqref} spans columns");
+            let title = header.get(c).cloned().unwrap_or_default();
+            assert!(
+                scores.contains(&title.as_str()),
+                "{name}: {sqref} colours column {title:?}"
+            );
+            assert_eq!(
+                from.trim_start_matches(char::is_alphabetic),
+                "2",
+                "{name}: {sqref}"
+            );
+            assert_eq!(
+                to.trim_start_matches(char::is_alphabetic),
+                range.height().to_string(),
+                "{name}: {sqref}"
+            );
+            coloured.insert(c);
+        }
+        // Every score column of a summary or calls sheet is coloured (the
+        // 摘要 sheet is a list of figures, not a table).
+        if *name != "摘要" {
+            for (c, h) in header.iter().enumerate() {
+                if scores.contains(&h.as_str()) && range.height() > 1 {
+                    assert!(coloured.contains(&c), "{name}: column {h} is not coloured");
+                }
+            }
+        }
+        if !coloured.is_empty() {
+            coloured_sheets.push(name.clone());
+        }
+    }
+    assert_eq!(
+        coloured_sheets,
+        ["话务员排名", "班组小计", "每日趋势", "通话"],
+        "the sheets with score columns"
+    );
 }
