@@ -771,14 +771,24 @@ fn report_of_the_same_run_twice_counts_each_call_once() {
     assert_eq!(summary_value(&x2, "评分通话数"), ["36"]);
     assert_eq!(summary_value(&x1, "重复通话（只计一次）"), ["0"]);
     assert_eq!(summary_value(&x2, "重复通话（只计一次）"), ["36"]);
-    assert!(summary_value(&x2, "注意").iter().any(|w| w.contains("36 通电话")));
-    assert!(err_twice.contains("36 通电话在多次运行中重复出现"), "{err_twice}");
+    assert!(summary_value(&x2, "注意")
+        .iter()
+        .any(|w| w.contains("36 通电话")));
+    assert!(
+        err_twice.contains("36 通电话在多次运行中重复出现"),
+        "{err_twice}"
+    );
     assert!(!err_once.contains("重复出现"), "{err_once}");
     let (h1, h2) = (
         std::fs::read_to_string(once.join("report.html")).expect("html"),
         std::fs::read_to_string(twice.join("report.html")).expect("html"),
     );
-    for id in ["table-operators", "table-worst", "table-norms", "table-units"] {
+    for id in [
+        "table-operators",
+        "table-worst",
+        "table-norms",
+        "table-units",
+    ] {
         assert_eq!(html_table(&h1, id), html_table(&h2, id), "{id}");
     }
 }
@@ -894,9 +904,10 @@ fn worst_calls_show_the_reviewed_score_and_strike_out_dismissed_findings() {
 #[test]
 fn tickets_of_other_years_get_their_period_the_calendar_warning_and_a_chart_of_the_worst_units() {
     let dir = tempfile::tempdir().expect("tmp");
-    let mut rows =
-        vec!["ticket_id,operator_id,accepted_at,category,handling,unit,dispatched_at,completed_at"
-            .to_string()];
+    let mut rows = vec![
+        "ticket_id,operator_id,accepted_at,category,handling,unit,dispatched_at,completed_at"
+            .to_string(),
+    ];
     let mut k = 0;
     for u in 0..30 {
         // 25 units of 12 tickets, 5 of a single late one (0 %).
@@ -904,7 +915,11 @@ fn tickets_of_other_years_get_their_period_the_calendar_warning_and_a_chart_of_t
         for i in 0..n {
             k += 1;
             let late = i % (u % 5 + 2) == 0;
-            let done = if late { "2015-03-20 10:00" } else { "2015-03-03 10:00" };
+            let done = if late {
+                "2015-03-20 10:00"
+            } else {
+                "2015-03-03 10:00"
+            };
             rows.push(format!(
                 "T{k},1024,2015-03-02 09:00,一般诉求,工单转办,单位{u:02},2015-03-02 10:00,{done}"
             ));
@@ -920,9 +935,17 @@ fn tickets_of_other_years_get_their_period_the_calendar_warning_and_a_chart_of_t
     for out in [&run, &rep] {
         let html = std::fs::read_to_string(out.join("report.html")).expect("html");
         let warn = html.find("class=\"warn\"").expect("a warning box");
-        assert!(warn < html.find("<h2>").expect("h2"), "the warning is at the top");
-        assert!(html[warn..].starts_with("class=\"warn\" role=\"alert\">注意：工单日期落在 2015 年"));
-        assert!(html.contains("工单受理期间 2013-06-01 — 2015-03-02"), "ticket period");
+        assert!(
+            warn < html.find("<h2>").expect("h2"),
+            "the warning is at the top"
+        );
+        assert!(
+            html[warn..].starts_with("class=\"warn\" role=\"alert\">注意：工单日期落在 2015 年")
+        );
+        assert!(
+            html.contains("工单受理期间 2013-06-01 — 2015-03-02"),
+            "ticket period"
+        );
         assert!(html.contains("通话统计期间 2026-11-27 — 2026-11-27"));
         let chart = &html[html.find("<svg id=\"chart-units\"").expect("chart")..];
         let chart = &chart[..chart.find("</svg>").expect("end")];
@@ -947,11 +970,79 @@ fn tickets_of_other_years_get_their_period_the_calendar_warning_and_a_chart_of_t
         let table = html_table(&html, "table-units");
         assert!(table.iter().any(|r| r.contains("单位29")));
         let x = sheets(&out.join("report.xlsx"));
-        assert_eq!(summary_value(&x, "工单受理期间"), ["2013-06-01 — 2015-03-02"]);
+        assert_eq!(
+            summary_value(&x, "工单受理期间"),
+            ["2013-06-01 — 2015-03-02"]
+        );
         assert!(
             summary_value(&x, "注意").iter().any(|w| w.contains("2015")),
             "{:?}",
             x["摘要"]
         );
     }
+}
+
+/// Issue 17: an `added` finding on accuracy, which the machine had not
+/// assessed on 20261127-000219, moved its machine score 82.35 → 85. With
+/// any reviews, calls.csv's machine columns (score, passed, red_line, the
+/// norms' points) are those of the run without them; only reviewed_* move.
+#[test]
+fn reviews_never_move_the_machine_columns_of_calls_csv() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (plain, reviewed) = (dir.path().join("plain"), dir.path().join("reviewed"));
+    score(
+        &samples("calls.jsonl"),
+        &samples("tickets.csv"),
+        &plain,
+        &[],
+    );
+    let reviews = dir.path().join("reviews.csv");
+    std::fs::write(
+        &reviews,
+        "call_id,rule,verdict,reviewer,points\n\
+         20261127-000219,accuracy.manual,added,李,\n\
+         20261127-000275,accuracy.manual,added,李,3\n\
+         20261127-000155,greeting.missing_part,added,李,1\n\
+         20261127-000155,ticket.missing_field,dismissed,李,\n\
+         20261127-000311,taboo.manual,added,李,\n",
+    )
+    .expect("write");
+    score(
+        &samples("calls.jsonl"),
+        &samples("tickets.csv"),
+        &reviewed,
+        &["--reviews", reviews.to_str().expect("utf-8")],
+    );
+    let machine: Vec<&str> = [
+        "call_id",
+        "score",
+        "passed",
+        "red_line",
+        "greeting",
+        "closing",
+        "courtesy",
+        "pace",
+        "clarity",
+        "accuracy",
+        "process",
+        "communication",
+        "attitude",
+        "ticket",
+        "taboo",
+    ]
+    .to_vec();
+    let cols = |d: &Path| -> Vec<Vec<String>> {
+        records(&d.join("calls.csv"))
+            .iter()
+            .map(|r| machine.iter().map(|c| r[*c].clone()).collect())
+            .collect()
+    };
+    assert_eq!(cols(&plain), cols(&reviewed));
+    let r = records(&reviewed.join("calls.csv"));
+    let c = r
+        .iter()
+        .find(|c| c["call_id"] == "20261127-000219")
+        .expect("call");
+    assert_eq!((c["score"].as_str(), c["accuracy"].as_str()), ("82.35", ""));
+    assert!(f(&c["reviewed_score"]) < 82.35, "{c:?}");
 }

@@ -261,12 +261,13 @@ pub const RUN: &str = "hq_run";
 /// The runs' calls and findings, each call once: when several runs have a
 /// call (`report A A`, a day and its re-run with reviews), the row of the
 /// last run given wins, and its findings are those of that run. The
-/// findings carry `row`, their place in the runs' files, to be put back
-/// in file order after the join that picks them.
+/// findings of several runs carry `row`, their place in the runs' files,
+/// to be put back in file order after the join that picks them (a single
+/// run's are read as they are, without it: the usual case stays as fast).
 pub struct Calls {
     /// calls.parquet of the runs (None when no run has one).
     pub calls: Option<LazyFrame>,
-    /// findings.parquet of the runs, with `row`.
+    /// findings.parquet of the runs, with `row` when `deduplicated`.
     pub findings: Option<LazyFrame>,
     /// Several runs were combined: the frames above were de-duplicated, and
     /// their rows' order is that of a join (sort by `row` for file order).
@@ -278,7 +279,7 @@ pub struct Calls {
 /// as it is.
 pub fn scan_calls(runs: &[PathBuf]) -> anyhow::Result<Calls> {
     let calls = scan(runs, "calls.parquet")?;
-    let findings = scan(runs, "findings.parquet")?.map(|f| f.with_row_index("row", None));
+    let findings = scan(runs, "findings.parquet")?;
     if runs.len() <= 1 {
         return Ok(Calls {
             calls,
@@ -289,7 +290,7 @@ pub fn scan_calls(runs: &[PathBuf]) -> anyhow::Result<Calls> {
     let calls = calls
         .map(|c| c.unique_stable_generic(Some(vec![col("call_id")]), UniqueKeepStrategy::Last));
     let findings = match (&calls, findings) {
-        (Some(c), Some(f)) => Some(f.join(
+        (Some(c), Some(f)) => Some(f.with_row_index("row", None).join(
             c.clone().select([col("call_id"), col(RUN)]),
             [col("call_id"), col(RUN)],
             [col("call_id"), col(RUN)],
@@ -678,7 +679,9 @@ pub fn aggregate(
         ..ReportData::default()
     };
     let Calls {
-        calls, findings, ..
+        calls,
+        findings,
+        deduplicated,
     } = scan_calls(runs)?;
     data.duplicate_calls = duplicate_calls(runs)?;
     let tickets = scan(runs, "tickets.parquet")?.map(|lf| dedupe_tickets(lf, runs.len()));
@@ -801,22 +804,25 @@ pub fn aggregate(
                 DataFrame::new(ids.len(), vec![Column::new("call_id".into(), ids)])?.lazy();
             // Joined on the streaming engine, then put back in file order.
             let wf = collect(
-                findings
-                    .clone()
-                    .join(
-                        worst_ids,
-                        [col("call_id")],
-                        [col("call_id")],
-                        JoinArgs::new(JoinType::Inner),
-                    )
-                    .select([
-                        col("row"),
-                        col("call_id"),
-                        col("rule"),
-                        col("excerpt"),
-                        col("verdict"),
-                        col("appeal"),
-                    ]),
+                (if deduplicated {
+                    findings.clone()
+                } else {
+                    findings.clone().with_row_index("row", None)
+                })
+                .join(
+                    worst_ids,
+                    [col("call_id")],
+                    [col("call_id")],
+                    JoinArgs::new(JoinType::Inner),
+                )
+                .select([
+                    col("row"),
+                    col("call_id"),
+                    col("rule"),
+                    col("excerpt"),
+                    col("verdict"),
+                    col("appeal"),
+                ]),
             )?;
             let wf = sort_by(wf.lazy(), &["row"]).collect()?;
             let (fc, fr, fe) = (
