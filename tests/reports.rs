@@ -1046,3 +1046,28 @@ fn reviews_never_move_the_machine_columns_of_calls_csv() {
     assert_eq!((c["score"].as_str(), c["accuracy"].as_str()), ("82.35", ""));
     assert!(f(&c["reviewed_score"]) < 82.35, "{c:?}");
 }
+
+/// A run written before tickets.parquet kept the calendar's missing years
+/// still combines with a newer one (its frame gets an empty column).
+#[test]
+fn a_run_from_before_the_calendar_years_column_still_combines() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().expect("tmp");
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    score(&samples("calls.jsonl"), &samples("tickets.csv"), &old, &[]);
+    let (c2, t2) = second_day(dir.path());
+    score(&c2, &t2, &new, &[]);
+    let path = old.join("tickets.parquet");
+    let df = ParquetReader::new(std::fs::File::open(&path).expect("open"))
+        .finish()
+        .expect("read");
+    let mut df = df.drop("calendar_unknown_years").expect("drop");
+    ParquetWriter::new(std::fs::File::create(&path).expect("create"))
+        .finish(&mut df)
+        .expect("write");
+    let out = dir.path().join("r");
+    report(&[&old, &new], &out);
+    let units = records(&out.join("units.csv"));
+    let sum = units.iter().find(|u| u["name"] == "合计").expect("total");
+    assert_eq!(sum["tickets"], "64");
+}

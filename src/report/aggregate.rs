@@ -228,6 +228,13 @@ fn scan_runs(runs: &[PathBuf], name: &str, required: bool) -> anyhow::Result<Opt
                     r.display()
                 );
             }
+            // A run written before tickets kept the calendar's missing
+            // years has none to tell; without the column its frame could
+            // not be stacked with a newer run's.
+            if name == "tickets.parquet" && !lf.collect_schema()?.contains("calendar_unknown_years")
+            {
+                lf = lf.with_column(lit("").alias("calendar_unknown_years"));
+            }
             // Which run a row is from, for the de-duplication of calls.
             frames.push(lf.with_column(lit(k as i64).alias(RUN)));
         }
