@@ -320,6 +320,12 @@ pub struct ReportsConfig {
     pub min_calls_for_rank: u64,
     /// How many of the lowest-scoring calls the HTML report lists.
     pub worst_calls: usize,
+    /// Units with fewer tickets are left out of report.html's on-time
+    /// chart (they stay in the tables): 0 % or 100 % of one ticket says
+    /// nothing a manager can act on.
+    pub min_tickets_for_unit_chart: u64,
+    /// How many units the chart shows: those with the lowest on-time rates.
+    pub unit_chart_units: usize,
 }
 
 impl Default for ReportsConfig {
@@ -327,6 +333,8 @@ impl Default for ReportsConfig {
         ReportsConfig {
             min_calls_for_rank: 10,
             worst_calls: 50,
+            min_tickets_for_unit_chart: 10,
+            unit_chart_units: 20,
         }
     }
 }

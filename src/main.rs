@@ -591,6 +591,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 data.tickets,
                 out.display()
             );
+            if let Some((a, b)) = &data.ticket_period {
+                eprintln!("工单受理期间：{a} — {b}");
+            }
+            // The duplicates dropped and the calendar's missing years, as
+            // the report's summary and warning box say them.
+            if data.duplicate_calls == 0 && data.runs > 1 {
+                eprintln!("重复通话：0 通");
+            }
+            for w in hotline_qa::report::html::warnings(&data, lang) {
+                eprintln!("{w}");
+            }
             print_operators(&data);
             eprintln!(
                 "请打开 {}（Excel）或 {}（浏览器）查看报表",

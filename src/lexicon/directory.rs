@@ -683,4 +683,16 @@ mod tests {
         let e = Directory::parse("name,phone\n甲,12345\n乙,无\n", "d.csv").expect_err("bad");
         assert_eq!(e.line, 3);
     }
+
+    /// Issue 17: line numbers counted records, not lines. A CRLF file (as
+    /// Excel saves it), a blank line and a quoted name over two lines give
+    /// the line the bad row starts on.
+    #[test]
+    fn crlf_blank_lines_and_quoted_breaks_give_the_right_line() {
+        let lf = "name,phone\n甲,12345\n\n\"丙\n分部\",12346\n乙,无\n";
+        for text in [lf.to_string(), lf.replace('\n', "\r\n")] {
+            let e = Directory::parse(&text, "d.csv").expect_err("bad");
+            assert_eq!(e.line, 6, "{text:?}");
+        }
+    }
 }

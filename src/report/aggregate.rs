@@ -3,8 +3,11 @@
 //! the worst calls, read lazily from the runs' Parquet files so that a year
 //! of daily runs fits on one machine.
 //!
-//! When several runs report the same ticket, the one given last wins (pass
-//! the run folders in date order: a later day knows more about a ticket).
+//! When several runs report the same ticket or the same call, the one
+//! given last wins (pass the run folders in date order: a later day knows
+//! more about a ticket, and a re-run with reviews more about a call), so
+//! `report A A` counts each call once; the calls dropped are counted.
+//! A call's findings come from the run its call row comes from.
 
 use std::path::{Path, PathBuf};
 
@@ -96,12 +99,31 @@ pub struct WorstCall {
     pub operator_id: String,
     /// Operator name.
     pub operator_name: String,
-    /// Score.
+    /// The machine's score.
     pub score: f64,
-    /// Red line.
+    /// The machine found a red line.
     pub red_line: bool,
-    /// (rule, excerpt) of each finding.
-    pub findings: Vec<(String, String)>,
+    /// The score after the reviews (the machine's without any): what the
+    /// worst calls are ranked by, as the operators are.
+    pub reviewed_score: f64,
+    /// A red line stands after the reviews.
+    pub reviewed_red_line: bool,
+    /// Each finding, in file order.
+    pub findings: Vec<WorstFinding>,
+}
+
+/// A finding of one of the worst calls.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorstFinding {
+    /// Rule id.
+    pub rule: String,
+    /// The excerpt.
+    pub excerpt: String,
+    /// A reviewer dismissed it, or an appeal overturned it: it costs
+    /// nothing after the reviews.
+    pub withdrawn: bool,
+    /// A reviewer added it (the machine did not find it).
+    pub added: bool,
 }
 
 /// Everything the reports show.
@@ -147,6 +169,14 @@ pub struct ReportData {
     pub units: Vec<UnitRow>,
     /// Tickets (after de-duplication across runs).
     pub tickets: u64,
+    /// Call rows dropped because a later run given has the same call.
+    pub duplicate_calls: u64,
+    /// First and last day tickets were accepted (None without tickets):
+    /// tickets of other years than the calls have their own period.
+    pub ticket_period: Option<(String, String)>,
+    /// Years the tickets' timeliness needed that the working-day calendar
+    /// does not cover (counted as plain weekends), from the runs' tickets.
+    pub calendar_unknown_years: Vec<i32>,
     /// The lowest-scoring calls.
     pub worst: Vec<WorstCall>,
 }
@@ -172,7 +202,7 @@ fn parquet_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
 /// runs must all have it; otherwise the runs lacking it are passed over.
 fn scan_runs(runs: &[PathBuf], name: &str, required: bool) -> anyhow::Result<Option<LazyFrame>> {
     let mut frames = Vec::new();
-    for r in runs {
+    for (k, r) in runs.iter().enumerate() {
         let p = r.join(name);
         let mut files = Vec::new();
         if p.is_dir() {
@@ -198,7 +228,15 @@ fn scan_runs(runs: &[PathBuf], name: &str, required: bool) -> anyhow::Result<Opt
                     r.display()
                 );
             }
-            frames.push(lf);
+            // A run written before tickets kept the calendar's missing
+            // years has none to tell; without the column its frame could
+            // not be stacked with a newer run's.
+            if name == "tickets.parquet" && !lf.collect_schema()?.contains("calendar_unknown_years")
+            {
+                lf = lf.with_column(lit("").alias("calendar_unknown_years"));
+            }
+            // Which run a row is from, for the de-duplication of calls.
+            frames.push(lf.with_column(lit(k as i64).alias(RUN)));
         }
     }
     if frames.is_empty() {
@@ -221,6 +259,75 @@ pub fn dedupe_tickets(lf: LazyFrame, runs: usize) -> LazyFrame {
     } else {
         lf
     }
+}
+
+/// The column telling which run (its place among the runs given) a row
+/// of a scan comes from.
+pub const RUN: &str = "hq_run";
+
+/// The runs' calls and findings, each call once: when several runs have a
+/// call (`report A A`, a day and its re-run with reviews), the row of the
+/// last run given wins, and its findings are those of that run. The
+/// findings of several runs carry `row`, their place in the runs' files,
+/// to be put back in file order after the join that picks them (a single
+/// run's are read as they are, without it: the usual case stays as fast).
+pub struct Calls {
+    /// calls.parquet of the runs (None when no run has one).
+    pub calls: Option<LazyFrame>,
+    /// findings.parquet of the runs, with `row` when `deduplicated`.
+    pub findings: Option<LazyFrame>,
+    /// Several runs were combined: the frames above were de-duplicated, and
+    /// their rows' order is that of a join (sort by `row` for file order).
+    pub deduplicated: bool,
+}
+
+/// Scans calls and findings, de-duplicated as [`Calls`] says. A single run
+/// has each call once already (`score` rejects duplicate ids), and is read
+/// as it is.
+pub fn scan_calls(runs: &[PathBuf]) -> anyhow::Result<Calls> {
+    let calls = scan(runs, "calls.parquet")?;
+    let findings = scan(runs, "findings.parquet")?;
+    if runs.len() <= 1 {
+        return Ok(Calls {
+            calls,
+            findings,
+            deduplicated: false,
+        });
+    }
+    let calls = calls
+        .map(|c| c.unique_stable_generic(Some(vec![col("call_id")]), UniqueKeepStrategy::Last));
+    let findings = match (&calls, findings) {
+        (Some(c), Some(f)) => Some(f.with_row_index("row", None).join(
+            c.clone().select([col("call_id"), col(RUN)]),
+            [col("call_id"), col(RUN)],
+            [col("call_id"), col(RUN)],
+            JoinArgs::new(JoinType::Inner),
+        )),
+        (_, f) => f,
+    };
+    Ok(Calls {
+        calls,
+        findings,
+        deduplicated: true,
+    })
+}
+
+/// How many call rows of the runs repeat a call id seen in another run
+/// (0 for a single run).
+fn duplicate_calls(runs: &[PathBuf]) -> anyhow::Result<u64> {
+    if runs.len() <= 1 {
+        return Ok(0);
+    }
+    let Some(calls) = scan(runs, "calls.parquet")? else {
+        return Ok(0);
+    };
+    let n = collect(calls.select([
+        len().cast(DataType::Int64).alias("rows"),
+        col("call_id").n_unique().cast(DataType::Int64).alias("ids"),
+    ]))?;
+    let rows = u64s(&n, "rows")?.first().copied().unwrap_or(0);
+    let ids = u64s(&n, "ids")?.first().copied().unwrap_or(0);
+    Ok(rows.saturating_sub(ids))
 }
 
 /// Scans `name` in the runs that have it (None when none has).
@@ -506,9 +613,20 @@ pub fn rank(rows: &mut [OperatorRow], min_calls: u64) {
     }
 }
 
-/// The `worst` lowest-scoring calls (lowest score first, then call id):
-/// only the calls at or below the `worst`-th lowest score are read and sorted.
-fn worst_calls(calls: &LazyFrame, all: &Scores, worst: usize) -> anyhow::Result<Vec<WorstCall>> {
+/// The `worst` lowest-scoring calls by reviewed score, as the operator
+/// ranking counts (lowest first, then call id): only the calls at or below
+/// the `worst`-th lowest score are read and sorted.
+fn worst_calls(calls: &LazyFrame, worst: usize) -> anyhow::Result<Vec<WorstCall>> {
+    let counts = collect(
+        calls
+            .clone()
+            .group_by([cents("reviewed_score").alias("c")])
+            .agg([len().cast(DataType::Int64).alias("n")]),
+    )?;
+    let mut all = Scores::default();
+    for (c, n) in i64s(&counts, "c")?.into_iter().zip(u64s(&counts, "n")?) {
+        all.add(c, n);
+    }
     let Some(bar) = (worst > 0)
         .then(|| {
             all.nth(worst as u64 - 1)
@@ -521,16 +639,18 @@ fn worst_calls(calls: &LazyFrame, all: &Scores, worst: usize) -> anyhow::Result<
     let few = collect(
         calls
             .clone()
-            .filter(col("score").lt_eq(lit(bar + 0.001)))
+            .filter(col("reviewed_score").lt_eq(lit(bar + 0.001)))
             .select([
                 col("call_id"),
                 col("operator_id"),
                 col("operator_name"),
                 col("score"),
                 col("red_line"),
+                col("reviewed_score"),
+                col("reviewed_red_line"),
             ]),
     )?;
-    let w = sort_by(few.lazy(), &["score", "call_id"])
+    let w = sort_by(few.lazy(), &["reviewed_score", "call_id"])
         .limit(worst as IdxSize)
         .collect()?;
     let ids = strs(&w, "call_id")?;
@@ -538,6 +658,8 @@ fn worst_calls(calls: &LazyFrame, all: &Scores, worst: usize) -> anyhow::Result<
     let names = strs(&w, "operator_name")?;
     let scores = f64s(&w, "score")?;
     let reds = u64s(&w, "red_line")?;
+    let reviewed = f64s(&w, "reviewed_score")?;
+    let reviewed_reds = u64s(&w, "reviewed_red_line")?;
     Ok((0..w.height())
         .map(|i| WorstCall {
             call_id: ids[i].clone(),
@@ -545,6 +667,8 @@ fn worst_calls(calls: &LazyFrame, all: &Scores, worst: usize) -> anyhow::Result<
             operator_name: names[i].clone(),
             score: scores[i].unwrap_or(0.0),
             red_line: reds[i] > 0,
+            reviewed_score: reviewed[i].or(scores[i]).unwrap_or(0.0),
+            reviewed_red_line: reviewed_reds[i] > 0,
             findings: Vec::new(),
         })
         .collect())
@@ -561,8 +685,12 @@ pub fn aggregate(
         runs: runs.len(),
         ..ReportData::default()
     };
-    let calls = scan(runs, "calls.parquet")?;
-    let findings = scan(runs, "findings.parquet")?;
+    let Calls {
+        calls,
+        findings,
+        deduplicated,
+    } = scan_calls(runs)?;
+    data.duplicate_calls = duplicate_calls(runs)?;
     let tickets = scan(runs, "tickets.parquet")?.map(|lf| dedupe_tickets(lf, runs.len()));
     if let Some(calls) = &calls {
         let total = collect(
@@ -676,23 +804,32 @@ pub fn aggregate(
         ))?;
         data.operator_trend = trend_rows(&ot, Some("operator_id"))?;
         // The worst calls and their findings.
-        data.worst = worst_calls(calls, &dist.all, worst)?;
+        data.worst = worst_calls(calls, worst)?;
         if let (Some(findings), false) = (&findings, data.worst.is_empty()) {
             let ids: Vec<String> = data.worst.iter().map(|w| w.call_id.clone()).collect();
             let worst_ids =
                 DataFrame::new(ids.len(), vec![Column::new("call_id".into(), ids)])?.lazy();
             // Joined on the streaming engine, then put back in file order.
             let wf = collect(
-                findings
-                    .clone()
-                    .with_row_index("row", None)
-                    .join(
-                        worst_ids,
-                        [col("call_id")],
-                        [col("call_id")],
-                        JoinArgs::new(JoinType::Inner),
-                    )
-                    .select([col("row"), col("call_id"), col("rule"), col("excerpt")]),
+                (if deduplicated {
+                    findings.clone()
+                } else {
+                    findings.clone().with_row_index("row", None)
+                })
+                .join(
+                    worst_ids,
+                    [col("call_id")],
+                    [col("call_id")],
+                    JoinArgs::new(JoinType::Inner),
+                )
+                .select([
+                    col("row"),
+                    col("call_id"),
+                    col("rule"),
+                    col("excerpt"),
+                    col("verdict"),
+                    col("appeal"),
+                ]),
             )?;
             let wf = sort_by(wf.lazy(), &["row"]).collect()?;
             let (fc, fr, fe) = (
@@ -700,9 +837,16 @@ pub fn aggregate(
                 strs(&wf, "rule")?,
                 strs(&wf, "excerpt")?,
             );
+            let (fv, fa) = (strs(&wf, "verdict")?, strs(&wf, "appeal")?);
             for i in 0..wf.height() {
                 if let Some(c) = data.worst.iter_mut().find(|c| c.call_id == fc[i]) {
-                    c.findings.push((fr[i].clone(), fe[i].clone()));
+                    c.findings.push(WorstFinding {
+                        rule: fr[i].clone(),
+                        excerpt: fe[i].clone(),
+                        withdrawn: fv[i] == crate::model::Verdict::Dismissed.key()
+                            || fa[i] == crate::model::Appeal::Overturned.key(),
+                        added: fv[i] == crate::model::Verdict::Added.key(),
+                    });
                 }
             }
         }
@@ -761,6 +905,39 @@ pub fn aggregate(
                 o.callbacks_on_time = ontime[i];
                 o.callbacks_by_other = other[i];
             }
+        }
+        let period = collect(tickets.clone().select([
+            col("accepted_at").min().alias("first"),
+            col("accepted_at").max().alias("last"),
+        ]))?;
+        let day = |name: &str| -> anyhow::Result<String> {
+            Ok(strs(&period, name)?
+                .first()
+                .map(|t| t.get(..10).unwrap_or(t).to_string())
+                .unwrap_or_default())
+        };
+        let (first, last) = (day("first")?, day("last")?);
+        if !first.is_empty() {
+            data.ticket_period = Some((first, last));
+        }
+        // Runs written before the column existed have no years to tell.
+        if tickets
+            .clone()
+            .collect_schema()?
+            .contains("calendar_unknown_years")
+        {
+            let years = collect(
+                tickets
+                    .clone()
+                    .filter(col("calendar_unknown_years").neq(lit("")))
+                    .group_by([col("calendar_unknown_years")])
+                    .agg([len().alias("n")]),
+            )?;
+            let mut set = std::collections::BTreeSet::new();
+            for v in strs(&years, "calendar_unknown_years")? {
+                set.extend(v.split(',').filter_map(|y| y.trim().parse::<i32>().ok()));
+            }
+            data.calendar_unknown_years = set.into_iter().collect();
         }
         data.units = unit_rows(tickets)?;
         let ut = collect(sort_by(

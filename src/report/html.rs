@@ -189,7 +189,8 @@ h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd
 .chart .lbl{font-size:12px;fill:#444}.chart .val{font-size:11px;fill:#222}.chart .grid{stroke:#ddd}
 table{border-collapse:collapse;font-size:13px;margin-top:8px}th,td{border:1px solid #ddd;padding:3px 6px;text-align:left}
 th{background:#eef2f8;cursor:pointer;user-select:none}th.asc:after{content:" ▲"}th.desc:after{content:" ▼"}
-.find{color:#a33;font-size:12px}"#;
+.find{color:#a33;font-size:12px}.find.withdrawn{color:#888}
+.warn{border:2px solid #d9534f;background:#fdf2f2;padding:8px 12px;margin:12px 0}"#;
 
 const SCRIPT: &str = r#"(function(){
 function key(td){var t=td.textContent.trim();var n=parseFloat(t.replace('%',''));return isNaN(n)?t:n;}
@@ -208,19 +209,103 @@ document.querySelectorAll('table.sortable th').forEach(function(th,i){
 document.body.setAttribute('data-ready','1');
 })();"#;
 
+/// What the reader must know before trusting the figures: years the
+/// working-day calendar does not cover, calls counted once across runs.
+pub fn warnings(data: &ReportData, lang: Lang) -> Vec<String> {
+    let mut out = Vec::new();
+    if !data.calendar_unknown_years.is_empty() {
+        let years: Vec<String> = data
+            .calendar_unknown_years
+            .iter()
+            .map(i32::to_string)
+            .collect();
+        out.push(match lang {
+            Lang::Zh => format!(
+                "注意：工单日期落在 {} 年，节假日日历不覆盖这些年份，这些年的工作日按普通周末计算，办结时限和按时率可能不准。请用 --calendar 提供该年的放假安排后重新评分。",
+                years.join("、")
+            ),
+            Lang::En => format!(
+                "Tickets fall in {}, which the working-day calendar does not cover: those years count plain weekends only, so due dates and on-time rates may be wrong. Give their holidays with --calendar and score again.",
+                years.join(", ")
+            ),
+        });
+    }
+    if data.duplicate_calls > 0 {
+        out.push(match lang {
+            Lang::Zh => format!(
+                "注意：{} 通电话在多次运行中重复出现，每通只计一次（以后给出的运行为准）。",
+                data.duplicate_calls
+            ),
+            Lang::En => format!(
+                "{} calls appeared in several runs and are counted once (the run given last wins).",
+                data.duplicate_calls
+            ),
+        });
+    }
+    out
+}
+
+/// The units the on-time chart shows: those with at least `min_tickets`
+/// tickets and an on-time rate, lowest rate first (then more tickets,
+/// then name), at most `top` of them. A rate of one ticket is noise, and
+/// the worst units are what a manager acts on.
+pub fn unit_chart(
+    units: &[crate::workflow::units::UnitRow],
+    min_tickets: u64,
+    top: usize,
+) -> Vec<&crate::workflow::units::UnitRow> {
+    let mut v: Vec<_> = units
+        .iter()
+        .filter(|u| {
+            u.group == "unit"
+                && u.name != crate::workflow::units::TOTAL
+                && u.tickets >= min_tickets
+                && u.on_time_rate.is_some()
+        })
+        .collect();
+    v.sort_by(|a, b| {
+        a.on_time_rate
+            .unwrap_or(0.0)
+            .total_cmp(&b.on_time_rate.unwrap_or(0.0))
+            .then(b.tickets.cmp(&a.tickets))
+            .then(a.name.cmp(&b.name))
+    });
+    v.truncate(top);
+    v
+}
+
 /// Renders the page.
 pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
     let mut s = String::new();
     let title = t(lang, "市长热线质检报告", "Hotline QA report");
     let _ = write!(
         s,
-        r#"<!DOCTYPE html><html lang="{}"><head><meta charset="utf-8"><title>{title} {}</title><style>{STYLE}</style></head><body><h1>{title}</h1><p>{} {} — {}</p>"#,
+        r#"<!DOCTYPE html><html lang="{}"><head><meta charset="utf-8"><title>{title} {}</title><style>{STYLE}</style></head><body><h1>{title}</h1>"#,
         if lang == Lang::Zh { "zh-CN" } else { "en" },
         esc(&data.period.1),
-        t(lang, "统计期间", "Period"),
+    );
+    for w in warnings(data, lang) {
+        let _ = write!(s, r#"<div class="warn" role="alert">{}</div>"#, esc(&w));
+    }
+    // The calls' period and the tickets' own: tickets of other years
+    // (a backlog, an archive) must not be shown under the calls' week.
+    let _ = write!(
+        s,
+        "<p>{} {} — {}",
+        t(lang, "通话统计期间", "Calls from"),
         esc(&data.period.0),
         esc(&data.period.1)
     );
+    if let Some((a, b)) = &data.ticket_period {
+        let _ = write!(
+            s,
+            "；{} {} — {}",
+            t(lang, "工单受理期间", "tickets accepted from"),
+            esc(a),
+            esc(b)
+        );
+    }
+    s.push_str("</p>");
     let total = data
         .units
         .iter()
@@ -336,24 +421,54 @@ pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
         t(lang, "各规范违规率", "Failure rate per norm"),
         hbars("chart-norms", &norm_bars, max_fail, "#d9534f")
     );
-    let unit_bars: Vec<(String, f64, String)> = data
-        .units
-        .iter()
-        .filter(|u| u.group == "unit" && u.on_time_rate.is_some())
-        .map(|u| {
-            (
-                u.name.clone(),
-                u.on_time_rate.unwrap_or(0.0),
-                pct(u.on_time_rate),
-            )
-        })
-        .collect();
+    let rc = &config.reports;
+    let unit_bars: Vec<(String, f64, String)> = unit_chart(
+        &data.units,
+        rc.min_tickets_for_unit_chart,
+        rc.unit_chart_units,
+    )
+    .into_iter()
+    .map(|u| {
+        let rate = u.on_time_rate.unwrap_or(0.0);
+        let judged = u.on_time + u.late + u.open_overdue;
+        (
+            u.name.clone(),
+            rate,
+            format!("{}（{}/{}）", pct(u.on_time_rate), u.on_time, judged),
+        )
+    })
+    .collect();
     let _ = write!(
         s,
-        "<h2>{}</h2>{}",
-        t(lang, "承办单位按时办结率", "On-time rate per unit"),
-        hbars("chart-units", &unit_bars, 1.0, "#5cb85c")
+        "<h2>{}</h2><p>{}</p>",
+        t(
+            lang,
+            "按时办结率最低的承办单位",
+            "Units with the lowest on-time rates"
+        ),
+        esc(&match lang {
+            Lang::Zh => format!(
+                "只画工单不少于 {} 张的单位，最多 {} 个（括号里是按时办结/应办结工单数）；全部单位见下方“承办单位”表。",
+                rc.min_tickets_for_unit_chart, rc.unit_chart_units
+            ),
+            Lang::En => format!(
+                "Units with at least {} tickets, at most {} (on time / due in brackets); every unit is in the Units table below.",
+                rc.min_tickets_for_unit_chart, rc.unit_chart_units
+            ),
+        })
     );
+    if unit_bars.is_empty() {
+        let _ = write!(
+            s,
+            "<p>{}</p>",
+            t(
+                lang,
+                "没有工单数达到门槛的承办单位。",
+                "No unit has enough tickets for the chart."
+            )
+        );
+    }
+    s.push_str(&hbars("chart-units", &unit_bars, 1.0, "#5cb85c"));
     let trend: Vec<(String, f64)> = data
         .days
         .iter()
@@ -481,30 +596,61 @@ pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
         ],
         &rows,
     ));
-    let _ = write!(s, "<h2>{}</h2><table id=\"table-worst\" class=\"sortable\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>", t(lang, "得分最低的通话", "Lowest-scoring calls"), t(lang, "通话编号", "call"), t(lang, "话务员", "operator"), t(lang, "得分", "score"), t(lang, "扣分原因", "findings"));
+    // Ranked by the reviewed score, as the operators are: a call a
+    // reviewer cleared is not shown among the worst at its machine score,
+    // and one reviewed down is (issue 17).
+    let _ = write!(
+        s,
+        "<h2>{}</h2><table id=\"table-worst\" class=\"sortable\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        t(lang, "得分最低的通话（按复核后得分）", "Lowest-scoring calls (by reviewed score)"),
+        t(lang, "通话编号", "call"),
+        t(lang, "话务员", "operator"),
+        t(lang, "复核后得分", "reviewed score"),
+        t(lang, "机器得分", "machine score"),
+        t(lang, "扣分原因", "findings")
+    );
     for w in &data.worst {
         let mut f = String::new();
-        for (rule, excerpt) in &w.findings {
-            let _ = write!(
-                f,
-                r#"<div class="find"><b>{}</b> {}</div>"#,
-                esc(rule),
-                esc(excerpt)
-            );
+        for x in &w.findings {
+            if x.withdrawn {
+                let _ = write!(
+                    f,
+                    r#"<div class="find withdrawn"><del><b>{}</b> {}</del> {}</div>"#,
+                    esc(&x.rule),
+                    esc(&x.excerpt),
+                    t(lang, "（已撤销）", "(withdrawn)")
+                );
+            } else {
+                let _ = write!(
+                    f,
+                    r#"<div class="find"><b>{}</b> {}{}</div>"#,
+                    esc(&x.rule),
+                    esc(&x.excerpt),
+                    if x.added {
+                        t(lang, "（复核补充）", " (added by a reviewer)")
+                    } else {
+                        ""
+                    }
+                );
+            }
         }
-        let red = if w.red_line {
-            t(lang, "（红线）", " (red line)")
-        } else {
-            ""
+        let red = |on: bool| {
+            if on {
+                t(lang, "（红线）", " (red line)")
+            } else {
+                ""
+            }
         };
         let _ = write!(
             s,
-            "<tr><td>{}</td><td>{} {}</td><td>{}{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{} {}</td><td>{}{}</td><td>{}{}</td><td>{}</td></tr>",
             esc(&w.call_id),
             esc(&w.operator_id),
             esc(&w.operator_name),
+            num(w.reviewed_score),
+            red(w.reviewed_red_line),
             num(w.score),
-            red,
+            red(w.red_line),
             f
         );
     }

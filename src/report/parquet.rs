@@ -286,7 +286,21 @@ fn ticket_row(b: &mut Batch, t: &Ticket, r: &Timeliness, as_of: &str) {
             t.callback_result.map(|c| c.zh()).unwrap_or(""),
         )
         .b("callback_due", Some(r.callback_due))
-        .b("callback_on_time", Some(r.callback_on_time));
+        .b("callback_on_time", Some(r.callback_on_time))
+        // The years this ticket's timeliness needed that the calendar
+        // lacks, so that `report` over runs can warn as `score` did.
+        .s(
+            "calendar_unknown_years",
+            if r.outside_calendar.is_empty() {
+                String::new()
+            } else {
+                r.outside_calendar
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            },
+        );
 }
 
 /// Rows buffered before a row group is written: each row group has a

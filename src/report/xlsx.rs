@@ -61,7 +61,11 @@ fn formats() -> Formats {
 #[derive(Clone, Copy)]
 enum Kind {
     Text,
+    /// A call score (0–100): coloured red, amber, green in the summary
+    /// sheets.
     Score,
+    /// Any other number with decimals (points, working days): never coloured.
+    Number,
     Rate,
     Int,
 }
@@ -83,12 +87,12 @@ fn t(lang: Lang, zh: &str, en: &str) -> String {
     }
 }
 
-fn write_table(
-    ws: &mut Worksheet,
-    f: &Formats,
-    table: &Table,
-    score_cols: &[usize],
-) -> anyhow::Result<()> {
+/// Writes a summary table; its score columns are coloured. They are found
+/// from the headers' kinds, not from numbers written beside the table: a
+/// fixed column number coloured the operators' call counts red (issue 17)
+/// once a column was added before them.
+fn write_table(ws: &mut Worksheet, f: &Formats, table: &Table) -> anyhow::Result<()> {
+    let score_cols = score_columns(&table.headers);
     write_rows(
         ws,
         f,
@@ -100,8 +104,18 @@ fn write_table(
             None => CellRef::N(None),
         },
         table.rows.iter().map(Vec::len).max().unwrap_or(0),
-        score_cols,
+        &score_cols,
     )
+}
+
+/// The columns of a summary table that hold call scores.
+fn score_columns(headers: &[(String, Kind, f64)]) -> Vec<usize> {
+    headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| matches!(h.1, Kind::Score))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// A cell to write, borrowed from a [`Table`] or a frame's columns.
@@ -132,7 +146,7 @@ fn write_rows<'a>(
             let kind = headers.get(c).map_or(Kind::Text, |h| h.1);
             let fmt = match kind {
                 Kind::Text => &f.text,
-                Kind::Score => &f.score,
+                Kind::Score | Kind::Number => &f.score,
                 Kind::Rate => &f.rate,
                 Kind::Int => &f.int,
             };
@@ -336,14 +350,16 @@ fn write_frame(ws: &mut Worksheet, f: &Formats, df: &DataFrame, lang: Lang) -> a
     for (i, c) in df.columns().iter().enumerate() {
         let name = c.name().as_str();
         let (kind, as_type) = match c.dtype() {
-            DataType::Float64 | DataType::Float32 => (Kind::Score, DataType::Float64),
+            DataType::Float64 | DataType::Float32 => (Kind::Number, DataType::Float64),
             DataType::Int64 | DataType::Int32 | DataType::UInt32 | DataType::UInt64 => {
                 (Kind::Int, DataType::Float64)
             }
             DataType::Boolean => (Kind::Text, DataType::Boolean),
             _ => (Kind::Text, DataType::String),
         };
-        if name == "score" {
+        // The machine's score and the reviewed one; the norms' points and
+        // the other numbers are not scores out of 100.
+        if name == "score" || name == "reviewed_score" {
             score_cols.push(i);
         }
         let width = match name {
@@ -399,10 +415,19 @@ fn detail(runs: &[PathBuf], name: &str, select: &[&str]) -> anyhow::Result<Optio
     let Some(lf) = crate::report::aggregate::scan_optional(runs, name)? else {
         return Ok(None);
     };
-    let lf = if name == "tickets.parquet" {
-        crate::report::aggregate::dedupe_tickets(lf, runs.len())
-    } else {
-        lf
+    let lf = match name {
+        "tickets.parquet" => crate::report::aggregate::dedupe_tickets(lf, runs.len()),
+        // Each call once, its findings from the same run, in file order.
+        "calls.parquet" | "findings.parquet" => {
+            let c = crate::report::aggregate::scan_calls(runs)?;
+            match (name, c.calls, c.findings) {
+                ("calls.parquet", Some(calls), _) => calls,
+                (_, _, Some(f)) if c.deduplicated => f.sort(["row"], Default::default()),
+                (_, _, Some(f)) => f,
+                _ => lf,
+            }
+        }
+        _ => lf,
     };
     let cols: Vec<Expr> = select.iter().map(|c| col(*c)).collect();
     Ok(Some(
@@ -598,10 +623,20 @@ fn summary_sheets(
             .units
             .iter()
             .find(|u| u.group == "unit" && u.name == crate::workflow::units::TOTAL);
-        let items: Vec<(String, Cell, Kind)> = vec![
+        let mut items: Vec<(String, Cell, Kind)> = vec![
             (
-                t(lang, "统计期间", "Period"),
+                t(lang, "通话统计期间", "Calls period"),
                 Cell::S(format!("{} — {}", data.period.0, data.period.1)),
+                Kind::Text,
+            ),
+            (
+                t(lang, "工单受理期间", "Tickets accepted"),
+                Cell::S(
+                    data.ticket_period
+                        .as_ref()
+                        .map(|(a, b)| format!("{a} — {b}"))
+                        .unwrap_or_default(),
+                ),
                 Kind::Text,
             ),
             (
@@ -664,12 +699,26 @@ fn summary_sheets(
                 Cell::S(config.version.clone()),
                 Kind::Text,
             ),
+            (
+                t(
+                    lang,
+                    "重复通话（只计一次）",
+                    "Duplicate calls (counted once)",
+                ),
+                Cell::N(Some(data.duplicate_calls as f64)),
+                Kind::Int,
+            ),
         ];
+        // The same warnings as report.html's box: a reader of the workbook
+        // alone must see them too.
+        for w in crate::report::html::warnings(data, lang) {
+            items.push((t(lang, "注意", "Warning"), Cell::S(w), Kind::Text));
+        }
         for (i, (k, v, kind)) in items.into_iter().enumerate() {
             let r = i as u32 + 2;
             ws.write_string_with_format(r, 0, &k, &f.header)?;
             let fmt = match kind {
-                Kind::Score => &f.score,
+                Kind::Score | Kind::Number => &f.score,
                 Kind::Rate => &f.rate,
                 Kind::Int => &f.int,
                 Kind::Text => &f.text,
@@ -687,25 +736,20 @@ fn summary_sheets(
         ws.set_column_width(0, 18)?;
         ws.set_column_width(1, 26)?;
     }
-    let sheet = |wb: &mut Workbook,
-                 zh: &str,
-                 en: &str,
-                 table: &Table,
-                 score_cols: &[usize]|
-     -> anyhow::Result<()> {
+    let sheet = |wb: &mut Workbook, zh: &str, en: &str, table: &Table| -> anyhow::Result<()> {
         let ws = wb.add_worksheet_with_constant_memory();
         ws.set_name(t(lang, zh, en))?;
-        write_table(ws, &f, table, score_cols)
+        write_table(ws, &f, table)
     };
     let ops = operator_table(&data.operators, lang, false);
-    sheet(wb, "话务员排名", "Operators", &ops, &[4])?;
+    sheet(wb, "话务员排名", "Operators", &ops)?;
     let teams = operator_table(&data.teams, lang, true);
-    sheet(wb, "班组小计", "Teams", &teams, &[2])?;
+    sheet(wb, "班组小计", "Teams", &teams)?;
     let norms = Table {
         headers: vec![
             (t(lang, "规范", "norm"), Kind::Text, 16.0),
             (t(lang, "名称", "name"), Kind::Text, 16.0),
-            (t(lang, "分值", "points"), Kind::Score, 8.0),
+            (t(lang, "分值", "points"), Kind::Number, 8.0),
             (t(lang, "可评通数", "assessed"), Kind::Int, 10.0),
             (t(lang, "违规通数", "failed"), Kind::Int, 10.0),
             (t(lang, "违规率", "fail_rate"), Kind::Rate, 10.0),
@@ -727,13 +771,13 @@ fn summary_sheets(
             })
             .collect(),
     };
-    sheet(wb, "规范违规率", "Norms", &norms, &[])?;
+    sheet(wb, "规范违规率", "Norms", &norms)?;
     let mut unit_headers = Vec::new();
     for name in crate::workflow::units::UNIT_COLUMNS {
         let kind = if name.ends_with("_rate") {
             Kind::Rate
         } else if *name == "mean_working_days" {
-            Kind::Score
+            Kind::Number
         } else if *name == "group" || *name == "name" {
             Kind::Text
         } else {
@@ -812,7 +856,7 @@ fn summary_sheets(
             })
             .collect(),
     };
-    sheet(wb, "承办单位", "Units", &units, &[])?;
+    sheet(wb, "承办单位", "Units", &units)?;
     let trend = Table {
         headers: vec![
             (t(lang, "日期", "date"), Kind::Text, 12.0),
@@ -841,6 +885,6 @@ fn summary_sheets(
             })
             .collect(),
     };
-    sheet(wb, "每日趋势", "Daily trend", &trend, &[3])?;
+    sheet(wb, "每日趋势", "Daily trend", &trend)?;
     Ok(())
 }

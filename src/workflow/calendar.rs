@@ -991,6 +991,22 @@ mod tests {
         }
     }
 
+    /// Issue 17: a CRLF file (as Excel saves it) gives the lines an LF one
+    /// does.
+    #[test]
+    fn crlf_overrides_give_the_lines_lf_ones_give() {
+        let lf = "date,kind,name\n2027-01-01,休,元旦\n\n2027-1-x,休\n";
+        for text in [lf.to_string(), lf.replace('\n', "\r\n")] {
+            let err = Calendar::builtin()
+                .parse_overrides(&text, "local.csv")
+                .expect_err("bad date");
+            match err {
+                CalendarError::Parse { line, .. } => assert_eq!(line, 4, "{text:?}"),
+                other => panic!("unexpected error {other}"),
+            }
+        }
+    }
+
     #[test]
     fn load_overrides_from_file() {
         let dir = tempfile::tempdir().expect("temp dir");
