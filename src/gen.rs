@@ -256,11 +256,11 @@ fn rate(name: &str) -> f64 {
 /// When the output folder cannot be created or a file cannot be written.
 pub fn generate(opts: &GenOptions) -> anyhow::Result<GenSummary> {
     std::fs::create_dir_all(&opts.out)
-        .with_context(|| format!("{}: cannot create the folder", opts.out.display()))?;
+        .with_context(|| format!("{}：无法创建输出文件夹", opts.out.display()))?;
     let create = |name: &str| -> anyhow::Result<BufWriter<File>> {
         let path = opts.out.join(name);
         let f =
-            File::create(&path).with_context(|| format!("{}: cannot create", path.display()))?;
+            File::create(&path).with_context(|| format!("{}：无法创建文件", path.display()))?;
         Ok(BufWriter::with_capacity(256 * 1024, f))
     };
     let mut dir_out = create("directory.csv")?;

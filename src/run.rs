@@ -300,13 +300,14 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
     let inputs = input::collect_inputs(&opts.inputs)?;
     if inputs.transcripts.is_empty() && inputs.tickets.is_empty() {
         anyhow::bail!(
-            "no transcripts (.jsonl, .jsonl.gz) or tickets (.csv, .xlsx) among the inputs"
+            "输入里没有通话转写（.jsonl、.jsonl.gz）也没有工单（.csv、.xlsx），请检查给出的文件或文件夹（no transcripts or tickets among the inputs）"
         );
     }
     std::fs::create_dir_all(&opts.out).map_err(|e| {
         anyhow::anyhow!(
-            "{}: cannot create the output folder: {e}",
-            opts.out.display()
+            "{}：无法创建输出文件夹：{}",
+            opts.out.display(),
+            crate::messages::io_zh(&e)
         )
     })?;
     let local: FixedOffset = opts.config.offset();
@@ -453,12 +454,12 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
                 }
                 Ok(())
             })
-            .map_err(|e| anyhow::anyhow!("cannot start the writing thread: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("无法启动写出线程，请关闭其他程序后重试（cannot start the writing thread: {e}）"))?;
         let scored = (|| -> anyhow::Result<()> {
             for path in &inputs.transcripts {
                 let file: Arc<str> = Arc::from(path.display().to_string());
                 let reader = transcripts::open(path)
-                    .map_err(|e| anyhow::anyhow!("{file}: cannot open: {e}"))?;
+                    .map_err(|e| anyhow::anyhow!("{file}：打不开转写文件：{}", crate::messages::io_zh(&e)))?;
                 let lines = LineReader::new(reader, opts.limits.max_line_bytes);
                 // Batches are read on their own thread (see transcripts::for_each_batch).
                 let mut tr = std::time::Instant::now();
@@ -534,7 +535,7 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
 
                     spent[1] += tp.elapsed();
                     tx.send((file.clone(), chunks))
-                        .map_err(|_| anyhow::anyhow!("the writer stopped"))?;
+                        .map_err(|_| anyhow::anyhow!("写出线程已停止（the writer stopped）"))?;
                     tr = std::time::Instant::now();
                     Ok(())
                 })?;
@@ -545,7 +546,7 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
         // The writer's own error (a full disk) explains a failed send.
         let written = writer.join().unwrap_or_else(|_| {
             Err(anyhow::anyhow!(
-                "internal error: the writer thread panicked"
+                "程序内部错误：写出线程崩溃，请把命令和输入报告给维护者（internal error: the writer thread panicked）"
             ))
         });
         written.and(scored)
@@ -625,7 +626,7 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
     ] {
         if !c.balanced() {
             anyhow::bail!(
-                "internal error: {what}: read {} ≠ scored {} + rejected {}; please report this",
+                "程序内部错误：{what}读取 {} 条 ≠ 评分 {} + 拒收 {}，请把命令和输入报告给维护者（internal error: read ≠ scored + rejected）",
                 c.read,
                 c.scored,
                 c.rejected
@@ -668,7 +669,7 @@ fn write_manifest(opts: &ScoreOptions, as_of: NaiveDateTime) -> anyhow::Result<(
         inputs: opts.inputs.iter().map(|p| absolute(p)).collect(),
         config_file: abs(&opts.config_file),
         config_toml: toml::to_string(&opts.config)
-            .map_err(|e| anyhow::anyhow!("cannot store the scorecard in run.json: {e}"))?,
+            .map_err(|e| anyhow::anyhow!("无法把评分表写进 run.json（cannot store the scorecard in run.json: {e}）"))?,
         directory: abs(&opts.directory_file),
         manual: abs(&opts.manual),
         reviews: abs(&opts.reviews),
@@ -747,7 +748,7 @@ pub fn find_call(
     for path in &inputs.transcripts {
         let file: Arc<str> = Arc::from(path.display().to_string());
         let reader =
-            transcripts::open(path).map_err(|e| anyhow::anyhow!("{file}: cannot open: {e}"))?;
+            transcripts::open(path).map_err(|e| anyhow::anyhow!("{file}：打不开转写文件：{}", crate::messages::io_zh(&e)))?;
         let mut lines = LineReader::new(reader, limits.max_line_bytes);
         let needle = call_id.as_bytes();
         while let Some(raw) = lines.next_line()? {
@@ -760,7 +761,7 @@ pub fn find_call(
                 Ok(call) if call.call_id == call_id => return Ok((call.into_owned(), ticket)),
                 Err(r) if r.record_id == call_id => {
                     anyhow::bail!(
-                        "{file}: line {}: call {call_id} cannot be scored: {}",
+                        "{file} 第 {} 行：通话 {call_id} 无法评分：{}",
                         raw.line,
                         r.reason
                     )
@@ -769,7 +770,7 @@ pub fn find_call(
             }
         }
     }
-    anyhow::bail!("call {call_id} is not in the transcripts given")
+    anyhow::bail!("给出的转写里没有通话 {call_id}，请检查通话编号，或给出那一天的转写文件（call not in the transcripts given）")
 }
 
 /// Parses `--as-of`: RFC 3339 or local time.
@@ -787,7 +788,7 @@ pub fn parse_only(paths: &[PathBuf]) -> anyhow::Result<(u64, u64)> {
     for path in paths {
         let file: Arc<str> = Arc::from(path.display().to_string());
         let reader =
-            transcripts::open(path).map_err(|e| anyhow::anyhow!("{file}: cannot open: {e}"))?;
+            transcripts::open(path).map_err(|e| anyhow::anyhow!("{file}：打不开转写文件：{}", crate::messages::io_zh(&e)))?;
         let lines = LineReader::new(reader, limits.max_line_bytes);
         transcripts::for_each_batch(lines, 4096, |batch| {
             read += batch.len() as u64;

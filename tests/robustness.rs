@@ -1142,11 +1142,13 @@ fn an_output_path_that_is_a_regular_file_is_exit_1() {
     let out = write(dir.path(), "out", "not a folder\n");
     let o = score(&[&samples("calls.jsonl")], &[], &out);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // The io error reads in Chinese, says what to do, and keeps the English.
     assert!(
-        stderr(&o).contains("cannot create the output folder"),
+        stderr(&o).contains("无法创建输出文件夹：已经存在同名的文件或文件夹，请换一个名字或先移走它"),
         "{}",
         stderr(&o)
     );
+    assert!(stderr(&o).contains("os error 17"), "{}", stderr(&o));
     assert_eq!(
         std::fs::read_to_string(&out).expect("read"),
         "not a folder\n"

@@ -109,7 +109,7 @@ pub fn collect_inputs(args: &[PathBuf]) -> anyhow::Result<Inputs> {
     let mut inputs = Inputs::default();
     for arg in args {
         let meta = std::fs::metadata(arg)
-            .map_err(|e| anyhow::anyhow!("{}: cannot open the input: {e}", arg.display()))?;
+            .map_err(|e| anyhow::anyhow!("{}：打不开输入：{}", arg.display(), crate::messages::io_zh(&e)))?;
         if meta.is_dir() {
             let mut files = Vec::new();
             walk(arg, &mut files)?;
@@ -129,7 +129,7 @@ pub fn collect_inputs(args: &[PathBuf]) -> anyhow::Result<Inputs> {
                 Some(InputKind::Transcripts) => inputs.transcripts.push(arg.clone()),
                 Some(InputKind::Tickets) => inputs.tickets.push(arg.clone()),
                 None => anyhow::bail!(
-                    "{}: not an input this program reads (transcripts: .jsonl or .jsonl.gz; tickets: .csv or .xlsx)",
+                    "{}：不是本程序能读的输入（转写：.jsonl 或 .jsonl.gz；工单：.csv 或 .xlsx），请检查文件名（not an input this program reads）",
                     arg.display()
                 ),
             }
@@ -140,10 +140,10 @@ pub fn collect_inputs(args: &[PathBuf]) -> anyhow::Result<Inputs> {
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     let entries = std::fs::read_dir(dir)
-        .map_err(|e| anyhow::anyhow!("{}: cannot list the folder: {e}", dir.display()))?;
+        .map_err(|e| anyhow::anyhow!("{}：无法列出文件夹里的文件：{}", dir.display(), crate::messages::io_zh(&e)))?;
     for entry in entries {
         let entry =
-            entry.map_err(|e| anyhow::anyhow!("{}: cannot list the folder: {e}", dir.display()))?;
+            entry.map_err(|e| anyhow::anyhow!("{}：无法列出文件夹里的文件：{}", dir.display(), crate::messages::io_zh(&e)))?;
         let path = entry.path();
         let ft = entry.file_type()?;
         if ft.is_dir() {

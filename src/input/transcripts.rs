@@ -251,7 +251,7 @@ pub fn for_each_batch<R: BufRead + Send>(
                     break;
                 }
             })
-            .map_err(|e| anyhow::anyhow!("cannot start the reading thread: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("无法启动读取线程，请关闭其他程序后重试（cannot start the reading thread: {e}）"))?;
         for batch in rx {
             each(&batch)?;
             // A buffer grown by very long lines is not kept for the rest of
@@ -541,7 +541,7 @@ fn diagnose(text: &str, err: serde_json::Error, reject: &dyn Fn(&str, String) ->
         Err(e) => {
             return reject(
                 "",
-                format!("不是合法的 JSON（invalid JSON: {e}），可能是被截断的行"),
+                format!("不是合法的 JSON，可能是被截断的行，请检查导出是否完整（invalid JSON: {e}）"),
             )
         }
     };
