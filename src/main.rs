@@ -476,6 +476,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let summary = hotline_qa::gen::generate(&opts)?;
             print!("{summary}");
+            let dir = opts.out.display();
+            println!(
+                "已写入 {dir}：calls.jsonl（转写）、tickets.csv（工单）、directory.csv（通讯录），注入了哪些违规见 truth_calls.csv、truth_tickets.csv；下一步评分：hotline-qa score {dir} --out 结果文件夹"
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::ParseOnly { inputs } => {

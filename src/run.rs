@@ -619,10 +619,10 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
     findings_pq.commit()?;
     rejects.commit()?;
     for (what, c) in [
-        ("transcripts", summary.calls),
-        ("tickets", summary.tickets),
-        ("manual scores", summary.manual),
-        ("reviews", summary.reviews),
+        ("通话转写", summary.calls),
+        ("工单", summary.tickets),
+        ("人工评分", summary.manual),
+        ("复核结论", summary.reviews),
     ] {
         if !c.balanced() {
             anyhow::bail!(
