@@ -273,8 +273,7 @@ pub fn generate(opts: &GenOptions) -> anyhow::Result<GenSummary> {
         .with_context(|| format!("{}：无法创建输出文件夹", opts.out.display()))?;
     let create = |name: &str| -> anyhow::Result<BufWriter<File>> {
         let path = opts.out.join(name);
-        let f =
-            File::create(&path).with_context(|| format!("{}：无法创建文件", path.display()))?;
+        let f = File::create(&path).with_context(|| format!("{}：无法创建文件", path.display()))?;
         Ok(BufWriter::with_capacity(256 * 1024, f))
     };
     let mut dir_out = create("directory.csv")?;

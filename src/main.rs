@@ -649,7 +649,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let mut inputs = inputs;
             inputs.extend(tickets);
-            let out = out.ok_or_else(|| usage("请用 --out 给出输出目录，例如 --out out（--out DIR is required）"))?;
+            let out = out.ok_or_else(|| {
+                usage("请用 --out 给出输出目录，例如 --out out（--out DIR is required）")
+            })?;
             if let Some(sheet) = &scorecard.sheet {
                 let found = hotline_qa::input::collect_inputs(&inputs).map_err(usage)?;
                 hotline_qa::input::tickets::check_sheet(&found.tickets, sheet).map_err(usage)?;
@@ -693,7 +695,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let read = summary.calls.read + summary.tickets.read;
             let used = summary.calls.scored + summary.tickets.scored;
             if read > 0 && used == 0 {
-                eprintln!("错误：没有一条记录可以使用（见 rejects.csv）");
+                eprintln!(
+                    "hotline-qa: 错误：没有一条记录可以使用，请打开 {} 看每条记录的原因，改好输入后重新运行",
+                    summary.out.join("rejects.csv").display()
+                );
                 return Ok(ExitCode::from(1));
             }
             Ok(ExitCode::SUCCESS)
@@ -800,8 +805,7 @@ fn clap_zh(e: &clap::Error) -> String {
             "缺少必须写的参数：{}。请补上后再运行。",
             list(ContextKind::InvalidArg)
         ),
-        ErrorKind::MissingSubcommand
-        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             "请写一个命令，例如 hotline-qa score 输入文件 --out 输出目录。".to_string()
         }
         ErrorKind::InvalidValue if value.is_empty() => {
@@ -866,7 +870,9 @@ fn clap_zh(e: &clap::Error) -> String {
     };
     // clap's own tip for a value that looks like an option.
     if e.kind() == ErrorKind::UnknownArgument && suggested_arg.is_empty() && arg.starts_with('-') {
-        zh.push_str(&format!("如果 {arg} 是一个值（比如以 - 开头的文件名），请在它前面写 --，例如 -- {arg}。"));
+        zh.push_str(&format!(
+            "如果 {arg} 是一个值（比如以 - 开头的文件名），请在它前面写 --，例如 -- {arg}。"
+        ));
     }
     let english = e.render().to_string();
     let mut lines = english.lines();

@@ -458,8 +458,9 @@ pub fn score(opts: &ScoreOptions) -> anyhow::Result<Summary> {
         let scored = (|| -> anyhow::Result<()> {
             for path in &inputs.transcripts {
                 let file: Arc<str> = Arc::from(path.display().to_string());
-                let reader = transcripts::open(path)
-                    .map_err(|e| anyhow::anyhow!("{file}：打不开转写文件：{}", crate::messages::io_zh(&e)))?;
+                let reader = transcripts::open(path).map_err(|e| {
+                    anyhow::anyhow!("{file}：打不开转写文件：{}", crate::messages::io_zh(&e))
+                })?;
                 let lines = LineReader::new(reader, opts.limits.max_line_bytes);
                 // Batches are read on their own thread (see transcripts::for_each_batch).
                 let mut tr = std::time::Instant::now();
@@ -668,8 +669,11 @@ fn write_manifest(opts: &ScoreOptions, as_of: NaiveDateTime) -> anyhow::Result<(
         scorecard_version: opts.config.version.clone(),
         inputs: opts.inputs.iter().map(|p| absolute(p)).collect(),
         config_file: abs(&opts.config_file),
-        config_toml: toml::to_string(&opts.config)
-            .map_err(|e| anyhow::anyhow!("无法把评分表写进 run.json（cannot store the scorecard in run.json: {e}）"))?,
+        config_toml: toml::to_string(&opts.config).map_err(|e| {
+            anyhow::anyhow!(
+                "无法把评分表写进 run.json（cannot store the scorecard in run.json: {e}）"
+            )
+        })?,
         directory: abs(&opts.directory_file),
         manual: abs(&opts.manual),
         reviews: abs(&opts.reviews),
@@ -747,8 +751,9 @@ pub fn find_call(
     let limits = Limits::default();
     for path in &inputs.transcripts {
         let file: Arc<str> = Arc::from(path.display().to_string());
-        let reader =
-            transcripts::open(path).map_err(|e| anyhow::anyhow!("{file}：打不开转写文件：{}", crate::messages::io_zh(&e)))?;
+        let reader = transcripts::open(path).map_err(|e| {
+            anyhow::anyhow!("{file}：打不开转写文件：{}", crate::messages::io_zh(&e))
+        })?;
         let mut lines = LineReader::new(reader, limits.max_line_bytes);
         let needle = call_id.as_bytes();
         while let Some(raw) = lines.next_line()? {
@@ -787,8 +792,9 @@ pub fn parse_only(paths: &[PathBuf]) -> anyhow::Result<(u64, u64)> {
     let (mut read, mut ok) = (0u64, 0u64);
     for path in paths {
         let file: Arc<str> = Arc::from(path.display().to_string());
-        let reader =
-            transcripts::open(path).map_err(|e| anyhow::anyhow!("{file}：打不开转写文件：{}", crate::messages::io_zh(&e)))?;
+        let reader = transcripts::open(path).map_err(|e| {
+            anyhow::anyhow!("{file}：打不开转写文件：{}", crate::messages::io_zh(&e))
+        })?;
         let lines = LineReader::new(reader, limits.max_line_bytes);
         transcripts::for_each_batch(lines, 4096, |batch| {
             read += batch.len() as u64;

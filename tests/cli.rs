@@ -541,10 +541,16 @@ fn clap_usage_errors_are_chinese_with_exit_2() {
     let cases: [(&[&str], &[&str]); 5] = [
         (
             &["score", "samples", "--ouput", "x"],
-            &["没有 --ouput 这个选项，你是不是想写 --out？", "查看全部选项：hotline-qa score --help"],
+            &[
+                "没有 --ouput 这个选项，你是不是想写 --out？",
+                "查看全部选项：hotline-qa score --help",
+            ],
         ),
         (&["scor"], &["没有“scor”这个命令，你是不是想写", "score"]),
-        (&["score"], &["缺少必须写的参数：", "--out", "用法：hotline-qa score"]),
+        (
+            &["score"],
+            &["缺少必须写的参数：", "--out", "用法：hotline-qa score"],
+        ),
         (
             &["score", "samples", "--lang", "fr"],
             &["--lang 的值“fr”不是可选的值，可选：zh、en"],
@@ -555,7 +561,11 @@ fn clap_usage_errors_are_chinese_with_exit_2() {
         ),
     ];
     for (args, wanted) in cases {
-        let o = bin().args(args).current_dir(dir.path()).output().expect("run");
+        let o = bin()
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("run");
         let e = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
         assert!(e.starts_with("hotline-qa: 错误："), "{args:?}: {e}");
@@ -572,7 +582,10 @@ fn clap_usage_errors_are_chinese_with_exit_2() {
     assert_eq!(o.status.code(), Some(0));
     let help = String::from_utf8_lossy(&o.stdout);
     assert!(help.contains("Usage: hotline-qa score"), "{help}");
-    assert!(help.contains("输出目录"), "the options are described in Chinese: {help}");
+    assert!(
+        help.contains("输出目录"),
+        "the options are described in Chinese: {help}"
+    );
     let o = bin().arg("--version").output().expect("run");
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("hotline-qa "));
@@ -582,11 +595,18 @@ fn clap_usage_errors_are_chinese_with_exit_2() {
 fn toml_type_error_names_file_line_and_key_in_chinese() {
     let dir = tempfile::tempdir().expect("tmp");
     let cfg = dir.path().join("现行评分表.toml");
-    std::fs::write(&cfg, "version = \"2026-11\"\n\n[reports]\nmin_calls_for_rank = \"3\"\n")
-        .expect("write");
+    std::fs::write(
+        &cfg,
+        "version = \"2026-11\"\n\n[reports]\nmin_calls_for_rank = \"3\"\n",
+    )
+    .expect("write");
     let out = dir.path().join("o");
     let o = score(
-        &[samples("calls.jsonl").to_str().expect("utf8"), "--config", cfg.to_str().expect("utf8")],
+        &[
+            samples("calls.jsonl").to_str().expect("utf8"),
+            "--config",
+            cfg.to_str().expect("utf8"),
+        ],
         &out,
     );
     assert_eq!(o.status.code(), Some(2));
@@ -627,11 +647,23 @@ fn summary_ends_by_naming_the_file_to_open() {
     );
     // With --no-reports: no report to open, and how to make one.
     let out2 = dir.path().join("p");
-    let o = score(&[samples("calls.jsonl").to_str().expect("utf8"), "--no-reports"], &out2);
+    let o = score(
+        &[
+            samples("calls.jsonl").to_str().expect("utf8"),
+            "--no-reports",
+        ],
+        &out2,
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let e = stderr(&o);
     let last = e.lines().last().expect("a summary");
-    assert!(last.starts_with("没有写汇总报表（用了 --no-reports）"), "{e}");
-    assert!(last.contains(&format!("hotline-qa report {}", out2.display())), "{e}");
+    assert!(
+        last.starts_with("没有写汇总报表（用了 --no-reports）"),
+        "{e}"
+    );
+    assert!(
+        last.contains(&format!("hotline-qa report {}", out2.display())),
+        "{e}"
+    );
     assert!(!out2.join("report.xlsx").exists());
 }

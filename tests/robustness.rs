@@ -1144,7 +1144,8 @@ fn an_output_path_that_is_a_regular_file_is_exit_1() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     // The io error reads in Chinese, says what to do, and keeps the English.
     assert!(
-        stderr(&o).contains("无法创建输出文件夹：已经存在同名的文件或文件夹，请换一个名字或先移走它"),
+        stderr(&o)
+            .contains("无法创建输出文件夹：已经存在同名的文件或文件夹，请换一个名字或先移走它"),
         "{}",
         stderr(&o)
     );

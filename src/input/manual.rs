@@ -40,8 +40,9 @@ pub struct ManualScores {
 /// Reads `manual.csv`; `max_points` gives each norm's points in the scorecard.
 pub fn read(path: &Path, max_points: &dyn Fn(NormId) -> f64) -> anyhow::Result<ManualScores> {
     let file: Arc<str> = Arc::from(path.display().to_string());
-    let bytes = std::fs::read(path)
-        .map_err(|e| anyhow::anyhow!("{file}：读不了人工评分文件：{}", crate::messages::io_zh(&e)))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        anyhow::anyhow!("{file}：读不了人工评分文件：{}", crate::messages::io_zh(&e))
+    })?;
     let text = decode_text(&bytes);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)

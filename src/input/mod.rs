@@ -108,8 +108,13 @@ fn is_ticket_file(path: &Path) -> bool {
 pub fn collect_inputs(args: &[PathBuf]) -> anyhow::Result<Inputs> {
     let mut inputs = Inputs::default();
     for arg in args {
-        let meta = std::fs::metadata(arg)
-            .map_err(|e| anyhow::anyhow!("{}：打不开输入：{}", arg.display(), crate::messages::io_zh(&e)))?;
+        let meta = std::fs::metadata(arg).map_err(|e| {
+            anyhow::anyhow!(
+                "{}：打不开输入：{}",
+                arg.display(),
+                crate::messages::io_zh(&e)
+            )
+        })?;
         if meta.is_dir() {
             let mut files = Vec::new();
             walk(arg, &mut files)?;
@@ -139,11 +144,21 @@ pub fn collect_inputs(args: &[PathBuf]) -> anyhow::Result<Inputs> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| anyhow::anyhow!("{}：无法列出文件夹里的文件：{}", dir.display(), crate::messages::io_zh(&e)))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "{}：无法列出文件夹里的文件：{}",
+            dir.display(),
+            crate::messages::io_zh(&e)
+        )
+    })?;
     for entry in entries {
-        let entry =
-            entry.map_err(|e| anyhow::anyhow!("{}：无法列出文件夹里的文件：{}", dir.display(), crate::messages::io_zh(&e)))?;
+        let entry = entry.map_err(|e| {
+            anyhow::anyhow!(
+                "{}：无法列出文件夹里的文件：{}",
+                dir.display(),
+                crate::messages::io_zh(&e)
+            )
+        })?;
         let path = entry.path();
         let ft = entry.file_type()?;
         if ft.is_dir() {

@@ -435,8 +435,8 @@ fn read_csv(
 ) -> anyhow::Result<()> {
     let f = File::open(path)
         .map_err(|e| anyhow::anyhow!("{file}：打不开工单文件：{}", crate::messages::io_zh(&e)))?;
-    let decoded =
-        DecodingReader::new(f).map_err(|e| anyhow::anyhow!("{file}：读不了工单文件：{}", crate::messages::io_zh(&e)))?;
+    let decoded = DecodingReader::new(f)
+        .map_err(|e| anyhow::anyhow!("{file}：读不了工单文件：{}", crate::messages::io_zh(&e)))?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
@@ -550,10 +550,9 @@ fn read_xlsx(
             }
             s.to_string()
         }
-        None => names
-            .first()
-            .cloned()
-            .ok_or_else(|| anyhow::anyhow!("{file}：这个 Excel 文件里没有工作表（the workbook has no sheets）"))?,
+        None => names.first().cloned().ok_or_else(|| {
+            anyhow::anyhow!("{file}：这个 Excel 文件里没有工作表（the workbook has no sheets）")
+        })?,
     };
     // calamine can panic on a damaged sheet (an overflowing cell reference):
     // that is a workbook that cannot be read, not a crash of the run.
@@ -577,8 +576,9 @@ fn read_sheet<RS: std::io::Read + std::io::Seek>(
     local: FixedOffset,
     each: &mut dyn FnMut(Result<Ticket, Reject>),
 ) -> anyhow::Result<()> {
-    let err =
-        |e: calamine::XlsxError| anyhow::anyhow!("{file} 工作表“{name}”：读不了（cannot read: {e}）");
+    let err = |e: calamine::XlsxError| {
+        anyhow::anyhow!("{file} 工作表“{name}”：读不了（cannot read: {e}）")
+    };
     let mut cells = wb.worksheet_cells_reader(name).map_err(err)?;
     let mut map: Option<HeaderMap> = None;
     let mut time_cols = Vec::new();

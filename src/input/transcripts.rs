@@ -541,7 +541,9 @@ fn diagnose(text: &str, err: serde_json::Error, reject: &dyn Fn(&str, String) ->
         Err(e) => {
             return reject(
                 "",
-                format!("不是合法的 JSON，可能是被截断的行，请检查导出是否完整（invalid JSON: {e}）"),
+                format!(
+                    "不是合法的 JSON，可能是被截断的行，请检查导出是否完整（invalid JSON: {e}）"
+                ),
             )
         }
     };

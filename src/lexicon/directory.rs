@@ -134,14 +134,18 @@ impl Directory {
         let mut entries = Vec::new();
         for (i, rec) in reader.records().enumerate() {
             let line = i + 2;
-            let rec = rec.map_err(|e| err(line, format!("读不了这一行（cannot read the row: {e}）")))?;
+            let rec =
+                rec.map_err(|e| err(line, format!("读不了这一行（cannot read the row: {e}）")))?;
             let name = rec.get(name_col).unwrap_or("").trim();
             let phone_raw = rec.get(phone_col).unwrap_or("").trim();
             if name.is_empty() && phone_raw.is_empty() {
                 continue;
             }
             if name.is_empty() {
-                return Err(err(line, "name（单位名称）是空的，请填上或删掉这一行（field `name` is empty）".into()));
+                return Err(err(
+                    line,
+                    "name（单位名称）是空的，请填上或删掉这一行（field `name` is empty）".into(),
+                ));
             }
             let phone = digits(phone_raw);
             if phone.len() < 3 {

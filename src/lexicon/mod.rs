@@ -297,7 +297,14 @@ impl Lexicon {
                 .match_kind(kind)
                 .kind(Some(AhoCorasickKind::DFA))
                 .build(patterns)
-                .map_err(|e| err(0, format!("词表无法编译，可能太大，请减少词条（cannot compile the lexicon: {e}）")))
+                .map_err(|e| {
+                    err(
+                        0,
+                        format!(
+                            "词表无法编译，可能太大，请减少词条（cannot compile the lexicon: {e}）"
+                        ),
+                    )
+                })
         };
         let literals = if clean_entries.is_empty() {
             None

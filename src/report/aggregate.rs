@@ -153,7 +153,12 @@ pub struct ReportData {
 
 fn parquet_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| anyhow::anyhow!("{}：无法列出文件夹里的文件（cannot list: {e}）", dir.display()))?
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}：无法列出文件夹里的文件（cannot list: {e}）",
+                dir.display()
+            )
+        })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     entries.sort();

@@ -41,8 +41,13 @@ pub fn build_reports(
     lang: Lang,
     with_units: bool,
 ) -> anyhow::Result<aggregate::ReportData> {
-    std::fs::create_dir_all(out)
-        .map_err(|e| anyhow::anyhow!("{}：无法创建输出文件夹：{}", out.display(), crate::messages::io_zh(&e)))?;
+    std::fs::create_dir_all(out).map_err(|e| {
+        anyhow::anyhow!(
+            "{}：无法创建输出文件夹：{}",
+            out.display(),
+            crate::messages::io_zh(&e)
+        )
+    })?;
     let t0 = std::time::Instant::now();
     let timing = std::env::var_os("HOTLINE_QA_TIMING").is_some();
     // report.xlsx's detail sheets are written on their own thread while
@@ -106,8 +111,13 @@ impl AtomicFile {
     pub fn create(dir: &Path, name: &str) -> anyhow::Result<(AtomicFile, BufWriter<File>)> {
         let target = dir.join(name);
         let tmp = dir.join(format!(".{name}.partial"));
-        let file = File::create(&tmp)
-            .map_err(|e| anyhow::anyhow!("{}：无法写入：{}", tmp.display(), crate::messages::io_zh(&e)))?;
+        let file = File::create(&tmp).map_err(|e| {
+            anyhow::anyhow!(
+                "{}：无法写入：{}",
+                tmp.display(),
+                crate::messages::io_zh(&e)
+            )
+        })?;
         Ok((
             AtomicFile {
                 tmp,
@@ -120,9 +130,13 @@ impl AtomicFile {
 
     /// Flushes `writer` and renames the file to its final name.
     pub fn commit(self, mut writer: BufWriter<File>) -> anyhow::Result<PathBuf> {
-        writer
-            .flush()
-            .map_err(|e| anyhow::anyhow!("{}：无法写入：{}", self.tmp.display(), crate::messages::io_zh(&e)))?;
+        writer.flush().map_err(|e| {
+            anyhow::anyhow!(
+                "{}：无法写入：{}",
+                self.tmp.display(),
+                crate::messages::io_zh(&e)
+            )
+        })?;
         drop(writer);
         self.commit_existing()
     }

@@ -552,8 +552,13 @@ pub fn calibrate(reviews: &Reviews, runs: &[PathBuf]) -> anyhow::Result<Calibrat
 /// Writes `calibration.csv` and `calibration_unmatched.csv` into `out`
 /// (created if missing); returns the path of `calibration.csv`.
 pub fn write(c: &Calibration, out: &Path) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(out)
-        .map_err(|e| anyhow!("{}：无法创建输出文件夹（{e}）", out.display()))?;
+    std::fs::create_dir_all(out).map_err(|e| {
+        anyhow!(
+            "{}：无法创建输出文件夹：{}",
+            out.display(),
+            crate::messages::io_zh(&e)
+        )
+    })?;
     let mut csv = CsvOut::create(out, FILE, &COLUMNS)?;
     for r in &c.rules {
         csv.row(r.csv_row())?;

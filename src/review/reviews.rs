@@ -142,7 +142,8 @@ pub fn read(path: &Path, max_points: &dyn Fn(NormId) -> f64) -> anyhow::Result<R
     {
         xlsx_rows(path, &file)?
     } else {
-        let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{file}：读不了复核表：{}", crate::messages::io_zh(&e)))?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| anyhow::anyhow!("{file}：读不了复核表：{}", crate::messages::io_zh(&e)))?;
         csv_rows(&decode_text(&bytes), &file)?
     };
     let mut rows = rows.into_iter();
@@ -151,8 +152,9 @@ pub fn read(path: &Path, max_points: &dyn Fn(NormId) -> f64) -> anyhow::Result<R
             "{file}：文件是空的，第一行要是表头：call_id（通话编号）、norm（规范）、rule（规则）、verdict（复核结论）……（the file is empty）"
         );
     };
-    let header =
-        header.map_err(|e| anyhow::anyhow!("{file} 第 1 行：读不了表头（cannot read the header: {e}）"))?;
+    let header = header.map_err(|e| {
+        anyhow::anyhow!("{file} 第 1 行：读不了表头（cannot read the header: {e}）")
+    })?;
     let find = |names: &[&str]| {
         header
             .iter()
@@ -355,7 +357,9 @@ fn xlsx_rows(path: &Path, file: &str) -> anyhow::Result<Rows> {
         .find(|n| n.as_str() == "复核")
         .or_else(|| names.first())
         .cloned()
-        .ok_or_else(|| anyhow::anyhow!("{file}：这个 Excel 文件里没有工作表（the workbook has no sheets）"))?;
+        .ok_or_else(|| {
+            anyhow::anyhow!("{file}：这个 Excel 文件里没有工作表（the workbook has no sheets）")
+        })?;
     // calamine can panic on a damaged workbook: that is an unreadable file.
     let range =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| wb.worksheet_range(&name)))

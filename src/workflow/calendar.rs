@@ -326,7 +326,9 @@ fn parse_csv(text: &str, source: &str) -> Result<Vec<SpecialDay>, CalendarError>
         }
         let date_text = fields[0];
         if date_text.is_empty() {
-            return Err(err("缺少日期，请在第一列写日期，如 2027-01-01（the date is missing）".to_string()));
+            return Err(err(
+                "缺少日期，请在第一列写日期，如 2027-01-01（the date is missing）".to_string(),
+            ));
         }
         let date = parse_date(date_text).ok_or_else(|| {
             err(format!(
