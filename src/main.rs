@@ -24,10 +24,23 @@ use hotline_qa::run::{self, ScoreOptions, Summary};
 /// 按国家法定节假日日历检查每张工单是否按时办结（Quality assurance for a
 /// city service hotline）。
 #[derive(Parser)]
-#[command(name = "hotline-qa", version, about, long_about = None)]
+#[command(
+    name = "hotline-qa",
+    version,
+    about,
+    long_about = None,
+    disable_help_flag = true,
+    disable_version_flag = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// 显示帮助（Print help）
+    #[arg(short, long, action = clap::ArgAction::Help, global = true)]
+    help: Option<bool>,
+    /// 显示版本（Print version）
+    #[arg(short = 'V', long, action = clap::ArgAction::Version)]
+    version: Option<bool>,
 }
 
 #[derive(clap::Args)]
@@ -376,7 +389,10 @@ fn print_summary(s: &Summary, config: &Config) {
     if let Some(data) = &s.report {
         print_operators(data);
     }
-    eprintln!("{}", open_hint(&s.out, s.report.is_some()));
+    // With nothing usable, main says so instead (exit 1): no file to open.
+    if s.calls.scored + s.tickets.scored > 0 {
+        eprintln!("{}", open_hint(&s.out, s.report.is_some()));
+    }
 }
 
 /// The summary's last line: which file to open next. Without reports it
