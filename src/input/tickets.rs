@@ -245,14 +245,16 @@ pub fn parse_row(
     let missing = map.missing_required();
     if !missing.is_empty() {
         return Err(reject(format!(
-            "文件表头缺少必需的列：{}",
+            "文件表头缺少必需的列：{}，请在第一行加上这些列后重新导出",
             missing.join("、")
         )));
     }
     for c in [Column::TicketId, Column::OperatorId, Column::AcceptedAt] {
         if map.get(row, c).is_empty() {
             let (en, zh) = names(c);
-            return Err(reject(format!("缺少必填字段 {en}（{zh}）")));
+            return Err(reject(format!(
+                "缺少必填字段 {en}（{zh}），请填上后重新导出"
+            )));
         }
     }
     let time = |c: Column| -> Result<Option<NaiveDateTime>, Reject> {

@@ -533,6 +533,20 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
+/// The type of a JSON value and, for a scalar, the value as written (cut
+/// at 30 characters), so that a reason reads `应为数字（不加引号），实际为字符串 "0.5"`.
+fn shown(v: &Value) -> String {
+    match v {
+        Value::Array(_) | Value::Object(_) | Value::Null => type_name(v).to_string(),
+        _ => {
+            let text = v.to_string();
+            let cut: String = text.chars().take(30).collect();
+            let more = if cut.len() < text.len() { "…" } else { "" };
+            format!("{} {cut}{more}", type_name(v))
+        }
+    }
+}
+
 /// Explains why a line did not parse: invalid JSON, or which field has the
 /// wrong type.
 fn diagnose(text: &str, err: serde_json::Error, reject: &dyn Fn(&str, String) -> Reject) -> Reject {
@@ -561,7 +575,7 @@ fn diagnose(text: &str, err: serde_json::Error, reject: &dyn Fn(&str, String) ->
     let expect_str = |key: &str| match obj.get(key) {
         None | Some(Value::Null) | Some(Value::String(_)) => None,
         Some(Value::Number(_)) if key.ends_with("_id") => None,
-        Some(v) => Some(format!("字段 {key} 应为字符串，实际为{}", type_name(v))),
+        Some(v) => Some(format!("字段 {key} 应为字符串，实际为{}", shown(v))),
     };
     for key in &CALL_FIELDS[..6] {
         if let Some(msg) = expect_str(key) {
@@ -583,7 +597,7 @@ fn diagnose(text: &str, err: serde_json::Error, reject: &dyn Fn(&str, String) ->
                         if !v.is_string() && !v.is_null() {
                             return reject(
                                 &id,
-                                format!("utterances[{i}].{key} 应为字符串，实际为{}", type_name(v)),
+                                format!("utterances[{i}].{key} 应为字符串，实际为{}", shown(v)),
                             );
                         }
                     }
@@ -593,7 +607,10 @@ fn diagnose(text: &str, err: serde_json::Error, reject: &dyn Fn(&str, String) ->
                         if !v.is_number() && !v.is_null() {
                             return reject(
                                 &id,
-                                format!("utterances[{i}].{key} 应为数字，实际为{}", type_name(v)),
+                                format!(
+                                    "utterances[{i}].{key} 应为数字（不加引号），实际为{}",
+                                    shown(v)
+                                ),
                             );
                         }
                     }
@@ -672,6 +689,11 @@ mod tests {
             r.reason.contains("utterances[0].start 应为数字"),
             "{}",
             r.reason
+        );
+        // The reason is Chinese first and shows what was written.
+        assert_eq!(
+            r.reason,
+            "utterances[0].start 应为数字（不加引号），实际为字符串 \"0.8\""
         );
     }
 
