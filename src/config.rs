@@ -506,13 +506,19 @@ impl Config {
         if !(0.0..=100.0).contains(&self.pass_mark) {
             return bad(
                 "pass_mark",
-                format!("{} 应在 0 到 100 之间（must be between 0 and 100）", self.pass_mark),
+                format!(
+                    "{} 应在 0 到 100 之间（must be between 0 and 100）",
+                    self.pass_mark
+                ),
             );
         }
         if crate::input::time::parse_offset(&self.utc_offset).is_none() {
             return bad(
                 "utc_offset",
-                format!("“{}”不是时区，请写成 +08:00 这样（not an offset like +08:00）", self.utc_offset),
+                format!(
+                    "“{}”不是时区，请写成 +08:00 这样（not an offset like +08:00）",
+                    self.utc_offset
+                ),
             );
         }
         let g = &self.grades;
@@ -526,7 +532,13 @@ impl Config {
             let c = self.norms.common(id);
             let key = format!("norms.{}.points", id.key());
             if !c.points.is_finite() || c.points < 0.0 {
-                return bad(&key, format!("{} 应为 0 或更大的数（must be a number of 0 or more）", c.points));
+                return bad(
+                    &key,
+                    format!(
+                        "{} 应为 0 或更大的数（must be a number of 0 or more）",
+                        c.points
+                    ),
+                );
             }
             if !c.per_finding.is_finite() || c.per_finding < 0.0 {
                 return bad(
@@ -538,7 +550,8 @@ impl Config {
         if self.norms.pace.min_cpm >= self.norms.pace.max_cpm {
             return bad(
                 "norms.pace.min_cpm",
-                "应小于 norms.pace.max_cpm（语速下限要低于上限；must be below norms.pace.max_cpm）".into(),
+                "应小于 norms.pace.max_cpm（语速下限要低于上限；must be below norms.pace.max_cpm）"
+                    .into(),
             );
         }
         if !(0.0..=1.0).contains(&self.norms.clarity.min_confidence) {
@@ -550,13 +563,19 @@ impl Config {
         if !(0.0..=1.0).contains(&self.review.low_confidence) {
             return bad(
                 "review.low_confidence",
-                format!("{} 应在 0 到 1 之间（must be between 0 and 1）", self.review.low_confidence),
+                format!(
+                    "{} 应在 0 到 1 之间（must be between 0 and 1）",
+                    self.review.low_confidence
+                ),
             );
         }
         if self.review.overlap_s.is_nan() || self.review.overlap_s < 0.0 {
             return bad(
                 "review.overlap_s",
-                format!("{} 应为 0 或更多秒（must be 0 or more seconds）", self.review.overlap_s),
+                format!(
+                    "{} 应为 0 或更多秒（must be 0 or more seconds）",
+                    self.review.overlap_s
+                ),
             );
         }
         if self
@@ -566,10 +585,16 @@ impl Config {
             .iter()
             .any(|p| p.trim().is_empty())
         {
-            return bad("norms.greeting.parts", "有一项是空的，请删掉空的那一项（a part is empty）".into());
+            return bad(
+                "norms.greeting.parts",
+                "有一项是空的，请删掉空的那一项（a part is empty）".into(),
+            );
         }
         if self.norms.closing.texts.is_empty() {
-            return bad("norms.closing.texts", "至少要有一句结束语（needs at least one closing）".into());
+            return bad(
+                "norms.closing.texts",
+                "至少要有一句结束语（needs at least one closing）".into(),
+            );
         }
         for r in &self.disabled_rules {
             if !crate::norms::RULES.iter().any(|(id, _)| id == r) {
@@ -584,7 +609,10 @@ impl Config {
                 let known: Vec<&str> = LexiconKind::ALL.iter().map(|l| l.key()).collect();
                 return bad(
                     &format!("lexicons.{k}"),
-                    format!("没有这个词表，可用的词表：{}（unknown lexicon）", known.join("、")),
+                    format!(
+                        "没有这个词表，可用的词表：{}（unknown lexicon）",
+                        known.join("、")
+                    ),
                 );
             }
         }
@@ -687,7 +715,11 @@ mod tests {
     #[test]
     fn wrong_type_is_an_error() {
         let e = Config::parse("[norms.pace]\nmin_cpm = \"fast\"\n", "c.toml").expect_err("type");
-        assert!(e.to_string().contains("第 2 行，键 norms.pace.min_cpm：应为"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("第 2 行，键 norms.pace.min_cpm：应为"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -705,7 +737,11 @@ mod tests {
         assert!(s.contains("invalid type: string \"3\", expected"), "{s}");
         // Must not: a top-level key has no table prefix.
         let e = Config::parse("pass_mark = \"80\"\n", "c.toml").expect_err("type");
-        assert!(e.to_string().starts_with("评分表 c.toml：第 1 行，键 pass_mark：应为数字"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("评分表 c.toml：第 1 行，键 pass_mark：应为数字"),
+            "{e}"
+        );
     }
 
     #[test]

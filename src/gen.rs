@@ -154,16 +154,30 @@ impl fmt::Display for GenSummary {
                 self.assessed[i]
             )?;
         }
-        write!(f, "工单状态：")?;
-        for (k, c) in STATUS_KEYS.iter().zip(self.statuses) {
-            write!(f, " {k} {c}")?;
-        }
-        writeln!(f)?;
-        write!(f, "时效标记：")?;
-        for (k, c) in TICKET_FLAGS.iter().zip(self.flags) {
-            write!(f, " {k} {c}")?;
-        }
-        writeln!(f)
+        // Chinese names first; the keys are the values and columns of tickets.csv.
+        const STATUS_ZH: [&str; 5] = ["未派单", "按时办结", "超期办结", "办理中", "超期未办结"];
+        const FLAG_ZH: [&str; 6] = [
+            "超期未催办",
+            "催办人不对",
+            "应督办未督办",
+            "回访不及时",
+            "非受理人回访",
+            "缺回访结果",
+        ];
+        let status: Vec<String> = STATUS_KEYS
+            .iter()
+            .zip(STATUS_ZH)
+            .zip(self.statuses)
+            .map(|((k, zh), c)| format!("{zh}（{k}）{c}"))
+            .collect();
+        writeln!(f, "工单状态：{}", status.join("，"))?;
+        let flags: Vec<String> = TICKET_FLAGS
+            .iter()
+            .zip(FLAG_ZH)
+            .zip(self.flags)
+            .map(|((k, zh), c)| format!("{zh}（{k}）{c}"))
+            .collect();
+        writeln!(f, "时效标记：{}", flags.join("，"))
     }
 }
 
@@ -265,7 +279,7 @@ pub fn generate(opts: &GenOptions) -> anyhow::Result<GenSummary> {
     let create = |name: &str| -> anyhow::Result<BufWriter<File>> {
         let path = dir.path().join(name);
         let f =
-            File::create(&path).with_context(|| format!("{}: cannot create", path.display()))?;
+            File::create(&path).with_context(|| format!("{}：无法创建文件", path.display()))?;
         Ok(BufWriter::with_capacity(256 * 1024, f))
     };
     let mut dir_out = create("directory.csv")?;

@@ -110,10 +110,23 @@ fn stdout_is_open() -> bool {
 /// 按国家法定节假日日历检查每张工单是否按时办结（Quality assurance for a
 /// city service hotline）。
 #[derive(Parser)]
-#[command(name = "hotline-qa", version, about, long_about = None)]
+#[command(
+    name = "hotline-qa",
+    version,
+    about,
+    long_about = None,
+    disable_help_flag = true,
+    disable_version_flag = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// 显示帮助（Print help）
+    #[arg(short, long, action = clap::ArgAction::Help, global = true)]
+    help: Option<bool>,
+    /// 显示版本（Print version）
+    #[arg(short = 'V', long, action = clap::ArgAction::Version)]
+    version: Option<bool>,
 }
 
 #[derive(clap::Args)]
@@ -458,7 +471,10 @@ fn print_summary(s: &Summary, config: &Config) {
     if let Some(data) = &s.report {
         print_operators(data);
     }
-    eprintln!("{}", open_hint(&s.out, s.report.is_some()));
+    // With nothing usable, main says so instead (exit 1): no file to open.
+    if s.calls.scored + s.tickets.scored > 0 {
+        eprintln!("{}", open_hint(&s.out, s.report.is_some()));
+    }
 }
 
 /// The summary's last line: which file to open next. Without reports it
@@ -558,6 +574,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let summary = hotline_qa::gen::generate(&opts)?;
             print!("{summary}");
+            let dir = opts.out.display();
+            println!(
+                "已写入 {dir}：calls.jsonl（转写）、tickets.csv（工单）、directory.csv（通讯录），注入了哪些违规见 truth_calls.csv、truth_tickets.csv；下一步评分：hotline-qa score {dir} --out 结果文件夹"
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::ParseOnly { inputs } => {
@@ -758,7 +778,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let mut inputs = inputs;
             inputs.extend(tickets);
-            let out = out.ok_or_else(|| usage("请用 --out 给出输出目录，例如 --out out（--out DIR is required）"))?;
+            let out = out.ok_or_else(|| {
+                usage("请用 --out 给出输出目录，例如 --out out（--out DIR is required）")
+            })?;
             if let Some(sheet) = &scorecard.sheet {
                 let found = hotline_qa::input::collect_inputs_in_sheet(&inputs, Some(sheet))
                     .map_err(usage)?;
@@ -808,7 +830,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let read = summary.calls.read + summary.tickets.read;
             let used = summary.calls.scored + summary.tickets.scored;
             if read > 0 && used == 0 {
-                eprintln!("错误：没有一条记录可以使用（见 rejects.csv）");
+                eprintln!(
+                    "hotline-qa: 错误：没有一条记录可以使用，请打开 {} 看每条记录的原因，改好输入后重新运行",
+                    summary.out.join("rejects.csv").display()
+                );
                 return Ok(ExitCode::from(1));
             }
             Ok(ExitCode::SUCCESS)
@@ -925,8 +950,7 @@ fn clap_zh(e: &clap::Error) -> String {
             "缺少必须写的参数：{}。请补上后再运行。",
             list(ContextKind::InvalidArg)
         ),
-        ErrorKind::MissingSubcommand
-        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             "请写一个命令，例如 hotline-qa score 输入文件 --out 输出目录。".to_string()
         }
         ErrorKind::InvalidValue if value.is_empty() => {
@@ -991,7 +1015,9 @@ fn clap_zh(e: &clap::Error) -> String {
     };
     // clap's own tip for a value that looks like an option.
     if e.kind() == ErrorKind::UnknownArgument && suggested_arg.is_empty() && arg.starts_with('-') {
-        zh.push_str(&format!("如果 {arg} 是一个值（比如以 - 开头的文件名），请在它前面写 --，例如 -- {arg}。"));
+        zh.push_str(&format!(
+            "如果 {arg} 是一个值（比如以 - 开头的文件名），请在它前面写 --，例如 -- {arg}。"
+        ));
     }
     let english = e.render().to_string();
     let mut lines = english.lines();

@@ -28,7 +28,9 @@ pub fn io_zh(e: &io::Error) -> String {
         io::ErrorKind::Interrupted => "操作被中断，请重试",
         io::ErrorKind::OutOfMemory => "内存不足，请关闭其他程序后重试",
         io::ErrorKind::CrossesDevices => "不能跨磁盘改名，请把输出目录放在同一块磁盘上",
-        io::ErrorKind::ResourceBusy => "文件正被其他程序占用，请关闭它（例如在 Excel 里打开的表）后重试",
+        io::ErrorKind::ResourceBusy => {
+            "文件正被其他程序占用，请关闭它（例如在 Excel 里打开的表）后重试"
+        }
         io::ErrorKind::ExecutableFileBusy => "文件正被其他程序占用，请关闭它后重试",
         io::ErrorKind::FileTooLarge => "文件太大，超过了文件系统允许的大小",
         _ => match e.raw_os_error() {
@@ -55,13 +57,14 @@ pub fn io_error(path: &std::path::Path, doing: &str, e: &io::Error) -> anyhow::E
 /// in the words of a scorecard author.
 fn expected_zh(t: &str) -> String {
     let t = t.trim().trim_matches('`');
-    let bare = t
-        .trim_start_matches("a ")
-        .trim_start_matches("an ")
-        .trim();
+    let bare = t.trim_start_matches("a ").trim_start_matches("an ").trim();
     match bare {
-        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "不小于 0 的整数（不加引号，如 3）".into(),
-        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "integer" => "整数（不加引号，如 3）".into(),
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => {
+            "不小于 0 的整数（不加引号，如 3）".into()
+        }
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "integer" => {
+            "整数（不加引号，如 3）".into()
+        }
         "f32" | "f64" | "float" | "floating point" | "number" => "数字（不加引号，如 0.75）".into(),
         "string" | "borrowed string" | "str" | "char" | "path" | "path string" => {
             "文字（加英文双引号，如 \"2026-11\"）".into()
@@ -72,7 +75,7 @@ fn expected_zh(t: &str) -> String {
         _ if bare.starts_with("struct ") => "一张表（[节名] 或 { 键 = 值 }）".into(),
         _ if bare.starts_with("map") => "一张表（[节名] 或 { 键 = 值 }）".into(),
         _ if bare.starts_with("sequence") => "列表（如 [\"a\", \"b\"]）".into(),
-        _ => format!("{bare}"),
+        _ => bare.to_string(),
     }
 }
 
@@ -109,11 +112,9 @@ pub fn serde_zh(message: &str) -> String {
         .or_else(|| first.strip_prefix("invalid value: "))
     {
         match rest.rsplit_once(", expected ") {
-            Some((found, expected)) => format!(
-                "应为{}，写的是{}",
-                expected_zh(expected),
-                found_zh(found)
-            ),
+            Some((found, expected)) => {
+                format!("应为{}，写的是{}", expected_zh(expected), found_zh(found))
+            }
             None => "值的类型不对".into(),
         }
     } else if let Some(rest) = first.strip_prefix("unknown field ") {

@@ -511,12 +511,13 @@ pub fn score_into(
                 }
                 Ok(())
             })
-            .map_err(|e| anyhow::anyhow!("cannot start the writing thread: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("无法启动写出线程，请关闭其他程序后重试（cannot start the writing thread: {e}）"))?;
         let scored = (|| -> anyhow::Result<()> {
             for path in &inputs.transcripts {
                 let file: Arc<str> = Arc::from(path.display().to_string());
-                let reader = transcripts::open(path)
-                    .map_err(|e| anyhow::anyhow!("{file}: cannot open: {e}"))?;
+                let reader = transcripts::open(path).map_err(|e| {
+                    anyhow::anyhow!("{file}：打不开转写文件：{}", crate::messages::io_zh(&e))
+                })?;
                 let lines = LineReader::new(reader, opts.limits.max_line_bytes);
                 // Batches are read on their own thread (see transcripts::for_each_batch).
                 let mut tr = std::time::Instant::now();
@@ -593,7 +594,7 @@ pub fn score_into(
 
                     spent[1] += tp.elapsed();
                     tx.send((file.clone(), chunks))
-                        .map_err(|_| anyhow::anyhow!("the writer stopped"))?;
+                        .map_err(|_| anyhow::anyhow!("写出线程已停止（the writer stopped）"))?;
                     tr = std::time::Instant::now();
                     Ok(())
                 })?;
@@ -604,7 +605,7 @@ pub fn score_into(
         // The writer's own error (a full disk) explains a failed send.
         let written = writer.join().unwrap_or_else(|_| {
             Err(anyhow::anyhow!(
-                "internal error: the writer thread panicked"
+                "程序内部错误：写出线程崩溃，请把命令和输入报告给维护者（internal error: the writer thread panicked）"
             ))
         });
         written.and(scored)
@@ -677,14 +678,14 @@ pub fn score_into(
     findings_pq.commit()?;
     rejects.commit()?;
     for (what, c) in [
-        ("transcripts", summary.calls),
-        ("tickets", summary.tickets),
-        ("manual scores", summary.manual),
-        ("reviews", summary.reviews),
+        ("通话转写", summary.calls),
+        ("工单", summary.tickets),
+        ("人工评分", summary.manual),
+        ("复核结论", summary.reviews),
     ] {
         if !c.balanced() {
             anyhow::bail!(
-                "internal error: {what}: read {} ≠ scored {} + rejected {}; please report this",
+                "程序内部错误：{what}读取 {} 条 ≠ 评分 {} + 拒收 {}，请把命令和输入报告给维护者（internal error: read ≠ scored + rejected）",
                 c.read,
                 c.scored,
                 c.rejected
@@ -765,8 +766,11 @@ fn write_manifest(
         scorecard_version: opts.config.version.clone(),
         inputs: opts.inputs.iter().map(|p| absolute(p)).collect(),
         config_file: abs(&opts.config_file),
-        config_toml: toml::to_string(&opts.config)
-            .map_err(|e| anyhow::anyhow!("cannot store the scorecard in run.json: {e}"))?,
+        config_toml: toml::to_string(&opts.config).map_err(|e| {
+            anyhow::anyhow!(
+                "无法把评分表写进 run.json（cannot store the scorecard in run.json: {e}）"
+            )
+        })?,
         directory: abs(&opts.directory_file),
         manual: abs(&opts.manual),
         reviews: abs(&opts.reviews),
@@ -844,8 +848,9 @@ pub fn find_call(
     let limits = Limits::default();
     for path in &inputs.transcripts {
         let file: Arc<str> = Arc::from(path.display().to_string());
-        let reader =
-            transcripts::open(path).map_err(|e| anyhow::anyhow!("{file}: cannot open: {e}"))?;
+        let reader = transcripts::open(path).map_err(|e| {
+            anyhow::anyhow!("{file}：打不开转写文件：{}", crate::messages::io_zh(&e))
+        })?;
         let mut lines = LineReader::new(reader, limits.max_line_bytes);
         let needle = call_id.as_bytes();
         while let Some(raw) = lines.next_line()? {
@@ -858,7 +863,7 @@ pub fn find_call(
                 Ok(call) if call.call_id == call_id => return Ok((call.into_owned(), ticket)),
                 Err(r) if r.record_id == call_id => {
                     anyhow::bail!(
-                        "{file}: line {}: call {call_id} cannot be scored: {}",
+                        "{file} 第 {} 行：通话 {call_id} 无法评分：{}",
                         raw.line,
                         r.reason
                     )
@@ -867,7 +872,7 @@ pub fn find_call(
             }
         }
     }
-    anyhow::bail!("call {call_id} is not in the transcripts given")
+    anyhow::bail!("给出的转写里没有通话 {call_id}，请检查通话编号，或给出那一天的转写文件（call not in the transcripts given）")
 }
 
 /// Parses `--as-of`: RFC 3339 or local time.
@@ -884,8 +889,9 @@ pub fn parse_only(paths: &[PathBuf]) -> anyhow::Result<(u64, u64)> {
     let (mut read, mut ok) = (0u64, 0u64);
     for path in paths {
         let file: Arc<str> = Arc::from(path.display().to_string());
-        let reader =
-            transcripts::open(path).map_err(|e| anyhow::anyhow!("{file}: cannot open: {e}"))?;
+        let reader = transcripts::open(path).map_err(|e| {
+            anyhow::anyhow!("{file}：打不开转写文件：{}", crate::messages::io_zh(&e))
+        })?;
         let lines = LineReader::new(reader, limits.max_line_bytes);
         transcripts::for_each_batch(lines, 4096, |batch| {
             read += batch.len() as u64;

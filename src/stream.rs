@@ -276,7 +276,12 @@ pub fn run<R: BufRead, W: Write>(
                     done = true;
                     break;
                 }
-                Err(e) => return Err(anyhow::anyhow!("standard input: cannot read: {e}")),
+                Err(e) => {
+                    return Err(anyhow::anyhow!(
+                        "标准输入：读取失败：{}",
+                        crate::messages::io_zh(&e)
+                    ))
+                }
             }
         }
         let out: Vec<(String, bool)> = batch

@@ -248,7 +248,7 @@ fn bad_config_is_a_usage_error_naming_file_line_and_key() {
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(
-        e.contains("bad.toml: line 3: unknown field `max_cmp`"),
+        e.contains("bad.toml：第 3 行，键 ") && e.contains("没有 max_cmp 这个键"),
         "{e}"
     );
     // Nothing was read or written.
@@ -271,7 +271,7 @@ fn bad_lexicon_is_rejected_before_reading_input() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("slang.txt: line 3: invalid regular expression"),
+        stderr(&o).contains("slang.txt 第 3 行：正则表达式 `(unclosed` 写错了"),
         "{}",
         stderr(&o)
     );
@@ -527,4 +527,143 @@ fn no_reports_writes_only_record_level_outputs() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(dir.path().join("calls.csv").exists() && dir.path().join("calls.parquet").exists());
     assert!(!dir.path().join("operators.csv").exists() && !dir.path().join("report.xlsx").exists());
+}
+
+// ---------------------------------------------------------------------------
+// Messages for people who are not programmers (issue 17)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn clap_usage_errors_are_chinese_with_exit_2() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("o");
+    // (arguments, what the Chinese message must say)
+    let cases: [(&[&str], &[&str]); 5] = [
+        (
+            &["score", "samples", "--ouput", "x"],
+            &[
+                "没有 --ouput 这个选项，你是不是想写 --out？",
+                "查看全部选项：hotline-qa score --help",
+            ],
+        ),
+        (&["scor"], &["没有“scor”这个命令，你是不是想写", "score"]),
+        (
+            &["score"],
+            &["缺少必须写的参数：", "--out", "用法：hotline-qa score"],
+        ),
+        (
+            &["score", "samples", "--lang", "fr"],
+            &["--lang 的值“fr”不是可选的值，可选：zh、en"],
+        ),
+        (
+            &["sample", "r", "--per-operator", "0"],
+            &["--per-operator 的值“0”太小：应为不小于 1 的整数"],
+        ),
+    ];
+    for (args, wanted) in cases {
+        let o = bin()
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("run");
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert!(e.starts_with("hotline-qa: 错误："), "{args:?}: {e}");
+        for w in wanted {
+            assert!(e.contains(w), "{args:?}: no {w:?} in\n{e}");
+        }
+        // Must not: clap's English text as the message (it stays only in parentheses).
+        assert!(!e.contains("\nerror:") && !e.starts_with("error:"), "{e}");
+        assert!(!e.contains("For more information, try"), "{e}");
+    }
+    assert!(!out.exists());
+    // Must not: --help and --version are not errors and keep clap's output.
+    let o = bin().args(["score", "--help"]).output().expect("run");
+    assert_eq!(o.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&o.stdout);
+    assert!(help.contains("Usage: hotline-qa score"), "{help}");
+    assert!(
+        help.contains("输出目录"),
+        "the options are described in Chinese: {help}"
+    );
+    let o = bin().arg("--version").output().expect("run");
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("hotline-qa "));
+}
+
+#[test]
+fn toml_type_error_names_file_line_and_key_in_chinese() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfg = dir.path().join("现行评分表.toml");
+    std::fs::write(
+        &cfg,
+        "version = \"2026-11\"\n\n[reports]\nmin_calls_for_rank = \"3\"\n",
+    )
+    .expect("write");
+    let out = dir.path().join("o");
+    let o = score(
+        &[
+            samples("calls.jsonl").to_str().expect("utf8"),
+            "--config",
+            cfg.to_str().expect("utf8"),
+        ],
+        &out,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("现行评分表.toml：第 4 行，键 reports.min_calls_for_rank：应为不小于 0 的整数（不加引号，如 3），写的是文字 \"3\""),
+        "{e}"
+    );
+    assert!(!out.join("calls.csv").exists());
+}
+
+#[test]
+fn missing_input_reports_the_io_error_kind_in_chinese() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let o = score(&["nope.jsonl"], &dir.path().join("o"));
+    let e = stderr(&o);
+    assert_ne!(o.status.code(), Some(0), "{e}");
+    assert!(e.contains("nope.jsonl"), "{e}");
+    assert!(e.contains("文件或文件夹不存在，请检查路径是否写对"), "{e}");
+}
+
+#[test]
+fn summary_ends_by_naming_the_file_to_open() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("o");
+    let o = score_samples(&out, "1");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    let last = e.lines().last().expect("a summary");
+    assert_eq!(
+        last,
+        format!(
+            "请打开 {}（Excel）或 {}（浏览器）查看报表；逐条扣分见 {}",
+            out.join("report.xlsx").display(),
+            out.join("report.html").display(),
+            out.join("findings.csv").display()
+        )
+    );
+    // With --no-reports: no report to open, and how to make one.
+    let out2 = dir.path().join("p");
+    let o = score(
+        &[
+            samples("calls.jsonl").to_str().expect("utf8"),
+            "--no-reports",
+        ],
+        &out2,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    let last = e.lines().last().expect("a summary");
+    assert!(
+        last.starts_with("没有写汇总报表（用了 --no-reports）"),
+        "{e}"
+    );
+    assert!(
+        last.contains(&format!("hotline-qa report {}", out2.display())),
+        "{e}"
+    );
+    assert!(!out2.join("report.xlsx").exists());
 }

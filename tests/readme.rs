@@ -144,7 +144,11 @@ fn readme_commands_run_from_a_clean_clone_and_print_what_it_shows() {
         copy_dir(&root.join(d), &tmp.path().join(d));
     }
     let all = examples(&readme);
-    assert!(all.len() >= 10, "too few README commands found: {}", all.len());
+    assert!(
+        all.len() >= 10,
+        "too few README commands found: {}",
+        all.len()
+    );
     let mut ran = 0;
     let mut first_summary = None;
     for ex in &all {
@@ -159,7 +163,9 @@ fn readme_commands_run_from_a_clean_clone_and_print_what_it_shows() {
         cmd.args(&args).current_dir(tmp.path());
         // try-rule without a file reads the pasted dialogue.
         let paste = args.first().is_some_and(|a| a == "try-rule")
-            && !args.iter().any(|a| a.ends_with(".txt") || a.ends_with(".jsonl"));
+            && !args
+                .iter()
+                .any(|a| a.ends_with(".txt") || a.ends_with(".jsonl"));
         cmd.stdin(if paste {
             Stdio::from(
                 std::fs::File::open(tmp.path().join("docs/examples/对话.txt")).expect("对话.txt"),
@@ -228,7 +234,10 @@ fn readme_points_only_to_files_the_repository_ships() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
     // Must not: a path outside the repository.
-    assert!(!readme.contains("../shared"), "README points outside the repository");
+    assert!(
+        !readme.contains("../shared"),
+        "README points outside the repository"
+    );
     for f in [
         "docs/spec.md",
         "docs/domain/process-and-norms.zh.txt",
@@ -242,7 +251,10 @@ fn readme_points_only_to_files_the_repository_ships() {
         "lexicons/README.md",
     ] {
         assert!(readme.contains(f), "README no longer mentions {f}");
-        assert!(root.join(f).is_file(), "{f} is named in README but not shipped");
+        assert!(
+            root.join(f).is_file(),
+            "{f} is named in README but not shipped"
+        );
     }
     // The demo review table has the 18 rows the README describes.
     let reviews =

@@ -462,7 +462,7 @@ fn a_run_from_before_the_review_columns_is_named_not_a_polars_error() {
         .expect("run");
     assert!(!o.status.success());
     let err = stderr(&o);
-    assert!(err.contains("written by an older hotline-qa"), "{err}");
+    assert!(err.contains("是旧版本 hotline-qa 写的"), "{err}");
     assert!(err.contains("calls.parquet"), "{err}");
 }
 

@@ -286,7 +286,10 @@ fn a_reviews_file_without_the_needed_columns_is_a_clear_error() {
         .expect("run");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success());
-    assert!(err.contains("reviews.csv: line 1"), "{err}");
+    assert!(
+        err.contains("reviews.csv 第 1 行：表头要有 call_id（通话编号）"),
+        "{err}"
+    );
     assert!(err.contains("verdict"), "{err}");
 }
 

@@ -319,7 +319,7 @@ fn bad_lexicon_is_reported_before_the_dialogue_is_read() {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("my-forbidden.txt"), "{err}");
-    assert!(err.contains("line 2"), "{err}");
+    assert!(err.contains("第 2 行"), "{err}");
     assert!(!err.contains("none.txt"), "{err}");
     // A config that is not TOML.
     let bad = write(dir.path(), "bad.toml", "pass_mark = \"高\"\n");

@@ -40,15 +40,16 @@ pub struct ManualScores {
 /// Reads `manual.csv`; `max_points` gives each norm's points in the scorecard.
 pub fn read(path: &Path, max_points: &dyn Fn(NormId) -> f64) -> anyhow::Result<ManualScores> {
     let file: Arc<str> = Arc::from(path.display().to_string());
-    let bytes = std::fs::read(path)
-        .map_err(|e| anyhow::anyhow!("{file}: cannot read the manual scores: {e}"))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        anyhow::anyhow!("{file}：读不了人工评分文件：{}", crate::messages::io_zh(&e))
+    })?;
     let text = decode_text(&bytes);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(crate::input::lines::LineCounted::new(text.as_bytes()));
     let headers = reader
         .headers()
-        .map_err(|e| anyhow::anyhow!("{file}: line 1: cannot read the header: {e}"))?
+        .map_err(|e| anyhow::anyhow!("{file} 第 1 行：读不了表头（cannot read the header: {e}）"))?
         .clone();
     let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.trim()));
     let (Some(c_call), Some(c_norm), Some(c_points)) = (
@@ -56,7 +57,7 @@ pub fn read(path: &Path, max_points: &dyn Fn(NormId) -> f64) -> anyhow::Result<M
         col(&["norm", "规范"]),
         col(&["points", "得分", "分数"]),
     ) else {
-        anyhow::bail!("{file}: line 1: the header needs the columns call_id, norm, points (reviewer, comment optional)");
+        anyhow::bail!("{file} 第 1 行：表头要有 call_id（通话编号）、norm（规范）、points（分数）三列，reviewer、comment 可选（the header needs call_id, norm, points）");
     };
     let c_reviewer = col(&["reviewer", "质检员"]);
     let c_comment = col(&["comment", "备注", "说明"]);

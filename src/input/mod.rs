@@ -173,8 +173,9 @@ pub fn collect_inputs_in_sheet(args: &[PathBuf], sheet: Option<&str>) -> anyhow:
     for arg in args {
         let meta = std::fs::metadata(arg).map_err(|e| {
             anyhow::anyhow!(
-                "{}：无法打开输入，请检查路径（cannot open the input: {e}）",
-                arg.display()
+                "{}：打不开输入，请检查路径：{}",
+                arg.display(),
+                crate::messages::io_zh(&e)
             )
         })?;
         if meta.is_dir() {

@@ -151,8 +151,9 @@ impl TicketStore {
     /// A store whose scratch file lives in `dir` (removed when the store is dropped).
     pub fn create(dir: &Path) -> anyhow::Result<TicketStore> {
         let path = dir.join(".tickets-by-call.partial");
-        let f = File::create(&path)
-            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
+        let f = File::create(&path).map_err(|e| {
+            anyhow::anyhow!("{}：无法写入临时文件（cannot write: {e}）", path.display())
+        })?;
         Ok(TicketStore {
             path,
             writer: Some(BufWriter::with_capacity(256 * 1024, f)),
@@ -173,8 +174,12 @@ impl TicketStore {
         };
         self.buf.clear();
         encode(t, &mut self.buf);
-        let len = u32::try_from(self.buf.len())
-            .map_err(|_| anyhow::anyhow!("ticket {}: record over 4 GB", t.ticket_id))?;
+        let len = u32::try_from(self.buf.len()).map_err(|_| {
+            anyhow::anyhow!(
+                "工单 {}：这一条超过 4 GB，无法处理（record over 4 GB）",
+                t.ticket_id
+            )
+        })?;
         if let Some(w) = self.writer.as_mut() {
             w.write_all(&self.buf)?;
         }
@@ -193,16 +198,18 @@ impl TicketStore {
         if let Some(mut w) = self.writer.take() {
             w.flush()?;
         }
-        self.file = Some(
-            File::open(&self.path)
-                .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", self.path.display()))?,
-        );
+        self.file = Some(File::open(&self.path).map_err(|e| {
+            anyhow::anyhow!(
+                "{}：无法读取临时文件（cannot read: {e}）",
+                self.path.display()
+            )
+        })?);
         // By key, then file order (offsets grow): the first ticket of a call comes first.
         self.index.sort_unstable_by_key(|e| (e.key, e.offset));
         self.index.shrink_to_fit();
         let n = self.index.len();
         if u32::try_from(n).is_err() {
-            anyhow::bail!("more than 4 billion tickets with a call id");
+            anyhow::bail!("关联通话的工单超过 40 亿张，请分批运行（more than 4 billion tickets with a call id）");
         }
         // About two entries per directory slot.
         self.bits = (usize::BITS - (n / 2).leading_zeros()).min(32);

@@ -245,14 +245,16 @@ pub fn parse_row(
     let missing = map.missing_required();
     if !missing.is_empty() {
         return Err(reject(format!(
-            "文件表头缺少必需的列：{}",
+            "文件表头缺少必需的列：{}，请在第一行加上这些列后重新导出",
             missing.join("、")
         )));
     }
     for c in [Column::TicketId, Column::OperatorId, Column::AcceptedAt] {
         if map.get(row, c).is_empty() {
             let (en, zh) = names(c);
-            return Err(reject(format!("缺少必填字段 {en}（{zh}）")));
+            return Err(reject(format!(
+                "缺少必填字段 {en}（{zh}），请填上后重新导出"
+            )));
         }
     }
     let time = |c: Column| -> Result<Option<NaiveDateTime>, Reject> {
@@ -418,7 +420,7 @@ pub fn read_file_ahead<P: Send>(
                 }
                 read
             })
-            .map_err(|e| anyhow::anyhow!("cannot start the ticket reading thread: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("无法启动读取工单的线程，请关闭其他程序后重试（cannot start the ticket reading thread: {e}）"))?;
         for mut batch in rx {
             for (row, p) in &mut batch {
                 if let Some(p) = p.take() {
@@ -428,7 +430,7 @@ pub fn read_file_ahead<P: Send>(
         }
         reader.join().unwrap_or_else(|_| {
             Err(anyhow::anyhow!(
-                "internal error: the ticket reading thread panicked"
+                "程序内部错误：读取工单的线程崩溃，请把命令和输入报告给维护者（internal error: the ticket reading thread panicked）"
             ))
         })
     })
@@ -441,9 +443,9 @@ fn read_csv(
     each: &mut dyn FnMut(Result<Ticket, Reject>),
 ) -> anyhow::Result<()> {
     let f = File::open(path)
-        .map_err(|e| anyhow::anyhow!("{file}: cannot open the ticket file: {e}"))?;
-    let decoded =
-        DecodingReader::new(f).map_err(|e| anyhow::anyhow!("{file}: cannot read: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("{file}：打不开工单文件：{}", crate::messages::io_zh(&e)))?;
+    let decoded = DecodingReader::new(f)
+        .map_err(|e| anyhow::anyhow!("{file}：读不了工单文件：{}", crate::messages::io_zh(&e)))?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
@@ -461,7 +463,7 @@ fn read_csv(
                         let m = HeaderMap::new(&row);
                         if m.missing_required().len() == 3 {
                             anyhow::bail!(
-                                "{file}: line {line}: the first row is not a ticket header (it needs ticket_id/工单编号, operator_id/受理话务员, accepted_at/受理时间)"
+                                "{file} 第 {line} 行：第一行不是工单表头，表头要有 ticket_id/工单编号、operator_id/受理话务员、accepted_at/受理时间（the first row is not a ticket header）"
                             );
                         }
                         map = Some(m);
@@ -498,7 +500,7 @@ pub fn check_sheet(paths: &[std::path::PathBuf], sheet: &str) -> Result<(), Stri
             let names = wb.sheet_names();
             if !names.iter().any(|n| n == sheet) {
                 return Err(format!(
-                    "--sheet \"{sheet}\": {} has no such sheet (sheets: {})",
+                    "--sheet \"{sheet}\"：{} 里没有这个工作表，有的工作表：{}（no such sheet）",
                     p.display(),
                     names.join(", ")
                 ));
@@ -545,22 +547,21 @@ fn read_xlsx(
     each: &mut dyn FnMut(Result<Ticket, Reject>),
 ) -> anyhow::Result<()> {
     let mut wb: Xlsx<_> = open_workbook(path)
-        .map_err(|e| anyhow::anyhow!("{file}: cannot open the workbook: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("{file}：打不开这个 Excel 文件，可能已损坏或不是 .xlsx，请用 Excel 打开后另存为 .xlsx（cannot open the workbook: {e}）"))?;
     let names = wb.sheet_names();
     let name = match sheet {
         Some(s) => {
             if !names.iter().any(|n| n == s) {
                 anyhow::bail!(
-                    "{file}: the workbook has no sheet named \"{s}\" (sheets: {})",
+                    "{file}：没有名为“{s}”的工作表，有的工作表：{}（no such sheet）",
                     names.join(", ")
                 );
             }
             s.to_string()
         }
-        None => names
-            .first()
-            .cloned()
-            .ok_or_else(|| anyhow::anyhow!("{file}: the workbook has no sheets"))?,
+        None => names.first().cloned().ok_or_else(|| {
+            anyhow::anyhow!("{file}：这个 Excel 文件里没有工作表（the workbook has no sheets）")
+        })?,
     };
     // calamine can panic on a damaged sheet (an overflowing cell reference):
     // that is a workbook that cannot be read, not a crash of the run.
@@ -569,7 +570,7 @@ fn read_xlsx(
     }))
     .unwrap_or_else(|_| {
         Err(anyhow::anyhow!(
-            "{file}: sheet \"{name}\": the workbook is damaged and cannot be read"
+            "{file} 工作表“{name}”：文件已损坏，读不了，请用 Excel 打开后另存一份再试（the workbook is damaged）"
         ))
     })
 }
@@ -584,8 +585,9 @@ fn read_sheet<RS: std::io::Read + std::io::Seek>(
     local: FixedOffset,
     each: &mut dyn FnMut(Result<Ticket, Reject>),
 ) -> anyhow::Result<()> {
-    let err =
-        |e: calamine::XlsxError| anyhow::anyhow!("{file}: sheet \"{name}\": cannot read: {e}");
+    let err = |e: calamine::XlsxError| {
+        anyhow::anyhow!("{file} 工作表“{name}”：读不了（cannot read: {e}）")
+    };
     let mut cells = wb.worksheet_cells_reader(name).map_err(err)?;
     let mut map: Option<HeaderMap> = None;
     let mut time_cols = Vec::new();
@@ -607,7 +609,7 @@ fn read_sheet<RS: std::io::Read + std::io::Seek>(
                             let m = HeaderMap::new(&texts);
                             if m.missing_required().len() == 3 {
                                 anyhow::bail!(
-                                    "{file}: sheet \"{name}\": row {line} is not a ticket header"
+                                    "{file} 工作表“{name}”第 {line} 行：不是工单表头，表头要有 ticket_id/工单编号、operator_id/受理话务员、accepted_at/受理时间（not a ticket header）"
                                 );
                             }
                             time_cols = m.time_columns();

@@ -251,7 +251,7 @@ pub fn for_each_batch<R: BufRead + Send>(
                     break;
                 }
             })
-            .map_err(|e| anyhow::anyhow!("cannot start the reading thread: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("无法启动读取线程，请关闭其他程序后重试（cannot start the reading thread: {e}）"))?;
         for batch in rx {
             each(&batch)?;
             // A buffer grown by very long lines is not kept for the rest of
@@ -538,6 +538,20 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
+/// The type of a JSON value and, for a scalar, the value as written (cut
+/// at 30 characters), so that a reason reads `应为数字（不加引号），实际为字符串 "0.5"`.
+fn shown(v: &Value) -> String {
+    match v {
+        Value::Array(_) | Value::Object(_) | Value::Null => type_name(v).to_string(),
+        _ => {
+            let text = v.to_string();
+            let cut: String = text.chars().take(30).collect();
+            let more = if cut.len() < text.len() { "…" } else { "" };
+            format!("{} {cut}{more}", type_name(v))
+        }
+    }
+}
+
 /// Explains why a line did not parse: invalid JSON, or which field has the
 /// wrong type.
 fn diagnose(text: &str, err: serde_json::Error, reject: &dyn Fn(&str, String) -> Reject) -> Reject {
@@ -546,7 +560,9 @@ fn diagnose(text: &str, err: serde_json::Error, reject: &dyn Fn(&str, String) ->
         Err(e) => {
             return reject(
                 "",
-                format!("不是合法的 JSON（invalid JSON: {e}），可能是被截断的行"),
+                format!(
+                    "不是合法的 JSON，可能是被截断的行，请检查导出是否完整（invalid JSON: {e}）"
+                ),
             )
         }
     };
@@ -564,7 +580,7 @@ fn diagnose(text: &str, err: serde_json::Error, reject: &dyn Fn(&str, String) ->
     let expect_str = |key: &str| match obj.get(key) {
         None | Some(Value::Null) | Some(Value::String(_)) => None,
         Some(Value::Number(_)) if key.ends_with("_id") => None,
-        Some(v) => Some(format!("字段 {key} 应为字符串，实际为{}", type_name(v))),
+        Some(v) => Some(format!("字段 {key} 应为字符串，实际为{}", shown(v))),
     };
     for key in &CALL_FIELDS[..6] {
         if let Some(msg) = expect_str(key) {
@@ -586,7 +602,7 @@ fn diagnose(text: &str, err: serde_json::Error, reject: &dyn Fn(&str, String) ->
                         if !v.is_string() && !v.is_null() {
                             return reject(
                                 &id,
-                                format!("utterances[{i}].{key} 应为字符串，实际为{}", type_name(v)),
+                                format!("utterances[{i}].{key} 应为字符串，实际为{}", shown(v)),
                             );
                         }
                     }
@@ -596,7 +612,10 @@ fn diagnose(text: &str, err: serde_json::Error, reject: &dyn Fn(&str, String) ->
                         if !v.is_number() && !v.is_null() {
                             return reject(
                                 &id,
-                                format!("utterances[{i}].{key} 应为数字，实际为{}", type_name(v)),
+                                format!(
+                                    "utterances[{i}].{key} 应为数字（不加引号），实际为{}",
+                                    shown(v)
+                                ),
                             );
                         }
                     }
@@ -675,6 +694,11 @@ mod tests {
             r.reason.contains("utterances[0].start 应为数字"),
             "{}",
             r.reason
+        );
+        // The reason is Chinese first and shows what was written.
+        assert_eq!(
+            r.reason,
+            "utterances[0].start 应为数字（不加引号），实际为字符串 \"0.8\""
         );
     }
 

@@ -341,13 +341,13 @@ impl Directory {
             .from_reader(crate::input::lines::LineCounted::new(text.as_bytes()));
         let headers = reader
             .headers()
-            .map_err(|e| err(1, format!("cannot read the header: {e}")))?
+            .map_err(|e| err(1, format!("读不了表头（cannot read the header: {e}）")))?
             .clone();
         let find = |names: &[&str]| headers.iter().position(|h| names.contains(&h.trim()));
         let name_col = find(&["name", "名称", "单位", "单位名称"])
-            .ok_or_else(|| err(1, "the header has no `name` column (name,phone)".into()))?;
+            .ok_or_else(|| err(1, "表头没有 name 列（单位名称），通讯录的表头应为 name,phone（the header has no `name` column）".into()))?;
         let phone_col = find(&["phone", "电话", "号码", "联系电话"])
-            .ok_or_else(|| err(1, "the header has no `phone` column (name,phone)".into()))?;
+            .ok_or_else(|| err(1, "表头没有 phone 列（电话），通讯录的表头应为 name,phone（the header has no `phone` column）".into()))?;
         let alias_col = find(&["aliases", "alias", "别名", "简称", "俗称"]);
         let mut entries = Vec::new();
         let mut rec = csv::StringRecord::new();
@@ -359,7 +359,7 @@ impl Directory {
                 Ok(false) => break,
                 Err(e) => {
                     let line = reader.get_mut().line_of(e.position()) as usize;
-                    return Err(err(line, format!("cannot read the row: {e}")));
+                    return Err(err(line, format!("读不了这一行（cannot read the row: {e}）")));
                 }
             }
             let line = reader.get_mut().line_of(rec.position()) as usize;
@@ -370,13 +370,16 @@ impl Directory {
                 continue;
             }
             if name.is_empty() {
-                return Err(err(line, "field `name` is empty".into()));
+                return Err(err(
+                    line,
+                    "name（单位名称）是空的，请填上或删掉这一行（field `name` is empty）".into(),
+                ));
             }
             let phone = digits(phone_raw);
             if phone.len() < 3 {
                 return Err(err(
                     line,
-                    format!("field `phone` \"{phone_raw}\" is not a phone number"),
+                    format!("phone（电话）“{phone_raw}”不是电话号码，请改正（not a phone number）"),
                 ));
             }
             let mut aliases = Vec::new();
@@ -410,7 +413,7 @@ impl Directory {
         let bytes = std::fs::read(path).map_err(|e| LexiconError {
             source_name: name.clone(),
             line: 0,
-            message: format!("cannot read the file: {e}"),
+            message: format!("读不了通讯录文件：{}", crate::messages::io_zh(&e)),
         })?;
         let text = crate::input::decode_text(&bytes);
         Directory::parse(&text, &name)

@@ -30,7 +30,7 @@ pub mod directory;
 
 /// A lexicon file that could not be used.
 #[derive(Debug, thiserror::Error)]
-#[error("{source_name}: line {line}: {message}")]
+#[error("{source_name}{}：{message}", if *.line > 0 { format!(" 第 {} 行", .line) } else { String::new() })]
 pub struct LexiconError {
     /// The file (or `built-in NAME`).
     pub source_name: String,
@@ -255,7 +255,7 @@ impl Lexicon {
                 let re = Regex::new(pattern).map_err(|e| {
                     err(
                         i + 1,
-                        format!("invalid regular expression `{pattern}`: {e}"),
+                        format!("正则表达式 `{pattern}` 写错了，请改正（invalid regular expression: {e}）"),
                     )
                 })?;
                 regexes.push((pattern.into(), Search::new(re, pattern), Gate::of(pattern)));
@@ -264,7 +264,7 @@ impl Lexicon {
                 let re = Regex::new(pattern).map_err(|e| {
                     err(
                         i + 1,
-                        format!("invalid regular expression `{pattern}`: {e}"),
+                        format!("正则表达式 `{pattern}` 写错了，请改正（invalid regular expression: {e}）"),
                     )
                 })?;
                 exclusion_regexes.push(re);
@@ -273,7 +273,7 @@ impl Lexicon {
                 if clean.is_empty() {
                     return Err(err(
                         i + 1,
-                        format!("exclusion `{line}` has no letters or digits"),
+                        format!("排除项 `{line}` 里没有汉字、字母或数字，请删掉这一行（exclusion has no letters or digits）"),
                     ));
                 }
                 exclusions.push(clean);
@@ -282,7 +282,7 @@ impl Lexicon {
                 if clean.is_empty() {
                     return Err(err(
                         i + 1,
-                        format!("entry `{line}` has no letters or digits"),
+                        format!("词条 `{line}` 里没有汉字、字母或数字，请删掉这一行（entry has no letters or digits）"),
                     ));
                 }
                 let first = clean.chars().next().is_some_and(is_ascii_word);
@@ -297,7 +297,14 @@ impl Lexicon {
                 .match_kind(kind)
                 .kind(Some(AhoCorasickKind::DFA))
                 .build(patterns)
-                .map_err(|e| err(0, format!("cannot compile the lexicon: {e}")))
+                .map_err(|e| {
+                    err(
+                        0,
+                        format!(
+                            "词表无法编译，可能太大，请减少词条（cannot compile the lexicon: {e}）"
+                        ),
+                    )
+                })
         };
         let literals = if clean_entries.is_empty() {
             None
@@ -327,12 +334,12 @@ impl Lexicon {
         let bytes = std::fs::read(path).map_err(|e| LexiconError {
             source_name: name.clone(),
             line: 0,
-            message: format!("cannot read the file: {e}"),
+            message: format!("读不了词表文件：{}", crate::messages::io_zh(&e)),
         })?;
         let text = String::from_utf8(bytes).map_err(|e| LexiconError {
             source_name: name.clone(),
             line: 0,
-            message: format!("the file is not UTF-8 text: {e}"),
+            message: format!("词表文件不是 UTF-8 编码，请另存为 UTF-8（not UTF-8 text: {e}）"),
         })?;
         Lexicon::parse(&text, &name)
     }
@@ -706,7 +713,7 @@ impl Combined {
         let ac = built.map_err(|e| LexiconError {
             source_name: "lexicons".into(),
             line: 0,
-            message: format!("cannot compile the lexicons together: {e}"),
+            message: format!("词表无法一起编译，可能太大，请减少词条（cannot compile the lexicons together: {e}）"),
         })?;
         Ok(Combined { ac, owners, tokens })
     }
@@ -1158,7 +1165,7 @@ mod tests {
         assert_eq!(e.line, 2);
         assert!(e
             .to_string()
-            .starts_with("x.txt: line 2: invalid regular expression"));
+            .starts_with("x.txt 第 2 行：正则表达式 `(` 写错了，请改正"));
     }
 
     #[test]

@@ -183,7 +183,12 @@ pub struct ReportData {
 
 fn parquet_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| anyhow::anyhow!("{}: cannot list: {e}", dir.display()))?
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}：无法列出文件夹里的文件（cannot list: {e}）",
+                dir.display()
+            )
+        })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     entries.sort();
@@ -211,7 +216,7 @@ fn scan_runs(runs: &[PathBuf], name: &str, required: bool) -> anyhow::Result<Opt
             files.push(p.clone());
         } else if required {
             anyhow::bail!(
-                "{}: not found (is {} a folder written by `hotline-qa score` or the Spark job?)",
+                "{}：找不到这个文件；{} 是 hotline-qa score（或 Spark 作业）写出的文件夹吗？请给出 score 的输出文件夹（not found）",
                 p.display(),
                 r.display()
             );
@@ -223,7 +228,7 @@ fn scan_runs(runs: &[PathBuf], name: &str, required: bool) -> anyhow::Result<Opt
             // combined with newer ones: say so, rather than polars' column error.
             if name == "calls.parquet" && !lf.collect_schema()?.contains("reviewed_score") {
                 anyhow::bail!(
-                    "{}: written by an older hotline-qa (no reviewed_score column); score {} again with this version",
+                    "{}：是旧版本 hotline-qa 写的（没有 reviewed_score 列），请用这个版本重新 score 一次 {}（written by an older hotline-qa）",
                     f.display(),
                     r.display()
                 );

@@ -43,8 +43,13 @@ pub fn build_reports(
     lang: Lang,
     with_units: bool,
 ) -> anyhow::Result<aggregate::ReportData> {
-    std::fs::create_dir_all(out)
-        .map_err(|e| anyhow::anyhow!("{}: cannot create the folder: {e}", out.display()))?;
+    std::fs::create_dir_all(out).map_err(|e| {
+        anyhow::anyhow!(
+            "{}：无法创建输出文件夹：{}",
+            out.display(),
+            crate::messages::io_zh(&e)
+        )
+    })?;
     let t0 = std::time::Instant::now();
     let timing = std::env::var_os("HOTLINE_QA_TIMING").is_some();
     // report.xlsx's detail sheets are written on their own thread while
@@ -55,7 +60,7 @@ pub fn build_reports(
         let details = std::thread::Builder::new()
             .name("hq-xlsx".into())
             .spawn_scoped(s, || xlsx::write_details(blank, runs, lang))
-            .map_err(|e| anyhow::anyhow!("cannot start the workbook thread: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("无法启动写报表的线程，请关闭其他程序后重试（cannot start the workbook thread: {e}）"))?;
         let data = aggregate::aggregate(
             runs,
             config,
@@ -71,7 +76,7 @@ pub fn build_reports(
         }
         let details = details.join().unwrap_or_else(|_| {
             Err(anyhow::anyhow!(
-                "internal error: the workbook thread panicked"
+                "程序内部错误：写报表的线程崩溃，请把命令和输入报告给维护者（internal error: the workbook thread panicked）"
             ))
         });
         anyhow::Ok((data?, details?))
@@ -128,8 +133,13 @@ impl AtomicFile {
     pub fn create(dir: &Path, name: &str) -> anyhow::Result<(AtomicFile, BufWriter<File>)> {
         let target = dir.join(name);
         let tmp = dir.join(format!(".{name}.{}.partial", std::process::id()));
-        let file = File::create(&tmp)
-            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", tmp.display()))?;
+        let file = File::create(&tmp).map_err(|e| {
+            anyhow::anyhow!(
+                "{}：无法写入：{}",
+                tmp.display(),
+                crate::messages::io_zh(&e)
+            )
+        })?;
         Ok((
             AtomicFile {
                 tmp,
@@ -142,9 +152,13 @@ impl AtomicFile {
 
     /// Flushes `writer` and renames the file to its final name.
     pub fn commit(self, mut writer: BufWriter<File>) -> anyhow::Result<PathBuf> {
-        writer
-            .flush()
-            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", self.tmp.display()))?;
+        writer.flush().map_err(|e| {
+            anyhow::anyhow!(
+                "{}：无法写入：{}",
+                self.tmp.display(),
+                crate::messages::io_zh(&e)
+            )
+        })?;
         drop(writer);
         self.commit_existing()
     }
@@ -153,9 +167,10 @@ impl AtomicFile {
     pub fn commit_existing(mut self) -> anyhow::Result<PathBuf> {
         std::fs::rename(&self.tmp, &self.target).map_err(|e| {
             anyhow::anyhow!(
-                "{}: cannot rename to {}: {e}",
+                "{}：无法改名为 {}：{}",
                 self.tmp.display(),
-                self.target.display()
+                self.target.display(),
+                crate::messages::io_zh(&e)
             )
         })?;
         self.committed = true;

@@ -322,7 +322,7 @@ impl ParquetOut {
         // the file itself (it writes whole row groups, no buffer needed).
         let w = w
             .into_inner()
-            .map_err(|e| anyhow::anyhow!("{name}: cannot write: {}", e.error()))?;
+            .map_err(|e| anyhow::anyhow!("{name}：无法写入（cannot write: {}）", e.error()))?;
         let schema = sample.take_frame()?.schema().as_ref().clone();
         let writer = ParquetWriter::new(w)
             .with_compression(ParquetCompression::Snappy)

@@ -620,8 +620,13 @@ pub fn diff_runs(
     summary.mean_new =
         (summary.calls_new > 0).then(|| sums[NEW] as f64 / (summary.calls_new as f64 * 100.0));
 
-    std::fs::create_dir_all(out)
-        .map_err(|e| anyhow!("{}：无法创建输出文件夹（{e}）", out.display()))?;
+    std::fs::create_dir_all(out).map_err(|e| {
+        anyhow!(
+            "{}：无法创建输出文件夹：{}",
+            out.display(),
+            crate::messages::io_zh(&e)
+        )
+    })?;
 
     // diff_calls.csv: largest drop first; calls in only one run last.
     rows.sort_by(|a, b| {

@@ -69,14 +69,15 @@ impl Manifest {
         let path = dir.join(FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| {
             anyhow::anyhow!(
-                "{}: cannot read the run's manifest ({e}); runs written before \
-                 hotline-qa kept run.json cannot be re-scored — score the inputs again",
-                path.display()
+                "{}：读不了这次运行的 run.json：{}；请给出 hotline-qa score 写出的运行文件夹。\
+                 旧版本写出的运行目录没有 run.json，不能重新评分或抽样，请重新 score 一次（cannot read the run's manifest）",
+                path.display(),
+                crate::messages::io_zh(&e)
             )
         })?;
         serde_json::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
-                "{}: line {}: not a run manifest: {e}",
+                "{} 第 {} 行：不是 hotline-qa 写的 run.json（not a run manifest: {e}）",
                 path.display(),
                 e.line()
             )

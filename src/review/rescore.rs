@@ -66,7 +66,10 @@ pub fn rescore(
 ) -> anyhow::Result<(Summary, DiffSummary)> {
     check_out(run_dir, out)?;
     if !run_dir.is_dir() {
-        bail!("{}：运行目录不存在", run_dir.display());
+        bail!(
+            "{}：运行目录不存在，请检查路径，给出 hotline-qa score 写出的运行文件夹（里面有 run.json）",
+            run_dir.display()
+        );
     }
     if !run_dir.join(manifest::FILE).is_file() {
         bail!(

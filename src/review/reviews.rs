@@ -142,17 +142,19 @@ pub fn read(path: &Path, max_points: &dyn Fn(NormId) -> f64) -> anyhow::Result<R
     {
         xlsx_rows(path, &file)?
     } else {
-        let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{file}: cannot read: {e}"))?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| anyhow::anyhow!("{file}：读不了复核表：{}", crate::messages::io_zh(&e)))?;
         csv_rows(&decode_text(&bytes), &file)?
     };
     let mut rows = rows.into_iter();
     let Some((_, header)) = rows.next() else {
         anyhow::bail!(
-            "{file}: the file is empty (it needs a header row: call_id, norm, rule, verdict …)"
+            "{file}：文件是空的，第一行要是表头：call_id（通话编号）、norm（规范）、rule（规则）、verdict（复核结论）……（the file is empty）"
         );
     };
-    let header =
-        header.map_err(|e| anyhow::anyhow!("{file}: line 1: cannot read the header: {e}"))?;
+    let header = header.map_err(|e| {
+        anyhow::anyhow!("{file} 第 1 行：读不了表头（cannot read the header: {e}）")
+    })?;
     let find = |names: &[&str]| {
         header
             .iter()
@@ -161,8 +163,8 @@ pub fn read(path: &Path, max_points: &dyn Fn(NormId) -> f64) -> anyhow::Result<R
     let cols: Vec<Option<usize>> = COLUMNS.iter().map(|(_, names)| find(names)).collect();
     if cols[0].is_none() || (cols[4].is_none() && cols[5].is_none()) {
         anyhow::bail!(
-            "{file}: line 1: the header needs call_id (通话编号) and verdict (复核结论) or appeal (申诉); \
-             optional: norm, rule, utterance_index, points, reviewer, reviewed_at, comment"
+            "{file} 第 1 行：表头要有 call_id（通话编号），以及 verdict（复核结论）或 appeal（申诉）；\
+             可选：norm、rule、utterance_index、points、reviewer、reviewed_at、comment（the header needs call_id and verdict or appeal）"
         );
     }
     let local = crate::input::time::default_offset();
@@ -349,7 +351,7 @@ fn csv_rows(text: &str, file: &str) -> anyhow::Result<Rows> {
             Err(e) => {
                 let line = reader.get_mut().line_of(e.position());
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    anyhow::bail!("{file}: line {line}: cannot read: {e}");
+                    anyhow::bail!("{file} 第 {line} 行：读取失败（cannot read: {e}）");
                 }
                 rows.push((line, Err(format!("无法读取这一行 CSV（{e}）"))));
             }
@@ -361,19 +363,21 @@ fn csv_rows(text: &str, file: &str) -> anyhow::Result<Rows> {
 fn xlsx_rows(path: &Path, file: &str) -> anyhow::Result<Rows> {
     use calamine::{open_workbook, Reader, Xlsx};
     let mut wb: Xlsx<_> = open_workbook(path)
-        .map_err(|e| anyhow::anyhow!("{file}: cannot open the workbook: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("{file}：打不开这个 Excel 文件，可能已损坏或不是 .xlsx（cannot open the workbook: {e}）"))?;
     let names = wb.sheet_names();
     let name = names
         .iter()
         .find(|n| n.as_str() == "复核")
         .or_else(|| names.first())
         .cloned()
-        .ok_or_else(|| anyhow::anyhow!("{file}: the workbook has no sheets"))?;
+        .ok_or_else(|| {
+            anyhow::anyhow!("{file}：这个 Excel 文件里没有工作表（the workbook has no sheets）")
+        })?;
     // calamine can panic on a damaged workbook: that is an unreadable file.
     let range =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| wb.worksheet_range(&name)))
-            .map_err(|_| anyhow::anyhow!("{file}: sheet \"{name}\": the workbook is damaged"))?
-            .map_err(|e| anyhow::anyhow!("{file}: sheet \"{name}\": cannot read: {e}"))?;
+            .map_err(|_| anyhow::anyhow!("{file} 工作表“{name}”：文件已损坏，请用 Excel 打开后另存一份再试（the workbook is damaged）"))?
+            .map_err(|e| anyhow::anyhow!("{file} 工作表“{name}”：读不了（cannot read: {e}）"))?;
     let start = range.start().map_or(0, |(r, _)| r);
     let header: Vec<String> = range
         .rows()

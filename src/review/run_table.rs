@@ -33,7 +33,10 @@ impl RunTable {
     ) -> anyhow::Result<RunTable> {
         let file = path.display().to_string();
         let f = File::open(path).map_err(|e| {
-            anyhow!("{file}：无法打开（{e}）；这个文件夹是 hotline-qa score 的输出吗？")
+            anyhow!(
+                "{file}：无法打开：{}；这个文件夹是 hotline-qa score 的输出吗？请给出 score 的输出文件夹",
+                crate::messages::io_zh(&e)
+            )
         })?;
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)

@@ -1057,7 +1057,7 @@ fn write_workbook(
     }
     let (guard, mut writer) = AtomicFile::create(&dir, &name)?;
     wb.save_to_writer(&mut writer)
-        .map_err(|e| anyhow!("{}: cannot write: {e}", out.display()))?;
+        .map_err(|e| anyhow!("{}：无法写入复核表（cannot write: {e}）", out.display()))?;
     guard.commit(writer)?;
     Ok(written)
 }

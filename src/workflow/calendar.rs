@@ -95,7 +95,7 @@ pub struct SpecialDay {
 #[derive(Debug, thiserror::Error)]
 pub enum CalendarError {
     /// The file could not be read.
-    #[error("{file}: cannot read the calendar file: {error}")]
+    #[error("{file}：读不了节假日文件：{}", crate::messages::io_zh(.error))]
     Read {
         /// The file that could not be read.
         file: String,
@@ -105,15 +105,15 @@ pub enum CalendarError {
     },
     /// The file is not UTF-8 text.
     #[error(
-        "{file}: the calendar file is not UTF-8 text; save it as UTF-8 \
-         (in Excel: \"CSV UTF-8\")"
+        "{file}：节假日文件不是 UTF-8 编码，请另存为 UTF-8（Excel 里选“CSV UTF-8”）\
+         （the calendar file is not UTF-8 text）"
     )]
     NotUtf8 {
         /// The file with the wrong encoding.
         file: String,
     },
     /// A line of the file could not be understood.
-    #[error("{file}: line {line}: {message}")]
+    #[error("{file} 第 {line} 行：{message}")]
     Parse {
         /// The file (or other source name) being parsed.
         file: String,
@@ -319,18 +319,20 @@ fn parse_csv(text: &str, source: &str) -> Result<Vec<SpecialDay>, CalendarError>
 
         if fields.len() > 4 {
             return Err(err(format!(
-                "{} columns found, expected at most 4 (date,kind,name,notice); \
-                 put a name or notice that contains a comma in double quotes",
+                "有 {} 列，最多 4 列（date,kind,name,notice）；名称或通知里有逗号时请加英文双引号\
+                 （columns found, expected at most 4）",
                 fields.len()
             )));
         }
         let date_text = fields[0];
         if date_text.is_empty() {
-            return Err(err("the date is missing".to_string()));
+            return Err(err(
+                "缺少日期，请在第一列写日期，如 2027-01-01（the date is missing）".to_string(),
+            ));
         }
         let date = parse_date(date_text).ok_or_else(|| {
             err(format!(
-                "date \"{date_text}\" is not a valid YYYY-MM-DD date"
+                "日期“{date_text}”不对，请写成 YYYY-MM-DD，如 2027-01-01（not a valid YYYY-MM-DD date）"
             ))
         })?;
         // The same years every input time is held to (`input::time::YEARS`).
@@ -342,17 +344,17 @@ fn parse_csv(text: &str, source: &str) -> Result<Vec<SpecialDay>, CalendarError>
         let kind_text = fields.get(1).copied().unwrap_or("");
         if kind_text.is_empty() {
             return Err(err(format!(
-                "the kind for {date} is missing; write holiday (休) or workday (班)"
+                "{date} 缺少类型，请写 holiday（休）或 workday（班）（the kind is missing）"
             )));
         }
         let kind = DayKind::parse(kind_text).ok_or_else(|| {
             err(format!(
-                "kind \"{kind_text}\" is not recognised; write holiday (休) or workday (班)"
+                "类型“{kind_text}”认不出，请写 holiday（休）或 workday（班）（kind is not recognised）"
             ))
         })?;
         if let Some(previous) = seen.insert(date, line) {
             return Err(err(format!(
-                "{date} is already listed on line {previous}; list each date once"
+                "{date} 在第 {previous} 行已经写过，每个日期只写一次（already listed on line {previous}）"
             )));
         }
         entries.push(SpecialDay {
@@ -388,7 +390,7 @@ fn check_header(fields: &[&str]) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "the header \"{}\" should be date,kind,name,notice",
+            "表头“{}”不对，应为 date,kind,name,notice（或 日期,类型,名称,通知）（wrong header）",
             fields.join(",")
         ))
     }
@@ -443,7 +445,7 @@ fn split_csv_line(line: &str) -> Result<Vec<String>, String> {
         }
     }
     if in_quotes {
-        return Err("a double quote is not closed on this line".to_string());
+        return Err("这一行有一个英文双引号没有配对，请补上或删掉它（a double quote is not closed on this line）".to_string());
     }
     fields.push(field);
     Ok(fields)
@@ -925,46 +927,41 @@ mod tests {
         let table: &[(&str, &str)] = &[
             (
                 "date,kind,name,notice\n# comment\n2027-01-01,holiday\n2027-13-01,holiday\n",
-                "holidays.csv: line 4: date \"2027-13-01\" is not a valid YYYY-MM-DD date",
+                "holidays.csv 第 4 行：日期“2027-13-01”不对，请写成 YYYY-MM-DD，如 2027-01-01（not a valid YYYY-MM-DD date）",
             ),
             (
                 "date,kind\n2027-02-30,holiday\n",
-                "holidays.csv: line 2: date \"2027-02-30\" is not a valid YYYY-MM-DD date",
+                "holidays.csv 第 2 行：日期“2027-02-30”不对，请写成 YYYY-MM-DD，如 2027-01-01（not a valid YYYY-MM-DD date）",
             ),
             (
                 "2027-01-01,holiday\n\n2027-01-02,off\n",
-                "holidays.csv: line 3: kind \"off\" is not recognised; \
-                 write holiday (休) or workday (班)",
+                "holidays.csv 第 3 行：类型“off”认不出，请写 holiday（休）或 workday（班）（kind is not recognised）",
             ),
             (
                 "date,kind\n2027-01-01\n",
-                "holidays.csv: line 2: the kind for 2027-01-01 is missing; \
-                 write holiday (休) or workday (班)",
+                "holidays.csv 第 2 行：2027-01-01 缺少类型，请写 holiday（休）或 workday（班）（the kind is missing）",
             ),
             (
                 "date,kind\n2027-01-01,holiday\n2027-01-01,workday\n",
-                "holidays.csv: line 3: 2027-01-01 is already listed on line 2; \
-                 list each date once",
+                "holidays.csv 第 3 行：2027-01-01 在第 2 行已经写过，每个日期只写一次（already listed on line 2）",
             ),
             (
                 "day,kind\n",
-                "holidays.csv: line 1: date \"day\" is not a valid YYYY-MM-DD date",
+                "holidays.csv 第 1 行：日期“day”不对，请写成 YYYY-MM-DD，如 2027-01-01（not a valid YYYY-MM-DD date）",
             ),
             (
                 "date,type\n",
-                "holidays.csv: line 1: the header \"date,type\" should be date,kind,name,notice",
+                "holidays.csv 第 1 行：表头“date,type”不对，应为 date,kind,name,notice（或 日期,类型,名称,通知）（wrong header）",
             ),
             (
                 "2027-01-01,holiday,元旦,a,b\n",
-                "holidays.csv: line 1: 5 columns found, expected at most 4 \
-                 (date,kind,name,notice); put a name or notice that contains a comma \
-                 in double quotes",
+                "holidays.csv 第 1 行：有 5 列，最多 4 列（date,kind,name,notice）；名称或通知里有逗号时请加英文双引号（columns found, expected at most 4）",
             ),
             (
                 "2027-01-01,holiday,\"元旦\n",
-                "holidays.csv: line 1: a double quote is not closed on this line",
+                "holidays.csv 第 1 行：这一行有一个英文双引号没有配对，请补上或删掉它（a double quote is not closed on this line）",
             ),
-            (",holiday\n", "holidays.csv: line 1: the date is missing"),
+            (",holiday\n", "holidays.csv 第 1 行：缺少日期，请在第一列写日期，如 2027-01-01（the date is missing）"),
         ];
         for (text, expected) in table {
             let mut cal = Calendar::builtin();
