@@ -110,6 +110,18 @@ before reading the comparison)
   scores, no reviews / appeals, no per_finding deduction, no grades.
 - Outputs: only calls.csv, findings.csv and rejects.csv (no excerpts, no
   operators / units / tickets tables, no parquet, no HTML / xlsx).
+- The directory is read as UTF-8 only (no GBK) and not validated (an
+  alias of one character is refused by hotline-qa, taken here).
+
+Issue 17 rules reproduced here (2026-12-06): the directory's `aliases`
+column, the everyday names of unit kinds (EVERYDAY, a copy of
+src/lexicon/directory.rs), weak aliases and leftmost-longest naming; the
+unit a number is given with taken from its clause (units_given_with); the
+greeting judged on the first agent utterance, joined only by ASR pieces of
+the greeting; the mocking questions of lexicons/blame.txt need nothing
+here (the lexicons are read from the repository). Checked after the change:
+a generated 5,000-call day (seed 7), samples/ and tests/data/labelled{,2}/
+with their tickets, all calls and findings equal.
 """
 
 import argparse
