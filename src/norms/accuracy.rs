@@ -1,6 +1,17 @@
 //! Norm 6, 业务要求: every phone number the agent gives the caller must be
-//! in the directory of units and hotlines, and a unit named next to a
-//! number must own it. Not assessed when the agent gives no number.
+//! in the directory of units and hotlines, and a unit the number is given
+//! with must own it. Not assessed when the agent gives no number.
+//!
+//! §2 reads "another unit's number" as a unit named in the same utterance
+//! with a number the directory gives to a different unit. A unit is named
+//! by any of its aliases (its directory name's forms, its kind's everyday
+//! names, the file's aliases column: [`Directory::named_units`]), and the
+//! number's owners are looked up among the same entries, so 水务公司 with the
+//! water company's number passes and with the gas company's fails whatever
+//! the directory calls them. Within the utterance, the unit a number is
+//! given with is the one its clause names, or the one the clause points
+//! back to (see [`units_given_with`]): a unit that is only the topic of
+//! another clause (如果供电公司还不来修，您再打12345反映) is not one.
 //!
 //! A number counts as a phone number given to call only with a cue within
 //! `cue_window_chars` characters (lexicon `phone_cues`: 电话, 拨打, 号码,
