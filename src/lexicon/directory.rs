@@ -79,7 +79,7 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
 /// company, so 水务 alone is no marker.
 pub(crate) const EVERYDAY: &[(&[&str], &[&str], &[&str])] = &[
     (
-        &["自来水", "供水", "水务集团", "水务公司", "水务有限", "水业"],
+        &["自来水", "供水", "供排水", "水务集团", "水务公司", "水务有限", "水业"],
         &[
             "自来水公司",
             "自来水厂",
@@ -99,7 +99,7 @@ pub(crate) const EVERYDAY: &[(&[&str], &[&str], &[&str])] = &[
         &["燃气", "煤气", "天然气"],
     ),
     (
-        &["供电", "电力公司", "电业局", "电网", "国网"],
+        &["供电", "电力", "电业局", "电网", "国网"],
         &[
             "供电公司",
             "供电局",
@@ -249,6 +249,14 @@ fn aliases_of(name: &str) -> BTreeMap<String, bool> {
     out
 }
 
+/// Suffixes of a name that many units or lines share and that name none of
+/// them (公共法律服务热线 → 服务热线, 纪检监察举报电话 → 举报电话): 供电服务热线 or
+/// 价格举报电话 are not the legal-aid or the discipline line.
+const GENERIC_TAILS: &[&str] = &[
+    "服务热线", "服务电话", "举报电话", "举报热线", "投诉电话", "投诉热线", "客服电话", "客服热线",
+    "热线电话", "人民政府", "管理中心", "服务中心", "管理局", "委员会", "办公室",
+];
+
 /// Two-character everyday names that only ever name the unit.
 const STRONG_SHORT: &[&str] = &["水司", "国网", "建委", "纪委", "教委"];
 
@@ -281,6 +289,8 @@ fn aliases_of_one(name: &str) -> BTreeMap<String, bool> {
         forms.push(rest.strip_prefix('市').unwrap_or(&rest).to_string());
         forms.push(rest);
     }
+    // A generic tail is no name, nor is what is left of it (服务热线 → 服务).
+    forms.retain(|f| !GENERIC_TAILS.contains(&f.as_str()));
     let mut stripped = Vec::new();
     for form in &forms {
         for suffix in ["热线", "电话", "中心", "公司", "集团"] {
@@ -566,6 +576,18 @@ mod tests {
     }
 
     #[test]
+    fn other_directory_names_of_the_utilities_are_recognised() {
+        let d = Directory::parse(
+            "name,phone\n江城市供排水有限公司,96116\n江城电力局,95598\n港华燃气,96777\n",
+            "d.csv",
+        )
+        .expect("directory");
+        assert_eq!(named(&d, "自来水公司的电话"), vec!["江城市供排水有限公司".to_string()]);
+        assert_eq!(named(&d, "供电公司的电话"), vec!["江城电力局".to_string()]);
+        assert_eq!(named(&d, "燃气公司的电话"), vec!["港华燃气".to_string()]);
+    }
+
+    #[test]
     fn everyday_names_of_other_kinds() {
         let d = Directory::builtin();
         for (t, unit) in [
@@ -608,6 +630,16 @@ mod tests {
         assert_eq!(named(&d, "燃气的电话"), vec!["市燃气公司".to_string()]);
         assert_eq!(named(&d, "拨打燃气2621234"), vec!["市燃气公司".to_string()]);
         assert_eq!(named(&d, "供电服务热线"), vec!["市供电公司".to_string()]);
+        // A tail many lines share names none of them.
+        let d = Directory::parse(
+            "name,phone\n公共法律服务热线,12348\n纪检监察举报电话,12388\n东城区人民政府,85201000\n",
+            "d.csv",
+        )
+        .expect("directory");
+        for t in ["服务热线", "价格举报电话", "人民政府", "供电服务热线"] {
+            assert_eq!(named(&d, t), Vec::<String>::new(), "{t}");
+        }
+        assert_eq!(named(&d, "东城区人民政府"), vec!["东城区人民政府".to_string()]);
     }
 
     #[test]
