@@ -371,7 +371,10 @@ pub fn phone_numbers(
 /// the number unless the number's clause points back to it) and, among
 /// them, those that end a sentence (a unit is never taken across one).
 fn is_clause_break(c: char) -> bool {
-    matches!(c, '，' | ',' | '。' | '！' | '？' | '!' | '?' | '；' | ';' | '\n')
+    matches!(
+        c,
+        '，' | ',' | '。' | '！' | '？' | '!' | '?' | '；' | ';' | '\n'
+    )
 }
 
 fn is_comma(c: char) -> bool {

@@ -299,7 +299,12 @@ mod tests {
         ] {
             let c = call(&[
                 ('a', 0.5, 1.5, first),
-                ('a', 1.5 + gap, 4.0 + gap, "您好！市长热线，请问有什么可以帮到您？"),
+                (
+                    'a',
+                    1.5 + gap,
+                    4.0 + gap,
+                    "您好！市长热线，请问有什么可以帮到您？",
+                ),
                 ('c', 4.5 + gap, 6.0 + gap, "我想咨询一下"),
             ]);
             assert_eq!(
@@ -349,7 +354,11 @@ mod tests {
             }
             u.push(('c', t + 0.5, t + 2.0, "我想咨询一下"));
             let c = call(&u);
-            assert_eq!(rules(NormId::Greeting, &c, None), Some(vec![]), "{pieces:?}");
+            assert_eq!(
+                rules(NormId::Greeting, &c, None),
+                Some(vec![]),
+                "{pieces:?}"
+            );
         }
         // A pause longer than the ASR cuts at: two utterances, the first not the greeting.
         let c = call(&[
@@ -365,7 +374,10 @@ mod tests {
 
     #[test]
     fn a_greeting_with_12345_instead_of_the_hotlines_name_fails() {
-        for g in ["您好，12345，请问有什么可以帮到您？", "您好，12345热线，请问有什么可以帮到您？"] {
+        for g in [
+            "您好，12345，请问有什么可以帮到您？",
+            "您好，12345热线，请问有什么可以帮到您？",
+        ] {
             assert_eq!(verdict(g), Some(vec!["greeting.missing_part"]), "{g}");
         }
     }
