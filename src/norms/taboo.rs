@@ -3,6 +3,13 @@
 //! 你自己去…问吧, 说完了没有), nor blame, scold or mock the caller (lexicon
 //! `blame`). Insulting the caller (lexicon `insults`) is a red line: the
 //! call's total is 0. Only the agent's words count.
+//!
+//! Mocking (讽刺挖苦) includes the rhetorical questions put to a caller who
+//! cannot do something (您不会自己上网查吗？ 这都不会？ 你是不是听不懂 难道您不知道),
+//! while sincere questions (您会不会用微信？ 您不会介意吧 不会的) are not. The
+//! process document lists 讽刺挖苦 with 埋怨责怪 in 通话禁忌 (2), apart from
+//! the words that hurt the caller's dignity, and §2 rule 11 makes only
+//! insults a red line: mockery is `taboo.blame`, a deduction.
 
 use crate::config::TabooConfig;
 use crate::lexicon::LexiconKind;
