@@ -851,17 +851,21 @@ POINTING_CLAUSE_CHARS, CLAUSES_BACK = 12, 3
 WHOSE = ["这是", "这个是", "是", "就是", "那是"]
 
 
+CLAUSE_MAX_CHARS = 80
+
+
 def clause_start(text, at):
-    """Start of the clause holding position at (after the last break before it)."""
-    i = at
-    while i > 0 and text[i - 1] not in CLAUSE_BREAKS:
+    """Start of the clause holding position at (after the last break before
+    it, at most CLAUSE_MAX_CHARS back)."""
+    i, lo = at, max(0, at - CLAUSE_MAX_CHARS)
+    while i > lo and text[i - 1] not in CLAUSE_BREAKS:
         i -= 1
     return i
 
 
 def clause_end(text, at):
-    i = at
-    while i < len(text) and text[i] not in CLAUSE_BREAKS:
+    i, hi = at, min(len(text), at + CLAUSE_MAX_CHARS)
+    while i < hi and text[i] not in CLAUSE_BREAKS:
         i += 1
     return i
 

@@ -395,16 +395,34 @@ const CLAUSES_BACK: usize = 3;
 /// The clause of `text` around byte range `start..end`: (clause start,
 /// clause end), bytes, breaks excluded.
 fn clause_around(text: &str, start: usize, end: usize) -> (usize, usize) {
-    let cs = text[..start]
+    (clause_start(text, start), clause_end(text, end))
+}
+
+/// A clause is read at most this many characters either side of where it
+/// is entered: ASR without punctuation makes a whole utterance one clause,
+/// and a hostile one holding thousands of numbers must not be read again
+/// whole for each of them.
+const CLAUSE_MAX_CHARS: usize = 80;
+
+/// Where the clause holding byte `at` starts (after the last break before
+/// it, at most [`CLAUSE_MAX_CHARS`] back).
+fn clause_start(text: &str, at: usize) -> usize {
+    let lo = at - chars_before(text, at, CLAUSE_MAX_CHARS).len();
+    text[lo..at]
         .char_indices()
         .rev()
         .find(|&(_, c)| is_clause_break(c))
-        .map_or(0, |(i, c)| i + c.len_utf8());
-    let ce = text[end..]
+        .map_or(lo, |(i, c)| lo + i + c.len_utf8())
+}
+
+/// Where the clause holding byte `at` ends (its break, at most
+/// [`CLAUSE_MAX_CHARS`] on).
+fn clause_end(text: &str, at: usize) -> usize {
+    let hi = at + chars_after(text, at, CLAUSE_MAX_CHARS).len();
+    text[at..hi]
         .char_indices()
         .find(|&(_, c)| is_clause_break(c))
-        .map_or(text.len(), |(i, _)| end + i);
-    (cs, ce)
+        .map_or(hi, |(i, _)| at + i)
 }
 
 /// The units the number at `start..end` of `text` (an agent utterance) is
@@ -446,11 +464,7 @@ pub(crate) fn units_given_with(
             break;
         };
         let prev_end = at - brk.len_utf8();
-        let prev_start = text[..prev_end]
-            .char_indices()
-            .rev()
-            .find(|&(_, c)| is_clause_break(c))
-            .map_or(0, |(i, c)| i + c.len_utf8());
+        let prev_start = clause_start(text, prev_end);
         let named = dir.named_units(&NormText::new(&text[prev_start..prev_end]).clean);
         if !named.is_empty() {
             return named;
@@ -462,10 +476,7 @@ pub(crate) fn units_given_with(
     let rest = NormText::new(&text[end..ce]).clean;
     if let Some(brk) = text[ce..].chars().next().filter(|&c| is_comma(c)) {
         let ns = ce + brk.len_utf8();
-        let ne = text[ns..]
-            .char_indices()
-            .find(|&(_, c)| is_clause_break(c))
-            .map_or(text.len(), |(i, _)| ns + i);
+        let ne = clause_end(text, ns);
         let next = NormText::new(&text[ns..ne]).clean;
         if rest.is_empty() && WHOSE.iter().any(|w| next.starts_with(w)) {
             return dir.named_units(&next);
@@ -656,6 +667,25 @@ mod tests {
         ] {
             assert_eq!(verdict(t), Some(vec![]), "{t}");
         }
+    }
+
+    #[test]
+    fn a_long_utterance_without_punctuation_is_read_near_each_number() {
+        // One clause of thousands of numbers: each is judged on the 80
+        // characters around it, in linear time.
+        let mut t = String::from("自来水公司的电话是2621234");
+        t.push_str(&"您也可以拨打市长热线12345".repeat(3000));
+        let c = call(&[GREETING, ('a', 5.0, 9.0, t.as_str())]);
+        let started = std::time::Instant::now();
+        let f = findings(NormId::Accuracy, &c, None);
+        assert!(started.elapsed().as_secs() < 20);
+        assert_eq!(
+            f.len(),
+            1,
+            "{:?}",
+            f.iter().map(|f| f.rule).collect::<Vec<_>>()
+        );
+        assert_eq!(f[0].rule, "accuracy.wrong_unit_number");
     }
 
     #[test]
