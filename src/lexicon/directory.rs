@@ -79,7 +79,15 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
 /// company, so 水务 alone is no marker.
 pub(crate) const EVERYDAY: &[(&[&str], &[&str], &[&str])] = &[
     (
-        &["自来水", "供水", "水务集团", "水务公司", "水务有限", "水业"],
+        &[
+            "自来水",
+            "供水",
+            "供排水",
+            "水务集团",
+            "水务公司",
+            "水务有限",
+            "水业",
+        ],
         &[
             "自来水公司",
             "自来水厂",
@@ -99,7 +107,7 @@ pub(crate) const EVERYDAY: &[(&[&str], &[&str], &[&str])] = &[
         &["燃气", "煤气", "天然气"],
     ),
     (
-        &["供电", "电力公司", "电业局", "电网", "国网"],
+        &["供电", "电力", "电业局", "电网", "国网"],
         &[
             "供电公司",
             "供电局",
@@ -128,11 +136,7 @@ pub(crate) const EVERYDAY: &[(&[&str], &[&str], &[&str])] = &[
         &["医保局", "医保中心", "医疗保障局", "医保部门"],
         &["医保"],
     ),
-    (
-        &["公积金"],
-        &["公积金中心", "公积金管理中心"],
-        &["公积金"],
-    ),
+    (&["公积金"], &["公积金中心", "公积金管理中心"], &["公积金"]),
     (
         &["住建", "住房和城乡建设", "住房城乡建设"],
         &["住建局", "住建委", "建委", "建设局"],
@@ -192,7 +196,13 @@ pub(crate) const EVERYDAY: &[(&[&str], &[&str], &[&str])] = &[
     ),
     (
         &["市长热线", "政务服务便民热线"],
-        &["市长热线", "政务服务热线", "便民服务热线", "政务热线", "便民热线"],
+        &[
+            "市长热线",
+            "政务服务热线",
+            "便民服务热线",
+            "政务热线",
+            "便民热线",
+        ],
         &[],
     ),
     (
@@ -200,18 +210,25 @@ pub(crate) const EVERYDAY: &[(&[&str], &[&str], &[&str])] = &[
         &["火警电话", "消防救援", "消防队"],
         &["火警", "消防"],
     ),
-    (
-        &["急救"],
-        &["急救中心", "急救电话", "急救站"],
-        &["急救"],
-    ),
+    (&["急救"], &["急救中心", "急救电话", "急救站"], &["急救"]),
 ];
 
 /// What may follow a weak alias for it to name the unit (in clean text,
 /// after an optional 的): 燃气的电话, 自来水那边, 供电服务热线.
 pub(crate) const UNIT_CONTEXT: &[&str] = &[
-    "电话", "号码", "热线", "客服", "服务热线", "服务电话", "抢修", "报修", "那边", "这边", "部门",
-    "值班", "联系方式",
+    "电话",
+    "号码",
+    "热线",
+    "客服",
+    "服务热线",
+    "服务电话",
+    "抢修",
+    "报修",
+    "那边",
+    "这边",
+    "部门",
+    "值班",
+    "联系方式",
 ];
 
 /// The separators of the `aliases` column (水务公司、水司 or 水务公司|水司 …).
@@ -239,7 +256,11 @@ fn aliases_of(name: &str) -> BTreeMap<String, bool> {
     for (markers, names, weak_names) in EVERYDAY {
         if markers.iter().any(|m| clean.contains(m)) {
             for n in *names {
-                add_alias(&mut out, (*n).to_string(), n.chars().count() <= 2 && !STRONG_SHORT.contains(n));
+                add_alias(
+                    &mut out,
+                    (*n).to_string(),
+                    n.chars().count() <= 2 && !STRONG_SHORT.contains(n),
+                );
             }
             for n in *weak_names {
                 add_alias(&mut out, (*n).to_string(), true);
@@ -248,6 +269,27 @@ fn aliases_of(name: &str) -> BTreeMap<String, bool> {
     }
     out
 }
+
+/// Suffixes of a name that many units or lines share and that name none of
+/// them (公共法律服务热线 → 服务热线, 纪检监察举报电话 → 举报电话): 供电服务热线 or
+/// 价格举报电话 are not the legal-aid or the discipline line.
+const GENERIC_TAILS: &[&str] = &[
+    "服务热线",
+    "服务电话",
+    "举报电话",
+    "举报热线",
+    "投诉电话",
+    "投诉热线",
+    "客服电话",
+    "客服热线",
+    "热线电话",
+    "人民政府",
+    "管理中心",
+    "服务中心",
+    "管理局",
+    "委员会",
+    "办公室",
+];
 
 /// Two-character everyday names that only ever name the unit.
 const STRONG_SHORT: &[&str] = &["水司", "国网", "建委", "纪委", "教委"];
@@ -281,6 +323,8 @@ fn aliases_of_one(name: &str) -> BTreeMap<String, bool> {
         forms.push(rest.strip_prefix('市').unwrap_or(&rest).to_string());
         forms.push(rest);
     }
+    // A generic tail is no name, nor is what is left of it (服务热线 → 服务).
+    forms.retain(|f| !GENERIC_TAILS.contains(&f.as_str()));
     let mut stripped = Vec::new();
     for form in &forms {
         for suffix in ["热线", "电话", "中心", "公司", "集团"] {
@@ -557,9 +601,10 @@ mod tests {
     #[test]
     fn everyday_names_of_the_water_company_name_it() {
         // The directory calls it 海州市水务集团 or 市自来水公司; people say any of these.
-        for dir in ["name,phone\n海州市水务集团,86123300\n海州市燃气公司,86334455\n",
-            "name,phone\n市自来水公司,2618110\n市燃气公司,2621234\n"]
-        {
+        for dir in [
+            "name,phone\n海州市水务集团,86123300\n海州市燃气公司,86334455\n",
+            "name,phone\n市自来水公司,2618110\n市燃气公司,2621234\n",
+        ] {
             let d = Directory::parse(dir, "d.csv").expect("directory");
             let water = &d.entries()[0].name;
             for t in [
@@ -576,6 +621,21 @@ mod tests {
             }
             assert_eq!(named(&d, "煤气公司"), vec![d.entries()[1].name.clone()]);
         }
+    }
+
+    #[test]
+    fn other_directory_names_of_the_utilities_are_recognised() {
+        let d = Directory::parse(
+            "name,phone\n江城市供排水有限公司,96116\n江城电力局,95598\n港华燃气,96777\n",
+            "d.csv",
+        )
+        .expect("directory");
+        assert_eq!(
+            named(&d, "自来水公司的电话"),
+            vec!["江城市供排水有限公司".to_string()]
+        );
+        assert_eq!(named(&d, "供电公司的电话"), vec!["江城电力局".to_string()]);
+        assert_eq!(named(&d, "燃气公司的电话"), vec!["港华燃气".to_string()]);
     }
 
     #[test]
@@ -621,6 +681,19 @@ mod tests {
         assert_eq!(named(&d, "燃气的电话"), vec!["市燃气公司".to_string()]);
         assert_eq!(named(&d, "拨打燃气2621234"), vec!["市燃气公司".to_string()]);
         assert_eq!(named(&d, "供电服务热线"), vec!["市供电公司".to_string()]);
+        // A tail many lines share names none of them.
+        let d = Directory::parse(
+            "name,phone\n公共法律服务热线,12348\n纪检监察举报电话,12388\n东城区人民政府,85201000\n",
+            "d.csv",
+        )
+        .expect("directory");
+        for t in ["服务热线", "价格举报电话", "人民政府", "供电服务热线"] {
+            assert_eq!(named(&d, t), Vec::<String>::new(), "{t}");
+        }
+        assert_eq!(
+            named(&d, "东城区人民政府"),
+            vec!["东城区人民政府".to_string()]
+        );
     }
 
     #[test]
@@ -630,8 +703,14 @@ mod tests {
             "d.csv",
         )
         .expect("directory");
-        assert_eq!(named(&d, "市公安局交警支队的电话"), vec!["市公安局交警支队".to_string()]);
-        assert_eq!(named(&d, "交警大队的电话"), vec!["市公安局交警支队".to_string()]);
+        assert_eq!(
+            named(&d, "市公安局交警支队的电话"),
+            vec!["市公安局交警支队".to_string()]
+        );
+        assert_eq!(
+            named(&d, "交警大队的电话"),
+            vec!["市公安局交警支队".to_string()]
+        );
         assert_eq!(named(&d, "市公安局的电话"), vec!["市公安局".to_string()]);
     }
 
@@ -642,8 +721,14 @@ mod tests {
             "d.csv",
         )
         .expect("directory");
-        assert_eq!(named(&d, "人社局的电话"), vec!["海州市人力资源和社会保障局".to_string()]);
-        assert_eq!(named(&d, "医保局的电话"), vec!["海州市医疗保障局".to_string()]);
+        assert_eq!(
+            named(&d, "人社局的电话"),
+            vec!["海州市人力资源和社会保障局".to_string()]
+        );
+        assert_eq!(
+            named(&d, "医保局的电话"),
+            vec!["海州市医疗保障局".to_string()]
+        );
     }
 
     #[test]
@@ -655,8 +740,16 @@ mod tests {
         ] {
             let d = Directory::parse(csv, "d.csv").expect("directory");
             assert_eq!(d.entries()[0].phone, "96655");
-            assert_eq!(named(&d, "老水厂的电话"), vec!["江城水务".to_string()], "{csv}");
-            assert_eq!(named(&d, "江城自来水电话"), vec!["江城水务".to_string()], "{csv}");
+            assert_eq!(
+                named(&d, "老水厂的电话"),
+                vec!["江城水务".to_string()],
+                "{csv}"
+            );
+            assert_eq!(
+                named(&d, "江城自来水电话"),
+                vec!["江城水务".to_string()],
+                "{csv}"
+            );
         }
         // name,phone files keep working.
         let d = Directory::parse("name,phone\n江城水务,96655\n", "d.csv").expect("directory");
@@ -665,8 +758,11 @@ mod tests {
 
     #[test]
     fn a_one_character_alias_is_refused_with_its_line() {
-        let e = Directory::parse("name,phone,aliases\n甲单位,12345,\n乙单位,2618110,老乙、水\n", "d.csv")
-            .expect_err("too short");
+        let e = Directory::parse(
+            "name,phone,aliases\n甲单位,12345,\n乙单位,2618110,老乙、水\n",
+            "d.csv",
+        )
+        .expect_err("too short");
         assert_eq!(e.line, 3);
         assert!(e.message.contains("水"), "{}", e.message);
     }

@@ -1,6 +1,17 @@
 //! Norm 6, 业务要求: every phone number the agent gives the caller must be
-//! in the directory of units and hotlines, and a unit named next to a
-//! number must own it. Not assessed when the agent gives no number.
+//! in the directory of units and hotlines, and a unit the number is given
+//! with must own it. Not assessed when the agent gives no number.
+//!
+//! §2 reads "another unit's number" as a unit named in the same utterance
+//! with a number the directory gives to a different unit. A unit is named
+//! by any of its aliases (its directory name's forms, its kind's everyday
+//! names, the file's aliases column: [`Directory::named_units`]), and the
+//! number's owners are looked up among the same entries, so 水务公司 with the
+//! water company's number passes and with the gas company's fails whatever
+//! the directory calls them. Within the utterance, the unit a number is
+//! given with is the one its clause names, or the one the clause points
+//! back to (see [`units_given_with`]): a unit that is only the topic of
+//! another clause (如果供电公司还不来修，您再打12345反映) is not one.
 //!
 //! A number counts as a phone number given to call only with a cue within
 //! `cue_window_chars` characters (lexicon `phone_cues`: 电话, 拨打, 号码,
@@ -454,7 +465,10 @@ pub fn phone_numbers(
 /// the number unless the number's clause points back to it) and, among
 /// them, those that end a sentence (a unit is never taken across one).
 fn is_clause_break(c: char) -> bool {
-    matches!(c, '，' | ',' | '。' | '！' | '？' | '!' | '?' | '；' | ';' | '\n')
+    matches!(
+        c,
+        '，' | ',' | '。' | '！' | '？' | '!' | '?' | '；' | ';' | '\n'
+    )
 }
 
 fn is_comma(c: char) -> bool {
@@ -475,16 +489,34 @@ const CLAUSES_BACK: usize = 3;
 /// The clause of `text` around byte range `start..end`: (clause start,
 /// clause end), bytes, breaks excluded.
 fn clause_around(text: &str, start: usize, end: usize) -> (usize, usize) {
-    let cs = text[..start]
+    (clause_start(text, start), clause_end(text, end))
+}
+
+/// A clause is read at most this many characters either side of where it
+/// is entered: ASR without punctuation makes a whole utterance one clause,
+/// and a hostile one holding thousands of numbers must not be read again
+/// whole for each of them.
+const CLAUSE_MAX_CHARS: usize = 80;
+
+/// Where the clause holding byte `at` starts (after the last break before
+/// it, at most [`CLAUSE_MAX_CHARS`] back).
+fn clause_start(text: &str, at: usize) -> usize {
+    let lo = at - chars_before(text, at, CLAUSE_MAX_CHARS).len();
+    text[lo..at]
         .char_indices()
         .rev()
         .find(|&(_, c)| is_clause_break(c))
-        .map_or(0, |(i, c)| i + c.len_utf8());
-    let ce = text[end..]
+        .map_or(lo, |(i, c)| lo + i + c.len_utf8())
+}
+
+/// Where the clause holding byte `at` ends (its break, at most
+/// [`CLAUSE_MAX_CHARS`] on).
+fn clause_end(text: &str, at: usize) -> usize {
+    let hi = at + chars_after(text, at, CLAUSE_MAX_CHARS).len();
+    text[at..hi]
         .char_indices()
         .find(|&(_, c)| is_clause_break(c))
-        .map_or(text.len(), |(i, _)| end + i);
-    (cs, ce)
+        .map_or(hi, |(i, _)| at + i)
 }
 
 /// The units the number at `start..end` of `text` (an agent utterance) is
@@ -526,11 +558,7 @@ pub(crate) fn units_given_with(
             break;
         };
         let prev_end = at - brk.len_utf8();
-        let prev_start = text[..prev_end]
-            .char_indices()
-            .rev()
-            .find(|&(_, c)| is_clause_break(c))
-            .map_or(0, |(i, c)| i + c.len_utf8());
+        let prev_start = clause_start(text, prev_end);
         let named = dir.named_units(&NormText::new(&text[prev_start..prev_end]).clean);
         if !named.is_empty() {
             return named;
@@ -542,10 +570,7 @@ pub(crate) fn units_given_with(
     let rest = NormText::new(&text[end..ce]).clean;
     if let Some(brk) = text[ce..].chars().next().filter(|&c| is_comma(c)) {
         let ns = ce + brk.len_utf8();
-        let ne = text[ns..]
-            .char_indices()
-            .find(|&(_, c)| is_clause_break(c))
-            .map_or(text.len(), |(i, _)| ns + i);
+        let ne = clause_end(text, ns);
         let next = NormText::new(&text[ns..ne]).clean;
         if rest.is_empty() && WHOSE.iter().any(|w| next.starts_with(w)) {
             return dir.named_units(&next);
@@ -727,6 +752,25 @@ mod tests {
         ] {
             assert_eq!(verdict(t), Some(vec![]), "{t}");
         }
+    }
+
+    #[test]
+    fn a_long_utterance_without_punctuation_is_read_near_each_number() {
+        // One clause of thousands of numbers: each is judged on the 80
+        // characters around it, in linear time.
+        let mut t = String::from("自来水公司的电话是2621234");
+        t.push_str(&"您也可以拨打市长热线12345".repeat(3000));
+        let c = call(&[GREETING, ('a', 5.0, 9.0, t.as_str())]);
+        let started = std::time::Instant::now();
+        let f = findings(NormId::Accuracy, &c, None);
+        assert!(started.elapsed().as_secs() < 20);
+        assert_eq!(
+            f.len(),
+            1,
+            "{:?}",
+            f.iter().map(|f| f.rule).collect::<Vec<_>>()
+        );
+        assert_eq!(f[0].rule, "accuracy.wrong_unit_number");
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! Norm 1, 报读开头语: the agent's first turn must be the standard greeting
 //! 「您好！市长热线，请问有什么可以帮到您？」.
 //!
-//! Judged on the clean text (no punctuation, spaces or digits), so ASR
-//! without punctuation passes. A turn split by the ASR into several agent
-//! utterances before anyone else speaks is judged as one. Each part
+//! Judged on the first agent utterance, on its clean text (no punctuation,
+//! spaces or digits), so ASR without punctuation passes. When that
+//! utterance is only a piece of the greeting, the agent utterances that
+//! follow it within 1.5 s, before anyone else speaks, join it while the
+//! whole is still a piece (the ASR cut one greeting in two); a first
+//! utterance that is something else (喂？, 稍等) fails however soon the
+//! greeting follows. Each part
 //! (您好 / 市长热线 / 有什么可以帮(到)您) must be present — parts of four or
 //! more characters allow one ASR slip (市场热线) — and at most a quarter of
 //! the greeting's characters may be missing or wrong, counted as the
@@ -24,6 +28,10 @@ pub(crate) struct Greeting {
     part_max_edits: usize,
     max_distance: usize,
 }
+
+/// The longest pause, in seconds, between two agent utterances that the
+/// ASR cut out of one spoken greeting.
+pub(crate) const SPLIT_GAP_S: f64 = 1.5;
 
 /// Fillers an agent may say before the greeting without it counting as an edit.
 const FILLERS: &[char] = &['嗯', '呃', '额', '啊'];
@@ -72,6 +80,20 @@ impl Greeting {
             part_max_edits: cfg.part_max_edits,
             max_distance,
         }
+    }
+
+    /// Whether a clean text is a piece of the greeting as the ASR may cut
+    /// it: fillers only, or its letters found in the greeting with at most a
+    /// quarter of them missing or wrong (as the communication norm tells a
+    /// piece of the greeting from a question).
+    fn is_piece(&self, clean: &str) -> bool {
+        let chars = phrase_chars(clean);
+        let start = chars
+            .iter()
+            .position(|c| !FILLERS.contains(c))
+            .unwrap_or(chars.len());
+        let chars = &chars[start..];
+        chars.is_empty() || substring_distance(chars, &self.standard).0 <= chars.len() / 4
     }
 
     fn part_present(&self, forms: &[Vec<char>], region: &[char]) -> bool {
@@ -130,21 +152,28 @@ impl Norm for Greeting {
                 "话务员全程没有说话",
             )]);
         };
-        // The opening turn: the first agent utterance and any agent
-        // utterances that follow it before anyone else speaks.
-        // Borrowed while it is one utterance (the usual case), copied only
-        // when a second one joins it.
+        // The greeting is judged on the first agent utterance (§2 rule 1).
+        // The ASR may cut one spoken greeting into pieces (「您好！市长热线，」
+        // then 「请问有什么可以帮到您？」 0.2 s later), so the next agent
+        // utterance joins it while what the agent has said so far is itself
+        // a piece of the greeting, nobody else spoke in between and the pause
+        // is at most SPLIT_GAP_S. A first utterance that is not a piece of the
+        // greeting (喂？, 稍等, 您好请稍等) is judged alone: a greeting after it
+        // is too late. Borrowed while it is one utterance (the usual case),
+        // copied only when a second one joins it.
+        let utts = &view.call.utterances;
         let mut turn = std::borrow::Cow::Borrowed(view.texts.get(first).clean);
-        for (i, u) in view.call.utterances.iter().enumerate().skip(first) {
-            if u.speaker != Speaker::Agent {
+        let mut last = first;
+        while let Some(u) = utts.get(last + 1) {
+            if u.speaker != Speaker::Agent
+                || u.start - utts[last].end > SPLIT_GAP_S
+                || turn.chars().count() > self.standard.len() * 3
+                || !self.is_piece(&turn)
+            {
                 break;
             }
-            if i > first {
-                turn.to_mut().push_str(view.texts.get(i).clean);
-            }
-            if turn.chars().count() > self.standard.len() * 3 {
-                break;
-            }
+            last += 1;
+            turn.to_mut().push_str(view.texts.get(last).clean);
         }
         if let Some(exact) = &self.exact {
             // Word for word (fillers, 工号 or punctuation aside): every part
@@ -255,6 +284,102 @@ mod tests {
             ('c', 4.5, 6.0, "喂"),
         ]);
         assert_eq!(rules(NormId::Greeting, &c, None), Some(vec![]));
+    }
+
+    #[test]
+    fn greeting_in_the_second_agent_utterance_fails() {
+        for (first, gap) in [
+            ("喂？", 0.2),
+            ("喂？", 2.0),
+            ("稍等", 0.3),
+            ("稍等一下。", 3.0),
+            ("您好，请稍等。", 0.3),
+            ("喂，您好", 0.2),
+            ("嗯嗯，好的", 0.5),
+        ] {
+            let c = call(&[
+                ('a', 0.5, 1.5, first),
+                (
+                    'a',
+                    1.5 + gap,
+                    4.0 + gap,
+                    "您好！市长热线，请问有什么可以帮到您？",
+                ),
+                ('c', 4.5 + gap, 6.0 + gap, "我想咨询一下"),
+            ]);
+            assert_eq!(
+                rules(NormId::Greeting, &c, None),
+                Some(vec!["greeting.missing_part"]),
+                "{first} {gap}"
+            );
+        }
+    }
+
+    #[test]
+    fn greeting_after_the_callers_first_words_is_late() {
+        let c = call(&[
+            ('a', 0.5, 1.0, "喂？"),
+            ('c', 1.2, 1.8, "喂，你好"),
+            ('a', 2.0, 4.5, "您好！市长热线，请问有什么可以帮到您？"),
+        ]);
+        assert_eq!(
+            rules(NormId::Greeting, &c, None),
+            Some(vec!["greeting.missing_part"])
+        );
+        // A piece of the greeting, the caller, then the rest: not one greeting.
+        let c = call(&[
+            ('a', 0.5, 1.0, "您好！"),
+            ('c', 1.1, 1.5, "喂？"),
+            ('a', 1.6, 4.0, "市长热线，请问有什么可以帮到您？"),
+        ]);
+        assert_eq!(
+            rules(NormId::Greeting, &c, None),
+            Some(vec!["greeting.missing_part"])
+        );
+    }
+
+    #[test]
+    fn asr_pieces_of_one_greeting_pass() {
+        for pieces in [
+            &["您好！市长热线，", "请问有什么可以帮到您？"][..],
+            &["您好", "市长热线", "请问有什么可以帮到您"][..],
+            &["嗯，", "您好！市长热线，请问有什么可以帮到您？"][..],
+            &["您好，市场热线，", "请问有什么可以帮您？"][..],
+        ] {
+            let mut u = Vec::new();
+            let mut t = 0.5;
+            for p in pieces {
+                u.push(('a', t, t + 1.0, *p));
+                t += 1.2;
+            }
+            u.push(('c', t + 0.5, t + 2.0, "我想咨询一下"));
+            let c = call(&u);
+            assert_eq!(
+                rules(NormId::Greeting, &c, None),
+                Some(vec![]),
+                "{pieces:?}"
+            );
+        }
+        // A pause longer than the ASR cuts at: two utterances, the first not the greeting.
+        let c = call(&[
+            ('a', 0.5, 1.5, "您好！市长热线，"),
+            ('a', 4.0, 6.0, "请问有什么可以帮到您？"),
+            ('c', 6.5, 8.0, "我想咨询一下"),
+        ]);
+        assert_eq!(
+            rules(NormId::Greeting, &c, None),
+            Some(vec!["greeting.missing_part"])
+        );
+    }
+
+    #[test]
+    fn a_greeting_with_12345_instead_of_the_hotlines_name_fails() {
+        for g in [
+            "您好，12345，请问有什么可以帮到您？",
+            "您好，12345热线，请问有什么可以帮到您？",
+        ] {
+            assert_eq!(verdict(g), Some(vec!["greeting.missing_part"]), "{g}");
+        }
     }
 
     #[test]
