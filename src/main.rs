@@ -597,10 +597,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             eprint!("{summary}");
             if summary.written == 0 {
-                eprintln!("hotline-qa: 错误：没有写出一通电话，原因见 {}", summary.rejects_path.display());
+                eprintln!(
+                    "hotline-qa: 错误：没有写出一通电话，原因见 {}",
+                    summary.rejects_path.display()
+                );
                 return Ok(ExitCode::from(1));
             }
-            eprintln!("下一步评分：hotline-qa score {} --out 结果文件夹", out.display());
+            eprintln!(
+                "下一步评分：hotline-qa score {} --out 结果文件夹",
+                out.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Gen {

@@ -107,7 +107,10 @@ fn each_services_fixtures_import_with_roles_times_and_rejects_right() {
             ],
             "{vendor}"
         );
-        assert_eq!(mono["utterances"][1]["text"], "您好！市长热线，请问有什么可以帮到您？");
+        assert_eq!(
+            mono["utterances"][1]["text"],
+            "您好！市长热线，请问有什么可以帮到您？"
+        );
         assert!(stderr.contains("话务员不是先开口的 1 通"), "{stderr}");
         // The failed and the empty task, and the listed call without a
         // result, are rejects with the service's own words.
@@ -127,10 +130,13 @@ fn each_services_fixtures_import_with_roles_times_and_rejects_right() {
         };
         assert!(reason("20261127-900003").contains(failed), "{vendor}");
         assert!(reason("20261127-900004").contains(empty), "{vendor}");
-        assert!(reason("20261127-900005").contains("没有它的录音"), "{vendor}");
-        assert!(rejects
-            .iter()
-            .all(|r| r["file"].contains("failed.json") || r["file"].contains("empty.json") || r["file"].contains("通话记录")));
+        assert!(
+            reason("20261127-900005").contains("没有它的录音"),
+            "{vendor}"
+        );
+        assert!(rejects.iter().all(|r| r["file"].contains("failed.json")
+            || r["file"].contains("empty.json")
+            || r["file"].contains("通话记录")));
     }
 }
 
@@ -217,16 +223,25 @@ fn export(vendor: &str, calls: &[Value], dir: &Path) {
             .iter()
             .map(|u| {
                 let ch = if u["speaker"] == "agent" { 0 } else { 1 };
-                (ch, ms(&u["start"]), ms(&u["end"]), u["text"].as_str().expect("text"))
+                (
+                    ch,
+                    ms(&u["start"]),
+                    ms(&u["end"]),
+                    u["text"].as_str().expect("text"),
+                )
             })
             .collect();
         let doc = match vendor {
-            "aliyun" => json!({"TaskId": format!("task{i}"), "StatusCode": 21050000, "StatusText": "SUCCESS",
+            "aliyun" => {
+                json!({"TaskId": format!("task{i}"), "StatusCode": 21050000, "StatusText": "SUCCESS",
                 "Result": {"Sentences": rows.iter().map(|(c, b, e, t)| json!({"ChannelId": c, "BeginTime": b,
-                    "EndTime": e, "Text": t, "SpeechRate": 200, "EmotionValue": 6.0, "SilenceDuration": 0})).collect::<Vec<_>>()}}),
-            "tencent" => json!({"Response": {"RequestId": "r", "Data": {"TaskId": 1000 + i, "Status": 2, "StatusStr": "success",
+                    "EndTime": e, "Text": t, "SpeechRate": 200, "EmotionValue": 6.0, "SilenceDuration": 0})).collect::<Vec<_>>()}})
+            }
+            "tencent" => {
+                json!({"Response": {"RequestId": "r", "Data": {"TaskId": 1000 + i, "Status": 2, "StatusStr": "success",
                 "ErrorMsg": "", "ResultDetail": rows.iter().map(|(c, b, e, t)| json!({"FinalSentence": t, "StartMs": b,
-                    "EndMs": e, "SpeakerId": c, "SpeechSpeed": 4.0, "SilenceTime": 0})).collect::<Vec<_>>()}}}),
+                    "EndMs": e, "SpeakerId": c, "SpeechSpeed": 4.0, "SilenceTime": 0})).collect::<Vec<_>>()}}})
+            }
             _ => json!([{"key": rec, "text": "", "sentence_info": rows.iter().map(|(c, b, e, t)|
                     json!({"text": t, "start": b, "end": e, "spk": c})).collect::<Vec<_>>()}]),
         };
@@ -273,21 +288,49 @@ fn samples_exported_to_each_service_and_imported_score_as_the_original() {
     let base = tmp.path().join("original.jsonl");
     let text: String = kept.iter().map(|c| format!("{c}\n")).collect();
     std::fs::write(&base, text).expect("write");
-    let o = hq(&["score", "original.jsonl", "--out", "run-original", "--quiet"], tmp.path());
+    let o = hq(
+        &[
+            "score",
+            "original.jsonl",
+            "--out",
+            "run-original",
+            "--quiet",
+        ],
+        tmp.path(),
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let want = std::fs::read_to_string(tmp.path().join("run-original/calls.csv")).expect("calls.csv");
+    let want =
+        std::fs::read_to_string(tmp.path().join("run-original/calls.csv")).expect("calls.csv");
     for vendor in ["aliyun", "tencent", "funasr"] {
         let dir = tmp.path().join(vendor);
         export(vendor, &kept, &dir);
         let o = hq(
-            &["import", "--from", vendor, "results", "--calls", "calls.csv", "--out", "calls.jsonl", "--agent-channel", "0"],
+            &[
+                "import",
+                "--from",
+                vendor,
+                "results",
+                "--calls",
+                "calls.csv",
+                "--out",
+                "calls.jsonl",
+                "--agent-channel",
+                "0",
+            ],
             &dir,
         );
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert!(o.status.success(), "{vendor}: {stderr}");
-        assert!(stderr.contains(&format!("写出通话 {} 通，拒收 0 条", kept.len())), "{vendor}: {stderr}");
+        assert!(
+            stderr.contains(&format!("写出通话 {} 通，拒收 0 条", kept.len())),
+            "{vendor}: {stderr}"
+        );
         let o = hq(&["score", "calls.jsonl", "--out", "run", "--quiet"], &dir);
-        assert!(o.status.success(), "{vendor}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{vendor}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         let got = std::fs::read_to_string(dir.join("run/calls.csv")).expect("calls.csv");
         assert_eq!(got, want, "{vendor}: calls.csv differs from the original's");
     }

@@ -50,7 +50,10 @@ struct AliSentence {
 pub fn parse(text: &str) -> Result<Vec<Recording>, String> {
     let tasks: Vec<TaskResult> = one_or_many(text)?;
     if tasks.iter().any(|t| {
-        t.task_id.is_none() && t.status_code.is_none() && t.status_text.is_none() && t.result.is_none()
+        t.task_id.is_none()
+            && t.status_code.is_none()
+            && t.status_text.is_none()
+            && t.result.is_none()
     }) {
         return Err("没有 TaskId、StatusCode、StatusText 或 Result，不是录音文件识别的结果".into());
     }
@@ -60,7 +63,11 @@ pub fn parse(text: &str) -> Result<Vec<Recording>, String> {
 fn recording(t: TaskResult) -> Recording {
     let keys: Vec<String> = t.task_id.iter().map(NumOrStr::as_key).collect();
     let status = t.status_text.clone().unwrap_or_default();
-    let code = t.status_code.as_ref().and_then(NumOrStr::as_f64).map(|c| c as i64);
+    let code = t
+        .status_code
+        .as_ref()
+        .and_then(NumOrStr::as_f64)
+        .map(|c| c as i64);
     let said = |what: &str| {
         format!(
             "阿里云识别任务{what}（StatusCode {}，StatusText {}）",
@@ -74,9 +81,7 @@ fn recording(t: TaskResult) -> Recording {
             Err(said("还没有完成，请等任务完成后再导出结果"))
         }
         Some(c) if c != SUCCESS => Err(said("失败")),
-        None if !status.is_empty() && !status.eq_ignore_ascii_case("SUCCESS") => {
-            Err(said("失败"))
-        }
+        None if !status.is_empty() && !status.eq_ignore_ascii_case("SUCCESS") => Err(said("失败")),
         _ => {
             let sentences: Vec<Sentence> = t
                 .result
@@ -126,16 +131,29 @@ mod tests {
 
     #[test]
     fn failed_empty_and_unfinished_tasks_carry_the_services_words() {
-        let failed = r#"{"TaskId":"t2","StatusCode":41050008,"StatusText":"UNSUPPORTED_SAMPLE_RATE"}"#;
-        let e = parse(failed).expect("doc")[0].outcome.clone().expect_err("failed");
-        assert!(e.contains("UNSUPPORTED_SAMPLE_RATE") && e.contains("41050008"), "{e}");
+        let failed =
+            r#"{"TaskId":"t2","StatusCode":41050008,"StatusText":"UNSUPPORTED_SAMPLE_RATE"}"#;
+        let e = parse(failed).expect("doc")[0]
+            .outcome
+            .clone()
+            .expect_err("failed");
+        assert!(
+            e.contains("UNSUPPORTED_SAMPLE_RATE") && e.contains("41050008"),
+            "{e}"
+        );
         let empty = r#"{"TaskId":"t3","StatusCode":21050003,"StatusText":"SUCCESS_WITH_NO_VALID_FRAGMENT"}"#;
-        let e = parse(empty).expect("doc")[0].outcome.clone().expect_err("empty");
+        let e = parse(empty).expect("doc")[0]
+            .outcome
+            .clone()
+            .expect_err("empty");
         assert!(e.contains("没有识别出有效语音"), "{e}");
         let blank = r#"{"TaskId":"t4","StatusCode":21050000,"StatusText":"SUCCESS","Result":{"Sentences":[]}}"#;
         assert!(parse(blank).expect("doc")[0].outcome.is_err());
         let running = r#"{"TaskId":"t5","StatusCode":21050001,"StatusText":"RUNNING"}"#;
-        let e = parse(running).expect("doc")[0].outcome.clone().expect_err("running");
+        let e = parse(running).expect("doc")[0]
+            .outcome
+            .clone()
+            .expect_err("running");
         assert!(e.contains("还没有完成"), "{e}");
     }
 

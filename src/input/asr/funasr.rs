@@ -32,7 +32,11 @@ struct SentenceInfo {
 pub fn parse(text: &str) -> Result<Vec<Recording>, String> {
     let outputs: Vec<Output> = one_or_many(text)?;
     if outputs.iter().any(|o| {
-        o.key.is_none() && o.sentence_info.is_none() && o.text.is_empty() && o.code.is_none() && o.error.is_none()
+        o.key.is_none()
+            && o.sentence_info.is_none()
+            && o.text.is_empty()
+            && o.code.is_none()
+            && o.error.is_none()
     }) {
         return Err("没有 key、text 或 sentence_info，不是 FunASR 的结果".into());
     }
@@ -41,10 +45,11 @@ pub fn parse(text: &str) -> Result<Vec<Recording>, String> {
 
 fn recording(o: Output) -> Recording {
     let keys: Vec<String> = o.key.iter().map(NumOrStr::as_key).collect();
-    let failure = o
-        .error
-        .clone()
-        .or_else(|| o.code.filter(|&c| c != 0).map(|c| format!("code {c}：{}", o.msg.clone().unwrap_or_default())));
+    let failure = o.error.clone().or_else(|| {
+        o.code
+            .filter(|&c| c != 0)
+            .map(|c| format!("code {c}：{}", o.msg.clone().unwrap_or_default()))
+    });
     let outcome = if let Some(why) = failure {
         Err(format!("FunASR 识别失败（{why}）"))
     } else {
@@ -85,18 +90,27 @@ mod tests {
         let r = parse(text).expect("funasr");
         assert_eq!(r[0].keys, vec!["20261127-000103"]);
         let s = r[0].outcome.as_ref().expect("ok");
-        assert_eq!((s[1].id, s[1].start_ms, s[1].end_ms), (Some(1), 4600.0, 5000.0));
+        assert_eq!(
+            (s[1].id, s[1].start_ms, s[1].end_ms),
+            (Some(1), 4600.0, 5000.0)
+        );
     }
 
     #[test]
     fn failed_empty_and_text_only_results_are_rejects() {
         let failed = r#"{"key":"a","code":500,"msg":"audio decode failed"}"#;
-        let e = parse(failed).expect("doc")[0].outcome.clone().expect_err("failed");
+        let e = parse(failed).expect("doc")[0]
+            .outcome
+            .clone()
+            .expect_err("failed");
         assert!(e.contains("audio decode failed"), "{e}");
         let empty = r#"{"key":"b","text":"","sentence_info":[]}"#;
         assert!(parse(empty).expect("doc")[0].outcome.is_err());
         let text_only = r#"{"key":"c","text":"您好市长热线"}"#;
-        let e = parse(text_only).expect("doc")[0].outcome.clone().expect_err("no sentences");
+        let e = parse(text_only).expect("doc")[0]
+            .outcome
+            .clone()
+            .expect_err("no sentences");
         assert!(e.contains("sentence_info"), "{e}");
     }
 }

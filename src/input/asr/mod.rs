@@ -385,7 +385,13 @@ const CALL_LIST_COLUMNS: [(&str, &[&str]); 9] = [
     ("call_id", &["call_id", "通话编号", "通话ID", "呼叫编号"]),
     (
         "operator_id",
-        &["operator_id", "坐席工号", "话务员工号", "工号", "受理话务员"],
+        &[
+            "operator_id",
+            "坐席工号",
+            "话务员工号",
+            "工号",
+            "受理话务员",
+        ],
     ),
     (
         "operator_name",
@@ -420,7 +426,10 @@ pub fn normalise_key(s: &str) -> String {
     let base = s.rsplit(['/', '\\']).next().unwrap_or(s);
     match base.rsplit_once('.') {
         Some((stem, ext))
-            if !stem.is_empty() && !ext.is_empty() && ext.chars().all(|c| c.is_ascii_alphanumeric()) && ext.chars().any(|c| c.is_ascii_alphabetic()) =>
+            if !stem.is_empty()
+                && !ext.is_empty()
+                && ext.chars().all(|c| c.is_ascii_alphanumeric())
+                && ext.chars().any(|c| c.is_ascii_alphabetic()) =>
         {
             stem.to_string()
         }
@@ -498,12 +507,20 @@ impl CallList {
             let call_id = get(1);
             let recording = get(0);
             if call_id.is_empty() {
-                reject(rejects, &recording, "通话编号（call_id）是空的，请补上".into());
+                reject(
+                    rejects,
+                    &recording,
+                    "通话编号（call_id）是空的，请补上".into(),
+                );
                 continue;
             }
             let operator_id = get(2);
             if operator_id.is_empty() {
-                reject(rejects, &call_id, "坐席工号（operator_id）是空的，请补上".into());
+                reject(
+                    rejects,
+                    &call_id,
+                    "坐席工号（operator_id）是空的，请补上".into(),
+                );
                 continue;
             }
             let started = get(5);
@@ -647,7 +664,13 @@ fn same_file(a: &Path, b: &Path) -> bool {
 fn result_files(args: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| anyhow::anyhow!("{}：无法列出文件夹内容：{}", dir.display(), crate::messages::io_zh(&e)))?
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{}：无法列出文件夹内容：{}",
+                    dir.display(),
+                    crate::messages::io_zh(&e)
+                )
+            })?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .collect();
         entries.sort();
@@ -655,7 +678,11 @@ fn result_files(args: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             if p.is_dir() {
                 walk(&p, out)?;
             } else {
-                let name = p.file_name().unwrap_or_default().to_string_lossy().to_ascii_lowercase();
+                let name = p
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .to_ascii_lowercase();
                 if name.ends_with(".json") || name.ends_with(".jsonl") {
                     out.push(p);
                 }
@@ -666,7 +693,11 @@ fn result_files(args: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for a in args {
         let meta = std::fs::metadata(a).map_err(|e| {
-            anyhow::anyhow!("{}：打不开识别结果，请检查路径：{}", a.display(), crate::messages::io_zh(&e))
+            anyhow::anyhow!(
+                "{}：打不开识别结果，请检查路径：{}",
+                a.display(),
+                crate::messages::io_zh(&e)
+            )
         })?;
         if meta.is_dir() {
             walk(a, &mut out)?;
@@ -767,7 +798,11 @@ pub fn import(opts: &ImportOptions) -> anyhow::Result<ImportSummary> {
     let mut list = CallList::read(&opts.calls, &mut summary.rejects)?;
     if let Some(dir) = opts.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| {
-            anyhow::anyhow!("{}：无法创建输出文件夹：{}", dir.display(), crate::messages::io_zh(&e))
+            anyhow::anyhow!(
+                "{}：无法创建输出文件夹：{}",
+                dir.display(),
+                crate::messages::io_zh(&e)
+            )
         })?;
     }
     let tmp = {
@@ -786,20 +821,23 @@ pub fn import(opts: &ImportOptions) -> anyhow::Result<ImportSummary> {
         .to_string_lossy()
         .to_ascii_lowercase()
         .ends_with(".gz");
-    let mut w: Box<dyn Write> = if gz {
-        Box::new(flate2::write::GzEncoder::new(
-            io::BufWriter::new(file),
-            flate2::Compression::default(),
-        ))
-    } else {
-        Box::new(io::BufWriter::new(file))
-    };
     let written = (|| -> anyhow::Result<()> {
-        for path in &files {
-            import_file(opts, path, &mut list, &mut w, &mut summary)?;
+        let buffered = io::BufWriter::new(file);
+        if gz {
+            let mut w = flate2::write::GzEncoder::new(buffered, flate2::Compression::default());
+            for path in &files {
+                import_file(opts, path, &mut list, &mut w, &mut summary)?;
+            }
+            // finish() writes the gzip trailer and reports a failed write,
+            // which dropping the encoder would not.
+            w.finish()?.flush()?;
+        } else {
+            let mut w = buffered;
+            for path in &files {
+                import_file(opts, path, &mut list, &mut w, &mut summary)?;
+            }
+            w.flush()?;
         }
-        w.flush()?;
-        drop(w);
         Ok(())
     })();
     if let Err(e) = written {
@@ -822,7 +860,11 @@ pub fn import(opts: &ImportOptions) -> anyhow::Result<ImportSummary> {
         return Err(e);
     }
     std::fs::rename(&tmp, &opts.out).map_err(|e| {
-        anyhow::anyhow!("{}：无法写出：{}", opts.out.display(), crate::messages::io_zh(&e))
+        anyhow::anyhow!(
+            "{}：无法写出：{}",
+            opts.out.display(),
+            crate::messages::io_zh(&e)
+        )
     })?;
     Ok(summary)
 }
@@ -837,8 +879,13 @@ fn write_rejects(path: &Path, rejects: &[Reject]) -> anyhow::Result<()> {
         }
         w.flush()?;
     }
-    std::fs::write(path, bytes)
-        .map_err(|e| anyhow::anyhow!("{}：无法写出：{}", path.display(), crate::messages::io_zh(&e)))
+    std::fs::write(path, bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}：无法写出：{}",
+            path.display(),
+            crate::messages::io_zh(&e)
+        )
+    })
 }
 
 fn import_file(
@@ -868,7 +915,12 @@ fn import_file(
         let f = match std::fs::File::open(path) {
             Ok(f) => f,
             Err(e) => {
-                reject(summary, 0, &stem, format!("打不开：{}", crate::messages::io_zh(&e)));
+                reject(
+                    summary,
+                    0,
+                    &stem,
+                    format!("打不开：{}", crate::messages::io_zh(&e)),
+                );
                 return Ok(());
             }
         };
@@ -913,7 +965,10 @@ fn import_file(
                     summary,
                     line,
                     &stem,
-                    format!("不是{}的结果：{why}；请检查 --from 是否写对", opts.vendor.label()),
+                    format!(
+                        "不是{}的结果：{why}；请检查 --from 是否写对",
+                        opts.vendor.label()
+                    ),
                 );
                 continue;
             }
@@ -943,11 +998,24 @@ fn import_file(
             let row = match list.take(&keys) {
                 Some(Ok(i)) => &list.rows[i],
                 Some(Err(call_id)) => {
-                    reject(summary, line, &call_id, format!("通话 {call_id} 的录音有两个识别结果，只用第一个"));
+                    reject(
+                        summary,
+                        line,
+                        &call_id,
+                        format!("通话 {call_id} 的录音有两个识别结果，只用第一个"),
+                    );
                     continue;
                 }
                 None => {
-                    reject(summary, line, &name, format!("通话记录里找不到录音 {}：请在通话记录的录音文件或任务编号列写上它", keys.join(" / ")));
+                    reject(
+                        summary,
+                        line,
+                        &name,
+                        format!(
+                            "通话记录里找不到录音 {}：请在通话记录的录音文件或任务编号列写上它",
+                            keys.join(" / ")
+                        ),
+                    );
                     continue;
                 }
             };
@@ -1041,7 +1109,10 @@ mod tests {
             s(0, 0.0, "喂，是市长热线吗？"),
             s(1, 500.0, "您好！市长热线，请问有什么可以帮到您？"),
         ];
-        assert_eq!(decide_roles(&call, AgentChannel::Auto).map(|r| r.agent), Ok(1));
+        assert_eq!(
+            decide_roles(&call, AgentChannel::Auto).map(|r| r.agent),
+            Ok(1)
+        );
     }
 
     #[test]
@@ -1055,7 +1126,10 @@ mod tests {
 
     #[test]
     fn recording_keys_ignore_folders_and_extensions() {
-        assert_eq!(normalise_key("录音/2026/20261127-000103.wav"), "20261127-000103");
+        assert_eq!(
+            normalise_key("录音/2026/20261127-000103.wav"),
+            "20261127-000103"
+        );
         assert_eq!(normalise_key("C:\\rec\\a.MP3"), "a");
         assert_eq!(normalise_key("4500055927"), "4500055927");
         // Must not: a version-like id loses its tail.
@@ -1068,5 +1142,62 @@ mod tests {
         assert_eq!("右".parse(), Ok(AgentChannel::Channel(1)));
         assert_eq!("单声道".parse(), Ok(AgentChannel::Auto));
         assert!("2".parse::<AgentChannel>().is_err());
+    }
+
+    #[test]
+    fn a_gbk_call_list_with_chinese_headers_is_read() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/asr/通话记录-gbk.csv");
+        let mut rejects = Vec::new();
+        let list = CallList::read(&path, &mut rejects).expect("call list");
+        assert!(rejects.is_empty(), "{rejects:?}");
+        assert_eq!(list.rows.len(), 5);
+        let dual = &list.rows[0];
+        assert_eq!(
+            (
+                dual.call_id.as_str(),
+                dual.operator_name.as_str(),
+                dual.team.as_str()
+            ),
+            ("20261127-900001", "王芳", "A班")
+        );
+        assert_eq!(dual.started_at, "2026-11-27T09:15:02+08:00");
+        assert_eq!(dual.agent_channel, Some(AgentChannel::Channel(1)));
+        assert_eq!(dual.ended_by, Some(Speaker::Agent));
+        assert_eq!(list.rows[1].ended_by, Some(Speaker::Caller));
+        assert_eq!(list.rows[1].agent_channel, None);
+        assert_eq!(list.by_key.get("mono"), Some(&1));
+        assert_eq!(list.by_key.get("20261127-900002"), Some(&1));
+    }
+
+    #[test]
+    fn call_list_rows_that_cannot_be_used_are_rejected_with_the_field() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("calls.csv");
+        std::fs::write(
+            &path,
+            "recording,call_id,operator_id,started_at,agent_channel\n\
+             a.wav,C1,,2026-11-27 09:00,\n\
+             b.wav,C2,1001,昨天,\n\
+             c.wav,C3,1001,2026-11-27 09:00,3\n\
+             d.wav,C4,1001,2026-11-27 09:00,left\n\
+             d.wav,C5,1001,2026-11-27 09:00,\n",
+        )
+        .expect("write");
+        let mut rejects = Vec::new();
+        let list = CallList::read(&path, &mut rejects).expect("call list");
+        assert_eq!(list.rows.len(), 1);
+        let got: Vec<(u64, &str)> = rejects
+            .iter()
+            .map(|r| (r.line, r.record_id.as_str()))
+            .collect();
+        assert_eq!(got, vec![(2, "C1"), (3, "C2"), (4, "C3"), (6, "C5")]);
+        assert!(rejects[0].reason.contains("坐席工号"));
+        assert!(rejects[1].reason.contains("开始时间"));
+        assert!(rejects[2].reason.contains("话务员声道"));
+        assert!(rejects[3].reason.contains("与第 5 行重复"));
+        // Must not: a list without the operator column is read at all.
+        std::fs::write(&path, "call_id,started_at\nC1,2026-11-27 09:00\n").expect("write");
+        let e = CallList::read(&path, &mut Vec::new()).expect_err("no operator column");
+        assert!(e.to_string().contains("operator_id"), "{e}");
     }
 }

@@ -90,19 +90,14 @@ fn recording(d: Document) -> Result<Recording, String> {
             .collect();
         return Ok(Recording {
             keys,
-            outcome: Err(format!(
-                "腾讯云接口返回错误（{}：{}）",
-                e.code, e.message
-            )),
+            outcome: Err(format!("腾讯云接口返回错误（{}：{}）", e.code, e.message)),
         });
     }
-    let t = d
-        .response
-        .and_then(|r| r.data)
-        .or(d.data)
-        .unwrap_or(d.bare);
+    let t = d.response.and_then(|r| r.data).or(d.data).unwrap_or(d.bare);
     if t.status.is_none() && t.result_detail.is_none() {
-        return Err("没有 Response.Data、Status 或 ResultDetail，不是 DescribeTaskStatus 的结果".into());
+        return Err(
+            "没有 Response.Data、Status 或 ResultDetail，不是 DescribeTaskStatus 的结果".into(),
+        );
     }
     let keys: Vec<String> = t.task_id.iter().map(NumOrStr::as_key).collect();
     let said = |what: &str| {
@@ -179,13 +174,22 @@ mod tests {
     fn failed_and_empty_tasks_are_rejects_with_the_message() {
         let failed = r#"{"Response":{"Data":{"TaskId":7,"Status":3,"StatusStr":"failed",
           "ErrorMsg":"Failed to download audio file!","ResultDetail":null}}}"#;
-        let e = parse(failed).expect("doc")[0].outcome.clone().expect_err("failed");
+        let e = parse(failed).expect("doc")[0]
+            .outcome
+            .clone()
+            .expect_err("failed");
         assert!(e.contains("Failed to download audio file!"), "{e}");
         let empty = r#"{"Data":{"TaskId":8,"Status":2,"StatusStr":"success","Result":"","ResultDetail":[]}}"#;
-        let e = parse(empty).expect("doc")[0].outcome.clone().expect_err("empty");
+        let e = parse(empty).expect("doc")[0]
+            .outcome
+            .clone()
+            .expect_err("empty");
         assert!(e.contains("结果是空的"), "{e}");
         let api = r#"{"Response":{"Error":{"Code":"InvalidParameter","Message":"TaskId not found"},"RequestId":"x"}}"#;
-        let e = parse(api).expect("doc")[0].outcome.clone().expect_err("api");
+        let e = parse(api).expect("doc")[0]
+            .outcome
+            .clone()
+            .expect_err("api");
         assert!(e.contains("TaskId not found"), "{e}");
         // Must not: an Aliyun result read as an empty Tencent success.
         assert!(parse(r#"{"TaskId":"t","StatusCode":21050000}"#).is_err());
