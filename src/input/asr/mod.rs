@@ -779,6 +779,16 @@ fn convert(
 /// call-list row is written or in the rejects file.
 pub fn import(opts: &ImportOptions) -> anyhow::Result<ImportSummary> {
     let files = result_files(&opts.results)?;
+    if files.is_empty() {
+        anyhow::bail!(
+            "{}：没有找到识别结果（.json 或 .jsonl 文件），请检查路径（no result files）",
+            opts.results
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join("、")
+        );
+    }
     let rejects_at = rejects_path(&opts.out);
     for input in files.iter().chain(std::iter::once(&opts.calls)) {
         for (out, what) in [(&opts.out, "--out"), (&rejects_at, "拒收文件")] {
@@ -821,25 +831,7 @@ pub fn import(opts: &ImportOptions) -> anyhow::Result<ImportSummary> {
         .to_string_lossy()
         .to_ascii_lowercase()
         .ends_with(".gz");
-    let written = (|| -> anyhow::Result<()> {
-        let buffered = io::BufWriter::new(file);
-        if gz {
-            let mut w = flate2::write::GzEncoder::new(buffered, flate2::Compression::default());
-            for path in &files {
-                import_file(opts, path, &mut list, &mut w, &mut summary)?;
-            }
-            // finish() writes the gzip trailer and reports a failed write,
-            // which dropping the encoder would not.
-            w.finish()?.flush()?;
-        } else {
-            let mut w = buffered;
-            for path in &files {
-                import_file(opts, path, &mut list, &mut w, &mut summary)?;
-            }
-            w.flush()?;
-        }
-        Ok(())
-    })();
+    let written = write_calls(opts, &files, &mut list, file, gz, &mut summary);
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
         return Err(e.context(format!("{}：写出失败", opts.out.display())));
@@ -867,6 +859,34 @@ pub fn import(opts: &ImportOptions) -> anyhow::Result<ImportSummary> {
         )
     })?;
     Ok(summary)
+}
+
+/// Writes the transcripts of every result file to `file`, gzipped or not.
+fn write_calls(
+    opts: &ImportOptions,
+    files: &[PathBuf],
+    list: &mut CallList,
+    file: std::fs::File,
+    gz: bool,
+    summary: &mut ImportSummary,
+) -> anyhow::Result<()> {
+    let buffered = io::BufWriter::new(file);
+    if gz {
+        let mut w = flate2::write::GzEncoder::new(buffered, flate2::Compression::default());
+        for path in files {
+            import_file(opts, path, list, &mut w, summary)?;
+        }
+        // finish() writes the gzip trailer and reports a failed write,
+        // which dropping the encoder would not.
+        w.finish()?.flush()?;
+    } else {
+        let mut w = buffered;
+        for path in files {
+            import_file(opts, path, list, &mut w, summary)?;
+        }
+        w.flush()?;
+    }
+    Ok(())
 }
 
 fn write_rejects(path: &Path, rejects: &[Reject]) -> anyhow::Result<()> {
