@@ -335,3 +335,95 @@ fn samples_exported_to_each_service_and_imported_score_as_the_original() {
         assert_eq!(got, want, "{vendor}: calls.csv differs from the original's");
     }
 }
+
+#[test]
+fn diarised_samples_get_the_original_roles_or_a_reason() {
+    // The sample calls as one FunASR JSON Lines file, the agent's speaker
+    // id alternating between 0 and 1, and no channel named anywhere: the
+    // roles come from what is said alone.
+    let samples = lines(&root().join("samples/calls.jsonl"));
+    let calls: Vec<&Value> = samples
+        .iter()
+        .filter(|c| {
+            c["utterances"]
+                .as_array()
+                .is_some_and(|u| u.iter().all(|u| u["speaker"] != "unit"))
+        })
+        .collect();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut results = String::new();
+    let mut list = String::from("recording,call_id,operator_id,started_at\n");
+    for (i, c) in calls.iter().enumerate() {
+        let agent = (i % 2) as i64;
+        let info: Vec<Value> = c["utterances"]
+            .as_array()
+            .expect("utterances")
+            .iter()
+            .map(|u| {
+                let spk = if u["speaker"] == "agent" {
+                    agent
+                } else {
+                    1 - agent
+                };
+                let ms = |k: &str| (u[k].as_f64().expect("time") * 1000.0).round() as i64;
+                json!({"text": u["text"], "start": ms("start"), "end": ms("end"), "spk": spk})
+            })
+            .collect();
+        results.push_str(&format!(
+            "{}\n",
+            json!([{"key": format!("r{i}"), "text": "", "sentence_info": info}])
+        ));
+        list.push_str(&format!(
+            "r{i}.wav,{},{},{}\n",
+            c["call_id"].as_str().expect("id"),
+            c["operator_id"].as_str().expect("operator"),
+            c["started_at"].as_str().expect("started")
+        ));
+    }
+    std::fs::write(tmp.path().join("results.jsonl"), results).expect("write");
+    std::fs::write(tmp.path().join("calls.csv"), list).expect("write");
+    let o = hq(
+        &[
+            "import",
+            "--from",
+            "funasr",
+            "results.jsonl",
+            "--calls",
+            "calls.csv",
+            "--out",
+            "out.jsonl",
+        ],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let got = lines(&tmp.path().join("out.jsonl"));
+    let rejects = common::table(&tmp.path().join("out.jsonl.rejects.csv"));
+    assert_eq!(got.len() + rejects.len(), calls.len(), "{rejects:?}");
+    // Most sample calls greet or close; the roles of each one written are
+    // the original's, utterance by utterance.
+    assert!(
+        got.len() * 10 >= calls.len() * 8,
+        "{} of {}",
+        got.len(),
+        calls.len()
+    );
+    for g in &got {
+        let orig = calls
+            .iter()
+            .find(|c| c["call_id"] == g["call_id"])
+            .expect("original");
+        let who = |c: &Value| -> Vec<String> {
+            c["utterances"]
+                .as_array()
+                .expect("utterances")
+                .iter()
+                .map(|u| u["speaker"].as_str().unwrap_or("").to_string())
+                .collect()
+        };
+        assert_eq!(who(g), who(orig), "{}", g["call_id"]);
+    }
+    for r in &rejects {
+        assert!(r["reason"].contains("分不清哪一方是话务员"), "{r:?}");
+        assert!(r["file"].ends_with("results.jsonl"), "{r:?}");
+    }
+}
