@@ -64,6 +64,10 @@
 //!    rejected with that reason, rather than scored with the roles swapped;
 //!    giving the call's `agent_channel` in the call list settles it.
 //!
+//! Tencent two-channel tasks (`ChannelNum` 2) are read with `SpeakerId` as
+//! the channel; the pages read do not say so in as many words, so check it
+//! on one real export before relying on `--agent-channel` there.
+//!
 //! A third party on the line (承办单位) cannot be told from the caller by
 //! any of these services, so it is read as the caller.
 

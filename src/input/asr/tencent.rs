@@ -130,7 +130,12 @@ fn recording(d: Document) -> Result<Recording, String> {
                         text,
                         confidence: None,
                         measures: Measures {
-                            speech_rate: s.speech_speed.as_ref().and_then(NumOrStr::as_f64),
+                            // SpeechSpeed is characters a second; Measures keeps a minute's.
+                            speech_rate: s
+                                .speech_speed
+                                .as_ref()
+                                .and_then(NumOrStr::as_f64)
+                                .map(|v| v * 60.0),
                             emotion: s
                                 .emotion_type
                                 .as_ref()
@@ -168,6 +173,9 @@ mod tests {
         let s = &r[0].outcome.as_ref().expect("ok")[0];
         assert_eq!((s.id, s.start_ms, s.end_ms), (Some(1), 800.0, 4100.0));
         assert_eq!(s.measures.emotion.as_deref(), Some(r#"["neutral"]"#));
+        // Characters a second, kept as characters a minute.
+        let rate = s.measures.speech_rate.expect("rate");
+        assert!((rate - 312.0).abs() < 1e-9, "{rate}");
     }
 
     #[test]
