@@ -285,6 +285,25 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+    /// 导入语音识别结果（阿里云、腾讯云录音文件识别，FunASR），按通话记录补上话务员、
+    /// 开始时间等，写成转写 calls.jsonl；用不了的结果和通话记录写到 calls.jsonl.rejects.csv
+    Import {
+        /// 识别服务：aliyun、tencent 或 funasr
+        #[arg(long, value_name = "SERVICE")]
+        from: hotline_qa::input::asr::Vendor,
+        /// 识别结果文件（.json，或一行一个结果的 .jsonl）或文件夹
+        #[arg(required = true, value_name = "RESULTS")]
+        results: Vec<PathBuf>,
+        /// 电话系统的通话记录（CSV，UTF-8 或 GBK；录音文件/任务编号、通话编号、坐席工号、开始时间……）
+        #[arg(long, value_name = "CALLS.csv")]
+        calls: PathBuf,
+        /// 写出的转写（.jsonl 或 .jsonl.gz）
+        #[arg(long, short, value_name = "calls.jsonl")]
+        out: PathBuf,
+        /// 通话记录没写声道时话务员的声道：0/left、1/right，或 auto（单声道，按谁说开头语判断）
+        #[arg(long, value_name = "CHANNEL", default_value = "auto")]
+        agent_channel: hotline_qa::input::asr::AgentChannel,
+    },
     /// 生成一天的合成数据（转写、工单、通讯录），并写明注入了哪些违规
     Gen {
         /// 通话数
@@ -560,6 +579,34 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Config => {
             print!("{DEFAULT_TOML}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            from,
+            results,
+            calls,
+            out,
+            agent_channel,
+        } => {
+            let summary = hotline_qa::input::asr::import(&hotline_qa::input::asr::ImportOptions {
+                vendor: from,
+                results,
+                calls,
+                out: out.clone(),
+                agent_channel,
+            })?;
+            eprint!("{summary}");
+            if summary.written == 0 {
+                eprintln!(
+                    "hotline-qa: 错误：没有写出一通电话，原因见 {}",
+                    summary.rejects_path.display()
+                );
+                return Ok(ExitCode::from(1));
+            }
+            eprintln!(
+                "下一步评分：hotline-qa score {} --out 结果文件夹",
+                out.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Gen {

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use encoding_rs::{Decoder, GB18030, UTF_8};
 
+pub mod asr;
 pub mod lines;
 pub mod manual;
 pub mod ticket_store;

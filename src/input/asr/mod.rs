@@ -1,0 +1,1227 @@
+//! Readers for the result files of speech-recognition services, turned
+//! into spec §1.1 transcripts by `hotline-qa import` (issue #20).
+//!
+//! A centre does not have our JSON Lines: it has one recognition result per
+//! recording, from a cloud service or an engine on its own servers, and the
+//! call list of its phone system. This module reads both and joins them, so
+//! that no centre has to write a converter before it can score a call.
+//!
+//! # Formats, and the pages they follow
+//!
+//! Each reader parses with serde into typed structs of the vendor's own
+//! field names, never panics, and returns for every recording either its
+//! sentences or the reason it cannot be used, with the service's own
+//! message for a failed task. A failed task and an empty result are
+//! rejects, never empty calls.
+//!
+//! - [`aliyun`]: 阿里云 智能语音交互 录音文件识别, GetTaskResult / callback
+//!   JSON of version 4.0 (help.aliyun.com/document_detail/90727 「接口说明」,
+//!   and the Alibaba Cloud page "api-reference-2" updated 2026-10-28):
+//!   `TaskId`, `StatusCode` (21050000 success, 21050003
+//!   SUCCESS_WITH_NO_VALID_FRAGMENT, 21050001/21050002 running/queueing,
+//!   4xxxxxxx/5xxxxxxx failures), `StatusText`, `Result.Sentences` with
+//!   `ChannelId`, `BeginTime`/`EndTime` (ms), `Text`, `SpeechRate` (字/分钟),
+//!   `EmotionValue` (1–10), `SilenceDuration` (s). The lower-camel-case
+//!   names of the older callback (`channelId`, `beginTime` …) are accepted.
+//! - [`tencent`]: 腾讯云 语音识别 录音文件识别结果查询 DescribeTaskStatus,
+//!   API 2019-06-14 (cloud.tencent.com/document/product/1093/37822; data
+//!   types at tencentcloud.com/document/product/1118/66926, updated
+//!   2025-10-30): `Response.Data` = TaskStatus with `TaskId`, `Status` (0
+//!   waiting, 1 doing, 2 success, 3 failed), `StatusStr`, `ErrorMsg`,
+//!   `ResultDetail` = [SentenceDetail] with `FinalSentence`,
+//!   `StartMs`/`EndMs`, `SpeakerId`, `SpeechSpeed`, `EmotionalEnergy`,
+//!   `EmotionType`, `SilenceTime`; also `Response.Error` (Code, Message).
+//!   Word-level `Words` are not needed: sentences are what we score.
+//! - [`funasr`]: FunASR `AutoModel.generate` output (FunASR tutorial at
+//!   modelscope.github.io/FunASR, paraformer-zh with `spk_model="cam++"`):
+//!   a list of `{key, text, sentence_info: [{text, start, end (ms), spk}]}`.
+//!
+//! Sentence-level confidence: none of the three publishes one, so the
+//! utterances carry none (the clarity norm then judges only the caller's
+//! requests to repeat). Measurements parsed and kept in [`Measures`] but not
+//! yet written, until the model has fields for them (issue #20's second
+//! part): Aliyun `SpeechRate`, `EmotionValue`, `SilenceDuration`; Tencent
+//! `SpeechSpeed`, `EmotionalEnergy`/`EmotionType`, `SilenceTime`.
+//!
+//! # Who is the agent
+//!
+//! Every sentence carries one id: Aliyun's `ChannelId`, Tencent's
+//! `SpeakerId`, FunASR's `spk`. How it maps to roles is decided per call:
+//!
+//! 1. Dual-channel: the call list's `agent_channel` (0/1, left/right,
+//!    左/右) names the agent's channel, or, when that cell is empty,
+//!    `--agent-channel`. Sentences of that id are the agent's, all others
+//!    the caller's.
+//! 2. Diarised mono (`agent_channel` = auto / mono / 单声道, or empty with
+//!    the default `--agent-channel auto`): by evidence. Each id's first two
+//!    sentences score for the greeting's parts (市长热线 or 12345 or
+//!    一二三四五: 2; 有什么可以帮: 2; 您好 at the start: 1) and its last two
+//!    for the closings' (感谢您的来电 / 感谢您对我们工作的支持: 2). The id with
+//!    the highest score, at least 2 and above every other id's, is the
+//!    agent; the others are the caller. Confidence 0.95 when that id also
+//!    speaks first, 0.75 when it does not. No such id (nobody greets or
+//!    closes, or two ids tie), or a single id in the whole call: the call is
+//!    rejected with that reason, rather than scored with the roles swapped;
+//!    giving the call's `agent_channel` in the call list settles it.
+//!
+//! Tencent two-channel tasks (`ChannelNum` 2) are read with `SpeakerId` as
+//! the channel; the pages read do not say so in as many words, so check it
+//! on one real export before relying on `--agent-channel` there.
+//!
+//! A third party on the line (承办单位) cannot be told from the caller by
+//! any of these services, so it is read as the caller.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::input::time::{default_offset, parse_instant};
+use crate::input::{DecodingReader, Reject};
+use crate::model::Speaker;
+
+pub mod aliyun;
+pub mod funasr;
+pub mod tencent;
+
+/// The largest result file read (one recording's result is far smaller).
+const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The services whose result files are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Vendor {
+    /// 阿里云 录音文件识别.
+    Aliyun,
+    /// 腾讯云 录音文件识别.
+    Tencent,
+    /// FunASR / Paraformer run on the centre's own servers.
+    Funasr,
+}
+
+impl FromStr for Vendor {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Vendor, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "aliyun" | "alibaba" | "阿里云" => Ok(Vendor::Aliyun),
+            "tencent" | "腾讯云" => Ok(Vendor::Tencent),
+            "funasr" | "paraformer" => Ok(Vendor::Funasr),
+            _ => Err(format!(
+                "不认识的识别服务 {s}：请写 aliyun、tencent 或 funasr（unknown service）"
+            )),
+        }
+    }
+}
+
+impl Vendor {
+    /// Parses one result document (a JSON object, or an array of them)
+    /// into its recordings; `Err` when the text is not this vendor's shape.
+    pub fn parse(self, text: &str) -> Result<Vec<Recording>, String> {
+        match self {
+            Vendor::Aliyun => aliyun::parse(text),
+            Vendor::Tencent => tencent::parse(text),
+            Vendor::Funasr => funasr::parse(text),
+        }
+    }
+
+    /// The name shown in messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Vendor::Aliyun => "阿里云录音文件识别",
+            Vendor::Tencent => "腾讯云录音文件识别",
+            Vendor::Funasr => "FunASR",
+        }
+    }
+}
+
+/// What a service measured about a sentence, beyond its text (parsed, not
+/// yet written: see the module header).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Measures {
+    /// Speech rate, characters a minute.
+    pub speech_rate: Option<f64>,
+    /// The service's emotion label or energy, as it writes it.
+    pub emotion: Option<String>,
+    /// Silence before the sentence, seconds.
+    pub silence_before: Option<f64>,
+}
+
+/// One sentence of a recognition result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sentence {
+    /// The channel or speaker id the service gave it.
+    pub id: Option<i64>,
+    /// Milliseconds from the start of the recording.
+    pub start_ms: f64,
+    /// Milliseconds from the start of the recording.
+    pub end_ms: f64,
+    /// The text, punctuation as the service gave it.
+    pub text: String,
+    /// Recognition confidence 0..1, when the service gives one.
+    pub confidence: Option<f64>,
+    /// The service's other measurements.
+    pub measures: Measures,
+}
+
+/// One recording's result: its ids and its sentences, or why it cannot be
+/// used (the service's own message for a failed task).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recording {
+    /// Ids that name the recording in the call list (task id, file key).
+    pub keys: Vec<String>,
+    /// The sentences, or the reason for a reject.
+    pub outcome: Result<Vec<Sentence>, String>,
+}
+
+/// A number a service writes as a number or as a string ("80", "5.7").
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum NumOrStr {
+    Num(f64),
+    Str(String),
+}
+
+impl NumOrStr {
+    pub(crate) fn as_f64(&self) -> Option<f64> {
+        match self {
+            NumOrStr::Num(n) => Some(*n),
+            NumOrStr::Str(s) => s.trim().parse().ok(),
+        }
+    }
+
+    pub(crate) fn as_key(&self) -> String {
+        match self {
+            NumOrStr::Num(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
+            NumOrStr::Num(n) => n.to_string(),
+            NumOrStr::Str(s) => s.trim().to_string(),
+        }
+    }
+}
+
+/// Parses a JSON document holding one `T` or an array of them.
+pub(crate) fn one_or_many<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, String> {
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    let r = if t.starts_with('[') {
+        serde_json::from_str::<Vec<T>>(t)
+    } else {
+        serde_json::from_str::<T>(t).map(|one| vec![one])
+    };
+    r.map_err(|e| format!("第 {} 行第 {} 列：{e}", e.line(), e.column()))
+}
+
+/// Which channel is the agent's, or `Auto` to decide by what is said.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgentChannel {
+    /// Diarised mono: decide by evidence (module header).
+    Auto,
+    /// Dual channel: this channel (0 = left, 1 = right) is the agent's.
+    Channel(i64),
+}
+
+impl FromStr for AgentChannel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<AgentChannel, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" | "mono" | "diarised" | "diarized" | "单声道" | "自动" => {
+                Ok(AgentChannel::Auto)
+            }
+            "0" | "left" | "l" | "左" | "左声道" => Ok(AgentChannel::Channel(0)),
+            "1" | "right" | "r" | "右" | "右声道" => Ok(AgentChannel::Channel(1)),
+            _ => Err(format!(
+                "话务员声道 {s} 看不懂：请写 0、1、left、right（左、右）或 auto（单声道按说话内容判断）（unknown agent channel）"
+            )),
+        }
+    }
+}
+
+/// How the roles of a call were decided.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Roles {
+    /// The id whose sentences are the agent's.
+    pub agent: i64,
+    /// How sure the rule is, 0..1 (1 for a named channel).
+    pub confidence: f64,
+    /// True when decided by evidence rather than a named channel.
+    pub by_evidence: bool,
+}
+
+/// The text without punctuation and spaces, for the evidence phrases.
+fn bare(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric() || !(c.is_ascii() || c.is_whitespace()))
+        .filter(|c| !"，。！？、；：“”‘’（）…—《》·～".contains(*c))
+        .collect()
+}
+
+fn greeting_score(text: &str) -> u32 {
+    let t = bare(text);
+    let mut s = 0;
+    if t.contains("市长热线") || t.contains("12345") || t.contains("一二三四五") {
+        s += 2;
+    }
+    if t.contains("有什么可以帮") {
+        s += 2;
+    }
+    if t.starts_with("您好") {
+        s += 1;
+    }
+    s
+}
+
+fn closing_score(text: &str) -> u32 {
+    let t = bare(text);
+    if t.contains("感谢您的来电") || t.contains("感谢您对我们工作的支持") {
+        2
+    } else {
+        0
+    }
+}
+
+/// Decides who the agent is (module header, "Who is the agent").
+pub fn decide_roles(sentences: &[Sentence], rule: AgentChannel) -> Result<Roles, String> {
+    if let AgentChannel::Channel(c) = rule {
+        if !sentences.iter().any(|s| s.id.unwrap_or(0) == c) {
+            return Err(format!(
+                "指定的话务员声道 {c} 上没有一句话，请检查通话记录的 agent_channel 或 --agent-channel（no sentence on the agent channel）"
+            ));
+        }
+        return Ok(Roles {
+            agent: c,
+            confidence: 1.0,
+            by_evidence: false,
+        });
+    }
+    let mut ids: Vec<i64> = Vec::new();
+    for s in sentences {
+        let id = s.id.unwrap_or(0);
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if ids.len() < 2 {
+        return Err("只识别出一个说话人，分不清话务员和来电人：请在识别时开启说话人分离，或在通话记录的 agent_channel 列写明话务员声道（only one speaker）".into());
+    }
+    let mut scores: Vec<(i64, u32)> = ids
+        .iter()
+        .map(|&id| {
+            let own: Vec<&Sentence> = sentences
+                .iter()
+                .filter(|s| s.id.unwrap_or(0) == id)
+                .collect();
+            let first: u32 = own.iter().take(2).map(|s| greeting_score(&s.text)).sum();
+            let last: u32 = own
+                .iter()
+                .rev()
+                .take(2)
+                .map(|s| closing_score(&s.text))
+                .sum();
+            (id, first + last)
+        })
+        .collect();
+    scores.sort_by_key(|&(_, s)| std::cmp::Reverse(s));
+    let (best, top) = scores[0];
+    let runner_up = scores[1].1;
+    if top < 2 || top == runner_up {
+        return Err(format!(
+            "分不清哪一方是话务员：{}，请在通话记录的 agent_channel 列写明话务员声道（roles cannot be decided）",
+            if top < 2 {
+                "没有一方说开头语（您好…市长热线…有什么可以帮您）或结束语（感谢您的来电…）"
+            } else {
+                "两方都像话务员（都说了开头语或结束语）"
+            }
+        ));
+    }
+    let first_speaker = sentences
+        .iter()
+        .min_by(|a, b| a.start_ms.total_cmp(&b.start_ms))
+        .and_then(|s| s.id)
+        .unwrap_or(0);
+    Ok(Roles {
+        agent: best,
+        confidence: if first_speaker == best { 0.95 } else { 0.75 },
+        by_evidence: true,
+    })
+}
+
+/// One row of the phone system's call list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallRow {
+    /// 通话编号.
+    pub call_id: String,
+    /// 坐席工号.
+    pub operator_id: String,
+    /// 坐席姓名.
+    pub operator_name: String,
+    /// 班组.
+    pub team: String,
+    /// 开始时间, as RFC 3339.
+    pub started_at: String,
+    /// 主叫号码.
+    pub caller_number: String,
+    /// 挂机方.
+    pub ended_by: Option<Speaker>,
+    /// 话务员声道; `None` = the `--agent-channel` default.
+    pub agent_channel: Option<AgentChannel>,
+    /// Where the row is, for rejects.
+    pub line: u64,
+}
+
+/// The call list's columns: (field, accepted headers).
+const CALL_LIST_COLUMNS: [(&str, &[&str]); 9] = [
+    (
+        "recording",
+        &[
+            "recording",
+            "recording_file",
+            "task_id",
+            "录音文件",
+            "录音文件名",
+            "录音编号",
+            "任务编号",
+            "任务ID",
+            "录音",
+        ],
+    ),
+    ("call_id", &["call_id", "通话编号", "通话ID", "呼叫编号"]),
+    (
+        "operator_id",
+        &[
+            "operator_id",
+            "坐席工号",
+            "话务员工号",
+            "工号",
+            "受理话务员",
+        ],
+    ),
+    (
+        "operator_name",
+        &["operator_name", "坐席姓名", "话务员姓名", "姓名"],
+    ),
+    ("team", &["team", "班组"]),
+    (
+        "started_at",
+        &["started_at", "开始时间", "通话开始时间", "呼入时间"],
+    ),
+    ("caller_number", &["caller_number", "主叫号码", "来电号码"]),
+    ("ended_by", &["ended_by", "挂机方"]),
+    (
+        "agent_channel",
+        &["agent_channel", "坐席声道", "话务员声道"],
+    ),
+];
+
+/// The call list, keyed by recording (file name without folder and
+/// extension, or task id) and by call id.
+#[derive(Debug, Default)]
+pub struct CallList {
+    rows: Vec<CallRow>,
+    by_key: HashMap<String, usize>,
+    used: Vec<bool>,
+}
+
+/// A recording name or task id as the call list and the results both write
+/// it: without folders, and without a file extension.
+pub fn normalise_key(s: &str) -> String {
+    let s = s.trim();
+    let base = s.rsplit(['/', '\\']).next().unwrap_or(s);
+    match base.rsplit_once('.') {
+        Some((stem, ext))
+            if !stem.is_empty()
+                && !ext.is_empty()
+                && ext.chars().all(|c| c.is_ascii_alphanumeric())
+                && ext.chars().any(|c| c.is_ascii_alphabetic()) =>
+        {
+            stem.to_string()
+        }
+        _ => base.to_string(),
+    }
+}
+
+impl CallList {
+    /// Reads a call list CSV (UTF-8 or GBK, English or Chinese headers);
+    /// a row that cannot be used becomes a reject.
+    pub fn read(path: &Path, rejects: &mut Vec<Reject>) -> anyhow::Result<CallList> {
+        let file: Arc<str> = path.display().to_string().into();
+        let f = std::fs::File::open(path).map_err(|e| {
+            anyhow::anyhow!(
+                "{}：打不开通话记录，请检查 --calls 的路径：{}",
+                path.display(),
+                crate::messages::io_zh(&e)
+            )
+        })?;
+        let decoded = DecodingReader::new(f)
+            .map_err(|e| anyhow::anyhow!("{}：读不了通话记录：{e}", path.display()))?;
+        let mut r = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(decoded);
+        let headers: Vec<String> = r
+            .headers()
+            .map_err(|e| anyhow::anyhow!("{}：第 1 行（表头）读不了：{e}", path.display()))?
+            .iter()
+            .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+            .collect();
+        let col = |field: &str| -> Option<usize> {
+            let names = CALL_LIST_COLUMNS.iter().find(|(f, _)| *f == field)?.1;
+            headers
+                .iter()
+                .position(|h| names.iter().any(|n| n.eq_ignore_ascii_case(h)))
+        };
+        let idx: Vec<Option<usize>> = CALL_LIST_COLUMNS.iter().map(|(f, _)| col(f)).collect();
+        let missing: Vec<&str> = [("call_id", 1), ("operator_id", 2), ("started_at", 5)]
+            .iter()
+            .filter(|(_, i)| idx[*i].is_none())
+            .map(|(f, _)| *f)
+            .collect();
+        if !missing.is_empty() {
+            anyhow::bail!(
+                "{}：第 1 行缺少通话记录的列 {}（中文表头：通话编号、坐席工号、开始时间），请补上这些列（call list lacks columns）",
+                path.display(),
+                missing.join("、")
+            );
+        }
+        let mut list = CallList::default();
+        for (n, rec) in r.records().enumerate() {
+            let line = n as u64 + 2;
+            let reject = |rejects: &mut Vec<Reject>, id: &str, reason: String| {
+                rejects.push(Reject {
+                    file: file.clone(),
+                    line,
+                    record_id: id.to_string(),
+                    reason,
+                })
+            };
+            let rec = match rec {
+                Ok(r) => r,
+                Err(e) => {
+                    reject(rejects, "", format!("这一行读不了（CSV 格式不对）：{e}"));
+                    continue;
+                }
+            };
+            let get = |i: usize| -> String {
+                idx[i]
+                    .and_then(|c| rec.get(c))
+                    .unwrap_or("")
+                    .trim()
+                    .to_string()
+            };
+            let call_id = get(1);
+            let recording = get(0);
+            if call_id.is_empty() {
+                reject(
+                    rejects,
+                    &recording,
+                    "通话编号（call_id）是空的，请补上".into(),
+                );
+                continue;
+            }
+            let operator_id = get(2);
+            if operator_id.is_empty() {
+                reject(
+                    rejects,
+                    &call_id,
+                    "坐席工号（operator_id）是空的，请补上".into(),
+                );
+                continue;
+            }
+            let started = get(5);
+            let Some(started_at) = parse_instant(&started, default_offset()) else {
+                reject(
+                    rejects,
+                    &call_id,
+                    format!("开始时间（started_at）“{started}”看不懂，请写成 2026-11-27 09:15:02 或 RFC 3339"),
+                );
+                continue;
+            };
+            let ended = get(7);
+            let ended_by = match ended.as_str() {
+                "" => None,
+                e => match Speaker::parse(e).or(match e {
+                    "用户" | "主叫" => Some(Speaker::Caller),
+                    "被叫" => Some(Speaker::Agent),
+                    _ => None,
+                }) {
+                    Some(s) => Some(s),
+                    None => {
+                        reject(rejects, &call_id, format!("挂机方（ended_by）“{e}”看不懂，请写 坐席 或 来电人（agent / caller）"));
+                        continue;
+                    }
+                },
+            };
+            let channel = get(8);
+            let agent_channel = if channel.is_empty() {
+                None
+            } else {
+                match channel.parse::<AgentChannel>() {
+                    Ok(c) => Some(c),
+                    Err(why) => {
+                        reject(rejects, &call_id, why);
+                        continue;
+                    }
+                }
+            };
+            let keys: Vec<String> = [normalise_key(&recording), normalise_key(&call_id)]
+                .into_iter()
+                .filter(|k| !k.is_empty())
+                .collect();
+            if let Some(k) = keys.iter().find(|k| list.by_key.contains_key(*k)) {
+                let first = list.by_key.get(k).map_or(0, |&i| list.rows[i].line);
+                reject(
+                    rejects,
+                    &call_id,
+                    format!("录音或通话编号 {k} 与第 {first} 行重复，只用第一行"),
+                );
+                continue;
+            }
+            let i = list.rows.len();
+            for k in keys {
+                list.by_key.insert(k, i);
+            }
+            list.rows.push(CallRow {
+                call_id,
+                operator_id,
+                operator_name: get(3),
+                team: get(4),
+                started_at: started_at.to_rfc3339(),
+                caller_number: get(6),
+                ended_by,
+                agent_channel,
+                line,
+            });
+            list.used.push(false);
+        }
+        Ok(list)
+    }
+
+    /// The row a recording belongs to (first of its keys that matches), and
+    /// marks it used; `Err` with the row's call id when it was used already.
+    fn take(&mut self, keys: &[String]) -> Option<Result<usize, String>> {
+        let i = keys
+            .iter()
+            .find_map(|k| self.by_key.get(&normalise_key(k)).copied())?;
+        if self.used[i] {
+            return Some(Err(self.rows[i].call_id.clone()));
+        }
+        self.used[i] = true;
+        Some(Ok(i))
+    }
+}
+
+/// What `import` needs to know.
+#[derive(Clone, Debug)]
+pub struct ImportOptions {
+    /// Which service wrote the results.
+    pub vendor: Vendor,
+    /// Result files or folders.
+    pub results: Vec<PathBuf>,
+    /// The phone system's call list.
+    pub calls: PathBuf,
+    /// The transcripts to write (`.jsonl`, or `.jsonl.gz`).
+    pub out: PathBuf,
+    /// The agent's channel when the call list does not say.
+    pub agent_channel: AgentChannel,
+}
+
+/// What `import` did.
+#[derive(Clone, Debug, Default)]
+pub struct ImportSummary {
+    /// Recordings read from the result files.
+    pub recordings: u64,
+    /// Calls written.
+    pub written: u64,
+    /// Calls whose roles were decided by evidence, and of them those with
+    /// confidence under 0.9 (the agent did not speak first).
+    pub by_evidence: u64,
+    /// See `by_evidence`.
+    pub low_confidence: u64,
+    /// Everything not written, with why (results and call-list rows).
+    pub rejects: Vec<Reject>,
+    /// Where the rejects were written.
+    pub rejects_path: PathBuf,
+}
+
+/// `calls.jsonl` → `calls.jsonl.rejects.csv`, beside it.
+pub fn rejects_path(out: &Path) -> PathBuf {
+    let mut name = out.file_name().unwrap_or_default().to_os_string();
+    name.push(".rejects.csv");
+    out.with_file_name(name)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    let canon = |p: &Path| -> PathBuf {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+            let dir = parent
+                .and_then(|d| std::fs::canonicalize(d).ok())
+                .unwrap_or_else(|| parent.map(Path::to_path_buf).unwrap_or_default());
+            dir.join(p.file_name().unwrap_or_default())
+        })
+    };
+    canon(a) == canon(b)
+}
+
+/// The result files named by the arguments: files as given, folders
+/// searched recursively for `.json` / `.jsonl` in name order.
+fn result_files(args: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{}：无法列出文件夹内容：{}",
+                    dir.display(),
+                    crate::messages::io_zh(&e)
+                )
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out)?;
+            } else {
+                let name = p
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .to_ascii_lowercase();
+                if name.ends_with(".json") || name.ends_with(".jsonl") {
+                    out.push(p);
+                }
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for a in args {
+        let meta = std::fs::metadata(a).map_err(|e| {
+            anyhow::anyhow!(
+                "{}：打不开识别结果，请检查路径：{}",
+                a.display(),
+                crate::messages::io_zh(&e)
+            )
+        })?;
+        if meta.is_dir() {
+            walk(a, &mut out)?;
+        } else {
+            out.push(a.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// One utterance as spec §1.1 writes it.
+#[derive(Serialize)]
+struct OutUtterance<'a> {
+    speaker: &'static str,
+    start: f64,
+    end: f64,
+    text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confidence: Option<f64>,
+}
+
+/// One call as spec §1.1 writes it.
+#[derive(Serialize)]
+struct OutCall<'a> {
+    call_id: &'a str,
+    operator_id: &'a str,
+    operator_name: &'a str,
+    team: &'a str,
+    started_at: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ended_by: Option<&'static str>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    caller_number: &'a str,
+    utterances: Vec<OutUtterance<'a>>,
+}
+
+/// Converts one recording into a transcript line, or the reason not to.
+fn convert(
+    row: &CallRow,
+    sentences: &[Sentence],
+    default: AgentChannel,
+) -> Result<(String, Roles), String> {
+    let rule = row.agent_channel.unwrap_or(default);
+    let roles = decide_roles(sentences, rule)?;
+    let mut utterances: Vec<OutUtterance<'_>> = sentences
+        .iter()
+        .map(|s| OutUtterance {
+            speaker: if s.id.unwrap_or(0) == roles.agent {
+                "agent"
+            } else {
+                "caller"
+            },
+            start: s.start_ms / 1000.0,
+            end: s.end_ms / 1000.0,
+            text: &s.text,
+            confidence: s.confidence,
+        })
+        .collect();
+    // Two channels are recognised apart and listed one after the other by
+    // some services: the spec wants time order.
+    utterances.sort_by(|a, b| a.start.total_cmp(&b.start));
+    let call = OutCall {
+        call_id: &row.call_id,
+        operator_id: &row.operator_id,
+        operator_name: &row.operator_name,
+        team: &row.team,
+        started_at: &row.started_at,
+        ended_by: row.ended_by.map(Speaker::key),
+        caller_number: &row.caller_number,
+        utterances,
+    };
+    serde_json::to_string(&call)
+        .map(|s| (s, roles))
+        .map_err(|e| format!("写不出这通电话：{e}"))
+}
+
+/// Reads the result files one at a time, joins each recording with its
+/// call-list row and writes the transcripts; every recording and every
+/// call-list row is written or in the rejects file.
+pub fn import(opts: &ImportOptions) -> anyhow::Result<ImportSummary> {
+    let files = result_files(&opts.results)?;
+    if files.is_empty() {
+        anyhow::bail!(
+            "{}：没有找到识别结果（.json 或 .jsonl 文件），请检查路径（no result files）",
+            opts.results
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join("、")
+        );
+    }
+    let rejects_at = rejects_path(&opts.out);
+    for input in files.iter().chain(std::iter::once(&opts.calls)) {
+        for (out, what) in [(&opts.out, "--out"), (&rejects_at, "拒收文件")] {
+            if same_file(input, out) {
+                anyhow::bail!(
+                    "{what} {} 是输入文件 {}，会把它覆盖：请换一个输出文件名（--out would overwrite an input）",
+                    out.display(),
+                    input.display()
+                );
+            }
+        }
+    }
+    let mut summary = ImportSummary {
+        rejects_path: rejects_at.clone(),
+        ..ImportSummary::default()
+    };
+    let mut list = CallList::read(&opts.calls, &mut summary.rejects)?;
+    if let Some(dir) = opts.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            anyhow::anyhow!(
+                "{}：无法创建输出文件夹：{}",
+                dir.display(),
+                crate::messages::io_zh(&e)
+            )
+        })?;
+    }
+    let tmp = {
+        let mut name = opts.out.file_name().unwrap_or_default().to_os_string();
+        name.push(format!(".tmp-{}", std::process::id()));
+        opts.out.with_file_name(name)
+    };
+    let create = |p: &Path| {
+        std::fs::File::create(p).map_err(|e| {
+            anyhow::anyhow!("{}：无法写出：{}", p.display(), crate::messages::io_zh(&e))
+        })
+    };
+    let file = create(&tmp)?;
+    let gz = opts
+        .out
+        .to_string_lossy()
+        .to_ascii_lowercase()
+        .ends_with(".gz");
+    let written = write_calls(opts, &files, &mut list, file, gz, &mut summary);
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e.context(format!("{}：写出失败", opts.out.display())));
+    }
+    let calls_file: Arc<str> = opts.calls.display().to_string().into();
+    for (row, used) in list.rows.iter().zip(&list.used) {
+        if !used {
+            summary.rejects.push(Reject {
+                file: calls_file.clone(),
+                line: row.line,
+                record_id: row.call_id.clone(),
+                reason: "通话记录里有这通电话，但识别结果里没有它的录音：请检查录音是否送去识别，或录音文件名/任务编号是否写对".into(),
+            });
+        }
+    }
+    if let Err(e) = write_rejects(&rejects_at, &summary.rejects) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, &opts.out).map_err(|e| {
+        anyhow::anyhow!(
+            "{}：无法写出：{}",
+            opts.out.display(),
+            crate::messages::io_zh(&e)
+        )
+    })?;
+    Ok(summary)
+}
+
+/// Writes the transcripts of every result file to `file`, gzipped or not.
+fn write_calls(
+    opts: &ImportOptions,
+    files: &[PathBuf],
+    list: &mut CallList,
+    file: std::fs::File,
+    gz: bool,
+    summary: &mut ImportSummary,
+) -> anyhow::Result<()> {
+    let buffered = io::BufWriter::new(file);
+    if gz {
+        let mut w = flate2::write::GzEncoder::new(buffered, flate2::Compression::default());
+        for path in files {
+            import_file(opts, path, list, &mut w, summary)?;
+        }
+        // finish() writes the gzip trailer and reports a failed write,
+        // which dropping the encoder would not.
+        w.finish()?.flush()?;
+    } else {
+        let mut w = buffered;
+        for path in files {
+            import_file(opts, path, list, &mut w, summary)?;
+        }
+        w.flush()?;
+    }
+    Ok(())
+}
+
+fn write_rejects(path: &Path, rejects: &[Reject]) -> anyhow::Result<()> {
+    let mut bytes = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut w = csv::Writer::from_writer(&mut bytes);
+        w.write_record(crate::report::csv_out::REJECT_COLUMNS)?;
+        for r in rejects {
+            w.write_record([&*r.file, &r.line.to_string(), &r.record_id, &r.reason])?;
+        }
+        w.flush()?;
+    }
+    std::fs::write(path, bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}：无法写出：{}",
+            path.display(),
+            crate::messages::io_zh(&e)
+        )
+    })
+}
+
+fn import_file(
+    opts: &ImportOptions,
+    path: &Path,
+    list: &mut CallList,
+    w: &mut dyn Write,
+    summary: &mut ImportSummary,
+) -> anyhow::Result<()> {
+    let file: Arc<str> = path.display().to_string().into();
+    let reject = |summary: &mut ImportSummary, line: u64, id: &str, reason: String| {
+        summary.rejects.push(Reject {
+            file: file.clone(),
+            line,
+            record_id: id.to_string(),
+            reason,
+        })
+    };
+    let stem = normalise_key(&path.file_name().unwrap_or_default().to_string_lossy());
+    let jsonl = path
+        .to_string_lossy()
+        .to_ascii_lowercase()
+        .ends_with(".jsonl");
+    // A result file is one document; a JSON Lines file of results is one
+    // document a line. Either way one document is held at a time.
+    let docs: Box<dyn Iterator<Item = (u64, io::Result<String>)>> = {
+        let f = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) => {
+                reject(
+                    summary,
+                    0,
+                    &stem,
+                    format!("打不开：{}", crate::messages::io_zh(&e)),
+                );
+                return Ok(());
+            }
+        };
+        if jsonl {
+            Box::new(
+                BufReader::new(f)
+                    .lines()
+                    .enumerate()
+                    .map(|(i, l)| (i as u64 + 1, l))
+                    .filter(|(_, l)| !matches!(l, Ok(l) if l.trim().is_empty())),
+            )
+        } else {
+            let mut text = String::new();
+            let r = f
+                .take(MAX_FILE_BYTES + 1)
+                .read_to_string(&mut text)
+                .and_then(|n| {
+                    if n as u64 > MAX_FILE_BYTES {
+                        Err(io::Error::other(format!(
+                            "文件超过 {} MiB，不像一个识别结果",
+                            MAX_FILE_BYTES >> 20
+                        )))
+                    } else {
+                        Ok(text)
+                    }
+                });
+            Box::new(std::iter::once((0, r)))
+        }
+    };
+    for (line, doc) in docs {
+        let text = match doc {
+            Ok(t) => t,
+            Err(e) => {
+                reject(summary, line, &stem, format!("读不了：{e}"));
+                continue;
+            }
+        };
+        let recordings = match opts.vendor.parse(&text) {
+            Ok(r) => r,
+            Err(why) => {
+                reject(
+                    summary,
+                    line,
+                    &stem,
+                    format!(
+                        "不是{}的结果：{why}；请检查 --from 是否写对",
+                        opts.vendor.label()
+                    ),
+                );
+                continue;
+            }
+        };
+        if recordings.is_empty() {
+            reject(summary, line, &stem, "文件里没有识别结果".into());
+        }
+        let single = recordings.len() == 1 && !jsonl;
+        for rec in recordings {
+            summary.recordings += 1;
+            let mut keys = rec.keys.clone();
+            if single {
+                keys.push(stem.clone());
+            }
+            let name = keys.first().cloned().unwrap_or_else(|| stem.clone());
+            let sentences = match rec.outcome {
+                Ok(s) => s,
+                Err(why) => {
+                    let id = match list.take(&keys) {
+                        Some(Ok(i)) => list.rows[i].call_id.clone(),
+                        _ => name,
+                    };
+                    reject(summary, line, &id, why);
+                    continue;
+                }
+            };
+            let row = match list.take(&keys) {
+                Some(Ok(i)) => &list.rows[i],
+                Some(Err(call_id)) => {
+                    reject(
+                        summary,
+                        line,
+                        &call_id,
+                        format!("通话 {call_id} 的录音有两个识别结果，只用第一个"),
+                    );
+                    continue;
+                }
+                None => {
+                    reject(
+                        summary,
+                        line,
+                        &name,
+                        format!(
+                            "通话记录里找不到录音 {}：请在通话记录的录音文件或任务编号列写上它",
+                            keys.join(" / ")
+                        ),
+                    );
+                    continue;
+                }
+            };
+            match convert(row, &sentences, opts.agent_channel) {
+                Ok((json, roles)) => {
+                    w.write_all(json.as_bytes())?;
+                    w.write_all(b"\n")?;
+                    summary.written += 1;
+                    if roles.by_evidence {
+                        summary.by_evidence += 1;
+                        if roles.confidence < 0.9 {
+                            summary.low_confidence += 1;
+                        }
+                    }
+                }
+                Err(why) => {
+                    let id = row.call_id.clone();
+                    reject(summary, line, &id, why);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+impl fmt::Display for ImportSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "导入完成：识别结果 {} 个，写出通话 {} 通，拒收 {} 条（见 {}）",
+            self.recordings,
+            self.written,
+            self.rejects.len(),
+            self.rejects_path.display()
+        )?;
+        if self.by_evidence > 0 {
+            writeln!(
+                f,
+                "按说话内容判断话务员的单声道通话 {} 通，其中话务员不是先开口的 {} 通（可信度较低，建议在通话记录写明 agent_channel）",
+                self.by_evidence, self.low_confidence
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(id: i64, start: f64, text: &str) -> Sentence {
+        Sentence {
+            id: Some(id),
+            start_ms: start,
+            end_ms: start + 1000.0,
+            text: text.into(),
+            confidence: None,
+            measures: Measures::default(),
+        }
+    }
+
+    #[test]
+    fn the_speaker_who_greets_is_the_agent_whatever_their_id() {
+        let call = [
+            s(1, 500.0, "您好！市长热线，请问有什么可以帮到您？"),
+            s(0, 3000.0, "你好，我要反映噪音。"),
+            s(1, 6000.0, "感谢您的来电，再见！"),
+        ];
+        let r = decide_roles(&call, AgentChannel::Auto).expect("decided");
+        assert_eq!(r.agent, 1);
+        assert!(r.by_evidence && r.confidence > 0.9);
+        // The caller speaking first lowers the confidence, not the answer.
+        let call = [
+            s(0, 0.0, "喂？"),
+            s(1, 500.0, "您好，市长热线，请问有什么可以帮您？"),
+        ];
+        let r = decide_roles(&call, AgentChannel::Auto).expect("decided");
+        assert_eq!((r.agent, r.confidence), (1, 0.75));
+    }
+
+    #[test]
+    fn a_call_nobody_greets_or_with_one_speaker_is_not_guessed() {
+        let none = [s(0, 0.0, "喂？"), s(1, 500.0, "你说。")];
+        let e = decide_roles(&none, AgentChannel::Auto).expect_err("undecided");
+        assert!(e.contains("分不清哪一方是话务员"), "{e}");
+        let one = [s(0, 0.0, "您好，市长热线"), s(0, 900.0, "喂？")];
+        let e = decide_roles(&one, AgentChannel::Auto).expect_err("one speaker");
+        assert!(e.contains("只识别出一个说话人"), "{e}");
+        // Must not: a caller asking for 市长热线 outweighing the agent's greeting.
+        let call = [
+            s(0, 0.0, "喂，是市长热线吗？"),
+            s(1, 500.0, "您好！市长热线，请问有什么可以帮到您？"),
+        ];
+        assert_eq!(
+            decide_roles(&call, AgentChannel::Auto).map(|r| r.agent),
+            Ok(1)
+        );
+    }
+
+    #[test]
+    fn a_named_channel_decides_without_evidence() {
+        let call = [s(0, 0.0, "喂？"), s(1, 500.0, "你说。")];
+        let r = decide_roles(&call, AgentChannel::Channel(1)).expect("named");
+        assert_eq!((r.agent, r.by_evidence), (1, false));
+        let e = decide_roles(&[s(0, 0.0, "喂")], AgentChannel::Channel(1)).expect_err("empty");
+        assert!(e.contains("声道 1 上没有一句话"), "{e}");
+    }
+
+    #[test]
+    fn recording_keys_ignore_folders_and_extensions() {
+        assert_eq!(
+            normalise_key("录音/2026/20261127-000103.wav"),
+            "20261127-000103"
+        );
+        assert_eq!(normalise_key("C:\\rec\\a.MP3"), "a");
+        assert_eq!(normalise_key("4500055927"), "4500055927");
+        // Must not: a version-like id loses its tail.
+        assert_eq!(normalise_key("call.2026"), "call.2026");
+    }
+
+    #[test]
+    fn agent_channel_names() {
+        assert_eq!("left".parse(), Ok(AgentChannel::Channel(0)));
+        assert_eq!("右".parse(), Ok(AgentChannel::Channel(1)));
+        assert_eq!("单声道".parse(), Ok(AgentChannel::Auto));
+        assert!("2".parse::<AgentChannel>().is_err());
+    }
+
+    #[test]
+    fn a_gbk_call_list_with_chinese_headers_is_read() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/asr/通话记录-gbk.csv");
+        let mut rejects = Vec::new();
+        let list = CallList::read(&path, &mut rejects).expect("call list");
+        assert!(rejects.is_empty(), "{rejects:?}");
+        assert_eq!(list.rows.len(), 5);
+        let dual = &list.rows[0];
+        assert_eq!(
+            (
+                dual.call_id.as_str(),
+                dual.operator_name.as_str(),
+                dual.team.as_str()
+            ),
+            ("20261127-900001", "王芳", "A班")
+        );
+        assert_eq!(dual.started_at, "2026-11-27T09:15:02+08:00");
+        assert_eq!(dual.agent_channel, Some(AgentChannel::Channel(1)));
+        assert_eq!(dual.ended_by, Some(Speaker::Agent));
+        assert_eq!(list.rows[1].ended_by, Some(Speaker::Caller));
+        assert_eq!(list.rows[1].agent_channel, None);
+        assert_eq!(list.by_key.get("mono"), Some(&1));
+        assert_eq!(list.by_key.get("20261127-900002"), Some(&1));
+    }
+
+    #[test]
+    fn call_list_rows_that_cannot_be_used_are_rejected_with_the_field() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("calls.csv");
+        std::fs::write(
+            &path,
+            "recording,call_id,operator_id,started_at,agent_channel\n\
+             a.wav,C1,,2026-11-27 09:00,\n\
+             b.wav,C2,1001,昨天,\n\
+             c.wav,C3,1001,2026-11-27 09:00,3\n\
+             d.wav,C4,1001,2026-11-27 09:00,left\n\
+             d.wav,C5,1001,2026-11-27 09:00,\n",
+        )
+        .expect("write");
+        let mut rejects = Vec::new();
+        let list = CallList::read(&path, &mut rejects).expect("call list");
+        assert_eq!(list.rows.len(), 1);
+        let got: Vec<(u64, &str)> = rejects
+            .iter()
+            .map(|r| (r.line, r.record_id.as_str()))
+            .collect();
+        assert_eq!(got, vec![(2, "C1"), (3, "C2"), (4, "C3"), (6, "C5")]);
+        assert!(rejects[0].reason.contains("坐席工号"));
+        assert!(rejects[1].reason.contains("开始时间"));
+        assert!(rejects[2].reason.contains("话务员声道"));
+        assert!(rejects[3].reason.contains("与第 5 行重复"));
+        // Must not: a list without the operator column is read at all.
+        std::fs::write(&path, "call_id,started_at\nC1,2026-11-27 09:00\n").expect("write");
+        let e = CallList::read(&path, &mut Vec::new()).expect_err("no operator column");
+        assert!(e.to_string().contains("operator_id"), "{e}");
+    }
+}

@@ -1,0 +1,205 @@
+//! 腾讯云 录音文件识别 results: the DescribeTaskStatus response (API
+//! 2019-06-14; see the module header of `input::asr` for the pages read).
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{one_or_many, Measures, NumOrStr, Recording, Sentence};
+
+/// The response as the API returns it (`{"Response": {...}}`), or its
+/// `Data` alone, or the TaskStatus alone.
+#[derive(Deserialize)]
+struct Document {
+    #[serde(rename = "Response")]
+    response: Option<Response>,
+    #[serde(rename = "Data")]
+    data: Option<TaskStatus>,
+    #[serde(flatten)]
+    bare: TaskStatus,
+}
+
+#[derive(Deserialize)]
+struct Response {
+    #[serde(rename = "Data")]
+    data: Option<TaskStatus>,
+    #[serde(rename = "Error")]
+    error: Option<ApiError>,
+}
+
+#[derive(Deserialize)]
+struct ApiError {
+    #[serde(rename = "Code", default)]
+    code: String,
+    #[serde(rename = "Message", default)]
+    message: String,
+}
+
+#[derive(Deserialize, Default)]
+struct TaskStatus {
+    #[serde(rename = "TaskId")]
+    task_id: Option<NumOrStr>,
+    #[serde(rename = "Status")]
+    status: Option<i64>,
+    #[serde(rename = "StatusStr")]
+    status_str: Option<String>,
+    #[serde(rename = "ErrorMsg")]
+    error_msg: Option<String>,
+    #[serde(rename = "ResultDetail")]
+    result_detail: Option<Vec<SentenceDetail>>,
+    #[serde(rename = "Result")]
+    result: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SentenceDetail {
+    #[serde(rename = "FinalSentence")]
+    final_sentence: Option<String>,
+    #[serde(rename = "StartMs")]
+    start_ms: Option<f64>,
+    #[serde(rename = "EndMs")]
+    end_ms: Option<f64>,
+    #[serde(rename = "SpeakerId")]
+    speaker_id: Option<i64>,
+    #[serde(rename = "SpeechSpeed")]
+    speech_speed: Option<NumOrStr>,
+    #[serde(rename = "EmotionalEnergy")]
+    emotional_energy: Option<NumOrStr>,
+    #[serde(rename = "EmotionType")]
+    emotion_type: Option<Value>,
+    #[serde(rename = "SilenceTime")]
+    silence_time: Option<NumOrStr>,
+}
+
+/// Parses a result document into its recordings.
+pub fn parse(text: &str) -> Result<Vec<Recording>, String> {
+    let docs: Vec<Document> = one_or_many(text)?;
+    docs.into_iter().map(recording).collect()
+}
+
+fn recording(d: Document) -> Result<Recording, String> {
+    if let Some(Response {
+        error: Some(e),
+        data,
+    }) = &d.response
+    {
+        let keys = data
+            .as_ref()
+            .and_then(|t| t.task_id.as_ref())
+            .map(NumOrStr::as_key)
+            .into_iter()
+            .collect();
+        return Ok(Recording {
+            keys,
+            outcome: Err(format!("腾讯云接口返回错误（{}：{}）", e.code, e.message)),
+        });
+    }
+    let t = d.response.and_then(|r| r.data).or(d.data).unwrap_or(d.bare);
+    if t.status.is_none() && t.result_detail.is_none() {
+        return Err(
+            "没有 Response.Data、Status 或 ResultDetail，不是 DescribeTaskStatus 的结果".into(),
+        );
+    }
+    let keys: Vec<String> = t.task_id.iter().map(NumOrStr::as_key).collect();
+    let said = |what: &str| {
+        let msg = t.error_msg.as_deref().filter(|m| !m.is_empty());
+        format!(
+            "腾讯云识别任务{what}（Status {}，StatusStr {}{}）",
+            t.status.map_or_else(|| "无".into(), |s| s.to_string()),
+            t.status_str.as_deref().unwrap_or("无"),
+            msg.map(|m| format!("，ErrorMsg {m}")).unwrap_or_default()
+        )
+    };
+    let outcome = match t.status {
+        Some(3) => Err(said("失败")),
+        Some(0) | Some(1) => Err(said("还没有完成，请等任务完成后再导出结果")),
+        Some(s) if s != 2 => Err(said("状态不明")),
+        _ => {
+            let sentences: Vec<Sentence> = t
+                .result_detail
+                .iter()
+                .flatten()
+                .filter_map(|s| {
+                    let text = s.final_sentence.clone().unwrap_or_default();
+                    if text.trim().is_empty() {
+                        return None;
+                    }
+                    Some(Sentence {
+                        id: s.speaker_id,
+                        start_ms: s.start_ms?,
+                        end_ms: s.end_ms?,
+                        text,
+                        confidence: None,
+                        measures: Measures {
+                            // SpeechSpeed is characters a second; Measures keeps a minute's.
+                            speech_rate: s
+                                .speech_speed
+                                .as_ref()
+                                .and_then(NumOrStr::as_f64)
+                                .map(|v| v * 60.0),
+                            emotion: s
+                                .emotion_type
+                                .as_ref()
+                                .map(|v| v.to_string())
+                                .or_else(|| s.emotional_energy.as_ref().map(NumOrStr::as_key)),
+                            silence_before: s.silence_time.as_ref().and_then(NumOrStr::as_f64),
+                        },
+                    })
+                })
+                .collect();
+            if !sentences.is_empty() {
+                Ok(sentences)
+            } else if t.result.as_deref().is_some_and(|r| !r.trim().is_empty()) {
+                Err(said("只有整段文本，没有逐句结果（ResultDetail）：请在创建任务（CreateRecTask）时设 ResTextFormat 为 2 或以上再识别"))
+            } else {
+                Err(said("成功但结果是空的（ResultDetail 没有一句话）"))
+            }
+        }
+    };
+    Ok(Recording { keys, outcome })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentence_details_keep_speaker_and_times() {
+        let text = r#"{"Response":{"RequestId":"r","Data":{"TaskId":4500055927,"Status":2,
+          "StatusStr":"success","ErrorMsg":"","ResultDetail":[{"FinalSentence":"您好，市长热线。",
+          "StartMs":800,"EndMs":4100,"SpeakerId":1,"SpeechSpeed":5.2,"EmotionType":["neutral"],
+          "SilenceTime":0}]}}}"#;
+        let r = parse(text).expect("tencent");
+        assert_eq!(r[0].keys, vec!["4500055927"]);
+        let s = &r[0].outcome.as_ref().expect("ok")[0];
+        assert_eq!((s.id, s.start_ms, s.end_ms), (Some(1), 800.0, 4100.0));
+        assert_eq!(s.measures.emotion.as_deref(), Some(r#"["neutral"]"#));
+        // Characters a second, kept as characters a minute.
+        let rate = s.measures.speech_rate.expect("rate");
+        assert!((rate - 312.0).abs() < 1e-9, "{rate}");
+    }
+
+    #[test]
+    fn failed_and_empty_tasks_are_rejects_with_the_message() {
+        let failed = r#"{"Response":{"Data":{"TaskId":7,"Status":3,"StatusStr":"failed",
+          "ErrorMsg":"Failed to download audio file!","ResultDetail":null}}}"#;
+        let e = parse(failed).expect("doc")[0]
+            .outcome
+            .clone()
+            .expect_err("failed");
+        assert!(e.contains("Failed to download audio file!"), "{e}");
+        let empty = r#"{"Data":{"TaskId":8,"Status":2,"StatusStr":"success","Result":"","ResultDetail":[]}}"#;
+        let e = parse(empty).expect("doc")[0]
+            .outcome
+            .clone()
+            .expect_err("empty");
+        assert!(e.contains("结果是空的"), "{e}");
+        let api = r#"{"Response":{"Error":{"Code":"InvalidParameter","Message":"TaskId not found"},"RequestId":"x"}}"#;
+        let e = parse(api).expect("doc")[0]
+            .outcome
+            .clone()
+            .expect_err("api");
+        assert!(e.contains("TaskId not found"), "{e}");
+        // Must not: an Aliyun result read as an empty Tencent success.
+        assert!(parse(r#"{"TaskId":"t","StatusCode":21050000}"#).is_err());
+    }
+}
