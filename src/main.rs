@@ -113,7 +113,7 @@ fn stdout_is_open() -> bool {
 #[command(
     name = "hotline-qa",
     version,
-    about,
+    about = "市长热线（12345）通话质检与工单时效：按十一项工作规范给每通电话打分，按国家法定节假日日历检查每张工单是否按时办结",
     long_about = None,
     disable_help_flag = true,
     disable_version_flag = true
@@ -1163,8 +1163,31 @@ fn error_chain_zh(e: &anyhow::Error) -> String {
     parts.join("：")
 }
 
+/// clap's help in Chinese: its headings (Usage, Arguments, Options,
+/// Commands) are set here for the command and every subcommand; the texts
+/// of the options are the doc comments above.
+fn chinese_help(cmd: clap::Command) -> clap::Command {
+    const TEMPLATE: &str =
+        "{before-help}{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}";
+    cmd.help_template(TEMPLATE)
+        .subcommand_help_heading("命令")
+        .mut_args(|a| {
+            if a.get_help_heading().is_some() {
+                a
+            } else if a.is_positional() {
+                a.help_heading("参数")
+            } else {
+                a.help_heading("选项")
+            }
+        })
+        .mut_subcommands(chinese_help)
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match chinese_help(<Cli as clap::CommandFactory>::command())
+        .try_get_matches()
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
+    {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;

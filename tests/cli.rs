@@ -577,11 +577,20 @@ fn clap_usage_errors_are_chinese_with_exit_2() {
         assert!(!e.contains("For more information, try"), "{e}");
     }
     assert!(!out.exists());
-    // Must not: --help and --version are not errors and keep clap's output.
+    // Must not: --help and --version are not errors; the help's headings
+    // are Chinese too (clap's Usage/Options/Commands were English).
     let o = bin().args(["score", "--help"]).output().expect("run");
     assert_eq!(o.status.code(), Some(0));
     let help = String::from_utf8_lossy(&o.stdout);
-    assert!(help.contains("Usage: hotline-qa score"), "{help}");
+    assert!(help.contains("用法：hotline-qa score"), "{help}");
+    assert!(
+        help.contains("选项:") && !help.contains("Options:"),
+        "{help}"
+    );
+    let top = bin().arg("--help").output().expect("run");
+    let top = String::from_utf8_lossy(&top.stdout);
+    assert!(top.starts_with("市长热线（12345）通话质检"), "{top}");
+    assert!(top.contains("命令:") && !top.contains("Commands:"), "{top}");
     assert!(
         help.contains("输出目录"),
         "the options are described in Chinese: {help}"
