@@ -248,9 +248,6 @@ mod tests {
     fn cues_of_every_kind_come_in_text_order() {
         let text = "第三次打了，孩子受伤了，我要投诉";
         let kinds: Vec<CueKind> = cues(text).into_iter().map(|c| c.kind).collect();
-        assert_eq!(
-            kinds,
-            [CueKind::Repeat, CueKind::Harm, CueKind::Complaint]
-        );
+        assert_eq!(kinds, [CueKind::Repeat, CueKind::Harm, CueKind::Complaint]);
     }
 }

@@ -57,13 +57,15 @@ fn builtin(
     text: &str,
     name: &str,
 ) -> Option<&'static Lexicon> {
-    cell.get_or_init(|| match Lexicon::parse(text, &format!("built-in lexicons/{name}")) {
-        Ok(lex) => Some(lex),
-        Err(e) => {
-            eprintln!("内置词表有错，请报告这个问题（built-in lexicon error）：{e}");
-            None
-        }
-    })
+    cell.get_or_init(
+        || match Lexicon::parse(text, &format!("built-in lexicons/{name}")) {
+            Ok(lex) => Some(lex),
+            Err(e) => {
+                eprintln!("内置词表有错，请报告这个问题（built-in lexicon error）：{e}");
+                None
+            }
+        },
+    )
     .as_ref()
 }
 
@@ -112,7 +114,11 @@ pub fn negated(text: &str, start: usize) -> bool {
     find(negators(), tail).iter().any(|h| {
         let between = &tail[h.end..];
         !between.chars().any(is_clause_break)
-            && between.chars().filter(|&c| crate::text::is_counted(c)).count() <= NEGATION_GAP
+            && between
+                .chars()
+                .filter(|&c| crate::text::is_counted(c))
+                .count()
+                <= NEGATION_GAP
     })
 }
 
@@ -120,19 +126,7 @@ pub fn negated(text: &str, start: usize) -> bool {
 fn is_clause_break(c: char) -> bool {
     matches!(
         c,
-        '，' | '。'
-            | '！'
-            | '？'
-            | '；'
-            | '：'
-            | ','
-            | '.'
-            | '!'
-            | '?'
-            | ';'
-            | ':'
-            | '、'
-            | '…'
+        '，' | '。' | '！' | '？' | '；' | '：' | ',' | '.' | '!' | '?' | ';' | ':' | '、' | '…'
     )
 }
 

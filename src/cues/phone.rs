@@ -244,7 +244,10 @@ mod tests {
         assert_eq!(got[1].span.of(text), "87193366");
         assert_eq!(got[1].kind, PhoneKind::Landline);
         let text = "电话幺五两两两三三四四五五";
-        assert_eq!(phone_numbers(text)[0].span.of(text), "幺五两两两三三四四五五");
+        assert_eq!(
+            phone_numbers(text)[0].span.of(text),
+            "幺五两两两三三四四五五"
+        );
     }
 
     #[test]

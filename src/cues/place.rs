@@ -113,10 +113,7 @@ pub fn places(text: &str) -> Vec<Place> {
         out.push(Place {
             distinctive: text.get(start..h.start).unwrap_or("").to_string(),
             suffix: h.entry.to_string(),
-            span: Span {
-                start,
-                end: h.end,
-            },
+            span: Span { start, end: h.end },
             distinctive_span: Span {
                 start,
                 end: h.start,

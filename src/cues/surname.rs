@@ -119,8 +119,8 @@ pub fn surnames(text: &str) -> Vec<Surname> {
                 let known = len == 2 || common_surnames().contains(&cs[at]);
                 if known
                     && ["先生", "女士", "小姐"]
-                    .iter()
-                    .any(|t| starts_with(&cs[at + len..], t))
+                        .iter()
+                        .any(|t| starts_with(&cs[at + len..], t))
                 {
                     out.push(Surname {
                         surname,
