@@ -278,7 +278,8 @@ pub fn generate(opts: &GenOptions) -> anyhow::Result<GenSummary> {
     )?;
     let create = |name: &str| -> anyhow::Result<BufWriter<File>> {
         let path = dir.path().join(name);
-        let f = File::create(&path).with_context(|| format!("{}：无法创建文件", path.display()))?;
+        let f =
+            File::create(&path).with_context(|| format!("{}：无法创建文件", path.display()))?;
         Ok(BufWriter::with_capacity(256 * 1024, f))
     };
     let mut dir_out = create("directory.csv")?;

@@ -234,19 +234,10 @@ impl OutDir {
         };
         let exists = self.target.is_dir();
         if self.mode == Mode::AddTo && exists {
-            let entries = std::fs::read_dir(&self.staging).map_err(|e| {
-                anyhow!(
-                    "{}：无法读取临时输出文件夹（cannot list: {e}）",
-                    self.staging.display()
-                )
-            })?;
+            let entries = std::fs::read_dir(&self.staging)
+                .map_err(|e| anyhow!("{}：无法读取临时输出文件夹（cannot list: {e}）", self.staging.display()))?;
             for e in entries {
-                let e = e.map_err(|e| {
-                    anyhow!(
-                        "{}：无法读取临时输出文件夹（cannot list: {e}）",
-                        self.staging.display()
-                    )
-                })?;
+                let e = e.map_err(|e| anyhow!("{}：无法读取临时输出文件夹（cannot list: {e}）", self.staging.display()))?;
                 rename(&e.path(), &self.target.join(e.file_name()))?;
             }
             let _ = std::fs::remove_dir(&self.staging);
@@ -378,12 +369,7 @@ fn check_replaceable(dir: &Path, out: &Path, known: &[&str]) -> anyhow::Result<(
     })?;
     let mut foreign = Vec::new();
     for e in entries {
-        let e = e.map_err(|e| {
-            anyhow!(
-                "{}：无法读取输出目录（cannot list the folder: {e}）",
-                out.display()
-            )
-        })?;
+        let e = e.map_err(|e| anyhow!("{}：无法读取输出目录（cannot list the folder: {e}）", out.display()))?;
         let n = e.file_name().to_string_lossy().into_owned();
         let is_file = e.file_type().is_ok_and(|t| t.is_file());
         let ours = is_file && known.contains(&n.as_str());

@@ -151,8 +151,9 @@ fn stands_alone(text: &str, start: usize, end: usize) -> bool {
     }
     let own = text.get(start..end).unwrap_or("");
     let ascii = crate::text::digits(own);
-    !crate::report::privacy::looks_like_date(own)
-        && !(ascii.len() == 8 && crate::report::privacy::looks_like_date(&date_dashed(&ascii)))
+    let date = crate::report::privacy::looks_like_date(own)
+        || (ascii.len() == 8 && crate::report::privacy::looks_like_date(&date_dashed(&ascii)));
+    !date
 }
 
 /// 20261127 as 2026-11-27, for the date test.

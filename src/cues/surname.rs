@@ -177,15 +177,10 @@ fn surname_at(cs: &[char], at: usize) -> Option<(usize, String)> {
     Some((1, a.to_string()))
 }
 
+/// Whether `cs` begins with the chars of `w`.
 fn starts_with(cs: &[char], w: &str) -> bool {
-    let mut k = 0;
-    for c in w.chars() {
-        if cs.get(k) != Some(&c) {
-            return false;
-        }
-        k += 1;
-    }
-    true
+    let mut rest = cs.iter();
+    w.chars().all(|c| rest.next() == Some(&c))
 }
 
 /// The original bytes of counted chars `from..to` (`from < to`).

@@ -403,10 +403,7 @@ impl Directory {
                 Ok(false) => break,
                 Err(e) => {
                     let line = reader.get_mut().line_of(e.position()) as usize;
-                    return Err(err(
-                        line,
-                        format!("读不了这一行（cannot read the row: {e}）"),
-                    ));
+                    return Err(err(line, format!("读不了这一行（cannot read the row: {e}）")));
                 }
             }
             let line = reader.get_mut().line_of(rec.position()) as usize;
