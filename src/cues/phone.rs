@@ -117,9 +117,15 @@ pub fn phone_numbers(text: &str) -> Vec<PhoneNumber> {
             if !joined {
                 return None;
             }
-            let digits: String = chain.iter().map(|r| r.0.as_str()).collect();
+            let mut digits: String = chain.iter().map(|r| r.0.as_str()).collect();
+            let (start, mut end) = (chain[0].1, chain[n - 1].2);
+            if kind_of(&digits).is_none() && one_of_a_word(&read, end) {
+                // 幺三八…五六七八一会儿: the last 一 starts the next word.
+                digits.pop();
+                end -= '一'.len_utf8();
+            }
             let kind = kind_of(&digits)?;
-            Some((n, digits, kind, chain[0].1, chain[n - 1].2))
+            Some((n, digits, kind, start, end))
         });
         match found {
             Some((n, digits, kind, start, end)) if stands_alone(text, start, end) => {
@@ -135,6 +141,17 @@ pub fn phone_numbers(text: &str) -> Vec<PhoneNumber> {
         }
     }
     out
+}
+
+/// Whether the numeral that ends at `end` is a 一 that begins the word
+/// after it (一下, 一会儿, 一定, 一直 …) rather than a digit: a CJK char
+/// that is no numeral follows it.
+fn one_of_a_word(text: &str, end: usize) -> bool {
+    let last = text.get(..end).and_then(|t| t.chars().next_back());
+    let next = text.get(end..).and_then(|t| t.chars().next());
+    last == Some('一')
+        && next
+            .is_some_and(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) && !crate::text::is_numeral(c))
 }
 
 /// Whether the number at `start..end` is not part of an id (letters glued
@@ -212,6 +229,11 @@ mod tests {
             ("打我座机87193366就行", "87193366"),
             ("家里电话是2618110", "2618110"),
             ("八七幺九三三六六", "87193366"),
+            ("幺八六 两两三三 四四五五", "18622334455"),
+            ("零五七幺 八七幺九三三六六", "057187193366"),
+            ("0571-8719 3366", "057187193366"),
+            ("电话幺三八幺二三四五六七八一会儿打给我", "13812345678"),
+            ("一三八一二三四五六七八一定要回电话", "13812345678"),
         ] {
             assert_eq!(read(text), vec![want.to_string()], "{text}");
         }
@@ -229,6 +251,9 @@ mod tests {
             "12345热线",
             "一二三四五",
             "我等了一两个月",
+            "等了两三天",
+            "一二三四五六七",
+            "一三八一二三四五六七八九",
             "二三四五六七八号",
         ] {
             assert_eq!(read(text), Vec::<String>::new(), "{text}");
