@@ -214,6 +214,8 @@ mod tests {
             (Collective, "我就把事情闹大", "闹大"),
             (Collective, "明天去堵门", "堵门"),
             (Collective, "我也不想闹大", ""),
+            (Collective, "再不修我就去上访", "上访"),
+            (SelfHarm, "你们不管我就跳楼", "跳楼"),
             (Collective, "我不会去上访的", ""),
             (Collective, "他的车堵门口了", ""),
         ]);

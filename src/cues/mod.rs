@@ -97,8 +97,11 @@ pub const NEGATION_GAP: usize = 3;
 
 /// Whether the cue at `start` in `text` is negated: a negator ends at
 /// most [`NEGATION_GAP`] counted chars (letters and digits) before it,
-/// in the same clause (no sentence or clause punctuation between). A
-/// negator inside a non-negating word (不小心摔伤了) does not count.
+/// in the same clause (no sentence or clause punctuation between) and the
+/// same predicate: a new subject or the consequence of a condition
+/// between them (不修我就上访, 不给解决就闹大: [`PREDICATE_BREAKS`]) ends
+/// its reach. A negator inside a non-negating word (不小心摔伤了) does not
+/// count.
 pub fn negated(text: &str, start: usize) -> bool {
     let Some(before) = text.get(..start) else {
         return false;
@@ -113,7 +116,9 @@ pub fn negated(text: &str, start: usize) -> bool {
     let tail = &before[tail_start..];
     find(negators(), tail).iter().any(|h| {
         let between = &tail[h.end..];
-        !between.chars().any(is_clause_break)
+        !between
+            .chars()
+            .any(|c| is_clause_break(c) || PREDICATE_BREAKS.contains(&c))
             && between
                 .chars()
                 .filter(|&c| crate::text::is_counted(c))
@@ -121,6 +126,11 @@ pub fn negated(text: &str, start: usize) -> bool {
                 <= NEGATION_GAP
     })
 }
+
+/// Chars that start another predicate after a negator: a pronoun (a new
+/// subject) or 就/才/便 (the consequence of a condition: 再不修我就上访 is
+/// a threat, not a negated 上访).
+pub const PREDICATE_BREAKS: &[char] = &['就', '才', '便', '我', '你', '您', '他', '她', '它', '们'];
 
 /// Punctuation that ends a clause: a negator does not reach past it.
 fn is_clause_break(c: char) -> bool {
@@ -158,6 +168,10 @@ mod tests {
             ("没办法，孩子受伤了", "受伤", false),
             ("不小心摔伤了", "摔伤", false),
             ("没想到受伤了", "受伤", false),
+            ("不修我就上访", "上访", false),
+            ("不给解决就闹大", "闹大", false),
+            ("如果还不修我就要投诉了", "要投诉", false),
+            ("再不解决我就跳楼", "跳楼", false),
         ] {
             let at = text.find(cue).unwrap_or(0);
             assert_eq!(negated(text, at), want, "{text}");

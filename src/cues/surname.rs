@@ -66,6 +66,9 @@ fn anonymous_lexicon() -> Option<&'static Lexicon> {
 /// What may follow 姓 without being a surname: 姓什么, 姓啥, 姓名, 姓氏.
 const NOT_AFTER_XING: &[char] = &['什', '啥', '名', '氏', '是', '的', '了', '么', '哪'];
 
+/// Hesitation sounds a caller may say before the name.
+const FILLERS: &[char] = &['嗯', '呃', '额', '啊', '哦', '噢'];
+
 /// Words after a name read after 叫 that show 叫 means "call in, ask"
 /// (我叫王师傅来修, 我叫李经理过来).
 const NOT_A_NAME_AFTER: &[&str] = &[
@@ -135,7 +138,16 @@ pub fn surnames(text: &str) -> Vec<Surname> {
 }
 
 /// A surname at `at` after a cue, or None when what follows is no name.
-fn name_at(chars: &[(usize, char)], cs: &[char], at: usize, after_jiao: bool) -> Option<Surname> {
+fn name_at(
+    chars: &[(usize, char)],
+    cs: &[char],
+    mut at: usize,
+    after_jiao: bool,
+) -> Option<Surname> {
+    // A filler between the cue and the name (我姓…嗯…张) is skipped.
+    while cs.get(at).is_some_and(|c| FILLERS.contains(c)) {
+        at += 1;
+    }
     let &first = cs.get(at)?;
     if !('\u{4e00}'..='\u{9fff}').contains(&first) || NOT_AFTER_XING.contains(&first) {
         return None;
@@ -256,6 +268,9 @@ mod tests {
             ("我姓名是张三", "张"),
             // An ASR slip after 姓 is still read, for the pinyin check.
             ("我姓理", "理"),
+            ("我姓……嗯……张", "张"),
+            ("我姓章，立早章", "章"),
+            ("免贵姓欧阳", "欧阳"),
         ] {
             let got = read(text);
             let want: Vec<String> = if want.is_empty() {
