@@ -11,6 +11,10 @@
 //! masking uses (`norms::accuracy::digit_runs_for_masking`, which knows
 //! groups, dots and every numeral of `text::is_numeral`), and this module
 //! only joins the runs of one number and keeps those of a phone's shape.
+//! Privacy's own joining (`masking_runs`) is not reused: it joins only
+//! runs one gap char apart in the group sizes of a written number, which a
+//! spoken one breaks (幺三八1234五六七八 changes from numerals to digits
+//! with no gap), and its output must stay byte-identical.
 //! 两 is read as 2 here only: it is turned into 二 (the same three bytes
 //! in UTF-8, so every span stays the original's) before the runs are read,
 //! which leaves the accuracy norm's and privacy's readings unchanged.

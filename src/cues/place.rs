@@ -22,6 +22,9 @@ use crate::lexicon::Lexicon;
 pub(super) const SUFFIXES: &str = include_str!("../../lexicons/place_suffixes.txt");
 
 /// A place name the caller says.
+///
+/// White space inside the name (长青 小区, as ASR may write it) is part of
+/// the spans and left out of `distinctive`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Place {
     /// The distinctive part, as said (长青, 建设, 3).
@@ -76,9 +79,13 @@ pub fn places(text: &str) -> Vec<Place> {
         let mut from = s;
         while from > 0 && s - from < MAX_PART {
             let (o, c) = chars[from - 1];
-            // Punctuation or a space between two counted chars ends a name.
+            // Punctuation between two counted chars ends a name; white
+            // space does not (ASR may write 长青 小区).
             let po = chars[from].0;
-            if text.get(o + c.len_utf8()..po).is_none_or(|g| !g.is_empty()) {
+            if text
+                .get(o + c.len_utf8()..po)
+                .is_none_or(|g| !g.chars().all(char::is_whitespace))
+            {
                 break;
             }
             let fits = if numbered {
@@ -113,7 +120,12 @@ pub fn places(text: &str) -> Vec<Place> {
         }
         let start = chars[from].0;
         out.push(Place {
-            distinctive: text.get(start..h.start).unwrap_or("").to_string(),
+            distinctive: text
+                .get(start..h.start)
+                .unwrap_or("")
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect(),
             suffix: h.entry.to_string(),
             span: Span { start, end: h.end },
             distinctive_span: Span {
@@ -154,6 +166,7 @@ mod tests {
             ("万达广场", "万达", "广场"),
             ("锦绣苑", "锦绣", "苑"),
             ("长青社区医院", "长青", "社区医院"),
+            ("我家住在 长青 小区", "长青", "小区"),
         ] {
             let got = read(text);
             assert!(
@@ -200,6 +213,8 @@ mod tests {
             "隔壁村的人",
             "社区医院",
             "几号楼",
+            "我们 小区",
+            "长青，小区",
         ] {
             assert_eq!(read(text), Vec::<(String, String)>::new(), "{text}");
         }
