@@ -1,6 +1,6 @@
 //! The caller's surname as the caller states it (spec §2.1
 //! `ticket.name_mismatch`): 我姓X, 免贵姓X, 本人姓X, 我姓名是XYZ,
-//! 我叫XYZ / 我的名字叫XYZ, 我是X先生 / X女士; a compound surname (欧阳,
+//! 我叫XYZ / 我的名字叫XYZ, 叫我小X / 老X, 我是X先生 / X女士; a compound surname (欧阳,
 //! 司马 … `lexicons/compound_surnames.txt`) is read whole. A request not
 //! to give a name (匿名, 不方便透露, 不留名: `lexicons/anonymous.txt`) is
 //! read apart ([`anonymous`]).
@@ -92,6 +92,9 @@ const CUES: &[(&str, bool)] = &[
     ("我名字叫", true),
     ("本人叫", true),
     ("我叫", true),
+    // 叫我小王就行: a surname after 小/老 (叫我老婆, 叫我小孩 are no names).
+    ("叫我小", true),
+    ("叫我老", true),
 ];
 
 /// Every surname the caller states in `text`, in text order.
@@ -271,6 +274,8 @@ mod tests {
             ("我姓……嗯……张", "张"),
             ("我姓章，立早章", "章"),
             ("免贵姓欧阳", "欧阳"),
+            ("您叫我小王就行", "王"),
+            ("叫我老刘", "刘"),
         ] {
             let got = read(text);
             let want: Vec<String> = if want.is_empty() {
@@ -298,6 +303,8 @@ mod tests {
             "他叫张三",
             "我是业主",
             "我是说先生",
+            "我叫我老婆过来",
+            "叫我小孩回家",
         ] {
             assert_eq!(read(text), Vec::<String>::new(), "{text}");
         }
