@@ -36,6 +36,7 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod cues;
 pub mod gen;
 pub mod input;
 pub mod lexicon;

@@ -129,7 +129,7 @@ fn masking_runs(text: &str) -> Vec<(String, usize, usize)> {
 
 /// A date or a span of years (2026-11-27, 2026.11.27, 2024-2025): what a
 /// dashed or dotted run of 8 digits usually is, and no phone number.
-fn looks_like_date(s: &str) -> bool {
+pub(crate) fn looks_like_date(s: &str) -> bool {
     let groups: Vec<&str> = s
         .split(['-', '－', '—', '.', '．'])
         .filter(|g| !g.is_empty())

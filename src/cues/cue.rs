@@ -1,0 +1,255 @@
+//! The word cues of spec §2.1 in the caller's words: harm or danger to
+//! people (`ticket.harm_omitted`), a matter reported before
+//! (`ticket.repeat_omitted`), self-harm and collective or public action
+//! (`process.risk_not_escalated`), and a purpose that fixes the category
+//! (`ticket.category_mismatch`: 投诉 / 举报 → 投诉举报, 表扬 → 表扬).
+//!
+//! Each is a lexicon file under `lexicons/` (literals, `re:` patterns and
+//! `!` exclusion contexts, as every lexicon of the project), and a hit is
+//! dropped when it is negated: a negator (没有, 没, 不, 未, 别, 无:
+//! `lexicons/negators.txt`) at most [`super::NEGATION_GAP`] chars before
+//! it in the same clause (没有人受伤, 没受伤, 不想闹大, 不是投诉, 先不投诉),
+//! unless the negator starts a word that negates nothing (不小心摔伤了).
+//! A question about how to complain (怎么投诉, 去哪投诉, 投诉电话是多少) is
+//! an exclusion context of `complaint.txt`. Whose words count (the
+//! caller's, not the agent's 上访) is the rules' business.
+
+use std::sync::OnceLock;
+
+use super::{builtin, find_asserted, Span};
+use crate::lexicon::Lexicon;
+
+pub(super) const HARM: &str = include_str!("../../lexicons/harm.txt");
+pub(super) const REPEAT: &str = include_str!("../../lexicons/repeat_reports.txt");
+pub(super) const SELF_HARM: &str = include_str!("../../lexicons/self_harm.txt");
+pub(super) const COLLECTIVE: &str = include_str!("../../lexicons/collective_action.txt");
+pub(super) const COMPLAINT: &str = include_str!("../../lexicons/complaint.txt");
+pub(super) const PRAISE: &str = include_str!("../../lexicons/praise.txt");
+
+/// What a cue is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CueKind {
+    /// Harm or danger to people (受伤, 起火, 差点摔倒).
+    Harm,
+    /// The matter was reported before (第三次, 又打, 之前反映过).
+    Repeat,
+    /// Self-harm (不想活了, 跳楼): the `critical` case.
+    SelfHarm,
+    /// Collective or public action (拉横幅, 上访, 找媒体, 闹大).
+    Collective,
+    /// The caller complains or reports (我要投诉, 我举报): 投诉举报.
+    Complaint,
+    /// The caller praises (我要表扬): 表扬.
+    Praise,
+}
+
+impl CueKind {
+    /// Every kind, in the order [`cues`] reports them at one place.
+    pub const ALL: [CueKind; 6] = [
+        CueKind::Harm,
+        CueKind::Repeat,
+        CueKind::SelfHarm,
+        CueKind::Collective,
+        CueKind::Complaint,
+        CueKind::Praise,
+    ];
+
+    /// The lexicon file's name under `lexicons/`.
+    pub fn file(self) -> &'static str {
+        match self {
+            CueKind::Harm => "harm.txt",
+            CueKind::Repeat => "repeat_reports.txt",
+            CueKind::SelfHarm => "self_harm.txt",
+            CueKind::Collective => "collective_action.txt",
+            CueKind::Complaint => "complaint.txt",
+            CueKind::Praise => "praise.txt",
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            CueKind::Harm => HARM,
+            CueKind::Repeat => REPEAT,
+            CueKind::SelfHarm => SELF_HARM,
+            CueKind::Collective => COLLECTIVE,
+            CueKind::Complaint => COMPLAINT,
+            CueKind::Praise => PRAISE,
+        }
+    }
+
+    fn lexicon(self) -> Option<&'static Lexicon> {
+        static CELLS: [OnceLock<Option<Lexicon>>; 6] = [
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+        ];
+        builtin(&CELLS[self as usize], self.text(), self.file())
+    }
+}
+
+/// A cue found in an utterance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cue {
+    /// What it is about.
+    pub kind: CueKind,
+    /// The lexicon entry that matched (受伤, or a `re:` pattern).
+    pub entry: &'static str,
+    /// Where it stands in the original text.
+    pub span: Span,
+}
+
+/// The cues of `kind` in `text`, not negated, in text order.
+pub fn find(kind: CueKind, text: &str) -> Vec<Cue> {
+    find_asserted(kind.lexicon(), text)
+        .into_iter()
+        .map(|h| Cue {
+            kind,
+            entry: h.entry,
+            span: Span {
+                start: h.start,
+                end: h.end,
+            },
+        })
+        .collect()
+}
+
+/// The cues of every kind in `text`, in text order.
+pub fn cues(text: &str) -> Vec<Cue> {
+    let mut out: Vec<Cue> = CueKind::ALL.iter().flat_map(|&k| find(k, text)).collect();
+    out.sort_by_key(|c| (c.span, c.kind));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(kind: CueKind, text: &str) -> Vec<String> {
+        find(kind, text)
+            .into_iter()
+            .map(|c| c.span.of(text).to_string())
+            .collect()
+    }
+
+    /// Each row: the kind, a text, and the marked cue ("" for none).
+    fn check(rows: &[(CueKind, &str, &str)]) {
+        for &(kind, text, want) in rows {
+            let got = hits(kind, text);
+            if want.is_empty() {
+                assert_eq!(got, Vec::<String>::new(), "{kind:?} {text}");
+            } else {
+                assert!(got.iter().any(|g| g == want), "{kind:?} {text}: {got:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn harm_is_read_unless_negated() {
+        use CueKind::Harm;
+        check(&[
+            (Harm, "我家孩子受伤了", "受伤"),
+            (Harm, "老人摔伤了腿", "摔伤"),
+            (Harm, "骨折了，现在住院", "骨折"),
+            (Harm, "楼里起火了", "起火"),
+            (Harm, "煤气漏气了", "漏气"),
+            (Harm, "有人触电", "触电"),
+            (Harm, "墙塌了", "塌"),
+            (Harm, "花盆砸到人了", "砸到"),
+            (Harm, "孩子差点摔下去", "差点摔"),
+            (Harm, "差一点被车撞了", "差一点被车撞"),
+            (Harm, "不小心摔伤了", "摔伤"),
+            (Harm, "没想到孩子受伤了", "受伤"),
+            // Must not.
+            (Harm, "还好没有人受伤", ""),
+            (Harm, "没受伤，就是吓到了", ""),
+            (Harm, "没有任何人受伤", ""),
+            (Harm, "去住院部办手续", ""),
+            (Harm, "车胎漏气了", ""),
+            (Harm, "差点忘了说，路灯坏了", ""),
+            (Harm, "路灯坏了", ""),
+        ]);
+    }
+
+    #[test]
+    fn a_report_made_before_is_read() {
+        use CueKind::Repeat;
+        check(&[
+            (Repeat, "这是我第三次打电话了", "第三次"),
+            (Repeat, "第2次反映", "第2次"),
+            (Repeat, "我反映了好几次", "好几次"),
+            (Repeat, "多次反映都没人管", "多次"),
+            (Repeat, "我又打电话来了", "又打电话"),
+            (Repeat, "又来反映这个事", "又来反映"),
+            (Repeat, "上次反映的还没解决", "上次反映"),
+            (Repeat, "我之前打过你们电话", "之前打过"),
+            (Repeat, "不止一次了", "不止一次"),
+            // Must not.
+            (Repeat, "楼道又脏又乱", ""),
+            (Repeat, "他又打了人", ""),
+            (Repeat, "我之前没反映过", ""),
+            (Repeat, "第一次打", ""),
+        ]);
+    }
+
+    #[test]
+    fn self_harm_and_collective_action_are_read_unless_negated() {
+        use CueKind::{Collective, SelfHarm};
+        check(&[
+            (SelfHarm, "我真的不想活了", "不想活了"),
+            (SelfHarm, "再不解决我就跳楼", "跳楼"),
+            (SelfHarm, "我要跟他同归于尽", "同归于尽"),
+            (SelfHarm, "逼得我想喝药", "喝药"),
+            (SelfHarm, "活不下去了", "活不下去"),
+            (SelfHarm, "商场跳楼价", ""),
+            (SelfHarm, "我妈要按时喝药", ""),
+            (SelfHarm, "我没想过自杀", ""),
+            (Collective, "我们要去拉横幅", "拉横幅"),
+            (Collective, "我们集体上访", "集体上访"),
+            (Collective, "我就去上访", "上访"),
+            (Collective, "我要找媒体曝光", "找媒体"),
+            (Collective, "发到网上让大家看看", "发到网上"),
+            (Collective, "我就把事情闹大", "闹大"),
+            (Collective, "明天去堵门", "堵门"),
+            (Collective, "我也不想闹大", ""),
+            (Collective, "再不修我就去上访", "上访"),
+            (SelfHarm, "你们不管我就跳楼", "跳楼"),
+            (Collective, "我不会去上访的", ""),
+            (Collective, "他的车堵门口了", ""),
+        ]);
+    }
+
+    #[test]
+    fn a_purpose_that_fixes_the_category_is_read() {
+        use CueKind::{Complaint, Praise};
+        check(&[
+            (Complaint, "我要投诉你们物业", "我要投诉"),
+            (Complaint, "我举报他们违规施工", "我举报"),
+            (Complaint, "我想投诉一下", "我想投诉"),
+            (Complaint, "想举报一个餐馆", "想举报"),
+            (Complaint, "这个事我投诉一下", "我投诉"),
+            // Must not: negated, or a question about how to complain.
+            (Complaint, "我这不是投诉", ""),
+            (Complaint, "我不想投诉", ""),
+            (Complaint, "先不投诉了", ""),
+            (Complaint, "我不是要投诉", ""),
+            (Complaint, "请问怎么投诉", ""),
+            (Complaint, "去哪投诉啊", ""),
+            (Complaint, "投诉电话是多少", ""),
+            (Complaint, "我要投诉的话电话是多少", "我要投诉"),
+            (Praise, "我要表扬你们的师傅", "我要表扬"),
+            (Praise, "想表扬一下", "想表扬"),
+            (Praise, "不是表扬", ""),
+            (Praise, "怎么表扬他", ""),
+        ]);
+    }
+
+    #[test]
+    fn cues_of_every_kind_come_in_text_order() {
+        let text = "第三次打了，孩子受伤了，我要投诉";
+        let kinds: Vec<CueKind> = cues(text).into_iter().map(|c| c.kind).collect();
+        assert_eq!(kinds, [CueKind::Repeat, CueKind::Harm, CueKind::Complaint]);
+    }
+}

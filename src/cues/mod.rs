@@ -1,0 +1,240 @@
+//! Cues: readers of what a caller says, for the rules that hold the ticket
+//! against the call (spec §2.1, issue #19).
+//!
+//! Each reader is a pure function over one utterance's text that returns
+//! what it found with its byte span in the *original* text, so that a
+//! finding's evidence can mark it in 【】 (`text::excerpt_marked`):
+//!
+//! - [`surname`]: the caller's surname (我姓X, 免贵姓X, 我叫XYZ, 我是X先生,
+//!   compound surnames), a request to stay anonymous, and a pinyin
+//!   comparison of two surnames for ASR homophones (张/章).
+//! - [`phone`]: contact numbers in every spoken form (digits, groups,
+//!   幺/两/零 and the other Chinese numerals, a landline with its area
+//!   code), and the 就这个号 / 本机 cue.
+//! - [`place`]: proper place names by their suffix (长青小区, 建设路) with
+//!   their distinctive part.
+//! - [`cue`]: the harm, repeat, risk (self-harm, collective action) and
+//!   complaint/praise purpose cues, with exclusion contexts and negation.
+//!
+//! The readers know nothing of speakers, tickets or findings: the rules
+//! that will build on them decide whose words count (only the caller's)
+//! and what the ticket must hold. Their word lists are lexicon files under
+//! `lexicons/` (see `lexicons/README.md`), compiled once per process by
+//! the project's lexicon machinery ([`crate::lexicon::Lexicon`]).
+
+use std::sync::OnceLock;
+
+use crate::lexicon::{Hit, Lexicon};
+use crate::text::NormText;
+
+pub mod cue;
+pub mod phone;
+pub mod place;
+pub mod surname;
+
+/// A byte range of the original utterance text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// The text the span covers in `original`.
+    pub fn of<'t>(&self, original: &'t str) -> &'t str {
+        original.get(self.start..self.end).unwrap_or("")
+    }
+}
+
+/// A built-in lexicon, compiled on first use. The files are part of the
+/// binary and the tests parse each of them, so an error here is a bug of a
+/// shipped file: it is reported on stderr once and the reader then finds
+/// nothing, rather than panicking.
+fn builtin(
+    cell: &'static OnceLock<Option<Lexicon>>,
+    text: &str,
+    name: &str,
+) -> Option<&'static Lexicon> {
+    cell.get_or_init(
+        || match Lexicon::parse(text, &format!("built-in lexicons/{name}")) {
+            Ok(lex) => Some(lex),
+            Err(e) => {
+                eprintln!("内置词表有错，请报告这个问题（built-in lexicon error）：{e}");
+                None
+            }
+        },
+    )
+    .as_ref()
+}
+
+/// The hits of a built-in lexicon in `text` (none when it is missing).
+fn find(lex: Option<&'static Lexicon>, text: &str) -> Vec<Hit<'static>> {
+    lex.map_or_else(Vec::new, |l| l.find(text, &NormText::new(text)))
+}
+
+/// The hits in `text` of a built-in lexicon that are not negated
+/// ([`negated`]).
+fn find_asserted(lex: Option<&'static Lexicon>, text: &str) -> Vec<Hit<'static>> {
+    let mut hits = find(lex, text);
+    hits.retain(|h| !negated(text, h.start));
+    hits
+}
+
+/// The negators (没有, 没, 不, 未, 别, 无) with the words that start with
+/// one and negate nothing (不小心, 没想到) as exclusions.
+fn negators() -> Option<&'static Lexicon> {
+    static CELL: OnceLock<Option<Lexicon>> = OnceLock::new();
+    builtin(&CELL, NEGATORS, "negators.txt")
+}
+
+const NEGATORS: &str = include_str!("../../lexicons/negators.txt");
+
+/// How many counted chars may stand between a negator and the cue it
+/// negates: 没有【人】受伤, 不【想】闹大, 不【是要】投诉, 没有【任何人】受伤.
+pub const NEGATION_GAP: usize = 3;
+
+/// Whether the cue at `start` in `text` is negated: a negator ends at
+/// most [`NEGATION_GAP`] counted chars (letters and digits) before it,
+/// in the same clause (no sentence or clause punctuation between) and the
+/// same predicate: a new subject or the consequence of a condition
+/// between them (不修我就上访, 不给解决就闹大: [`PREDICATE_BREAKS`]) ends
+/// its reach. A negator inside a non-negating word (不小心摔伤了) does not
+/// count.
+pub fn negated(text: &str, start: usize) -> bool {
+    let Some(before) = text.get(..start) else {
+        return false;
+    };
+    // Only the clause's last few chars matter: look at a short tail.
+    let tail_start = before
+        .char_indices()
+        .rev()
+        .take(24)
+        .last()
+        .map_or(start, |(i, _)| i);
+    let tail = &before[tail_start..];
+    find(negators(), tail).iter().any(|h| {
+        let between = &tail[h.end..];
+        !between
+            .chars()
+            .any(|c| is_clause_break(c) || PREDICATE_BREAKS.contains(&c))
+            && between
+                .chars()
+                .filter(|&c| crate::text::is_counted(c))
+                .count()
+                <= NEGATION_GAP
+    })
+}
+
+/// Chars that start another predicate after a negator: a pronoun (a new
+/// subject) or 就/才/便 (the consequence of a condition: 再不修我就上访 is
+/// a threat, not a negated 上访).
+pub const PREDICATE_BREAKS: &[char] = &['就', '才', '便', '我', '你', '您', '他', '她', '它', '们'];
+
+/// Punctuation that ends a clause: a negator does not reach past it.
+fn is_clause_break(c: char) -> bool {
+    matches!(
+        c,
+        '，' | '。' | '！' | '？' | '；' | '：' | ',' | '.' | '!' | '?' | ';' | ':' | '、' | '…'
+    )
+}
+
+/// `text`'s counted chars (letters, CJK, digits) with their byte offsets:
+/// the readers that walk char by char skip punctuation and spaces as the
+/// clean text does, but keep the offsets into the original.
+fn counted_chars(text: &str) -> Vec<(usize, char)> {
+    text.char_indices()
+        .filter(|&(_, c)| crate::text::is_counted(c))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negation_reaches_a_few_chars_back_within_the_clause() {
+        for (text, cue, want) in [
+            ("没有人受伤", "受伤", true),
+            ("没受伤", "受伤", true),
+            ("没有任何人受伤", "受伤", true),
+            ("不想闹大", "闹大", true),
+            ("不是投诉", "投诉", true),
+            ("先不投诉", "投诉", true),
+            // Must not: too far, across a clause, or a non-negating word.
+            ("孩子受伤了", "受伤", false),
+            ("我不知道孩子他受伤了", "受伤", false),
+            ("没办法，孩子受伤了", "受伤", false),
+            ("不小心摔伤了", "摔伤", false),
+            ("没想到受伤了", "受伤", false),
+            ("不修我就上访", "上访", false),
+            ("不给解决就闹大", "闹大", false),
+            ("如果还不修我就要投诉了", "要投诉", false),
+            ("再不解决我就跳楼", "跳楼", false),
+        ] {
+            let at = text.find(cue).unwrap_or(0);
+            assert_eq!(negated(text, at), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn every_builtin_lexicon_parses() {
+        for (text, name) in [
+            (NEGATORS, "negators.txt"),
+            (cue::HARM, "harm.txt"),
+            (cue::REPEAT, "repeat_reports.txt"),
+            (cue::SELF_HARM, "self_harm.txt"),
+            (cue::COLLECTIVE, "collective_action.txt"),
+            (cue::COMPLAINT, "complaint.txt"),
+            (cue::PRAISE, "praise.txt"),
+            (surname::ANONYMOUS, "anonymous.txt"),
+            (phone::OWN_NUMBER, "own_number.txt"),
+            (place::SUFFIXES, "place_suffixes.txt"),
+        ] {
+            let lex = Lexicon::parse(text, name);
+            assert!(lex.as_ref().is_ok_and(|l| !l.is_empty()), "{name}: {lex:?}");
+        }
+    }
+
+    /// Every span a reader returns in `text`: within it, on char
+    /// boundaries, not empty.
+    fn spans(text: &str) -> Vec<Span> {
+        let mut all = Vec::new();
+        for s in surname::surnames(text) {
+            all.push(s.span);
+        }
+        all.extend(surname::anonymous(text));
+        for p in phone::phone_numbers(text) {
+            all.push(p.span);
+        }
+        all.extend(phone::own_number_cue(text));
+        for p in place::places(text) {
+            all.push(p.span);
+            all.push(p.distinctive_span);
+        }
+        all.extend(cue::cues(text).into_iter().map(|c| c.span));
+        all
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn readers_never_panic_and_spans_are_char_boundaries(
+            t in "[我姓叫免贵是先生女士欧阳司马张章了名什么匿不方便透露就这个号码本机来电一二三四五六七八九零两幺洞0-9０-９ ，。、\\-长青小区建设路城管学校号楼受伤没有人又打反映投诉第次跳楼闹大想要表扬差点摔怎a-zA-Z😀é【】]{0,40}"
+        ) {
+            for s in spans(&t) {
+                proptest::prop_assert!(s.start < s.end && s.end <= t.len(), "{s:?} in {t}");
+                proptest::prop_assert!(t.is_char_boundary(s.start) && t.is_char_boundary(s.end), "{s:?} in {t}");
+            }
+            let _ = negated(&t, t.len());
+        }
+
+        #[test]
+        fn readers_never_panic_on_any_text(t in "\\PC{0,60}") {
+            for s in spans(&t) {
+                proptest::prop_assert!(s.start < s.end && s.end <= t.len());
+                proptest::prop_assert!(t.is_char_boundary(s.start) && t.is_char_boundary(s.end));
+            }
+        }
+    }
+}

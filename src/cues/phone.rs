@@ -1,0 +1,312 @@
+//! Contact numbers the caller states (spec §2.1 `ticket.phone_mismatch`):
+//! an 11-digit mobile number, or a 7–8-digit landline with an optional
+//! area code (0xx / 0xxx), in ASCII or full-width digits, in groups
+//! (138 1234 5678, 138-1234-5678, 138，1234，5678) or not, spoken digit
+//! by digit in Chinese numerals (幺三八…, 零 / 洞 for 0, 两 for 2), and
+//! mixed (幺三八 1234 五六七八). And the cue that the contact number is
+//! the one the call comes from (就这个号, 来电号码, 本机:
+//! `lexicons/own_number.txt`).
+//!
+//! There is no third digit reader: the digits are read by the one privacy
+//! masking uses (`norms::accuracy::digit_runs_for_masking`, which knows
+//! groups, dots and every numeral of `text::is_numeral`), and this module
+//! only joins the runs of one number and keeps those of a phone's shape.
+//! Privacy's own joining (`masking_runs`) is not reused: it joins only
+//! runs one gap char apart in the group sizes of a written number, which a
+//! spoken one breaks (幺三八1234五六七八 changes from numerals to digits
+//! with no gap), and its output must stay byte-identical.
+//! 两 is read as 2 here only: it is turned into 二 (the same three bytes
+//! in UTF-8, so every span stays the original's) before the runs are read,
+//! which leaves the accuracy norm's and privacy's readings unchanged.
+//!
+//! Must not: a 工单号 glued to letters (GD20261127008), a date
+//! (2026-11-27, 20261127 is a landline-shaped 8 digits and is kept only
+//! when it is not a date), an amount or a count (3000000元), an identity
+//! card number (18 digits), two numbers said one after the other.
+
+use std::sync::OnceLock;
+
+use super::{builtin, find_asserted, Span};
+use crate::lexicon::Lexicon;
+
+pub(super) const OWN_NUMBER: &str = include_str!("../../lexicons/own_number.txt");
+
+/// The kind of a contact number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PhoneKind {
+    /// 11 digits starting 13–19.
+    Mobile,
+    /// 7–8 digits, with an area code starting 0 or without.
+    Landline,
+}
+
+/// A contact number the caller states.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PhoneNumber {
+    /// Its digits, ASCII (138 1234 5678 → 13812345678).
+    pub digits: String,
+    /// Mobile or landline.
+    pub kind: PhoneKind,
+    /// Where it stands in the original text, separators inside included.
+    pub span: Span,
+}
+
+impl PhoneNumber {
+    /// The number without its area code: a landline's local part, a
+    /// mobile's digits. A ticket may record 0571 8719 3366 or 87193366.
+    pub fn local(&self) -> &str {
+        match self.kind {
+            PhoneKind::Mobile => &self.digits,
+            PhoneKind::Landline if self.digits.starts_with('0') => {
+                // The area codes of 010 and 02x have three digits (and an
+                // 8-digit local number), the others four (0571 + 7 or 8).
+                let n = self.digits.len();
+                let big_city = ["01", "02"].iter().any(|p| self.digits.starts_with(p));
+                let code = if n == 10 || (n == 11 && big_city) {
+                    3
+                } else {
+                    4
+                };
+                self.digits.get(code..).unwrap_or(&self.digits)
+            }
+            PhoneKind::Landline => &self.digits,
+        }
+    }
+}
+
+/// The shape of a phone number, or None.
+fn kind_of(d: &str) -> Option<PhoneKind> {
+    let b = d.as_bytes();
+    match (b.len(), b.first(), b.get(1)) {
+        (11, Some(b'1'), Some(b'3'..=b'9')) => Some(PhoneKind::Mobile),
+        (7 | 8, Some(b'2'..=b'9'), _) => Some(PhoneKind::Landline),
+        (10..=12, Some(b'0'), Some(b'1'..=b'9')) => Some(PhoneKind::Landline),
+        _ => None,
+    }
+}
+
+/// What may stand between the groups of one number that the digit reader
+/// takes for separate numbers: a comma, an ideographic space, 、, or
+/// nothing at all (幺三八1234: a change from numerals to digits).
+fn is_group_gap(c: char) -> bool {
+    matches!(c, ' ' | '　' | '，' | ',' | '、' | '-' | '－' | '—')
+}
+
+/// Words right after a number that make it an amount, a count or a date.
+const UNITS_AFTER: &[char] = &[
+    '元', '块', '万', '千', '百', '年', '月', '日', '号', '岁', '米', '次', '个', '天', '人', '户',
+    '平', '%', '％',
+];
+
+/// Every contact number in `text`, in text order.
+pub fn phone_numbers(text: &str) -> Vec<PhoneNumber> {
+    // 两 → 二: both are three bytes, so the spans stay the original's.
+    let read: std::borrow::Cow<'_, str> = if text.contains('两') {
+        text.replace('两', "二").into()
+    } else {
+        text.into()
+    };
+    let runs = crate::norms::accuracy::digit_runs_for_masking(&read);
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < runs.len() {
+        // The longest chain of runs (4 down to 1) joined only by group gaps
+        // that makes a phone number.
+        let found = (1..=4).rev().find_map(|n| {
+            let chain = runs.get(k..k + n)?;
+            let joined = chain.windows(2).all(|w| {
+                let between = read.get(w[0].2..w[1].1).unwrap_or("x");
+                between.chars().count() <= 1 && between.chars().all(is_group_gap)
+            });
+            if !joined {
+                return None;
+            }
+            let mut digits: String = chain.iter().map(|r| r.0.as_str()).collect();
+            let (start, mut end) = (chain[0].1, chain[n - 1].2);
+            if kind_of(&digits).is_none() && one_of_a_word(&read, end) {
+                // 幺三八…五六七八一会儿: the last 一 starts the next word.
+                digits.pop();
+                end -= '一'.len_utf8();
+            }
+            let kind = kind_of(&digits)?;
+            Some((n, digits, kind, start, end))
+        });
+        match found {
+            Some((n, digits, kind, start, end)) if stands_alone(text, start, end) => {
+                out.push(PhoneNumber {
+                    digits,
+                    kind,
+                    span: Span { start, end },
+                });
+                k += n;
+            }
+            Some((n, ..)) => k += n,
+            None => k += 1,
+        }
+    }
+    out
+}
+
+/// Whether the numeral that ends at `end` is a 一 that begins the word
+/// after it (一下, 一会儿, 一定, 一直 …) rather than a digit: a CJK char
+/// that is no numeral follows it.
+fn one_of_a_word(text: &str, end: usize) -> bool {
+    let last = text.get(..end).and_then(|t| t.chars().next_back());
+    let next = text.get(end..).and_then(|t| t.chars().next());
+    last == Some('一')
+        && next
+            .is_some_and(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) && !crate::text::is_numeral(c))
+}
+
+/// Whether the number at `start..end` is not part of an id (letters glued
+/// to it), a date or an amount.
+fn stands_alone(text: &str, start: usize, end: usize) -> bool {
+    let before = text.get(..start).and_then(|t| t.chars().next_back());
+    let after = text.get(end..).and_then(|t| t.chars().next());
+    let glued = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    if glued(before) || glued(after) {
+        return false;
+    }
+    if after.is_some_and(|c| UNITS_AFTER.contains(&c)) {
+        return false;
+    }
+    let own = text.get(start..end).unwrap_or("");
+    let ascii = crate::text::digits(own);
+    let date = crate::report::privacy::looks_like_date(own)
+        || (ascii.len() == 8 && crate::report::privacy::looks_like_date(&date_dashed(&ascii)));
+    !date
+}
+
+/// 20261127 as 2026-11-27, for the date test.
+fn date_dashed(d: &str) -> String {
+    format!(
+        "{}-{}-{}",
+        d.get(..4).unwrap_or(""),
+        d.get(4..6).unwrap_or(""),
+        d.get(6..).unwrap_or("")
+    )
+}
+
+fn own_number_lexicon() -> Option<&'static Lexicon> {
+    static CELL: OnceLock<Option<Lexicon>> = OnceLock::new();
+    builtin(&CELL, OWN_NUMBER, "own_number.txt")
+}
+
+/// Where the caller says the contact number is the number calling (就这个号,
+/// 这个号码就行, 来电号码, 本机), not negated (不是这个号, 别打本机).
+pub fn own_number_cue(text: &str) -> Option<Span> {
+    find_asserted(own_number_lexicon(), text)
+        .first()
+        .map(|h| Span {
+            start: h.start,
+            end: h.end,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Vec<String> {
+        phone_numbers(text).into_iter().map(|p| p.digits).collect()
+    }
+
+    #[test]
+    fn numbers_in_every_spoken_form_are_read() {
+        for (text, want) in [
+            ("我电话13812345678", "13812345678"),
+            ("我电话是138 1234 5678", "13812345678"),
+            ("138-1234-5678", "13812345678"),
+            ("138，1234，5678", "13812345678"),
+            ("１３８１２３４５６７８", "13812345678"),
+            ("幺三八幺二三四五六七八", "13812345678"),
+            ("一三八一二三四五六七八", "13812345678"),
+            ("幺三八 幺二三四 五六七八", "13812345678"),
+            ("幺三八，幺二三四，五六七八", "13812345678"),
+            ("幺三八1234五六七八", "13812345678"),
+            ("幺三八 1234 5678", "13812345678"),
+            ("幺五两两两三三四四五五", "15222334455"),
+            ("零幺零 六二五五 八八九九", "01062558899"),
+            ("座机是0571-87193366", "057187193366"),
+            ("0571 8719 3366", "057187193366"),
+            ("洞五七幺八七幺九三三六六", "057187193366"),
+            ("打我座机87193366就行", "87193366"),
+            ("家里电话是2618110", "2618110"),
+            ("八七幺九三三六六", "87193366"),
+            ("幺八六 两两三三 四四五五", "18622334455"),
+            ("零五七幺 八七幺九三三六六", "057187193366"),
+            ("0571-8719 3366", "057187193366"),
+            ("电话幺三八幺二三四五六七八一会儿打给我", "13812345678"),
+            ("一三八一二三四五六七八一定要回电话", "13812345678"),
+        ] {
+            assert_eq!(read(text), vec![want.to_string()], "{text}");
+        }
+    }
+
+    #[test]
+    fn numbers_that_are_no_contact_number_are_not_read() {
+        for text in [
+            "工单号GD20261127008",
+            "2026-11-27那天",
+            "20261127那天来修的",
+            "罚了3000000元",
+            "身份证110101199003071234",
+            "工号1024",
+            "12345热线",
+            "一二三四五",
+            "我等了一两个月",
+            "等了两三天",
+            "一二三四五六七",
+            "一三八一二三四五六七八九",
+            "二三四五六七八号",
+        ] {
+            assert_eq!(read(text), Vec::<String>::new(), "{text}");
+        }
+    }
+
+    #[test]
+    fn two_numbers_are_two_and_spans_are_the_originals() {
+        let text = "手机13812345678，座机87193366";
+        let got = phone_numbers(text);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].span.of(text), "13812345678");
+        assert_eq!(got[0].kind, PhoneKind::Mobile);
+        assert_eq!(got[1].span.of(text), "87193366");
+        assert_eq!(got[1].kind, PhoneKind::Landline);
+        let text = "电话幺五两两两三三四四五五";
+        assert_eq!(
+            phone_numbers(text)[0].span.of(text),
+            "幺五两两两三三四四五五"
+        );
+    }
+
+    #[test]
+    fn a_landlines_local_part_drops_the_area_code() {
+        for (text, local) in [
+            ("0571-87193366", "87193366"),
+            ("010-62558899", "62558899"),
+            ("0571-8719336", "8719336"),
+            ("87193366", "87193366"),
+            ("13812345678", "13812345678"),
+        ] {
+            assert_eq!(phone_numbers(text)[0].local(), local, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_own_number_cue_is_read_unless_negated() {
+        for (text, want) in [
+            ("就这个号", Some("就这个号")),
+            ("联系电话就打这个号码吧", Some("就打这个号码")),
+            ("留来电号码就行", Some("来电号码")),
+            ("打本机就可以", Some("本机")),
+            ("这个号码就行", Some("这个号码就行")),
+            ("不是这个号码就行的", None),
+            ("别打本机", None),
+            ("本机构不负责", None),
+            ("我换个号码", None),
+        ] {
+            assert_eq!(own_number_cue(text).map(|s| s.of(text)), want, "{text}");
+        }
+    }
+}

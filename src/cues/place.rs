@@ -1,0 +1,231 @@
+//! Proper place names the caller says (spec §2.1 `ticket.place_missing`):
+//! a name ending in one of the suffixes of `lexicons/place_suffixes.txt`
+//! (小区, 花园, 苑, 路, 街, 村, 医院, 号楼 …), with its distinctive part,
+//! the chars before the suffix (长青 of 长青小区, 建设 of 建设路, 3 of
+//! 3号楼), which a ticket that records the place must hold.
+//!
+//! The distinctive part is walked back from the suffix over letters and
+//! digits, and stops at punctuation or a space, at a char that is rarely
+//! part of a name (的, 在, 住, 是, 这, 那, 个, 条, 我, 们 …), at 区/市/县/省
+//! (西城区长青小区 → 长青), and after a word that places a name rather
+//! than being one (楼下, 附近, 旁边, 对面 …: 我们家楼下长青小区 → 长青). It
+//! is kept when it has at least two chars (号楼: at least one digit), so
+//! that 马路上, 这条路, 小区里, 进城, 学校的老师 name no place; the
+//! suffix lexicon's exclusion contexts drop a suffix inside a common word
+//! (城管, 城市, 政府, 路灯, 农村).
+
+use std::sync::OnceLock;
+
+use super::{builtin, counted_chars, find, Span};
+use crate::lexicon::Lexicon;
+
+pub(super) const SUFFIXES: &str = include_str!("../../lexicons/place_suffixes.txt");
+
+/// A place name the caller says.
+///
+/// White space inside the name (长青 小区, as ASR may write it) is part of
+/// the spans and left out of `distinctive`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    /// The distinctive part, as said (长青, 建设, 3).
+    pub distinctive: String,
+    /// The suffix, as the lexicon writes it (小区, 路).
+    pub suffix: String,
+    /// Where the whole name stands in the original text.
+    pub span: Span,
+    /// Where the distinctive part stands in the original text.
+    pub distinctive_span: Span,
+}
+
+fn suffix_lexicon() -> Option<&'static Lexicon> {
+    static CELL: OnceLock<Option<Lexicon>> = OnceLock::new();
+    builtin(&CELL, SUFFIXES, "place_suffixes.txt")
+}
+
+/// Chars that end the walk back: they are rarely part of a name.
+const STOP_CHARS: &[char] = &[
+    '的', '在', '住', '是', '到', '去', '了', '个', '这', '那', '条', '段', '我', '你', '您', '他',
+    '她', '它', '们', '从', '往', '就', '说', '和', '跟', '与', '对', '把', '被', '给', '向', '叫',
+    '要', '想', '也', '都', '还', '又', '再', '很', '太', '啥', '哪', '么', '区', '市', '县', '省',
+    '吗', '呢', '吧', '啊', '呀', '哦', '嗯', '有', '没', '不', '找',
+];
+
+/// Words after which a name starts: they locate a place (楼下长青小区),
+/// or say who, not where (孩子学校).
+const STOP_WORDS: &[&str] = &[
+    "楼下", "楼上", "附近", "旁边", "对面", "门口", "隔壁", "那边", "这边", "里面", "外面", "后面",
+    "前面", "孩子", "小孩", "老人", "家里", "位于", "就是", "一下", "现在", "今天", "昨天", "刚才",
+    // Kinds, not names: 老旧小区, 其他小区.
+    "老旧", "高档", "新建", "普通", "别的", "其他", "同一",
+];
+
+/// At most this many chars of distinctive part (东方明珠花园 holds 4).
+const MAX_PART: usize = 8;
+
+/// Every proper place name in `text`, in text order.
+pub fn places(text: &str) -> Vec<Place> {
+    let hits = find(suffix_lexicon(), text);
+    if hits.is_empty() {
+        return Vec::new();
+    }
+    let chars = counted_chars(text);
+    let mut out = Vec::new();
+    for h in hits {
+        // The counted char where the suffix starts.
+        let Ok(s) = chars.binary_search_by_key(&h.start, |&(o, _)| o) else {
+            continue;
+        };
+        let numbered = h.entry == "号楼";
+        let mut from = s;
+        while from > 0 && s - from < MAX_PART {
+            let (o, c) = chars[from - 1];
+            // Punctuation between two counted chars ends a name; white
+            // space does not (ASR may write 长青 小区).
+            let po = chars[from].0;
+            if text
+                .get(o + c.len_utf8()..po)
+                .is_none_or(|g| !g.chars().all(char::is_whitespace))
+            {
+                break;
+            }
+            let fits = if numbered {
+                c.is_ascii_digit()
+                    || ('０'..='９').contains(&c)
+                    || crate::text::is_numeral(c)
+                    || matches!(c, '十' | '百' | '两')
+            } else {
+                c.is_alphanumeric() && !STOP_CHARS.contains(&c)
+            };
+            if !fits {
+                break;
+            }
+            from -= 1;
+        }
+        // Cut after the last stop word inside the part.
+        let part: Vec<char> = chars[from..s].iter().map(|&(_, c)| c).collect();
+        let mut cut = 0;
+        for w in STOP_WORDS {
+            let w: Vec<char> = w.chars().collect();
+            for i in (0..part.len().saturating_sub(w.len() - 1)).rev() {
+                if part[i..].starts_with(&w) {
+                    cut = cut.max(i + w.len());
+                    break;
+                }
+            }
+        }
+        let from = from + cut;
+        let len = s - from;
+        if len < if numbered { 1 } else { 2 } {
+            continue;
+        }
+        let start = chars[from].0;
+        out.push(Place {
+            distinctive: text
+                .get(start..h.start)
+                .unwrap_or("")
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect(),
+            suffix: h.entry.to_string(),
+            span: Span { start, end: h.end },
+            distinctive_span: Span {
+                start,
+                end: h.start,
+            },
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Vec<(String, String)> {
+        places(text)
+            .into_iter()
+            .map(|p| (p.distinctive, p.suffix))
+            .collect()
+    }
+
+    #[test]
+    fn proper_place_names_are_read_with_their_distinctive_part() {
+        for (text, part, suffix) in [
+            ("我住在长青小区", "长青", "小区"),
+            ("建设路上有个坑", "建设", "路"),
+            ("西城区长青小区3号楼", "长青", "小区"),
+            ("我们家楼下长青小区门口", "长青", "小区"),
+            ("阳光花园的路灯坏了", "阳光", "花园"),
+            ("东方明珠花园", "东方明珠", "花园"),
+            ("人民公园旁边", "人民", "公园"),
+            ("解放大街", "解放", "大街"),
+            ("王家村的村民", "王家", "村"),
+            ("东门菜市场", "东门", "菜市场"),
+            ("实验小学门口", "实验", "小学"),
+            ("市第一人民医院", "第一人民", "医院"),
+            ("万达广场", "万达", "广场"),
+            ("锦绣苑", "锦绣", "苑"),
+            ("长青社区医院", "长青", "社区医院"),
+            ("我家住在 长青 小区", "长青", "小区"),
+        ] {
+            let got = read(text);
+            assert!(
+                got.contains(&(part.to_string(), suffix.to_string())),
+                "{text}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_building_number_is_the_distinctive_part_of_hao_lou() {
+        let got = read("长青小区3号楼");
+        assert!(got.contains(&("3".into(), "号楼".into())), "{got:?}");
+        let got = read("住在十二号楼");
+        assert!(got.contains(&("十二".into(), "号楼".into())), "{got:?}");
+    }
+
+    #[test]
+    fn words_that_name_no_place_are_not_read() {
+        for text in [
+            "马路上全是水",
+            "这条路太堵了",
+            "小区里没人管",
+            "我们小区",
+            "这个小区的物业",
+            "城管不管",
+            "城市管理",
+            "他们城管来了",
+            "文明城市",
+            "学校的老师说",
+            "孩子学校",
+            "进城了",
+            "区政府",
+            "人民政府",
+            "我家楼下的路灯坏了",
+            "在医院",
+            "去公园",
+            "农村",
+            "高速公路上",
+            "附近的广场",
+            "回家路上摔了",
+            "老旧小区改造",
+            "其他小区都有",
+            "隔壁村的人",
+            "社区医院",
+            "几号楼",
+            "我们 小区",
+            "长青，小区",
+        ] {
+            assert_eq!(read(text), Vec::<(String, String)>::new(), "{text}");
+        }
+    }
+
+    #[test]
+    fn spans_are_the_originals() {
+        let text = "喂，我家住 长青小区，建设路那边";
+        let got = places(text);
+        assert_eq!(got[0].span.of(text), "长青小区");
+        assert_eq!(got[0].distinctive_span.of(text), "长青");
+        assert_eq!(got[1].span.of(text), "建设路");
+    }
+}
