@@ -64,7 +64,8 @@ fn mask_with(
 /// A digit as the number readers read it: ASCII, full-width or a Chinese
 /// numeral (幺三八).
 fn is_digit_char(c: char) -> bool {
-    c.is_ascii_digit() || ('０'..='９').contains(&c) || crate::text::is_numeral(c)
+    // 两 is read as 二 in a spoken number (幺三八两…).
+    c.is_ascii_digit() || ('０'..='９').contains(&c) || crate::text::is_numeral(c) || c == '两'
 }
 
 /// What may stand between the groups of a number spoken or written in
@@ -91,7 +92,7 @@ fn phone_shape(first: char, sizes: &[usize]) -> bool {
 /// ([`phone_shape`]). (digits, byte start, byte end).
 fn masking_runs(text: &str) -> Vec<(String, usize, usize)> {
     let runs = crate::norms::accuracy::digit_runs_for_masking(text);
-    if runs.len() < 2 {
+    if runs.is_empty() && !text.chars().any(crate::text::is_numeral) {
         return runs;
     }
     let gap_between = |a: &(String, usize, usize), b: &(String, usize, usize)| {
@@ -123,6 +124,26 @@ fn masking_runs(text: &str) -> Vec<(String, usize, usize)> {
                 k += 1;
             }
         }
+    }
+    // The caller's contact numbers as the ticket-against-call readers read
+    // them (src/cues/phone.rs): forms the runs above leave in pieces, such
+    // as numerals running straight into digits (幺三八1234五六七八), are
+    // masked whole too.
+    let mut grew = false;
+    for p in crate::cues::phone::phone_numbers(text) {
+        let (s, e) = (p.span.start, p.span.end);
+        if out
+            .iter()
+            .any(|r| r.1 <= s && e <= r.2 && r.0.chars().count() >= 7)
+        {
+            continue;
+        }
+        out.retain(|r| r.2 <= s || r.1 >= e);
+        out.push((p.digits, s, e));
+        grew = true;
+    }
+    if grew {
+        out.sort_by_key(|r| r.1);
     }
     out
 }
@@ -463,6 +484,11 @@ mod tests {
             ("【138 1234 5678】是吗", "【138 **** 5678】是吗"),
             ("138【1234】5678", "138【****】5678"),
             ("身份证33010219900101123X", "身份证330**********1123X"),
+            // Numerals running straight into digits, and 两 for 二: the
+            // caller-number reader (cues::phone) reads them, so they are
+            // masked whole.
+            ("我的电话幺三八1234五六七八", "我的电话幺三八****五六七八"),
+            ("手机号幺三八两两三四五六七八", "手机号幺三八****五六七八"),
         ] {
             assert_eq!(masked(text), want, "{text}");
         }
