@@ -576,3 +576,21 @@ fn sampling_again_never_overwrites_a_review_sheet() {
     assert!(stderr(&o).contains("review_sheet.xlsx"), "{}", stderr(&o));
     assert_eq!(std::fs::read(&sheet).expect("read"), b"filled in");
 }
+
+#[test]
+fn a_sheet_missing_from_an_xls_workbook_is_a_usage_error() {
+    // `--sheet` was checked against .xlsx files only: an .xls without that
+    // sheet was read from its first sheet without a word.
+    let dir = tempfile::tempdir().expect("tmp");
+    let xls = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/xls/tickets.xls");
+    let o = bin()
+        .arg("score")
+        .arg(&xls)
+        .args(["--sheet", "没有这个表", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("没有这个工作表"), "{}", stderr(&o));
+    assert!(!dir.path().join("out").exists());
+}

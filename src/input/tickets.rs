@@ -491,13 +491,21 @@ fn read_csv(
 /// Checks that every .xlsx ticket file among `paths` has a sheet named
 /// `sheet`, so that a mistyped `--sheet` is reported before anything runs.
 pub fn check_sheet(paths: &[std::path::PathBuf], sheet: &str) -> Result<(), String> {
-    for p in paths.iter().filter(|p| {
-        p.extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
-    }) {
-        let wb: Result<Xlsx<_>, _> = open_workbook(p);
-        if let Ok(wb) = wb {
-            let names = wb.sheet_names();
+    // Both workbook kinds the readers take: .xlsx and the older .xls.
+    for p in paths {
+        let ext = p
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        let names = match ext.as_deref() {
+            Some("xlsx") => open_workbook::<Xlsx<_>, _>(p)
+                .ok()
+                .map(|wb| wb.sheet_names()),
+            Some("xls") => open_workbook::<calamine::Xls<_>, _>(p)
+                .ok()
+                .map(|wb| wb.sheet_names()),
+            _ => None,
+        };
+        if let Some(names) = names {
             if !names.iter().any(|n| n == sheet) {
                 return Err(format!(
                     "--sheet \"{sheet}\"：{} 里没有这个工作表，有的工作表：{}（no such sheet）",
