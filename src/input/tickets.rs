@@ -597,8 +597,7 @@ fn read_sheet<RS: std::io::Read + std::io::Seek>(
         anyhow::anyhow!("{file} 工作表“{name}”：读不了（cannot read: {e}）")
     };
     let mut cells = wb.worksheet_cells_reader(name).map_err(err)?;
-    let mut map: Option<HeaderMap> = None;
-    let mut time_cols = Vec::new();
+    let mut rows = SheetRows::default();
     let mut row_no: Option<u32> = None;
     let mut row: Vec<Data> = Vec::new();
     loop {
@@ -606,44 +605,14 @@ fn read_sheet<RS: std::io::Read + std::io::Seek>(
         let pos = cell.as_ref().map(|c| c.get_position());
         if pos.map(|p| p.0) != row_no {
             if let Some(r) = row_no {
-                let line = u64::from(r) + 1;
-                let width = map.as_ref().map_or(XLSX_MAX_COLUMNS, |m| m.width);
-                row.truncate(width);
-                if row.iter().any(|c| !matches!(c, Data::Empty)) {
-                    match &map {
-                        None => {
-                            let texts: Vec<String> =
-                                row.iter().map(|c| cell_text(c, false)).collect();
-                            let m = HeaderMap::new(&texts);
-                            if m.missing_required().len() == 3 {
-                                anyhow::bail!(
-                                    "{file} 工作表“{name}”第 {line} 行：不是工单表头，表头要有 ticket_id/工单编号、operator_id/受理话务员、accepted_at/受理时间（not a ticket header）"
-                                );
-                            }
-                            time_cols = m.time_columns();
-                            map = Some(m);
-                        }
-                        Some(m) => {
-                            row.resize(m.width, Data::Empty);
-                            let texts: Vec<String> = row
-                                .iter()
-                                .enumerate()
-                                .map(|(j, c)| cell_text(c, time_cols.contains(&j)))
-                                .collect();
-                            if !texts.iter().all(|c| c.trim().is_empty()) {
-                                each(parse_row(&texts, m, file, line, local));
-                            }
-                        }
-                    }
-                }
+                rows.row(&row, file, name, u64::from(r) + 1, local, each)?;
             }
             row.clear();
             row_no = pos.map(|p| p.0);
         }
         let Some(cell) = cell else { break };
         let col = cell.get_position().1 as usize;
-        let width = map.as_ref().map_or(XLSX_MAX_COLUMNS, |m| m.width);
-        if col < width {
+        if col < rows.width() {
             if row.len() <= col {
                 row.resize(col + 1, Data::Empty);
             }
@@ -651,6 +620,67 @@ fn read_sheet<RS: std::io::Read + std::io::Seek>(
         }
     }
     Ok(())
+}
+
+/// The rows of one ticket sheet, as the .xlsx and .xls readers share them:
+/// the first non-empty row must be a ticket header; after it every row is
+/// read to the header's width, and a row with no text is skipped.
+#[derive(Default)]
+pub(crate) struct SheetRows {
+    map: Option<HeaderMap>,
+    time_cols: Vec<usize>,
+}
+
+impl SheetRows {
+    /// How many columns are kept: the header's, or the sheet's limit
+    /// before the header is read.
+    pub(crate) fn width(&self) -> usize {
+        self.map.as_ref().map_or(XLSX_MAX_COLUMNS, |m| m.width)
+    }
+
+    /// Reads one sheet row (`line` as Excel numbers it): the header, or a
+    /// ticket given to `each`. A first row that is not a ticket header is
+    /// an error naming the file, the sheet and the row.
+    pub(crate) fn row(
+        &mut self,
+        cells: &[Data],
+        file: &Arc<str>,
+        name: &str,
+        line: u64,
+        local: FixedOffset,
+        each: &mut dyn FnMut(Result<Ticket, Reject>),
+    ) -> anyhow::Result<()> {
+        let cells = &cells[..cells.len().min(self.width())];
+        if cells.iter().all(|c| matches!(c, Data::Empty)) {
+            return Ok(());
+        }
+        match &self.map {
+            None => {
+                let texts: Vec<String> = cells.iter().map(|c| cell_text(c, false)).collect();
+                let m = HeaderMap::new(&texts);
+                if m.missing_required().len() == 3 {
+                    anyhow::bail!(
+                        "{file} 工作表“{name}”第 {line} 行：不是工单表头，表头要有 ticket_id/工单编号、operator_id/受理话务员、accepted_at/受理时间（not a ticket header）"
+                    );
+                }
+                self.time_cols = m.time_columns();
+                self.map = Some(m);
+            }
+            Some(m) => {
+                let texts: Vec<String> = (0..m.width)
+                    .map(|j| {
+                        cells
+                            .get(j)
+                            .map_or_else(String::new, |c| cell_text(c, self.time_cols.contains(&j)))
+                    })
+                    .collect();
+                if !texts.iter().all(|c| c.trim().is_empty()) {
+                    each(parse_row(&texts, m, file, line, local));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use calamine::{open_workbook, Data, Reader, Xls, Xlsx};
 use chrono::FixedOffset;
 
-use crate::input::tickets::{cell_text, parse_row, HeaderMap};
+use crate::input::tickets::{cell_text, SheetRows};
 use crate::input::Reject;
 use crate::model::Ticket;
 
@@ -116,35 +116,10 @@ pub fn read_xls(
                 )
             })?;
     let first = range.start().map_or(0, |(r, _)| u64::from(r));
-    let mut map: Option<HeaderMap> = None;
-    let mut time_cols = Vec::new();
+    let mut rows = SheetRows::default();
     for (k, cells) in range.rows().enumerate() {
-        if cells.iter().all(|c| matches!(c, Data::Empty)) {
-            continue;
-        }
         // 1-based sheet row, as Excel shows it.
-        let line = first + k as u64 + 1;
-        match &map {
-            None => {
-                let texts: Vec<String> = cells.iter().map(|c| cell_text(c, false)).collect();
-                let m = HeaderMap::new(&texts);
-                if m.missing_required().len() == 3 {
-                    anyhow::bail!(
-                        "{file}：工作表“{name}”第 {line} 行不是工单表头（需要 工单编号、受理话务员、受理时间 等列）（not a ticket header）"
-                    );
-                }
-                time_cols = m.time_columns();
-                map = Some(m);
-            }
-            Some(m) => {
-                let texts: Vec<String> = cells
-                    .iter()
-                    .enumerate()
-                    .map(|(j, c)| cell_text(c, time_cols.contains(&j)))
-                    .collect();
-                each(parse_row(&texts, m, file, line, local));
-            }
-        }
+        rows.row(cells, file, &name, first + k as u64 + 1, local, each)?;
     }
     Ok(())
 }
