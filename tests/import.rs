@@ -427,3 +427,40 @@ fn diarised_samples_get_the_original_roles_or_a_reason() {
         assert!(r["file"].ends_with("results.jsonl"), "{r:?}");
     }
 }
+
+#[test]
+fn a_link_loop_in_a_result_folder_is_listed_not_followed_forever() {
+    // The import walked result folders on its own and followed a link back
+    // to its folder until the system refused the path (about 40 levels),
+    // reading the same result once per level; it now walks them as `score`
+    // does, passing over the loop and saying so.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let results = tmp.path().join("results");
+    std::fs::create_dir(&results).expect("mkdir");
+    let src = root().join("tests/data/asr/aliyun/dual.json");
+    std::fs::copy(&src, results.join("dual.json")).expect("copy");
+    std::os::unix::fs::symlink(&results, results.join("again")).expect("link");
+    let out = tmp.path().join("calls.jsonl");
+    let o = hq(
+        &[
+            "import",
+            "--from",
+            "aliyun",
+            results.to_str().expect("path"),
+            "--calls",
+            root()
+                .join("tests/data/asr/通话记录-gbk.csv")
+                .to_str()
+                .expect("path"),
+            "--out",
+            out.to_str().expect("path"),
+        ],
+        tmp.path(),
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.contains("循环"), "{stderr}");
+    let calls = lines(&out);
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0]["call_id"], "20261127-900001");
+}

@@ -211,6 +211,16 @@ pub fn collect_inputs_in_sheet(args: &[PathBuf], sheet: Option<&str>) -> anyhow:
     Ok(inputs)
 }
 
+/// The files below `dir` this program may read (by [`kind_of`]), following
+/// links with loops guarded, as `score` finds them ([`Walk`]); and what was
+/// passed over, with why. Other readers of folders (`import`) use this too.
+pub(crate) fn list_folder(dir: &Path) -> anyhow::Result<(Vec<PathBuf>, Vec<Skipped>)> {
+    let (mut files, mut skipped) = (Vec::new(), Vec::new());
+    Walk::default().dir(dir, &mut files, &mut skipped)?;
+    files.sort();
+    Ok((files, skipped))
+}
+
 /// A recursive folder listing that follows symbolic links, to files and
 /// to folders, and guards against loops by the canonical paths seen.
 #[derive(Default)]

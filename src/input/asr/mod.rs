@@ -641,6 +641,8 @@ pub struct ImportSummary {
     pub rejects: Vec<Reject>,
     /// Where the rejects were written.
     pub rejects_path: PathBuf,
+    /// Files of the result folders passed over (broken links, loops), with why.
+    pub skipped: Vec<crate::input::Skipped>,
 }
 
 /// `calls.jsonl` → `calls.jsonl.rejects.csv`, beside it.
@@ -664,36 +666,21 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// The result files named by the arguments: files as given, folders
-/// searched recursively for `.json` / `.jsonl` in name order.
-fn result_files(args: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "{}：无法列出文件夹内容：{}",
-                    dir.display(),
-                    crate::messages::io_zh(&e)
-                )
-            })?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                walk(&p, out)?;
-            } else {
-                let name = p
-                    .file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .to_ascii_lowercase();
-                if name.ends_with(".json") || name.ends_with(".jsonl") {
-                    out.push(p);
-                }
-            }
-        }
-        Ok(())
-    }
+/// searched recursively for `.json` / `.jsonl` in name order, by the walk
+/// `score` uses (links followed, loops and broken links passed over and
+/// listed in `skipped`).
+fn result_files(
+    args: &[PathBuf],
+    skipped: &mut Vec<crate::input::Skipped>,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let is_result = |p: &Path| {
+        let name = p
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_ascii_lowercase();
+        name.ends_with(".json") || name.ends_with(".jsonl")
+    };
     let mut out = Vec::new();
     for a in args {
         let meta = std::fs::metadata(a).map_err(|e| {
@@ -704,7 +691,9 @@ fn result_files(args: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             )
         })?;
         if meta.is_dir() {
-            walk(a, &mut out)?;
+            let (files, passed) = crate::input::list_folder(a)?;
+            out.extend(files.into_iter().filter(|p| is_result(p)));
+            skipped.extend(passed);
         } else {
             out.push(a.clone());
         }
@@ -782,7 +771,8 @@ fn convert(
 /// call-list row and writes the transcripts; every recording and every
 /// call-list row is written or in the rejects file.
 pub fn import(opts: &ImportOptions) -> anyhow::Result<ImportSummary> {
-    let files = result_files(&opts.results)?;
+    let mut skipped = Vec::new();
+    let files = result_files(&opts.results, &mut skipped)?;
     if files.is_empty() {
         anyhow::bail!(
             "{}：没有找到识别结果（.json 或 .jsonl 文件），请检查路径（no result files）",
@@ -807,6 +797,7 @@ pub fn import(opts: &ImportOptions) -> anyhow::Result<ImportSummary> {
     }
     let mut summary = ImportSummary {
         rejects_path: rejects_at.clone(),
+        skipped,
         ..ImportSummary::default()
     };
     let mut list = CallList::read(&opts.calls, &mut summary.rejects)?;
@@ -1075,6 +1066,12 @@ impl fmt::Display for ImportSummary {
             self.rejects.len(),
             self.rejects_path.display()
         )?;
+        if !self.skipped.is_empty() {
+            writeln!(f, "结果文件夹里没有读取的：")?;
+            for s in &self.skipped {
+                writeln!(f, "  {}：{}", s.path.display(), s.reason)?;
+            }
+        }
         if self.by_evidence > 0 {
             writeln!(
                 f,
