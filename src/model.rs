@@ -129,6 +129,10 @@ pub struct Call<'a> {
     pub started_at: DateTime<FixedOffset>,
     /// Who hung up, when known.
     pub ended_by: Option<Speaker>,
+    /// The number the call came from as the phone system records it
+    /// (主叫号码), when the transcript carries it. Personal data: masked in
+    /// every output like any caller number.
+    pub caller_number: Option<String>,
     /// The utterances in time order.
     pub utterances: Vec<Utterance<'a>>,
     /// True when the input listed the utterances out of time order and the
@@ -159,6 +163,7 @@ impl Call<'_> {
             team: self.team,
             started_at: self.started_at,
             ended_by: self.ended_by,
+            caller_number: self.caller_number,
             resorted: self.resorted,
             source: self.source,
         }
@@ -325,6 +330,24 @@ pub struct Ticket {
     pub problems: Vec<String>,
     /// Where the ticket was read from.
     pub source: Option<Source>,
+    /// An earlier ticket of the same caller about the same place or matter
+    /// within the repeat window (spec §2.1 `ticket.repeat_omitted`, issue
+    /// #19's repeat calls), when the ticket store linked one.
+    pub prior: Option<PriorContact>,
+}
+
+/// The earlier contact a repeat ticket is linked to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PriorContact {
+    /// The earlier ticket's 工单编号.
+    pub ticket_id: String,
+    /// The earlier ticket's call, when it has one.
+    pub call_id: Option<String>,
+    /// When the earlier ticket was accepted.
+    pub accepted_at: Option<NaiveDateTime>,
+    /// Whether the earlier ticket was completed (办结) before this one was
+    /// accepted.
+    pub closed_before: bool,
 }
 
 /// The eleven service norms, in the spec's order.
@@ -430,6 +453,11 @@ impl fmt::Display for NormId {
 pub enum Severity {
     /// Costs the norm's points.
     Deduct,
+    /// Costs the norm's points like a deduction, and is a risk a manager
+    /// must see the same day (self-harm not escalated, spec §2.1): reported
+    /// apart in every report. Not a red line: that is about the agent's own
+    /// words.
+    Critical,
     /// 一票否决: the call's total is 0.
     RedLine,
 }
@@ -439,6 +467,7 @@ impl Severity {
     pub fn key(self) -> &'static str {
         match self {
             Severity::Deduct => "deduct",
+            Severity::Critical => "critical",
             Severity::RedLine => "red_line",
         }
     }

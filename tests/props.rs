@@ -721,6 +721,7 @@ fn well_formed_call() -> impl Strategy<Value = Call<'static>> {
                 started_at: chrono::DateTime::parse_from_rfc3339("2026-11-27T09:15:02+08:00")
                     .expect("time"),
                 ended_by,
+                caller_number: None,
                 utterances,
                 resorted: false,
                 source: Source {

@@ -355,6 +355,8 @@ pub fn parse_row(
             file: file.clone(),
             line,
         }),
+        // Linked by the ticket store once every ticket is read.
+        prior: None,
     })
 }
 

@@ -312,13 +312,14 @@ impl<'de> Deserialize<'de> for Id {
 
 /// The fields of a call line, as `RawCall` names them; the last holds the
 /// utterances, the others a string (the ids: or a number).
-const CALL_FIELDS: [&str; 7] = [
+const CALL_FIELDS: [&str; 8] = [
     "call_id",
     "operator_id",
     "operator_name",
     "team",
     "started_at",
     "ended_by",
+    "caller_number",
     "utterances",
 ];
 
@@ -335,6 +336,9 @@ struct RawCall<'a> {
     started_at: Option<Cow<'a, str>>,
     #[serde(borrow, default, deserialize_with = "opt_cow")]
     ended_by: Option<Cow<'a, str>>,
+    /// A string or, as some phone systems write it, a JSON number.
+    #[serde(default)]
+    caller_number: Option<Id>,
     #[serde(borrow)]
     utterances: Option<Vec<RawUtterance<'a>>>,
 }
@@ -518,6 +522,10 @@ pub fn parse_line<'a>(
         team: raw.team.map(|s| s.trim().to_string()).unwrap_or_default(),
         started_at,
         ended_by,
+        caller_number: raw
+            .caller_number
+            .map(|i| i.0.trim().to_string())
+            .filter(|n| !n.is_empty()),
         utterances,
         resorted,
         source: Source {

@@ -747,6 +747,7 @@ pub(crate) mod testkit {
             started_at: chrono::DateTime::parse_from_rfc3339("2026-11-27T09:00:00+08:00")
                 .expect("time"),
             ended_by: None,
+            caller_number: None,
             utterances: rows
                 .iter()
                 .map(|&(s, start, end, text)| Utterance {

@@ -328,6 +328,7 @@ fn stand_in(call_id: &str, rows: &[Review], file: &Arc<str>) -> Call<'static> {
         team: String::new(),
         started_at: chrono::DateTime::default(),
         ended_by: None,
+        caller_number: None,
         utterances: (0..n)
             .map(|_| Utterance {
                 speaker: Speaker::Agent,

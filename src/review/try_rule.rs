@@ -239,6 +239,7 @@ fn read_plain(text: &str, source: &str) -> anyhow::Result<Dialogue> {
         team: String::new(),
         started_at: DateTime::parse_from_rfc3339(STARTED_AT).context("try-rule 的固定开始时间")?,
         ended_by: None,
+        caller_number: None,
         utterances,
         resorted: false,
         source: Source {

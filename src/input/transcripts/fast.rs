@@ -131,6 +131,7 @@ impl<'a> Parser<'a> {
             team: None,
             started_at: None,
             ended_by: None,
+            caller_number: None,
             utterances: None,
         };
         // By index in CALL_FIELDS.
@@ -142,6 +143,7 @@ impl<'a> Parser<'a> {
                 Some(3) => c.team = p.opt_str()?,
                 Some(4) => c.started_at = p.opt_str()?,
                 Some(5) => c.ended_by = p.opt_str()?,
+                Some(6) => c.caller_number = p.id()?,
                 Some(_) => c.utterances = p.utterances()?,
                 None => p.skip_scalar()?,
             }
