@@ -285,10 +285,10 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
-    /// 导入语音识别结果（阿里云、腾讯云录音文件识别，FunASR），按通话记录补上话务员、
+    /// 导入语音识别结果（阿里云、腾讯云、华为云录音文件识别，讯飞录音文件转写，FunASR，Whisper），按通话记录补上话务员、
     /// 开始时间等，写成转写 calls.jsonl；用不了的结果和通话记录写到 calls.jsonl.rejects.csv
     Import {
-        /// 识别服务：aliyun、tencent 或 funasr
+        /// 识别服务：aliyun、tencent、huawei、iflytek、funasr 或 whisper
         #[arg(long, value_name = "SERVICE")]
         from: hotline_qa::input::asr::Vendor,
         /// 识别结果文件（.json，或一行一个结果的 .jsonl）或文件夹

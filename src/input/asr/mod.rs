@@ -87,7 +87,10 @@ use crate::model::Speaker;
 
 pub mod aliyun;
 pub mod funasr;
+pub mod huawei;
+pub mod iflytek;
 pub mod tencent;
+pub mod whisper;
 
 /// The largest result file read (one recording's result is far smaller).
 const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -101,6 +104,12 @@ pub enum Vendor {
     Tencent,
     /// FunASR / Paraformer run on the centre's own servers.
     Funasr,
+    /// 华为云 语音交互服务 SIS 录音文件识别.
+    Huawei,
+    /// 讯飞开放平台 录音文件转写.
+    Iflytek,
+    /// openai-whisper, faster-whisper or WhisperX JSON.
+    Whisper,
 }
 
 impl FromStr for Vendor {
@@ -110,8 +119,11 @@ impl FromStr for Vendor {
             "aliyun" | "alibaba" | "阿里云" => Ok(Vendor::Aliyun),
             "tencent" | "腾讯云" => Ok(Vendor::Tencent),
             "funasr" | "paraformer" => Ok(Vendor::Funasr),
+            "huawei" | "华为云" => Ok(Vendor::Huawei),
+            "iflytek" | "xfyun" | "讯飞" => Ok(Vendor::Iflytek),
+            "whisper" | "whisperx" | "faster-whisper" => Ok(Vendor::Whisper),
             _ => Err(format!(
-                "不认识的识别服务 {s}：请写 aliyun、tencent 或 funasr（unknown service）"
+                "不认识的识别服务 {s}：请写 aliyun、tencent、huawei、iflytek、funasr 或 whisper（unknown service）"
             )),
         }
     }
@@ -125,6 +137,9 @@ impl Vendor {
             Vendor::Aliyun => aliyun::parse(text),
             Vendor::Tencent => tencent::parse(text),
             Vendor::Funasr => funasr::parse(text),
+            Vendor::Huawei => huawei::parse(text),
+            Vendor::Iflytek => iflytek::parse(text),
+            Vendor::Whisper => whisper::parse(text),
         }
     }
 
@@ -134,6 +149,9 @@ impl Vendor {
             Vendor::Aliyun => "阿里云录音文件识别",
             Vendor::Tencent => "腾讯云录音文件识别",
             Vendor::Funasr => "FunASR",
+            Vendor::Huawei => "华为云录音文件识别",
+            Vendor::Iflytek => "讯飞录音文件转写",
+            Vendor::Whisper => "Whisper",
         }
     }
 }
@@ -281,8 +299,42 @@ fn closing_score(text: &str) -> u32 {
     }
 }
 
+/// The id a reader gives the sentences a service itself marked as the
+/// agent's (Huawei's `AGENT`), whatever the call list says: see
+/// "Who is the agent", rule 0.
+pub const NAMED_AGENT: i64 = -1;
+/// The id of the sentences a service itself marked as the caller's
+/// (Huawei's `USER`).
+pub const NAMED_CALLER: i64 = -2;
+
+/// Roles the service named itself, believed unless what is said decides
+/// the other way (then the service was told the wrong channel).
+fn named_roles(sentences: &[Sentence]) -> Result<Roles, String> {
+    let as_ids: Vec<Sentence> = sentences
+        .iter()
+        .map(|s| Sentence {
+            id: Some(if s.id == Some(NAMED_AGENT) { 0 } else { 1 }),
+            ..s.clone()
+        })
+        .collect();
+    if let Ok(Roles { agent: 1, .. }) = decide_roles(&as_ids, AgentChannel::Auto) {
+        return Err("识别服务标为坐席的一方和说话内容不符：标为用户的一方说了开头语或结束语，坐席一方没有说；请检查提交识别任务时的声道设置（华为云 need_analysis_info.channel 的 LEFT_AGENT / RIGHT_AGENT）是否和录音一致（service roles contradict the greeting）".into());
+    }
+    Ok(Roles {
+        agent: NAMED_AGENT,
+        confidence: 1.0,
+        by_evidence: false,
+    })
+}
+
 /// Decides who the agent is (module header, "Who is the agent").
 pub fn decide_roles(sentences: &[Sentence], rule: AgentChannel) -> Result<Roles, String> {
+    if sentences
+        .iter()
+        .any(|s| matches!(s.id, Some(NAMED_AGENT | NAMED_CALLER)))
+    {
+        return named_roles(sentences);
+    }
     if let AgentChannel::Channel(c) = rule {
         if !sentences.iter().any(|s| s.id.unwrap_or(0) == c) {
             return Err(format!(
