@@ -53,7 +53,7 @@ fn t(s: &str, a: f64, b: f64) -> (String, f64, f64) {
 
 #[test]
 fn each_services_fixtures_import_with_roles_times_and_rejects_right() {
-    for vendor in ["aliyun", "tencent", "funasr"] {
+    for vendor in ["aliyun", "tencent", "huawei", "iflytek", "funasr", "whisper"] {
         let tmp = tempfile::tempdir().expect("tmp");
         let out = tmp.path().join("calls.jsonl");
         let data = root().join("tests/data/asr");
@@ -126,6 +126,9 @@ fn each_services_fixtures_import_with_roles_times_and_rejects_right() {
         let (failed, empty) = match vendor {
             "aliyun" => ("FILE_DOWNLOAD_FAILED", "SUCCESS_WITH_NO_VALID_FRAGMENT"),
             "tencent" => ("Failed to download audio file!", "结果是空的"),
+            "huawei" => ("connect to obs failed", "结果是空的"),
+            "iflytek" => ("failType 2 音频转码失败", "结果是空的"),
+            "whisper" => ("Invalid data found", "结果是空的"),
             _ => ("audio decode failed", "结果是空的"),
         };
         assert!(reason("20261127-900003").contains(failed), "{vendor}");

@@ -1198,6 +1198,28 @@ mod tests {
     }
 
     #[test]
+    fn roles_the_service_named_win_over_the_channel_unless_the_greeting_contradicts_them() {
+        // Huawei's AGENT / USER: the named agent is the agent whatever
+        // channel the call list names, and though it never greets.
+        let call = [
+            s(NAMED_CALLER, 0.0, "喂？"),
+            s(NAMED_AGENT, 500.0, "您好，请讲。"),
+        ];
+        for rule in [AgentChannel::Auto, AgentChannel::Channel(1)] {
+            let r = decide_roles(&call, rule).expect("named");
+            assert_eq!((r.agent, r.by_evidence), (NAMED_AGENT, false));
+        }
+        // Must not: a USER who gives the hotline's greeting, to an AGENT
+        // who does not, scored with the roles as named.
+        let swapped = [
+            s(NAMED_CALLER, 0.0, "您好！市长热线，请问有什么可以帮到您？"),
+            s(NAMED_AGENT, 3000.0, "我要反映噪音。"),
+        ];
+        let e = decide_roles(&swapped, AgentChannel::Auto).expect_err("contradicted");
+        assert!(e.contains("LEFT_AGENT"), "{e}");
+    }
+
+    #[test]
     fn recording_keys_ignore_folders_and_extensions() {
         assert_eq!(
             normalise_key("录音/2026/20261127-000103.wav"),

@@ -146,16 +146,67 @@ fn recording(d: Document) -> Result<Recording, String> {
                     })
                 })
                 .collect();
+            let text = t.result.as_deref().unwrap_or("");
             if !sentences.is_empty() {
                 Ok(sentences)
-            } else if t.result.as_deref().is_some_and(|r| !r.trim().is_empty()) {
-                Err(said("只有整段文本，没有逐句结果（ResultDetail）：请在创建任务（CreateRecTask）时设 ResTextFormat 为 2 或以上再识别"))
+            } else if !text.trim().is_empty() {
+                // ResTextFormat 0 gives no ResultDetail, but its Result is a
+                // line a sentence with the sentence's times (and speaker):
+                // read those, and only those; a text without them cannot be
+                // cut into sentences honestly.
+                match result_lines(text) {
+                    Some(lines) if lines.iter().all(|s| s.id.is_some()) => Ok(lines),
+                    Some(_) => Err(said("的逐句文本（Result）没有说话人编号：请在创建任务（CreateRecTask）时单声道录音设 SpeakerDiarization 为 1、双声道录音设 ChannelNum 为 2，并设 ResTextFormat 为 2 或以上（逐句带标点的 ResultDetail）再识别")),
+                    None => Err(said("只有整段文本，没有逐句结果（ResultDetail）：请在创建任务（CreateRecTask）时设 ResTextFormat 为 2 或以上（逐句带标点）再识别")),
+                }
             } else {
                 Err(said("成功但结果是空的（ResultDetail 没有一句话）"))
             }
         }
     };
     Ok(Recording { keys, outcome })
+}
+
+/// A time of the Result text, `m:s.mmm` (or `h:m:s.mmm`), in ms.
+fn clock_ms(t: &str) -> Option<f64> {
+    let mut ms = 0.0;
+    for part in t.trim().split(':') {
+        let v: f64 = part.trim().parse().ok()?;
+        if !v.is_finite() || v < 0.0 {
+            return None;
+        }
+        ms = ms * 60.0 + v;
+    }
+    Some((ms * 1000.0).round())
+}
+
+/// The sentences of a Result text of ResTextFormat 0, one a line:
+/// `[0:0.800,0:4.100,1]  您好…` (start, end, speaker id when diarised).
+/// `None` when any line is not of that shape.
+fn result_lines(text: &str) -> Option<Vec<Sentence>> {
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (head, said) = line.strip_prefix('[')?.split_once(']')?;
+        let mut f = head.split(',');
+        let start_ms = clock_ms(f.next()?)?;
+        let end_ms = clock_ms(f.next()?)?;
+        let id = match f.next() {
+            Some(id) => Some(id.trim().parse::<i64>().ok()?),
+            None => None,
+        };
+        if f.next().is_some() || said.trim().is_empty() {
+            return None;
+        }
+        out.push(Sentence {
+            id,
+            start_ms,
+            end_ms,
+            text: said.trim().to_string(),
+            confidence: None,
+            measures: Measures::default(),
+        });
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 #[cfg(test)]
@@ -199,6 +250,23 @@ mod tests {
             .clone()
             .expect_err("api");
         assert!(e.contains("TaskId not found"), "{e}");
+        // ResTextFormat 0: no ResultDetail, but a Result of timed lines.
+        let lines = r#"{"Data":{"TaskId":9,"Status":2,"StatusStr":"success","ResultDetail":null,
+          "Result":"[0:0.200,0:0.600,0]  喂？\n[1:0:4.600,1:0:8.000,1]  我要反映噪音。\n"}}"#;
+        let got = parse(lines).expect("doc")[0].outcome.clone().expect("lines");
+        assert_eq!(
+            got.iter().map(|s| (s.id, s.start_ms, s.end_ms)).collect::<Vec<_>>(),
+            vec![(Some(0), 200.0, 600.0), (Some(1), 3_604_600.0, 3_608_000.0)]
+        );
+        assert_eq!(got[1].text, "我要反映噪音。");
+        // Must not: a text without times, or timed lines without speakers,
+        // read as sentences.
+        let blob = r#"{"Data":{"TaskId":10,"Status":2,"Result":"您好市长热线。喂？"}}"#;
+        let e = parse(blob).expect("doc")[0].outcome.clone().expect_err("blob");
+        assert!(e.contains("ResTextFormat 为 2 或以上"), "{e}");
+        let nospk = r#"{"Data":{"TaskId":11,"Status":2,"Result":"[0:0.200,0:0.600]  喂？"}}"#;
+        let e = parse(nospk).expect("doc")[0].outcome.clone().expect_err("no speakers");
+        assert!(e.contains("SpeakerDiarization"), "{e}");
         // Must not: an Aliyun result read as an empty Tencent success.
         assert!(parse(r#"{"TaskId":"t","StatusCode":21050000}"#).is_err());
     }
