@@ -234,6 +234,14 @@ fn export(vendor: &str, calls: &[Value], dir: &Path) {
                 )
             })
             .collect();
+        // The confidence each utterance carries, for the one service that
+        // reports one per sentence (iFlytek's sc; 0.00 where it has none).
+        let scores: Vec<String> = c["utterances"]
+            .as_array()
+            .expect("utterances")
+            .iter()
+            .map(|u| u["confidence"].as_f64().map_or("0.00".into(), |c| c.to_string()))
+            .collect();
         let doc = match vendor {
             "aliyun" => {
                 json!({"TaskId": format!("task{i}"), "StatusCode": 21050000, "StatusText": "SUCCESS",
@@ -245,6 +253,36 @@ fn export(vendor: &str, calls: &[Value], dir: &Path) {
                 "ErrorMsg": "", "ResultDetail": rows.iter().map(|(c, b, e, t)| json!({"FinalSentence": t, "StartMs": b,
                     "EndMs": e, "SpeakerId": c, "SpeechSpeed": 4.0, "SilenceTime": 0})).collect::<Vec<_>>()}}})
             }
+            // Huawei names the roles itself (need_analysis_info.channel).
+            "huawei" => json!({"status": "FINISHED", "audio_duration": 0, "segments": rows.iter().map(|(c, b, e, t)|
+                    json!({"start_time": b, "end_time": e, "result": {"text": t, "analysis_info":
+                        {"role": if *c == 0 { "AGENT" } else { "USER" }, "emotion": "NORMAL", "speed": 4.0}}}))
+                    .collect::<Vec<_>>()}),
+            // iFlytek: each sentence's words, a character each, in a
+            // json_1best string inside the orderResult string; the roles
+            // on tracks (role 1 on the left, channel 0).
+            "iflytek" => {
+                let lattice: Vec<Value> = rows.iter().zip(&scores).map(|((c, b, e, t), sc)| {
+                    let ws: Vec<Value> = t.chars().map(|ch| {
+                        let wp = if ch.is_alphanumeric() { "n" } else { "p" };
+                        json!({"cw": [{"w": ch.to_string(), "wp": wp, "wc": "1.0000"}], "wb": 0, "we": 0})
+                    }).collect();
+                    let st = json!({"st": {"bg": b.to_string(), "ed": e.to_string(), "rl": (c + 1).to_string(),
+                        "sc": sc, "rt": [{"ws": ws}]}});
+                    json!({"json_1best": st.to_string()})
+                }).collect();
+                let result = json!({"lattice": lattice, "label": {"rl_track":
+                    [{"rl": "1", "track": "L"}, {"rl": "2", "track": "R"}]}});
+                json!({"code": "000000", "descInfo": "success", "content": {"orderInfo":
+                    {"orderId": format!("DKHJQ{i:06}"), "failType": 0, "status": 4},
+                    "orderResult": result.to_string(), "taskEstimateTime": 0}})
+            }
+            // WhisperX: seconds, text with Whisper's leading space, and
+            // the diarisation's speaker labels.
+            "whisper" => json!({"language": "zh", "segments": rows.iter().map(|(c, b, e, t)|
+                    json!({"start": *b as f64 / 1000.0, "end": *e as f64 / 1000.0, "text": format!(" {t}"),
+                        "speaker": format!("SPEAKER_{c:02}"), "avg_logprob": -0.3}))
+                    .collect::<Vec<_>>()}),
             _ => json!([{"key": rec, "text": "", "sentence_info": rows.iter().map(|(c, b, e, t)|
                     json!({"text": t, "start": b, "end": e, "spk": c})).collect::<Vec<_>>()}]),
         };
@@ -266,15 +304,20 @@ fn export(vendor: &str, calls: &[Value], dir: &Path) {
 #[test]
 fn samples_exported_to_each_service_and_imported_score_as_the_original() {
     let samples = lines(&root().join("samples/calls.jsonl"));
-    // The baseline: the sample calls a service can carry, without the
-    // confidence none of these services reports per sentence.
-    let kept: Vec<Value> = samples
+    // The sample calls a service can carry, with their confidence for the
+    // service that reports one per sentence, and without it for the
+    // others.
+    let with_confidence: Vec<Value> = samples
         .into_iter()
         .filter(|c| {
             c["utterances"]
                 .as_array()
                 .is_some_and(|u| u.iter().all(|u| u["speaker"] != "unit"))
         })
+        .collect();
+    let kept: Vec<Value> = with_confidence
+        .iter()
+        .cloned()
         .map(|mut c| {
             if let Some(us) = c["utterances"].as_array_mut() {
                 for u in us {
@@ -288,25 +331,30 @@ fn samples_exported_to_each_service_and_imported_score_as_the_original() {
         .collect();
     assert!(kept.len() >= 30, "{}", kept.len());
     let tmp = tempfile::tempdir().expect("tmp");
-    let base = tmp.path().join("original.jsonl");
-    let text: String = kept.iter().map(|c| format!("{c}\n")).collect();
-    std::fs::write(&base, text).expect("write");
-    let o = hq(
-        &[
-            "score",
-            "original.jsonl",
-            "--out",
-            "run-original",
-            "--quiet",
-        ],
-        tmp.path(),
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let want =
-        std::fs::read_to_string(tmp.path().join("run-original/calls.csv")).expect("calls.csv");
-    for vendor in ["aliyun", "tencent", "funasr"] {
+    let baseline = |name: &str, calls: &[Value]| -> String {
+        let text: String = calls.iter().map(|c| format!("{c}\n")).collect();
+        std::fs::write(tmp.path().join(format!("{name}.jsonl")), text).expect("write");
+        let run = format!("run-{name}");
+        let o = hq(
+            &["score", &format!("{name}.jsonl"), "--out", &run, "--quiet"],
+            tmp.path(),
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read_to_string(tmp.path().join(run).join("calls.csv")).expect("calls.csv")
+    };
+    let want = baseline("original", &kept);
+    let want_confidence = baseline("original-confidence", &with_confidence);
+    // Must not: the confidence make no difference to the scores, which
+    // would let the iFlytek trip below pass without carrying it.
+    assert_ne!(want, want_confidence);
+    for vendor in ["aliyun", "tencent", "huawei", "iflytek", "funasr", "whisper"] {
+        let (calls, want) = if vendor == "iflytek" {
+            (&with_confidence, &want_confidence)
+        } else {
+            (&kept, &want)
+        };
         let dir = tmp.path().join(vendor);
-        export(vendor, &kept, &dir);
+        export(vendor, calls, &dir);
         let o = hq(
             &[
                 "import",
@@ -335,7 +383,7 @@ fn samples_exported_to_each_service_and_imported_score_as_the_original() {
             String::from_utf8_lossy(&o.stderr)
         );
         let got = std::fs::read_to_string(dir.join("run/calls.csv")).expect("calls.csv");
-        assert_eq!(got, want, "{vendor}: calls.csv differs from the original's");
+        assert_eq!(&got, want, "{vendor}: calls.csv differs from the original's");
     }
 }
 
