@@ -53,7 +53,9 @@ fn t(s: &str, a: f64, b: f64) -> (String, f64, f64) {
 
 #[test]
 fn each_services_fixtures_import_with_roles_times_and_rejects_right() {
-    for vendor in ["aliyun", "tencent", "huawei", "iflytek", "funasr", "whisper"] {
+    for vendor in [
+        "aliyun", "tencent", "huawei", "iflytek", "funasr", "whisper",
+    ] {
         let tmp = tempfile::tempdir().expect("tmp");
         let out = tmp.path().join("calls.jsonl");
         let data = root().join("tests/data/asr");
@@ -240,7 +242,11 @@ fn export(vendor: &str, calls: &[Value], dir: &Path) {
             .as_array()
             .expect("utterances")
             .iter()
-            .map(|u| u["confidence"].as_f64().map_or("0.00".into(), |c| c.to_string()))
+            .map(|u| {
+                u["confidence"]
+                    .as_f64()
+                    .map_or("0.00".into(), |c| c.to_string())
+            })
             .collect();
         let doc = match vendor {
             "aliyun" => {
@@ -254,10 +260,12 @@ fn export(vendor: &str, calls: &[Value], dir: &Path) {
                     "EndMs": e, "SpeakerId": c, "SpeechSpeed": 4.0, "SilenceTime": 0})).collect::<Vec<_>>()}}})
             }
             // Huawei names the roles itself (need_analysis_info.channel).
-            "huawei" => json!({"status": "FINISHED", "audio_duration": 0, "segments": rows.iter().map(|(c, b, e, t)|
+            "huawei" => {
+                json!({"status": "FINISHED", "audio_duration": 0, "segments": rows.iter().map(|(c, b, e, t)|
                     json!({"start_time": b, "end_time": e, "result": {"text": t, "analysis_info":
                         {"role": if *c == 0 { "AGENT" } else { "USER" }, "emotion": "NORMAL", "speed": 4.0}}}))
-                    .collect::<Vec<_>>()}),
+                    .collect::<Vec<_>>()})
+            }
             // iFlytek: each sentence's words, a character each, in a
             // json_1best string inside the orderResult string; the roles
             // on tracks (role 1 on the left, channel 0).
@@ -347,7 +355,9 @@ fn samples_exported_to_each_service_and_imported_score_as_the_original() {
     // Must not: the confidence make no difference to the scores, which
     // would let the iFlytek trip below pass without carrying it.
     assert_ne!(want, want_confidence);
-    for vendor in ["aliyun", "tencent", "huawei", "iflytek", "funasr", "whisper"] {
+    for vendor in [
+        "aliyun", "tencent", "huawei", "iflytek", "funasr", "whisper",
+    ] {
         let (calls, want) = if vendor == "iflytek" {
             (&with_confidence, &want_confidence)
         } else {
@@ -383,7 +393,10 @@ fn samples_exported_to_each_service_and_imported_score_as_the_original() {
             String::from_utf8_lossy(&o.stderr)
         );
         let got = std::fs::read_to_string(dir.join("run/calls.csv")).expect("calls.csv");
-        assert_eq!(&got, want, "{vendor}: calls.csv differs from the original's");
+        assert_eq!(
+            &got, want,
+            "{vendor}: calls.csv differs from the original's"
+        );
     }
 }
 
@@ -514,4 +527,71 @@ fn a_link_loop_in_a_result_folder_is_listed_not_followed_forever() {
     let calls = lines(&out);
     assert_eq!(calls.len(), 1, "{calls:?}");
     assert_eq!(calls[0]["call_id"], "20261127-900001");
+}
+
+#[test]
+fn a_result_without_speakers_is_rejected_even_when_a_channel_is_named() {
+    // Whisper without diarisation, and iFlytek without 角色分离, write one
+    // stream holding both parties: a channel named on the command line
+    // would have made every sentence the agent's.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let results = tmp.path().join("results");
+    std::fs::create_dir(&results).expect("mkdir");
+    std::fs::write(
+        results.join("mono.json"),
+        r#"{"text":"","language":"zh","segments":[
+          {"start":0.2,"end":0.6,"text":" 喂？"},
+          {"start":0.8,"end":4.1,"text":" 您好！市长热线，请问有什么可以帮到您？"}]}"#,
+    )
+    .expect("write");
+    let calls = root().join("tests/data/asr/通话记录-gbk.csv");
+    let run = |vendor: &str, dir: &Path| {
+        hq(
+            &[
+                "import",
+                "--from",
+                vendor,
+                dir.to_str().expect("path"),
+                "--calls",
+                calls.to_str().expect("path"),
+                "--out",
+                "calls.jsonl",
+                "--agent-channel",
+                "0",
+            ],
+            tmp.path(),
+        )
+    };
+    let o = run("whisper", &results);
+    assert_eq!(o.status.code(), Some(1), "nothing usable");
+    let rejects = common::table(&tmp.path().join("calls.jsonl.rejects.csv"));
+    let mono = rejects
+        .iter()
+        .find(|r| r["record_id"] == "20261127-900002")
+        .unwrap_or_else(|| panic!("{rejects:?}"));
+    assert!(mono["reason"].contains("--diarize"), "{mono:?}");
+    // The same recording from iFlytek with every rl 0.
+    let doc = std::fs::read_to_string(root().join("tests/data/asr/iflytek/mono.json"))
+        .expect("fixture")
+        .replace(r#"\\\"rl\\\": \\\"1\\\""#, r#"\\\"rl\\\": \\\"0\\\""#)
+        .replace(r#"\\\"rl\\\": \\\"2\\\""#, r#"\\\"rl\\\": \\\"0\\\""#);
+    assert!(
+        !doc.contains(r#"\\\"rl\\\": \\\"1\\\""#),
+        "fixture changed shape"
+    );
+    let ifly = tmp.path().join("ifly");
+    std::fs::create_dir(&ifly).expect("mkdir");
+    std::fs::write(ifly.join("mono.json"), doc).expect("write");
+    let o = run("iflytek", &ifly);
+    assert_eq!(o.status.code(), Some(1), "nothing usable");
+    let rejects = common::table(&tmp.path().join("calls.jsonl.rejects.csv"));
+    assert!(
+        rejects
+            .iter()
+            .any(|r| r["record_id"] == "20261127-900002" && r["reason"].contains("roleType=1")),
+        "{rejects:?}"
+    );
+    // Must not: the fixture itself, with its roles, rejected.
+    let o = run("iflytek", &root().join("tests/data/asr/iflytek"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }

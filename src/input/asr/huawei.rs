@@ -93,19 +93,14 @@ fn recording(j: Job) -> Recording {
     let outcome = match status.to_ascii_uppercase().as_str() {
         _ if j.error_code.is_some() => Err(said("失败")),
         "ERROR" => Err(said("失败")),
-        "WAITING" | "PROCESSING" | "RUNNING" => {
-            Err(said("还没有完成，请等任务完成后再导出结果"))
-        }
+        "WAITING" | "PROCESSING" | "RUNNING" => Err(said("还没有完成，请等任务完成后再导出结果")),
         "FINISHED" | "" => sentences(&j.segments.unwrap_or_default(), &said),
         _ => Err(said("状态不明")),
     };
     Recording { keys, outcome }
 }
 
-fn sentences(
-    segments: &[Segment],
-    said: &dyn Fn(&str) -> String,
-) -> Result<Vec<Sentence>, String> {
+fn sentences(segments: &[Segment], said: &dyn Fn(&str) -> String) -> Result<Vec<Sentence>, String> {
     let mut out = Vec::new();
     for (n, seg) in segments.iter().enumerate() {
         let Some(r) = &seg.result else { continue };
@@ -118,12 +113,10 @@ fn sentences(
             None => None,
             Some(role) => match role_id(role) {
                 Some(id) => Some(id),
-                None => {
-                    return Err(said(&format!(
-                        "第 {} 句的角色 role “{role}”看不懂（应为 AGENT、USER 或 speaker1…speaker10）",
-                        n + 1
-                    )))
-                }
+                None => return Err(said(&format!(
+                    "第 {} 句的角色 role “{role}”看不懂（应为 AGENT、USER 或 speaker1…speaker10）",
+                    n + 1
+                ))),
             },
         };
         out.push(Sentence {
@@ -191,7 +184,10 @@ mod tests {
             .outcome
             .clone()
             .expect_err("api");
-        assert!(e.contains("SIS.0001") && e.contains("connect obs failed"), "{e}");
+        assert!(
+            e.contains("SIS.0001") && e.contains("connect obs failed"),
+            "{e}"
+        );
         let failed = r#"{"status":"ERROR","create_time":"2026-11-27T01:00:00Z"}"#;
         let e = parse(failed).expect("doc")[0]
             .outcome

@@ -185,7 +185,10 @@ fn recording(d: Response) -> Recording {
     Recording { keys, outcome }
 }
 
-fn sentences(result: Option<&Value>, said: &dyn Fn(&str) -> String) -> Result<Vec<Sentence>, String> {
+fn sentences(
+    result: Option<&Value>,
+    said: &dyn Fn(&str) -> String,
+) -> Result<Vec<Sentence>, String> {
     let empty = || Err(said("成功但结果是空的（orderResult 没有一句话）"));
     let Some(v) = result.filter(|v| !matches!(v, Value::Null) && v.as_str() != Some("")) else {
         return empty();
@@ -308,7 +311,10 @@ mod tests {
         assert_eq!(r[0].keys, vec!["DKHJQ1"]);
         let s = r[0].outcome.as_ref().expect("ok");
         assert_eq!(s[1].text, "您好，市长热线。");
-        assert_eq!((s[1].id, s[1].start_ms, s[1].end_ms), (Some(1), 800.0, 4100.0));
+        assert_eq!(
+            (s[1].id, s[1].start_ms, s[1].end_ms),
+            (Some(1), 800.0, 4100.0)
+        );
         assert_eq!(s[1].confidence, Some(0.93));
         // Must not: the 0.00 written where nothing was scored read as a
         // confidence of zero.
@@ -317,7 +323,11 @@ mod tests {
 
     #[test]
     fn roles_on_tracks_are_channels() {
-        let text = doc(4, 0, &[("1", 0, 500, "0", "喂"), ("2", 600, 900, "0", "您好")]);
+        let text = doc(
+            4,
+            0,
+            &[("1", 0, 500, "0", "喂"), ("2", 600, 900, "0", "您好")],
+        );
         let mut v: Value = serde_json::from_str(&text).expect("json");
         let with_label = serde_json::json!({
             "lattice": serde_json::from_str::<Value>(v["content"]["orderResult"].as_str().expect("str"))

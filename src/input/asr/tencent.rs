@@ -253,19 +253,30 @@ mod tests {
         // ResTextFormat 0: no ResultDetail, but a Result of timed lines.
         let lines = r#"{"Data":{"TaskId":9,"Status":2,"StatusStr":"success","ResultDetail":null,
           "Result":"[0:0.200,0:0.600,0]  喂？\n[1:0:4.600,1:0:8.000,1]  我要反映噪音。\n"}}"#;
-        let got = parse(lines).expect("doc")[0].outcome.clone().expect("lines");
+        let got = parse(lines).expect("doc")[0]
+            .outcome
+            .clone()
+            .expect("lines");
         assert_eq!(
-            got.iter().map(|s| (s.id, s.start_ms, s.end_ms)).collect::<Vec<_>>(),
+            got.iter()
+                .map(|s| (s.id, s.start_ms, s.end_ms))
+                .collect::<Vec<_>>(),
             vec![(Some(0), 200.0, 600.0), (Some(1), 3_604_600.0, 3_608_000.0)]
         );
         assert_eq!(got[1].text, "我要反映噪音。");
         // Must not: a text without times, or timed lines without speakers,
         // read as sentences.
         let blob = r#"{"Data":{"TaskId":10,"Status":2,"Result":"您好市长热线。喂？"}}"#;
-        let e = parse(blob).expect("doc")[0].outcome.clone().expect_err("blob");
+        let e = parse(blob).expect("doc")[0]
+            .outcome
+            .clone()
+            .expect_err("blob");
         assert!(e.contains("ResTextFormat 为 2 或以上"), "{e}");
         let nospk = r#"{"Data":{"TaskId":11,"Status":2,"Result":"[0:0.200,0:0.600]  喂？"}}"#;
-        let e = parse(nospk).expect("doc")[0].outcome.clone().expect_err("no speakers");
+        let e = parse(nospk).expect("doc")[0]
+            .outcome
+            .clone()
+            .expect_err("no speakers");
         assert!(e.contains("SpeakerDiarization"), "{e}");
         // Must not: an Aliyun result read as an empty Tencent success.
         assert!(parse(r#"{"TaskId":"t","StatusCode":21050000}"#).is_err());

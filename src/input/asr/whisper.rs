@@ -62,7 +62,10 @@ pub fn parse(text: &str) -> Result<Vec<Recording>, String> {
         .map(|o| {
             let o: Output = serde_json::from_value(o).map_err(|e| e.to_string())?;
             if o.segments.is_none() && o.error.is_none() {
-                return Err("没有 segments，不是 Whisper 的 JSON 结果（请用 --output_format json）".to_string());
+                return Err(
+                    "没有 segments，不是 Whisper 的 JSON 结果（请用 --output_format json）"
+                        .to_string(),
+                );
             }
             Ok(recording(o))
         })
@@ -93,7 +96,10 @@ fn recording(o: Output) -> Recording {
         };
     }
     let segments = o.segments.unwrap_or_default();
-    let said: Vec<&Segment> = segments.iter().filter(|s| !s.text.trim().is_empty()).collect();
+    let said: Vec<&Segment> = segments
+        .iter()
+        .filter(|s| !s.text.trim().is_empty())
+        .collect();
     let outcome = if said.is_empty() {
         Err("Whisper 结果是空的（segments 没有一句话）".to_string())
     } else if said.iter().all(|s| s.speaker.is_none()) {
@@ -116,7 +122,8 @@ fn recording(o: Output) -> Recording {
             let k = label.as_key();
             let digits: String = k.chars().rev().take_while(char::is_ascii_digit).collect();
             let prefix = &k[..k.len() - digits.len()];
-            if !digits.is_empty() && (prefix.is_empty() || prefix.eq_ignore_ascii_case("SPEAKER_")) {
+            if !digits.is_empty() && (prefix.is_empty() || prefix.eq_ignore_ascii_case("SPEAKER_"))
+            {
                 let n: String = digits.chars().rev().collect();
                 if let Ok(n) = n.parse::<i64>() {
                     return n;
@@ -158,7 +165,10 @@ mod tests {
           "language":"zh"}"#;
         let r = parse(text).expect("whisper");
         let s = r[0].outcome.as_ref().expect("ok");
-        assert_eq!((s[0].id, s[0].start_ms, s[0].end_ms), (Some(1), 200.0, 600.0));
+        assert_eq!(
+            (s[0].id, s[0].start_ms, s[0].end_ms),
+            (Some(1), 200.0, 600.0)
+        );
         assert_eq!(s[0].text, "喂？");
         assert_eq!(s[1].id, Some(0));
         assert_eq!(s[1].confidence, None);
