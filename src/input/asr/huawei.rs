@@ -113,10 +113,12 @@ fn sentences(segments: &[Segment], said: &dyn Fn(&str) -> String) -> Result<Vec<
             None => None,
             Some(role) => match role_id(role) {
                 Some(id) => Some(id),
-                None => return Err(said(&format!(
+                None => {
+                    return Err(said(&format!(
                     "第 {} 句的角色 role “{role}”看不懂（应为 AGENT、USER 或 speaker1…speaker10）",
                     n + 1
-                ))),
+                )))
+                }
             },
         };
         out.push(Sentence {

@@ -32,22 +32,82 @@
 //!   `StartMs`/`EndMs`, `SpeakerId`, `SpeechSpeed`, `EmotionalEnergy`,
 //!   `EmotionType`, `SilenceTime`; also `Response.Error` (Code, Message).
 //!   Word-level `Words` are not needed: sentences are what we score.
+//!   Without `ResultDetail` (CreateRecTask `ResTextFormat` 0, "基础识别结果，
+//!   仅包含有效人声时间戳", cloud.tencent.com/document/product/1093/37823)
+//!   `Result` is a line a sentence, `[0:0.800,0:4.100,1]  text` (start,
+//!   end, speaker id when diarised): those lines are read as the sentences;
+//!   a `Result` not of that shape, or whose lines name no speaker, is
+//!   rejected naming `ResTextFormat` ≥ 2 (and `SpeakerDiarization` /
+//!   `ChannelNum`), never read as one sentence without times.
+//! - [`huawei`]: 华为云 语音交互服务 SIS 录音文件识别, 获取录音文件识别结果
+//!   CollectTranscriberJob, `GET /v1/{project_id}/asr/transcriber/jobs/{job_id}`
+//!   (support.huaweicloud.com/api-sis/sis_03_0093.html, updated
+//!   2026-02-03; request options at sis_03_0092.html, error codes at
+//!   sis_03_0045.html): `status` (WAITING, FINISHED, ERROR), `job_id` (in a
+//!   callback only), `segments` = [{`start_time`, `end_time` (ms),
+//!   `result`: {`text`, `analysis_info`: {`role`, `emotion` (NORMAL, ANGRY,
+//!   UNKNOWN), `speed` (字/秒)}}}], and the error body `error_code`
+//!   (`SIS.xxxx`) / `error_msg`. `role` is AGENT / USER for 8k audio and
+//!   16k two-channel audio (the request's `need_analysis_info.channel`
+//!   LEFT_AGENT / RIGHT_AGENT says which channel is the agent's), and
+//!   speaker1 … speaker10 for 16k mono with `diarization`.
+//! - [`iflytek`]: 讯飞开放平台 录音文件转写 API v2, getResult
+//!   (xfyun.cn/doc/asr/ifasr_new/API.html, read 2026-12): `code` ("000000"
+//!   success), `descInfo`, `content.orderInfo` {`orderId`, `status` (0
+//!   created, 3 processing, 4 done, -1 failed), `failType` (1 upload, 2
+//!   transcoding, 3 recognition failed, 4 too long, 5 duration check, 6
+//!   silent file, … 99 other)}, `content.orderResult` = a JSON string of
+//!   {`lattice` (after 顺滑), `lattice2` (without), `label.rl_track`
+//!   (role → track L/R)}, each lattice entry's `json_1best` again a JSON
+//!   string of `st` {`bg`, `ed` (ms, as strings), `rl` (role, 1… when
+//!   upload's `roleType`=1, 0 without), `sc`, `rt` → `ws` → `cw` → `w`
+//!   (word), `wp` (n word, s filler, p punctuation, g paragraph)}. The
+//!   words are folded into the sentence (first candidate of each, `g`
+//!   dropped, punctuation kept). `rl_track` was read from the field list
+//!   only: check it on one real two-channel export.
 //! - [`funasr`]: FunASR `AutoModel.generate` output (FunASR tutorial at
 //!   modelscope.github.io/FunASR, paraformer-zh with `spk_model="cam++"`):
 //!   a list of `{key, text, sentence_info: [{text, start, end (ms), spk}]}`.
+//! - [`whisper`]: openai-whisper's `--output_format json` (`{text,
+//!   segments: [{id, seek, start, end (s), text, tokens, temperature,
+//!   avg_logprob, compression_ratio, no_speech_prob}], language}`, as its
+//!   `transcribe()` returns it, github.com/openai/whisper), the same
+//!   segments from faster-whisper, and WhisperX's output, whose
+//!   `assign_word_speakers` adds `speaker` ("SPEAKER_00" …) to each
+//!   segment one of pyannote's turns overlaps, and leaves it off the others
+//!   (github.com/m-bain/whisperX, whisperx/diarize.py, read 2026-12).
+//!   Whisper writes no recording name: the file is named after the
+//!   recording, or a JSON Lines line carries `key`. A `speaker` that is a
+//!   bare number is read as a channel, for centres that transcribe the two
+//!   channels apart and merge them.
 //!
-//! Sentence-level confidence: none of the three publishes one, so the
-//! utterances carry none (the clarity norm then judges only the caller's
-//! requests to repeat). Measurements parsed and kept in [`Measures`] but not
-//! yet written, until the model has fields for them (issue #20's second
-//! part): Aliyun `SpeechRate`, `EmotionValue`, `SilenceDuration`; Tencent
-//! `SpeechSpeed`, `EmotionalEnergy`/`EmotionType`, `SilenceTime`.
+//! Sentence-level confidence: iFlytek's `st.sc` is kept when it is above 0
+//! and at most 1 (0.00 is what it writes where nothing was scored). The
+//! others publish none per sentence; Whisper's `avg_logprob` is a mean
+//! token log-probability, not a calibrated confidence (its exp() sits under
+//! the clarity norm's 0.75 for speech recognised well), so none is written
+//! rather than a misleading one; the clarity norm then judges only the
+//! caller's requests to repeat. Measurements parsed and kept in
+//! [`Measures`] but not yet written, until the model has fields for them
+//! (issue #20's second part): Aliyun `SpeechRate`, `EmotionValue`,
+//! `SilenceDuration`; Tencent `SpeechSpeed`, `EmotionalEnergy`/
+//! `EmotionType`, `SilenceTime`; Huawei `speed` (× 60), `emotion`.
 //!
 //! # Who is the agent
 //!
 //! Every sentence carries one id: Aliyun's `ChannelId`, Tencent's
-//! `SpeakerId`, FunASR's `spk`. How it maps to roles is decided per call:
+//! `SpeakerId`, FunASR's `spk`, iFlytek's `rl` (its track's channel when
+//! `rl_track` names one, else `rl` - 1), Huawei's speakerN (N - 1),
+//! Whisper's `speaker` (SPEAKER_01 → 1). How it maps to roles is decided
+//! per call:
 //!
+//! 0. Roles the service named itself (Huawei's AGENT / USER, given for
+//!    two-channel and 8k audio from the request's channel setting): the
+//!    AGENT sentences are the agent's whatever the call list's
+//!    agent_channel says, since the result carries no channel to apply it
+//!    to; but when the evidence of rule 2 decides for the USER side (it
+//!    greets, the AGENT side does not), the call is rejected: the service
+//!    was told the wrong channel.
 //! 1. Dual-channel: the call list's `agent_channel` (0/1, left/right,
 //!    左/右) names the agent's channel, or, when that cell is empty,
 //!    `--agent-channel`. Sentences of that id are the agent's, all others
@@ -67,6 +127,12 @@
 //! Tencent two-channel tasks (`ChannelNum` 2) are read with `SpeakerId` as
 //! the channel; the pages read do not say so in as many words, so check it
 //! on one real export before relying on `--agent-channel` there.
+//!
+//! A result that names no speaker at all (Whisper without diarisation,
+//! iFlytek without 角色分离, Huawei without `need_analysis_info`, a
+//! WhisperX segment no speaker turn covers) is rejected by its reader
+//! whatever channel is named: it is one stream holding both parties, and a
+//! named channel would make every sentence the agent's.
 //!
 //! A third party on the line (承办单位) cannot be told from the caller by
 //! any of these services, so it is read as the caller.
