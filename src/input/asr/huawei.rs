@@ -20,8 +20,8 @@ struct Job {
 
 #[derive(Deserialize)]
 struct Segment {
-    start_time: f64,
-    end_time: f64,
+    start_time: NumOrStr,
+    end_time: NumOrStr,
     result: Option<TranscriberResult>,
 }
 
@@ -121,10 +121,17 @@ fn sentences(segments: &[Segment], said: &dyn Fn(&str) -> String) -> Result<Vec<
                 }
             },
         };
+        let (Some(start_ms), Some(end_ms)) = (seg.start_time.as_f64(), seg.end_time.as_f64())
+        else {
+            return Err(said(&format!(
+                "第 {} 句的时间（start_time、end_time）看不懂",
+                n + 1
+            )));
+        };
         out.push(Sentence {
             id,
-            start_ms: seg.start_time,
-            end_ms: seg.end_time,
+            start_ms,
+            end_ms,
             text: r.text.clone(),
             confidence: None,
             measures: Measures {

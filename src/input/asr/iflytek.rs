@@ -23,6 +23,24 @@ struct Response {
     code: Option<NumOrStr>,
     desc_info: Option<String>,
     content: Option<Content>,
+    /// The older API v1 (`raasr.xfyun.cn/api/getResult`): `ok` 0 or -1,
+    /// `err_no`, `failed`, and `data`, a JSON string of sentences.
+    ok: Option<i64>,
+    #[serde(rename = "err_no")]
+    err_no: Option<NumOrStr>,
+    failed: Option<String>,
+    data: Option<Value>,
+}
+
+/// One sentence of an API v1 result.
+#[derive(Deserialize)]
+struct V1Sentence {
+    bg: NumOrStr,
+    ed: NumOrStr,
+    #[serde(default)]
+    onebest: String,
+    /// 0 when 角色分离 (`has_seperate`) was off, else 1, 2 …
+    speaker: Option<NumOrStr>,
 }
 
 #[derive(Deserialize)]
@@ -131,10 +149,95 @@ fn nested<T: DeserializeOwned>(v: &Value, what: &str) -> Result<T, String> {
 /// Parses a result document into its recordings.
 pub fn parse(text: &str) -> Result<Vec<Recording>, String> {
     let docs: Vec<Response> = one_or_many(text)?;
-    if docs.iter().any(|d| d.code.is_none() && d.content.is_none()) {
-        return Err("没有 code 或 content，不是录音文件转写 getResult 的结果".into());
+    if docs
+        .iter()
+        .any(|d| d.code.is_none() && d.content.is_none() && d.ok.is_none() && d.data.is_none())
+    {
+        return Err(
+            "没有 code 或 content（v1 接口：ok 或 data），不是录音文件转写 getResult 的结果".into(),
+        );
     }
-    Ok(docs.into_iter().map(recording).collect())
+    Ok(docs
+        .into_iter()
+        .map(|d| {
+            if d.content.is_none() && d.code.is_none() {
+                v1(d)
+            } else {
+                recording(d)
+            }
+        })
+        .collect())
+}
+
+/// A result of the older API v1, whose getResult gives sentences with
+/// their speaker directly, and no task id.
+fn v1(d: Response) -> Recording {
+    let said = |what: &str| {
+        format!(
+            "讯飞转写任务{what}（ok {}，err_no {}，failed {}）",
+            d.ok.map_or_else(|| "无".into(), |o| o.to_string()),
+            d.err_no
+                .as_ref()
+                .map_or_else(|| "无".into(), NumOrStr::as_key),
+            d.failed
+                .as_deref()
+                .filter(|f| !f.is_empty())
+                .unwrap_or("无")
+        )
+    };
+    let outcome = if d.ok.is_some_and(|o| o != 0) {
+        Err(said("失败"))
+    } else {
+        match d
+            .data
+            .as_ref()
+            .filter(|v| !v.is_null() && v.as_str() != Some(""))
+        {
+            None => Err(said("成功但结果是空的（data 没有一句话）")),
+            Some(v) => match nested::<Vec<V1Sentence>>(v, "data") {
+                Err(e) => Err(said(&format!("的结果{e}"))),
+                Ok(list) => v1_sentences(list, &said),
+            },
+        }
+    };
+    Recording {
+        keys: Vec::new(),
+        outcome,
+    }
+}
+
+fn v1_sentences(
+    list: Vec<V1Sentence>,
+    said: &dyn Fn(&str) -> String,
+) -> Result<Vec<Sentence>, String> {
+    let mut out = Vec::new();
+    for (n, s) in list.into_iter().enumerate() {
+        if s.onebest.trim().is_empty() {
+            continue;
+        }
+        let (Some(bg), Some(ed)) = (s.bg.as_f64(), s.ed.as_f64()) else {
+            return Err(said(&format!("的第 {} 句没有时间（bg、ed）", n + 1)));
+        };
+        let speaker = s.speaker.as_ref().and_then(NumOrStr::as_f64).unwrap_or(0.0);
+        if speaker < 1.0 {
+            return Err(said(&format!(
+                "的第 {} 句没有说话人（speaker 为 0）：请在预处理（prepare）时设 has_seperate=true 开启角色分离",
+                n + 1
+            )));
+        }
+        out.push(Sentence {
+            id: Some(speaker as i64 - 1),
+            start_ms: bg,
+            end_ms: ed,
+            text: s.onebest,
+            confidence: None,
+            measures: Measures::default(),
+        });
+    }
+    if out.is_empty() {
+        return Err(said("成功但结果是空的（data 没有一句话）"));
+    }
+    Ok(out)
 }
 
 fn recording(d: Response) -> Recording {
@@ -367,6 +470,28 @@ mod tests {
             .clone()
             .expect_err("api");
         assert!(e.contains("26603") && e.contains("订单不存在"), "{e}");
+        // The older API v1: sentences with their speaker, or its failure.
+        let v1 = r#"{"data":"[{\"bg\":\"200\",\"ed\":\"600\",\"onebest\":\"喂？\",\"speaker\":\"1\"},{\"bg\":\"800\",\"ed\":\"4100\",\"onebest\":\"您好，市长热线。\",\"speaker\":\"2\"}]","err_no":0,"failed":null,"ok":0}"#;
+        let s = parse(v1).expect("v1")[0]
+            .outcome
+            .clone()
+            .expect("v1 sentences");
+        assert_eq!(
+            (s[1].id, s[1].start_ms, s[1].text.as_str()),
+            (Some(1), 800.0, "您好，市长热线。")
+        );
+        let v1_failed = r#"{"data":null,"err_no":26601,"failed":"转写失败","ok":-1}"#;
+        let e = parse(v1_failed).expect("doc")[0]
+            .outcome
+            .clone()
+            .expect_err("v1 failed");
+        assert!(e.contains("26601") && e.contains("转写失败"), "{e}");
+        let v1_alone = r#"{"data":"[{\"bg\":\"0\",\"ed\":\"900\",\"onebest\":\"您好\",\"speaker\":\"0\"}]","ok":0}"#;
+        let e = parse(v1_alone).expect("doc")[0]
+            .outcome
+            .clone()
+            .expect_err("no speaker");
+        assert!(e.contains("has_seperate=true"), "{e}");
         // Must not: another service's result read as an empty order.
         assert!(parse(r#"{"status":"FINISHED","segments":[]}"#).is_err());
     }

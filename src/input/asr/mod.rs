@@ -64,7 +64,11 @@
 //!   (word), `wp` (n word, s filler, p punctuation, g paragraph)}. The
 //!   words are folded into the sentence (first candidate of each, `g`
 //!   dropped, punctuation kept). `rl_track` was read from the field list
-//!   only: check it on one real two-channel export.
+//!   only: check it on one real two-channel export. The older API v1
+//!   (xfyun.cn/doc/asr/lfasr/API.html, `raasr.xfyun.cn/api/getResult`) is
+//!   read too: `ok` (0, or -1 failed), `err_no`, `failed`, and `data`, a
+//!   JSON string of [{`bg`, `ed` (ms), `onebest`, `speaker` (0 without
+//!   `has_seperate`, else 1, 2 …)}].
 //! - [`funasr`]: FunASR `AutoModel.generate` output (FunASR tutorial at
 //!   modelscope.github.io/FunASR, paraformer-zh with `spk_model="cam++"`):
 //!   a list of `{key, text, sentence_info: [{text, start, end (ms), spk}]}`.
