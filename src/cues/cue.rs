@@ -25,6 +25,7 @@ pub(super) const SELF_HARM: &str = include_str!("../../lexicons/self_harm.txt");
 pub(super) const COLLECTIVE: &str = include_str!("../../lexicons/collective_action.txt");
 pub(super) const COMPLAINT: &str = include_str!("../../lexicons/complaint.txt");
 pub(super) const PRAISE: &str = include_str!("../../lexicons/praise.txt");
+pub(super) const REPEAT_RECORDED: &str = include_str!("../../lexicons/repeat_recorded.txt");
 
 /// What a cue is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -114,6 +115,24 @@ pub fn find(kind: CueKind, text: &str) -> Vec<Cue> {
             },
         })
         .collect()
+}
+
+/// Whether a ticket's content says the matter was reported before: one of
+/// `words` (the scorecard's `repeat_words`: 再次, 多次, 重复, 此前 …) or a
+/// pattern of `lexicons/repeat_recorded.txt` (第N次, 曾…反映). Negation is
+/// not looked at: content that speaks of an earlier report at all has
+/// recorded it, and the rule must not fire on a ticket that did.
+pub fn repeat_recorded(content: &str, words: &[String]) -> bool {
+    static CELL: OnceLock<Option<Lexicon>> = OnceLock::new();
+    let content_nows: String = content.chars().filter(|c| !c.is_whitespace()).collect();
+    words
+        .iter()
+        .any(|w| !w.trim().is_empty() && content_nows.contains(w.trim()))
+        || !super::find(
+            builtin(&CELL, REPEAT_RECORDED, "repeat_recorded.txt"),
+            content,
+        )
+        .is_empty()
 }
 
 /// The cues of every kind in `text`, in text order.
@@ -244,6 +263,29 @@ mod tests {
             (Praise, "不是表扬", ""),
             (Praise, "怎么表扬他", ""),
         ]);
+    }
+
+    #[test]
+    fn content_that_records_a_repeat_is_read() {
+        let words: Vec<String> = crate::config::TicketConfig::default().repeat_words;
+        for (content, want) in [
+            ("来电人再次反映小区停水", true),
+            ("该问题已多次反映", true),
+            ("来电人第三次来电反映", true),
+            ("来电人第2次反映", true),
+            ("来电人曾于11月20日来电反映", true),
+            ("来电人曾向热线反映过此事", true),
+            ("重复来电，路灯仍未修好", true),
+            ("此前已反映，至今未处理", true),
+            ("来电人已经反映过两次", true),
+            // Must not.
+            ("来电人反映小区停水，要求处理", false),
+            ("来电人反映楼道又脏又乱", false),
+            ("曾先生反映路灯坏了", false),
+            ("第一次来电", false),
+        ] {
+            assert_eq!(repeat_recorded(content, &words), want, "{content}");
+        }
     }
 
     #[test]
