@@ -189,6 +189,10 @@ mod tests {
             (Harm, "车胎漏气了", ""),
             (Harm, "差点忘了说，路灯坏了", ""),
             (Harm, "路灯坏了", ""),
+            (Harm, "堵得一塌糊涂", ""),
+            (Harm, "离那边两三公里，没看到有人受伤", ""),
+            (Harm, "没发现有人受伤", ""),
+            (Harm, "房子塌了", "塌"),
         ]);
     }
 
@@ -196,20 +200,24 @@ mod tests {
     fn a_report_made_before_is_read() {
         use CueKind::Repeat;
         check(&[
-            (Repeat, "这是我第三次打电话了", "第三次"),
-            (Repeat, "第2次反映", "第2次"),
-            (Repeat, "我反映了好几次", "好几次"),
-            (Repeat, "多次反映都没人管", "多次"),
+            (Repeat, "这是我第三次打电话了", "第三次打"),
+            (Repeat, "第2次反映", "第2次反映"),
+            (Repeat, "我反映了好几次", "反映了好几次"),
+            (Repeat, "多次反映都没人管", "多次反映"),
+            (Repeat, "打了好几次电话", "打了好几次"),
             (Repeat, "我又打电话来了", "又打电话"),
             (Repeat, "又来反映这个事", "又来反映"),
             (Repeat, "上次反映的还没解决", "上次反映"),
             (Repeat, "我之前打过你们电话", "之前打过"),
-            (Repeat, "不止一次了", "不止一次"),
+            (Repeat, "我打来不止一次了", "打来不止一次"),
             // Must not.
             (Repeat, "楼道又脏又乱", ""),
             (Repeat, "他又打了人", ""),
             (Repeat, "我之前没反映过", ""),
             (Repeat, "第一次打", ""),
+            (Repeat, "好几次我都没赶上", ""),
+            (Repeat, "他打了我好几次", ""),
+            (Repeat, "一天停了好几次水", ""),
         ]);
     }
 
@@ -258,6 +266,10 @@ mod tests {
             (Complaint, "去哪投诉啊", ""),
             (Complaint, "投诉电话是多少", ""),
             (Complaint, "我要投诉的话电话是多少", "我要投诉"),
+            (Complaint, "我要投诉你们物业", "我要投诉"),
+            // Said to the agent on the line, not the call's purpose.
+            (Complaint, "我要投诉你！", ""),
+            (Complaint, "我就投诉你", ""),
             (Praise, "我要表扬你们的师傅", "我要表扬"),
             (Praise, "想表扬一下", "想表扬"),
             (Praise, "不是表扬", ""),

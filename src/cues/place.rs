@@ -48,6 +48,8 @@ const STOP_CHARS: &[char] = &[
     '她', '它', '们', '从', '往', '就', '说', '和', '跟', '与', '对', '把', '被', '给', '向', '叫',
     '要', '想', '也', '都', '还', '又', '再', '很', '太', '啥', '哪', '么', '区', '市', '县', '省',
     '吗', '呢', '吧', '啊', '呀', '哦', '嗯', '有', '没', '不', '找',
+    // Verbs before a common noun: 问问社区, 让车进小区.
+    '问', '让', '进',
 ];
 
 /// Words after which a name starts: they locate a place (楼下长青小区),
@@ -215,6 +217,10 @@ mod tests {
             "几号楼",
             "我们 小区",
             "长青，小区",
+            // A 街道 is an area like 区; a verb before a common noun.
+            "临江区，在江南街道那边",
+            "我去问问社区",
+            "物业说不交就不让车进小区",
         ] {
             assert_eq!(read(text), Vec::<(String, String)>::new(), "{text}");
         }

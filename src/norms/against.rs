@@ -269,8 +269,15 @@ pub fn phone_mismatch(call: &Call, t: &Ticket) -> Option<Finding> {
 /// event_location nor content holds the distinctive part of any place the
 /// caller named (长青 of 长青小区). A caller may name several places, one
 /// of them not the matter's (我在人民医院上班，我们长青小区停水了): a
-/// ticket that holds one of them has recorded the place.
+/// ticket that holds one of them has recorded the place. Assessed on
+/// tickets sent to a unit (工单转办, 电话交办), which must hold the place;
+/// one handled on the call (直接办理) needs none.
 pub fn place_missing(call: &Call, t: &Ticket) -> Option<Finding> {
+    // A ticket handled on the call needs no place (spec §2 norm 10): a
+    // consultation's 我住江南街道 / 哪条路 is no place a unit must go to.
+    if !matches!(t.handling, Some(Handling::Dispatch | Handling::Phone)) {
+        return None;
+    }
     let named: Vec<(usize, place::Place)> = caller(call)
         .flat_map(|(i, text)| place::places(text).into_iter().map(move |p| (i, p)))
         .collect();
@@ -336,8 +343,14 @@ pub fn harm_omitted(call: &Call, t: &Ticket, cfg: &TicketConfig) -> Option<Findi
 /// ticket store linked an earlier ticket of the same caller and matter
 /// (`Ticket::prior`), and content does not say so (再次, 多次, 第N次, 重复,
 /// 此前, 曾…反映: [`cue::repeat_recorded`]). With a linked ticket the
-/// evidence names it.
+/// evidence names it. A 表扬 ticket is not assessed: thanks for an earlier
+/// report's handling is no repeat.
 pub fn repeat_omitted(call: &Call, t: &Ticket, cfg: &TicketConfig) -> Option<Finding> {
+    // Praise of how an earlier report was handled (上次反映的问题很快就
+    // 解决了) is no repeat of a matter.
+    if t.category == Some(Category::Praise) {
+        return None;
+    }
     let said = caller_cue(call, CueKind::Repeat);
     if said.is_none() && t.prior.is_none() {
         return None;
