@@ -190,8 +190,27 @@ fn date_dashed(d: &str) -> String {
 /// Words before a number in its clause that make it someone else's number,
 /// not the caller's contact number (物业电话是…, 他的手机…, 我打过对方…).
 const OTHERS_NUMBER: &[&str] = &[
-    "物业", "他的", "她的", "他们", "她们", "对方", "商家", "店家", "老板", "房东", "中介",
-    "公司", "单位", "师傅", "客服", "社区的", "居委会", "村委会", "派出所", "邻居", "热线",
+    "物业",
+    "他的",
+    "她的",
+    "他们",
+    "她们",
+    "对方",
+    "商家",
+    "店家",
+    "老板",
+    "房东",
+    "中介",
+    "公司",
+    "单位",
+    "师傅",
+    "客服",
+    "社区的",
+    "居委会",
+    "村委会",
+    "派出所",
+    "邻居",
+    "热线",
 ];
 
 /// The contact numbers the caller gives as their own in `text`: those of
@@ -204,7 +223,12 @@ pub fn contact_numbers(text: &str) -> Vec<PhoneNumber> {
         let clause_start = before
             .char_indices()
             .rev()
-            .find(|&(_, c)| matches!(c, '，' | '。' | '！' | '？' | '；' | ',' | '.' | '!' | '?' | ';'))
+            .find(|&(_, c)| {
+                matches!(
+                    c,
+                    '，' | '。' | '！' | '？' | '；' | ',' | '.' | '!' | '?' | ';'
+                )
+            })
             .map_or(0, |(i, c)| i + c.len_utf8());
         let clause = &before[clause_start..];
         !OTHERS_NUMBER.iter().any(|w| clause.contains(w))
@@ -316,7 +340,10 @@ mod tests {
             ("他的手机13912345678一直关机", vec![]),
             ("我打了对方公司电话87654321", vec![]),
         ] {
-            let got: Vec<String> = contact_numbers(text).into_iter().map(|p| p.digits).collect();
+            let got: Vec<String> = contact_numbers(text)
+                .into_iter()
+                .map(|p| p.digits)
+                .collect();
             assert_eq!(got, want, "{text}");
         }
     }

@@ -207,11 +207,27 @@ fn same_phone(said: &phone::PhoneNumber, recorded: &[phone::PhoneNumber], digits
         || (!digits.is_empty() && (digits == said.digits || digits == said.local()))
 }
 
+/// Whether an agent's or a unit's utterance before `i` holds `digits`.
+fn said_before_by_others(call: &Call, i: usize, digits: &str) -> bool {
+    call.utterances[..i.min(call.utterances.len())]
+        .iter()
+        .filter(|u| u.speaker != Speaker::Caller)
+        .any(|u| {
+            phone::phone_numbers(&u.text)
+                .iter()
+                .any(|p| p.digits == digits)
+        })
+}
+
 /// Whether two numbers as written are the same (a caller_number may carry
 /// +86 or 0 before a mobile).
 fn same_digits(a: &str, b: &str) -> bool {
     let (a, b) = (crate::text::digits(a), crate::text::digits(b));
-    let (long, short) = if a.len() >= b.len() { (&a, &b) } else { (&b, &a) };
+    let (long, short) = if a.len() >= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
     short.len() >= 7 && long.ends_with(short.as_str())
 }
 
@@ -221,7 +237,8 @@ fn same_digits(a: &str, b: &str) -> bool {
 /// number is the one calling (就这个号, 来电号码, 本机), the transcript
 /// carries `caller_number`, and caller_phone is another. A number the
 /// caller gives as someone else's (物业电话…) is not theirs
-/// ([`phone::contact_numbers`]). An empty caller_phone is
+/// ([`phone::contact_numbers`]), nor one the agent or a unit said before
+/// and the caller reads back (拨打2628800 → 2628800是吧). An empty caller_phone is
 /// `ticket.missing_field`'s.
 pub fn phone_mismatch(call: &Call, t: &Ticket) -> Option<Finding> {
     let digits = crate::text::digits(&t.caller_phone);
@@ -229,9 +246,16 @@ pub fn phone_mismatch(call: &Call, t: &Ticket) -> Option<Finding> {
         return None;
     }
     let recorded = phone::phone_numbers(&t.caller_phone);
-    let said: Vec<(usize, phone::PhoneNumber)> = caller(call)
-        .flat_map(|(i, text)| phone::contact_numbers(text).into_iter().map(move |p| (i, p)))
+    let mut said: Vec<(usize, phone::PhoneNumber)> = caller(call)
+        .flat_map(|(i, text)| {
+            phone::contact_numbers(text)
+                .into_iter()
+                .map(move |p| (i, p))
+        })
         .collect();
+    // A number the agent or a unit said before is read back, not given
+    // (具体您可以拨打2628800 → 2628800是吧？): it is no contact number.
+    said.retain(|(i, p)| !said_before_by_others(call, *i, &p.digits));
     let own = call
         .caller_number
         .as_deref()
@@ -449,11 +473,7 @@ pub fn risk_not_escalated(call: &Call, t: &Ticket, cfg: &ProcessConfig) -> Vec<F
 /// process document's 投诉举报 ⑵). Needs the caller's speech like every
 /// rule of §2.1; the evidence quotes the caller's complaint when there is
 /// one.
-pub fn complaint_not_dispatched(
-    call: &Call,
-    t: &Ticket,
-    cfg: &ProcessConfig,
-) -> Option<Finding> {
+pub fn complaint_not_dispatched(call: &Call, t: &Ticket, cfg: &ProcessConfig) -> Option<Finding> {
     if t.category != Some(Category::Complaint) || t.handling != Some(Handling::Direct) {
         return None;
     }

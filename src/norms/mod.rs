@@ -608,7 +608,7 @@ impl Scorer {
             f.needs_review = f.needs_review
                 || WORD_RULES.contains(&f.rule)
                     && f.utterance_index
-                    .is_some_and(|i| uncertain(call, i, rc.low_confidence, rc.overlap_s));
+                        .is_some_and(|i| uncertain(call, i, rc.low_confidence, rc.overlap_s));
         }
         let applied = crate::review::reviews::apply(call, &mut findings, reviews);
         // The machine's tally sees only what the machine assessed: a finding
