@@ -527,3 +527,518 @@ pub fn process_rules(call: &Call, t: &Ticket, cfg: &ProcessConfig) -> Vec<Findin
     out.extend(complaint_not_dispatched(call, t, cfg));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::PriorContact;
+    use crate::norms::testkit::*;
+
+    /// A dispatched ticket that agrees with [`said`]'s defaults.
+    fn ticket(category: &str, handling: &str) -> Ticket {
+        Ticket {
+            ticket_id: "T1".into(),
+            category: Category::parse(category),
+            category_raw: category.into(),
+            handling: Handling::parse(handling),
+            handling_raw: handling.into(),
+            urgency: Some(Urgency::Normal),
+            caller_name: "张先生".into(),
+            caller_phone: "13812345678".into(),
+            event_time: "11月26日".into(),
+            event_location: "西城区长青小区3号楼".into(),
+            content: "来电人反映长青小区3号楼楼下餐馆油烟扰民，请求处理。".into(),
+            ..Ticket::default()
+        }
+    }
+
+    /// A call where the caller says `caller` and the agent `agent`.
+    fn said(caller: &str, agent: &str) -> Call<'static> {
+        call(&[
+            GREETING,
+            ('c', 5.0, 9.0, caller),
+            ('a', 9.5, 14.0, agent),
+            ('a', 14.5, 16.5, CLOSING),
+        ])
+    }
+
+    fn rule_of(f: Option<Finding>) -> Option<&'static str> {
+        f.map(|f| f.rule)
+    }
+
+    #[test]
+    fn a_complaint_written_down_as_another_category_is_caught() {
+        let cat = |caller: &str, agent: &str, category: &str| {
+            rule_of(category_mismatch(
+                &said(caller, agent),
+                &ticket(category, "工单转办"),
+            ))
+        };
+        let hit = Some("ticket.category_mismatch");
+        for (caller, agent, category, want) in [
+            ("我要投诉他们物业，天天不管事", "好的", "咨询", hit),
+            ("我举报他们违规施工", "好的", "建议", hit),
+            ("想举报一个餐馆无证经营", "好的", "一般诉求", hit),
+            ("我要表扬你们的维修师傅", "好的", "一般诉求", hit),
+            // Must not: the category agrees, or the cue fixes nothing.
+            ("我要投诉他们物业", "好的", "投诉举报", None),
+            ("我要表扬你们的维修师傅", "好的", "表扬", None),
+            ("我这不是投诉，就是问问", "好的", "咨询", None),
+            ("我不想投诉，就想问问", "好的", "咨询", None),
+            ("先不投诉了，你们先帮我问问", "好的", "咨询", None),
+            ("请问怎么投诉他们", "好的", "咨询", None),
+            ("去哪投诉比较好", "好的", "咨询", None),
+            ("投诉电话是多少", "好的", "咨询", None),
+            ("我要投诉你！", "好的", "咨询", None),
+            // The agent or a unit saying 投诉 is not the caller complaining.
+            (
+                "我想问问公积金怎么提取",
+                "您也可以投诉到住建局",
+                "咨询",
+                None,
+            ),
+        ] {
+            assert_eq!(cat(caller, agent, category), want, "{caller} / {category}");
+        }
+        // An invalid category is ticket.invalid_category's.
+        let mut t = ticket("咨询", "工单转办");
+        t.category = None;
+        assert_eq!(category_mismatch(&said("我要投诉", "好的"), &t), None);
+    }
+
+    #[test]
+    fn the_evidence_names_both_sides() {
+        let f = category_mismatch(
+            &said("我要投诉他们物业，天天不管事", "好的"),
+            &ticket("咨询", "工单转办"),
+        );
+        let Some(f) = f else {
+            panic!("a finding");
+        };
+        assert_eq!(
+            f.excerpt,
+            "【我要投诉】他们物业，天天不管事 ｜ 工单记为：咨询（应为投诉举报）"
+        );
+        assert_eq!(
+            (f.utterance_index, f.at_s, f.speaker, f.norm),
+            (Some(1), Some(5.0), Some(Speaker::Caller), NormId::Ticket)
+        );
+    }
+
+    #[test]
+    fn a_surname_not_recorded_is_caught_and_a_homophone_waits_for_review() {
+        let name = |caller: &str, recorded: &str| {
+            let mut t = ticket("一般诉求", "工单转办");
+            t.caller_name = recorded.into();
+            name_mismatch(&said(caller, "好的"), &t).map(|f| (f.rule, f.needs_review))
+        };
+        let hit = Some(("ticket.name_mismatch", false));
+        let homophone = Some(("ticket.name_mismatch", true));
+        for (caller, recorded, want) in [
+            ("我姓王", "张先生", hit),
+            ("免贵姓李", "王女士", hit),
+            ("我叫刘建国", "陈先生", hit),
+            ("我姓欧阳", "欧先生", hit),
+            ("我姓王", "匿名", hit),
+            ("我姓章，立早章", "张先生", homophone),
+            ("我姓理", "李女士", homophone),
+            // Must not.
+            ("我姓张", "张先生", None),
+            ("我叫张建国", "张建国", None),
+            ("我姓张", "老张", None),
+            ("我姓欧阳", "欧阳女士", None),
+            ("我姓王，我想匿名反映", "匿名", None),
+            ("我姓王，名字不方便透露", "匿名", None),
+            ("我就是想反映个问题", "匿名", None),
+            ("我邻居姓王", "张先生", None),
+            ("我叫王师傅来修过", "张先生", None),
+            ("我姓张", "", None),
+        ] {
+            assert_eq!(name(caller, recorded), want, "{caller} / {recorded}");
+        }
+    }
+
+    #[test]
+    fn a_number_the_caller_gave_that_the_ticket_does_not_hold_is_caught() {
+        let phone = |caller: &str, recorded: &str, from: Option<&str>| {
+            let mut c = call(&[
+                GREETING,
+                ('a', 4.6, 5.0, "请问您的联系电话是多少？"),
+                ('c', 5.0, 9.0, caller),
+                ('a', 9.5, 14.0, "好的"),
+            ]);
+            c.caller_number = from.map(String::from);
+            let mut t = ticket("一般诉求", "工单转办");
+            t.caller_phone = recorded.into();
+            rule_of(phone_mismatch(&c, &t))
+        };
+        let hit = Some("ticket.phone_mismatch");
+        for (caller, recorded, from, want) in [
+            ("13812345678", "13812345679", None, hit),
+            ("幺三八 幺二三四 五六七八", "13900001111", None, hit),
+            ("我座机是0571-87193366", "87193367", None, hit),
+            ("就打这个号码吧", "13900001111", Some("13812345678"), hit),
+            ("来电号码就行", "13900001111", Some("+8613812345678"), hit),
+            // Must not.
+            ("13812345678", "13812345678", None, None),
+            ("幺三八，幺二三四，五六七八", "138-1234-5678", None, None),
+            ("一三八一二三四五六七八", "13812345678", None, None),
+            ("我座机是0571-87193366", "87193366", None, None),
+            ("座机87193366", "0571-87193366", None, None),
+            ("就打这个号码吧", "13812345678", Some("13812345678"), None),
+            (
+                "就打这个号码吧",
+                "13812345678",
+                Some("+86 138 1234 5678"),
+                None,
+            ),
+            // Without caller_number 就这个号 cannot be checked.
+            ("就打这个号码吧", "13900001111", None, None),
+            ("物业电话87654321打不通", "13900001111", None, None),
+            ("我不方便留电话", "13900001111", None, None),
+            // No number recorded is ticket.missing_field's.
+            ("13812345678", "", None, None),
+        ] {
+            assert_eq!(phone(caller, recorded, from), want, "{caller} / {recorded}");
+        }
+        // A number the agent gave, read back by the caller, is not theirs.
+        let c = call(&[
+            GREETING,
+            ('a', 4.6, 8.0, "您可以拨打市医保局电话2628800"),
+            ('c', 8.5, 10.0, "2628800是吧？好的"),
+        ]);
+        assert_eq!(phone_mismatch(&c, &ticket("咨询", "直接办理")), None);
+    }
+
+    #[test]
+    fn a_place_the_caller_named_that_the_ticket_does_not_hold_is_caught() {
+        let place = |caller: &str, location: &str, content: &str, handling: &str| {
+            let mut t = ticket("一般诉求", handling);
+            t.event_location = location.into();
+            t.content = content.into();
+            rule_of(place_missing(&said(caller, "好的"), &t))
+        };
+        let hit = Some("ticket.place_missing");
+        let c = "来电人反映楼下餐馆油烟扰民，请求处理。";
+        for (caller, location, content, handling, want) in [
+            ("我住长青小区，楼下油烟很大", "西城区", c, "工单转办", hit),
+            ("建设路上有个大坑", "东城区幸福路", c, "电话交办", hit),
+            ("王家村的垃圾没人清", "", c, "工单转办", hit),
+            // Must not: the distinctive part is in the location or the content.
+            (
+                "我住长青小区，楼下油烟很大",
+                "西城区长青小区",
+                c,
+                "工单转办",
+                None,
+            ),
+            ("我住长青 小区", "长青小区3栋", c, "工单转办", None),
+            (
+                "建设路上有个大坑",
+                "",
+                "来电人反映建设路有坑",
+                "工单转办",
+                None,
+            ),
+            (
+                "我在人民医院上班，长青小区停水了",
+                "长青小区",
+                c,
+                "工单转办",
+                None,
+            ),
+            ("马路上全是水", "", c, "工单转办", None),
+            ("我们小区停水了", "", c, "工单转办", None),
+            // A ticket handled on the call needs no place.
+            (
+                "我住长青小区，想问问公积金",
+                "",
+                "咨询公积金提取",
+                "直接办理",
+                None,
+            ),
+        ] {
+            assert_eq!(place(caller, location, content, handling), want, "{caller}");
+        }
+    }
+
+    #[test]
+    fn harm_the_content_leaves_out_is_caught() {
+        let harm = |caller: &str, content: &str| {
+            let mut t = ticket("一般诉求", "工单转办");
+            t.content = content.into();
+            rule_of(harm_omitted(
+                &said(caller, "好的"),
+                &t,
+                &TicketConfig::default(),
+            ))
+        };
+        let hit = Some("ticket.harm_omitted");
+        let c = "来电人反映小区井盖缺失，请求尽快处理。";
+        for (caller, content, want) in [
+            ("井盖没了，我家孩子掉下去摔伤了", c, hit),
+            ("昨天有个老人在那里骨折了，现在还住院", c, hit),
+            ("楼道里起火了", c, hit),
+            ("孩子差点摔下去", c, hit),
+            // Must not: recorded, or no harm said.
+            (
+                "井盖没了，我家孩子掉下去摔伤了",
+                "来电人反映井盖缺失，其孩子摔伤，请求处理。",
+                None,
+            ),
+            ("孩子差点摔下去", "来电人反映井盖缺失，存在安全隐患。", None),
+            ("还好没有人受伤", c, None),
+            ("没受伤，就是吓了一跳", c, None),
+            ("路口堵得一塌糊涂", c, None),
+            ("不小心说错了，井盖是没了", c, None),
+        ] {
+            assert_eq!(harm(caller, content), want, "{caller} / {content}");
+        }
+        // The agent asking about injuries is not the caller reporting one.
+        let c2 = call(&[
+            GREETING,
+            ('c', 5.0, 9.0, "井盖没了"),
+            ('a', 9.5, 14.0, "有没有人受伤？"),
+        ]);
+        assert_eq!(
+            harm_omitted(
+                &c2,
+                &ticket("一般诉求", "工单转办"),
+                &TicketConfig::default()
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn a_repeat_the_content_does_not_say_is_caught() {
+        let cfg = TicketConfig::default();
+        let repeat = |caller: &str, content: &str| {
+            let mut t = ticket("一般诉求", "工单转办");
+            t.content = content.into();
+            rule_of(repeat_omitted(&said(caller, "好的"), &t, &cfg))
+        };
+        let hit = Some("ticket.repeat_omitted");
+        let c = "来电人反映小区路灯不亮，请求处理。";
+        for (caller, content, want) in [
+            ("这是我第三次打电话了，路灯还是不亮", c, hit),
+            ("我都反映了好几次了", c, hit),
+            ("我又打电话来了，还是没人修", c, hit),
+            ("上次反映的路灯还没修", c, hit),
+            ("我之前打过你们电话", c, hit),
+            // Must not: recorded, or no repeat said.
+            (
+                "这是我第三次打电话了",
+                "来电人第三次来电反映路灯不亮。",
+                None,
+            ),
+            ("我都反映了好几次了", "来电人再次反映路灯不亮。", None),
+            (
+                "上次反映的路灯还没修",
+                "来电人曾于11月20日来电反映，至今未修。",
+                None,
+            ),
+            ("上次反映的路灯还没修", "此前已反映，路灯仍不亮。", None),
+            ("楼道又脏又乱", c, None),
+            ("好几次我都差点没看见路", c, None),
+            ("第一次打你们电话", c, None),
+        ] {
+            assert_eq!(repeat(caller, content), want, "{caller} / {content}");
+        }
+    }
+
+    #[test]
+    fn a_linked_earlier_ticket_makes_a_repeat_too() {
+        let cfg = TicketConfig::default();
+        let mut t = ticket("一般诉求", "工单转办");
+        t.prior = Some(PriorContact {
+            ticket_id: "GD20261101000007".into(),
+            call_id: Some("c0".into()),
+            accepted_at: chrono::NaiveDate::from_ymd_opt(2026, 11, 1)
+                .and_then(|d| d.and_hms_opt(9, 0, 0)),
+            closed_before: true,
+        });
+        let c = said("小区路灯不亮", "好的");
+        let f = repeat_omitted(&c, &t, &cfg);
+        let Some(f) = f else {
+            panic!("a finding");
+        };
+        assert!(
+            f.excerpt.contains("此前工单 GD20261101000007，2026-11-01"),
+            "{}",
+            f.excerpt
+        );
+        assert_eq!(f.utterance_index, None);
+        // With the caller's words, those are the evidence and the earlier ticket is named.
+        let f = repeat_omitted(&said("上次反映过，还是不亮", "好的"), &t, &cfg);
+        assert!(f.is_some_and(|f| f.utterance_index == Some(1)
+            && f.excerpt.contains("【上次反映】")
+            && f.excerpt.contains("GD20261101000007")));
+        // Content that says so: none.
+        t.content = "来电人再次反映小区路灯不亮，请求处理。".into();
+        assert_eq!(repeat_omitted(&c, &t, &cfg), None);
+        // A praise ticket is no repeat.
+        let mut p = ticket("表扬", "直接办理");
+        p.prior = t.prior.clone();
+        assert_eq!(
+            repeat_omitted(&said("上次反映的问题很快就解决了", "好的"), &p, &cfg),
+            None
+        );
+    }
+
+    #[test]
+    fn risk_talk_must_be_escalated_and_recorded() {
+        let cfg = ProcessConfig::default();
+        let risk = |caller: &str, agent: &str, hot: bool, urgency: &str, content: &str| {
+            let mut t = ticket("一般诉求", "工单转办");
+            t.hot_issue = hot;
+            t.urgency = Urgency::parse(urgency);
+            t.content = content.into();
+            risk_not_escalated(&said(caller, agent), &t, &cfg)
+                .into_iter()
+                .map(|f| (f.rule, f.severity))
+                .collect::<Vec<_>>()
+        };
+        let crit = vec![("process.risk_not_escalated", Severity::Critical)];
+        let deduct = vec![("process.risk_not_escalated", Severity::Deduct)];
+        let c = "来电人反映拖欠工资，请求处理。";
+        for (caller, agent, hot, urgency, content, want) in [
+            (
+                "再不解决我就跳楼",
+                "您别激动",
+                false,
+                "普通",
+                c,
+                crit.clone(),
+            ),
+            ("我真的不想活了", "您别激动", true, "普通", c, crit.clone()),
+            (
+                "我真的不想活了",
+                "您别激动",
+                false,
+                "普通",
+                "来电人情绪激动，称不想活了。",
+                crit.clone(),
+            ),
+            ("我们明天去拉横幅", "好的", false, "普通", c, deduct.clone()),
+            ("我要找媒体曝光", "好的", false, "急办", c, deduct.clone()),
+            ("再不修我就去上访", "好的", false, "普通", c, deduct.clone()),
+            // Must not: escalated and recorded, negated, or the agent's words.
+            (
+                "再不解决我就跳楼",
+                "您别激动",
+                true,
+                "普通",
+                "来电人称要跳楼，情绪激动。",
+                vec![],
+            ),
+            (
+                "我真的不想活了",
+                "您别激动",
+                false,
+                "急办",
+                "来电人有轻生言论。",
+                vec![],
+            ),
+            (
+                "我们明天去拉横幅",
+                "好的",
+                true,
+                "普通",
+                "来电人称将集体拉横幅。",
+                vec![],
+            ),
+            ("我也不想闹大，就想解决", "好的", false, "普通", c, vec![]),
+            ("我不会去上访的", "好的", false, "普通", c, vec![]),
+            (
+                "我想问问工资的事",
+                "您不要去上访，我们帮您反映",
+                false,
+                "普通",
+                c,
+                vec![],
+            ),
+            ("商场跳楼价", "好的", false, "普通", c, vec![]),
+        ] {
+            assert_eq!(risk(caller, agent, hot, urgency, content), want, "{caller}");
+        }
+        // Both kinds: one finding each.
+        assert_eq!(
+            risk("不解决我就跳楼，还要拉横幅", "好的", false, "普通", c).len(),
+            2
+        );
+    }
+
+    #[test]
+    fn a_complaint_handled_on_the_call_is_caught() {
+        let cfg = ProcessConfig::default();
+        let dispatched = |sub: &str, handling: &str| {
+            let mut t = ticket("投诉举报", handling);
+            t.subcategory = sub.into();
+            rule_of(complaint_not_dispatched(
+                &said("我要投诉他们物业", "好的"),
+                &t,
+                &cfg,
+            ))
+        };
+        let hit = Some("process.complaint_not_dispatched");
+        assert_eq!(dispatched("物业管理", "直接办理"), hit);
+        assert_eq!(dispatched("", "直接办理"), hit);
+        // Must not: dispatched, or a matter that must not be dispatched.
+        assert_eq!(dispatched("物业管理", "工单转办"), None);
+        assert_eq!(dispatched("物业管理", "电话交办"), None);
+        assert_eq!(dispatched("违法乱纪", "直接办理"), None);
+        assert_eq!(dispatched("涉法涉诉", "直接办理"), None);
+        let mut t = ticket("咨询", "直接办理");
+        t.subcategory = "物业管理".into();
+        assert_eq!(
+            complaint_not_dispatched(&said("我要投诉", "好的"), &t, &cfg),
+            None
+        );
+        // No caller speech: not assessed.
+        let t = ticket("投诉举报", "直接办理");
+        assert_eq!(complaint_not_dispatched(&call(&[GREETING]), &t, &cfg), None);
+    }
+
+    #[test]
+    fn the_rules_belong_to_norms_ten_and_seven_and_need_a_ticket() {
+        let c = said("我要投诉他们物业，我姓王，再不管我就跳楼", "好的");
+        let mut t = ticket("咨询", "直接办理");
+        t.content = "来电人咨询物业管理相关问题。".into();
+        let ticket_rules = rules(NormId::Ticket, &c, Some(&t)).unwrap_or_default();
+        assert!(
+            ticket_rules.contains(&"ticket.category_mismatch"),
+            "{ticket_rules:?}"
+        );
+        assert!(
+            ticket_rules.contains(&"ticket.name_mismatch"),
+            "{ticket_rules:?}"
+        );
+        let process = rules(NormId::Process, &c, Some(&t)).unwrap_or_default();
+        assert_eq!(process, vec!["process.risk_not_escalated"]);
+        assert_eq!(rules(NormId::Ticket, &c, None), None);
+        assert_eq!(rules(NormId::Process, &c, None), None);
+        // The switch turns them off.
+        let mut cfg = TicketConfig::default();
+        cfg.against_call = false;
+        assert!(super::ticket_rules(&c, &t, &cfg).is_empty());
+    }
+
+    #[test]
+    fn every_rule_is_registered_and_word_based() {
+        for id in [
+            "ticket.category_mismatch",
+            "ticket.name_mismatch",
+            "ticket.phone_mismatch",
+            "ticket.place_missing",
+            "ticket.harm_omitted",
+            "ticket.repeat_omitted",
+            "process.risk_not_escalated",
+            "process.complaint_not_dispatched",
+        ] {
+            assert!(crate::norms::RULES.iter().any(|(r, _)| *r == id), "{id}");
+            let word = id != "process.complaint_not_dispatched";
+            assert_eq!(crate::norms::WORD_RULES.contains(&id), word, "{id}");
+        }
+    }
+}
