@@ -120,6 +120,17 @@ pub fn places(text: &str) -> Vec<Place> {
         if len < if numbered { 1 } else { 2 } {
             continue;
         }
+        // 26路, 坐26路, 二十六路: a bus route, not a place (经三路, a
+        // road named with a numeral, stays one).
+        let digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+        let route = h.entry == "路"
+            && (s > 0 && digit(chars[s - 1].1)
+                || chars[from..s].iter().all(|&(_, c)| {
+                    digit(c) || crate::text::is_numeral(c) || matches!(c, '十' | '百' | '两')
+                }));
+        if route {
+            continue;
+        }
         let start = chars[from].0;
         out.push(Place {
             distinctive: text
@@ -220,8 +231,13 @@ mod tests {
             // A 街道 is an area like 区; a verb before a common noun.
             "临江区，在江南街道那边",
             "我去问问社区",
-            "物业说不交就不让车进小区",
+            "就是二十六路，从高新区到火车站的",
+            "坐26路公交",
         ] {
+            assert_eq!(read(text), Vec::<(String, String)>::new(), "{text}");
+        }
+        assert_eq!(read("经三路"), vec![("经三".to_string(), "路".to_string())]);
+        for text in ["物业说不交就不让车进小区"] {
             assert_eq!(read(text), Vec::<(String, String)>::new(), "{text}");
         }
     }
