@@ -295,11 +295,15 @@ pub fn phone_mismatch(call: &Call, t: &Ticket) -> Option<Finding> {
 /// of them not the matter's (我在人民医院上班，我们长青小区停水了): a
 /// ticket that holds one of them has recorded the place. Assessed on
 /// tickets sent to a unit (工单转办, 电话交办), which must hold the place;
-/// one handled on the call (直接办理) needs none.
+/// one handled on the call (直接办理) needs none, nor does praise.
 pub fn place_missing(call: &Call, t: &Ticket) -> Option<Finding> {
     // A ticket handled on the call needs no place (spec §2 norm 10): a
     // consultation's 我住江南街道 / 哪条路 is no place a unit must go to.
-    if !matches!(t.handling, Some(Handling::Dispatch | Handling::Phone)) {
+    // Praise (上次我们南苑新村的问题他们当天就来处理了) names where the
+    // praised work was done, not a matter's place.
+    if !matches!(t.handling, Some(Handling::Dispatch | Handling::Phone))
+        || t.category == Some(Category::Praise)
+    {
         return None;
     }
     let named: Vec<(usize, place::Place)> = caller(call)
@@ -720,6 +724,7 @@ mod tests {
         };
         let hit = Some("ticket.place_missing");
         let c = "来电人反映楼下餐馆油烟扰民，请求处理。";
+        let c2 = c;
         for (caller, location, content, handling, want) in [
             ("我住长青小区，楼下油烟很大", "西城区", c, "工单转办", hit),
             ("建设路上有个大坑", "东城区幸福路", c, "电话交办", hit),
