@@ -244,7 +244,7 @@ fn two_concurrent_runs_into_one_out_never_mix() {
     }
     let (header, rows) = common::header_and_rows(&out.join("tickets.csv"));
     assert!(rows.iter().all(|r| r.len() == header.len()));
-    assert_eq!(rows.len(), 34);
+    assert_eq!(rows.len(), 47);
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).expect("run.json"))
             .expect("run.json is JSON");
