@@ -724,7 +724,6 @@ mod tests {
         };
         let hit = Some("ticket.place_missing");
         let c = "来电人反映楼下餐馆油烟扰民，请求处理。";
-        let c2 = c;
         for (caller, location, content, handling, want) in [
             ("我住长青小区，楼下油烟很大", "西城区", c, "工单转办", hit),
             ("建设路上有个大坑", "东城区幸福路", c, "电话交办", hit),
@@ -765,6 +764,14 @@ mod tests {
         ] {
             assert_eq!(place(caller, location, content, handling), want, "{caller}");
         }
+        // Praise names where the praised work was done, not a matter's place.
+        let mut t = ticket("表扬", "工单转办");
+        t.event_location.clear();
+        t.content = "来电人表扬自来水公司工作人员处理及时。".into();
+        let praise = said("上次我们南苑新村的问题他们当天就来处理了", "好的");
+        assert_eq!(place_missing(&praise, &t), None);
+        t.category = Category::parse("一般诉求");
+        assert_eq!(rule_of(place_missing(&praise, &t)), hit);
     }
 
     #[test]
@@ -1024,8 +1031,10 @@ mod tests {
         assert_eq!(rules(NormId::Ticket, &c, None), None);
         assert_eq!(rules(NormId::Process, &c, None), None);
         // The switch turns them off.
-        let mut cfg = TicketConfig::default();
-        cfg.against_call = false;
+        let cfg = TicketConfig {
+            against_call: false,
+            ..TicketConfig::default()
+        };
         assert!(super::ticket_rules(&c, &t, &cfg).is_empty());
     }
 
