@@ -148,6 +148,12 @@ norm_config!(
         praise_hotline_subcategory: String = "表扬热线".into(),
         /// Numbers that count as giving the 纪检 / 信访 channel (besides directory entries named 信访 or 纪检).
         discipline_numbers: Vec<String> = vec!["12388".into()],
+        /// The ticket against the call (spec §2.1: risk_not_escalated, complaint_not_dispatched).
+        against_call: bool = true,
+        /// Words in content that record the caller's self-harm talk (besides lexicons/self_harm.txt).
+        self_harm_words: Vec<String> = ["轻生", "自杀", "自残", "过激", "极端"].map(String::from).to_vec(),
+        /// Words in content that record a collective or public action (besides lexicons/collective_action.txt).
+        collective_words: Vec<String> = ["集体", "群体", "上访", "媒体", "曝光", "横幅", "舆情", "过激", "闹大", "网上"].map(String::from).to_vec(),
     }
 );
 
@@ -182,6 +188,12 @@ norm_config!(
         min_content_direct: usize = 10,
         /// Subcategory of complaints about staff, which need the staff's name and number.
         staff_complaint_subcategory: String = "工作人员态度".into(),
+        /// The ticket against the call (spec §2.1: the six ticket.* rules of issue #19).
+        against_call: bool = true,
+        /// Words in content that say the matter was reported before (besides lexicons/repeat_recorded.txt: 第N次, 曾…反映).
+        repeat_words: Vec<String> = ["再次", "多次", "重复", "此前", "屡次", "反复", "又一次", "又来电", "上次", "之前", "以前"].map(String::from).to_vec(),
+        /// Words in content that record harm or danger to people (besides lexicons/harm.txt).
+        harm_words: Vec<String> = ["伤", "危险", "隐患", "险情", "泄漏", "火灾", "着火", "事故", "身亡", "死亡", "人身安全"].map(String::from).to_vec(),
     }
 );
 

@@ -3204,6 +3204,19 @@ struct ContentSlots<'a> {
 }
 
 fn content_for(rng: &mut Rng, c: &ContentSlots<'_>) -> String {
+    // The danger the caller speaks of (怕掉下来砸到人, 差点摔倒) is part of
+    // the matter: a ticket that leaves it out breaks ticket.harm_omitted.
+    let danger =
+        if crate::cues::cue::find(crate::cues::cue::CueKind::Harm, c.case.detail).is_empty() {
+            ""
+        } else {
+            "来电人称存在人身安全隐患。"
+        };
+    let content = content_of(rng, c);
+    format!("{content}{danger}")
+}
+
+fn content_of(rng: &mut Rng, c: &ContentSlots<'_>) -> String {
     let ContentSlots {
         kind,
         case,
@@ -3253,13 +3266,26 @@ fn content_for(rng: &mut Rng, c: &ContentSlots<'_>) -> String {
             }
         }
         Kind::Discipline => {
+            // The place the caller names when asked (临江县白沙镇的) is the
+            // matter's place: the ticket records it (ticket.place_missing).
+            let place = case
+                .ask
+                .and_then(|(_, _, a)| {
+                    crate::cues::place::places(a)
+                        .first()
+                        .map(|p| format!("{}，", p.span.of(a)))
+                })
+                .unwrap_or_default();
             if guided {
                 format!(
-                    "来电人举报{}，已告知拨打纪检监察举报电话12388反映。",
+                    "来电人举报{place}{}，已告知拨打纪检监察举报电话12388反映。",
                     case.issue
                 )
             } else {
-                format!("来电人举报{}，已记录并告知将转相关部门。", case.issue)
+                format!(
+                    "来电人举报{place}{}，已记录并告知将转相关部门。",
+                    case.issue
+                )
             }
         }
         Kind::PraiseHotline => format!("来电人{}，对热线服务表示感谢。", case.issue),

@@ -132,15 +132,19 @@ fn sample_findings_are_the_designed_ones() {
     // One row per (call, rule) as designed in samples/EXPECTED.md.
     let want = [
         ("000142", "accuracy.wrong_unit_number"),
+        // Issue #19 (spec §2.1): the caller says 我要投诉, the ticket says 一般诉求.
+        ("000150", "ticket.category_mismatch"),
         ("000155", "greeting.missing_part"),
         ("000155", "ticket.missing_field"),
         ("000155", "ticket.content_too_short"),
+        ("000155", "ticket.place_missing"),
         ("000185", "attitude.late_first_response"),
         ("000204", "taboo.forbidden_phrase"),
         ("000219", "closing.missing"),
         ("000219", "courtesy.slang"),
         ("000250", "courtesy.ni"),
         ("000250", "communication.interruptions"),
+        ("000250", "ticket.category_mismatch"),
         ("000268", "courtesy.slang"),
         ("000275", "courtesy.slang"),
         ("000275", "pace.too_fast"),
@@ -153,6 +157,17 @@ fn sample_findings_are_the_designed_ones() {
         ("000305", "process.legal_dispatched"),
         ("000305", "process.legal_no_guidance"),
         ("000311", "taboo.insult"),
+        // The calls of issue #19: one rule of spec §2.1 broken in each
+        // (000402, 000406, 000410 and 000412 keep them and their traps).
+        ("000401", "ticket.category_mismatch"),
+        ("000403", "ticket.name_mismatch"),
+        ("000404", "ticket.name_mismatch"),
+        ("000405", "ticket.phone_mismatch"),
+        ("000407", "ticket.place_missing"),
+        ("000408", "ticket.harm_omitted"),
+        ("000409", "ticket.repeat_omitted"),
+        ("000411", "process.risk_not_escalated"),
+        ("000413", "process.complaint_not_dispatched"),
     ];
     let want: Vec<(String, String)> = want
         .iter()
@@ -476,6 +491,57 @@ fn xlsx_tickets_give_the_same_result() {
 }
 
 #[test]
+fn the_ticket_against_the_call_shows_both_sides_masked() {
+    // Issue #19: each finding quotes the caller (cue in 【】) and the ticket
+    // after ｜, and personal data is masked on both sides as in every
+    // excerpt: the spoken number, the recorded number and the name.
+    let dir = tempfile::tempdir().expect("tmp");
+    assert!(score_samples(dir.path(), "2").status.success());
+    let findings = rows(&dir.path().join("findings.csv"));
+    let of = |call: &str, rule: &str| -> Vec<String> {
+        findings
+            .iter()
+            .find(|r| r[0] == format!("20261127-{call}") && r[3] == rule)
+            .unwrap_or_else(|| panic!("{call} {rule}: {findings:?}"))
+            .clone()
+    };
+    let phone = of("000405", "ticket.phone_mismatch");
+    let excerpt = &phone[9];
+    assert!(
+        excerpt.contains("【") && excerpt.contains(" ｜ 工单电话："),
+        "{excerpt}"
+    );
+    assert!(
+        excerpt.contains("138****1943"),
+        "the ticket's number masked: {excerpt}"
+    );
+    for visible in ["13857261943", "五七二六", "13857261934"] {
+        assert!(!excerpt.contains(visible), "{visible} in {excerpt}");
+    }
+    assert_eq!((phone[8].as_str(), phone[7].as_str()), ("caller", "5"));
+    let name = of("000403", "ticket.name_mismatch");
+    assert!(name[9].contains("我姓【王】"), "{}", name[9]);
+    assert!(name[9].contains("工单姓名：黄**"), "{}", name[9]);
+    assert!(!name[9].contains("黄先生"), "{}", name[9]);
+    // Same pinyin: waits for a reviewer and costs nothing yet.
+    let homophone = of("000404", "ticket.name_mismatch");
+    assert_eq!(
+        (homophone[10].as_str(), homophone[5].as_str()),
+        ("true", "0")
+    );
+    // Self-harm not escalated is critical, and costs the norm's points.
+    let risk = of("000411", "process.risk_not_escalated");
+    assert_eq!((risk[4].as_str(), risk[5].as_str()), ("critical", "15"));
+    // The calls that keep the rules and their traps have no finding of them.
+    for call in ["000402", "000406", "000410", "000412"] {
+        assert!(
+            !findings.iter().any(|r| r[0] == format!("20261127-{call}")),
+            "{call}: {findings:?}"
+        );
+    }
+}
+
+#[test]
 fn a_folder_input_finds_transcripts_and_tickets_and_skips_other_csv() {
     let dir = tempfile::tempdir().expect("tmp");
     let o = score(
@@ -487,8 +553,8 @@ fn a_folder_input_finds_transcripts_and_tickets_and_skips_other_csv() {
         &dir.path().join("out"),
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("通话：读取 36 条"), "{}", stderr(&o));
-    assert!(stderr(&o).contains("工单：读取 34 条"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("通话：读取 49 条"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("工单：读取 47 条"), "{}", stderr(&o));
     // The folder's directory.csv is not tickets, and the summary says so.
     let skipped = stderr(&o)
         .lines()

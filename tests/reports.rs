@@ -124,7 +124,7 @@ fn operator_figures_match_an_independent_computation() {
         .find(|o| o["operator_id"] == "2025")
         .expect("2025");
     assert_eq!(chen["red_lines"], "1");
-    // Norm failure rate: courtesy failed in 3 of 36 calls (a fourth, 000250's
+    // Norm failure rate: courtesy failed in 3 of 49 calls (a fourth, 000250's
     // 你 spoken over the caller, waits for a reviewer).
     let norms = records(&out.join("norms.csv"));
     let courtesy = norms
@@ -133,7 +133,7 @@ fn operator_figures_match_an_independent_computation() {
         .expect("courtesy");
     assert_eq!(
         (courtesy["assessed"].as_str(), courtesy["failed"].as_str()),
-        ("36", "3")
+        ("49", "3")
     );
     // Callbacks: operator 1031's ticket GD20260929087 was called back by 2025.
     let li = ops
@@ -241,17 +241,17 @@ fn report_combines_runs_and_agrees_with_each_run() {
             .map(|d| (d["date"].clone(), d["calls"].clone()))
             .collect::<Vec<_>>(),
         vec![
-            ("2026-11-27".to_string(), "36".to_string()),
-            ("2026-11-28".to_string(), "36".to_string()),
+            ("2026-11-27".to_string(), "49".to_string()),
+            ("2026-11-28".to_string(), "49".to_string()),
         ]
     );
     let ops = records(&both.join("operators.csv"));
     let total: f64 = ops.iter().map(|o| f(&o["calls"])).sum();
-    assert_eq!(total, 72.0);
-    // Tickets: 30 per day, plus the 4 older ones reported by both runs, counted once.
+    assert_eq!(total, 98.0);
+    // Tickets: 43 per day, plus the 4 older ones reported by both runs, counted once.
     let units = records(&both.join("units.csv"));
     let sum = units.iter().find(|u| u["name"] == "合计").expect("total");
-    assert_eq!(sum["tickets"], "64");
+    assert_eq!(sum["tickets"], "90");
     let trend = records(&both.join("trend_operators.csv"));
     assert_eq!(
         trend.iter().filter(|t| t["operator_id"] == "1024").count(),
@@ -286,9 +286,9 @@ fn workbook_has_its_sheets_and_figures() {
         .rows()
         .find(|r| r.first() == Some(&Data::String("评分通话数".into())))
         .expect("row");
-    assert_eq!(calls_row[1], Data::Float(36.0));
+    assert_eq!(calls_row[1], Data::Float(49.0));
     let calls = wb.worksheet_range("通话").expect("calls");
-    assert_eq!(calls.height(), 37);
+    assert_eq!(calls.height(), 50);
     let ops = wb.worksheet_range("话务员排名").expect("ops");
     assert_eq!(ops.height(), 9);
     // English titles on request.
@@ -773,15 +773,15 @@ fn report_of_the_same_run_twice_counts_each_call_once() {
             assert_eq!(rows, &x2[name], "sheet {name}");
         }
     }
-    assert_eq!(summary_value(&x1, "评分通话数"), ["36"]);
-    assert_eq!(summary_value(&x2, "评分通话数"), ["36"]);
+    assert_eq!(summary_value(&x1, "评分通话数"), ["49"]);
+    assert_eq!(summary_value(&x2, "评分通话数"), ["49"]);
     assert_eq!(summary_value(&x1, "重复通话（只计一次）"), ["0"]);
-    assert_eq!(summary_value(&x2, "重复通话（只计一次）"), ["36"]);
+    assert_eq!(summary_value(&x2, "重复通话（只计一次）"), ["49"]);
     assert!(summary_value(&x2, "注意")
         .iter()
-        .any(|w| w.contains("36 通电话")));
+        .any(|w| w.contains("49 通电话")));
     assert!(
-        err_twice.contains("36 通电话在多次运行中重复出现"),
+        err_twice.contains("49 通电话在多次运行中重复出现"),
         "{err_twice}"
     );
     assert!(!err_once.contains("重复出现"), "{err_once}");
@@ -1075,5 +1075,5 @@ fn a_run_from_before_the_calendar_years_column_still_combines() {
     report(&[&old, &new], &out);
     let units = records(&out.join("units.csv"));
     let sum = units.iter().find(|u| u["name"] == "合计").expect("total");
-    assert_eq!(sum["tickets"], "64");
+    assert_eq!(sum["tickets"], "90");
 }

@@ -68,7 +68,7 @@ call_id,norm,rule,utterance_index,verdict,appeal,reviewer,comment
 
 /// calibration.csv, counted by hand (every column but the description).
 ///
-/// The sample day's 30 machine findings (samples/EXPECTED.md; utterance in
+/// The sample day's 42 machine findings (samples/EXPECTED.md; utterance in
 /// brackets): 000142 accuracy.wrong_unit_number [4]; 000155
 /// greeting.missing_part [0], ticket.missing_field, ticket.content_too_short;
 /// 000185 attitude.late_first_response [1]; 000204 taboo.forbidden_phrase
@@ -79,7 +79,13 @@ call_id,norm,rule,utterance_index,verdict,appeal,reviewer,comment
 /// pace.too_slow [4], clarity.repeat_requests [3] [7]; 000290
 /// clarity.low_confidence [0], communication.no_question; 000298
 /// accuracy.unknown_number [4], attitude.slow_response [4]; 000305
-/// process.legal_dispatched, process.legal_no_guidance; 000311 taboo.insult [4].
+/// process.legal_dispatched, process.legal_no_guidance; 000311 taboo.insult [4];
+/// and the ticket against the call (issue #19), none reviewed:
+/// ticket.category_mismatch 000150, 000250 (needs_review), 000401;
+/// ticket.name_mismatch 000403, 000404 (needs_review: same pinyin);
+/// ticket.place_missing 000155, 000407; one each of ticket.phone_mismatch
+/// 000405, ticket.harm_omitted 000408, ticket.repeat_omitted 000409,
+/// process.risk_not_escalated 000411, process.complaint_not_dispatched 000413.
 ///
 /// The reviews, by rule:
 /// - courtesy.ni: 2 findings (000250), line 8 names no utterance and
@@ -103,7 +109,7 @@ call_id,norm,rule,utterance_index,verdict,appeal,reviewer,comment
 /// Order: est_wrong desc (2, 2, 2: courtesy.ni first with 1 miss, then by
 /// rule id), then added desc (courtesy.manual), then rule id.
 #[rustfmt::skip]
-const EXPECTED: [[&str; 14]; 21] = [
+const EXPECTED: [[&str; 14]; 29] = [
     // rule, norm, findings, needs_review, reviewed, confirmed, dismissed,
     // precision, ci_low, ci_high, est_wrong, added, appeals, overturned
     ["courtesy.ni",                  "courtesy",      "2", "2", "2", "0", "2", "0.000", "0.000", "0.658", "2", "1", "0", "0"],
@@ -122,11 +128,19 @@ const EXPECTED: [[&str; 14]; 21] = [
     ["greeting.missing_part",        "greeting",      "1", "0", "0", "0", "0", "",      "",      "",      "",  "0", "0", "0"],
     ["pace.too_fast",                "pace",          "1", "0", "0", "0", "0", "",      "",      "",      "",  "0", "0", "0"],
     ["pace.too_slow",                "pace",          "1", "0", "1", "1", "0", "1.000", "0.207", "1.000", "0", "0", "0", "0"],
+    ["process.complaint_not_dispatched","process",       "1", "0", "0", "0", "0", "",      "",      "",      "",  "0", "0", "0"],
     ["process.legal_dispatched",     "process",       "1", "0", "0", "0", "0", "",      "",      "",      "",  "0", "0", "0"],
     ["process.legal_no_guidance",    "process",       "1", "0", "0", "0", "0", "",      "",      "",      "",  "0", "0", "0"],
+    ["process.risk_not_escalated",     "process",       "1", "0", "0", "0", "0", "",      "",      "",      "",  "0", "0", "0"],
     ["taboo.insult",                 "taboo",         "1", "0", "0", "0", "0", "",      "",      "",      "",  "0", "0", "0"],
+    ["ticket.category_mismatch",       "ticket",        "3", "1", "0", "0", "0", "",      "",      "",      "",  "0", "0", "0"],
     ["ticket.content_too_short",     "ticket",        "1", "0", "0", "0", "0", "",      "",      "",      "",  "0", "0", "0"],
+    ["ticket.harm_omitted",            "ticket",        "1", "0", "0", "0", "0", "",      "",      "",      "",  "0", "0", "0"],
     ["ticket.missing_field",         "ticket",        "1", "0", "0", "0", "0", "",      "",      "",      "",  "0", "0", "0"],
+    ["ticket.name_mismatch",           "ticket",        "2", "1", "0", "0", "0", "",      "",      "",      "",  "0", "0", "0"],
+    ["ticket.phone_mismatch",          "ticket",        "1", "0", "0", "0", "0", "",      "",      "",      "",  "0", "0", "0"],
+    ["ticket.place_missing",           "ticket",        "2", "0", "0", "0", "0", "",      "",      "",      "",  "0", "0", "0"],
+    ["ticket.repeat_omitted",          "ticket",        "1", "0", "0", "0", "0", "",      "",      "",      "",  "0", "0", "0"],
 ];
 
 const COLUMNS: [&str; 15] = [
@@ -183,7 +197,7 @@ fn every_figure_matches_a_count_by_hand() {
     }
     let total: u64 = rows.iter().map(|r| r[3].parse::<u64>().expect("n")).sum();
     assert_eq!(
-        total, 30,
+        total, 42,
         "no total row, and every machine finding counted once"
     );
     assert!(
@@ -279,7 +293,7 @@ fn the_output_defaults_to_the_first_run_and_a_call_counts_once() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let (_, rows) = table(&run_dir.join("calibration.csv"));
     let total: u64 = rows.iter().map(|r| r[3].parse::<u64>().expect("n")).sum();
-    assert_eq!(total, 30);
+    assert_eq!(total, 42);
     assert_eq!(rows[0][0], "courtesy.ni");
     assert!(run_dir.join("calibration_unmatched.csv").is_file());
 }

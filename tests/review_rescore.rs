@@ -385,7 +385,7 @@ fn check_rule_off(rule: &str) -> (Setup, String) {
 
     assert!(summary.contains("评分表 v1 → v2"), "{summary}");
     assert!(
-        summary.contains(&format!("36 通电话中 {} 通结果有变化", exp.changed.len())),
+        summary.contains(&format!("49 通电话中 {} 通结果有变化", exp.changed.len())),
         "{summary}"
     );
     let up = exp.changed.values().filter(|c| c.1 > c.0).count();

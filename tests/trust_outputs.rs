@@ -244,7 +244,7 @@ fn two_concurrent_runs_into_one_out_never_mix() {
     }
     let (header, rows) = common::header_and_rows(&out.join("tickets.csv"));
     assert!(rows.iter().all(|r| r.len() == header.len()));
-    assert_eq!(rows.len(), 34);
+    assert_eq!(rows.len(), 47);
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).expect("run.json"))
             .expect("run.json is JSON");
@@ -324,8 +324,8 @@ fn outputs_in_an_input_folder_are_not_taken_for_inputs() {
     let o = score(&[&d], &tmp.path().join("out"));
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("通话：读取 36 条"), "{err}");
-    assert!(err.contains("工单：读取 34 条"), "{err}");
+    assert!(err.contains("通话：读取 49 条"), "{err}");
+    assert!(err.contains("工单：读取 47 条"), "{err}");
     let line = |name: &str| err.lines().find(|l| l.contains(name)).map(str::to_string);
     assert!(
         line("yesterday").is_some_and(|l| l.contains("运行结果文件夹")),
@@ -358,8 +358,8 @@ fn links_in_an_input_folder_are_followed_and_loops_and_broken_ones_listed() {
     let o = score(&[&d], &tmp.path().join("out"));
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("通话：读取 36 条"), "{err}");
-    assert!(err.contains("工单：读取 34 条"), "{err}");
+    assert!(err.contains("通话：读取 49 条"), "{err}");
+    assert!(err.contains("工单：读取 47 条"), "{err}");
     let line = |name: &str| err.lines().find(|l| l.contains(name)).map(str::to_string);
     assert!(
         line("gone.csv").is_some_and(|l| l.contains("断开的链接")),
@@ -390,7 +390,7 @@ fn a_non_ticket_workbook_in_a_folder_is_skipped_and_xls_tickets_are_read() {
     let o = score(&[&d], &tmp.path().join("out"));
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("工单：读取 34 条，计算时效 34 条"), "{err}");
+    assert!(err.contains("工单：读取 47 条，计算时效 47 条"), "{err}");
     assert!(
         err.lines()
             .any(|l| l.contains("复核表.xlsx") && l.contains("不是工单表")),

@@ -25,6 +25,7 @@ pub(super) const SELF_HARM: &str = include_str!("../../lexicons/self_harm.txt");
 pub(super) const COLLECTIVE: &str = include_str!("../../lexicons/collective_action.txt");
 pub(super) const COMPLAINT: &str = include_str!("../../lexicons/complaint.txt");
 pub(super) const PRAISE: &str = include_str!("../../lexicons/praise.txt");
+pub(super) const REPEAT_RECORDED: &str = include_str!("../../lexicons/repeat_recorded.txt");
 
 /// What a cue is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -116,6 +117,24 @@ pub fn find(kind: CueKind, text: &str) -> Vec<Cue> {
         .collect()
 }
 
+/// Whether a ticket's content says the matter was reported before: one of
+/// `words` (the scorecard's `repeat_words`: 再次, 多次, 重复, 此前 …) or a
+/// pattern of `lexicons/repeat_recorded.txt` (第N次, 曾…反映). Negation is
+/// not looked at: content that speaks of an earlier report at all has
+/// recorded it, and the rule must not fire on a ticket that did.
+pub fn repeat_recorded(content: &str, words: &[String]) -> bool {
+    static CELL: OnceLock<Option<Lexicon>> = OnceLock::new();
+    let content_nows: String = content.chars().filter(|c| !c.is_whitespace()).collect();
+    words
+        .iter()
+        .any(|w| !w.trim().is_empty() && content_nows.contains(w.trim()))
+        || !super::find(
+            builtin(&CELL, REPEAT_RECORDED, "repeat_recorded.txt"),
+            content,
+        )
+        .is_empty()
+}
+
 /// The cues of every kind in `text`, in text order.
 pub fn cues(text: &str) -> Vec<Cue> {
     let mut out: Vec<Cue> = CueKind::ALL.iter().flat_map(|&k| find(k, text)).collect();
@@ -170,6 +189,10 @@ mod tests {
             (Harm, "车胎漏气了", ""),
             (Harm, "差点忘了说，路灯坏了", ""),
             (Harm, "路灯坏了", ""),
+            (Harm, "堵得一塌糊涂", ""),
+            (Harm, "离那边两三公里，没看到有人受伤", ""),
+            (Harm, "没发现有人受伤", ""),
+            (Harm, "房子塌了", "塌"),
         ]);
     }
 
@@ -177,20 +200,26 @@ mod tests {
     fn a_report_made_before_is_read() {
         use CueKind::Repeat;
         check(&[
-            (Repeat, "这是我第三次打电话了", "第三次"),
-            (Repeat, "第2次反映", "第2次"),
-            (Repeat, "我反映了好几次", "好几次"),
-            (Repeat, "多次反映都没人管", "多次"),
+            (Repeat, "这是我第三次打电话了", "第三次打"),
+            (Repeat, "第2次反映", "第2次反映"),
+            (Repeat, "我反映了好几次", "反映了好几次"),
+            (Repeat, "多次反映都没人管", "多次反映"),
+            (Repeat, "打了好几次电话", "打了好几次"),
             (Repeat, "我又打电话来了", "又打电话"),
             (Repeat, "又来反映这个事", "又来反映"),
             (Repeat, "上次反映的还没解决", "上次反映"),
             (Repeat, "我之前打过你们电话", "之前打过"),
-            (Repeat, "不止一次了", "不止一次"),
+            (Repeat, "我打来不止一次了", "打来不止一次"),
             // Must not.
             (Repeat, "楼道又脏又乱", ""),
             (Repeat, "他又打了人", ""),
             (Repeat, "我之前没反映过", ""),
             (Repeat, "第一次打", ""),
+            (Repeat, "好几次我都没赶上", ""),
+            (Repeat, "他打了我好几次", ""),
+            (Repeat, "已经打过疫苗了", ""),
+            (Repeat, "我之前打过官司", ""),
+            (Repeat, "一天停了好几次水", ""),
         ]);
     }
 
@@ -239,11 +268,38 @@ mod tests {
             (Complaint, "去哪投诉啊", ""),
             (Complaint, "投诉电话是多少", ""),
             (Complaint, "我要投诉的话电话是多少", "我要投诉"),
+            (Complaint, "我要投诉你们物业", "我要投诉"),
+            // Said to the agent on the line, not the call's purpose.
+            (Complaint, "我要投诉你！", ""),
+            (Complaint, "我就投诉你", ""),
             (Praise, "我要表扬你们的师傅", "我要表扬"),
             (Praise, "想表扬一下", "想表扬"),
             (Praise, "不是表扬", ""),
             (Praise, "怎么表扬他", ""),
         ]);
+    }
+
+    #[test]
+    fn content_that_records_a_repeat_is_read() {
+        let words: Vec<String> = crate::config::TicketConfig::default().repeat_words;
+        for (content, want) in [
+            ("来电人再次反映小区停水", true),
+            ("该问题已多次反映", true),
+            ("来电人第三次来电反映", true),
+            ("来电人第2次反映", true),
+            ("来电人曾于11月20日来电反映", true),
+            ("来电人曾向热线反映过此事", true),
+            ("重复来电，路灯仍未修好", true),
+            ("此前已反映，至今未处理", true),
+            ("来电人已经反映过两次", true),
+            // Must not.
+            ("来电人反映小区停水，要求处理", false),
+            ("来电人反映楼道又脏又乱", false),
+            ("曾先生反映路灯坏了", false),
+            ("第一次来电", false),
+        ] {
+            assert_eq!(repeat_recorded(content, &words), want, "{content}");
+        }
     }
 
     #[test]

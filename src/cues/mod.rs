@@ -188,6 +188,7 @@ mod tests {
             (cue::COLLECTIVE, "collective_action.txt"),
             (cue::COMPLAINT, "complaint.txt"),
             (cue::PRAISE, "praise.txt"),
+            (cue::REPEAT_RECORDED, "repeat_recorded.txt"),
             (surname::ANONYMOUS, "anonymous.txt"),
             (phone::OWN_NUMBER, "own_number.txt"),
             (place::SUFFIXES, "place_suffixes.txt"),

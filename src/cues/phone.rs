@@ -187,6 +187,55 @@ fn date_dashed(d: &str) -> String {
     )
 }
 
+/// Words before a number in its clause that make it someone else's number,
+/// not the caller's contact number (物业电话是…, 他的手机…, 我打过对方…).
+const OTHERS_NUMBER: &[&str] = &[
+    "物业",
+    "他的",
+    "她的",
+    "他们",
+    "她们",
+    "对方",
+    "商家",
+    "店家",
+    "老板",
+    "房东",
+    "中介",
+    "公司",
+    "单位",
+    "师傅",
+    "客服",
+    "社区的",
+    "居委会",
+    "村委会",
+    "派出所",
+    "邻居",
+    "热线",
+];
+
+/// The contact numbers the caller gives as their own in `text`: those of
+/// [`phone_numbers`] whose clause does not, before the number, name
+/// someone else's (物业电话87654321打不通 is the property's number).
+pub fn contact_numbers(text: &str) -> Vec<PhoneNumber> {
+    let mut out = phone_numbers(text);
+    out.retain(|p| {
+        let before = text.get(..p.span.start).unwrap_or("");
+        let clause_start = before
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| {
+                matches!(
+                    c,
+                    '，' | '。' | '！' | '？' | '；' | ',' | '.' | '!' | '?' | ';'
+                )
+            })
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let clause = &before[clause_start..];
+        !OTHERS_NUMBER.iter().any(|w| clause.contains(w))
+    });
+    out
+}
+
 fn own_number_lexicon() -> Option<&'static Lexicon> {
     static CELL: OnceLock<Option<Lexicon>> = OnceLock::new();
     builtin(&CELL, OWN_NUMBER, "own_number.txt")
@@ -278,6 +327,25 @@ mod tests {
             phone_numbers(text)[0].span.of(text),
             "幺五两两两三三四四五五"
         );
+    }
+
+    #[test]
+    fn someone_elses_number_is_no_contact_number() {
+        for (text, want) in [
+            ("我电话13812345678", vec!["13812345678"]),
+            ("我的手机是幺三八幺二三四五六七八", vec!["13812345678"]),
+            ("物业电话87654321，我的是13812345678", vec!["13812345678"]),
+            // Must not: another party's number.
+            ("物业电话87654321打不通", vec![]),
+            ("他的手机13912345678一直关机", vec![]),
+            ("我打了对方公司电话87654321", vec![]),
+        ] {
+            let got: Vec<String> = contact_numbers(text)
+                .into_iter()
+                .map(|p| p.digits)
+                .collect();
+            assert_eq!(got, want, "{text}");
+        }
     }
 
     #[test]

@@ -48,6 +48,8 @@ const STOP_CHARS: &[char] = &[
     '她', '它', '们', '从', '往', '就', '说', '和', '跟', '与', '对', '把', '被', '给', '向', '叫',
     '要', '想', '也', '都', '还', '又', '再', '很', '太', '啥', '哪', '么', '区', '市', '县', '省',
     '吗', '呢', '吧', '啊', '呀', '哦', '嗯', '有', '没', '不', '找',
+    // Verbs before a common noun: 问问社区, 让车进小区.
+    '问', '让', '进',
 ];
 
 /// Words after which a name starts: they locate a place (楼下长青小区),
@@ -116,6 +118,17 @@ pub fn places(text: &str) -> Vec<Place> {
         let from = from + cut;
         let len = s - from;
         if len < if numbered { 1 } else { 2 } {
+            continue;
+        }
+        // 26路, 坐26路, 二十六路: a bus route, not a place (经三路, a
+        // road named with a numeral, stays one).
+        let digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+        let route = h.entry == "路"
+            && (s > 0 && digit(chars[s - 1].1)
+                || chars[from..s].iter().all(|&(_, c)| {
+                    digit(c) || crate::text::is_numeral(c) || matches!(c, '十' | '百' | '两')
+                }));
+        if route {
             continue;
         }
         let start = chars[from].0;
@@ -215,9 +228,19 @@ mod tests {
             "几号楼",
             "我们 小区",
             "长青，小区",
+            // A 街道 is an area like 区; a verb before a common noun.
+            "临江区，在江南街道那边",
+            "我去问问社区",
+            "就是二十六路，从高新区到火车站的",
+            "坐26路公交",
         ] {
             assert_eq!(read(text), Vec::<(String, String)>::new(), "{text}");
         }
+        assert_eq!(read("经三路"), vec![("经三".to_string(), "路".to_string())]);
+        assert_eq!(
+            read("物业说不交就不让车进小区"),
+            Vec::<(String, String)>::new()
+        );
     }
 
     #[test]

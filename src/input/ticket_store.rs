@@ -75,6 +75,8 @@ fn encode(t: &Ticket, out: &mut Vec<u8>) {
         &t.complained_staff_name,
         &t.complained_staff_no,
         &t.unit,
+        // process.risk_not_escalated reads it (spec §2.1).
+        if t.hot_issue { "是" } else { "" },
     ] {
         put(out, s);
     }
@@ -105,6 +107,7 @@ fn decode(mut bytes: &[u8]) -> Option<Ticket> {
         complained_staff_name: take(b)?.to_string(),
         complained_staff_no: take(b)?.to_string(),
         unit: take(b)?.to_string(),
+        hot_issue: take(b)? == "是",
         ..Ticket::default()
     })
 }
@@ -294,6 +297,26 @@ impl Drop for TicketStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_hot_issue_flag_survives_the_store() {
+        // process.risk_not_escalated reads it: lost, every escalated
+        // ticket looked like an ordinary one.
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut s = TicketStore::create(dir.path()).expect("store");
+        for (call, hot) in [("C1", true), ("C2", false)] {
+            s.insert(&Ticket {
+                ticket_id: format!("T{call}"),
+                call_id: Some(call.into()),
+                hot_issue: hot,
+                ..Ticket::default()
+            })
+            .expect("insert");
+        }
+        s.finish().expect("finish");
+        assert!(s.get("C1").is_some_and(|t| t.hot_issue));
+        assert!(s.get("C2").is_some_and(|t| !t.hot_issue));
+    }
 
     #[test]
     fn round_trip_and_first_ticket_wins() {

@@ -15,6 +15,7 @@ use crate::review::reviews::Review;
 use crate::text::CleanTexts;
 
 pub(crate) mod accuracy;
+pub mod against;
 mod attitude;
 mod clarity;
 mod closing;
@@ -111,6 +112,38 @@ pub const RULES: &[(&str, &str)] = &[
         "投诉工作人员态度的工单缺少被投诉人姓名或工号",
     ),
     (
+        "ticket.category_mismatch",
+        "来电人说明要投诉举报或表扬，工单诉求类别却记成别的（如把投诉记成咨询）",
+    ),
+    (
+        "ticket.name_mismatch",
+        "来电人报的姓与工单来电人姓名不符（同音字如张/章为疑似识别错误，待复核）",
+    ),
+    (
+        "ticket.phone_mismatch",
+        "来电人报的联系电话（或“就这个号”时的来电号码）与工单联系电话不符",
+    ),
+    (
+        "ticket.place_missing",
+        "来电人说了事发地点（小区、路、村……），工单事件地点和诉求内容都没有",
+    ),
+    (
+        "ticket.harm_omitted",
+        "来电人说有人受伤或有人身危险，工单诉求内容没有提到",
+    ),
+    (
+        "ticket.repeat_omitted",
+        "来电人说已反映过（或关联到此前工单），工单诉求内容未写明重复反映",
+    ),
+    (
+        "process.risk_not_escalated",
+        "来电人有轻生言论或集体上访、拉横幅等行动，工单未标热点难点或提高紧急程度，或内容未记录（轻生为严重 critical）",
+    ),
+    (
+        "process.complaint_not_dispatched",
+        "投诉举报工单直接办理（违法乱纪、涉法涉诉除外），应转承办单位",
+    ),
+    (
         "taboo.forbidden_phrase",
         "使用禁用语（喂、哦、我不知道、这是规定我没办法……）",
     ),
@@ -125,7 +158,9 @@ pub const RULES: &[(&str, &str)] = &[
 /// match, or words missing from a standard phrase): an ASR error can make
 /// them wrong, so in an uncertain utterance they wait for a reviewer.
 /// Rules that judge times, speech rate, confidence or overlap themselves
-/// (pace, clarity, interruptions, attitude) and ticket fields are not here.
+/// (pace, clarity, interruptions, attitude) and ticket fields alone are
+/// not here; the rules that hold the ticket against the caller's words
+/// (spec §2.1) are.
 /// A finding that points at no utterance (no question in the whole call,
 /// process findings judged on the ticket) is never marked.
 pub const WORD_RULES: &[&str] = &[
@@ -143,6 +178,13 @@ pub const WORD_RULES: &[&str] = &[
     "process.praise_handling",
     "process.emergency_handling",
     "communication.no_question",
+    "ticket.category_mismatch",
+    "ticket.name_mismatch",
+    "ticket.phone_mismatch",
+    "ticket.place_missing",
+    "ticket.harm_omitted",
+    "ticket.repeat_omitted",
+    "process.risk_not_escalated",
     "taboo.forbidden_phrase",
     "taboo.blame",
     "taboo.insult",
@@ -561,9 +603,12 @@ impl Scorer {
         }
         let rc = &self.config.review;
         for f in &mut findings {
-            f.needs_review = WORD_RULES.contains(&f.rule)
-                && f.utterance_index
-                    .is_some_and(|i| uncertain(call, i, rc.low_confidence, rc.overlap_s));
+            // A norm may have marked a finding itself (a surname of the
+            // same pinyin, probably ASR): the mark stays.
+            f.needs_review = f.needs_review
+                || WORD_RULES.contains(&f.rule)
+                    && f.utterance_index
+                        .is_some_and(|i| uncertain(call, i, rc.low_confidence, rc.overlap_s));
         }
         let applied = crate::review::reviews::apply(call, &mut findings, reviews);
         // The machine's tally sees only what the machine assessed: a finding

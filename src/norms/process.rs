@@ -10,6 +10,9 @@
 //!   number (a directory entry named 信访 / 纪检 / 纪委).
 //! - 表扬 of the hotline (subcategory 表扬热线) is 直接办理; of a unit, 工单转办.
 //! - 一般应急 and 重大应急 are 电话交办.
+//! - The ticket against the call (spec §2.1, `norms::against`): a caller's
+//!   self-harm or collective-action talk escalated and recorded, a
+//!   complaint dispatched.
 
 use crate::config::ProcessConfig;
 use crate::lexicon::LexiconKind;
@@ -157,6 +160,11 @@ impl Norm for Process {
             let note = format!("{}事项应电话交办", t.urgency.map(|u| u.zh()).unwrap_or(""));
             findings.push(ticket_finding("process.emergency_handling", t, &note));
         }
+        // The ticket against the call (spec §2.1): risk escalated,
+        // complaints dispatched.
+        findings.extend(crate::norms::against::process_rules(
+            view.call, t, &self.cfg,
+        ));
         Outcome::Assessed(findings)
     }
 }

@@ -7,6 +7,9 @@
 //! content of `min_content_direct` (10)+. Complaints about staff
 //! (subcategory 工作人员态度) need complained_staff_name and _no too.
 //! Characters are counted without punctuation and white space.
+//!
+//! Then the ticket against the call (spec §2.1, `norms::against`):
+//! category, name, phone, place, harm and repeat as the caller said them.
 
 use crate::config::TicketConfig;
 use crate::model::{Finding, Handling, NormId, Ticket};
@@ -122,6 +125,9 @@ impl Norm for TicketNorm {
                 }
             }
         }
+        // The ticket against the call (spec §2.1): what the caller said
+        // must be what was written down.
+        out.extend(crate::norms::against::ticket_rules(view.call, t, &self.cfg));
         Outcome::Assessed(out)
     }
 }
