@@ -592,6 +592,207 @@ pub(crate) mod tests {
         assert!(summary_lines(&[]).is_empty());
     }
 
+    /// Writes a run folder as `score` does (calls, findings and, when
+    /// given, tickets Parquet) from scored calls; tickets are (ticket id,
+    /// call id).
+    fn write_run(dir: &std::path::Path, calls: &[ScoredCall], tickets: &[(&str, &str)]) {
+        use crate::report::parquet;
+        std::fs::create_dir_all(dir).expect("dir");
+        let points = |_| 10.0;
+        let mut c = parquet::calls(dir).expect("calls");
+        let mut f = parquet::findings(dir).expect("findings");
+        for s in calls {
+            c.add_call(s, &points);
+            f.add_findings(s);
+        }
+        c.commit().expect("commit");
+        f.commit().expect("commit");
+        if !tickets.is_empty() {
+            let mut t = parquet::tickets(dir).expect("tickets");
+            for (ticket, call) in tickets {
+                let ticket = crate::model::Ticket {
+                    ticket_id: (*ticket).into(),
+                    call_id: Some((*call).into()),
+                    ..Default::default()
+                };
+                let r = crate::workflow::timeliness::Timeliness::not_dispatched();
+                t.add_ticket(&ticket, &r, "2026-11-30 00:00:00").expect("add");
+            }
+            t.commit().expect("commit");
+        }
+    }
+
+    fn reports(runs: &[std::path::PathBuf], out: &std::path::Path) -> crate::report::aggregate::ReportData {
+        crate::report::build_reports(
+            runs,
+            out,
+            &crate::config::Config::default(),
+            crate::report::Lang::Zh,
+            true,
+        )
+        .expect("reports")
+    }
+
+    /// The rows of a CSV file by column name.
+    fn csv_rows(p: &std::path::Path) -> Vec<std::collections::HashMap<String, String>> {
+        let text = std::fs::read_to_string(p).expect("read");
+        let mut r = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let headers = r.headers().expect("headers").clone();
+        r.records()
+            .map(|rec| {
+                let rec = rec.expect("record");
+                headers
+                    .iter()
+                    .zip(rec.iter())
+                    .map(|(h, v)| (h.to_string(), v.to_string()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn sheet(out: &std::path::Path, name: &str) -> Vec<Vec<String>> {
+        use calamine::Reader;
+        let mut wb = calamine::open_workbook_auto(out.join("report.xlsx")).expect("open");
+        let range = wb.worksheet_range(name).expect("sheet");
+        range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    }
+
+    /// A run of three calls: c-01 (operator 1, A班) with a critical finding
+    /// whose words try to run a script, and a deduction; c-02 (operator 2,
+    /// B班) with a critical finding a reviewer dismissed; c-03 clean.
+    fn hostile_run(dir: &std::path::Path) {
+        let mut c1 = scored("c-01", "1", "A班", &[Severity::Critical, Severity::Deduct]);
+        c1.findings[0].excerpt = "我【不想活了】<script>alert(1)</script>=1+1".into();
+        let mut c2 = scored("c-02", "2", "B班", &[Severity::Critical]);
+        review_all(&mut c2, Verdict::Dismissed);
+        let c3 = scored("c-03", "2", "B班", &[]);
+        write_run(dir, &[c1, c2, c3], &[("T-1", "c-01"), ("T-2", "c-02")]);
+    }
+
+    #[test]
+    fn critical_findings_are_reported_apart_in_every_output() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let run = tmp.path().join("run");
+        hostile_run(&run);
+        let out = tmp.path().join("out");
+        let data = reports(std::slice::from_ref(&run), &out);
+        let ids: Vec<(&str, bool, &str)> = data
+            .critical
+            .iter()
+            .map(|c| (c.call_id.as_str(), c.open(), c.ticket_id.as_str()))
+            .collect();
+        assert_eq!(ids, [("c-01", true, "T-1"), ("c-02", false, "T-2")]);
+        assert_eq!(data.critical[0].started_at, "2026-11-27T09:01:00+08:00");
+        assert_eq!(data.critical[1].state, ReviewState::Dismissed);
+        // operators.csv and teams.csv: a `critical` column at the end,
+        // the dismissed one not counted.
+        for (file, key, want) in [
+            ("operators.csv", "operator_id", vec![("1", "1"), ("2", "0")]),
+            ("teams.csv", "team", vec![("A班", "1"), ("B班", "0"), ("合计", "1")]),
+        ] {
+            let text = std::fs::read_to_string(out.join(file)).expect("read");
+            let header = text.lines().next().expect("header");
+            assert!(header.ends_with(",critical"), "{file}: {header}");
+            let mut got: Vec<(String, String)> = csv_rows(&out.join(file))
+                .into_iter()
+                .map(|r| (r[key].clone(), r["critical"].clone()))
+                .collect();
+            got.sort();
+            let want: Vec<(String, String)> =
+                want.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+            assert_eq!(got, want, "{file}");
+        }
+        // The workbook: the sheet right after 摘要, open one first, the
+        // withdrawn one marked; the figure in 摘要.
+        {
+            use calamine::Reader;
+            let wb = calamine::open_workbook_auto(out.join("report.xlsx")).expect("open");
+            assert_eq!(wb.sheet_names()[..2], ["摘要".to_string(), "重大风险".to_string()]);
+        }
+        let rows = sheet(&out, "重大风险");
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0][0], "处理");
+        assert_eq!(rows[1][..3], ["待处理", "c-01", "2026-11-27T09:01:00+08:00"]);
+        assert_eq!(rows[1][4..8], ["1", "名1", "A班", "process.some_rule"]);
+        // The words as findings.csv writes them: text, with the apostrophe
+        // a formula-looking text gets (none here: it starts with 我).
+        assert_eq!(rows[1][9], "我【不想活了】<script>alert(1)</script>=1+1");
+        assert_eq!(rows[1][10], "T-1");
+        assert!(rows[1][12].contains("通知班长和热线办公室"));
+        assert_eq!(rows[2][0], "已撤销，不计入");
+        assert_eq!(rows[2][11], "复核误判，已撤销");
+        let summary = sheet(&out, "摘要");
+        let figure = summary
+            .iter()
+            .find(|r| r.first().map(String::as_str) == Some("重大风险（未撤销）"))
+            .expect("figure");
+        assert_eq!(figure[1], "1");
+        let ops = sheet(&out, "话务员排名");
+        assert_eq!(ops[0].last().map(String::as_str), Some("重大风险"));
+        // The page: the section before the first chart, escaped, the
+        // withdrawn one struck out.
+        let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+        let section = html.find(r#"<section id="critical""#).expect("section");
+        assert!(section < html.find("得分分布").expect("chart"));
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(!html.contains("<script>alert(1)"));
+        assert!(html.contains(r#"<tr class="withdrawn"><td><del>c-02</del>"#));
+        assert!(html.contains("通知班长和热线办公室"));
+        assert!(!html.contains(NONE_ZH));
+    }
+
+    #[test]
+    fn a_period_without_critical_findings_says_so() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let run = tmp.path().join("run");
+        let c = scored("c-01", "1", "A班", &[Severity::Deduct, Severity::RedLine]);
+        write_run(&run, &[c], &[]);
+        let out = tmp.path().join("out");
+        let data = reports(std::slice::from_ref(&run), &out);
+        assert!(data.critical.is_empty());
+        assert_eq!(sheet(&out, "重大风险"), [[NONE_ZH.to_string()]]);
+        let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+        assert!(html.contains(NONE_ZH) && !html.contains("table-critical"));
+        let ops = csv_rows(&out.join("operators.csv"));
+        assert_eq!(ops[0]["critical"], "0");
+    }
+
+    #[test]
+    fn report_over_two_runs_counts_each_call_once_from_the_last_run() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        // Day 1: c-01 open; day 2 (other ids): c-05 open.
+        let day1 = tmp.path().join("day1");
+        write_run(&day1, &[scored("c-01", "1", "A班", &[Severity::Critical])], &[("T-1", "c-01")]);
+        let day2 = tmp.path().join("day2");
+        write_run(&day2, &[scored("c-05", "1", "A班", &[Severity::Critical])], &[]);
+        let out = tmp.path().join("both");
+        let data = reports(&[day1.clone(), day2.clone()], &out);
+        let ids: Vec<&str> = data.critical.iter().map(|c| c.call_id.as_str()).collect();
+        assert_eq!(ids, ["c-01", "c-05"]);
+        assert_eq!(data.critical[0].ticket_id, "T-1");
+        assert_eq!(data.operators[0].critical, 2);
+        // Day 1 re-run with the reviews: c-01 dismissed. Given last, it
+        // wins over day 1's row: one open risk, c-01 kept struck out.
+        let rerun = tmp.path().join("day1-reviewed");
+        let mut c1 = scored("c-01", "1", "A班", &[Severity::Critical]);
+        review_all(&mut c1, Verdict::Dismissed);
+        write_run(&rerun, &[c1], &[("T-1", "c-01")]);
+        let out = tmp.path().join("all");
+        let data = reports(&[day1, day2, rerun], &out);
+        let ids: Vec<(&str, bool)> = data
+            .critical
+            .iter()
+            .map(|c| (c.call_id.as_str(), c.open()))
+            .collect();
+        assert_eq!(ids, [("c-05", true), ("c-01", false)]);
+        assert_eq!(data.operators[0].critical, 1);
+        assert_eq!(data.teams.last().map(|t| t.critical), Some(1));
+        assert_eq!(data.critical[1].ticket_id, "T-1");
+    }
+
     #[test]
     fn rules_are_described_even_when_unknown() {
         assert_eq!(
