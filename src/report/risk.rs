@@ -381,7 +381,11 @@ pub fn summary_lines(list: &[CriticalFinding]) -> Vec<String> {
                 c.started_at,
                 c.operator_id,
                 c.operator_name,
-                if c.team.is_empty() { "未分班组" } else { &c.team },
+                if c.team.is_empty() {
+                    "未分班组"
+                } else {
+                    &c.team
+                },
                 c.state.zh()
             ));
             out.push(format!("    {}：{}", c.rule, c.description()));
@@ -492,7 +496,12 @@ pub(crate) mod tests {
         assert_eq!(got[0].at_s, Some(12.5));
         assert!(got[0].open());
         // Must not: a call with deductions and a red line only has none.
-        let plain = scored("c-02", "1024", "A班", &[Severity::Deduct, Severity::RedLine]);
+        let plain = scored(
+            "c-02",
+            "1024",
+            "A班",
+            &[Severity::Deduct, Severity::RedLine],
+        );
         assert!(of_call(&plain, None).is_empty());
     }
 
@@ -506,8 +515,20 @@ pub(crate) mod tests {
             (false, Some(Verdict::Dismissed), None, R::Dismissed, true),
             (false, Some(Verdict::Added), None, R::Added, false),
             (false, None, Some(Appeal::Appealed), R::Appealed, false),
-            (false, Some(Verdict::Confirmed), Some(Appeal::Upheld), R::Upheld, false),
-            (false, Some(Verdict::Confirmed), Some(Appeal::Overturned), R::Overturned, true),
+            (
+                false,
+                Some(Verdict::Confirmed),
+                Some(Appeal::Upheld),
+                R::Upheld,
+                false,
+            ),
+            (
+                false,
+                Some(Verdict::Confirmed),
+                Some(Appeal::Overturned),
+                R::Overturned,
+                true,
+            ),
         ];
         for (pending, v, a, want, withdrawn) in cases {
             let got = ReviewState::of(pending, v, a);
@@ -523,7 +544,10 @@ pub(crate) mod tests {
         review_all(&mut early_dismissed, Verdict::Dismissed);
         let mut list = of_call(&early_dismissed, None);
         list.append(&mut late);
-        list.extend(of_call(&scored("c-20", "2", "B班", &[Severity::Critical]), None));
+        list.extend(of_call(
+            &scored("c-20", "2", "B班", &[Severity::Critical]),
+            None,
+        ));
         sort(&mut list);
         let order: Vec<&str> = list.iter().map(|c| c.call_id.as_str()).collect();
         assert_eq!(order, ["c-20", "c-30", "c-10"]);
@@ -559,11 +583,19 @@ pub(crate) mod tests {
         let mut dismissed = scored("c-03", "2", "B班", &[Severity::Critical]);
         review_all(&mut dismissed, Verdict::Dismissed);
         let mut list = of_call(
-            &scored("c-01", "1", "A班", &[Severity::Critical, Severity::Critical]),
+            &scored(
+                "c-01",
+                "1",
+                "A班",
+                &[Severity::Critical, Severity::Critical],
+            ),
             None,
         );
         list.extend(of_call(&dismissed, None));
-        list.extend(of_call(&scored("c-02", "3", "B班", &[Severity::Critical]), None));
+        list.extend(of_call(
+            &scored("c-02", "3", "B班", &[Severity::Critical]),
+            None,
+        ));
         let mut ops = vec![row("1", "A班"), row("2", "B班"), row("3", "B班")];
         let mut teams = vec![row("", "A班"), row("", "B班"), row("", "合计")];
         count_into(&list, &mut ops, &mut teams);
@@ -576,7 +608,10 @@ pub(crate) mod tests {
     fn the_summary_lists_each_open_risk_and_what_to_do() {
         let mut dismissed = scored("c-09", "2", "B班", &[Severity::Critical]);
         review_all(&mut dismissed, Verdict::Dismissed);
-        let mut list = of_call(&scored("c-01", "1024", "A班", &[Severity::Critical]), Some("T7"));
+        let mut list = of_call(
+            &scored("c-01", "1024", "A班", &[Severity::Critical]),
+            Some("T7"),
+        );
         list.extend(of_call(&dismissed, None));
         sort(&mut list);
         let lines = summary_lines(&list);
@@ -616,13 +651,17 @@ pub(crate) mod tests {
                     ..Default::default()
                 };
                 let r = crate::workflow::timeliness::Timeliness::not_dispatched();
-                t.add_ticket(&ticket, &r, "2026-11-30 00:00:00").expect("add");
+                t.add_ticket(&ticket, &r, "2026-11-30 00:00:00")
+                    .expect("add");
             }
             t.commit().expect("commit");
         }
     }
 
-    fn reports(runs: &[std::path::PathBuf], out: &std::path::Path) -> crate::report::aggregate::ReportData {
+    fn reports(
+        runs: &[std::path::PathBuf],
+        out: &std::path::Path,
+    ) -> crate::report::aggregate::ReportData {
         crate::report::build_reports(
             runs,
             out,
@@ -691,7 +730,11 @@ pub(crate) mod tests {
         // the dismissed one not counted.
         for (file, key, want) in [
             ("operators.csv", "operator_id", vec![("1", "1"), ("2", "0")]),
-            ("teams.csv", "team", vec![("A班", "1"), ("B班", "0"), ("合计", "1")]),
+            (
+                "teams.csv",
+                "team",
+                vec![("A班", "1"), ("B班", "0"), ("合计", "1")],
+            ),
         ] {
             let text = std::fs::read_to_string(out.join(file)).expect("read");
             let header = text.lines().next().expect("header");
@@ -701,8 +744,10 @@ pub(crate) mod tests {
                 .map(|r| (r[key].clone(), r["critical"].clone()))
                 .collect();
             got.sort();
-            let want: Vec<(String, String)> =
-                want.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+            let want: Vec<(String, String)> = want
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect();
             assert_eq!(got, want, "{file}");
         }
         // The workbook: the sheet right after 摘要, open one first, the
@@ -710,12 +755,18 @@ pub(crate) mod tests {
         {
             use calamine::Reader;
             let wb = calamine::open_workbook_auto(out.join("report.xlsx")).expect("open");
-            assert_eq!(wb.sheet_names()[..2], ["摘要".to_string(), "重大风险".to_string()]);
+            assert_eq!(
+                wb.sheet_names()[..2],
+                ["摘要".to_string(), "重大风险".to_string()]
+            );
         }
         let rows = sheet(&out, "重大风险");
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0][0], "处理");
-        assert_eq!(rows[1][..3], ["待处理", "c-01", "2026-11-27T09:01:00+08:00"]);
+        assert_eq!(
+            rows[1][..3],
+            ["待处理", "c-01", "2026-11-27T09:01:00+08:00"]
+        );
         assert_eq!(rows[1][4..8], ["1", "名1", "A班", "process.some_rule"]);
         // The words as findings.csv writes them: text, with the apostrophe
         // a formula-looking text gets (none here: it starts with 我).
@@ -765,9 +816,17 @@ pub(crate) mod tests {
         let tmp = tempfile::tempdir().expect("tmp");
         // Day 1: c-01 open; day 2 (other ids): c-05 open.
         let day1 = tmp.path().join("day1");
-        write_run(&day1, &[scored("c-01", "1", "A班", &[Severity::Critical])], &[("T-1", "c-01")]);
+        write_run(
+            &day1,
+            &[scored("c-01", "1", "A班", &[Severity::Critical])],
+            &[("T-1", "c-01")],
+        );
         let day2 = tmp.path().join("day2");
-        write_run(&day2, &[scored("c-05", "1", "A班", &[Severity::Critical])], &[]);
+        write_run(
+            &day2,
+            &[scored("c-05", "1", "A班", &[Severity::Critical])],
+            &[],
+        );
         let out = tmp.path().join("both");
         let data = reports(&[day1.clone(), day2.clone()], &out);
         let ids: Vec<&str> = data.critical.iter().map(|c| c.call_id.as_str()).collect();

@@ -483,8 +483,8 @@ impl Book {
         for (c, fmt) in [
             &f.title, &f.header, &f.text, &f.int, &f.score, &f.rate, &f.struck,
         ]
-            .into_iter()
-            .enumerate()
+        .into_iter()
+        .enumerate()
         {
             scratch.write_blank(0, c as u16, fmt)?;
         }
