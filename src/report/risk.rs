@@ -362,7 +362,7 @@ pub fn summary_lines(list: &[CriticalFinding]) -> Vec<String> {
     let open: Vec<&CriticalFinding> = list.iter().filter(|c| c.open()).collect();
     if !open.is_empty() {
         out.push(format!(
-            "!! 重大风险 {} 条（来电人说到轻生等人身安全风险而工单没有升级）。{ACTION_ZH}：",
+            "!! 重大风险 {} 条（来电人的人身安全有风险，工单没有升级，须当天处理）。{ACTION_ZH}：",
             open.len()
         ));
         for c in open.iter().take(TERMINAL_MAX) {
