@@ -366,6 +366,10 @@ fn load_scorecard(s: &Scorecard) -> anyhow::Result<(Config, Directory)> {
 
 fn print_summary(s: &Summary, config: &Config) {
     let check = |c: &run::Counts| if c.balanced() { "✓" } else { "✗" };
+    // Critical findings (重大风险) before anything else: a manager acts on them today.
+    for line in hotline_qa::report::risk::summary_lines(&s.critical) {
+        eprintln!("{line}");
+    }
     eprintln!("评分完成，输出在 {}", s.out.display());
     eprintln!(
         "通话：读取 {} 条，评分 {} 条，拒收 {} 条（读取 = 评分 + 拒收 {}）",
@@ -405,12 +409,13 @@ fn print_summary(s: &Summary, config: &Config) {
     if let Some(mean) = s.mean_score() {
         let pct = s.passed as f64 / s.calls.scored as f64 * 100.0;
         eprintln!(
-            "平均分 {}，及格（≥ {}）{} 通（{:.1}%），红线 {} 通，违规 {} 条",
+            "平均分 {}，及格（≥ {}）{} 通（{:.1}%），红线 {} 通，重大风险 {} 条，违规 {} 条",
             num(mean),
             num(config.pass_mark),
             s.passed,
             pct,
             s.red_lines,
+            hotline_qa::report::risk::open_count(&s.critical),
             s.findings
         );
         if s.reviews.scored > 0 {
@@ -649,13 +654,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => Config::default(),
             };
             let data = hotline_qa::report::report_runs(&runs, &out, &config, lang)?;
+            for line in hotline_qa::report::risk::summary_lines(&data.critical) {
+                eprintln!("{line}");
+            }
             eprintln!(
-                "已合并 {} 次运行（{} — {}）：{} 通电话，{} 张工单。报表在 {}",
+                "已合并 {} 次运行（{} — {}）：{} 通电话，{} 张工单，重大风险 {} 条。报表在 {}",
                 data.runs,
                 data.period.0,
                 data.period.1,
                 data.calls,
                 data.tickets,
+                hotline_qa::report::risk::open_count(&data.critical),
                 out.display()
             );
             if let Some((a, b)) = &data.ticket_period {

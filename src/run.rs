@@ -137,6 +137,9 @@ pub struct Summary {
     pub skipped_inputs: Vec<input::Skipped>,
     /// The aggregate figures of the run (operators, norms, units).
     pub report: Option<crate::report::aggregate::ReportData>,
+    /// The critical findings (重大风险), listed first in the summary
+    /// (sorted by [`crate::report::risk::sort`] when the run ends).
+    pub critical: Vec<crate::report::risk::CriticalFinding>,
 }
 
 impl Summary {
@@ -275,6 +278,8 @@ enum Scored {
         resorted: bool,
         /// A ticket was found for the call.
         has_ticket: bool,
+        /// Its critical findings, with the ticket's id (almost always none).
+        critical: Vec<crate::report::risk::CriticalFinding>,
         line: u64,
         /// Where its calls.csv row and findings.csv rows, already encoded,
         /// are in its [`Chunk`]'s buffers.
@@ -446,6 +451,7 @@ pub fn score_into(
                         scored: s,
                         resorted,
                         has_ticket,
+                        critical,
                         line,
                         call_csv,
                         findings_csv,
@@ -479,6 +485,7 @@ pub fn score_into(
                             }))?;
                         }
                         record(&mut summary, &s, has_ticket, resorted, &points);
+                        summary.critical.extend(critical);
                         calls_out.raw(&chunk.calls_csv[call_csv])?;
                         findings_out.raw(&chunk.findings_csv[findings_csv])?;
                         calls_pq.add_call(&s, &points);
@@ -564,10 +571,15 @@ pub fn score_into(
                                 let from = chunk.findings_csv.len();
                                 csv_out::encode_finding_rows(&scored, &mut chunk.findings_csv);
                                 let findings_csv = from..chunk.findings_csv.len();
+                                let critical = crate::report::risk::of_call(
+                                    &scored,
+                                    ticket.map(|t| t.ticket_id.as_str()),
+                                );
                                 Scored::Call {
                                     scored: Box::new(scored),
                                     resorted,
                                     has_ticket: ticket.is_some(),
+                                    critical,
                                     line,
                                     call_csv,
                                     findings_csv,
@@ -616,6 +628,7 @@ pub fn score_into(
     // Only the scoring needed these; the reports' memory starts without them.
     drop(seen);
     drop(tickets);
+    crate::report::risk::sort(&mut summary.critical);
     // Manual scores: rows rejected on reading, and rows for calls that
     // were not scored.
     summary.manual.read = manual.read;

@@ -742,3 +742,46 @@ fn summary_ends_by_naming_the_file_to_open() {
     );
     assert!(!out2.join("report.xlsx").exists());
 }
+
+/// The samples have no critical finding (重大风险): `score` and `report`
+/// say so in their summaries and reports, rather than leaving a manager
+/// to wonder whether the check ran. (Runs with critical findings are
+/// checked in report::risk's tests, over run folders written as `score`
+/// writes them.)
+#[test]
+fn a_day_without_critical_findings_says_so_everywhere() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("o");
+    let o = score_samples(&out, "1");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.starts_with("评分完成"), "no risk block before it: {e}");
+    assert!(!e.contains("!! 重大风险"), "{e}");
+    assert!(e.contains("红线 1 通，重大风险 0 条，"), "{e}");
+    assert!(read(&out.join("report.html")).contains("本期没有重大风险"));
+    let header = read(&out.join("operators.csv"));
+    assert!(
+        header
+            .lines()
+            .next()
+            .is_some_and(|h| h.ends_with(",critical")),
+        "{header}"
+    );
+    for r in rows(&out.join("teams.csv")) {
+        assert_eq!(r.last().map(String::as_str), Some("0"), "{r:?}");
+    }
+    let combined = dir.path().join("r");
+    let o = bin()
+        .arg("report")
+        .arg(&out)
+        .arg("--out")
+        .arg(&combined)
+        .output()
+        .expect("run hotline-qa");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.starts_with("已合并 1 次运行") && e.contains("重大风险 0 条"),
+        "{e}"
+    );
+}

@@ -271,6 +271,7 @@ fn workbook_has_its_sheets_and_figures() {
         names,
         vec![
             "摘要",
+            "重大风险",
             "话务员排名",
             "班组小计",
             "规范违规率",

@@ -733,10 +733,23 @@ def job(spark, args, t_start):
         F.col("date").alias("day"),
         "p",
         "k",
+        # Open critical findings (重大风险: not dismissed, not overturned),
+        # for the `critical` column of operators.csv and teams.csv only
+        # (report/risk.rs, count_into); not a column of calls.parquet.
+        F.size(
+            F.filter(
+                "findings",
+                lambda f: (f["severity"] == "critical")
+                & (F.coalesce(f["verdict"], F.lit("")) != "dismissed")
+                & (F.coalesce(f["appeal"], F.lit("")) != "overturned"),
+            )
+        )
+        .cast("long")
+        .alias("critical"),
     )
     (
         calls.sortWithinPartitions("day", "p", "k")
-        .drop("p", "k")
+        .drop("p", "k", "critical")
         .write.mode(mode)
         .partitionBy("day")
         .parquet(out + "/calls.parquet")
@@ -977,7 +990,8 @@ def call_aggs():
          avg(CAST(reviewed_passed AS DOUBLE)) AS reviewed_pass_rate,
          sum(needs_review) AS needs_review,
          {appeals},
-         {fails}""".format(
+         {fails},
+         sum(critical) AS critical""".format(
         appeals=appeals, fails=fails
     )
 
@@ -1043,7 +1057,7 @@ j AS (
 SELECT CASE WHEN ranked THEN row_number() OVER (PARTITION BY ranked ORDER BY {order}) END AS rank,
        operator_id, operator_name, team, {stat_cols},
        callbacks_due, callbacks_on_time, callbacks_by_other,
-       {review_cols}
+       {review_cols}, critical
 FROM j
 ORDER BY ranked DESC, {order}
 """.format(
@@ -1075,7 +1089,7 @@ WITH g AS (
 )
 SELECT team, {zeros}, coalesce(reviewed_mean_score, 0) AS reviewed_mean_score,
        coalesce(reviewed_pass_rate, 0) AS reviewed_pass_rate,
-       {review_sums}
+       {review_sums}, coalesce(critical, 0) AS critical
 FROM s
 ORDER BY section, team
 """.format(

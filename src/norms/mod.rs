@@ -908,6 +908,27 @@ mod tests {
         assert!(!s.passed);
     }
 
+    /// A critical finding (重大风险) costs its norm's points and is reported
+    /// apart; it is not a red line: the call's score is not 0.
+    #[test]
+    fn a_critical_finding_is_not_a_red_line() {
+        let scorer = scorer();
+        let mut critical = Finding::new(NormId::Process, "process.x", "我【不想活了】");
+        critical.severity = Severity::Critical;
+        let mut findings = vec![critical];
+        let t = scorer.tally(&mut findings, &[true; 11], &[], false, |_| true);
+        assert!(!t.red_line);
+        let process = scorer.config.norms.common(NormId::Process).points;
+        assert_eq!(findings[0].points, process);
+        assert_eq!(t.earned[NormId::Process.index()], Some(0.0));
+        assert!(t.score > 0.0 && t.score < 100.0, "{}", t.score);
+        // Must-catch counterpart: the same finding as a red line is 0.
+        findings[0].severity = Severity::RedLine;
+        let t = scorer.tally(&mut findings, &[true; 11], &[], false, |_| true);
+        assert!(t.red_line);
+        assert_eq!(t.score, 0.0);
+    }
+
     #[test]
     fn not_assessed_norms_are_left_out_of_the_total() {
         let c = call(&[

@@ -56,6 +56,9 @@ pub struct OperatorRow {
     pub needs_review: u64,
     /// Appeals: pending, upheld (finding stands), overturned (withdrawn).
     pub appeals: [u64; 3],
+    /// Open critical findings (重大风险: not dismissed, not overturned),
+    /// counted by [`crate::report::risk::count_into`].
+    pub critical: u64,
 }
 
 /// One norm's figures.
@@ -179,6 +182,9 @@ pub struct ReportData {
     pub calendar_unknown_years: Vec<i32>,
     /// The lowest-scoring calls.
     pub worst: Vec<WorstCall>,
+    /// Every critical finding (重大风险), open ones first
+    /// ([`crate::report::risk::sort`]); withdrawn ones are kept, marked.
+    pub critical: Vec<crate::report::risk::CriticalFinding>,
 }
 
 fn parquet_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
@@ -631,6 +637,7 @@ fn operator_rows<'d>(
                 reviewed_pass_rate: rpass[i].unwrap_or(0.0),
                 needs_review: pending[i],
                 appeals: std::array::from_fn(|k| appeals[k][i]),
+                critical: 0,
             }
         })
         .collect())
@@ -1041,6 +1048,17 @@ pub fn aggregate(
             })
             .collect();
     }
+    // The critical findings, reported apart, and their count per operator
+    // and team (the last team row is the total).
+    data.critical = crate::report::risk::from_runs(
+        &Calls {
+            calls,
+            findings,
+            deduplicated,
+        },
+        tickets.as_ref(),
+    )?;
+    crate::report::risk::count_into(&data.critical, &mut data.operators, &mut data.teams);
     let _ = config;
     rank(&mut data.operators, min_calls);
     Ok(data)

@@ -485,6 +485,8 @@ pub fn write_report_csvs(
     header.extend(fail_cols.iter().map(String::as_str));
     header.extend(["callbacks_due", "callbacks_on_time", "callbacks_by_other"]);
     header.extend(REVIEW_STAT_COLUMNS);
+    // Open critical findings (重大风险), after every older column.
+    header.push("critical");
     let mut out = CsvOut::create(dir, "operators.csv", &header)?;
     for o in &data.operators {
         let mut r = vec![
@@ -500,6 +502,7 @@ pub fn write_report_csvs(
             o.callbacks_by_other.to_string(),
         ]);
         r.extend(review_stats(o));
+        r.push(o.critical.to_string());
         out.row(r)?;
     }
     out.commit()?;
@@ -514,11 +517,13 @@ pub fn write_report_csvs(
     ];
     header.extend(fail_cols.iter().map(String::as_str));
     header.extend(REVIEW_STAT_COLUMNS);
+    header.push("critical");
     let mut out = CsvOut::create(dir, "teams.csv", &header)?;
     for t in &data.teams {
         let mut r = vec![t.team.to_string()];
         r.extend(stats(t));
         r.extend(review_stats(t));
+        r.push(t.critical.to_string());
         out.row(r)?;
     }
     out.commit()?;

@@ -142,10 +142,10 @@ pub fn render(
 }
 
 fn finding_line(f: &crate::model::Finding) -> String {
-    let mark = if f.severity == Severity::RedLine {
-        "!! 红线"
-    } else {
-        "  ✗"
+    let mark = match f.severity {
+        Severity::RedLine => "!! 红线",
+        Severity::Critical => "!! 重大风险",
+        Severity::Deduct => "  ✗",
     };
     let pending = if f.needs_review {
         "（待复核）"

@@ -190,7 +190,8 @@ h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd
 table{border-collapse:collapse;font-size:13px;margin-top:8px}th,td{border:1px solid #ddd;padding:3px 6px;text-align:left}
 th{background:#eef2f8;cursor:pointer;user-select:none}th.asc:after{content:" ▲"}th.desc:after{content:" ▼"}
 .find{color:#a33;font-size:12px}.find.withdrawn{color:#888}
-.warn{border:2px solid #d9534f;background:#fdf2f2;padding:8px 12px;margin:12px 0}"#;
+.warn{border:2px solid #d9534f;background:#fdf2f2;padding:8px 12px;margin:12px 0}
+.critical{border:2px solid #a94442;padding:4px 12px 12px;margin:12px 0}.critical h2{color:#a94442;margin-top:8px}tr.withdrawn{color:#888}"#;
 
 const SCRIPT: &str = r#"(function(){
 function key(td){var t=td.textContent.trim();var n=parseFloat(t.replace('%',''));return isNaN(n)?t:n;}
@@ -274,6 +275,80 @@ pub fn unit_chart(
     v
 }
 
+/// The 重大风险 section at the top of the page: what to do, then one row
+/// per critical finding (call, time, operator, team, rule, masked words,
+/// ticket, review state), open ones first; a withdrawn one struck out.
+/// Every text from the data is escaped. Without any it says so.
+fn critical_section(list: &[crate::report::risk::CriticalFinding], lang: Lang) -> String {
+    use crate::report::risk;
+    let mut s = format!(
+        r#"<section id="critical" class="critical"><h2>{}</h2>"#,
+        t(lang, "重大风险", "Critical findings")
+    );
+    let open = risk::open_count(list);
+    if list.is_empty() {
+        let _ = write!(
+            s,
+            "<p>{}</p></section>",
+            t(lang, risk::NONE_ZH, "No critical finding in this period.")
+        );
+        return s;
+    }
+    let _ = write!(
+        s,
+        r#"<p class="risk-action" role="alert"><b>{}</b> {}</p>"#,
+        esc(&match lang {
+            Lang::Zh => format!("未撤销的 {open} 条："),
+            Lang::En => format!("{open} open:"),
+        }),
+        esc(t(lang, risk::ACTION_ZH, risk::ACTION_EN))
+    );
+    s.push_str(r#"<table id="table-critical" class="sortable"><thead><tr>"#);
+    for h in [
+        t(lang, "通话编号", "call"),
+        t(lang, "开始时间", "started"),
+        t(lang, "时间点(秒)", "at (s)"),
+        t(lang, "话务员", "operator"),
+        t(lang, "班组", "team"),
+        t(lang, "规则", "rule"),
+        t(lang, "原话", "words"),
+        t(lang, "工单编号", "ticket"),
+        t(lang, "复核状态", "review"),
+    ] {
+        let _ = write!(s, "<th>{}</th>", esc(h));
+    }
+    s.push_str("</tr></thead><tbody>");
+    for c in list {
+        let state = t(lang, c.state.zh(), c.state.en());
+        let cells = [
+            c.call_id.clone(),
+            c.started_at.clone(),
+            c.at_s.map(num).unwrap_or_default(),
+            format!("{} {}", c.operator_id, c.operator_name),
+            c.team.clone(),
+            format!("{} {}", c.rule, c.description()),
+            c.excerpt.clone(),
+            c.ticket_id.clone(),
+            state.to_string(),
+        ];
+        s.push_str(if c.open() {
+            "<tr>"
+        } else {
+            r#"<tr class="withdrawn">"#
+        });
+        for v in cells {
+            if c.open() {
+                let _ = write!(s, "<td>{}</td>", esc(&v));
+            } else {
+                let _ = write!(s, "<td><del>{}</del></td>", esc(&v));
+            }
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("</tbody></table></section>");
+    s
+}
+
 /// Renders the page.
 pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
     let mut s = String::new();
@@ -287,6 +362,7 @@ pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
     for w in warnings(data, lang) {
         let _ = write!(s, r#"<div class="warn" role="alert">{}</div>"#, esc(&w));
     }
+    s.push_str(&critical_section(&data.critical, lang));
     // The calls' period and the tickets' own: tickets of other years
     // (a backlog, an archive) must not be shown under the calls' week.
     let _ = write!(
@@ -322,6 +398,10 @@ pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
             data.reviewed_mean.map(num).unwrap_or_else(|| "—".into()),
         ),
         (t(lang, "红线", "Red lines"), data.red_lines.to_string()),
+        (
+            t(lang, "重大风险", "Critical"),
+            crate::report::risk::open_count(&data.critical).to_string(),
+        ),
         (
             t(lang, "待复核扣分", "Findings to review"),
             data.needs_review.to_string(),
@@ -506,6 +586,7 @@ pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
         .map(|n| n.name_zh().to_string())
         .collect();
     headers.extend(norm_names.iter().map(String::as_str));
+    headers.push(t(lang, "重大风险", "critical"));
     let rows: Vec<Vec<String>> = data
         .operators
         .iter()
@@ -526,6 +607,7 @@ pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
                 format!("{}/{}/{}", o.appeals[0], o.appeals[1], o.appeals[2]),
             ];
             r.extend(o.fail_rates.iter().map(|f| pct(*f)));
+            r.push(o.critical.to_string());
             r
         })
         .collect();

@@ -33,6 +33,8 @@ struct Formats {
     warn: Format,
     good: Format,
     title: Format,
+    /// A withdrawn critical finding: struck out.
+    struck: Format,
 }
 
 fn formats() -> Formats {
@@ -55,6 +57,7 @@ fn formats() -> Formats {
             .set_background_color(Color::RGB(0xC6EFCE))
             .set_font_color(Color::RGB(0x006100)),
         title: Format::new().set_bold().set_font_size(14),
+        struck: Format::new().set_font_strikethrough(),
     }
 }
 
@@ -255,6 +258,7 @@ fn operator_table(rows: &[OperatorRow], lang: Lang, team_rows: bool) -> Table {
             headers.push((t(lang, zh, en), Kind::Int, 9.0));
         }
     }
+    headers.push((t(lang, "重大风险", "critical"), Kind::Int, 9.0));
     let rows = rows
         .iter()
         .map(|o| {
@@ -282,6 +286,7 @@ fn operator_table(rows: &[OperatorRow], lang: Lang, team_rows: bool) -> Table {
                 r.push(Cell::N(Some(o.callbacks_on_time as f64)));
                 r.push(Cell::N(Some(o.callbacks_by_other as f64)));
             }
+            r.push(Cell::N(Some(o.critical as f64)));
             r
         })
         .collect();
@@ -475,9 +480,11 @@ impl Book {
         // in order, whatever the timing of the threads: the workbook is
         // byte-identical either way.
         let mut scratch = wb.new_worksheet_with_constant_memory();
-        for (c, fmt) in [&f.title, &f.header, &f.text, &f.int, &f.score, &f.rate]
-            .into_iter()
-            .enumerate()
+        for (c, fmt) in [
+            &f.title, &f.header, &f.text, &f.int, &f.score, &f.rate, &f.struck,
+        ]
+        .into_iter()
+        .enumerate()
         {
             scratch.write_blank(0, c as u16, fmt)?;
         }
@@ -590,6 +597,100 @@ impl Book {
     }
 }
 
+/// The 重大风险 sheet, right after 摘要: one row per critical finding,
+/// open ones first; a withdrawn one (dismissed, appeal overturned) struck
+/// out and marked in the 处理 column. Without any, the sheet says
+/// 本期没有重大风险, so that an empty sheet is not taken for a failed one.
+fn critical_sheet(
+    wb: &mut Workbook,
+    f: &Formats,
+    list: &[crate::report::risk::CriticalFinding],
+    lang: Lang,
+) -> anyhow::Result<()> {
+    use crate::report::risk;
+    let ws = wb.add_worksheet_with_constant_memory();
+    ws.set_name(t(lang, "重大风险", "Critical"))?;
+    if list.is_empty() {
+        ws.write_string_with_format(
+            0,
+            0,
+            t(lang, risk::NONE_ZH, "No critical finding in this period"),
+            &f.title,
+        )?;
+        ws.set_column_width(0, 30)?;
+        return Ok(());
+    }
+    let headers: Vec<(String, f64)> = [
+        ("处理", "action", 12.0),
+        ("通话编号", "call_id", 18.0),
+        ("开始时间", "started_at", 22.0),
+        ("时间点(秒)", "at_s", 9.0),
+        ("工号", "operator_id", 10.0),
+        ("姓名", "operator_name", 10.0),
+        ("班组", "team", 8.0),
+        ("规则", "rule", 26.0),
+        ("规则说明", "description", 36.0),
+        ("原话", "excerpt", 60.0),
+        ("工单编号", "ticket_id", 16.0),
+        ("复核状态", "review", 18.0),
+        ("要做的事", "what_to_do", 60.0),
+    ]
+    .iter()
+    .map(|(zh, en, w)| (t(lang, zh, en), *w))
+    .collect();
+    for (c, (h, w)) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &f.header)?;
+        ws.set_column_width(c as u16, *w)?;
+    }
+    for (i, c) in list.iter().enumerate() {
+        let row = i as u32 + 1;
+        let fmt = if c.open() { &f.text } else { &f.struck };
+        let action = match (c.open(), lang) {
+            (true, Lang::Zh) => "待处理",
+            (true, Lang::En) => "open",
+            (false, Lang::Zh) => "已撤销，不计入",
+            (false, Lang::En) => "withdrawn",
+        };
+        let what = match (c.open(), lang) {
+            (true, Lang::Zh) => risk::ACTION_ZH,
+            (true, Lang::En) => risk::ACTION_EN,
+            (false, _) => "",
+        };
+        let state = match lang {
+            Lang::Zh => c.state.zh(),
+            Lang::En => c.state.en(),
+        };
+        let description = c.description();
+        let texts = [
+            (0, action),
+            (1, c.call_id.as_str()),
+            (2, c.started_at.as_str()),
+            (4, c.operator_id.as_str()),
+            (5, c.operator_name.as_str()),
+            (6, c.team.as_str()),
+            (7, c.rule.as_str()),
+            (8, description.as_str()),
+            (9, c.excerpt.as_str()),
+            (10, c.ticket_id.as_str()),
+            (11, state),
+            (12, what),
+        ];
+        for (col, v) in texts {
+            if !v.is_empty() {
+                ws.write_string_with_format(row, col, excel_safe(v), fmt)?;
+            }
+            if col == 2 {
+                if let Some(at) = c.at_s {
+                    ws.write_number_with_format(row, 3, at, &f.score)?;
+                }
+            }
+        }
+    }
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofilter(0, 0, list.len() as u32, headers.len() as u16 - 1)?;
+    Ok(())
+}
+
 /// The summary sheets: summary, operators, teams, norms, units, daily trend.
 fn summary_sheets(
     wb: &mut Workbook,
@@ -670,6 +771,11 @@ fn summary_sheets(
                 Kind::Int,
             ),
             (
+                t(lang, "重大风险（未撤销）", "Critical findings (open)"),
+                Cell::N(Some(crate::report::risk::open_count(&data.critical) as f64)),
+                Kind::Int,
+            ),
+            (
                 t(lang, "违规条数", "Findings"),
                 Cell::N(Some(data.findings as f64)),
                 Kind::Int,
@@ -736,6 +842,7 @@ fn summary_sheets(
         ws.set_column_width(0, 18)?;
         ws.set_column_width(1, 26)?;
     }
+    critical_sheet(wb, &f, &data.critical, lang)?;
     let sheet = |wb: &mut Workbook, zh: &str, en: &str, table: &Table| -> anyhow::Result<()> {
         let ws = wb.add_worksheet_with_constant_memory();
         ws.set_name(t(lang, zh, en))?;

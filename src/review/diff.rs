@@ -178,6 +178,10 @@ pub struct DiffSummary {
     pub red_lines_old: u64,
     /// Calls with a red line, new run.
     pub red_lines_new: u64,
+    /// Critical findings (重大风险, severity `critical`), old run.
+    pub critical_old: u64,
+    /// Critical findings, new run.
+    pub critical_new: u64,
     /// Findings, old run.
     pub findings_old: u64,
     /// Findings, new run.
@@ -239,6 +243,9 @@ struct State {
     op_index: HashMap<String, u32>,
     rules: Vec<RuleInfo>,
     rule_index: HashMap<String, u32>,
+    /// Critical findings per run (a new scorecard that finds more or fewer
+    /// of them is the change a manager most needs to hear of).
+    critical: [u64; 2],
 }
 
 impl State {
@@ -346,7 +353,9 @@ fn read_calls(dir: &Path, run: usize, st: &mut State) -> anyhow::Result<()> {
 }
 
 fn read_findings(dir: &Path, run: usize, st: &mut State) -> anyhow::Result<()> {
-    let mut t = RunTable::open(&dir.join("findings.csv"), FINDING_FIELDS, &[])?;
+    // `severity` is optional: a run's findings.csv without it has no
+    // critical findings to count, and is compared as before.
+    let mut t = RunTable::open(&dir.join("findings.csv"), FINDING_FIELDS, &["severity"])?;
     let mut rec = csv::StringRecord::new();
     while t.next(&mut rec)? {
         let rule_id = t.field(&rec, 2)?;
@@ -374,6 +383,9 @@ fn read_findings(dir: &Path, run: usize, st: &mut State) -> anyhow::Result<()> {
                 n[run] = 1;
                 e.rules.push(RuleCount { rule: r, n });
             }
+        }
+        if t.word(&rec, 4)? == crate::model::Severity::Critical.key() {
+            st.critical[run] += 1;
         }
         let info = &mut st.rules[r as usize];
         info.findings[run] += 1;
@@ -494,6 +506,8 @@ pub fn diff_runs(
         new_version: version_of(new)?,
         min_calls_for_rank,
         out: out.to_path_buf(),
+        critical_old: st.critical[OLD],
+        critical_new: st.critical[NEW],
         ..DiffSummary::default()
     };
     let mut stats = vec![OpStats::default(); st.ops.len()];
@@ -808,13 +822,15 @@ pub fn render_zh(s: &DiffSummary) -> String {
     let mean = |m: Option<f64>| m.map(num).unwrap_or_else(|| "—".into());
     let _ = writeln!(
         t,
-        "平均分 {} → {}；及格 {} → {} 通；红线 {} → {} 通；违规 {} → {} 条。",
+        "平均分 {} → {}；及格 {} → {} 通；红线 {} → {} 通；重大风险 {} → {} 条；违规 {} → {} 条。",
         mean(s.mean_old),
         mean(s.mean_new),
         s.passed_old,
         s.passed_new,
         s.red_lines_old,
         s.red_lines_new,
+        s.critical_old,
+        s.critical_new,
         s.findings_old,
         s.findings_new
     );
@@ -956,6 +972,47 @@ mod tests {
                 ("c5", "closing.missing", "5"),
             ],
         );
+    }
+
+    #[test]
+    fn critical_findings_are_counted_in_each_run() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        old_run(&a);
+        old_run(&b);
+        // The new scorecard makes c3's finding critical.
+        let f = b.join("findings.csv");
+        let text = std::fs::read_to_string(&f).expect("read");
+        let text = text.replacen(
+            "c3,x,pace,pace.too_fast,deduct",
+            "c3,x,pace,pace.too_fast,critical",
+            1,
+        );
+        std::fs::write(&f, text).expect("write");
+        let s = diff_runs(&a, &b, &b, 1).expect("diff");
+        assert_eq!((s.critical_old, s.critical_new), (0, 1));
+        assert!(
+            render_zh(&s).contains("重大风险 0 → 1 条"),
+            "{}",
+            render_zh(&s)
+        );
+        // Must not fail: a findings.csv without the severity column (an
+        // export trimmed to the spec's first columns) has none to count.
+        let text = read(&a, "findings.csv")
+            .lines()
+            .map(|l| {
+                let cols: Vec<&str> = l.splitn(6, ',').collect();
+                format!(
+                    "{},{},{},{},{}",
+                    cols[0], cols[1], cols[2], cols[3], cols[5]
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(a.join("findings.csv"), format!("{text}\n")).expect("write");
+        let s = diff_runs(&a, &b, &b, 1).expect("diff");
+        assert_eq!((s.critical_old, s.critical_new), (0, 1));
+        assert_eq!(s.findings_old, 6);
     }
 
     #[test]

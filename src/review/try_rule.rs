@@ -717,10 +717,10 @@ fn finding_block(out: &mut String, call: &Call, f: &Finding, with_points: bool) 
         }
         None => "整通电话".into(),
     };
-    let mark = if f.severity == Severity::RedLine {
-        "!! 红线"
-    } else {
-        "✗"
+    let mark = match f.severity {
+        Severity::RedLine => "!! 红线",
+        Severity::Critical => "!! 重大风险",
+        Severity::Deduct => "✗",
     };
     let points = if with_points {
         format!("　−{} 分", num(f.points))
