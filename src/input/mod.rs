@@ -139,7 +139,7 @@ fn is_our_output(headers: &[String]) -> bool {
         &csv_out::calls_header(),
         &csv_out::FINDING_COLUMNS,
         &csv_out::REJECT_COLUMNS,
-        csv_out::units_header(),
+        &csv_out::units_header(),
         &tickets,
     ];
     let h: Vec<&str> = headers

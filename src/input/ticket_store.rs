@@ -12,7 +12,8 @@ use std::hash::{Hash, Hasher};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::model::{Category, Handling, Ticket, Urgency};
+use crate::model::{Category, Handling, PriorContact, Ticket, Urgency};
+use crate::workflow::repeats::Linked;
 
 /// A 128-bit hash of a string: two SipHash runs with fixed, different keys.
 /// Deterministic across runs and machines.
@@ -145,6 +146,9 @@ pub struct TicketStore {
     starts: Vec<u32>,
     bits: u32,
     buf: Vec<u8>,
+    /// The earlier contact of each ticket that repeats one, by ticket id
+    /// ([`TicketStore::set_links`]): only repeats are held.
+    priors: std::collections::HashMap<String, PriorContact>,
 }
 
 impl TicketStore {
@@ -163,6 +167,7 @@ impl TicketStore {
             starts: Vec::new(),
             bits: 0,
             buf: Vec::new(),
+            priors: std::collections::HashMap::new(),
         })
     }
 
@@ -256,6 +261,31 @@ impl TicketStore {
                 read_exact_at(file, &mut bytes, e.offset).ok()?;
                 decode(&bytes).filter(|t| t.call_id.as_deref() == Some(call_id))
             })
+            .map(|mut t| {
+                t.prior = self.priors.get(&t.ticket_id).cloned();
+                t
+            })
+    }
+
+    /// Takes the repeat links of every ticket (linked before any call is
+    /// scored, so that `ticket.repeat_omitted` sees the history): a
+    /// ticket returned by [`TicketStore::get`] carries its earlier contact
+    /// in `prior`.
+    pub fn set_links(&mut self, linked: &Linked) {
+        self.priors = linked
+            .priors()
+            .map(|(c, p)| {
+                (
+                    c.ticket_id.clone(),
+                    PriorContact {
+                        ticket_id: p.ticket_id.clone(),
+                        call_id: (!p.call_id.is_empty()).then(|| p.call_id.clone()),
+                        accepted_at: Some(p.at),
+                        closed_before: crate::workflow::repeats::closed_before(p, c),
+                    },
+                )
+            })
+            .collect();
     }
 
     /// True when no ticket has a call id.

@@ -7,3 +7,4 @@
 pub mod calendar;
 pub mod timeliness;
 pub mod units;
+pub mod repeats;
