@@ -561,11 +561,10 @@ pub fn score_into(
                                     r,
                                     |s, call| {
                                         // Hashed before the number is masked.
-                                        s.caller_link =
-                                            crate::workflow::repeats::link_key_of(
-                                                salt,
-                                                call.caller_number.as_deref().unwrap_or(""),
-                                            );
+                                        s.caller_link = crate::workflow::repeats::link_key_of(
+                                            salt,
+                                            call.caller_number.as_deref().unwrap_or(""),
+                                        );
                                         if let Some(masker) = &masker {
                                             masker.mask_findings(s, call, ticket);
                                         }

@@ -69,7 +69,11 @@ pub fn unit_fcr<'a>(
     fcr: &'a crate::workflow::repeats::Fcr,
 ) -> Option<&'a crate::workflow::repeats::FirstCalls> {
     use crate::workflow::units::{TOTAL, UNSPECIFIED};
-    let name = if u.name == UNSPECIFIED { "" } else { u.name.as_str() };
+    let name = if u.name == UNSPECIFIED {
+        ""
+    } else {
+        u.name.as_str()
+    };
     match u.group {
         "unit" if u.name == TOTAL => Some(&fcr.total),
         "unit" => fcr.units.get(name),
@@ -600,7 +604,10 @@ pub fn write_report_csvs(
         let mut r = vec![t.team.to_string()];
         r.extend(stats(t));
         r.extend(review_stats(t));
-        r.extend(fcr_fields(crate::report::aggregate::team_fcr(t, &data.first_calls)));
+        r.extend(fcr_fields(crate::report::aggregate::team_fcr(
+            t,
+            &data.first_calls,
+        )));
         out.row(r)?;
     }
     out.commit()?;

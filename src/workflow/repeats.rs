@@ -469,7 +469,10 @@ mod tests {
         ),
         (
             "no number: never linked",
-            &[("T1", "", 0, "长青小区", ""), ("T2", "无", 1, "长青小区", "")],
+            &[
+                ("T1", "", 0, "长青小区", ""),
+                ("T2", "无", 1, "长青小区", ""),
+            ],
             &[],
         ),
         (
@@ -510,7 +513,11 @@ mod tests {
                 .map(|c| c.iter().map(|s| s.to_string()).collect())
                 .collect();
             assert_eq!(got, want, "{name}");
-            assert_eq!(chains_of(&link(reversed, 30)), want, "{name} (reversed input)");
+            assert_eq!(
+                chains_of(&link(reversed, 30)),
+                want,
+                "{name} (reversed input)"
+            );
         }
     }
 
