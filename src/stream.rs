@@ -66,7 +66,9 @@ pub fn tsv_columns() -> Vec<&'static str> {
     ];
     c.extend(NormId::ALL.iter().map(|n| n.key()));
     c.extend(TSV_REVIEW_COLUMNS);
-    c.extend(["findings", "reason"]);
+    // The number the call came from, masked (issue #19): after reason,
+    // so that readers by position keep working.
+    c.extend(["findings", "reason", "caller_number"]);
     c
 }
 
@@ -136,6 +138,10 @@ fn scored_json(line: u64, s: &ScoredCall, full: &dyn Fn(NormId) -> f64) -> Value
         "appeals_upheld": s.appeals[1],
         "appeals_overturned": s.appeals[2],
         "confidence": s.confidence,
+        // Masked unless --show-pii; the keyed hash links repeat calls
+        // without the number (workflow::repeats::link_key).
+        "caller_number": s.caller_number,
+        "caller_link": s.caller_link,
     })
 }
 
@@ -189,6 +195,7 @@ fn scored_tsv(line: u64, s: &ScoredCall) -> String {
     ]);
     f.push(tsv_field(&findings_json(s).to_string()));
     f.push(String::new());
+    f.push(tsv_field(&s.caller_number));
     f.join("\t")
 }
 
@@ -198,9 +205,11 @@ fn reject_tsv(r: &Reject) -> String {
         r.line.to_string(),
         tsv_field(&r.record_id),
     ];
-    // Empty from operator_id to findings: all but status, line, call_id and reason.
-    f.extend(std::iter::repeat_n(String::new(), tsv_columns().len() - 4));
+    // Empty from operator_id to findings: all but status, line, call_id,
+    // reason and caller_number (empty too: the record was not read).
+    f.extend(std::iter::repeat_n(String::new(), tsv_columns().len() - 5));
     f.push(tsv_field(&r.reason));
+    f.push(String::new());
     f.join("\t")
 }
 
@@ -300,6 +309,10 @@ pub fn run<R: BufRead, W: Write>(
                     Ok(call) => {
                         let ticket = tickets.get(&call.call_id).map(|t| t.as_ref());
                         let mut s = scorer.score(&call, ticket, &[]);
+                        s.caller_link = crate::workflow::repeats::link_key_of(
+                            &scorer.config().privacy.link_salt,
+                            call.caller_number.as_deref().unwrap_or(""),
+                        );
                         if let Some(masker) = &masker {
                             masker.mask_findings(&mut s, &call, ticket);
                         }
@@ -412,6 +425,39 @@ mod tests {
         )
         .expect("run");
         String::from_utf8(out).expect("utf8")
+    }
+
+    /// The number the call came from is masked in both formats, and the
+    /// reject row of TSV still has every column.
+    #[test]
+    fn caller_number_is_masked_in_json_and_tsv() {
+        let call = UNCERTAIN.replacen(
+            r#""operator_id":"1","#,
+            r#""operator_id":"1","caller_number":"+86 13812345678","#,
+            1,
+        );
+        let json = stream(&format!("{call}\n"), Format::Json);
+        let v: Value = serde_json::from_str(json.trim_end()).expect("json");
+        assert_eq!(v["caller_number"], "138****5678");
+        assert_eq!(v["caller_link"].as_str().map(str::len), Some(32));
+        let tsv = stream(&format!("{call}\nbroken\n"), Format::Tsv);
+        assert!(
+            !tsv.contains("12345678") && !json.contains("12345678"),
+            "{tsv}"
+        );
+        let cols = tsv_columns();
+        let at = cols
+            .iter()
+            .position(|c| *c == "caller_number")
+            .expect("column");
+        let rows: Vec<Vec<&str>> = tsv.lines().map(|l| l.split('\t').collect()).collect();
+        assert_eq!(rows[0][at], "138****5678");
+        assert_eq!(rows[1].len(), cols.len());
+        assert_eq!(rows[1][cols.len() - 2], rows[1][cols.len() - 2].trim());
+        assert!(
+            !rows[1][at - 1].is_empty(),
+            "the reason stays in its column"
+        );
     }
 
     #[test]

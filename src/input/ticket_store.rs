@@ -386,6 +386,54 @@ mod tests {
         assert_eq!(s.get("D").map(|t| t.ticket_id), None);
     }
 
+    /// A repeat ticket comes back from the store with its earlier contact
+    /// (same number in another form, same place), so that
+    /// `ticket.repeat_omitted` sees the history; the first ticket and one
+    /// about another place have none.
+    #[test]
+    fn a_repeat_ticket_carries_its_prior_contact() {
+        use crate::workflow::repeats::{link, Contact};
+        let at = |d: u32, h: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 11, d).and_then(|x| x.and_hms_opt(h, 0, 0))
+        };
+        let t = |id: &str, phone: &str, day: u32, place: &str, done: Option<u32>| Ticket {
+            ticket_id: id.into(),
+            call_id: Some(format!("C{id}")),
+            caller_phone: phone.into(),
+            accepted_at: at(day, 9),
+            completed_at: done.and_then(|d| at(d, 12)),
+            event_location: place.into(),
+            ..Ticket::default()
+        };
+        let tickets = [
+            t("T1", "13812345678", 2, "西城区长青小区", Some(4)),
+            t("T2", "+86 138-1234-5678", 7, "长青小区", None),
+            t("T3", "13812345678", 8, "建设路", None),
+        ];
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut s = TicketStore::create(dir.path()).expect("store");
+        for x in &tickets {
+            s.insert(x).expect("insert");
+        }
+        s.finish().expect("finish");
+        let contacts: Vec<Contact> = tickets
+            .iter()
+            .filter_map(|x| Contact::from_ticket(x, "salt"))
+            .collect();
+        s.set_links(&link(contacts, 30));
+        assert_eq!(s.get("CT1").and_then(|x| x.prior), None);
+        assert_eq!(
+            s.get("CT2").and_then(|x| x.prior),
+            Some(PriorContact {
+                ticket_id: "T1".into(),
+                call_id: Some("CT1".into()),
+                accepted_at: at(2, 9),
+                closed_before: true,
+            })
+        );
+        assert_eq!(s.get("CT3").and_then(|x| x.prior), None);
+    }
+
     proptest::proptest! {
         /// Against a map of first tickets per call, for any number of tickets
         /// (the directory's size follows the count).
