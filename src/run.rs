@@ -250,7 +250,17 @@ fn load_tickets(
                     units.add(t, &r);
                     out.raw(&line)?;
                     pq.add_ticket(t, &r, &as_of_text, contact.as_ref())?;
-                    contacts.extend(contact);
+                    // Only a ticket with a number can repeat or be repeated;
+                    // what the store's links need is kept, not the names.
+                    contacts.extend(contact.filter(|c| !c.link.is_empty()).map(|c| {
+                        crate::workflow::repeats::Contact {
+                            masked: String::new(),
+                            operator_id: String::new(),
+                            unit: String::new(),
+                            category: String::new(),
+                            ..c
+                        }
+                    }));
                     summary.tickets.scored += 1;
                     Ok(())
                 })();

@@ -57,7 +57,25 @@ pub fn load(runs: &[PathBuf], window_days: u32) -> anyhow::Result<Linked> {
             lit("").alias("call_masked"),
         ]),
     };
-    let df = joined.collect()?;
+    // Only contacts with a number can be linked or counted as first
+    // calls; the others matter only for the data's end, taken before they
+    // are dropped, so that a million tickets without numbers are not read
+    // into memory.
+    let joined = joined.with_column(
+        when(col("caller_link").eq(lit("")))
+            .then(col("call_link"))
+            .otherwise(col("caller_link"))
+            .alias("link"),
+    );
+    let end = joined
+        .clone()
+        .filter(col("accepted_at").neq(lit("")))
+        .select([col("accepted_at").max()])
+        .collect()?;
+    let data_end = strs(&end, "accepted_at")?.first().and_then(|s| time(s));
+    let df = joined
+        .filter(col("link").is_not_null().and(col("link").neq(lit(""))))
+        .collect()?;
     let col_of = |n: &str| strs(&df, n);
     let (ids, calls, ops, accepted, completed, units, cats) = (
         col_of("ticket_id")?,
@@ -111,5 +129,7 @@ pub fn load(runs: &[PathBuf], window_days: u32) -> anyhow::Result<Linked> {
             category: cats[i].clone(),
         });
     }
-    Ok(link(contacts, window_days))
+    let mut linked = link(contacts, window_days);
+    linked.data_end = data_end.max(linked.data_end);
+    Ok(linked)
 }

@@ -318,15 +318,17 @@ pub struct Fcr {
 
 impl Linked {
     /// The first-call figures. A first call is the first contact of a
-    /// chain that has a call; it counts when a repeat followed, or when its
-    /// window ended by the latest contact in the data (else it is pending:
-    /// a call from yesterday cannot be called resolved yet).
+    /// chain that has a call and a number (without a number no repeat
+    /// could be seen, so it cannot be called resolved); it counts when a
+    /// repeat followed, or when its window ended by the latest contact in
+    /// the data (else it is pending: a call from yesterday cannot be
+    /// called resolved yet).
     pub fn first_calls(&self) -> Fcr {
         let mut f = Fcr::default();
         let window = chrono::Duration::days(i64::from(self.window_days));
         for ch in &self.chains {
             let head = &self.contacts[ch.members[0]];
-            if head.call_id.is_empty() {
+            if head.call_id.is_empty() || head.link.is_empty() {
                 continue;
             }
             let repeated = ch.members.len() > 1;
@@ -565,6 +567,8 @@ mod tests {
             // Alone, 10 days before the end: pending, not counted.
             contact("T4", "13700000000", 30, "和平街", ""),
             contact("T5", "13600000000", 40, "和平街", ""),
+            // No number: no repeat could be seen, not counted.
+            contact("T6", "", 0, "和平街", ""),
         ];
         let l = link(contacts, 30);
         let f = l.first_calls();
