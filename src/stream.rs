@@ -214,25 +214,46 @@ fn reject_tsv(r: &Reject) -> String {
 }
 
 /// Loads tickets for linking (no timeliness here): by call id, first kept.
+///
+/// Each ticket carries the earlier contact it repeats (`Ticket.prior`),
+/// linked as `score` links them (`workflow::repeats`: tickets without
+/// problems, the first of a ticket id, by the ticket's number), so that a
+/// Spark job's findings are those of a direct run.
 pub fn load_tickets(
     paths: &[std::path::PathBuf],
     sheet: Option<&str>,
-    local: chrono::FixedOffset,
+    config: &crate::config::Config,
 ) -> anyhow::Result<HashMap<String, Arc<Ticket>>> {
-    let mut by_call = HashMap::new();
+    use crate::workflow::repeats::{link, Contact};
+    let local = config.offset();
+    let salt = config.privacy.link_salt.as_str();
+    let mut by_call: HashMap<String, Ticket> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut contacts = Vec::new();
     for p in paths {
         let inputs = crate::input::collect_inputs(std::slice::from_ref(p))?;
         for f in &inputs.tickets {
             tickets::read_file(f, sheet, local, &mut |row| {
                 if let Ok(t) = row {
+                    if seen.insert(t.ticket_id.clone()) && t.problems.is_empty() {
+                        contacts
+                            .extend(Contact::from_ticket(&t, salt).filter(|c| !c.link.is_empty()));
+                    }
                     if let Some(id) = t.call_id.clone() {
-                        by_call.entry(id).or_insert_with(|| Arc::new(t));
+                        by_call.entry(id).or_insert(t);
                     }
                 }
             })?;
         }
     }
-    Ok(by_call)
+    let priors = link(contacts, config.repeats.window_days).prior_contacts();
+    Ok(by_call
+        .into_iter()
+        .map(|(id, mut t)| {
+            t.prior = priors.get(&t.ticket_id).cloned();
+            (id, Arc::new(t))
+        })
+        .collect())
 }
 
 /// Counts of a streaming run.
@@ -453,11 +474,33 @@ mod tests {
         let rows: Vec<Vec<&str>> = tsv.lines().map(|l| l.split('\t').collect()).collect();
         assert_eq!(rows[0][at], "138****5678");
         assert_eq!(rows[1].len(), cols.len());
-        assert_eq!(rows[1][cols.len() - 2], rows[1][cols.len() - 2].trim());
+        assert_eq!(rows[1][at], "");
         assert!(
             !rows[1][at - 1].is_empty(),
             "the reason stays in its column"
         );
+    }
+
+    /// `--stdin` links repeat tickets as `score` does, so that a Spark
+    /// job's `ticket.repeat_omitted` sees the same history: the second
+    /// ticket of one number about one place carries the first.
+    #[test]
+    fn stdin_tickets_carry_their_prior_contact() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("tickets.csv");
+        std::fs::write(
+            &path,
+            "ticket_id,call_id,operator_id,accepted_at,category,subcategory,caller_phone,event_location\n\
+             T1,C1,1,2026-11-02 09:00,一般诉求,噪音扰民,13812345678,长青小区\n\
+             T2,C2,1,2026-11-07 09:00,一般诉求,噪音扰民,+86 138 1234 5678,西城区长青小区\n\
+             T3,C3,1,2026-11-08 09:00,一般诉求,噪音扰民,13812345678,建设路\n",
+        )
+        .expect("write");
+        let by_call = load_tickets(&[path], None, &Config::default()).expect("load");
+        let prior = |c: &str| by_call.get(c).and_then(|t| t.prior.clone());
+        assert_eq!(prior("C1"), None);
+        assert_eq!(prior("C2").map(|p| p.ticket_id), Some("T1".to_string()));
+        assert_eq!(prior("C3"), None, "another place is another matter");
     }
 
     #[test]
@@ -510,7 +553,15 @@ mod tests {
         let r = &rows[1];
         assert_eq!(r.len(), cols.len());
         assert_eq!(r[0], "rejected");
-        assert!(r[3..cols.len() - 1].iter().all(|f| f.is_empty()), "{r:?}");
+        // Everything but status, line, call_id and reason is empty
+        // (caller_number, after reason, too).
+        let reason = at("reason");
+        assert!(
+            r.iter()
+                .enumerate()
+                .all(|(i, f)| i < 3 || i == reason || f.is_empty()),
+            "{r:?}"
+        );
         assert!(!r[at("reason")].is_empty());
     }
 

@@ -272,20 +272,7 @@ impl TicketStore {
     /// ticket returned by [`TicketStore::get`] carries its earlier contact
     /// in `prior`.
     pub fn set_links(&mut self, linked: &Linked) {
-        self.priors = linked
-            .priors()
-            .map(|(c, p)| {
-                (
-                    c.ticket_id.clone(),
-                    PriorContact {
-                        ticket_id: p.ticket_id.clone(),
-                        call_id: (!p.call_id.is_empty()).then(|| p.call_id.clone()),
-                        accepted_at: Some(p.at),
-                        closed_before: crate::workflow::repeats::closed_before(p, c),
-                    },
-                )
-            })
-            .collect();
+        self.priors = linked.prior_contacts();
     }
 
     /// True when no ticket has a call id.

@@ -353,6 +353,24 @@ impl Linked {
         f
     }
 
+    /// The earlier contact of each ticket that repeats one, by ticket id,
+    /// as `Ticket.prior` holds it.
+    pub fn prior_contacts(&self) -> std::collections::HashMap<String, crate::model::PriorContact> {
+        self.priors()
+            .map(|(c, p)| {
+                (
+                    c.ticket_id.clone(),
+                    crate::model::PriorContact {
+                        ticket_id: p.ticket_id.clone(),
+                        call_id: (!p.call_id.is_empty()).then(|| p.call_id.clone()),
+                        accepted_at: Some(p.at),
+                        closed_before: closed_before(p, c),
+                    },
+                )
+            })
+            .collect()
+    }
+
     /// The prior contact of each contact that repeats one, by ticket id.
     pub fn priors(&self) -> impl Iterator<Item = (&Contact, &Contact)> {
         self.prior
