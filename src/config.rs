@@ -377,6 +377,45 @@ impl Default for ReviewConfig {
     }
 }
 
+/// Repeat calls (issue #19): contacts of one number about one matter
+/// within the window are linked (`workflow::repeats`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RepeatsConfig {
+    /// A contact repeats an earlier one accepted at most this many days before.
+    pub window_days: u32,
+}
+
+impl Default for RepeatsConfig {
+    fn default() -> RepeatsConfig {
+        RepeatsConfig { window_days: 30 }
+    }
+}
+
+/// The built-in salt of the callers' link keys: the same in every copy of
+/// the program, so a centre sets its own (`[privacy] link_salt`).
+pub const DEFAULT_LINK_SALT: &str = "hotline-qa-default-link-salt";
+
+/// Privacy settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacyConfig {
+    /// The key of the hash that stands for a caller's number in the runs'
+    /// Parquet files (`workflow::repeats::link_key`). Kept out of run.json
+    /// (it is not serialised): whoever has it can test numbers against
+    /// the hashes.
+    #[serde(skip_serializing)]
+    pub link_salt: String,
+}
+
+impl Default for PrivacyConfig {
+    fn default() -> PrivacyConfig {
+        PrivacyConfig {
+            link_salt: DEFAULT_LINK_SALT.into(),
+        }
+    }
+}
+
 /// The whole scorecard.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -403,6 +442,10 @@ pub struct Config {
     pub reports: ReportsConfig,
     /// Findings that wait for a reviewer.
     pub review: ReviewConfig,
+    /// Repeat calls.
+    pub repeats: RepeatsConfig,
+    /// Privacy settings.
+    pub privacy: PrivacyConfig,
 }
 
 impl Default for Config {
@@ -419,6 +462,8 @@ impl Default for Config {
             workflow: WorkflowConfig::default(),
             reports: ReportsConfig::default(),
             review: ReviewConfig::default(),
+            repeats: RepeatsConfig::default(),
+            privacy: PrivacyConfig::default(),
         }
     }
 }
@@ -579,6 +624,22 @@ impl Config {
                     "{} 应在 0 到 1 之间（must be between 0 and 1）",
                     self.review.low_confidence
                 ),
+            );
+        }
+        if !(1..=3650).contains(&self.repeats.window_days) {
+            return bad(
+                "repeats.window_days",
+                format!(
+                    "{} 应在 1 到 3650 天之间（must be 1 to 3650 days）",
+                    self.repeats.window_days
+                ),
+            );
+        }
+        if self.privacy.link_salt.trim().is_empty() {
+            return bad(
+                "privacy.link_salt",
+                "不能为空：请写一串只有本中心知道的字符，或删掉这一行用内置值（must not be empty）"
+                    .into(),
             );
         }
         if self.review.overlap_s.is_nan() || self.review.overlap_s < 0.0 {

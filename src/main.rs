@@ -803,7 +803,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let by_call = hotline_qa::stream::load_tickets(
                     &tickets,
                     scorecard.sheet.as_deref(),
-                    config.offset(),
+                    &config,
                 )?;
                 let scorer = Scorer::new(config, directory)?;
                 let stdin = std::io::stdin().lock();

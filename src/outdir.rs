@@ -38,6 +38,7 @@ pub const RUN_FILES: &[&str] = &[
     "findings.csv",
     "tickets.csv",
     "units.csv",
+    "repeats.csv",
     "rejects.csv",
     "calls.parquet",
     "findings.parquet",

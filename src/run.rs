@@ -160,7 +160,9 @@ fn status_index(s: Status) -> usize {
 }
 
 /// Loads the tickets: writes `tickets.csv` and feeds the unit statistics,
-/// returns the tickets by call id for the norms.
+/// returns the tickets by call id for the norms, each linked to the
+/// earlier contact it repeats (`workflow::repeats`), and the unit
+/// statistics (units.csv is written once the repeats are known).
 #[allow(clippy::too_many_arguments)]
 fn load_tickets(
     files: &[PathBuf],
@@ -170,8 +172,12 @@ fn load_tickets(
     as_of: NaiveDateTime,
     rejects: &mut CsvOut,
     summary: &mut Summary,
-) -> anyhow::Result<TicketStore> {
+) -> anyhow::Result<(TicketStore, UnitStats)> {
     let local = opts.config.offset();
+    let salt = opts.config.privacy.link_salt.as_str();
+    // What linking repeat calls needs of each ticket: a few short strings,
+    // held until every ticket is read.
+    let mut contacts = Vec::new();
     let mut out = CsvOut::create(dir, "tickets.csv", &csv_out::tickets_header())?;
     let mut pq = crate::report::parquet::tickets(dir)?;
     let as_of_text = crate::input::time::fmt_local(as_of);
@@ -188,7 +194,8 @@ fn load_tickets(
             let r = timeliness::assess(t, calendar, &opts.config.workflow, as_of);
             let mut line = Vec::with_capacity(320);
             csv_out::encode_ticket_row(t, &r, &mut line);
-            Some((r, line))
+            let contact = crate::workflow::repeats::Contact::from_ticket(t, salt);
+            Some((r, line, contact))
         }
         _ => None,
     };
@@ -231,7 +238,7 @@ fn load_tickets(
                         return Ok(());
                     }
                     by_call.insert(t)?;
-                    let Some((r, line)) = prepared else {
+                    let Some((r, line, contact)) = prepared else {
                         // Only a ticket with problems has no time rules.
                         summary.tickets.rejected += 1;
                         let reason = format!(
@@ -245,7 +252,18 @@ fn load_tickets(
                     summary.status_counts[status_index(r.status)] += 1;
                     units.add(t, &r);
                     out.raw(&line)?;
-                    pq.add_ticket(t, &r, &as_of_text)?;
+                    pq.add_ticket(t, &r, &as_of_text, contact.as_ref())?;
+                    // Only a ticket with a number can repeat or be repeated;
+                    // what the store's links need is kept, not the names.
+                    contacts.extend(contact.filter(|c| !c.link.is_empty()).map(|c| {
+                        crate::workflow::repeats::Contact {
+                            masked: String::new(),
+                            operator_id: String::new(),
+                            unit: String::new(),
+                            category: String::new(),
+                            ..c
+                        }
+                    }));
                     summary.tickets.scored += 1;
                     Ok(())
                 })();
@@ -260,14 +278,13 @@ fn load_tickets(
     }
     out.commit()?;
     pq.commit()?;
-    let mut units_out = CsvOut::create(dir, "units.csv", csv_out::units_header())?;
-    for row in units.rows() {
-        units_out.row(csv_out::unit_row(&row))?;
-    }
-    units_out.commit()?;
     summary.calendar_unknown_years = unknown_years.into_iter().collect();
     by_call.finish()?;
-    Ok(by_call)
+    by_call.set_links(&crate::workflow::repeats::link(
+        contacts,
+        opts.config.repeats.window_days,
+    ));
+    Ok((by_call, units))
 }
 
 /// One line's result after the parallel stage.
@@ -373,6 +390,7 @@ pub fn score_into(
     let scorer = Scorer::new(opts.config.clone(), opts.directory.clone())?;
     // The one masking step of every output (privacy::Masker).
     let masker = (!opts.show_pii).then(|| crate::report::privacy::Masker::new(&scorer));
+    let salt = opts.config.privacy.link_salt.as_str();
     let manual = match &opts.manual {
         Some(p) => manual::read(p, &|n: NormId| opts.config.norms.common(n).points)?,
         None => ManualScores::default(),
@@ -409,7 +427,7 @@ pub fn score_into(
             );
         }
     };
-    let tickets = load_tickets(
+    let (tickets, units) = load_tickets(
         &inputs.tickets,
         opts,
         out,
@@ -559,6 +577,11 @@ pub fn score_into(
                                     m,
                                     r,
                                     |s, call| {
+                                        // Hashed before the number is masked.
+                                        s.caller_link = crate::workflow::repeats::link_key_of(
+                                            salt,
+                                            call.caller_number.as_deref().unwrap_or(""),
+                                        );
                                         if let Some(masker) = &masker {
                                             masker.mask_findings(s, call, ticket);
                                         }
@@ -709,14 +732,28 @@ pub fn score_into(
         anyhow::bail!("{}", nothing_read(inputs));
     }
     phase("outputs committed");
+    // Repeat calls are linked from the run's own Parquet files, as
+    // `report` links them across runs: one way of linking for both.
+    let run = out.to_path_buf();
+    let linked =
+        crate::report::repeats::load(std::slice::from_ref(&run), opts.config.repeats.window_days)?;
+    csv_out::write_repeats(out, &linked)?;
+    let fcr = linked.first_calls();
+    let mut units_out = CsvOut::create(out, "units.csv", &csv_out::units_header())?;
+    for row in units.rows() {
+        let mut r = csv_out::unit_row(&row);
+        r.extend(csv_out::fcr_fields(csv_out::unit_fcr(&row, &fcr)));
+        units_out.row(r)?;
+    }
+    units_out.commit()?;
     if opts.reports {
-        let run = out.to_path_buf();
         summary.report = Some(crate::report::build_reports(
             std::slice::from_ref(&run),
             out,
             &opts.config,
             opts.lang,
             false,
+            Some(&linked),
         )?);
     }
     phase("reports written");

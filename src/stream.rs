@@ -66,7 +66,9 @@ pub fn tsv_columns() -> Vec<&'static str> {
     ];
     c.extend(NormId::ALL.iter().map(|n| n.key()));
     c.extend(TSV_REVIEW_COLUMNS);
-    c.extend(["findings", "reason"]);
+    // The number the call came from, masked (issue #19): after reason,
+    // so that readers by position keep working.
+    c.extend(["findings", "reason", "caller_number"]);
     c
 }
 
@@ -136,6 +138,10 @@ fn scored_json(line: u64, s: &ScoredCall, full: &dyn Fn(NormId) -> f64) -> Value
         "appeals_upheld": s.appeals[1],
         "appeals_overturned": s.appeals[2],
         "confidence": s.confidence,
+        // Masked unless --show-pii; the keyed hash links repeat calls
+        // without the number (workflow::repeats::link_key).
+        "caller_number": s.caller_number,
+        "caller_link": s.caller_link,
     })
 }
 
@@ -189,6 +195,7 @@ fn scored_tsv(line: u64, s: &ScoredCall) -> String {
     ]);
     f.push(tsv_field(&findings_json(s).to_string()));
     f.push(String::new());
+    f.push(tsv_field(&s.caller_number));
     f.join("\t")
 }
 
@@ -198,32 +205,55 @@ fn reject_tsv(r: &Reject) -> String {
         r.line.to_string(),
         tsv_field(&r.record_id),
     ];
-    // Empty from operator_id to findings: all but status, line, call_id and reason.
-    f.extend(std::iter::repeat_n(String::new(), tsv_columns().len() - 4));
+    // Empty from operator_id to findings: all but status, line, call_id,
+    // reason and caller_number (empty too: the record was not read).
+    f.extend(std::iter::repeat_n(String::new(), tsv_columns().len() - 5));
     f.push(tsv_field(&r.reason));
+    f.push(String::new());
     f.join("\t")
 }
 
 /// Loads tickets for linking (no timeliness here): by call id, first kept.
+///
+/// Each ticket carries the earlier contact it repeats (`Ticket.prior`),
+/// linked as `score` links them (`workflow::repeats`: tickets without
+/// problems, the first of a ticket id, by the ticket's number), so that a
+/// Spark job's findings are those of a direct run.
 pub fn load_tickets(
     paths: &[std::path::PathBuf],
     sheet: Option<&str>,
-    local: chrono::FixedOffset,
+    config: &crate::config::Config,
 ) -> anyhow::Result<HashMap<String, Arc<Ticket>>> {
-    let mut by_call = HashMap::new();
+    use crate::workflow::repeats::{link, Contact};
+    let local = config.offset();
+    let salt = config.privacy.link_salt.as_str();
+    let mut by_call: HashMap<String, Ticket> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut contacts = Vec::new();
     for p in paths {
         let inputs = crate::input::collect_inputs(std::slice::from_ref(p))?;
         for f in &inputs.tickets {
             tickets::read_file(f, sheet, local, &mut |row| {
                 if let Ok(t) = row {
+                    if seen.insert(t.ticket_id.clone()) && t.problems.is_empty() {
+                        contacts
+                            .extend(Contact::from_ticket(&t, salt).filter(|c| !c.link.is_empty()));
+                    }
                     if let Some(id) = t.call_id.clone() {
-                        by_call.entry(id).or_insert_with(|| Arc::new(t));
+                        by_call.entry(id).or_insert(t);
                     }
                 }
             })?;
         }
     }
-    Ok(by_call)
+    let priors = link(contacts, config.repeats.window_days).prior_contacts();
+    Ok(by_call
+        .into_iter()
+        .map(|(id, mut t)| {
+            t.prior = priors.get(&t.ticket_id).cloned();
+            (id, Arc::new(t))
+        })
+        .collect())
 }
 
 /// Counts of a streaming run.
@@ -300,6 +330,10 @@ pub fn run<R: BufRead, W: Write>(
                     Ok(call) => {
                         let ticket = tickets.get(&call.call_id).map(|t| t.as_ref());
                         let mut s = scorer.score(&call, ticket, &[]);
+                        s.caller_link = crate::workflow::repeats::link_key_of(
+                            &scorer.config().privacy.link_salt,
+                            call.caller_number.as_deref().unwrap_or(""),
+                        );
                         if let Some(masker) = &masker {
                             masker.mask_findings(&mut s, &call, ticket);
                         }
@@ -414,6 +448,61 @@ mod tests {
         String::from_utf8(out).expect("utf8")
     }
 
+    /// The number the call came from is masked in both formats, and the
+    /// reject row of TSV still has every column.
+    #[test]
+    fn caller_number_is_masked_in_json_and_tsv() {
+        let call = UNCERTAIN.replacen(
+            r#""operator_id":"1","#,
+            r#""operator_id":"1","caller_number":"+86 13812345678","#,
+            1,
+        );
+        let json = stream(&format!("{call}\n"), Format::Json);
+        let v: Value = serde_json::from_str(json.trim_end()).expect("json");
+        assert_eq!(v["caller_number"], "138****5678");
+        assert_eq!(v["caller_link"].as_str().map(str::len), Some(32));
+        let tsv = stream(&format!("{call}\nbroken\n"), Format::Tsv);
+        assert!(
+            !tsv.contains("12345678") && !json.contains("12345678"),
+            "{tsv}"
+        );
+        let cols = tsv_columns();
+        let at = cols
+            .iter()
+            .position(|c| *c == "caller_number")
+            .expect("column");
+        let rows: Vec<Vec<&str>> = tsv.lines().map(|l| l.split('\t').collect()).collect();
+        assert_eq!(rows[0][at], "138****5678");
+        assert_eq!(rows[1].len(), cols.len());
+        assert_eq!(rows[1][at], "");
+        assert!(
+            !rows[1][at - 1].is_empty(),
+            "the reason stays in its column"
+        );
+    }
+
+    /// `--stdin` links repeat tickets as `score` does, so that a Spark
+    /// job's `ticket.repeat_omitted` sees the same history: the second
+    /// ticket of one number about one place carries the first.
+    #[test]
+    fn stdin_tickets_carry_their_prior_contact() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("tickets.csv");
+        std::fs::write(
+            &path,
+            "ticket_id,call_id,operator_id,accepted_at,category,subcategory,caller_phone,event_location\n\
+             T1,C1,1,2026-11-02 09:00,一般诉求,噪音扰民,13812345678,长青小区\n\
+             T2,C2,1,2026-11-07 09:00,一般诉求,噪音扰民,+86 138 1234 5678,西城区长青小区\n\
+             T3,C3,1,2026-11-08 09:00,一般诉求,噪音扰民,13812345678,建设路\n",
+        )
+        .expect("write");
+        let by_call = load_tickets(&[path], None, &Config::default()).expect("load");
+        let prior = |c: &str| by_call.get(c).and_then(|t| t.prior.clone());
+        assert_eq!(prior("C1"), None);
+        assert_eq!(prior("C2").map(|p| p.ticket_id), Some("T1".to_string()));
+        assert_eq!(prior("C3"), None, "another place is another matter");
+    }
+
     #[test]
     fn json_carries_needs_review_and_confidence() {
         let text = stream(&format!("{UNCERTAIN}\n"), Format::Json);
@@ -464,7 +553,15 @@ mod tests {
         let r = &rows[1];
         assert_eq!(r.len(), cols.len());
         assert_eq!(r[0], "rejected");
-        assert!(r[3..cols.len() - 1].iter().all(|f| f.is_empty()), "{r:?}");
+        // Everything but status, line, call_id and reason is empty
+        // (caller_number, after reason, too).
+        let reason = at("reason");
+        assert!(
+            r.iter()
+                .enumerate()
+                .all(|(i, f)| i < 3 || i == reason || f.is_empty()),
+            "{r:?}"
+        );
         assert!(!r[at("reason")].is_empty());
     }
 

@@ -63,11 +63,12 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-const OUTPUTS: [&str; 5] = [
+const OUTPUTS: [&str; 6] = [
     "calls.csv",
     "findings.csv",
     "tickets.csv",
     "units.csv",
+    "repeats.csv",
     "rejects.csv",
 ];
 

@@ -11,7 +11,7 @@
 //! (`.ci/run` installs pyspark); elsewhere each test prints
 //! `SKIPPED spark tests: <reason>` and passes, except when `CI` is set:
 //! there a missing component fails the test. Spark runs in local[2]; the
-//! four tests run two at a time (about two minutes on two cores).
+//! tests run two at a time (about two minutes on two cores).
 
 mod common;
 use common::header_and_rows as read_csv;
@@ -639,4 +639,68 @@ fn spark_job_fails_loudly_when_the_scorer_dies_mid_partition() {
     let o = job(&args).output().expect("start");
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("not an absolute path"), "{}", text(&o));
+}
+
+/// First-call resolution (issue #19): the job's Spark SQL links repeat
+/// calls as `hotline-qa report` does — a number in several forms, a
+/// ticket without a number linked through its call's caller_number, a
+/// second place not linked, a first call still in its window left out —
+/// and writes the same operators.csv, teams.csv and units.csv; the
+/// calls.parquet of both carry the same masked number and link key.
+#[test]
+fn spark_job_counts_first_calls_as_report_does() {
+    require_spark!();
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/repeats");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let as_of = "2026-12-31T00:00:00+08:00";
+    let direct = dir.path().join("direct");
+    run(Command::new(bin())
+        .arg("score")
+        .arg(data.join("calls.jsonl"))
+        .arg(data.join("tickets.csv"))
+        .args(["--as-of", as_of, "--quiet", "--out"])
+        .arg(&direct));
+    let out = dir.path().join("spark");
+    run(&mut job(&[
+        "--input",
+        p(&data.join("calls.jsonl")),
+        "--binary",
+        bin(),
+        "--tickets",
+        p(&data.join("tickets.csv")),
+        "--as-of",
+        as_of,
+        "--partitions",
+        "2",
+        "--out",
+        p(&out),
+    ]));
+    assert_same_frame(
+        "calls.parquet",
+        &read_parquet(&out.join("calls.parquet")),
+        &read_parquet(&direct.join("calls.parquet")),
+    );
+    let report_dir = dir.path().join("report");
+    report(&direct, &report_dir);
+    assert_same_reports(
+        &out,
+        &report_dir,
+        &["operators.csv", "teams.csv", "units.csv"],
+    );
+    // Not all zeros: 1024's first call was repeated, 1031's two were not.
+    let (header, rows) = read_csv(&out.join("operators.csv"));
+    let at = |c: &str| header.iter().position(|h| h == c).expect(c);
+    let fcr: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r[at("operator_id")].as_str(),
+                r[at("first_calls")].as_str(),
+                r[at("first_call_resolution")].as_str(),
+            )
+        })
+        .collect();
+    assert!(fcr.contains(&("1024", "1", "0.0000")), "{fcr:?}");
+    assert!(fcr.contains(&("1031", "2", "1.0000")), "{fcr:?}");
+    assert!(fcr.contains(&("2025", "0", "")), "{fcr:?}");
 }

@@ -145,6 +145,12 @@ CALL_REVIEW_COLUMNS = [
     *APPEAL_COLUMNS,
     "confidence",
 ]
+# calls.parquet's last columns (parquet.rs, call_row): the number the call
+# came from, masked, and its keyed hash that links repeat calls (issue #19).
+CALL_NUMBER_COLUMNS = ["caller_number", "caller_link"]
+# The columns operators.csv, teams.csv and units.csv end with (csv_out.rs,
+# FCR_COLUMNS): first-call resolution.
+FCR_COLUMNS = ["first_calls", "repeated", "first_call_resolution"]
 # The columns operators.csv and teams.csv end with (csv_out.rs, REVIEW_STAT_COLUMNS).
 REVIEW_STAT_COLUMNS = [
     "reviewed_mean_score",
@@ -282,14 +288,15 @@ def preflight(binary, args):
         )
 
 
-def min_calls_for_rank(config):
+def config_int(config, table, key, default):
+    """An integer setting of the scorecard (the scorer has checked the file)."""
     if not config:
-        return 10
+        return default
     try:
         import tomllib
 
         with open(config, "rb") as f:
-            return int(tomllib.load(f).get("reports", {}).get("min_calls_for_rank", 10))
+            return int(tomllib.load(f).get(table, {}).get(key, default))
     except ImportError:
         section = None
         with open(config, encoding="utf-8") as f:
@@ -297,10 +304,18 @@ def min_calls_for_rank(config):
                 s = line.split("#", 1)[0].strip()
                 if s.startswith("["):
                     section = s.strip("[] ")
-                m = re.match(r"min_calls_for_rank\s*=\s*(\d+)", s)
-                if m and section == "reports":
+                m = re.match(key + r"\s*=\s*(\d+)", s)
+                if m and section == table:
                     return int(m.group(1))
-        return 10
+        return default
+
+
+def min_calls_for_rank(config):
+    return config_int(config, "reports", "min_calls_for_rank", 10)
+
+
+def repeat_window_days(config):
+    return config_int(config, "repeats", "window_days", 30)
 
 
 # ---------------------------------------------------------------------------
@@ -477,6 +492,8 @@ def output_schema():
             StructField("needs_review", LongType()),
             *[StructField(c, LongType()) for c in APPEAL_COLUMNS],
             StructField("confidence", DoubleType()),
+            s("caller_number"),
+            s("caller_link"),
             s("reason"),
         ]
     )
@@ -730,6 +747,7 @@ def job(spark, args, t_start):
         *[F.col("fail." + n).alias("fail_" + n) for n in NORMS],
         F.size("findings").cast("long").alias("findings"),
         *CALL_REVIEW_COLUMNS,
+        *CALL_NUMBER_COLUMNS,
         F.col("date").alias("day"),
         "p",
         "k",
@@ -830,6 +848,9 @@ def job(spark, args, t_start):
     calls.withColumn("ord", F.shiftleft(F.col("p").cast("long"), 33) + F.col("k")).createOrReplaceTempView(
         "calls"
     )
+    # First calls and their repeats (views first_calls, fcr_total), as
+    # report/repeats.rs and workflow/repeats.rs link them.
+    first_calls_views(spark, has_tickets, repeat_window_days(args.config))
     n_ops = write_csv(
         spark, operators_sql(has_tickets, min_calls_for_rank(args.config)), OPERATOR_FORMATS, out, "operators"
     )
@@ -1057,10 +1078,12 @@ j AS (
 SELECT CASE WHEN ranked THEN row_number() OVER (PARTITION BY ranked ORDER BY {order}) END AS rank,
        operator_id, operator_name, team, {stat_cols},
        callbacks_due, callbacks_on_time, callbacks_by_other,
-       {review_cols}, critical
-FROM j
+       {review_cols}, critical, {fcr}
+FROM j LEFT JOIN (SELECT operator_id AS fop, sum(first_calls) AS first_calls, sum(repeated) AS repeated
+                  FROM first_calls GROUP BY operator_id) f ON j.operator_id = f.fop
 ORDER BY ranked DESC, {order}
 """.format(
+        fcr=fcr_cols("f"),
         aggs=call_aggs(),
         cb=cb,
         stats=call_stats("o"),
@@ -1087,12 +1110,18 @@ WITH g AS (
 ), s AS (
   SELECT g.*, {stats} FROM g
 )
-SELECT team, {zeros}, coalesce(reviewed_mean_score, 0) AS reviewed_mean_score,
+SELECT s.team, {zeros}, coalesce(reviewed_mean_score, 0) AS reviewed_mean_score,
        coalesce(reviewed_pass_rate, 0) AS reviewed_pass_rate,
-       {review_sums}, coalesce(critical, 0) AS critical
-FROM s
-ORDER BY section, team
+       {review_sums}, coalesce(critical, 0) AS critical, {fcr}
+FROM s LEFT JOIN (
+  SELECT 0 AS fsection, team AS fteam, sum(first_calls) AS first_calls, sum(repeated) AS repeated
+  FROM first_calls GROUP BY team
+  UNION ALL
+  SELECT 1, '{total}', first_calls, repeated FROM fcr_total
+) f ON s.section = f.fsection AND s.team = f.fteam
+ORDER BY section, s.team
 """.format(
+        fcr=fcr_cols("f"),
         aggs=call_aggs(),
         total=TOTAL,
         stats=call_stats("g"),
@@ -1106,7 +1135,81 @@ OPERATOR_FORMATS = dict(
     + [(c, fmt_num) for c in ("mean_score", "median_score", "min_score", "reviewed_mean_score")]
     + [(c, fmt_rate) for c in ["pass_rate", "reviewed_pass_rate"] + FAIL_RATE_COLUMNS]
 )
+OPERATOR_FORMATS["first_call_resolution"] = fmt_rate
 TEAM_FORMATS = OPERATOR_FORMATS
+
+
+def fcr_cols(f):
+    """The FCR_COLUMNS of a row joined with first-call counts `f` (none: 0)."""
+    return (
+        "coalesce({f}.first_calls, 0) AS first_calls, coalesce({f}.repeated, 0) AS repeated, "
+        "CASE WHEN {f}.first_calls > 0 THEN ({f}.first_calls - {f}.repeated) / CAST({f}.first_calls AS DOUBLE) "
+        "END AS first_call_resolution"
+    ).format(f=f)
+
+
+def first_calls_views(spark, has_tickets, window_days):
+    """Views `first_calls` (one row per first call whose outcome is known:
+    operator_id, team, unit, category, first_calls = 1, repeated = 0/1)
+    and `fcr_total` (their sums), as workflow/repeats.rs counts them.
+
+    A contact is a ticket with an accepted_at; its number is the ticket's
+    caller_link, else its call's. It repeats the latest earlier contact
+    (by accepted_at, then ticket_id) of the same number within the window
+    about the same matter: a shared place when both name places, else the
+    same non-empty matter. A first call repeats nothing and has a call id
+    and a number; it counts when a contact repeats it, or when its window is over by the
+    data's last accepted_at."""
+    if not has_tickets:
+        spark.sql(
+            "SELECT CAST(NULL AS STRING) AS operator_id, CAST(NULL AS STRING) AS team, "
+            "CAST(NULL AS STRING) AS unit, CAST(NULL AS STRING) AS category, "
+            "0L AS first_calls, 0L AS repeated WHERE false"
+        ).createOrReplaceTempView("first_calls")
+        spark.sql("SELECT 0L AS first_calls, 0L AS repeated").createOrReplaceTempView("fcr_total")
+        return
+    w = int(window_days)
+    spark.sql(
+        """
+WITH c AS (
+  SELECT t.ticket_id, coalesce(t.call_id, '') AS call_id, t.operator_id,
+         t.accepted_at AS at_s, to_timestamp(t.accepted_at, 'yyyy-MM-dd HH:mm:ss') AS at,
+         CASE WHEN coalesce(t.caller_link, '') <> '' THEN t.caller_link
+              ELSE coalesce(k.caller_link, '') END AS link,
+         CASE WHEN coalesce(t.places, '') = '' THEN CAST(array() AS ARRAY<STRING>) ELSE split(t.places, ';') END AS places,
+         coalesce(t.matter, '') AS matter, coalesce(k.team, '') AS team,
+         trim(t.unit) AS unit, t.category
+  FROM tickets t LEFT JOIN (SELECT call_id, team, caller_link FROM calls) k
+    ON t.call_id = k.call_id
+  WHERE length(t.accepted_at) = 19
+), pairs AS (
+  SELECT i.ticket_id AS i_id, j.ticket_id AS j_id,
+         row_number() OVER (PARTITION BY i.ticket_id ORDER BY j.at_s DESC, j.ticket_id DESC) AS rn
+  FROM c i JOIN c j
+    ON i.link = j.link AND i.link <> ''
+   AND (j.at_s < i.at_s OR (j.at_s = i.at_s AND j.ticket_id < i.ticket_id))
+   AND i.at <= j.at + INTERVAL {w} DAYS
+   AND CASE WHEN size(i.places) > 0 AND size(j.places) > 0 THEN arrays_overlap(i.places, j.places)
+            ELSE i.matter <> '' AND i.matter = j.matter END
+), prior AS (
+  SELECT i_id, j_id FROM pairs WHERE rn = 1
+), heads AS (
+  SELECT c.* FROM c LEFT ANTI JOIN prior ON c.ticket_id = prior.i_id
+), repeated AS (
+  SELECT DISTINCT j_id FROM prior
+), e AS (
+  SELECT max(at) AS data_end FROM c
+)
+SELECT h.operator_id, h.team, h.unit, h.category, 1L AS first_calls,
+       CAST(r.j_id IS NOT NULL AS BIGINT) AS repeated
+FROM heads h LEFT JOIN repeated r ON h.ticket_id = r.j_id CROSS JOIN e
+WHERE h.call_id <> '' AND h.link <> '' AND (r.j_id IS NOT NULL OR h.at + INTERVAL {w} DAYS <= e.data_end)
+""".format(w=w)
+    ).createOrReplaceTempView("first_calls")
+    spark.sql(
+        "SELECT coalesce(sum(first_calls), 0L) AS first_calls, coalesce(sum(repeated), 0L) AS repeated "
+        "FROM first_calls"
+    ).createOrReplaceTempView("fcr_total")
 
 
 def units_sql():
@@ -1164,9 +1267,20 @@ SELECT grp AS `group`, name, tickets, dispatched, on_time, late, open, open_over
        urged, overdue_not_urged, supervised, not_supervised,
        callbacks, satisfied, basically_satisfied, dissatisfied,
        {sat_rate} AS satisfaction_rate, callbacks_due, callbacks_on_time,
-       {cb_rate} AS callback_on_time_rate
-FROM g ORDER BY section, ord, name
+       {cb_rate} AS callback_on_time_rate, {fcr}
+FROM g LEFT JOIN (
+  SELECT 0 AS fsection, {funit} AS fname, sum(first_calls) AS first_calls, sum(repeated) AS repeated
+  FROM first_calls GROUP BY {funit}
+  UNION ALL
+  SELECT 1, '{total}', first_calls, repeated FROM fcr_total
+  UNION ALL
+  SELECT 2, {fcategory}, sum(first_calls), sum(repeated) FROM first_calls GROUP BY {fcategory}
+) f ON g.section = f.fsection AND g.name = f.fname
+ORDER BY section, ord, name
 """.format(
+        fcr=fcr_cols("f"),
+        funit=named("unit"),
+        fcategory=named("category"),
         unit=named("unit"),
         category=named("category"),
         aggs=aggs,
@@ -1179,6 +1293,7 @@ FROM g ORDER BY section, ord, name
 
 
 UNIT_FORMATS = {
+    "first_call_resolution": fmt_rate,
     "group": str,
     "name": excel_safe,
     "mean_working_days": fmt_num,

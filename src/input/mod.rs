@@ -135,12 +135,13 @@ fn not_tickets(path: &Path, sheet: Option<&str>) -> Option<String> {
 fn is_our_output(headers: &[String]) -> bool {
     use crate::report::csv_out;
     let tickets = csv_out::tickets_header();
-    let ours: [&[&str]; 5] = [
+    let ours: [&[&str]; 6] = [
         &csv_out::calls_header(),
         &csv_out::FINDING_COLUMNS,
         &csv_out::REJECT_COLUMNS,
-        csv_out::units_header(),
+        &csv_out::units_header(),
         &tickets,
+        &csv_out::REPEAT_COLUMNS,
     ];
     let h: Vec<&str> = headers
         .iter()

@@ -12,7 +12,8 @@ use std::hash::{Hash, Hasher};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::model::{Category, Handling, Ticket, Urgency};
+use crate::model::{Category, Handling, PriorContact, Ticket, Urgency};
+use crate::workflow::repeats::Linked;
 
 /// A 128-bit hash of a string: two SipHash runs with fixed, different keys.
 /// Deterministic across runs and machines.
@@ -148,6 +149,9 @@ pub struct TicketStore {
     starts: Vec<u32>,
     bits: u32,
     buf: Vec<u8>,
+    /// The earlier contact of each ticket that repeats one, by ticket id
+    /// ([`TicketStore::set_links`]): only repeats are held.
+    priors: std::collections::HashMap<String, PriorContact>,
 }
 
 impl TicketStore {
@@ -166,6 +170,7 @@ impl TicketStore {
             starts: Vec::new(),
             bits: 0,
             buf: Vec::new(),
+            priors: std::collections::HashMap::new(),
         })
     }
 
@@ -259,6 +264,18 @@ impl TicketStore {
                 read_exact_at(file, &mut bytes, e.offset).ok()?;
                 decode(&bytes).filter(|t| t.call_id.as_deref() == Some(call_id))
             })
+            .map(|mut t| {
+                t.prior = self.priors.get(&t.ticket_id).cloned();
+                t
+            })
+    }
+
+    /// Takes the repeat links of every ticket (linked before any call is
+    /// scored, so that `ticket.repeat_omitted` sees the history): a
+    /// ticket returned by [`TicketStore::get`] carries its earlier contact
+    /// in `prior`.
+    pub fn set_links(&mut self, linked: &Linked) {
+        self.priors = linked.prior_contacts();
     }
 
     /// True when no ticket has a call id.
@@ -377,6 +394,54 @@ mod tests {
         s.finish().expect("finish");
         assert_eq!(s.get("A").map(|t| t.ticket_id).as_deref(), Some("T2"));
         assert_eq!(s.get("D").map(|t| t.ticket_id), None);
+    }
+
+    /// A repeat ticket comes back from the store with its earlier contact
+    /// (same number in another form, same place), so that
+    /// `ticket.repeat_omitted` sees the history; the first ticket and one
+    /// about another place have none.
+    #[test]
+    fn a_repeat_ticket_carries_its_prior_contact() {
+        use crate::workflow::repeats::{link, Contact};
+        let at = |d: u32, h: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 11, d).and_then(|x| x.and_hms_opt(h, 0, 0))
+        };
+        let t = |id: &str, phone: &str, day: u32, place: &str, done: Option<u32>| Ticket {
+            ticket_id: id.into(),
+            call_id: Some(format!("C{id}")),
+            caller_phone: phone.into(),
+            accepted_at: at(day, 9),
+            completed_at: done.and_then(|d| at(d, 12)),
+            event_location: place.into(),
+            ..Ticket::default()
+        };
+        let tickets = [
+            t("T1", "13812345678", 2, "西城区长青小区", Some(4)),
+            t("T2", "+86 138-1234-5678", 7, "长青小区", None),
+            t("T3", "13812345678", 8, "建设路", None),
+        ];
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut s = TicketStore::create(dir.path()).expect("store");
+        for x in &tickets {
+            s.insert(x).expect("insert");
+        }
+        s.finish().expect("finish");
+        let contacts: Vec<Contact> = tickets
+            .iter()
+            .filter_map(|x| Contact::from_ticket(x, "salt"))
+            .collect();
+        s.set_links(&link(contacts, 30));
+        assert_eq!(s.get("CT1").and_then(|x| x.prior), None);
+        assert_eq!(
+            s.get("CT2").and_then(|x| x.prior),
+            Some(PriorContact {
+                ticket_id: "T1".into(),
+                call_id: Some("CT1".into()),
+                accepted_at: at(2, 9),
+                closed_before: true,
+            })
+        );
+        assert_eq!(s.get("CT3").and_then(|x| x.prior), None);
     }
 
     proptest::proptest! {

@@ -425,6 +425,12 @@ pub struct ScoredCall {
     pub confidence: Option<f64>,
     /// Review rows that matched no finding: (line, reason).
     pub review_unmatched: Vec<(u64, String)>,
+    /// The number the call came from (transcript caller_number), masked
+    /// by `privacy::Masker` unless --show-pii; empty when not given.
+    pub caller_number: String,
+    /// The keyed hash of that number (`workflow::repeats::link_key`),
+    /// filled by the run that knows the salt; empty otherwise.
+    pub caller_link: String,
 }
 
 /// Applies the scorecard's norms to calls.
@@ -673,6 +679,8 @@ impl Scorer {
             appeals,
             confidence,
             review_unmatched: applied.unmatched,
+            caller_number: call.caller_number.clone().unwrap_or_default(),
+            caller_link: String::new(),
             findings,
             manual: NormId::ALL
                 .into_iter()

@@ -185,6 +185,22 @@ pub struct ReportData {
     /// Every critical finding (重大风险), open ones first
     /// ([`crate::report::risk::sort`]); withdrawn ones are kept, marked.
     pub critical: Vec<crate::report::risk::CriticalFinding>,
+    /// First-call resolution per operator, team, unit and category (issue
+    /// #19), from the runs' repeat links (`report::repeats`).
+    pub first_calls: crate::workflow::repeats::Fcr,
+}
+
+/// The first-call figures of a teams.csv row: its team, or over all first
+/// calls on the total row (合计).
+pub fn team_fcr<'a>(
+    t: &OperatorRow,
+    fcr: &'a crate::workflow::repeats::Fcr,
+) -> Option<&'a crate::workflow::repeats::FirstCalls> {
+    if t.team == "合计" {
+        Some(&fcr.total)
+    } else {
+        fcr.teams.get(&t.team)
+    }
 }
 
 fn parquet_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
@@ -246,6 +262,23 @@ fn scan_runs(runs: &[PathBuf], name: &str, required: bool) -> anyhow::Result<Opt
             {
                 lf = lf.with_column(lit("").alias("calendar_unknown_years"));
             }
+            // Runs written before repeat calls were linked (issue #19), and
+            // Spark's calls, have no link columns: empty ones let their
+            // frames stack with newer runs' (they simply link nothing).
+            let schema = lf.collect_schema()?;
+            let missing: &[&str] = match name {
+                "tickets.parquet" => &["caller_link", "caller_masked", "places", "matter"],
+                "calls.parquet" => &["caller_number", "caller_link"],
+                _ => &[],
+            };
+            let missing: Vec<Expr> = missing
+                .iter()
+                .filter(|c| !schema.contains(c))
+                .map(|c| lit("").alias(*c))
+                .collect();
+            if !missing.is_empty() {
+                lf = lf.with_columns(missing);
+            }
             // Which run a row is from, for the de-duplication of calls.
             frames.push(lf.with_column(lit(k as i64).alias(RUN)));
         }
@@ -256,7 +289,7 @@ fn scan_runs(runs: &[PathBuf], name: &str, required: bool) -> anyhow::Result<Opt
     Ok(Some(concat(frames, UnionArgs::default())?))
 }
 
-fn scan(runs: &[PathBuf], name: &str) -> anyhow::Result<Option<LazyFrame>> {
+pub(crate) fn scan(runs: &[PathBuf], name: &str) -> anyhow::Result<Option<LazyFrame>> {
     scan_runs(runs, name, name == "calls.parquet")
 }
 
@@ -394,7 +427,7 @@ pub fn scan_optional(runs: &[PathBuf], name: &str) -> anyhow::Result<Option<Lazy
     scan_runs(runs, name, false)
 }
 
-fn strs(df: &DataFrame, name: &str) -> anyhow::Result<Vec<String>> {
+pub(crate) fn strs(df: &DataFrame, name: &str) -> anyhow::Result<Vec<String>> {
     let c = df.column(name)?.cast(&DataType::String)?;
     let ca = c.str()?;
     Ok((0..ca.len())

@@ -33,6 +33,85 @@ pub const CALL_REVIEW_COLUMNS: [&str; 6] = [
     "appeals",
     "confidence",
 ];
+/// The last column of `calls.csv` (issue #19): the number the call came
+/// from, masked. At the end, so that readers by position keep working.
+pub const CALL_NUMBER_COLUMN: &str = "caller_number";
+/// First-call resolution (首呼解决率, issue #19), at the end of
+/// operators.csv, teams.csv and units.csv.
+pub const FCR_COLUMNS: [&str; 3] = ["first_calls", "repeated", "first_call_resolution"];
+/// The columns of `repeats.csv`: one row per chain of repeat contacts.
+pub const REPEAT_COLUMNS: [&str; 10] = [
+    "chain_id",
+    "caller_number",
+    "calls",
+    "tickets",
+    "first_at",
+    "last_at",
+    "count",
+    "closed_before_repeat",
+    "key",
+    "window_days",
+];
+
+/// The three [`FCR_COLUMNS`] of one row (empty rate without first calls).
+pub fn fcr_fields(f: Option<&crate::workflow::repeats::FirstCalls>) -> [String; 3] {
+    let f = f.copied().unwrap_or_default();
+    [
+        f.first_calls.to_string(),
+        f.repeated.to_string(),
+        f.rate().map(|r| format!("{r:.4}")).unwrap_or_default(),
+    ]
+}
+
+/// The first-call figures of a units.csv row: its unit, category or the total.
+pub fn unit_fcr<'a>(
+    u: &UnitRow,
+    fcr: &'a crate::workflow::repeats::Fcr,
+) -> Option<&'a crate::workflow::repeats::FirstCalls> {
+    use crate::workflow::units::{TOTAL, UNSPECIFIED};
+    let name = if u.name == UNSPECIFIED {
+        ""
+    } else {
+        u.name.as_str()
+    };
+    match u.group {
+        "unit" if u.name == TOTAL => Some(&fcr.total),
+        "unit" => fcr.units.get(name),
+        _ => fcr.categories.get(name),
+    }
+}
+
+/// Writes repeats.csv: the chains of two contacts or more, in the order
+/// of their first contact.
+pub fn write_repeats(dir: &Path, linked: &crate::workflow::repeats::Linked) -> anyhow::Result<()> {
+    let mut out = CsvOut::create(dir, "repeats.csv", &REPEAT_COLUMNS)?;
+    for ch in linked.chains.iter().filter(|c| c.members.len() > 1) {
+        let m: Vec<&crate::workflow::repeats::Contact> =
+            ch.members.iter().map(|&i| &linked.contacts[i]).collect();
+        let (first, second, last) = (m[0], m[1], m[m.len() - 1]);
+        let calls: Vec<&str> = m
+            .iter()
+            .map(|c| c.call_id.as_str())
+            .filter(|c| !c.is_empty())
+            .collect();
+        let tickets: Vec<&str> = m.iter().map(|c| c.ticket_id.as_str()).collect();
+        out.row([
+            ch.id.clone(),
+            first.masked.clone(),
+            calls.join(";"),
+            tickets.join(";"),
+            crate::input::time::fmt_local(first.at),
+            crate::input::time::fmt_local(last.at),
+            m.len().to_string(),
+            crate::workflow::repeats::closed_before(first, second).to_string(),
+            ch.key.clone(),
+            linked.window_days.to_string(),
+        ])?;
+    }
+    out.commit()?;
+    Ok(())
+}
+
 /// The columns of `findings.csv`: the spec's ten, then the review state.
 pub const FINDING_COLUMNS: [&str; 16] = [
     "call_id",
@@ -230,6 +309,7 @@ pub fn calls_header() -> Vec<&'static str> {
         .copied()
         .chain(NormId::ALL.iter().map(|n| n.key()))
         .chain(CALL_REVIEW_COLUMNS)
+        .chain([CALL_NUMBER_COLUMN])
         .collect()
 }
 
@@ -255,6 +335,7 @@ pub fn call_row(s: &ScoredCall) -> Vec<String> {
         s.confidence
             .map(|c| format!("{:.3}", c))
             .unwrap_or_default(),
+        s.caller_number.clone(),
     ]);
     row
 }
@@ -286,6 +367,7 @@ pub fn encode_call_row(s: &ScoredCall, out: &mut Vec<u8>) {
         Some(c) => r.fixed3(c),
         None => r.field(b""),
     };
+    r.text(&s.caller_number);
     r.end();
 }
 
@@ -441,8 +523,8 @@ pub fn unit_row(u: &UnitRow) -> Vec<String> {
 }
 
 /// The header of `units.csv`.
-pub fn units_header() -> &'static [&'static str] {
-    UNIT_COLUMNS
+pub fn units_header() -> Vec<&'static str> {
+    UNIT_COLUMNS.iter().copied().chain(FCR_COLUMNS).collect()
 }
 
 /// Writes operators.csv, teams.csv, norms.csv, daily.csv,
@@ -487,6 +569,7 @@ pub fn write_report_csvs(
     header.extend(REVIEW_STAT_COLUMNS);
     // Open critical findings (重大风险), after every older column.
     header.push("critical");
+    header.extend(FCR_COLUMNS);
     let mut out = CsvOut::create(dir, "operators.csv", &header)?;
     for o in &data.operators {
         let mut r = vec![
@@ -503,6 +586,7 @@ pub fn write_report_csvs(
         ]);
         r.extend(review_stats(o));
         r.push(o.critical.to_string());
+        r.extend(fcr_fields(data.first_calls.operators.get(&o.operator_id)));
         out.row(r)?;
     }
     out.commit()?;
@@ -518,12 +602,17 @@ pub fn write_report_csvs(
     header.extend(fail_cols.iter().map(String::as_str));
     header.extend(REVIEW_STAT_COLUMNS);
     header.push("critical");
+    header.extend(FCR_COLUMNS);
     let mut out = CsvOut::create(dir, "teams.csv", &header)?;
     for t in &data.teams {
         let mut r = vec![t.team.to_string()];
         r.extend(stats(t));
         r.extend(review_stats(t));
         r.push(t.critical.to_string());
+        r.extend(fcr_fields(crate::report::aggregate::team_fcr(
+            t,
+            &data.first_calls,
+        )));
         out.row(r)?;
     }
     out.commit()?;
@@ -596,9 +685,11 @@ pub fn write_report_csvs(
     }
     out.commit()?;
     if with_units {
-        let mut out = CsvOut::create(dir, "units.csv", units_header())?;
+        let mut out = CsvOut::create(dir, "units.csv", &units_header())?;
         for u in &data.units {
-            out.row(unit_row(u))?;
+            let mut r = unit_row(u);
+            r.extend(fcr_fields(unit_fcr(u, &data.first_calls)));
+            out.row(r)?;
         }
         out.commit()?;
     }

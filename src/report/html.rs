@@ -24,6 +24,19 @@ fn pct(x: Option<f64>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
+/// 首呼解决率 with its counts (resolved / first calls), "—" without first calls.
+fn fcr_text(f: Option<&crate::workflow::repeats::FirstCalls>) -> String {
+    match f.filter(|f| f.first_calls > 0) {
+        Some(f) => format!(
+            "{}（{}/{}）",
+            pct(f.rate()),
+            f.first_calls - f.repeated,
+            f.first_calls
+        ),
+        None => "—".into(),
+    }
+}
+
 /// Horizontal bars: (label, value in 0..=max, shown text).
 fn hbars(id: &str, items: &[(String, f64, String)], max: f64, color: &str) -> String {
     let row = 22.0;
@@ -587,6 +600,7 @@ pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
         .collect();
     headers.extend(norm_names.iter().map(String::as_str));
     headers.push(t(lang, "重大风险", "critical"));
+    headers.push(t(lang, "首呼解决率", "first-call resolution"));
     let rows: Vec<Vec<String>> = data
         .operators
         .iter()
@@ -608,6 +622,7 @@ pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
             ];
             r.extend(o.fail_rates.iter().map(|f| pct(*f)));
             r.push(o.critical.to_string());
+            r.push(fcr_text(data.first_calls.operators.get(&o.operator_id)));
             r
         })
         .collect();
@@ -658,6 +673,7 @@ pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
                 u.not_supervised.to_string(),
                 pct(u.satisfaction_rate),
                 pct(u.callback_on_time_rate),
+                fcr_text(crate::report::csv_out::unit_fcr(u, &data.first_calls)),
             ]
         })
         .collect();
@@ -675,6 +691,7 @@ pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
             t(lang, "应督办未督办", "not supervised"),
             t(lang, "满意率", "satisfaction"),
             t(lang, "回访及时率", "callback on time"),
+            t(lang, "首呼解决率", "first-call resolution"),
         ],
         &rows,
     ));

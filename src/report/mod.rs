@@ -21,6 +21,7 @@ pub mod html;
 pub mod parquet;
 pub mod privacy;
 pub mod risk;
+pub mod repeats;
 pub mod xlsx;
 
 /// The language of sheet and column titles in the human-facing reports.
@@ -36,13 +37,17 @@ pub enum Lang {
 /// Writes the aggregate reports of one or more runs into `out`:
 /// operators.csv, teams.csv, norms.csv, daily.csv, trend_operators.csv,
 /// trend_units.csv, report.xlsx, report.html (and units.csv when
-/// `with_units`, for `hotline-qa report`). Returns the figures.
+/// `with_units`, for `hotline-qa report`). Returns the figures. The repeat
+/// links of the runs are `linked` when the caller has them (`score` wrote
+/// repeats.csv from them already), else read from the runs and written
+/// to repeats.csv here.
 pub fn build_reports(
     runs: &[PathBuf],
     out: &Path,
     config: &crate::config::Config,
     lang: Lang,
     with_units: bool,
+    linked: Option<&crate::workflow::repeats::Linked>,
 ) -> anyhow::Result<aggregate::ReportData> {
     std::fs::create_dir_all(out).map_err(|e| {
         anyhow::anyhow!(
@@ -82,6 +87,15 @@ pub fn build_reports(
         });
         anyhow::Ok((data?, details?))
     })?;
+    let mut data = data;
+    data.first_calls = match linked {
+        Some(l) => l.first_calls(),
+        None => {
+            let l = repeats::load(runs, config.repeats.window_days)?;
+            csv_out::write_repeats(out, &l)?;
+            l.first_calls()
+        }
+    };
     csv_out::write_report_csvs(out, &data, with_units)?;
     let (guard, writer) = AtomicFile::create(out, "report.xlsx")?;
     drop(writer);
@@ -114,7 +128,7 @@ pub fn report_runs(
     crate::outdir::check_inputs(out, &given)?;
     let dir =
         crate::outdir::OutDir::begin(out, crate::outdir::RUN_FILES, crate::outdir::Mode::Replace)?;
-    let data = build_reports(runs, dir.path(), config, lang, true)?;
+    let data = build_reports(runs, dir.path(), config, lang, true, None)?;
     dir.commit()?;
     Ok(data)
 }

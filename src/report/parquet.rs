@@ -11,6 +11,7 @@ use polars::prelude::*;
 use crate::model::{NormId, Ticket};
 use crate::norms::ScoredCall;
 use crate::report::AtomicFile;
+use crate::workflow::repeats::Contact;
 use crate::workflow::timeliness::{Status, Timeliness};
 
 /// One column being filled.
@@ -162,7 +163,11 @@ fn call_row(b: &mut Batch, s: &ScoredCall, points: &dyn Fn(NormId) -> f64) {
         .n("appeals_pending", Some(i64::from(s.appeals[0])))
         .n("appeals_upheld", Some(i64::from(s.appeals[1])))
         .n("appeals_overturned", Some(i64::from(s.appeals[2])))
-        .f("confidence", s.confidence);
+        .f("confidence", s.confidence)
+        // Masked (unless --show-pii), and the keyed hash that links repeat
+        // calls across runs: never the number in clear.
+        .s("caller_number", s.caller_number.as_str())
+        .s("caller_link", s.caller_link.as_str());
 }
 
 /// Fills the findings.parquet rows of a call.
@@ -250,8 +255,9 @@ fn time(t: Option<chrono::NaiveDateTime>) -> TimeText {
     TimeText::of(t)
 }
 
-/// Fills one tickets.parquet row.
-fn ticket_row(b: &mut Batch, t: &Ticket, r: &Timeliness, as_of: &str) {
+/// Fills one tickets.parquet row; `contact` is what linking repeat calls
+/// across runs needs (the caller's number only as a keyed hash and masked).
+fn ticket_row(b: &mut Batch, t: &Ticket, r: &Timeliness, as_of: &str, contact: Option<&Contact>) {
     let flags = r.flags();
     let dispatched = time(t.dispatched_at);
     let mut row = b.row();
@@ -300,7 +306,14 @@ fn ticket_row(b: &mut Batch, t: &Ticket, r: &Timeliness, as_of: &str) {
                     .collect::<Vec<_>>()
                     .join(",")
             },
-        );
+        )
+        .s("caller_link", contact.map_or("", |c| c.link.as_str()))
+        .s("caller_masked", contact.map_or("", |c| c.masked.as_str()))
+        .s(
+            "places",
+            contact.map_or(String::new(), |c| c.places.join(";")),
+        )
+        .s("matter", contact.map_or("", |c| c.matter.as_str()));
 }
 
 /// Rows buffered before a row group is written: each row group has a
@@ -384,6 +397,8 @@ fn sample_call() -> ScoredCall {
         appeals: [0; 3],
         confidence: None,
         review_unmatched: Vec::new(),
+        caller_number: String::new(),
+        caller_link: String::new(),
     }
 }
 
@@ -406,7 +421,7 @@ pub fn tickets(dir: &Path) -> anyhow::Result<ParquetOut> {
     let mut b = Batch::new();
     let t = Ticket::default();
     let r = crate::workflow::timeliness::Timeliness::not_dispatched();
-    ticket_row(&mut b, &t, &r, "");
+    ticket_row(&mut b, &t, &r, "", None);
     ParquetOut::create(dir, "tickets.parquet", b)
 }
 
@@ -422,8 +437,14 @@ impl ParquetOut {
     }
 
     /// Adds a ticket (tickets.parquet).
-    pub fn add_ticket(&mut self, t: &Ticket, r: &Timeliness, as_of: &str) -> anyhow::Result<()> {
-        ticket_row(&mut self.batch, t, r, as_of);
+    pub fn add_ticket(
+        &mut self,
+        t: &Ticket,
+        r: &Timeliness,
+        as_of: &str,
+        contact: Option<&Contact>,
+    ) -> anyhow::Result<()> {
+        ticket_row(&mut self.batch, t, r, as_of, contact);
         self.flush()
     }
 }

@@ -26,6 +26,20 @@ pub fn mask_digits(d: &str) -> String {
         .collect()
 }
 
+/// Masks a caller's number as the outputs show it: the number's normal
+/// form (`workflow::repeats::normalise_number`: +86 and separators
+/// dropped) masked as [`mask_digits`] does (138****5678); a value that is
+/// no phone number has every digit starred, so nothing of it leaks.
+pub fn mask_number(raw: &str) -> String {
+    match crate::workflow::repeats::normalise_number(raw) {
+        Some(n) => mask_digits(&n),
+        None => raw
+            .chars()
+            .map(|c| if c.is_numeric() { '*' } else { c })
+            .collect(),
+    }
+}
+
 /// Masks a name: first character kept (张**).
 pub fn mask_name(name: &str) -> String {
     let mut chars = name.chars();
@@ -291,6 +305,9 @@ impl<'a> Masker<'a> {
                 .and_then(|i| wanted.binary_search(&i).ok())
                 .map_or(&[][..], |k| readable[k].as_slice());
             f.excerpt = mask_with(&f.excerpt, ticket, self.directory, given);
+        }
+        if !scored.caller_number.is_empty() {
+            scored.caller_number = mask_number(&scored.caller_number);
         }
     }
 

@@ -213,7 +213,35 @@ fn write_rows<'a>(
     Ok(())
 }
 
-fn operator_table(rows: &[OperatorRow], lang: Lang, team_rows: bool) -> Table {
+/// The first-call columns (issue #19) at the end of the operators, teams
+/// and units sheets, as at the end of their CSV files.
+fn fcr_headers(lang: Lang) -> [(String, Kind, f64); 3] {
+    [
+        (t(lang, "首次来电", "first_calls"), Kind::Int, 9.0),
+        (t(lang, "重复来电", "repeated"), Kind::Int, 9.0),
+        (
+            t(lang, "首呼解决率", "first_call_resolution"),
+            Kind::Rate,
+            11.0,
+        ),
+    ]
+}
+
+fn fcr_cells(f: Option<&crate::workflow::repeats::FirstCalls>) -> [Cell; 3] {
+    let f = f.copied().unwrap_or_default();
+    [
+        Cell::N(Some(f.first_calls as f64)),
+        Cell::N(Some(f.repeated as f64)),
+        Cell::N(f.rate()),
+    ]
+}
+
+fn operator_table(
+    rows: &[OperatorRow],
+    lang: Lang,
+    team_rows: bool,
+    fcr: &crate::workflow::repeats::Fcr,
+) -> Table {
     let mut headers = Vec::new();
     if !team_rows {
         headers.push((t(lang, "排名", "rank"), Kind::Int, 6.0));
@@ -259,6 +287,7 @@ fn operator_table(rows: &[OperatorRow], lang: Lang, team_rows: bool) -> Table {
         }
     }
     headers.push((t(lang, "重大风险", "critical"), Kind::Int, 9.0));
+    headers.extend(fcr_headers(lang));
     let rows = rows
         .iter()
         .map(|o| {
@@ -287,6 +316,11 @@ fn operator_table(rows: &[OperatorRow], lang: Lang, team_rows: bool) -> Table {
                 r.push(Cell::N(Some(o.callbacks_by_other as f64)));
             }
             r.push(Cell::N(Some(o.critical as f64)));
+            r.extend(fcr_cells(if team_rows {
+                crate::report::aggregate::team_fcr(o, fcr)
+            } else {
+                fcr.operators.get(&o.operator_id)
+            }));
             r
         })
         .collect();
@@ -848,9 +882,9 @@ fn summary_sheets(
         ws.set_name(t(lang, zh, en))?;
         write_table(ws, &f, table)
     };
-    let ops = operator_table(&data.operators, lang, false);
+    let ops = operator_table(&data.operators, lang, false, &data.first_calls);
     sheet(wb, "话务员排名", "Operators", &ops)?;
-    let teams = operator_table(&data.teams, lang, true);
+    let teams = operator_table(&data.teams, lang, true, &data.first_calls);
     sheet(wb, "班组小计", "Teams", &teams)?;
     let norms = Table {
         headers: vec![
@@ -921,6 +955,7 @@ fn summary_sheets(
             if *name == "name" { 18.0 } else { 10.0 },
         ));
     }
+    unit_headers.extend(fcr_headers(lang));
     let units = Table {
         headers: unit_headers,
         rows: data
@@ -936,7 +971,7 @@ fn summary_sheets(
                 } else {
                     u.group
                 };
-                vec![
+                let mut r = vec![
                     Cell::S(group.to_string()),
                     Cell::S(u.name.clone()),
                     Cell::N(Some(u.tickets as f64)),
@@ -959,7 +994,12 @@ fn summary_sheets(
                     Cell::N(Some(u.callbacks_due as f64)),
                     Cell::N(Some(u.callbacks_on_time as f64)),
                     Cell::N(u.callback_on_time_rate),
-                ]
+                ];
+                r.extend(fcr_cells(crate::report::csv_out::unit_fcr(
+                    u,
+                    &data.first_calls,
+                )));
+                r
             })
             .collect(),
     };

@@ -5,5 +5,6 @@
 //! is computed from a [`crate::model::Ticket`], the calendar and an as-of time.
 
 pub mod calendar;
+pub mod repeats;
 pub mod timeliness;
 pub mod units;
