@@ -353,6 +353,11 @@ struct RawUtterance<'a> {
     #[serde(borrow, default, deserialize_with = "opt_cow")]
     text: Option<Cow<'a, str>>,
     confidence: Option<f64>,
+    /// The service's measurements (spec §1.1, optional).
+    speech_rate: Option<f64>,
+    silence_before: Option<f64>,
+    #[serde(borrow, default, deserialize_with = "opt_cow")]
+    emotion: Option<Cow<'a, str>>,
 }
 
 /// An optional string that borrows from the line when it has no escapes.
@@ -499,12 +504,31 @@ pub fn parse_line<'a>(
                 )));
             }
         }
+        // A measurement that cannot be one is rejected like a confidence
+        // out of range: it would move the pace or attitude verdict.
+        for (key, v) in [
+            ("speech_rate", u.speech_rate),
+            ("silence_before", u.silence_before),
+        ] {
+            if let Some(v) = v {
+                if !v.is_finite() || v < 0.0 {
+                    return Err(rj(format!(
+                        "utterances[{i}].{key} {v} 为负数或无效，请检查识别结果或删掉这个字段（negative {key}）"
+                    )));
+                }
+            }
+        }
         utterances.push(Utterance {
             speaker,
             start,
             end,
             text,
             confidence: u.confidence,
+            measured: crate::model::Measured {
+                speech_rate: u.speech_rate.map(|v| v as f32),
+                silence_before: u.silence_before.map(|v| v as f32),
+                emotion: u.emotion.as_deref().and_then(crate::model::Emotion::parse),
+            },
         });
     }
     let resorted = utterances.windows(2).any(|w| w[1].start < w[0].start);
@@ -605,7 +629,7 @@ fn diagnose(text: &str, err: serde_json::Error, reject: &dyn Fn(&str, String) ->
                         format!("utterances[{i}] 应为对象，实际为{}", type_name(u)),
                     );
                 };
-                for key in ["speaker", "text"] {
+                for key in ["speaker", "text", "emotion"] {
                     if let Some(v) = u.get(key) {
                         if !v.is_string() && !v.is_null() {
                             return reject(
@@ -615,7 +639,7 @@ fn diagnose(text: &str, err: serde_json::Error, reject: &dyn Fn(&str, String) ->
                         }
                     }
                 }
-                for key in ["start", "end", "confidence"] {
+                for key in ["start", "end", "confidence", "speech_rate", "silence_before"] {
                     if let Some(v) = u.get(key) {
                         if !v.is_number() && !v.is_null() {
                             return reject(

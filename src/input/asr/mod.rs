@@ -38,10 +38,13 @@
 //!
 //! Sentence-level confidence: none of the three publishes one, so the
 //! utterances carry none (the clarity norm then judges only the caller's
-//! requests to repeat). Measurements parsed and kept in [`Measures`] but not
-//! yet written, until the model has fields for them (issue #20's second
-//! part): Aliyun `SpeechRate`, `EmotionValue`, `SilenceDuration`; Tencent
-//! `SpeechSpeed`, `EmotionalEnergy`/`EmotionType`, `SilenceTime`.
+//! requests to repeat). The services' measurements are kept in
+//! [`Measures`] and written as the utterance's `speech_rate` (字/分钟),
+//! `silence_before` (s), `emotion` (neutral, happy, sad, angry, other) and
+//! `emotion_raw` (the service's own value): Aliyun `SpeechRate`,
+//! `SilenceDuration`, `EmotionValue` (an energy 1–10: raw only); Tencent
+//! `SpeechSpeed` (字/秒, ×60), `SilenceTime`, `EmotionType` (or
+//! `EmotionalEnergy`: raw only).
 //!
 //! # Who is the agent
 //!
@@ -138,8 +141,9 @@ impl Vendor {
     }
 }
 
-/// What a service measured about a sentence, beyond its text (parsed, not
-/// yet written: see the module header).
+/// What a service measured about a sentence, beyond its text, written by
+/// `import` as spec §1.1's optional utterance fields (`speech_rate`,
+/// `silence_before`, `emotion` normalised and `emotion_raw` as given).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Measures {
     /// Speech rate, characters a minute.
@@ -710,6 +714,46 @@ struct OutUtterance<'a> {
     text: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     confidence: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    speech_rate: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    silence_before: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    emotion: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    emotion_raw: Option<String>,
+}
+
+/// The service's emotion as written in the transcript: the normalised
+/// label (spec §1.1 `emotion`) when the service gave a label, and what it
+/// wrote, always (`emotion_raw`). Tencent's `EmotionType` is an array of
+/// labels (its first is taken); Aliyun's `EmotionValue` is an energy 1–10,
+/// not a label, so it is kept as raw only.
+fn emotion_fields(raw: Option<&str>) -> (Option<&'static str>, Option<String>) {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return (None, None);
+    };
+    let label = match serde_json::from_str::<Vec<String>>(raw) {
+        Ok(list) => list.into_iter().find(|l| !l.trim().is_empty()),
+        Err(_) if raw.parse::<f64>().is_ok() => None,
+        Err(_) => Some(raw.to_string()),
+    };
+    let emotion = label
+        .as_deref()
+        .and_then(crate::model::Emotion::parse)
+        .map(crate::model::Emotion::key);
+    // An empty list says nothing: no raw value either.
+    let raw = (raw != "[]").then(|| raw.to_string());
+    (emotion, raw)
+}
+
+/// A measurement as written: finite and not negative, rounded to `places`
+/// decimals so that a rate converted from characters a second reads 312,
+/// not 312.00000000000006.
+fn measurement(v: Option<f64>, places: i32) -> Option<f64> {
+    let scale = 10f64.powi(places);
+    v.filter(|v| v.is_finite() && *v >= 0.0)
+        .map(|v| (v * scale).round() / scale)
 }
 
 /// One call as spec §1.1 writes it.
@@ -747,6 +791,10 @@ fn convert(
             end: s.end_ms / 1000.0,
             text: &s.text,
             confidence: s.confidence,
+            speech_rate: measurement(s.measures.speech_rate, 1),
+            silence_before: measurement(s.measures.silence_before, 3),
+            emotion: emotion_fields(s.measures.emotion.as_deref()).0,
+            emotion_raw: emotion_fields(s.measures.emotion.as_deref()).1,
         })
         .collect();
     // Two channels are recognised apart and listed one after the other by
