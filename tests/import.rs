@@ -464,3 +464,191 @@ fn a_link_loop_in_a_result_folder_is_listed_not_followed_forever() {
     assert_eq!(calls.len(), 1, "{calls:?}");
     assert_eq!(calls[0]["call_id"], "20261127-900001");
 }
+
+/// Imports `results` (a path under `dir`) with `calls`; the written
+/// transcripts' text and the rejects table.
+fn import_aliyun(
+    dir: &Path,
+    results: &str,
+    calls: &Path,
+) -> (String, Vec<std::collections::BTreeMap<String, String>>, String) {
+    let o = hq(
+        &[
+            "import",
+            "--from",
+            "aliyun",
+            results,
+            "--calls",
+            calls.to_str().expect("path"),
+            "--out",
+            "calls.jsonl",
+        ],
+        dir,
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{stderr}");
+    let text = std::fs::read_to_string(dir.join("calls.jsonl")).expect("calls.jsonl");
+    let rejects = common::table(&dir.join("calls.jsonl.rejects.csv"));
+    (text, rejects, stderr)
+}
+
+#[test]
+fn results_in_a_zip_with_folders_and_a_damaged_entry_are_read_entry_by_entry() {
+    use std::io::Write as _;
+    let data = root().join("tests/data/asr");
+    let calls = data.join("通话记录-gbk.csv");
+    // The baseline: the same result files in a folder.
+    let plain = tempfile::tempdir().expect("tmp");
+    let (want, want_rejects, _) =
+        import_aliyun(plain.path(), data.join("aliyun").to_str().expect("path"), &calls);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let zip_path = tmp.path().join("results.zip");
+    {
+        let f = std::fs::File::create(&zip_path).expect("create");
+        let mut z = zip::ZipWriter::new(f);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for (name, file) in [
+            ("day/dual.json", "dual.json"),
+            ("day/sub/mono.json", "mono.json"),
+            ("day/failed.json", "failed.json"),
+            ("empty.json", "empty.json"),
+        ] {
+            z.start_file(name, opts).expect("entry");
+            z.write_all(&std::fs::read(data.join("aliyun").join(file)).expect("read"))
+                .expect("write");
+        }
+        z.start_file("day/broken.json", opts).expect("entry");
+        z.write_all(b"{\"TaskId\":\"BROKENBROKENBROKEN\"}").expect("write");
+        z.start_file("readme.txt", opts).expect("entry");
+        z.write_all(b"not a result").expect("write");
+        z.finish().expect("finish");
+    }
+    // Damage the broken entry's data: its checksum no longer matches.
+    let mut bytes = std::fs::read(&zip_path).expect("read");
+    let at = bytes
+        .windows(6)
+        .position(|w| w == b"BROKEN")
+        .expect("entry data");
+    bytes[at] = b'X';
+    std::fs::write(&zip_path, bytes).expect("write");
+    let (got, rejects, stderr) = import_aliyun(tmp.path(), "results.zip", &calls);
+    // The folder inside the archive is walked: the same transcripts as
+    // from the folder, byte for byte.
+    assert_eq!(got, want);
+    let broken: Vec<_> = rejects
+        .iter()
+        .filter(|r| r["file"].ends_with("results.zip!day/broken.json"))
+        .collect();
+    assert_eq!(broken.len(), 1, "{rejects:?}");
+    assert!(broken[0]["reason"].contains("读不了"), "{broken:?}");
+    // Must not: the damaged entry stop the others, or the text file be
+    // read as a result rather than listed.
+    assert_eq!(rejects.len(), want_rejects.len() + 1, "{rejects:?}");
+    assert!(rejects
+        .iter()
+        .any(|r| r["file"].ends_with("results.zip!day/failed.json")));
+    assert!(stderr.contains("results.zip!readme.txt"), "{stderr}");
+    // A file that is not a zip at all is one reject, not a crash.
+    std::fs::write(tmp.path().join("fake.zip"), b"PK not really").expect("write");
+    let o = hq(
+        &[
+            "import",
+            "--from",
+            "aliyun",
+            "fake.zip",
+            "results.zip",
+            "--calls",
+            calls.to_str().expect("path"),
+            "--out",
+            "calls2.jsonl",
+        ],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rejects = common::table(&tmp.path().join("calls2.jsonl.rejects.csv"));
+    assert!(
+        rejects
+            .iter()
+            .any(|r| r["file"].ends_with("fake.zip") && r["reason"].contains("zip")),
+        "{rejects:?}"
+    );
+}
+
+#[test]
+fn an_xlsx_call_list_is_read_as_the_csv_one() {
+    let data = root().join("tests/data/asr");
+    let plain = tempfile::tempdir().expect("tmp");
+    let results = data.join("aliyun");
+    let (want, want_rejects, _) = import_aliyun(
+        plain.path(),
+        results.to_str().expect("path"),
+        &data.join("通话记录-gbk.csv"),
+    );
+    let tmp = tempfile::tempdir().expect("tmp");
+    let book = tmp.path().join("通话记录.xlsx");
+    {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        let rows = [
+            "录音文件,通话编号,坐席工号,坐席姓名,班组,开始时间,主叫号码,挂机方,坐席声道",
+            "dual.wav,20261127-900001,1024,王芳,A班,2026-11-27 09:15:02,13800000001,坐席,右",
+            "录音/mono.wav,20261127-900002,1025,李强,B班,2026-11-27 09:20:10,13800000002,来电人,",
+            "failed.wav,20261127-900003,1024,王芳,A班,2026-11-27 09:31:45,13800000003,坐席,",
+            "empty.wav,20261127-900004,1026,赵敏,A班,2026-11-27 09:40:00,13800000004,坐席,",
+            "missing.wav,20261127-900005,1026,赵敏,A班,2026-11-27 09:52:30,13800000005,坐席,",
+        ];
+        let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.split(',').enumerate() {
+                let (r, c) = (r as u32, c as u16);
+                if cell.is_empty() {
+                    continue;
+                }
+                // Start times as Excel dates (a number in the cell), the
+                // rest as text; the operator id as a number, as Excel keeps it.
+                if r > 0 && c == 5 {
+                    let t = rust_xlsxwriter::ExcelDateTime::parse_from_str(cell).expect("date");
+                    ws.write_datetime_with_format(r, c, &t, &date).expect("cell");
+                } else if r > 0 && c == 2 {
+                    ws.write_number(r, c, cell.parse::<f64>().expect("id"))
+                        .expect("cell");
+                } else {
+                    ws.write_string(r, c, cell).expect("cell");
+                }
+            }
+        }
+        wb.save(&book).expect("save");
+    }
+    let (got, rejects, _) = import_aliyun(tmp.path(), results.to_str().expect("path"), &book);
+    assert_eq!(got, want);
+    // The same rejects, on the same rows (a sheet row is a CSV line).
+    let key = |r: &std::collections::BTreeMap<String, String>| {
+        (r["line"].clone(), r["record_id"].clone(), r["reason"].clone())
+    };
+    assert_eq!(
+        rejects.iter().map(key).collect::<Vec<_>>(),
+        want_rejects.iter().map(key).collect::<Vec<_>>()
+    );
+    // Must not: a workbook that is not one read as an empty call list.
+    std::fs::write(tmp.path().join("bad.xlsx"), b"not a workbook").expect("write");
+    let o = hq(
+        &[
+            "import",
+            "--from",
+            "aliyun",
+            results.to_str().expect("path"),
+            "--calls",
+            "bad.xlsx",
+            "--out",
+            "x.jsonl",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("无法作为 Excel 工作簿打开"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -85,11 +85,13 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::input::time::{default_offset, parse_instant};
-use crate::input::{DecodingReader, Reject};
+use crate::input::Reject;
 use crate::model::Speaker;
 
 pub mod aliyun;
+mod archive;
 pub mod funasr;
+mod sheet;
 pub mod tencent;
 
 /// The largest result file read (one recording's result is far smaller).
@@ -446,28 +448,12 @@ pub fn normalise_key(s: &str) -> String {
 }
 
 impl CallList {
-    /// Reads a call list CSV (UTF-8 or GBK, English or Chinese headers);
-    /// a row that cannot be used becomes a reject.
+    /// Reads a call list, CSV (UTF-8 or GBK) or .xlsx / .xls (first
+    /// sheet), with English or Chinese headers; a row that cannot be used
+    /// becomes a reject.
     pub fn read(path: &Path, rejects: &mut Vec<Reject>) -> anyhow::Result<CallList> {
         let file: Arc<str> = path.display().to_string().into();
-        let f = std::fs::File::open(path).map_err(|e| {
-            anyhow::anyhow!(
-                "{}：打不开通话记录，请检查 --calls 的路径：{}",
-                path.display(),
-                crate::messages::io_zh(&e)
-            )
-        })?;
-        let decoded = DecodingReader::new(f)
-            .map_err(|e| anyhow::anyhow!("{}：读不了通话记录：{e}", path.display()))?;
-        let mut r = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(decoded);
-        let headers: Vec<String> = r
-            .headers()
-            .map_err(|e| anyhow::anyhow!("{}：第 1 行（表头）读不了：{e}", path.display()))?
-            .iter()
-            .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
-            .collect();
+        let (headers, rows) = sheet::open(path, CALL_LIST_COLUMNS[5].1)?;
         let col = |field: &str| -> Option<usize> {
             let names = CALL_LIST_COLUMNS.iter().find(|(f, _)| *f == field)?.1;
             headers
@@ -488,8 +474,7 @@ impl CallList {
             );
         }
         let mut list = CallList::default();
-        for (n, rec) in r.records().enumerate() {
-            let line = n as u64 + 2;
+        for (line, rec) in rows {
             let reject = |rejects: &mut Vec<Reject>, id: &str, reason: String| {
                 rejects.push(Reject {
                     file: file.clone(),
@@ -500,15 +485,15 @@ impl CallList {
             };
             let rec = match rec {
                 Ok(r) => r,
-                Err(e) => {
-                    reject(rejects, "", format!("这一行读不了（CSV 格式不对）：{e}"));
+                Err(why) => {
+                    reject(rejects, "", why);
                     continue;
                 }
             };
             let get = |i: usize| -> String {
                 idx[i]
                     .and_then(|c| rec.get(c))
-                    .unwrap_or("")
+                    .map_or("", String::as_str)
                     .trim()
                     .to_string()
             };
@@ -683,7 +668,7 @@ fn result_files(
             .unwrap_or_default()
             .to_string_lossy()
             .to_ascii_lowercase();
-        name.ends_with(".json") || name.ends_with(".jsonl")
+        name.ends_with(".json") || name.ends_with(".jsonl") || name.ends_with(".zip")
     };
     let mut out = Vec::new();
     for a in args {
@@ -823,7 +808,7 @@ pub fn import(opts: &ImportOptions) -> anyhow::Result<ImportSummary> {
     let files = result_files(&opts.results, &mut skipped)?;
     if files.is_empty() {
         anyhow::bail!(
-            "{}：没有找到识别结果（.json 或 .jsonl 文件），请检查路径（no result files）",
+            "{}：没有找到识别结果（.json、.jsonl 或 .zip 文件），请检查路径（no result files）",
             opts.results
                 .iter()
                 .map(|p| p.display().to_string())
@@ -958,7 +943,37 @@ fn import_file(
     w: &mut dyn Write,
     summary: &mut ImportSummary,
 ) -> anyhow::Result<()> {
+    if archive::is_zip(path) {
+        return archive::import_zip(opts, path, list, w, summary);
+    }
     let file: Arc<str> = path.display().to_string().into();
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    match std::fs::File::open(path) {
+        Ok(f) => import_docs(opts, &file, &name, f, list, w, summary),
+        Err(e) => {
+            summary.rejects.push(Reject {
+                file,
+                line: 0,
+                record_id: normalise_key(&name),
+                reason: format!("打不开：{}", crate::messages::io_zh(&e)),
+            });
+            Ok(())
+        }
+    }
+}
+
+/// Imports the result documents read from `r`, a result file or an entry
+/// of a zip archive named `name` (its file name, which may be a recording's
+/// key), with `file` the place its rejects name.
+fn import_docs(
+    opts: &ImportOptions,
+    file: &Arc<str>,
+    name: &str,
+    r: impl Read,
+    list: &mut CallList,
+    w: &mut dyn Write,
+    summary: &mut ImportSummary,
+) -> anyhow::Result<()> {
     let reject = |summary: &mut ImportSummary, line: u64, id: &str, reason: String| {
         summary.rejects.push(Reject {
             file: file.clone(),
@@ -967,51 +982,34 @@ fn import_file(
             reason,
         })
     };
-    let stem = normalise_key(&path.file_name().unwrap_or_default().to_string_lossy());
-    let jsonl = path
-        .to_string_lossy()
-        .to_ascii_lowercase()
-        .ends_with(".jsonl");
+    let stem = normalise_key(name);
+    let jsonl = name.to_ascii_lowercase().ends_with(".jsonl");
     // A result file is one document; a JSON Lines file of results is one
     // document a line. Either way one document is held at a time.
-    let docs: Box<dyn Iterator<Item = (u64, io::Result<String>)>> = {
-        let f = match std::fs::File::open(path) {
-            Ok(f) => f,
-            Err(e) => {
-                reject(
-                    summary,
-                    0,
-                    &stem,
-                    format!("打不开：{}", crate::messages::io_zh(&e)),
-                );
-                return Ok(());
-            }
-        };
-        if jsonl {
-            Box::new(
-                BufReader::new(f)
-                    .lines()
-                    .enumerate()
-                    .map(|(i, l)| (i as u64 + 1, l))
-                    .filter(|(_, l)| !matches!(l, Ok(l) if l.trim().is_empty())),
-            )
-        } else {
-            let mut text = String::new();
-            let r = f
-                .take(MAX_FILE_BYTES + 1)
-                .read_to_string(&mut text)
-                .and_then(|n| {
-                    if n as u64 > MAX_FILE_BYTES {
-                        Err(io::Error::other(format!(
-                            "文件超过 {} MiB，不像一个识别结果",
-                            MAX_FILE_BYTES >> 20
-                        )))
-                    } else {
-                        Ok(text)
-                    }
-                });
-            Box::new(std::iter::once((0, r)))
-        }
+    let docs: Box<dyn Iterator<Item = (u64, io::Result<String>)>> = if jsonl {
+        Box::new(
+            BufReader::new(r)
+                .lines()
+                .enumerate()
+                .map(|(i, l)| (i as u64 + 1, l))
+                .filter(|(_, l)| !matches!(l, Ok(l) if l.trim().is_empty())),
+        )
+    } else {
+        let mut text = String::new();
+        let read = r
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_string(&mut text)
+            .and_then(|n| {
+                if n as u64 > MAX_FILE_BYTES {
+                    Err(io::Error::other(format!(
+                        "文件超过 {} MiB，不像一个识别结果",
+                        MAX_FILE_BYTES >> 20
+                    )))
+                } else {
+                    Ok(text)
+                }
+            });
+        Box::new(std::iter::once((0, read)))
     };
     for (line, doc) in docs {
         let text = match doc {
