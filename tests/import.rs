@@ -652,3 +652,149 @@ fn an_xlsx_call_list_is_read_as_the_csv_one() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn score_from_results_equals_import_then_score_and_counts_the_import_rejects() {
+    let samples = lines(&root().join("samples/calls.jsonl"));
+    let kept: Vec<Value> = samples
+        .into_iter()
+        .filter(|c| {
+            c["utterances"]
+                .as_array()
+                .is_some_and(|u| u.iter().all(|u| u["speaker"] != "unit"))
+        })
+        .collect();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    export("aliyun", &kept, dir);
+    // A failed task, and a listed call without a result: import rejects.
+    std::fs::copy(
+        root().join("tests/data/asr/aliyun/failed.json"),
+        dir.join("results/failed.json"),
+    )
+    .expect("copy");
+    let mut list = std::fs::read_to_string(dir.join("calls.csv")).expect("list");
+    list.push_str("failed.wav,X-FAILED,1024,王芳,A班,2026-11-27 09:31:45,agent\n");
+    list.push_str("missing.wav,X-MISSING,1024,王芳,A班,2026-11-27 09:32:45,agent\n");
+    std::fs::write(dir.join("calls.csv"), list).expect("write");
+    let o = hq(
+        &[
+            "import", "--from", "aliyun", "results", "--calls", "calls.csv", "--out",
+            "calls.jsonl", "--agent-channel", "0",
+        ],
+        dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let as_of = ["--as-of", "2026-11-28T00:00:00+08:00", "--quiet"];
+    let mut two = vec!["score", "calls.jsonl", "--out", "two-steps"];
+    two.extend(as_of);
+    let o = hq(&two, dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut one = vec![
+        "score", "--from", "aliyun", "results", "--calls", "calls.csv", "--agent-channel", "0",
+        "--out", "one-step",
+    ];
+    one.extend(as_of);
+    let o = hq(&one, dir);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    for f in ["calls.csv", "findings.csv", "operators.csv", "calls.parquet"] {
+        let a = std::fs::read(dir.join("two-steps").join(f)).expect("two-steps");
+        let b = std::fs::read(dir.join("one-step").join(f)).expect("one-step");
+        assert!(a == b, "{f} differs between import + score and score --from");
+    }
+    // The import's rejects are the run's, with their reasons, and count
+    // among the calls read: read = scored + rejected.
+    let rejects = common::table(&dir.join("one-step/rejects.csv"));
+    let reason = |id: &str| {
+        rejects
+            .iter()
+            .find(|r| r["record_id"] == id)
+            .map(|r| r["reason"].clone())
+            .unwrap_or_else(|| panic!("no reject for {id}: {rejects:?}"))
+    };
+    assert!(reason("X-FAILED").contains("FILE_DOWNLOAD_FAILED"));
+    assert!(reason("X-MISSING").contains("没有它的录音"));
+    let scored = std::fs::read_to_string(dir.join("one-step/calls.csv"))
+        .expect("calls")
+        .lines()
+        .count()
+        - 1;
+    assert_eq!(scored, kept.len());
+    assert_eq!(rejects.len(), 2, "{rejects:?}");
+    assert!(
+        stderr.contains(&format!("{}", kept.len() + 2)),
+        "the summary counts the rejects as read: {stderr}"
+    );
+    // Must not: --calls without --from, or --from with --stdin.
+    let o = hq(&["score", "calls.jsonl", "--calls", "calls.csv", "--out", "x"], dir);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn the_services_measures_go_through_import_into_score() {
+    let samples = lines(&root().join("samples/calls.jsonl"));
+    let kept: Vec<Value> = samples
+        .into_iter()
+        .filter(|c| {
+            c["utterances"]
+                .as_array()
+                .is_some_and(|u| u.iter().all(|u| u["speaker"] != "unit"))
+        })
+        .collect();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    // The export gives every sentence SpeechRate 200, EmotionValue 6.0 and
+    // SilenceDuration 0.
+    export("aliyun", &kept, dir);
+    let o = hq(
+        &[
+            "import", "--from", "aliyun", "results", "--calls", "calls.csv", "--out",
+            "calls.jsonl", "--agent-channel", "0",
+        ],
+        dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let calls = lines(&dir.join("calls.jsonl"));
+    let u = &calls[0]["utterances"][0];
+    assert_eq!(u["speech_rate"], json!(200.0));
+    assert_eq!(u["silence_before"], json!(0.0));
+    // An energy, not a label: kept as given, no emotion label made up.
+    assert_eq!(u["emotion_raw"], "6");
+    assert!(u.get("emotion").is_none(), "{u}");
+    let pace = |run: &str| -> Vec<String> {
+        common::table(&dir.join(run).join("calls.csv"))
+            .into_iter()
+            .map(|r| r["pace"].clone())
+            .collect()
+    };
+    let o = hq(&["score", "calls.jsonl", "--out", "computed", "--quiet"], dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::write(
+        dir.join("service.toml"),
+        "[norms.pace]\nrate_source = \"service\"\n",
+    )
+    .expect("write");
+    let o = hq(
+        &[
+            "score", "calls.jsonl", "--config", "service.toml", "--out", "service", "--quiet",
+        ],
+        dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // By default the pace is computed from the text and times: some sample
+    // agents are too fast or too slow.
+    let computed = pace("computed");
+    assert!(
+        computed.iter().any(|p| p == "0"),
+        "the samples hold a pace failure: {computed:?}"
+    );
+    // With the service's rate (200 字/分钟 everywhere), every assessed
+    // call passes the pace norm.
+    let service = pace("service");
+    assert!(service.iter().all(|p| p == "5" || p.is_empty()), "{service:?}");
+    assert_eq!(
+        computed.iter().filter(|p| p.is_empty()).count(),
+        service.iter().filter(|p| p.is_empty()).count()
+    );
+}

@@ -151,6 +151,7 @@ pub fn rescore(
         show_pii: m.show_pii,
         lang,
         reports: true,
+        from: None,
     };
     // The new run and its diff files are one output: written into a
     // staging folder and switched in together (crate::outdir).

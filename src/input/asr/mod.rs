@@ -92,7 +92,10 @@ pub mod aliyun;
 mod archive;
 pub mod funasr;
 mod sheet;
+mod stream;
 pub mod tencent;
+
+pub use stream::import_into;
 
 /// The largest result file read (one recording's result is far smaller).
 const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -864,17 +867,7 @@ pub fn import(opts: &ImportOptions) -> anyhow::Result<ImportSummary> {
         let _ = std::fs::remove_file(&tmp);
         return Err(e.context(format!("{}：写出失败", opts.out.display())));
     }
-    let calls_file: Arc<str> = opts.calls.display().to_string().into();
-    for (row, used) in list.rows.iter().zip(&list.used) {
-        if !used {
-            summary.rejects.push(Reject {
-                file: calls_file.clone(),
-                line: row.line,
-                record_id: row.call_id.clone(),
-                reason: "通话记录里有这通电话，但识别结果里没有它的录音：请检查录音是否送去识别，或录音文件名/任务编号是否写对".into(),
-            });
-        }
-    }
+    stream::unused_rows(opts, &list, &mut summary);
     if let Err(e) = write_rejects(&rejects_at, &summary.rejects) {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
