@@ -178,7 +178,12 @@ enum Command {
         as_of: Option<String>,
         /// 直接读语音识别结果（aliyun、tencent、funasr …）：这时 INPUT 是识别结果（文件夹、.json、.jsonl 或 .zip），
         /// 工单用 --tickets 给出；和先 import 再 score 的结果相同
-        #[arg(long, value_name = "SERVICE", requires = "calls", conflicts_with = "stdin")]
+        #[arg(
+            long,
+            value_name = "SERVICE",
+            requires = "calls",
+            conflicts_with = "stdin"
+        )]
         from: Option<hotline_qa::input::asr::Vendor>,
         /// 只用于 --from：电话系统的通话记录（CSV 或 XLSX）
         #[arg(long, value_name = "CALLS.csv", requires = "from")]

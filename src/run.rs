@@ -622,8 +622,11 @@ pub fn score_into(
                         (file, reader, None)
                     }
                     TranscriptSource::Import(imp) => {
-                        let results: Vec<String> =
-                            imp.results.iter().map(|p| p.display().to_string()).collect();
+                        let results: Vec<String> = imp
+                            .results
+                            .iter()
+                            .map(|p| p.display().to_string())
+                            .collect();
                         let file: Arc<str> = Arc::from(format!(
                             "{}（{}识别结果导入的转写）",
                             results.join("、"),
@@ -923,6 +926,10 @@ fn write_manifest(
         as_of: as_of.format("%Y-%m-%dT%H:%M:%S").to_string(),
         sheet: opts.sheet.clone(),
         show_pii: opts.show_pii,
+        from: opts
+            .from
+            .as_ref()
+            .map(crate::review::manifest::ImportedFrom::of),
     }
     .write(out)
 }

@@ -471,7 +471,11 @@ fn import_aliyun(
     dir: &Path,
     results: &str,
     calls: &Path,
-) -> (String, Vec<std::collections::BTreeMap<String, String>>, String) {
+) -> (
+    String,
+    Vec<std::collections::BTreeMap<String, String>>,
+    String,
+) {
     let o = hq(
         &[
             "import",
@@ -499,8 +503,11 @@ fn results_in_a_zip_with_folders_and_a_damaged_entry_are_read_entry_by_entry() {
     let calls = data.join("通话记录-gbk.csv");
     // The baseline: the same result files in a folder.
     let plain = tempfile::tempdir().expect("tmp");
-    let (want, want_rejects, _) =
-        import_aliyun(plain.path(), data.join("aliyun").to_str().expect("path"), &calls);
+    let (want, want_rejects, _) = import_aliyun(
+        plain.path(),
+        data.join("aliyun").to_str().expect("path"),
+        &calls,
+    );
     let tmp = tempfile::tempdir().expect("tmp");
     let zip_path = tmp.path().join("results.zip");
     {
@@ -519,7 +526,8 @@ fn results_in_a_zip_with_folders_and_a_damaged_entry_are_read_entry_by_entry() {
                 .expect("write");
         }
         z.start_file("day/broken.json", opts).expect("entry");
-        z.write_all(b"{\"TaskId\":\"BROKENBROKENBROKEN\"}").expect("write");
+        z.write_all(b"{\"TaskId\":\"BROKENBROKENBROKEN\"}")
+            .expect("write");
         z.start_file("readme.txt", opts).expect("entry");
         z.write_all(b"not a result").expect("write");
         z.finish().expect("finish");
@@ -609,7 +617,8 @@ fn an_xlsx_call_list_is_read_as_the_csv_one() {
                 // rest as text; the operator id as a number, as Excel keeps it.
                 if r > 0 && c == 5 {
                     let t = rust_xlsxwriter::ExcelDateTime::parse_from_str(cell).expect("date");
-                    ws.write_datetime_with_format(r, c, &t, &date).expect("cell");
+                    ws.write_datetime_with_format(r, c, &t, &date)
+                        .expect("cell");
                 } else if r > 0 && c == 2 {
                     ws.write_number(r, c, cell.parse::<f64>().expect("id"))
                         .expect("cell");
@@ -624,7 +633,11 @@ fn an_xlsx_call_list_is_read_as_the_csv_one() {
     assert_eq!(got, want);
     // The same rejects, on the same rows (a sheet row is a CSV line).
     let key = |r: &std::collections::BTreeMap<String, String>| {
-        (r["line"].clone(), r["record_id"].clone(), r["reason"].clone())
+        (
+            r["line"].clone(),
+            r["record_id"].clone(),
+            r["reason"].clone(),
+        )
     };
     assert_eq!(
         rejects.iter().map(key).collect::<Vec<_>>(),
@@ -679,8 +692,16 @@ fn score_from_results_equals_import_then_score_and_counts_the_import_rejects() {
     std::fs::write(dir.join("calls.csv"), list).expect("write");
     let o = hq(
         &[
-            "import", "--from", "aliyun", "results", "--calls", "calls.csv", "--out",
-            "calls.jsonl", "--agent-channel", "0",
+            "import",
+            "--from",
+            "aliyun",
+            "results",
+            "--calls",
+            "calls.csv",
+            "--out",
+            "calls.jsonl",
+            "--agent-channel",
+            "0",
         ],
         dir,
     );
@@ -691,17 +712,33 @@ fn score_from_results_equals_import_then_score_and_counts_the_import_rejects() {
     let o = hq(&two, dir);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut one = vec![
-        "score", "--from", "aliyun", "results", "--calls", "calls.csv", "--agent-channel", "0",
-        "--out", "one-step",
+        "score",
+        "--from",
+        "aliyun",
+        "results",
+        "--calls",
+        "calls.csv",
+        "--agent-channel",
+        "0",
+        "--out",
+        "one-step",
     ];
     one.extend(as_of);
     let o = hq(&one, dir);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{stderr}");
-    for f in ["calls.csv", "findings.csv", "operators.csv", "calls.parquet"] {
+    for f in [
+        "calls.csv",
+        "findings.csv",
+        "operators.csv",
+        "calls.parquet",
+    ] {
         let a = std::fs::read(dir.join("two-steps").join(f)).expect("two-steps");
         let b = std::fs::read(dir.join("one-step").join(f)).expect("one-step");
-        assert!(a == b, "{f} differs between import + score and score --from");
+        assert!(
+            a == b,
+            "{f} differs between import + score and score --from"
+        );
     }
     // The import's rejects are the run's, with their reasons, and count
     // among the calls read: read = scored + rejected.
@@ -722,12 +759,51 @@ fn score_from_results_equals_import_then_score_and_counts_the_import_rejects() {
         - 1;
     assert_eq!(scored, kept.len());
     assert_eq!(rejects.len(), 2, "{rejects:?}");
-    assert!(
-        stderr.contains(&format!("{}", kept.len() + 2)),
-        "the summary counts the rejects as read: {stderr}"
+    let counted = format!(
+        "通话：读取 {} 条，评分 {} 条，拒收 2 条（读取 = 评分 + 拒收 ✓）",
+        kept.len() + 2,
+        kept.len()
+    );
+    assert!(stderr.contains(&counted), "{stderr}");
+    // rescore imports the results again (run.json records them).
+    std::fs::write(
+        dir.join("same.toml"),
+        "[norms.pace]\nrate_source = \"computed\"\n",
+    )
+    .expect("write");
+    let o = hq(
+        &[
+            "rescore",
+            "one-step",
+            "--config",
+            "same.toml",
+            "--out",
+            "again",
+        ],
+        dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read(dir.join("again/calls.csv")).expect("rescored"),
+        std::fs::read(dir.join("one-step/calls.csv")).expect("one-step")
     );
     // Must not: --calls without --from, or --from with --stdin.
-    let o = hq(&["score", "calls.jsonl", "--calls", "calls.csv", "--out", "x"], dir);
+    let o = hq(
+        &["score", "calls.jsonl", "--calls", "calls.csv", "--out", "x"],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let o = hq(
+        &[
+            "score",
+            "--stdin",
+            "--from",
+            "aliyun",
+            "--calls",
+            "calls.csv",
+        ],
+        dir,
+    );
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -749,8 +825,16 @@ fn the_services_measures_go_through_import_into_score() {
     export("aliyun", &kept, dir);
     let o = hq(
         &[
-            "import", "--from", "aliyun", "results", "--calls", "calls.csv", "--out",
-            "calls.jsonl", "--agent-channel", "0",
+            "import",
+            "--from",
+            "aliyun",
+            "results",
+            "--calls",
+            "calls.csv",
+            "--out",
+            "calls.jsonl",
+            "--agent-channel",
+            "0",
         ],
         dir,
     );
@@ -768,7 +852,10 @@ fn the_services_measures_go_through_import_into_score() {
             .map(|r| r["pace"].clone())
             .collect()
     };
-    let o = hq(&["score", "calls.jsonl", "--out", "computed", "--quiet"], dir);
+    let o = hq(
+        &["score", "calls.jsonl", "--out", "computed", "--quiet"],
+        dir,
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     std::fs::write(
         dir.join("service.toml"),
@@ -777,7 +864,13 @@ fn the_services_measures_go_through_import_into_score() {
     .expect("write");
     let o = hq(
         &[
-            "score", "calls.jsonl", "--config", "service.toml", "--out", "service", "--quiet",
+            "score",
+            "calls.jsonl",
+            "--config",
+            "service.toml",
+            "--out",
+            "service",
+            "--quiet",
         ],
         dir,
     );
@@ -792,7 +885,10 @@ fn the_services_measures_go_through_import_into_score() {
     // With the service's rate (200 字/分钟 everywhere), every assessed
     // call passes the pace norm.
     let service = pace("service");
-    assert!(service.iter().all(|p| p == "5" || p.is_empty()), "{service:?}");
+    assert!(
+        service.iter().all(|p| p == "5" || p.is_empty()),
+        "{service:?}"
+    );
     assert_eq!(
         computed.iter().filter(|p| p.is_empty()).count(),
         service.iter().filter(|p| p.is_empty()).count()

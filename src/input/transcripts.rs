@@ -639,7 +639,13 @@ fn diagnose(text: &str, err: serde_json::Error, reject: &dyn Fn(&str, String) ->
                         }
                     }
                 }
-                for key in ["start", "end", "confidence", "speech_rate", "silence_before"] {
+                for key in [
+                    "start",
+                    "end",
+                    "confidence",
+                    "speech_rate",
+                    "silence_before",
+                ] {
                     if let Some(v) = u.get(key) {
                         if !v.is_number() && !v.is_null() {
                             return reject(

@@ -225,7 +225,13 @@ mod tests {
         // (10 chars in 2 s = 300), weighted by time: (60×4 + 300×2) / 6 =
         // 140, inside, though the measured one alone (60) is too slow.
         let mixed = [
-            ('a', 0.5, 4.5, "您好！市长热线，请问有什么可以帮到您？", Some(60.0)),
+            (
+                'a',
+                0.5,
+                4.5,
+                "您好！市长热线，请问有什么可以帮到您？",
+                Some(60.0),
+            ),
             ('a', 5.0, 7.0, "一二三四五六七八九十", None),
         ];
         assert_eq!(

@@ -56,10 +56,7 @@ pub(super) fn import_zip(
     let f = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) => {
-            whole(
-                summary,
-                format!("打不开：{}", crate::messages::io_zh(&e)),
-            );
+            whole(summary, format!("打不开：{}", crate::messages::io_zh(&e)));
             return Ok(());
         }
     };

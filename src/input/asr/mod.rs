@@ -769,20 +769,23 @@ fn convert(
     let roles = decide_roles(sentences, rule)?;
     let mut utterances: Vec<OutUtterance<'_>> = sentences
         .iter()
-        .map(|s| OutUtterance {
-            speaker: if s.id.unwrap_or(0) == roles.agent {
-                "agent"
-            } else {
-                "caller"
-            },
-            start: s.start_ms / 1000.0,
-            end: s.end_ms / 1000.0,
-            text: &s.text,
-            confidence: s.confidence,
-            speech_rate: measurement(s.measures.speech_rate, 1),
-            silence_before: measurement(s.measures.silence_before, 3),
-            emotion: emotion_fields(s.measures.emotion.as_deref()).0,
-            emotion_raw: emotion_fields(s.measures.emotion.as_deref()).1,
+        .map(|s| {
+            let (emotion, emotion_raw) = emotion_fields(s.measures.emotion.as_deref());
+            OutUtterance {
+                speaker: if s.id.unwrap_or(0) == roles.agent {
+                    "agent"
+                } else {
+                    "caller"
+                },
+                start: s.start_ms / 1000.0,
+                end: s.end_ms / 1000.0,
+                text: &s.text,
+                confidence: s.confidence,
+                speech_rate: measurement(s.measures.speech_rate, 1),
+                silence_before: measurement(s.measures.silence_before, 3),
+                emotion,
+                emotion_raw,
+            }
         })
         .collect();
     // Two channels are recognised apart and listed one after the other by
@@ -1194,6 +1197,31 @@ mod tests {
         assert_eq!(normalise_key("4500055927"), "4500055927");
         // Must not: a version-like id loses its tail.
         assert_eq!(normalise_key("call.2026"), "call.2026");
+    }
+
+    #[test]
+    fn emotions_are_normalised_and_energies_kept_raw_only() {
+        assert_eq!(
+            emotion_fields(Some(r#"["angry"]"#)),
+            (Some("angry"), Some(r#"["angry"]"#.to_string()))
+        );
+        assert_eq!(
+            emotion_fields(Some("NORMAL")),
+            (Some("neutral"), Some("NORMAL".to_string()))
+        );
+        assert_eq!(
+            emotion_fields(Some("surprise")),
+            (Some("other"), Some("surprise".to_string()))
+        );
+        // Must not: Aliyun's energy read as a label, or an empty list kept.
+        assert_eq!(emotion_fields(Some("6.1")), (None, Some("6.1".to_string())));
+        assert_eq!(emotion_fields(Some("[]")), (None, None));
+        assert_eq!(emotion_fields(None), (None, None));
+        // Rates converted from characters a second read as whole numbers;
+        // a negative or NaN measurement is not written.
+        assert_eq!(measurement(Some(5.2 * 60.0), 1), Some(312.0));
+        assert_eq!(measurement(Some(-1.0), 1), None);
+        assert_eq!(measurement(Some(f64::NAN), 3), None);
     }
 
     #[test]

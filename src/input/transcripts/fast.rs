@@ -498,7 +498,11 @@ mod tests {
         assert_eq!(Some(&fast), by_serde(line).as_ref());
         let u = fast.utterances.as_deref().unwrap_or_default();
         assert_eq!(
-            (u[0].speech_rate, u[0].silence_before, u[0].emotion.as_deref()),
+            (
+                u[0].speech_rate,
+                u[0].silence_before,
+                u[0].emotion.as_deref()
+            ),
             (Some(212.5), Some(0.3), Some("neutral"))
         );
         assert_eq!((u[1].speech_rate, u[1].emotion.as_deref()), (None, None));
