@@ -894,3 +894,35 @@ fn the_services_measures_go_through_import_into_score() {
         service.iter().filter(|p| p.is_empty()).count()
     );
 }
+
+#[test]
+fn a_bad_line_of_a_json_lines_results_file_is_one_reject_and_the_rest_is_read() {
+    let data = root().join("tests/data/asr/aliyun");
+    let compact = |f: &str| -> String {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(data.join(f)).expect("read"))
+            .expect("json");
+        v.to_string()
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut bytes = format!("{}\n", compact("dual.json")).into_bytes();
+    bytes.extend_from_slice(b"{\"TaskId\":\"\xff\xfe\"}\n\n");
+    bytes.extend_from_slice(format!("{}\n", compact("mono.json")).as_bytes());
+    std::fs::write(tmp.path().join("results.jsonl"), bytes).expect("write");
+    std::fs::write(
+        tmp.path().join("calls.csv"),
+        "task_id,call_id,operator_id,started_at,agent_channel\n\
+         b7c1e0f2a3d44e5f8a9b0c1d2e3f4a01,C1,1024,2026-11-27 09:15:02,1\n\
+         b7c1e0f2a3d44e5f8a9b0c1d2e3f4a02,C2,1025,2026-11-27 09:20:10,\n",
+    )
+    .expect("write");
+    let (text, rejects, _) =
+        import_aliyun(tmp.path(), "results.jsonl", &tmp.path().join("calls.csv"));
+    let ids: Vec<String> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("json")["call_id"].to_string())
+        .collect();
+    assert_eq!(ids, vec!["\"C1\"", "\"C2\""]);
+    assert_eq!(rejects.len(), 1, "{rejects:?}");
+    assert_eq!(rejects[0]["line"], "2");
+    assert!(rejects[0]["reason"].contains("UTF-8"), "{rejects:?}");
+}

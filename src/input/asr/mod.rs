@@ -76,7 +76,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -983,12 +983,37 @@ fn import_docs(
     // A result file is one document; a JSON Lines file of results is one
     // document a line. Either way one document is held at a time.
     let docs: Box<dyn Iterator<Item = (u64, io::Result<String>)>> = if jsonl {
+        // Lines are bounded like a whole result file: a line longer than
+        // that is skipped in bounded memory and rejected, and a read error
+        // ends the file after one reject rather than repeating.
+        let mut lines =
+            crate::input::transcripts::LineReader::new(BufReader::new(r), MAX_FILE_BYTES as usize);
+        let mut failed = false;
         Box::new(
-            BufReader::new(r)
-                .lines()
-                .enumerate()
-                .map(|(i, l)| (i as u64 + 1, l))
-                .filter(|(_, l)| !matches!(l, Ok(l) if l.trim().is_empty())),
+            std::iter::from_fn(move || {
+                if failed {
+                    return None;
+                }
+                match lines.next_line() {
+                    Ok(None) => None,
+                    Ok(Some(raw)) => Some((
+                        raw.line,
+                        raw.bytes.map_err(io::Error::other).and_then(|b| {
+                            String::from_utf8(b).map_err(|e| {
+                                io::Error::other(format!(
+                                    "这一行不是 UTF-8 文本（第 {} 字节起），请把结果存成 UTF-8",
+                                    e.utf8_error().valid_up_to() + 1
+                                ))
+                            })
+                        }),
+                    )),
+                    Err(e) => {
+                        failed = true;
+                        Some((lines.lines_read() + 1, Err(e)))
+                    }
+                }
+            })
+            .filter(|(_, l)| !matches!(l, Ok(l) if l.trim().is_empty())),
         )
     } else {
         let mut text = String::new();

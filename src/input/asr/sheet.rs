@@ -14,7 +14,7 @@ use crate::input::DecodingReader;
 
 /// A call list being read.
 pub(crate) enum Rows {
-    Csv(csv::StringRecordsIntoIter<DecodingReader<File>>),
+    Csv(Box<csv::StringRecordsIntoIter<DecodingReader<File>>>),
     Sheet(std::vec::IntoIter<(u64, Vec<String>)>),
 }
 
@@ -50,7 +50,7 @@ pub(crate) fn open(path: &Path, started: &[&str]) -> anyhow::Result<(Vec<String>
             .iter()
             .map(clean)
             .collect();
-        return Ok((headers, Rows::Csv(r.into_records())));
+        return Ok((headers, Rows::Csv(Box::new(r.into_records()))));
     }
     let cannot = |e: &dyn std::fmt::Display| {
         anyhow::anyhow!(
