@@ -739,4 +739,16 @@ mod tests {
             assert_eq!(Speaker::parse(label), None, "{label:?}");
         }
     }
+
+    /// The hot path holds every utterance of a batch: the services'
+    /// measurements must stay a few bytes, not a heap allocation each.
+    #[test]
+    fn the_services_measurements_keep_an_utterance_compact() {
+        assert_eq!(std::mem::size_of::<Measured>(), 20);
+        assert!(
+            std::mem::size_of::<Utterance<'_>>() <= 80,
+            "{}",
+            std::mem::size_of::<Utterance<'_>>()
+        );
+    }
 }

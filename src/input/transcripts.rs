@@ -505,13 +505,14 @@ pub fn parse_line<'a>(
             }
         }
         // A measurement that cannot be one is rejected like a confidence
-        // out of range: it would move the pace or attitude verdict.
-        for (key, v) in [
-            ("speech_rate", u.speech_rate),
-            ("silence_before", u.silence_before),
-        ] {
-            if let Some(v) = v {
-                if !v.is_finite() || v < 0.0 {
+        // out of range: it would move the pace or attitude verdict. (Most
+        // transcripts have none: one test of both on the hot path.)
+        if u.speech_rate.is_some() || u.silence_before.is_some() {
+            for (key, v) in [
+                ("speech_rate", u.speech_rate),
+                ("silence_before", u.silence_before),
+            ] {
+                if let Some(v) = v.filter(|v| !v.is_finite() || *v < 0.0) {
                     return Err(rj(format!(
                         "utterances[{i}].{key} {v} 为负数或无效，请检查识别结果或删掉这个字段（negative {key}）"
                     )));
@@ -759,6 +760,40 @@ mod tests {
             .expect_err("empty")
             .reason
             .contains("没有任何发言"));
+    }
+
+    #[test]
+    fn the_services_measurements_are_kept_and_bad_ones_rejected() {
+        let line = OK.replace(
+            r#""text":"您好"}"#,
+            r#""text":"您好","speech_rate":212,"silence_before":0.5,"emotion":"ANGRY","emotion_raw":"x"}"#,
+        );
+        let c = parse(&line).expect("valid");
+        let m = c.utterances[0].measured;
+        assert_eq!(
+            (m.speech_rate, m.silence_before, m.emotion),
+            (Some(212.0), Some(0.5), Some(crate::model::Emotion::Angry))
+        );
+        assert_eq!(c.utterances[1].measured, crate::model::Measured::default());
+        let r = parse(&line.replace("212", "-212")).expect_err("negative rate");
+        assert!(
+            r.reason.contains("utterances[0].speech_rate"),
+            "{}",
+            r.reason
+        );
+        let r = parse(&line.replace("0.5,", "\"0.5\",")).expect_err("a string");
+        assert!(
+            r.reason.contains("utterances[0].silence_before 应为数字"),
+            "{}",
+            r.reason
+        );
+        // Must not: a label outside the set reject the call.
+        let other = line.replace("ANGRY", "惊讶");
+        let c = parse(&other).expect("valid");
+        assert_eq!(
+            c.utterances[0].measured.emotion,
+            Some(crate::model::Emotion::Other)
+        );
     }
 
     #[test]
