@@ -146,6 +146,7 @@ fn whole_run(c: &mut Criterion) {
                 show_pii: false,
                 lang: Default::default(),
                 reports: false,
+                from: None,
             };
             black_box(score(&opts).expect("score"));
         })

@@ -116,8 +116,25 @@ norm_config!(
         max_cpm: f64 = 300.0,
         /// Only agent utterances with at least this many characters count.
         min_chars: usize = 5,
+        /// Whose speech rate wins when the transcript carries the service's
+        /// (`speech_rate`): the one computed from characters and times, as
+        /// the spec defines the norm (default), or the service's.
+        rate_source: MeasureSource = MeasureSource::Computed,
     }
 );
+
+/// Which of two measurements of the same thing a norm uses: the one the
+/// recognition service made (spec §1.1's optional utterance fields), when
+/// the utterance has it, or the one computed from text and times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MeasureSource {
+    /// The service's measurement where the utterance has one, the computed
+    /// one elsewhere.
+    Service,
+    /// Always the one computed from the transcript's text and times.
+    Computed,
+}
 
 norm_config!(
     /// 吐字清晰、普通话.
@@ -176,6 +193,9 @@ norm_config!(
         first_response_s: f64 = 3.0,
         /// Longest silence after a caller utterance before the agent answers.
         max_gap_s: f64 = 5.0,
+        /// Which silence before the agent's answer counts: the gap computed
+        /// from the times (default) or the service's `silence_before`.
+        gap_source: MeasureSource = MeasureSource::Computed,
     }
 );
 

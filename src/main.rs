@@ -176,6 +176,21 @@ enum Command {
         /// 时效统计截至的时间，如 2026-11-28T00:00:00+08:00（默认：运行时刻）
         #[arg(long, value_name = "TIME")]
         as_of: Option<String>,
+        /// 直接读语音识别结果（aliyun、tencent、funasr …）：这时 INPUT 是识别结果（文件夹、.json、.jsonl 或 .zip），
+        /// 工单用 --tickets 给出；和先 import 再 score 的结果相同
+        #[arg(
+            long,
+            value_name = "SERVICE",
+            requires = "calls",
+            conflicts_with = "stdin"
+        )]
+        from: Option<hotline_qa::input::asr::Vendor>,
+        /// 只用于 --from：电话系统的通话记录（CSV 或 XLSX）
+        #[arg(long, value_name = "CALLS.csv", requires = "from")]
+        calls: Option<PathBuf>,
+        /// 只用于 --from：通话记录没写声道时话务员的声道（0/left、1/right 或 auto，默认 auto）
+        #[arg(long, value_name = "CHANNEL", requires = "from")]
+        agent_channel: Option<hotline_qa::input::asr::AgentChannel>,
         /// 不显示进度
         #[arg(long)]
         quiet: bool,
@@ -797,6 +812,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             tickets,
             no_reports,
+            from,
+            calls,
+            agent_channel,
         } => {
             if stdin {
                 let (config, directory) = load_scorecard(&scorecard)?;
@@ -832,7 +850,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "--format 只用于 --stdin 模式（--format only applies with --stdin）",
                 ));
             }
-            let mut inputs = inputs;
+            // With --from the positional inputs are the recognition results,
+            // and the tickets come by --tickets.
+            let (mut inputs, from) = match (from, calls) {
+                (Some(vendor), Some(calls)) => (
+                    Vec::new(),
+                    Some(hotline_qa::input::asr::ImportOptions {
+                        vendor,
+                        results: inputs,
+                        calls,
+                        out: PathBuf::new(),
+                        agent_channel: agent_channel
+                            .unwrap_or(hotline_qa::input::asr::AgentChannel::Auto),
+                    }),
+                ),
+                _ => (inputs, None),
+            };
             inputs.extend(tickets);
             let out = out.ok_or_else(|| {
                 usage("请用 --out 给出输出目录，例如 --out out（--out DIR is required）")
@@ -880,6 +913,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 show_pii,
                 lang,
                 reports: !no_reports,
+                from,
             };
             let summary = run::score(&opts)?;
             print_summary(&summary, &config);

@@ -111,6 +111,86 @@ pub struct Utterance<'a> {
     pub text: Cow<'a, str>,
     /// ASR confidence 0..1, when the export has it.
     pub confidence: Option<f64>,
+    /// What the recognition service measured about this utterance, when
+    /// the transcript carries it (spec §1.1's optional fields).
+    pub measured: Measured,
+}
+
+/// The measurements a recognition service makes of an utterance, kept from
+/// its result by `import` (spec §1.1: `speech_rate`, `silence_before`,
+/// `emotion`). Compact: f32 is ample for a rate or a pause, and the hot path
+/// holds one of these per utterance.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Measured {
+    /// Speech rate as the service measured it, characters a minute.
+    pub speech_rate: Option<f32>,
+    /// Silence before the utterance as the service measured it, seconds.
+    pub silence_before: Option<f32>,
+    /// The service's emotion label, normalised.
+    pub emotion: Option<Emotion>,
+}
+
+/// A service's emotion label in one small set: services name emotions
+/// differently (Tencent `angry`, Huawei `ANGRY`, a centre `愤怒`), and the
+/// set is what a QA team looks for — an angry or upset caller or agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Emotion {
+    /// Calm, no marked emotion (neutral, normal, 平静).
+    Neutral,
+    /// Pleased (happy, 高兴).
+    Happy,
+    /// Upset or sad (sad, 悲伤).
+    Sad,
+    /// Angry (angry, 生气, 愤怒).
+    Angry,
+    /// Any other label a service gives (surprise, fear …).
+    Other,
+}
+
+impl Emotion {
+    /// The stable key written in transcripts.
+    pub fn key(self) -> &'static str {
+        match self {
+            Emotion::Neutral => "neutral",
+            Emotion::Happy => "happy",
+            Emotion::Sad => "sad",
+            Emotion::Angry => "angry",
+            Emotion::Other => "other",
+        }
+    }
+
+    /// Normalises a label as services write it; `None` for an empty one.
+    /// A label outside the set is `Other`, never an error: the emotion is
+    /// information for people, no norm fails a call on it.
+    pub fn parse(label: &str) -> Option<Emotion> {
+        let l = label.trim();
+        if l.is_empty() {
+            return None;
+        }
+        const NAMES: [(&str, Emotion); 15] = [
+            ("neutral", Emotion::Neutral),
+            ("normal", Emotion::Neutral),
+            ("calm", Emotion::Neutral),
+            ("平静", Emotion::Neutral),
+            ("中性", Emotion::Neutral),
+            ("happy", Emotion::Happy),
+            ("高兴", Emotion::Happy),
+            ("开心", Emotion::Happy),
+            ("sad", Emotion::Sad),
+            ("悲伤", Emotion::Sad),
+            ("难过", Emotion::Sad),
+            ("angry", Emotion::Angry),
+            ("anger", Emotion::Angry),
+            ("生气", Emotion::Angry),
+            ("愤怒", Emotion::Angry),
+        ];
+        Some(
+            NAMES
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(l))
+                .map_or(Emotion::Other, |&(_, e)| e),
+        )
+    }
 }
 
 /// One call transcript (its texts may borrow from the line it was read
@@ -155,6 +235,7 @@ impl Call<'_> {
                     start: u.start,
                     end: u.end,
                     confidence: u.confidence,
+                    measured: u.measured,
                 })
                 .collect(),
             call_id: self.call_id,
@@ -657,5 +738,17 @@ mod tests {
         for label in ["", "agents", "来电", "robot"] {
             assert_eq!(Speaker::parse(label), None, "{label:?}");
         }
+    }
+
+    /// The hot path holds every utterance of a batch: the services'
+    /// measurements must stay a few bytes, not a heap allocation each.
+    #[test]
+    fn the_services_measurements_keep_an_utterance_compact() {
+        assert_eq!(std::mem::size_of::<Measured>(), 20);
+        assert!(
+            std::mem::size_of::<Utterance<'_>>() <= 80,
+            "{}",
+            std::mem::size_of::<Utterance<'_>>()
+        );
     }
 }

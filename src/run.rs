@@ -65,6 +65,88 @@ pub struct ScoreOptions {
     pub lang: crate::report::Lang,
     /// Write the aggregate reports (operators.csv … report.html).
     pub reports: bool,
+    /// `score --from`: recognition results and a call list, imported as
+    /// the run reads them (`out` of these options is not used).
+    pub from: Option<crate::input::asr::ImportOptions>,
+}
+
+/// The import of `score --from` hands its transcripts to the reader
+/// through this pipe: a few chunks in flight, so memory stays bounded
+/// whatever the day's size.
+struct PipeWriter {
+    tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+    buf: Vec<u8>,
+}
+
+/// Bytes a chunk of the pipe holds before it is sent.
+const PIPE_CHUNK: usize = 256 * 1024;
+
+impl std::io::Write for PipeWriter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(b);
+        if self.buf.len() >= PIPE_CHUNK {
+            self.flush()?;
+        }
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(PIPE_CHUNK));
+        // The reader stopped (an error in the run): the import stops too.
+        self.tx
+            .send(chunk)
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+    }
+}
+
+struct PipeReader {
+    rx: std::sync::mpsc::Receiver<Vec<u8>>,
+    cur: Vec<u8>,
+    at: usize,
+}
+
+impl std::io::Read for PipeReader {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.cur.len() {
+            match self.rx.recv() {
+                Ok(chunk) => {
+                    self.cur = chunk;
+                    self.at = 0;
+                }
+                // The import is done (or failed: its error is reported).
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.cur.len() - self.at);
+        out[..n].copy_from_slice(&self.cur[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+fn pipe() -> (PipeWriter, PipeReader) {
+    let (tx, rx) = std::sync::mpsc::sync_channel(4);
+    (
+        PipeWriter {
+            tx,
+            buf: Vec::with_capacity(PIPE_CHUNK),
+        },
+        PipeReader {
+            rx,
+            cur: Vec::new(),
+            at: 0,
+        },
+    )
+}
+
+/// Where `score` reads transcripts from: a file, or the import of
+/// `score --from`.
+enum TranscriptSource<'a> {
+    File(&'a PathBuf),
+    Import(&'a crate::input::asr::ImportOptions),
 }
 
 /// Counts of one kind of input record.
@@ -359,9 +441,15 @@ pub fn prepare(opts: &ScoreOptions) -> anyhow::Result<input::Inputs> {
             given.push((p, what));
         }
     }
+    if let Some(from) = &opts.from {
+        for p in &from.results {
+            given.push((p, "识别结果"));
+        }
+        given.push((&from.calls, "通话记录文件"));
+    }
     crate::outdir::check_inputs(&opts.out, &given)?;
     let inputs = input::collect_inputs_in_sheet(&opts.inputs, opts.sheet.as_deref())?;
-    if inputs.transcripts.is_empty() && inputs.tickets.is_empty() {
+    if inputs.transcripts.is_empty() && inputs.tickets.is_empty() && opts.from.is_none() {
         let skipped: Vec<String> = inputs
             .skipped
             .iter()
@@ -523,6 +611,9 @@ pub fn score_into(
         }
         Ok(())
     };
+    // Files the import of `score --from` passed over (added to the
+    // summary's when the writer has let go of it).
+    let mut skipped_by_import: Vec<input::Skipped> = Vec::new();
     // Scored batches go, in order, to a writer thread through a short
     // queue: the scoring threads never wait while a Parquet row group is
     // encoded, and at most two batches of results wait to be written.
@@ -538,15 +629,46 @@ pub fn score_into(
             })
             .map_err(|e| anyhow::anyhow!("无法启动写出线程，请关闭其他程序后重试（cannot start the writing thread: {e}）"))?;
         let scored = (|| -> anyhow::Result<()> {
-            for path in &inputs.transcripts {
-                let file: Arc<str> = Arc::from(path.display().to_string());
-                let reader = transcripts::open(path).map_err(|e| {
-                    anyhow::anyhow!("{file}：打不开转写文件：{}", crate::messages::io_zh(&e))
-                })?;
+            let sources = inputs
+                .transcripts
+                .iter()
+                .map(TranscriptSource::File)
+                .chain(opts.from.iter().map(TranscriptSource::Import));
+            for source in sources {
+                let (file, reader, import) = match source {
+                    TranscriptSource::File(path) => {
+                        let file: Arc<str> = Arc::from(path.display().to_string());
+                        let reader = transcripts::open(path).map_err(|e| {
+                            anyhow::anyhow!(
+                                "{file}：打不开转写文件：{}",
+                                crate::messages::io_zh(&e)
+                            )
+                        })?;
+                        (file, reader, None)
+                    }
+                    TranscriptSource::Import(imp) => {
+                        let results: Vec<String> = imp
+                            .results
+                            .iter()
+                            .map(|p| p.display().to_string())
+                            .collect();
+                        let file: Arc<str> = Arc::from(format!(
+                            "{}（{}识别结果导入的转写）",
+                            results.join("、"),
+                            imp.vendor.label()
+                        ));
+                        let (mut w, r) = pipe();
+                        let handle = std::thread::Builder::new()
+                            .name("hq-import".into())
+                            .spawn_scoped(sc, move || crate::input::asr::import_into(imp, &mut w))
+                            .map_err(|e| anyhow::anyhow!("无法启动导入线程，请关闭其他程序后重试（cannot start the import thread: {e}）"))?;
+                        (file, transcripts::from_reader(r), Some(handle))
+                    }
+                };
                 let lines = LineReader::new(reader, opts.limits.max_line_bytes);
                 // Batches are read on their own thread (see transcripts::for_each_batch).
                 let mut tr = std::time::Instant::now();
-                transcripts::for_each_batch(lines, opts.batch, |batch| {
+                let batches = transcripts::for_each_batch(lines, opts.batch, |batch| {
                     spent[0] += tr.elapsed();
                     let tp = std::time::Instant::now();
                     // One line: parsed, scored, its CSV rows encoded into the chunk.
@@ -632,7 +754,32 @@ pub fn score_into(
                         .map_err(|_| anyhow::anyhow!("写出线程已停止（the writer stopped）"))?;
                     tr = std::time::Instant::now();
                     Ok(())
-                })?;
+                });
+                if let Some(handle) = import {
+                    let summary = handle.join().unwrap_or_else(|_| {
+                        Err(anyhow::anyhow!(
+                            "程序内部错误：导入线程崩溃，请把命令和输入报告给维护者（internal error: the import thread panicked）"
+                        ))
+                    });
+                    // The import's own error explains a stopped stream.
+                    let summary = summary?;
+                    batches?;
+                    // What the import could not use is in rejects.csv and
+                    // counts among the calls read, after the calls it made.
+                    let results = summary.rejects.into_iter().map(Scored::Reject).collect();
+                    let chunk = Chunk {
+                        results,
+                        calls_csv: Vec::new(),
+                        findings_csv: Vec::new(),
+                    };
+                    tx.send((file.clone(), vec![chunk]))
+                        .map_err(|_| anyhow::anyhow!("写出线程已停止（the writer stopped）"))?;
+                    for s in summary.skipped {
+                        skipped_by_import.push(s);
+                    }
+                } else {
+                    batches?;
+                }
             }
             Ok(())
         })();
@@ -645,6 +792,7 @@ pub fn score_into(
         });
         written.and(scored)
     })?;
+    summary.skipped_inputs.extend(skipped_by_import);
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }
@@ -828,6 +976,10 @@ fn write_manifest(
         as_of: as_of.format("%Y-%m-%dT%H:%M:%S").to_string(),
         sheet: opts.sheet.clone(),
         show_pii: opts.show_pii,
+        from: opts
+            .from
+            .as_ref()
+            .map(crate::review::manifest::ImportedFrom::of),
     }
     .write(out)
 }

@@ -50,6 +50,7 @@ fn score_dir(gen: &Path, out: &Path) {
         show_pii: true,
         lang: Default::default(),
         reports: true,
+        from: None,
     };
     let summary = score(&opts).expect("score");
     assert_eq!(summary.calls.rejected, 0, "no call may be rejected");

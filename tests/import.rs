@@ -595,3 +595,465 @@ fn a_result_without_speakers_is_rejected_even_when_a_channel_is_named() {
     let o = run("iflytek", &root().join("tests/data/asr/iflytek"));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// Imports `results` (a path under `dir`) with `calls`; the written
+/// transcripts' text and the rejects table.
+fn import_aliyun(
+    dir: &Path,
+    results: &str,
+    calls: &Path,
+) -> (
+    String,
+    Vec<std::collections::BTreeMap<String, String>>,
+    String,
+) {
+    let o = hq(
+        &[
+            "import",
+            "--from",
+            "aliyun",
+            results,
+            "--calls",
+            calls.to_str().expect("path"),
+            "--out",
+            "calls.jsonl",
+        ],
+        dir,
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{stderr}");
+    let text = std::fs::read_to_string(dir.join("calls.jsonl")).expect("calls.jsonl");
+    let rejects = common::table(&dir.join("calls.jsonl.rejects.csv"));
+    (text, rejects, stderr)
+}
+
+#[test]
+fn results_in_a_zip_with_folders_and_a_damaged_entry_are_read_entry_by_entry() {
+    use std::io::Write as _;
+    let data = root().join("tests/data/asr");
+    let calls = data.join("通话记录-gbk.csv");
+    // The baseline: the same result files in a folder.
+    let plain = tempfile::tempdir().expect("tmp");
+    let (want, want_rejects, _) = import_aliyun(
+        plain.path(),
+        data.join("aliyun").to_str().expect("path"),
+        &calls,
+    );
+    let tmp = tempfile::tempdir().expect("tmp");
+    let zip_path = tmp.path().join("results.zip");
+    {
+        let f = std::fs::File::create(&zip_path).expect("create");
+        let mut z = zip::ZipWriter::new(f);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for (name, file) in [
+            ("day/dual.json", "dual.json"),
+            ("day/sub/mono.json", "mono.json"),
+            ("day/failed.json", "failed.json"),
+            ("empty.json", "empty.json"),
+        ] {
+            z.start_file(name, opts).expect("entry");
+            z.write_all(&std::fs::read(data.join("aliyun").join(file)).expect("read"))
+                .expect("write");
+        }
+        z.start_file("day/broken.json", opts).expect("entry");
+        z.write_all(b"{\"TaskId\":\"BROKENBROKENBROKEN\"}")
+            .expect("write");
+        z.start_file("readme.txt", opts).expect("entry");
+        z.write_all(b"not a result").expect("write");
+        z.finish().expect("finish");
+    }
+    // Damage the broken entry's data: its checksum no longer matches.
+    let mut bytes = std::fs::read(&zip_path).expect("read");
+    let at = bytes
+        .windows(6)
+        .position(|w| w == b"BROKEN")
+        .expect("entry data");
+    bytes[at] = b'X';
+    std::fs::write(&zip_path, bytes).expect("write");
+    let (got, rejects, stderr) = import_aliyun(tmp.path(), "results.zip", &calls);
+    // The folder inside the archive is walked: the same transcripts as
+    // from the folder, byte for byte.
+    assert_eq!(got, want);
+    let broken: Vec<_> = rejects
+        .iter()
+        .filter(|r| r["file"].ends_with("results.zip!day/broken.json"))
+        .collect();
+    assert_eq!(broken.len(), 1, "{rejects:?}");
+    assert!(broken[0]["reason"].contains("读不了"), "{broken:?}");
+    // Must not: the damaged entry stop the others, or the text file be
+    // read as a result rather than listed.
+    assert_eq!(rejects.len(), want_rejects.len() + 1, "{rejects:?}");
+    assert!(rejects
+        .iter()
+        .any(|r| r["file"].ends_with("results.zip!day/failed.json")));
+    assert!(stderr.contains("results.zip!readme.txt"), "{stderr}");
+    // A file that is not a zip at all is one reject, not a crash.
+    std::fs::write(tmp.path().join("fake.zip"), b"PK not really").expect("write");
+    let o = hq(
+        &[
+            "import",
+            "--from",
+            "aliyun",
+            "fake.zip",
+            "results.zip",
+            "--calls",
+            calls.to_str().expect("path"),
+            "--out",
+            "calls2.jsonl",
+        ],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rejects = common::table(&tmp.path().join("calls2.jsonl.rejects.csv"));
+    assert!(
+        rejects
+            .iter()
+            .any(|r| r["file"].ends_with("fake.zip") && r["reason"].contains("zip")),
+        "{rejects:?}"
+    );
+}
+
+#[test]
+fn an_xlsx_call_list_is_read_as_the_csv_one() {
+    let data = root().join("tests/data/asr");
+    let plain = tempfile::tempdir().expect("tmp");
+    let results = data.join("aliyun");
+    let (want, want_rejects, _) = import_aliyun(
+        plain.path(),
+        results.to_str().expect("path"),
+        &data.join("通话记录-gbk.csv"),
+    );
+    let tmp = tempfile::tempdir().expect("tmp");
+    let book = tmp.path().join("通话记录.xlsx");
+    {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        let rows = [
+            "录音文件,通话编号,坐席工号,坐席姓名,班组,开始时间,主叫号码,挂机方,坐席声道",
+            "dual.wav,20261127-900001,1024,王芳,A班,2026-11-27 09:15:02,13800000001,坐席,右",
+            "录音/mono.wav,20261127-900002,1025,李强,B班,2026-11-27 09:20:10,13800000002,来电人,",
+            "failed.wav,20261127-900003,1024,王芳,A班,2026-11-27 09:31:45,13800000003,坐席,",
+            "empty.wav,20261127-900004,1026,赵敏,A班,2026-11-27 09:40:00,13800000004,坐席,",
+            "missing.wav,20261127-900005,1026,赵敏,A班,2026-11-27 09:52:30,13800000005,坐席,",
+        ];
+        let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.split(',').enumerate() {
+                let (r, c) = (r as u32, c as u16);
+                if cell.is_empty() {
+                    continue;
+                }
+                // Start times as Excel dates (a number in the cell), the
+                // rest as text; the operator id as a number, as Excel keeps it.
+                if r > 0 && c == 5 {
+                    let t = rust_xlsxwriter::ExcelDateTime::parse_from_str(cell).expect("date");
+                    ws.write_datetime_with_format(r, c, &t, &date)
+                        .expect("cell");
+                } else if r > 0 && c == 2 {
+                    ws.write_number(r, c, cell.parse::<f64>().expect("id"))
+                        .expect("cell");
+                } else {
+                    ws.write_string(r, c, cell).expect("cell");
+                }
+            }
+        }
+        wb.save(&book).expect("save");
+    }
+    let (got, rejects, _) = import_aliyun(tmp.path(), results.to_str().expect("path"), &book);
+    assert_eq!(got, want);
+    // The same rejects, on the same rows (a sheet row is a CSV line).
+    let key = |r: &std::collections::BTreeMap<String, String>| {
+        (
+            r["line"].clone(),
+            r["record_id"].clone(),
+            r["reason"].clone(),
+        )
+    };
+    assert_eq!(
+        rejects.iter().map(key).collect::<Vec<_>>(),
+        want_rejects.iter().map(key).collect::<Vec<_>>()
+    );
+    // Must not: a workbook that is not one read as an empty call list.
+    std::fs::write(tmp.path().join("bad.xlsx"), b"not a workbook").expect("write");
+    let o = hq(
+        &[
+            "import",
+            "--from",
+            "aliyun",
+            results.to_str().expect("path"),
+            "--calls",
+            "bad.xlsx",
+            "--out",
+            "x.jsonl",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("无法作为 Excel 工作簿打开"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn score_from_results_equals_import_then_score_and_counts_the_import_rejects() {
+    let samples = lines(&root().join("samples/calls.jsonl"));
+    let kept: Vec<Value> = samples
+        .into_iter()
+        .filter(|c| {
+            c["utterances"]
+                .as_array()
+                .is_some_and(|u| u.iter().all(|u| u["speaker"] != "unit"))
+        })
+        .collect();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    export("aliyun", &kept, dir);
+    // A failed task, and a listed call without a result: import rejects.
+    std::fs::copy(
+        root().join("tests/data/asr/aliyun/failed.json"),
+        dir.join("results/failed.json"),
+    )
+    .expect("copy");
+    let mut list = std::fs::read_to_string(dir.join("calls.csv")).expect("list");
+    list.push_str("failed.wav,X-FAILED,1024,王芳,A班,2026-11-27 09:31:45,agent\n");
+    list.push_str("missing.wav,X-MISSING,1024,王芳,A班,2026-11-27 09:32:45,agent\n");
+    std::fs::write(dir.join("calls.csv"), list).expect("write");
+    let o = hq(
+        &[
+            "import",
+            "--from",
+            "aliyun",
+            "results",
+            "--calls",
+            "calls.csv",
+            "--out",
+            "calls.jsonl",
+            "--agent-channel",
+            "0",
+        ],
+        dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let as_of = ["--as-of", "2026-11-28T00:00:00+08:00", "--quiet"];
+    let mut two = vec!["score", "calls.jsonl", "--out", "two-steps"];
+    two.extend(as_of);
+    let o = hq(&two, dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut one = vec![
+        "score",
+        "--from",
+        "aliyun",
+        "results",
+        "--calls",
+        "calls.csv",
+        "--agent-channel",
+        "0",
+        "--out",
+        "one-step",
+    ];
+    one.extend(as_of);
+    let o = hq(&one, dir);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    for f in [
+        "calls.csv",
+        "findings.csv",
+        "operators.csv",
+        "calls.parquet",
+    ] {
+        let a = std::fs::read(dir.join("two-steps").join(f)).expect("two-steps");
+        let b = std::fs::read(dir.join("one-step").join(f)).expect("one-step");
+        assert!(
+            a == b,
+            "{f} differs between import + score and score --from"
+        );
+    }
+    // The import's rejects are the run's, with their reasons, and count
+    // among the calls read: read = scored + rejected.
+    let rejects = common::table(&dir.join("one-step/rejects.csv"));
+    let reason = |id: &str| {
+        rejects
+            .iter()
+            .find(|r| r["record_id"] == id)
+            .map(|r| r["reason"].clone())
+            .unwrap_or_else(|| panic!("no reject for {id}: {rejects:?}"))
+    };
+    assert!(reason("X-FAILED").contains("FILE_DOWNLOAD_FAILED"));
+    assert!(reason("X-MISSING").contains("没有它的录音"));
+    let scored = std::fs::read_to_string(dir.join("one-step/calls.csv"))
+        .expect("calls")
+        .lines()
+        .count()
+        - 1;
+    assert_eq!(scored, kept.len());
+    assert_eq!(rejects.len(), 2, "{rejects:?}");
+    let counted = format!(
+        "通话：读取 {} 条，评分 {} 条，拒收 2 条（读取 = 评分 + 拒收 ✓）",
+        kept.len() + 2,
+        kept.len()
+    );
+    assert!(stderr.contains(&counted), "{stderr}");
+    // rescore imports the results again (run.json records them).
+    std::fs::write(
+        dir.join("same.toml"),
+        "[norms.pace]\nrate_source = \"computed\"\n",
+    )
+    .expect("write");
+    let o = hq(
+        &[
+            "rescore",
+            "one-step",
+            "--config",
+            "same.toml",
+            "--out",
+            "again",
+        ],
+        dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read(dir.join("again/calls.csv")).expect("rescored"),
+        std::fs::read(dir.join("one-step/calls.csv")).expect("one-step")
+    );
+    // Must not: --calls without --from, or --from with --stdin.
+    let o = hq(
+        &["score", "calls.jsonl", "--calls", "calls.csv", "--out", "x"],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let o = hq(
+        &[
+            "score",
+            "--stdin",
+            "--from",
+            "aliyun",
+            "--calls",
+            "calls.csv",
+        ],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn the_services_measures_go_through_import_into_score() {
+    let samples = lines(&root().join("samples/calls.jsonl"));
+    let kept: Vec<Value> = samples
+        .into_iter()
+        .filter(|c| {
+            c["utterances"]
+                .as_array()
+                .is_some_and(|u| u.iter().all(|u| u["speaker"] != "unit"))
+        })
+        .collect();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    // The export gives every sentence SpeechRate 200, EmotionValue 6.0 and
+    // SilenceDuration 0.
+    export("aliyun", &kept, dir);
+    let o = hq(
+        &[
+            "import",
+            "--from",
+            "aliyun",
+            "results",
+            "--calls",
+            "calls.csv",
+            "--out",
+            "calls.jsonl",
+            "--agent-channel",
+            "0",
+        ],
+        dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let calls = lines(&dir.join("calls.jsonl"));
+    let u = &calls[0]["utterances"][0];
+    assert_eq!(u["speech_rate"], json!(200.0));
+    assert_eq!(u["silence_before"], json!(0.0));
+    // An energy, not a label: kept as given, no emotion label made up.
+    assert_eq!(u["emotion_raw"], "6");
+    assert!(u.get("emotion").is_none(), "{u}");
+    let pace = |run: &str| -> Vec<String> {
+        common::table(&dir.join(run).join("calls.csv"))
+            .into_iter()
+            .map(|r| r["pace"].clone())
+            .collect()
+    };
+    let o = hq(
+        &["score", "calls.jsonl", "--out", "computed", "--quiet"],
+        dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::write(
+        dir.join("service.toml"),
+        "[norms.pace]\nrate_source = \"service\"\n",
+    )
+    .expect("write");
+    let o = hq(
+        &[
+            "score",
+            "calls.jsonl",
+            "--config",
+            "service.toml",
+            "--out",
+            "service",
+            "--quiet",
+        ],
+        dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // By default the pace is computed from the text and times: some sample
+    // agents are too fast or too slow.
+    let computed = pace("computed");
+    assert!(
+        computed.iter().any(|p| p == "0"),
+        "the samples hold a pace failure: {computed:?}"
+    );
+    // With the service's rate (200 字/分钟 everywhere), every assessed
+    // call passes the pace norm.
+    let service = pace("service");
+    assert!(
+        service.iter().all(|p| p == "5" || p.is_empty()),
+        "{service:?}"
+    );
+    assert_eq!(
+        computed.iter().filter(|p| p.is_empty()).count(),
+        service.iter().filter(|p| p.is_empty()).count()
+    );
+}
+
+#[test]
+fn a_bad_line_of_a_json_lines_results_file_is_one_reject_and_the_rest_is_read() {
+    let data = root().join("tests/data/asr/aliyun");
+    let compact = |f: &str| -> String {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(data.join(f)).expect("read"))
+            .expect("json");
+        v.to_string()
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut bytes = format!("{}\n", compact("dual.json")).into_bytes();
+    bytes.extend_from_slice(b"{\"TaskId\":\"\xff\xfe\"}\n\n");
+    bytes.extend_from_slice(format!("{}\n", compact("mono.json")).as_bytes());
+    std::fs::write(tmp.path().join("results.jsonl"), bytes).expect("write");
+    std::fs::write(
+        tmp.path().join("calls.csv"),
+        "task_id,call_id,operator_id,started_at,agent_channel\n\
+         b7c1e0f2a3d44e5f8a9b0c1d2e3f4a01,C1,1024,2026-11-27 09:15:02,1\n\
+         b7c1e0f2a3d44e5f8a9b0c1d2e3f4a02,C2,1025,2026-11-27 09:20:10,\n",
+    )
+    .expect("write");
+    let (text, rejects, _) =
+        import_aliyun(tmp.path(), "results.jsonl", &tmp.path().join("calls.csv"));
+    let ids: Vec<String> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("json")["call_id"].to_string())
+        .collect();
+    assert_eq!(ids, vec!["\"C1\"", "\"C2\""]);
+    assert_eq!(rejects.len(), 1, "{rejects:?}");
+    assert_eq!(rejects[0]["line"], "2");
+    assert!(rejects[0]["reason"].contains("UTF-8"), "{rejects:?}");
+}

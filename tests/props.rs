@@ -59,6 +59,12 @@ fn check_call(call: &Call, limits: &Limits) {
         if let Some(c) = u.confidence {
             assert!((0.0..=1.0).contains(&c), "{u:?}");
         }
+        for m in [u.measured.speech_rate, u.measured.silence_before]
+            .into_iter()
+            .flatten()
+        {
+            assert!(m.is_finite() && m >= 0.0, "{u:?}");
+        }
     }
     assert!(
         call.utterances.windows(2).all(|w| w[0].start <= w[1].start),
@@ -80,6 +86,7 @@ const VALID: &[&str] = &[
     r#"{"call_id":"c1","operator_id":1024,"started_at":"2026-11-27T09:15:02+08:00","ended_by":"caller","utterances":[{"speaker":"坐席","start":0.8,"end":4.1,"text":"您好！市长热线","confidence":0.95},{"speaker":"市民","start":4.6,"end":6.0,"text":"喂"}]}"#,
     r#"{"call_id":"c2","operator_id":"7","started_at":"2026-11-27 09:00","utterances":[{"speaker":"caller","start":5,"end":6,"text":"b"},{"speaker":"agent","start":1,"end":2,"text":"a"},{"speaker":"unit","start":1,"end":1,"text":""}]}"#,
     r#"{"call_id":3,"operator_id":"9","started_at":"2026/11/27 9:05","team":"A班","operator_name":"王芳","utterances":[{"speaker":"agent","start":0,"end":0,"text":"\u4f60\u597d\ud83d\ude00"}]}"#,
+    r#"{"call_id":"c4","operator_id":"9","started_at":"2026-11-27T09:05:00+08:00","utterances":[{"speaker":"agent","start":0.5,"end":3.5,"text":"您好","speech_rate":212,"silence_before":0.5,"emotion":"neutral","emotion_raw":"6.1"},{"speaker":"caller","start":4,"end":5,"text":"喂","emotion":"ANGRY"}]}"#,
 ];
 
 /// Bits of JSON that make a line interesting when spliced into a valid one.
@@ -622,6 +629,7 @@ fn utterance() -> impl Strategy<Value = Utterance<'static>> {
             end: start + len,
             text: text.into(),
             confidence,
+            measured: Default::default(),
         })
 }
 

@@ -353,6 +353,11 @@ struct RawUtterance<'a> {
     #[serde(borrow, default, deserialize_with = "opt_cow")]
     text: Option<Cow<'a, str>>,
     confidence: Option<f64>,
+    /// The service's measurements (spec §1.1, optional).
+    speech_rate: Option<f64>,
+    silence_before: Option<f64>,
+    #[serde(borrow, default, deserialize_with = "opt_cow")]
+    emotion: Option<Cow<'a, str>>,
 }
 
 /// An optional string that borrows from the line when it has no escapes.
@@ -499,12 +504,32 @@ pub fn parse_line<'a>(
                 )));
             }
         }
+        // A measurement that cannot be one is rejected like a confidence
+        // out of range: it would move the pace or attitude verdict. (Most
+        // transcripts have none: one test of both on the hot path.)
+        if u.speech_rate.is_some() || u.silence_before.is_some() {
+            for (key, v) in [
+                ("speech_rate", u.speech_rate),
+                ("silence_before", u.silence_before),
+            ] {
+                if let Some(v) = v.filter(|v| !v.is_finite() || *v < 0.0) {
+                    return Err(rj(format!(
+                        "utterances[{i}].{key} {v} 为负数或无效，请检查识别结果或删掉这个字段（negative {key}）"
+                    )));
+                }
+            }
+        }
         utterances.push(Utterance {
             speaker,
             start,
             end,
             text,
             confidence: u.confidence,
+            measured: crate::model::Measured {
+                speech_rate: u.speech_rate.map(|v| v as f32),
+                silence_before: u.silence_before.map(|v| v as f32),
+                emotion: u.emotion.as_deref().and_then(crate::model::Emotion::parse),
+            },
         });
     }
     let resorted = utterances.windows(2).any(|w| w[1].start < w[0].start);
@@ -605,7 +630,7 @@ fn diagnose(text: &str, err: serde_json::Error, reject: &dyn Fn(&str, String) ->
                         format!("utterances[{i}] 应为对象，实际为{}", type_name(u)),
                     );
                 };
-                for key in ["speaker", "text"] {
+                for key in ["speaker", "text", "emotion"] {
                     if let Some(v) = u.get(key) {
                         if !v.is_string() && !v.is_null() {
                             return reject(
@@ -615,7 +640,13 @@ fn diagnose(text: &str, err: serde_json::Error, reject: &dyn Fn(&str, String) ->
                         }
                     }
                 }
-                for key in ["start", "end", "confidence"] {
+                for key in [
+                    "start",
+                    "end",
+                    "confidence",
+                    "speech_rate",
+                    "silence_before",
+                ] {
                     if let Some(v) = u.get(key) {
                         if !v.is_number() && !v.is_null() {
                             return reject(
@@ -729,6 +760,40 @@ mod tests {
             .expect_err("empty")
             .reason
             .contains("没有任何发言"));
+    }
+
+    #[test]
+    fn the_services_measurements_are_kept_and_bad_ones_rejected() {
+        let line = OK.replace(
+            r#""text":"您好"}"#,
+            r#""text":"您好","speech_rate":212,"silence_before":0.5,"emotion":"ANGRY","emotion_raw":"x"}"#,
+        );
+        let c = parse(&line).expect("valid");
+        let m = c.utterances[0].measured;
+        assert_eq!(
+            (m.speech_rate, m.silence_before, m.emotion),
+            (Some(212.0), Some(0.5), Some(crate::model::Emotion::Angry))
+        );
+        assert_eq!(c.utterances[1].measured, crate::model::Measured::default());
+        let r = parse(&line.replace("212", "-212")).expect_err("negative rate");
+        assert!(
+            r.reason.contains("utterances[0].speech_rate"),
+            "{}",
+            r.reason
+        );
+        let r = parse(&line.replace("0.5,", "\"0.5\",")).expect_err("a string");
+        assert!(
+            r.reason.contains("utterances[0].silence_before 应为数字"),
+            "{}",
+            r.reason
+        );
+        // Must not: a label outside the set reject the call.
+        let other = line.replace("ANGRY", "惊讶");
+        let c = parse(&other).expect("valid");
+        assert_eq!(
+            c.utterances[0].measured.emotion,
+            Some(crate::model::Emotion::Other)
+        );
     }
 
     #[test]

@@ -5,8 +5,14 @@
 //! `wait_requests`: 稍等, 稍候, 查(询)一下). A gap runs from the end of a
 //! caller utterance to the start of the next utterance when that is the
 //! agent's; a unit's reply on a three-way call is not the agent's delay.
+//!
+//! With `gap_source = "service"` the gap before an agent utterance that
+//! carries the recognition service's `silence_before` is that silence. It
+//! is not the default: on a dual-channel recording a service measures the
+//! silence within the agent's own channel, which includes the caller's
+//! speech, so the gap computed from the times is the one a QA team means.
 
-use crate::config::AttitudeConfig;
+use crate::config::{AttitudeConfig, MeasureSource};
 use crate::lexicon::LexiconKind;
 use crate::model::{Finding, NormId, Speaker};
 use crate::norms::{CallView, Norm, Outcome};
@@ -14,6 +20,7 @@ use crate::norms::{CallView, Norm, Outcome};
 pub(crate) struct Attitude {
     first: f64,
     gap: f64,
+    service_gap: bool,
 }
 
 impl Attitude {
@@ -21,6 +28,7 @@ impl Attitude {
         Attitude {
             first: cfg.first_response_s,
             gap: cfg.max_gap_s,
+            service_gap: cfg.gap_source == MeasureSource::Service,
         }
     }
 }
@@ -62,7 +70,10 @@ impl Norm for Attitude {
             if c.speaker != Speaker::Caller || a.speaker != Speaker::Agent {
                 continue;
             }
-            let gap = a.start - c.end;
+            let gap = match a.measured.silence_before {
+                Some(s) if self.service_gap => f64::from(s),
+                _ => a.start - c.end,
+            };
             if gap <= self.gap + 1e-9 {
                 continue;
             }
@@ -119,6 +130,31 @@ mod tests {
             ('a', 13.0, 15.0, "请问是哪个小区"),
         ];
         assert_eq!(rules(NormId::Attitude, &call(&rows), None), Some(vec![]));
+    }
+
+    #[test]
+    fn the_services_silence_counts_only_when_chosen() {
+        let rows = [
+            GREETING,
+            ('c', 5.0, 8.0, "我家停水了"),
+            ('a', 10.0, 12.0, "请问是哪个小区"),
+        ];
+        let mut c = call(&rows);
+        // A 2 s gap by the times; the service measured 7 s of silence on
+        // the agent's channel.
+        c.utterances[2].measured.silence_before = Some(7.0);
+        assert_eq!(rules(NormId::Attitude, &c, None), Some(vec![]));
+        let mut cfg = crate::config::Config::default();
+        cfg.norms.attitude.gap_source = crate::config::MeasureSource::Service;
+        assert_eq!(
+            rules_with(&cfg, NormId::Attitude, &c, None),
+            Some(vec!["attitude.slow_response"])
+        );
+        // Must not: a caller's silence, or an agent utterance without the
+        // field, read as the agent's delay.
+        let mut c = call(&rows);
+        c.utterances[1].measured.silence_before = Some(9.0);
+        assert_eq!(rules_with(&cfg, NormId::Attitude, &c, None), Some(vec![]));
     }
 
     #[test]

@@ -813,6 +813,7 @@ pub(crate) mod testkit {
                     end,
                     text: text.to_string().into(),
                     confidence: None,
+                    measured: Default::default(),
                 })
                 .collect(),
             resorted: false,
@@ -826,7 +827,17 @@ pub(crate) mod testkit {
     /// Runs one norm with the default scorecard; returns the rule ids found,
     /// or None when not assessed.
     pub fn rules(norm: NormId, call: &Call, ticket: Option<&Ticket>) -> Option<Vec<&'static str>> {
-        let scorer = Scorer::new(Config::default(), Directory::builtin()).expect("scorer");
+        rules_with(&Config::default(), norm, call, ticket)
+    }
+
+    /// Runs one norm with the scorecard `config`, as [`rules`] does.
+    pub fn rules_with(
+        config: &Config,
+        norm: NormId,
+        call: &Call,
+        ticket: Option<&Ticket>,
+    ) -> Option<Vec<&'static str>> {
+        let scorer = Scorer::new(config.clone(), Directory::builtin()).expect("scorer");
         let out = scorer.outcomes(call, ticket);
         match out.into_iter().find(|(id, _)| *id == norm).map(|(_, o)| o) {
             Some(Outcome::Assessed(f)) => Some(f.iter().map(|f| f.rule).collect()),

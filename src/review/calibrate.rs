@@ -336,6 +336,7 @@ fn stand_in(call_id: &str, rows: &[Review], file: &Arc<str>) -> Call<'static> {
                 end: 0.0,
                 text: String::new().into(),
                 confidence: None,
+                measured: Default::default(),
             })
             .collect(),
         resorted: false,

@@ -41,6 +41,52 @@ pub struct Manifest {
     pub sheet: Option<String>,
     /// Whether PII was shown unmasked.
     pub show_pii: bool,
+    /// `score --from`: the recognition results and call list imported
+    /// (absent for a run of transcripts, so older run.json files still read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<ImportedFrom>,
+}
+
+/// What `score --from` imported, for `rescore` to import it again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportedFrom {
+    /// The service, as `--from` names it (`aliyun` …).
+    pub service: String,
+    /// Result files or folders (made absolute).
+    pub results: Vec<PathBuf>,
+    /// The call list (made absolute).
+    pub calls: PathBuf,
+    /// The `--agent-channel` default (`auto`, `0`, `1`).
+    pub agent_channel: String,
+}
+
+impl ImportedFrom {
+    /// The record of `opts`.
+    pub fn of(opts: &crate::input::asr::ImportOptions) -> ImportedFrom {
+        ImportedFrom {
+            // The variant's name is the service's `--from` key (a test
+            // keeps every one parsing back), so a service added to the
+            // list needs nothing here.
+            service: format!("{:?}", opts.vendor).to_ascii_lowercase(),
+            results: opts.results.iter().map(|p| absolute(p)).collect(),
+            calls: absolute(&opts.calls),
+            agent_channel: match opts.agent_channel {
+                crate::input::asr::AgentChannel::Auto => "auto".into(),
+                crate::input::asr::AgentChannel::Channel(c) => c.to_string(),
+            },
+        }
+    }
+
+    /// The import options again; `Err` says which field cannot be read.
+    pub fn options(&self) -> Result<crate::input::asr::ImportOptions, String> {
+        Ok(crate::input::asr::ImportOptions {
+            vendor: self.service.parse()?,
+            results: self.results.clone(),
+            calls: self.calls.clone(),
+            out: PathBuf::new(),
+            agent_channel: self.agent_channel.parse()?,
+        })
+    }
 }
 
 /// `p` made absolute (relative to the current folder), unchanged on error.
@@ -82,5 +128,28 @@ impl Manifest {
                 e.line()
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::asr::{AgentChannel, ImportOptions, Vendor};
+
+    #[test]
+    fn an_import_recorded_in_run_json_reads_back_for_every_service() {
+        for vendor in [Vendor::Aliyun, Vendor::Tencent, Vendor::Funasr] {
+            for channel in [AgentChannel::Auto, AgentChannel::Channel(1)] {
+                let opts = ImportOptions {
+                    vendor,
+                    results: vec![PathBuf::from("/r")],
+                    calls: PathBuf::from("/c.csv"),
+                    out: PathBuf::new(),
+                    agent_channel: channel,
+                };
+                let back = ImportedFrom::of(&opts).options().expect("reads back");
+                assert_eq!((back.vendor, back.agent_channel), (vendor, channel));
+            }
+        }
     }
 }

@@ -132,6 +132,18 @@ pub fn rescore(
             m.as_of
         )
     })?;
+    // A run of `score --from` imports its recognition results again.
+    let from = match &m.from {
+        Some(f) => {
+            for p in f.results.iter().chain(std::iter::once(&f.calls)) {
+                must_exist(p, "识别结果或通话记录", "", run_dir)?;
+            }
+            Some(f.options().map_err(|e| {
+                anyhow!("{}：字段 from：{e}", run_dir.join(manifest::FILE).display())
+            })?)
+        }
+        None => None,
+    };
     let min_calls = config.reports.min_calls_for_rank;
     let opts = ScoreOptions {
         inputs,
@@ -151,6 +163,7 @@ pub fn rescore(
         show_pii: m.show_pii,
         lang,
         reports: true,
+        from,
     };
     // The new run and its diff files are one output: written into a
     // staging folder and switched in together (crate::outdir).

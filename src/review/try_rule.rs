@@ -305,6 +305,7 @@ fn place_in_time(lines: &[(usize, Line)]) -> (Vec<Utterance<'static>>, Vec<Strin
             end: end.max(start),
             text: l.words.clone().into(),
             confidence: None,
+            measured: Default::default(),
         });
     }
     let pace = format!("每秒 {} 个字", num(CHARS_PER_SECOND));

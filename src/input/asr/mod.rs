@@ -91,11 +91,13 @@
 //! token log-probability, not a calibrated confidence (its exp() sits under
 //! the clarity norm's 0.75 for speech recognised well), so none is written
 //! rather than a misleading one; the clarity norm then judges only the
-//! caller's requests to repeat. Measurements parsed and kept in
-//! [`Measures`] but not yet written, until the model has fields for them
-//! (issue #20's second part): Aliyun `SpeechRate`, `EmotionValue`,
-//! `SilenceDuration`; Tencent `SpeechSpeed`, `EmotionalEnergy`/
-//! `EmotionType`, `SilenceTime`; Huawei `speed` (× 60), `emotion`.
+//! caller's requests to repeat. The services' measurements are kept in
+//! [`Measures`] and written as the utterance's `speech_rate` (字/分钟),
+//! `silence_before` (s), `emotion` (neutral, happy, sad, angry, other) and
+//! `emotion_raw` (the service's own value): Aliyun `SpeechRate`,
+//! `SilenceDuration`, `EmotionValue` (an energy 1–10: raw only); Tencent
+//! `SpeechSpeed` (字/秒, ×60), `SilenceTime`, `EmotionType` (or
+//! `EmotionalEnergy`: raw only); Huawei `speed` (× 60), `emotion`.
 //!
 //! # Who is the agent
 //!
@@ -143,7 +145,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -152,15 +154,20 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::input::time::{default_offset, parse_instant};
-use crate::input::{DecodingReader, Reject};
+use crate::input::Reject;
 use crate::model::Speaker;
 
 pub mod aliyun;
+mod archive;
 pub mod funasr;
 pub mod huawei;
 pub mod iflytek;
+mod sheet;
+mod stream;
 pub mod tencent;
 pub mod whisper;
+
+pub use stream::import_into;
 
 /// The largest result file read (one recording's result is far smaller).
 const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -226,8 +233,9 @@ impl Vendor {
     }
 }
 
-/// What a service measured about a sentence, beyond its text (parsed, not
-/// yet written: see the module header).
+/// What a service measured about a sentence, beyond its text, written by
+/// `import` as spec §1.1's optional utterance fields (`speech_rate`,
+/// `silence_before`, `emotion` normalised and `emotion_raw` as given).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Measures {
     /// Speech rate, characters a minute.
@@ -564,28 +572,12 @@ pub fn normalise_key(s: &str) -> String {
 }
 
 impl CallList {
-    /// Reads a call list CSV (UTF-8 or GBK, English or Chinese headers);
-    /// a row that cannot be used becomes a reject.
+    /// Reads a call list, CSV (UTF-8 or GBK) or .xlsx / .xls (first
+    /// sheet), with English or Chinese headers; a row that cannot be used
+    /// becomes a reject.
     pub fn read(path: &Path, rejects: &mut Vec<Reject>) -> anyhow::Result<CallList> {
         let file: Arc<str> = path.display().to_string().into();
-        let f = std::fs::File::open(path).map_err(|e| {
-            anyhow::anyhow!(
-                "{}：打不开通话记录，请检查 --calls 的路径：{}",
-                path.display(),
-                crate::messages::io_zh(&e)
-            )
-        })?;
-        let decoded = DecodingReader::new(f)
-            .map_err(|e| anyhow::anyhow!("{}：读不了通话记录：{e}", path.display()))?;
-        let mut r = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(decoded);
-        let headers: Vec<String> = r
-            .headers()
-            .map_err(|e| anyhow::anyhow!("{}：第 1 行（表头）读不了：{e}", path.display()))?
-            .iter()
-            .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
-            .collect();
+        let (headers, rows) = sheet::open(path, CALL_LIST_COLUMNS[5].1)?;
         let col = |field: &str| -> Option<usize> {
             let names = CALL_LIST_COLUMNS.iter().find(|(f, _)| *f == field)?.1;
             headers
@@ -606,8 +598,7 @@ impl CallList {
             );
         }
         let mut list = CallList::default();
-        for (n, rec) in r.records().enumerate() {
-            let line = n as u64 + 2;
+        for (line, rec) in rows {
             let reject = |rejects: &mut Vec<Reject>, id: &str, reason: String| {
                 rejects.push(Reject {
                     file: file.clone(),
@@ -618,15 +609,15 @@ impl CallList {
             };
             let rec = match rec {
                 Ok(r) => r,
-                Err(e) => {
-                    reject(rejects, "", format!("这一行读不了（CSV 格式不对）：{e}"));
+                Err(why) => {
+                    reject(rejects, "", why);
                     continue;
                 }
             };
             let get = |i: usize| -> String {
                 idx[i]
                     .and_then(|c| rec.get(c))
-                    .unwrap_or("")
+                    .map_or("", String::as_str)
                     .trim()
                     .to_string()
             };
@@ -801,7 +792,7 @@ fn result_files(
             .unwrap_or_default()
             .to_string_lossy()
             .to_ascii_lowercase();
-        name.ends_with(".json") || name.ends_with(".jsonl")
+        name.ends_with(".json") || name.ends_with(".jsonl") || name.ends_with(".zip")
     };
     let mut out = Vec::new();
     for a in args {
@@ -832,6 +823,46 @@ struct OutUtterance<'a> {
     text: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     confidence: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    speech_rate: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    silence_before: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    emotion: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    emotion_raw: Option<String>,
+}
+
+/// The service's emotion as written in the transcript: the normalised
+/// label (spec §1.1 `emotion`) when the service gave a label, and what it
+/// wrote, always (`emotion_raw`). Tencent's `EmotionType` is an array of
+/// labels (its first is taken); Aliyun's `EmotionValue` is an energy 1–10,
+/// not a label, so it is kept as raw only.
+fn emotion_fields(raw: Option<&str>) -> (Option<&'static str>, Option<String>) {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return (None, None);
+    };
+    let label = match serde_json::from_str::<Vec<String>>(raw) {
+        Ok(list) => list.into_iter().find(|l| !l.trim().is_empty()),
+        Err(_) if raw.parse::<f64>().is_ok() => None,
+        Err(_) => Some(raw.to_string()),
+    };
+    let emotion = label
+        .as_deref()
+        .and_then(crate::model::Emotion::parse)
+        .map(crate::model::Emotion::key);
+    // An empty list says nothing: no raw value either.
+    let raw = (raw != "[]").then(|| raw.to_string());
+    (emotion, raw)
+}
+
+/// A measurement as written: finite and not negative, rounded to `places`
+/// decimals so that a rate converted from characters a second reads 312,
+/// not 312.00000000000006.
+fn measurement(v: Option<f64>, places: i32) -> Option<f64> {
+    let scale = 10f64.powi(places);
+    v.filter(|v| v.is_finite() && *v >= 0.0)
+        .map(|v| (v * scale).round() / scale)
 }
 
 /// One call as spec §1.1 writes it.
@@ -859,16 +890,23 @@ fn convert(
     let roles = decide_roles(sentences, rule)?;
     let mut utterances: Vec<OutUtterance<'_>> = sentences
         .iter()
-        .map(|s| OutUtterance {
-            speaker: if s.id.unwrap_or(0) == roles.agent {
-                "agent"
-            } else {
-                "caller"
-            },
-            start: s.start_ms / 1000.0,
-            end: s.end_ms / 1000.0,
-            text: &s.text,
-            confidence: s.confidence,
+        .map(|s| {
+            let (emotion, emotion_raw) = emotion_fields(s.measures.emotion.as_deref());
+            OutUtterance {
+                speaker: if s.id.unwrap_or(0) == roles.agent {
+                    "agent"
+                } else {
+                    "caller"
+                },
+                start: s.start_ms / 1000.0,
+                end: s.end_ms / 1000.0,
+                text: &s.text,
+                confidence: s.confidence,
+                speech_rate: measurement(s.measures.speech_rate, 1),
+                silence_before: measurement(s.measures.silence_before, 3),
+                emotion,
+                emotion_raw,
+            }
         })
         .collect();
     // Two channels are recognised apart and listed one after the other by
@@ -897,7 +935,7 @@ pub fn import(opts: &ImportOptions) -> anyhow::Result<ImportSummary> {
     let files = result_files(&opts.results, &mut skipped)?;
     if files.is_empty() {
         anyhow::bail!(
-            "{}：没有找到识别结果（.json 或 .jsonl 文件），请检查路径（no result files）",
+            "{}：没有找到识别结果（.json、.jsonl 或 .zip 文件），请检查路径（no result files）",
             opts.results
                 .iter()
                 .map(|p| p.display().to_string())
@@ -953,17 +991,7 @@ pub fn import(opts: &ImportOptions) -> anyhow::Result<ImportSummary> {
         let _ = std::fs::remove_file(&tmp);
         return Err(e.context(format!("{}：写出失败", opts.out.display())));
     }
-    let calls_file: Arc<str> = opts.calls.display().to_string().into();
-    for (row, used) in list.rows.iter().zip(&list.used) {
-        if !used {
-            summary.rejects.push(Reject {
-                file: calls_file.clone(),
-                line: row.line,
-                record_id: row.call_id.clone(),
-                reason: "通话记录里有这通电话，但识别结果里没有它的录音：请检查录音是否送去识别，或录音文件名/任务编号是否写对".into(),
-            });
-        }
-    }
+    stream::unused_rows(opts, &list, &mut summary);
     if let Err(e) = write_rejects(&rejects_at, &summary.rejects) {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
@@ -1032,7 +1060,37 @@ fn import_file(
     w: &mut dyn Write,
     summary: &mut ImportSummary,
 ) -> anyhow::Result<()> {
+    if archive::is_zip(path) {
+        return archive::import_zip(opts, path, list, w, summary);
+    }
     let file: Arc<str> = path.display().to_string().into();
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    match std::fs::File::open(path) {
+        Ok(f) => import_docs(opts, &file, &name, f, list, w, summary),
+        Err(e) => {
+            summary.rejects.push(Reject {
+                file,
+                line: 0,
+                record_id: normalise_key(&name),
+                reason: format!("打不开：{}", crate::messages::io_zh(&e)),
+            });
+            Ok(())
+        }
+    }
+}
+
+/// Imports the result documents read from `r`, a result file or an entry
+/// of a zip archive named `name` (its file name, which may be a recording's
+/// key), with `file` the place its rejects name.
+fn import_docs(
+    opts: &ImportOptions,
+    file: &Arc<str>,
+    name: &str,
+    r: impl Read,
+    list: &mut CallList,
+    w: &mut dyn Write,
+    summary: &mut ImportSummary,
+) -> anyhow::Result<()> {
     let reject = |summary: &mut ImportSummary, line: u64, id: &str, reason: String| {
         summary.rejects.push(Reject {
             file: file.clone(),
@@ -1041,51 +1099,59 @@ fn import_file(
             reason,
         })
     };
-    let stem = normalise_key(&path.file_name().unwrap_or_default().to_string_lossy());
-    let jsonl = path
-        .to_string_lossy()
-        .to_ascii_lowercase()
-        .ends_with(".jsonl");
+    let stem = normalise_key(name);
+    let jsonl = name.to_ascii_lowercase().ends_with(".jsonl");
     // A result file is one document; a JSON Lines file of results is one
     // document a line. Either way one document is held at a time.
-    let docs: Box<dyn Iterator<Item = (u64, io::Result<String>)>> = {
-        let f = match std::fs::File::open(path) {
-            Ok(f) => f,
-            Err(e) => {
-                reject(
-                    summary,
-                    0,
-                    &stem,
-                    format!("打不开：{}", crate::messages::io_zh(&e)),
-                );
-                return Ok(());
-            }
-        };
-        if jsonl {
-            Box::new(
-                BufReader::new(f)
-                    .lines()
-                    .enumerate()
-                    .map(|(i, l)| (i as u64 + 1, l))
-                    .filter(|(_, l)| !matches!(l, Ok(l) if l.trim().is_empty())),
-            )
-        } else {
-            let mut text = String::new();
-            let r = f
-                .take(MAX_FILE_BYTES + 1)
-                .read_to_string(&mut text)
-                .and_then(|n| {
-                    if n as u64 > MAX_FILE_BYTES {
-                        Err(io::Error::other(format!(
-                            "文件超过 {} MiB，不像一个识别结果",
-                            MAX_FILE_BYTES >> 20
-                        )))
-                    } else {
-                        Ok(text)
+    let docs: Box<dyn Iterator<Item = (u64, io::Result<String>)>> = if jsonl {
+        // Lines are bounded like a whole result file: a line longer than
+        // that is skipped in bounded memory and rejected, and a read error
+        // ends the file after one reject rather than repeating.
+        let mut lines =
+            crate::input::transcripts::LineReader::new(BufReader::new(r), MAX_FILE_BYTES as usize);
+        let mut failed = false;
+        Box::new(
+            std::iter::from_fn(move || {
+                if failed {
+                    return None;
+                }
+                match lines.next_line() {
+                    Ok(None) => None,
+                    Ok(Some(raw)) => Some((
+                        raw.line,
+                        raw.bytes.map_err(io::Error::other).and_then(|b| {
+                            String::from_utf8(b).map_err(|e| {
+                                io::Error::other(format!(
+                                    "这一行不是 UTF-8 文本（第 {} 字节起），请把结果存成 UTF-8",
+                                    e.utf8_error().valid_up_to() + 1
+                                ))
+                            })
+                        }),
+                    )),
+                    Err(e) => {
+                        failed = true;
+                        Some((lines.lines_read() + 1, Err(e)))
                     }
-                });
-            Box::new(std::iter::once((0, r)))
-        }
+                }
+            })
+            .filter(|(_, l)| !matches!(l, Ok(l) if l.trim().is_empty())),
+        )
+    } else {
+        let mut text = String::new();
+        let read = r
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_string(&mut text)
+            .and_then(|n| {
+                if n as u64 > MAX_FILE_BYTES {
+                    Err(io::Error::other(format!(
+                        "文件超过 {} MiB，不像一个识别结果",
+                        MAX_FILE_BYTES >> 20
+                    )))
+                } else {
+                    Ok(text)
+                }
+            });
+        Box::new(std::iter::once((0, read)))
     };
     for (line, doc) in docs {
         let text = match doc {
@@ -1299,6 +1365,31 @@ mod tests {
         assert_eq!(normalise_key("4500055927"), "4500055927");
         // Must not: a version-like id loses its tail.
         assert_eq!(normalise_key("call.2026"), "call.2026");
+    }
+
+    #[test]
+    fn emotions_are_normalised_and_energies_kept_raw_only() {
+        assert_eq!(
+            emotion_fields(Some(r#"["angry"]"#)),
+            (Some("angry"), Some(r#"["angry"]"#.to_string()))
+        );
+        assert_eq!(
+            emotion_fields(Some("NORMAL")),
+            (Some("neutral"), Some("NORMAL".to_string()))
+        );
+        assert_eq!(
+            emotion_fields(Some("surprise")),
+            (Some("other"), Some("surprise".to_string()))
+        );
+        // Must not: Aliyun's energy read as a label, or an empty list kept.
+        assert_eq!(emotion_fields(Some("6.1")), (None, Some("6.1".to_string())));
+        assert_eq!(emotion_fields(Some("[]")), (None, None));
+        assert_eq!(emotion_fields(None), (None, None));
+        // Rates converted from characters a second read as whole numbers;
+        // a negative or NaN measurement is not written.
+        assert_eq!(measurement(Some(5.2 * 60.0), 1), Some(312.0));
+        assert_eq!(measurement(Some(-1.0), 1), None);
+        assert_eq!(measurement(Some(f64::NAN), 3), None);
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //!
 //! What it handles: one JSON object whose keys have no escapes; for the
 //! known fields the types serde accepts (strings, with any escape decoded;
-//! `null`; ids as strings or plain unsigned integers; times and confidence
-//! as plain decimals of at most 15 digits, no sign or exponent); for other
+//! `null`; ids as strings or plain unsigned integers; times, confidence
+//! and the services' measurements (`speech_rate`, `silence_before`) as
+//! plain decimals of at most 15 digits, no sign or exponent); for other
 //! keys any string, number, `true`, `false` or `null`. What makes it give
 //! up: a duplicate or escaped key, a nested value under an unknown key, a
 //! sign, an exponent or more than 15 digits in a time, a raw control
@@ -30,7 +31,16 @@ const POW10: [f64; 23] = [
 ];
 
 /// The fields of an utterance, as `RawUtterance` names them.
-const UTTERANCE_FIELDS: [&str; 5] = ["speaker", "start", "end", "text", "confidence"];
+const UTTERANCE_FIELDS: [&str; 8] = [
+    "speaker",
+    "start",
+    "end",
+    "text",
+    "confidence",
+    "speech_rate",
+    "silence_before",
+    "emotion",
+];
 
 /// Reads `text` as a call, or None for serde_json to read it.
 pub(super) fn raw_call(text: &str) -> Option<RawCall<'_>> {
@@ -182,6 +192,9 @@ impl<'a> Parser<'a> {
             end: None,
             text: None,
             confidence: None,
+            speech_rate: None,
+            silence_before: None,
+            emotion: None,
         };
         // By index in UTTERANCE_FIELDS.
         self.object(&UTTERANCE_FIELDS, |p, key| {
@@ -190,7 +203,10 @@ impl<'a> Parser<'a> {
                 Some(1) => u.start = p.opt_f64()?,
                 Some(2) => u.end = p.opt_f64()?,
                 Some(3) => u.text = p.opt_str()?,
-                Some(_) => u.confidence = p.opt_f64()?,
+                Some(4) => u.confidence = p.opt_f64()?,
+                Some(5) => u.speech_rate = p.opt_f64()?,
+                Some(6) => u.silence_before = p.opt_f64()?,
+                Some(_) => u.emotion = p.opt_str()?,
                 None => p.skip_scalar()?,
             }
             Some(())
@@ -476,6 +492,26 @@ mod tests {
     }
 
     #[test]
+    fn the_services_measurements_are_read_as_serde_reads_them() {
+        let line = r#"{"call_id":"c1","operator_id":"1","started_at":"2026-11-27T09:00:00+08:00","utterances":[{"speaker":"agent","start":0.8,"end":4.1,"text":"您好","speech_rate":212.5,"silence_before":0.3,"emotion":"neutral","emotion_raw":"6.1"},{"speaker":"caller","start":5,"end":6,"text":"喂","emotion":null}]}"#;
+        let fast = raw_call(line).expect("the usual shape");
+        assert_eq!(Some(&fast), by_serde(line).as_ref());
+        let u = fast.utterances.as_deref().unwrap_or_default();
+        assert_eq!(
+            (
+                u[0].speech_rate,
+                u[0].silence_before,
+                u[0].emotion.as_deref()
+            ),
+            (Some(212.5), Some(0.3), Some("neutral"))
+        );
+        assert_eq!((u[1].speech_rate, u[1].emotion.as_deref()), (None, None));
+        // Must not: a negative rate taken the fast way (serde reads it, the
+        // reader then rejects it).
+        assert!(raw_call(&line.replace("212.5", "-212.5")).is_none());
+    }
+
+    #[test]
     fn gives_up_on_what_it_does_not_read_itself() {
         for line in [
             r#"{"call_id":"a","call_id":"b"}"#,
@@ -554,7 +590,7 @@ mod tests {
     /// A value for `key`: mostly of the type serde wants there.
     fn value(key: &'static str) -> BoxedStrategy<String> {
         let typed = match key {
-            "start" | "end" | "confidence" => number().boxed(),
+            "start" | "end" | "confidence" | "speech_rate" | "silence_before" => number().boxed(),
             "call_id" | "operator_id" => prop_oneof![string(), "[1-9][0-9]{0,19}"].boxed(),
             "other" | "" => scalar().boxed(),
             _ => string().boxed(),
