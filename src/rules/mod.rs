@@ -1442,14 +1442,27 @@ pub fn line_of(text: &str, rule: usize, key: &str) -> Option<usize> {
     // Start at the part of the rule the key is in (`[rules.check]`,
     // `check = {…}`, `when = …`), so that a key both parts have is found
     // in the right one.
-    let part = key.split(['.', '[']).next().unwrap_or("");
-    let start = lines[header..end]
-        .iter()
-        .position(|l| {
-            let t = l.trim();
-            t.starts_with(&format!("[rules.{part}")) || assigns(l, part)
-        })
-        .map_or(header, |k| header + k);
+    // The deepest `[rules.a.b]` header the key is under, else the line
+    // assigning its first part.
+    let tables: Vec<&str> = key
+        .split('.')
+        .map(|s| s.split('[').next().unwrap_or(s))
+        .collect();
+    let tables = &tables[..tables.len().saturating_sub(1)];
+    let under = (1..=tables.len()).rev().find_map(|k| {
+        let h = format!("[rules.{}]", tables[..k].join("."));
+        lines[header..end]
+            .iter()
+            .position(|l| l.trim() == h)
+            .map(|p| header + p)
+    });
+    let part = tables.first().copied().unwrap_or("");
+    let start = under.unwrap_or_else(|| {
+        lines[header..end]
+            .iter()
+            .position(|l| !part.is_empty() && assigns(l, part))
+            .map_or(header, |k| header + k)
+    });
     let found = lines[start..end].iter().position(|l| assigns(l, leaf));
     Some(found.map_or(start, |k| start + k) + 1)
 }
