@@ -137,7 +137,10 @@ fn each_cookbook_rule_catches_its_dialogue_and_not_the_other() {
     for (rule, catches, must_not, with_ticket) in COOKBOOK {
         let ticket = with_ticket.then_some(&t);
         let hit = rules_found(&s, catches, ticket);
-        assert!(hit.contains(&rule), "{rule} should catch:\n{catches}\n{hit:?}");
+        assert!(
+            hit.contains(&rule),
+            "{rule} should catch:\n{catches}\n{hit:?}"
+        );
         let miss = rules_found(&s, must_not, ticket);
         assert!(
             !miss.contains(&rule),
@@ -208,13 +211,19 @@ fn custom_rule_ids_go_through_score_rules_and_try_rule() {
     assert!(!plain.contains("process.no_time_limit"));
     assert!(with.contains("process.no_time_limit"), "{with}");
     for line in plain.lines().skip(1) {
-        assert!(with.contains(line), "a built-in finding went missing: {line}");
+        assert!(
+            with.contains(line),
+            "a built-in finding went missing: {line}"
+        );
     }
     // `rules --config` lists them after the built-in ones, marked.
     let listed = run_ok(bin().arg("rules").arg("--config").arg(cookbook()));
     let builtin = run_ok(bin().arg("rules"));
     assert!(listed.starts_with(&builtin));
-    assert!(listed.contains("自定义·执行流程：工单转办时没有告知办理时限"), "{listed}");
+    assert!(
+        listed.contains("自定义·执行流程：工单转办时没有告知办理时限"),
+        "{listed}"
+    );
     // try-rule on the whole run: how many calls, examples with evidence.
     let tried = run_ok(
         bin()
@@ -262,7 +271,11 @@ fn reviews_and_rescore_accept_custom_rule_ids() {
     score(&custom, Some(&cookbook()));
     let findings = std::fs::read_to_string(custom.join("findings.csv")).expect("findings");
     let header: Vec<&str> = findings.lines().next().unwrap_or("").split(',').collect();
-    let col = |name: &str| header.iter().position(|h| h.trim_start_matches('\u{feff}') == name);
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == name)
+    };
     let (Some(c_call), Some(c_rule), Some(c_utt)) =
         (col("call_id"), col("rule"), col("utterance_index"))
     else {

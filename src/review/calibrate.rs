@@ -385,10 +385,12 @@ pub fn calibrate(reviews: &Reviews, runs: &[PathBuf]) -> anyhow::Result<Calibrat
     let mut owner: HashMap<u128, usize> = HashMap::new();
     let mut rec = csv::StringRecord::new();
     for dir in runs {
-        // The run's own scorecard makes its custom rule ids known (an old
-        // run without run.json has only built-in ones).
-        if dir.join(crate::review::manifest::FILE).is_file() {
-            crate::review::manifest::Manifest::read(dir)?.config(dir)?;
+        // The run's own scorecard makes its custom rule ids known. A run
+        // without run.json (an old version's), or whose scorecard no longer
+        // compiles (a rule's lexicon file gone), has only the built-in ids:
+        // a custom id in its findings is then reported as unknown, below.
+        if let Ok(m) = crate::review::manifest::Manifest::read(dir) {
+            let _ = m.config(dir);
         }
     }
     for (k, dir) in runs.iter().enumerate() {

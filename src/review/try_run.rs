@@ -108,10 +108,7 @@ pub fn try_run(run_dir: &Path, baseline: &Scorer, changed: &Scorer) -> anyhow::R
                 if let Some(mk) = &masker {
                     mk.mask_findings(&mut new, &call, ticket);
                 }
-                let shown = added
-                    .iter()
-                    .map(|&k| describe(&new.findings[k]))
-                    .collect();
+                let shown = added.iter().map(|&k| describe(&new.findings[k])).collect();
                 trial.examples.push((call.call_id.clone(), shown));
             }
         }
@@ -187,7 +184,11 @@ pub fn render(run_dir: &Path, trial: &RunTrial, baseline: &Scorer, changed: &Sco
     if trial.examples.is_empty() {
         let _ = writeln!(out, "没有一通电话新增命中。");
     } else {
-        let _ = writeln!(out, "例子（前 {} 通新增命中的电话）：", trial.examples.len());
+        let _ = writeln!(
+            out,
+            "例子（前 {} 通新增命中的电话）：",
+            trial.examples.len()
+        );
         for (call_id, shown) in &trial.examples {
             let _ = writeln!(out, "  通话 {call_id}：");
             for s in shown {

@@ -453,14 +453,15 @@ impl RuleSet {
     pub fn compile(config: &Config) -> Result<RuleSet, CompileError> {
         let mut rules = Vec::with_capacity(config.rules.len());
         for (k, spec) in config.rules.iter().enumerate() {
-            let rule = compile_rule(spec, config, &config.rules[..k]).map_err(|(key, message)| {
-                CompileError {
-                    rule: k,
-                    id: spec.id.clone(),
-                    key,
-                    message,
-                }
-            })?;
+            let rule =
+                compile_rule(spec, config, &config.rules[..k]).map_err(|(key, message)| {
+                    CompileError {
+                        rule: k,
+                        id: spec.id.clone(),
+                        key,
+                        message,
+                    }
+                })?;
             if config.rule_enabled(rule.id) {
                 rules.push(rule);
             }
@@ -526,7 +527,9 @@ fn compile_rule(spec: &RuleSpec, config: &Config, before: &[RuleSpec]) -> Result
         )
     })?;
     let id = spec.id.trim();
-    let name = id.strip_prefix(norm.key()).and_then(|r| r.strip_prefix('.'));
+    let name = id
+        .strip_prefix(norm.key())
+        .and_then(|r| r.strip_prefix('.'));
     let good_name = name.is_some_and(|n| {
         !n.is_empty()
             && n.chars()
@@ -573,7 +576,9 @@ fn compile_rule(spec: &RuleSpec, config: &Config, before: &[RuleSpec]) -> Result
         s => {
             return bad(
                 "severity",
-                format!("“{s}”应为 deduct（扣分）、critical（重大风险）或 red_line（红线，一票否决）"),
+                format!(
+                    "“{s}”应为 deduct（扣分）、critical（重大风险）或 red_line（红线，一票否决）"
+                ),
             )
         }
     };
@@ -583,7 +588,9 @@ fn compile_rule(spec: &RuleSpec, config: &Config, before: &[RuleSpec]) -> Result
         k => {
             return bad(
                 "kind",
-                format!("“{k}”应为 must（必须做到，没做到扣分）或 must_not（不得出现，出现就扣分）"),
+                format!(
+                    "“{k}”应为 must（必须做到，没做到扣分）或 must_not（不得出现，出现就扣分）"
+                ),
             )
         }
     };
@@ -683,7 +690,9 @@ fn compile_cond(spec: &CondSpec, path: &str, config: &Config) -> Result<Cond, Ba
         Some(w) => Some(parse_who(w).ok_or_else(|| {
             (
                 key("who"),
-                format!("“{w}”应为 agent（话务员）、caller（来电人）、unit（承办单位）或 any（任何人）"),
+                format!(
+                    "“{w}”应为 agent（话务员）、caller（来电人）、unit（承办单位）或 any（任何人）"
+                ),
             )
         })?),
         None => None,
@@ -750,7 +759,11 @@ fn compile_cond(spec: &CondSpec, path: &str, config: &Config) -> Result<Cond, Ba
     if spec.first.is_some() && spec.last.is_some() {
         return bad(&key("first"), "first 和 last 只能写一个");
     }
-    for (k, v) in [("first", spec.first), ("last", spec.last), ("count", spec.count)] {
+    for (k, v) in [
+        ("first", spec.first),
+        ("last", spec.last),
+        ("count", spec.count),
+    ] {
         if v == Some(0) {
             return bad(&key(k), "应为 1 或更大的整数");
         }
@@ -844,10 +857,7 @@ fn compile_phrases(spec: &CondSpec, path: &str, config: &Config) -> Result<Phras
             );
         }
         if p.trim().is_empty() {
-            return bad(
-                &key("phrases"),
-                format!("第 {} 项是空的，请删掉", i + 1),
-            );
+            return bad(&key("phrases"), format!("第 {} 项是空的，请删掉", i + 1));
         }
         text.push_str(p);
         text.push('\n');
@@ -895,10 +905,7 @@ fn compile_phrases(spec: &CondSpec, path: &str, config: &Config) -> Result<Phras
     };
     let at_least = spec.at_least.unwrap_or(1);
     if at_least == 0 || at_least > entries {
-        return bad(
-            &key("at_least"),
-            format!("应在 1 到词条数 {entries} 之间"),
-        );
+        return bad(&key("at_least"), format!("应在 1 到词条数 {entries} 之间"));
     }
     let fuzzy = spec.fuzzy.unwrap_or(0);
     if fuzzy > 5 {
@@ -1043,7 +1050,7 @@ impl Rule {
         // the whole call (a ticket field) makes one finding only when
         // there is none in an utterance.
         let mut placed: Vec<&Event<'_>> = events.iter().filter(|e| e.utt.is_some()).collect();
-        placed.sort_by(|a, b| (a.utt, a.span).cmp(&(b.utt, b.span)));
+        placed.sort_by_key(|e| (e.utt, e.span));
         placed.dedup_by(|a, b| a.utt == b.utt && a.span == b.span);
         if placed.is_empty() {
             let note = events
@@ -1064,7 +1071,9 @@ impl Rule {
                     What::Words if e.span.1 > e.span.0 => {
                         view.finding_at(self.norm, self.id, i, e.span.0, e.span.1)
                     }
-                    What::Metric(m) => view.finding_quoting(self.norm, self.id, i, &m.note(e.value)),
+                    What::Metric(m) => {
+                        view.finding_quoting(self.norm, self.id, i, &m.note(e.value))
+                    }
                     What::Note(n) => view.finding_quoting(self.norm, self.id, i, n),
                     What::Words => view.finding_quoting(self.norm, self.id, i, ""),
                 };
@@ -1256,9 +1265,7 @@ impl Phrases {
                 for (k, pattern) in self.fuzzy_entries.iter().enumerate() {
                     // A short entry within `fuzzy` edits would match nearly
                     // anything: those are matched exactly only.
-                    if pattern.len() <= 2 * self.fuzzy
-                        || out[at..].iter().any(|e| e.entry == k)
-                    {
+                    if pattern.len() <= 2 * self.fuzzy || out[at..].iter().any(|e| e.entry == k) {
                         continue;
                     }
                     let (d, end) = crate::text::substring_distance(pattern, &chars);

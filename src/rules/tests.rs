@@ -461,7 +461,11 @@ fn findings_join_their_norm_with_evidence_and_per_finding_points() {
         ('a', 8.5, 10.0, "感谢您的来电，再见！"),
     ]);
     let s = scorer(PROMISE).score(&c, None, &[]);
-    let f: Vec<_> = s.findings.iter().filter(|f| f.rule == "communication.t").collect();
+    let f: Vec<_> = s
+        .findings
+        .iter()
+        .filter(|f| f.rule == "communication.t")
+        .collect();
     assert_eq!(f.len(), 2);
     assert_eq!(f[0].norm, NormId::Communication);
     assert_eq!(f[0].utterance_index, Some(2));
@@ -571,7 +575,11 @@ fn a_must_rule_is_violated_when_its_check_fails_and_assesses_its_norm_when_it_ap
     let with = dial(&[HELLO, ('a', 5.5, 8.0, "您反映的是路灯坏了")]);
     let t = dispatched();
     let s = scorer(RECAP).score(&without, Some(&t), &[]);
-    let f: Vec<_> = s.findings.iter().filter(|f| f.rule == "process.recap").collect();
+    let f: Vec<_> = s
+        .findings
+        .iter()
+        .filter(|f| f.rule == "process.recap")
+        .collect();
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].excerpt, "没有做到：工单转办前要复述诉求");
     assert_eq!(f[0].utterance_index, None);
@@ -683,7 +691,9 @@ fn a_rule_that_cannot_compile_is_refused_with_file_line_and_key() {
         assert!(e.contains(want), "{case}: {e}");
     }
     // An unknown key inside a rule: the TOML reader names line and key.
-    let e = error(&format!("{base}colour = 1\ncheck = {{ phrases = [\"好\"] }}\n"));
+    let e = error(&format!(
+        "{base}colour = 1\ncheck = {{ phrases = [\"好\"] }}\n"
+    ));
     assert!(e.contains("第 6 行，键 rules.colour"), "{e}");
 }
 
@@ -710,4 +720,20 @@ fn a_rule_lexicon_file_is_read_relative_to_the_scorecard() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].excerpt, "保证金不退，我【保证】");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_commented_example_in_the_default_scorecard_compiles() {
+    let text = crate::config::DEFAULT_TOML;
+    let Some(at) = text.find("# [[rules]]") else {
+        panic!("default-config.toml has no [[rules]] example");
+    };
+    let example: String = text[at..]
+        .lines()
+        .map_while(|l| l.strip_prefix("# "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let cfg = Config::parse(&example, "default-config.toml").expect("the example compiles");
+    assert_eq!(cfg.rules.len(), 1);
+    assert_eq!(cfg.rules[0].id, "process.no_time_limit");
 }

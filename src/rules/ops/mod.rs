@@ -23,6 +23,12 @@ pub trait Operator: Send + Sync {
     fn events<'s>(&'s self, view: &CallView<'_>, out: &mut Vec<Event<'s>>);
 }
 
+/// What a parameter error is: the parameter and why, in Chinese.
+pub type ParamError = (String, String);
+
+/// Builds an operator from a rule's parameters.
+pub type Build = fn(&Params) -> Result<Box<dyn Operator>, ParamError>;
+
 /// One entry of the registry.
 pub struct Registered {
     /// The name a rule writes (`builtin = "number_not_in_directory"`).
@@ -31,11 +37,14 @@ pub struct Registered {
     pub description: &'static str,
     /// Builds it from the rule's parameters; the error says which
     /// parameter is wrong and how, in Chinese.
-    pub build: fn(&Params) -> Result<Box<dyn Operator>, (String, String)>,
+    pub build: Build,
 }
 
 /// Every built-in operator, by name.
-pub const REGISTRY: &[Registered] = &[number_not_in_directory::REGISTERED, number_given::REGISTERED];
+pub const REGISTRY: &[Registered] = &[
+    number_not_in_directory::REGISTERED,
+    number_given::REGISTERED,
+];
 
 /// The operator of that name.
 pub fn find(name: &str) -> Option<&'static Registered> {
@@ -63,7 +72,11 @@ pub fn check_known(params: &Params, known: &[&str]) -> Result<(), (String, Strin
             k.clone(),
             format!(
                 "这个内置算子没有参数 {k}，可用的参数：{}（unknown parameter）",
-                if known.is_empty() { "无".to_string() } else { known.join("、") }
+                if known.is_empty() {
+                    "无".to_string()
+                } else {
+                    known.join("、")
+                }
             ),
         )),
     }
