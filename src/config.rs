@@ -466,6 +466,10 @@ pub struct Config {
     pub repeats: RepeatsConfig,
     /// Privacy settings.
     pub privacy: PrivacyConfig,
+    /// The centre's own rules (`[[rules]]`), applied after the built-in
+    /// checks of their norms (see `crate::rules`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<crate::rules::RuleSpec>,
 }
 
 impl Default for Config {
@@ -484,6 +488,7 @@ impl Default for Config {
             review: ReviewConfig::default(),
             repeats: RepeatsConfig::default(),
             privacy: PrivacyConfig::default(),
+            rules: Vec::new(),
         }
     }
 }
@@ -531,8 +536,8 @@ impl Config {
             place: String::new(),
             message: format!("读不了评分表：{}", crate::messages::io_zh(&e)),
         })?;
-        let mut cfg = Config::parse(&text, &file)?;
         let base = path.parent().unwrap_or(Path::new("."));
+        let mut cfg = Config::parse_at(&text, &file, Some(base))?;
         for p in cfg.lexicons.values_mut() {
             if p.is_relative() {
                 *p = base.join(&*p);
@@ -547,8 +552,16 @@ impl Config {
     }
 
     /// Parses and checks a scorecard text; `file` names it in errors.
+    /// Lexicon files of its rules are read relative to the working folder.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
-        let cfg: Config = toml::from_str(text).map_err(|e| {
+        Config::parse_at(text, file, None)
+    }
+
+    /// As [`Config::parse`], the rules' lexicon files relative to `base`
+    /// (the scorecard's folder) when given. The rules are compiled here,
+    /// once, to refuse a rule that cannot compile before any input is read.
+    fn parse_at(text: &str, file: &str, base: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut cfg: Config = toml::from_str(text).map_err(|e| {
             let place = match e.span() {
                 Some(s) => {
                     let start = s.start.min(text.len());
@@ -573,6 +586,26 @@ impl Config {
                 None => format!("键 {key}："),
             },
             message,
+        })?;
+        if let Some(base) = base {
+            crate::rules::resolve_paths(&mut cfg.rules, base);
+        }
+        crate::rules::RuleSet::compile(&cfg).map_err(|e| {
+            let n = e.rule + 1;
+            let key = format!("rules[{n}].{}", e.key);
+            let id = if e.id.trim().is_empty() {
+                String::new()
+            } else {
+                format!("规则 {}：", e.id.trim())
+            };
+            ConfigError {
+                file: file.to_string(),
+                place: match crate::rules::line_of(text, e.rule, &e.key) {
+                    Some(l) => format!("第 {l} 行，键 {key}："),
+                    None => format!("键 {key}："),
+                },
+                message: format!("{id}{}", e.message),
+            }
         })?;
         Ok(cfg)
     }
@@ -690,7 +723,9 @@ impl Config {
             );
         }
         for r in &self.disabled_rules {
-            if !crate::norms::RULES.iter().any(|(id, _)| id == r) {
+            if !crate::norms::RULES.iter().any(|(id, _)| id == r)
+                && !self.rules.iter().any(|c| c.id.trim() == r)
+            {
                 return bad(
                     "disabled_rules",
                     format!("没有“{r}”这条规则，请检查拼写（hotline-qa rules 列出全部规则编号；unknown rule）"),

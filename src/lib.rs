@@ -46,6 +46,7 @@ pub mod norms;
 pub mod outdir;
 pub mod report;
 pub mod review;
+pub mod rules;
 pub mod run;
 pub mod stream;
 pub mod text;

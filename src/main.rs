@@ -248,6 +248,10 @@ enum Command {
         /// 两边都用的通讯录（CSV：name,phone），替换内置通讯录
         #[arg(long, value_name = "FILE")]
         directory: Option<PathBuf>,
+        /// 不试单段对话，而是在一次运行（score 的输出文件夹）的全部通话上试：
+        /// 多少通会新增命中，举五个例子
+        #[arg(long, value_name = "RUN_DIR", conflicts_with = "file")]
+        run: Option<PathBuf>,
     },
     /// 用新评分表重评一次运行的全部通话（输入和截至时间取自 run.json）并比较，
     /// 写出新的运行和 diff_calls.csv、diff_operators.csv、diff_rules.csv
@@ -345,7 +349,11 @@ enum Command {
     /// 打印内置评分表（带中文注释的 TOML），复制后修改即可用 --config 加载
     Config,
     /// 列出全部规则编号及含义（findings.csv 的 rule 列、评分表的 disabled_rules）
-    Rules,
+    Rules {
+        /// 评分表：它的自定义规则（[[rules]]）列在内置规则之后，标“自定义”
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
 }
 
 /// An error in how the program was called or configured: exit code 2.
@@ -652,9 +660,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("parsed {ok} of {read} lines");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Rules => {
+        Command::Rules { config } => {
+            let config = match &config {
+                Some(p) => Config::load(p).map_err(usage)?,
+                None => Config::default(),
+            };
             for (id, what) in RULES {
                 println!("{id:<34}{what}");
+            }
+            for r in &config.rules {
+                let norm = NormId::parse(&r.norm).map_or("", |n| n.name_zh());
+                let off = if config.rule_enabled(r.id.trim()) {
+                    ""
+                } else {
+                    "（已关闭）"
+                };
+                println!(
+                    "{:<34}自定义·{norm}{off}：{}",
+                    r.id.trim(),
+                    r.description.trim()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -960,6 +985,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             config,
             baseline,
             directory,
+            run,
         } => {
             use hotline_qa::review::try_rule;
             // Both scorecards and their lexicons are checked before the dialogue is read.
@@ -972,6 +998,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (old_config, old_directory) = load_scorecard(&card(baseline))?;
             let changed = Scorer::new(new_config, new_directory).map_err(usage)?;
             let current = Scorer::new(old_config, old_directory).map_err(usage)?;
+            if let Some(run_dir) = run {
+                use hotline_qa::review::try_run;
+                let trial = try_run::try_run(&run_dir, &current, &changed)?;
+                print!("{}", try_run::render(&run_dir, &trial, &current, &changed));
+                return Ok(ExitCode::SUCCESS);
+            }
             let from_stdin = file.as_deref().is_none_or(|p| p.as_os_str() == "-");
             if from_stdin && std::io::stdin().is_terminal() {
                 eprintln!("请粘贴对话，一行一句（如“坐席：您好！市长热线……”），粘贴完按 Ctrl+D（Windows 按 Ctrl+Z 再回车）：");
@@ -1258,7 +1290,7 @@ fn main() -> ExitCode {
         cli.command,
         Command::Score { stdin: true, .. }
             | Command::Config
-            | Command::Rules
+            | Command::Rules { .. }
             | Command::Explain { .. }
     );
     if to_stdout && !stdout_is_open() {

@@ -903,3 +903,93 @@ proptest! {
             .all(|f| f.points == 0.0));
     }
 }
+
+// A rule written in TOML judges as the same check written in code
+// ---------------------------------------------------------------------------
+
+/// The scorecard's own rules: a gap after the other party over 5 s not
+/// excused by an earlier 稍等 of the agent, and 您好 said twice or more.
+fn rule_scorer() -> &'static Scorer {
+    static SCORER: OnceLock<Scorer> = OnceLock::new();
+    SCORER.get_or_init(|| {
+        let card = "[[rules]]
+id = \"attitude.prop_gap\"
+norm = \"attitude\"
+description = \"接话慢且之前没请稍等\"
+kind = \"must_not\"
+per_finding = 1
+[rules.check]
+metric = \"gap\"
+above = 5
+[rules.check.not_after]
+phrases = [\"稍等\"]
+
+[[rules]]
+id = \"courtesy.prop_count\"
+norm = \"courtesy\"
+description = \"您好说了两次以上\"
+kind = \"must_not\"
+per_finding = 1
+check = { phrases = [\"您好\"], count = 2 }
+";
+        let config = Config::parse(card, "rules.toml").expect("config");
+        Scorer::new(config, Directory::builtin()).expect("scorer")
+    })
+}
+
+/// The same two checks in code: the utterances each rule should flag.
+fn rules_in_code(call: &Call) -> (Vec<usize>, Vec<usize>) {
+    use hotline_qa::text::NormText;
+    let u = &call.utterances;
+    let clean: Vec<NormText> = u.iter().map(|x| NormText::new(&x.text)).collect();
+    let agent = |i: usize| u[i].speaker == Speaker::Agent;
+    // Where 稍等 first starts in the original text of utterance i.
+    let wait_at = |i: usize| {
+        clean[i]
+            .clean
+            .find("稍等")
+            .map(|s| clean[i].view().original_span(s, s + "稍等".len()).0)
+    };
+    let mut gaps = Vec::new();
+    for i in 1..u.len() {
+        let gap = u[i].start - u[i - 1].end;
+        if !agent(i) || u[i - 1].speaker == u[i].speaker || gap < 0.0 || gap <= 5.0 {
+            continue;
+        }
+        // Excused by a wait request earlier in the call, or at the very
+        // start of the answer itself (before the metric's empty span).
+        let excused = (0..i).any(|a| agent(a) && wait_at(a).is_some()) || wait_at(i) == Some(0);
+        if !excused {
+            gaps.push(i);
+        }
+    }
+    let mut hellos = Vec::new();
+    for (i, c) in clean.iter().enumerate() {
+        if agent(i) {
+            hellos.extend(std::iter::repeat_n(i, c.clean.matches("您好").count()));
+        }
+    }
+    if hellos.len() < 2 {
+        hellos.clear();
+    }
+    (gaps, hellos)
+}
+
+proptest! {
+    #![proptest_config(cases(512))]
+
+    #[test]
+    fn a_rule_in_toml_and_the_same_check_in_code_judge_alike(call in well_formed_call()) {
+        let s = rule_scorer().score(&call, None, &[]);
+        let of = |rule: &str| -> Vec<usize> {
+            s.findings
+                .iter()
+                .filter(|f| f.rule == rule)
+                .filter_map(|f| f.utterance_index)
+                .collect()
+        };
+        let (gaps, hellos) = rules_in_code(&call);
+        prop_assert_eq!(of("attitude.prop_gap"), gaps);
+        prop_assert_eq!(of("courtesy.prop_count"), hellos);
+    }
+}

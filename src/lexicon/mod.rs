@@ -344,6 +344,15 @@ impl Lexicon {
         Lexicon::parse(&text, &name)
     }
 
+    /// The literal entries as written and their clean forms, in file
+    /// order (the fuzzy match of the scorecard's rules aligns them).
+    pub fn literals(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.entries
+            .iter()
+            .zip(&self.clean_entries)
+            .map(|(e, c)| (&**e, c.as_str()))
+    }
+
     /// Number of literal and pattern entries.
     pub fn len(&self) -> usize {
         self.entries.len() + self.regexes.len()
@@ -357,7 +366,13 @@ impl Lexicon {
     /// Every hit in `original` (whose clean form is `norm`), in text order,
     /// with exclusion contexts applied.
     pub fn find(&self, original: &str, norm: &NormText) -> Vec<Hit<'_>> {
-        let norm = norm.view();
+        self.find_clean(original, norm.view())
+    }
+
+    /// As [`Lexicon::find`], with the clean form borrowed from a call's
+    /// shared buffers (`CallView::texts`): the scorecard's own rules search
+    /// with it, without cleaning the utterance again.
+    pub fn find_clean(&self, original: &str, norm: CleanText<'_>) -> Vec<Hit<'_>> {
         let mut hits = Vec::new();
         if let Some(ac) = &self.literals {
             for m in ac.find_iter(norm.clean) {

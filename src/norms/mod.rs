@@ -439,6 +439,8 @@ pub struct Scorer {
     lexicons: Lexicons,
     directory: Directory,
     norms: Vec<Box<dyn Norm>>,
+    /// The scorecard's own rules, run after the built-in norms.
+    rules: crate::rules::RuleSet,
 }
 
 impl Scorer {
@@ -446,11 +448,28 @@ impl Scorer {
     /// built-in ones), the directory and every norm.
     pub fn new(config: Config, directory: Directory) -> Result<Scorer, LexiconError> {
         let lexicons = config.lexicons()?;
-        Ok(Scorer::with_parts(config, lexicons, directory))
+        Scorer::with_parts(config, lexicons, directory)
     }
 
-    /// Builds a scorer from already compiled parts.
-    pub fn with_parts(config: Config, lexicons: Lexicons, directory: Directory) -> Scorer {
+    /// Builds a scorer from already compiled parts, compiling the
+    /// scorecard's own rules (a scorecard read by [`Config::load`] has had
+    /// them checked already, with the file's line in the error).
+    pub fn with_parts(
+        config: Config,
+        lexicons: Lexicons,
+        directory: Directory,
+    ) -> Result<Scorer, LexiconError> {
+        let rules = crate::rules::RuleSet::compile(&config).map_err(|e| LexiconError {
+            source_name: "评分表".into(),
+            line: 0,
+            message: format!(
+                "第 {} 条规则 {}，键 {}：{}",
+                e.rule + 1,
+                e.id,
+                e.key,
+                e.message
+            ),
+        })?;
         let n = &config.norms;
         let norms: Vec<Box<dyn Norm>> = vec![
             Box::new(greeting::Greeting::new(&n.greeting)),
@@ -468,12 +487,18 @@ impl Scorer {
             Box::new(ticket::TicketNorm::new(&n.ticket)),
             Box::new(taboo::Taboo::new(&n.taboo)),
         ];
-        Scorer {
+        Ok(Scorer {
             config,
             lexicons,
             directory,
             norms,
-        }
+            rules,
+        })
+    }
+
+    /// The scorecard's own rules, compiled.
+    pub fn rules(&self) -> &crate::rules::RuleSet {
+        &self.rules
     }
 
     /// The scorecard.
@@ -511,6 +536,10 @@ impl Scorer {
                     (n.id(), out)
                 }),
         );
+        // The scorecard's own rules join their norms' findings.
+        if !self.rules.is_empty() {
+            self.rules.apply(&view, &mut out);
+        }
         out
     }
 
@@ -612,7 +641,7 @@ impl Scorer {
             // A norm may have marked a finding itself (a surname of the
             // same pinyin, probably ASR): the mark stays.
             f.needs_review = f.needs_review
-                || WORD_RULES.contains(&f.rule)
+                || (WORD_RULES.contains(&f.rule) || self.rules.is_word_rule(f.rule))
                     && f.utterance_index
                         .is_some_and(|i| uncertain(call, i, rc.low_confidence, rc.overlap_s));
         }
@@ -714,6 +743,8 @@ impl Scorer {
                 continue;
             }
             let mut left = common.points;
+            // Custom rules that cost `points` once and have already cost them.
+            let mut charged: Vec<&str> = Vec::new();
             for f in findings.iter_mut().filter(|f| f.norm == id) {
                 let on = active(f) && reviewer.is_none();
                 // A reviewer's points count in the reviewed tally only: the
@@ -727,6 +758,20 @@ impl Scorer {
                     0.0
                 } else if let Some(p) = review_points {
                     p.min(left)
+                } else if let Some(c) = (!self.rules.is_empty())
+                    .then(|| self.rules.cost(f.rule))
+                    .flatten()
+                    .filter(|c| *c != crate::rules::Cost::Norm)
+                {
+                    match c {
+                        crate::rules::Cost::Once(_) if charged.contains(&f.rule) => 0.0,
+                        crate::rules::Cost::Once(p) => {
+                            charged.push(f.rule);
+                            p.min(left)
+                        }
+                        crate::rules::Cost::Each(p) => p.min(left),
+                        crate::rules::Cost::Norm => left,
+                    }
                 } else if common.per_finding > 0.0 {
                     common.per_finding.min(left)
                 } else {

@@ -49,7 +49,6 @@ use std::sync::Arc;
 use crate::input::ticket_store::hash128;
 use crate::input::transcripts::Limits;
 use crate::model::{Appeal, Call, Finding, NormId, Source, Speaker, Utterance, Verdict};
-use crate::norms::RULES;
 use crate::report::csv_out::CsvOut;
 use crate::report::num;
 use crate::review::reviews::{self, Review, Reviews};
@@ -121,7 +120,7 @@ pub fn wilson(successes: u64, n: u64) -> Option<(f64, f64)> {
 /// One rule's figures (one row of `calibration.csv`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RuleRow {
-    /// The rule id (from [`RULES`], or `<norm>.manual`).
+    /// The rule id (from [`crate::norms::RULES`], a custom rule, or `<norm>.manual`).
     pub rule: &'static str,
     /// Its norm.
     pub norm: NormId,
@@ -180,15 +179,16 @@ impl RuleRow {
             .map(|p| (self.findings as f64 * (1.0 - p)).round() as u64)
     }
 
-    /// What the rule checks (from [`RULES`]), or for `<norm>.manual` what
+    /// What the rule checks (from [`crate::norms::RULES`] or the custom
+    /// rules), or for `<norm>.manual` what
     /// the row holds.
     pub fn description(&self) -> String {
-        match RULES.iter().find(|(id, _)| *id == self.rule) {
-            Some((_, what)) => (*what).to_string(),
-            None => format!(
+        match crate::rules::describe(self.rule) {
+            "" => format!(
                 "复核人新增、不属于任何现有规则的扣分（{}）",
                 self.norm.name_zh()
             ),
+            what => what.to_string(),
         }
     }
 
@@ -385,6 +385,15 @@ pub fn calibrate(reviews: &Reviews, runs: &[PathBuf]) -> anyhow::Result<Calibrat
     // Which run each call counts from: the last one that has it.
     let mut owner: HashMap<u128, usize> = HashMap::new();
     let mut rec = csv::StringRecord::new();
+    for dir in runs {
+        // The run's own scorecard makes its custom rule ids known. A run
+        // without run.json (an old version's), or whose scorecard no longer
+        // compiles (a rule's lexicon file gone), has only the built-in ids:
+        // a custom id in its findings is then reported as unknown, below.
+        if let Ok(m) = crate::review::manifest::Manifest::read(dir) {
+            let _ = m.config(dir);
+        }
+    }
     for (k, dir) in runs.iter().enumerate() {
         let mut t = RunTable::open(&dir.join("calls.csv"), &["call_id"], &[])?;
         while t.next(&mut rec)? {
@@ -647,7 +656,7 @@ fn fix_first(c: &Calibration) -> Option<String> {
             ))
         }
         _ if r.added > 0 => {
-            let what = if r.findings == 0 && RULES.iter().all(|(id, _)| *id != r.rule) {
+            let what = if r.findings == 0 && crate::rules::describe(r.rule).is_empty() {
                 format!(
                     "复核人新增了 {} 条{}方面、现有规则都没抓到的扣分（漏判），考虑为它加一条规则",
                     r.added,

@@ -30,7 +30,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 
-use crate::norms::RULES;
 use crate::report::csv_out::CsvOut;
 use crate::report::num;
 use crate::review::manifest;
@@ -776,12 +775,10 @@ pub fn diff_runs(
     Ok(summary)
 }
 
-/// The rule's description from [`RULES`], or empty for an unknown id.
+/// The rule's description from [`crate::norms::RULES`] or the scorecard's own rules,
+/// or empty for an unknown id.
 fn describe(rule: &str) -> &'static str {
-    RULES
-        .iter()
-        .find(|(id, _)| *id == rule)
-        .map_or("", |(_, what)| what)
+    crate::rules::describe(rule)
 }
 
 /// A short summary in Chinese for the terminal: the versions compared, how

@@ -11,3 +11,4 @@ pub mod reviews;
 mod run_table;
 pub mod sample;
 pub mod try_rule;
+pub mod try_run;

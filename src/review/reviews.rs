@@ -98,7 +98,8 @@ pub fn manual_rule(norm: NormId) -> &'static str {
     MANUAL[norm.index()]
 }
 
-/// The static id of a known rule (from [`RULES`] or `<norm>.manual`).
+/// The static id of a known rule (from [`RULES`], `<norm>.manual`, or a
+/// custom rule of a scorecard read in this run: `crate::rules`).
 pub fn known_rule(id: &str) -> Option<&'static str> {
     let id = id.trim();
     RULES
@@ -111,6 +112,7 @@ pub fn known_rule(id: &str) -> Option<&'static str> {
                 .map(|n| manual_rule(*n))
                 .find(|r| *r == id)
         })
+        .or_else(|| crate::rules::known_custom(id))
 }
 
 /// The norm a rule id belongs to (the part before the dot).

@@ -45,7 +45,6 @@ use crate::input::transcripts::{self, Limits, LineReader};
 use crate::input::{self, tickets};
 use crate::lexicon::directory::Directory;
 use crate::model::{NormId, Speaker, Ticket};
-use crate::norms::RULES;
 use crate::report::AtomicFile;
 use crate::review::manifest::Manifest;
 use crate::review::run_table::RunTable;
@@ -992,10 +991,7 @@ fn display_time(s: &str) -> String {
 }
 
 fn rule_description(rule: &str) -> &'static str {
-    RULES
-        .iter()
-        .find(|(id, _)| *id == rule)
-        .map_or("", |(_, what)| *what)
+    crate::rules::describe(rule)
 }
 
 fn speaker_label(key: &str) -> Cow<'_, str> {

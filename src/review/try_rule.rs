@@ -20,7 +20,7 @@ use chrono::DateTime;
 use crate::input::time::default_offset;
 use crate::input::transcripts::{parse_line, Limits};
 use crate::model::{Call, Finding, NormId, Severity, Source, Speaker, Ticket, Utterance};
-use crate::norms::{ScoredCall, Scorer, RULES};
+use crate::norms::{ScoredCall, Scorer};
 use crate::report::num;
 use crate::text::count_chars;
 
@@ -699,10 +699,7 @@ fn unmatched<'a>(a: &'a [Finding], b: &[Finding]) -> Vec<&'a Finding> {
 }
 
 fn describe(rule: &str) -> &'static str {
-    RULES
-        .iter()
-        .find(|(id, _)| *id == rule)
-        .map_or("", |(_, what)| *what)
+    crate::rules::describe(rule)
 }
 
 fn finding_block(out: &mut String, call: &Call, f: &Finding, with_points: bool) {

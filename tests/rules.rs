@@ -1,0 +1,353 @@
+//! The README cookbook's five custom rules (docs/examples/自定义规则.toml),
+//! end to end: each catches the dialogue the README shows it catching and
+//! not the one it must not; and the tools follow the custom ids (`score`'s
+//! findings.csv, `rules --config`, `try-rule`, `try-rule --run`,
+//! reviews.csv).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use hotline_qa::config::Config;
+use hotline_qa::lexicon::directory::Directory;
+use hotline_qa::model::{Handling, Ticket};
+use hotline_qa::norms::Scorer;
+use hotline_qa::review::try_rule::parse_dialogue;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn cookbook() -> PathBuf {
+    root().join("docs/examples/自定义规则.toml")
+}
+
+fn scorer() -> Scorer {
+    let cfg = match Config::load(&cookbook()) {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    };
+    match Scorer::new(cfg, Directory::builtin()) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn dispatched() -> Ticket {
+    Ticket {
+        ticket_id: "T1".into(),
+        call_id: Some("try-rule".into()),
+        handling_raw: "工单转办".into(),
+        handling: Some(Handling::Dispatch),
+        category_raw: "求助".into(),
+        category: Some(hotline_qa::model::Category::Help),
+        content: "幸福小区三号楼路灯坏了好几天".into(),
+        ..Ticket::default()
+    }
+}
+
+/// The rule ids the cookbook scorecard finds in `dialogue`.
+fn rules_found(s: &Scorer, dialogue: &str, ticket: Option<&Ticket>) -> Vec<&'static str> {
+    let call = match parse_dialogue(dialogue, "test") {
+        Ok(c) => c,
+        Err(e) => panic!("{e:#}\n{dialogue}"),
+    };
+    s.score(&call, ticket, &[])
+        .findings
+        .iter()
+        .map(|f| f.rule)
+        .collect()
+}
+
+/// (rule, dialogue it catches, dialogue it must not, with a dispatched ticket).
+const COOKBOOK: [(&str, &str, &str, bool); 5] = [
+    (
+        "communication.recap_demand",
+        "坐席：您好！市长热线，请问有什么可以帮到您？
+来电人：我家楼下的路灯坏了好几天了
+坐席：好的，请问在哪个小区
+来电人：幸福小区三号楼
+坐席：感谢您的来电，再见！",
+        "坐席：您好！市长热线，请问有什么可以帮到您？
+来电人：我家楼下的路灯坏了好几天了
+坐席：好的，请问在哪个小区
+来电人：幸福小区三号楼
+坐席：您反映的是幸福小区三号楼的路灯坏了，对吧
+来电人：对
+坐席：感谢您的来电，再见！",
+        true,
+    ),
+    (
+        "process.no_time_limit",
+        "坐席：您好！市长热线，请问有什么可以帮到您？
+来电人：我家楼下的路灯坏了
+坐席：好的，我们会转给相关单位处理
+坐席：感谢您的来电，再见！",
+        "坐席：您好！市长热线，请问有什么可以帮到您？
+来电人：我家楼下的路灯坏了
+坐席：好的，我们转给相关单位，三到五个工作日内给您回复
+坐席：感谢您的来电，再见！",
+        true,
+    ),
+    (
+        "communication.promise_result",
+        "坐席：您好！市长热线，请问有什么可以帮到您？
+来电人：这个事你们到底管不管
+坐席：您放心，我保证给您解决
+坐席：感谢您的来电，再见！",
+        "坐席：您好！市长热线，请问有什么可以帮到您？
+来电人：押金什么时候退，你能保证吗
+坐席：保证金的事我不能保证，我们会尽快转给单位核实
+坐席：感谢您的来电，再见！",
+        false,
+    ),
+    (
+        "attitude.silence_without_wait",
+        "[00:00-00:03] 坐席：您好！市长热线，请问有什么可以帮到您？
+[00:04-00:07] 来电人：我想问一下上周反映的事
+[00:08-00:10] 坐席：好的
+[00:22-00:25] 坐席：查到了，已经在办理了
+[00:26-00:28] 坐席：感谢您的来电，再见！",
+        "[00:00-00:03] 坐席：您好！市长热线，请问有什么可以帮到您？
+[00:04-00:07] 来电人：我想问一下上周反映的事
+[00:08-00:10] 坐席：好的，请您稍等，我查一下
+[00:22-00:25] 坐席：查到了，已经在办理了
+[00:26-00:28] 坐席：感谢您的来电，再见！",
+        false,
+    ),
+    (
+        "process.ask_name_and_number",
+        "坐席：您好！市长热线，请问有什么可以帮到您？
+来电人：我家楼下的路灯坏了
+坐席：请问您怎么称呼
+来电人：姓张
+坐席：感谢您的来电，再见！",
+        "坐席：您好！市长热线，请问有什么可以帮到您？
+来电人：我家楼下的路灯坏了
+坐席：请问您怎么称呼，留一个联系电话
+来电人：姓张，13800001111
+坐席：感谢您的来电，再见！",
+        true,
+    ),
+];
+
+#[test]
+fn each_cookbook_rule_catches_its_dialogue_and_not_the_other() {
+    let s = scorer();
+    let t = dispatched();
+    for (rule, catches, must_not, with_ticket) in COOKBOOK {
+        let ticket = with_ticket.then_some(&t);
+        let hit = rules_found(&s, catches, ticket);
+        assert!(
+            hit.contains(&rule),
+            "{rule} should catch:\n{catches}\n{hit:?}"
+        );
+        let miss = rules_found(&s, must_not, ticket);
+        assert!(
+            !miss.contains(&rule),
+            "{rule} must not catch:\n{must_not}\n{miss:?}"
+        );
+    }
+}
+
+#[test]
+fn the_dispatch_rules_do_not_apply_without_a_dispatched_ticket() {
+    let s = scorer();
+    let (_, catches, _, _) = COOKBOOK[1];
+    assert!(!rules_found(&s, catches, None).contains(&"process.no_time_limit"));
+    let direct = Ticket {
+        handling_raw: "直接办理".into(),
+        handling: Some(Handling::Direct),
+        ..dispatched()
+    };
+    assert!(!rules_found(&s, catches, Some(&direct)).contains(&"process.no_time_limit"));
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_hotline-qa"))
+}
+
+fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run hotline-qa");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn samples(name: &str) -> PathBuf {
+    root().join("samples").join(name)
+}
+
+fn score(out: &Path, config: Option<&Path>) {
+    let mut cmd = bin();
+    cmd.arg("score")
+        .arg(samples("calls.jsonl"))
+        .arg(samples("tickets.csv"))
+        .arg("--directory")
+        .arg(samples("directory.csv"))
+        .arg("--out")
+        .arg(out)
+        .arg("--as-of")
+        .arg("2026-11-28T00:00:00+08:00");
+    if let Some(c) = config {
+        cmd.arg("--config").arg(c);
+    }
+    run_ok(&mut cmd);
+}
+
+#[test]
+fn custom_rule_ids_go_through_score_rules_and_try_rule() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let base = tmp.path().join("base");
+    let custom = tmp.path().join("custom");
+    score(&base, None);
+    score(&custom, Some(&cookbook()));
+    // findings.csv carries the custom ids, and the built-in findings stay.
+    let plain = std::fs::read_to_string(base.join("findings.csv")).expect("findings");
+    let with = std::fs::read_to_string(custom.join("findings.csv")).expect("findings");
+    assert!(!plain.contains("process.no_time_limit"));
+    assert!(with.contains("process.no_time_limit"), "{with}");
+    for line in plain.lines().skip(1) {
+        assert!(
+            with.contains(line),
+            "a built-in finding went missing: {line}"
+        );
+    }
+    // `rules --config` lists them after the built-in ones, marked.
+    let listed = run_ok(bin().arg("rules").arg("--config").arg(cookbook()));
+    let builtin = run_ok(bin().arg("rules"));
+    assert!(listed.starts_with(&builtin));
+    assert!(
+        listed.contains("自定义·执行流程：工单转办时没有告知办理时限"),
+        "{listed}"
+    );
+    // try-rule on the whole run: how many calls, examples with evidence.
+    let tried = run_ok(
+        bin()
+            .arg("try-rule")
+            .arg("--config")
+            .arg(cookbook())
+            .arg("--run")
+            .arg(&base),
+    );
+    assert!(tried.contains("新增命中的通话："), "{tried}");
+    assert!(tried.contains("process.no_time_limit："), "{tried}");
+    assert!(tried.contains("例子（前 "), "{tried}");
+    // Must not: the same scorecard on both sides finds no difference.
+    let same = run_ok(
+        bin()
+            .arg("try-rule")
+            .arg("--config")
+            .arg(cookbook())
+            .arg("--baseline")
+            .arg(cookbook())
+            .arg("--run")
+            .arg(&base),
+    );
+    assert!(same.contains("新增命中的通话：0 通"), "{same}");
+    // try-rule on a pasted dialogue shows the custom rule's description.
+    let dialogue = tmp.path().join("d.txt");
+    std::fs::write(&dialogue, COOKBOOK[2].1).expect("write");
+    let one = run_ok(
+        bin()
+            .arg("try-rule")
+            .arg(&dialogue)
+            .arg("--config")
+            .arg(cookbook()),
+    );
+    assert!(
+        one.contains("规则：向来电人承诺办理结果（保证、肯定给您解决、一定处理）"),
+        "{one}"
+    );
+}
+
+#[test]
+fn reviews_and_rescore_accept_custom_rule_ids() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let custom = tmp.path().join("custom");
+    score(&custom, Some(&cookbook()));
+    let findings = std::fs::read_to_string(custom.join("findings.csv")).expect("findings");
+    let header: Vec<&str> = findings.lines().next().unwrap_or("").split(',').collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == name)
+    };
+    let (Some(c_call), Some(c_rule), Some(c_utt)) =
+        (col("call_id"), col("rule"), col("utterance_index"))
+    else {
+        panic!("findings.csv header: {header:?}");
+    };
+    let row = findings
+        .lines()
+        .find(|l| l.contains("process.no_time_limit"))
+        .expect("a custom finding");
+    let cells: Vec<&str> = row.split(',').collect();
+    let reviews = tmp.path().join("reviews.csv");
+    std::fs::write(
+        &reviews,
+        format!(
+            "call_id,rule,utterance_index,verdict,reviewer\n{},{},{},dismissed,李\n",
+            cells[c_call], cells[c_rule], cells[c_utt]
+        ),
+    )
+    .expect("write");
+    let reviewed = tmp.path().join("reviewed");
+    let mut cmd = bin();
+    cmd.arg("score")
+        .arg(samples("calls.jsonl"))
+        .arg(samples("tickets.csv"))
+        .arg("--directory")
+        .arg(samples("directory.csv"))
+        .arg("--config")
+        .arg(cookbook())
+        .arg("--reviews")
+        .arg(&reviews)
+        .arg("--out")
+        .arg(&reviewed)
+        .arg("--as-of")
+        .arg("2026-11-28T00:00:00+08:00");
+    run_ok(&mut cmd);
+    let rejects = std::fs::read_to_string(reviewed.join("rejects.csv")).unwrap_or_default();
+    assert!(
+        !rejects.contains("不是已知规则"),
+        "a custom id in reviews.csv was refused: {rejects}"
+    );
+    let out = std::fs::read_to_string(reviewed.join("findings.csv")).expect("findings");
+    assert!(
+        out.lines()
+            .any(|l| l.contains("process.no_time_limit") && l.contains("dismissed")),
+        "{out}"
+    );
+    // calibrate reads the custom id from the run's own scorecard.
+    let cal = tmp.path().join("cal");
+    run_ok(
+        bin()
+            .arg("calibrate")
+            .arg("--reviews")
+            .arg(&reviews)
+            .arg(&reviewed)
+            .arg("--out")
+            .arg(&cal),
+    );
+    let table = std::fs::read_to_string(cal.join("calibration.csv")).expect("calibration");
+    assert!(table.contains("process.no_time_limit"), "{table}");
+    // rescore without the custom rules: the diff names the rule that went.
+    let plain_card = tmp.path().join("plain.toml");
+    std::fs::write(&plain_card, "version = \"无自定义\"\n").expect("write");
+    let re = tmp.path().join("re");
+    run_ok(
+        bin()
+            .arg("rescore")
+            .arg(&custom)
+            .arg("--config")
+            .arg(&plain_card)
+            .arg("--out")
+            .arg(&re),
+    );
+    let diff = std::fs::read_to_string(re.join("diff_rules.csv")).expect("diff_rules");
+    assert!(diff.contains("process.no_time_limit"), "{diff}");
+}
