@@ -744,32 +744,113 @@ fn summary_ends_by_naming_the_file_to_open() {
     assert!(!out2.join("report.xlsx").exists());
 }
 
-/// The samples have no critical finding (重大风险): `score` and `report`
-/// say so in their summaries and reports, rather than leaving a manager
-/// to wonder whether the check ran. (Runs with critical findings are
-/// checked in report::risk's tests, over run folders written as `score`
-/// writes them.)
+/// A critical finding (重大风险) is listed before everything else in the
+/// summaries of `score` and `report`, counted per operator, and is not a
+/// red line; a day without one says so, rather than leaving a manager to
+/// wonder whether the check ran.
 #[test]
-fn a_day_without_critical_findings_says_so_everywhere() {
+fn a_critical_finding_comes_first_in_every_output() {
+    // samples/ 000411: the caller says 不想活了, the ticket is 普通 and not
+    // a hot issue (spec §2.1 process.risk_not_escalated, critical).
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("o");
     let o = score_samples(&out, "1");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.starts_with("!! 重大风险 1 条"),
+        "the risk block comes first: {e}"
+    );
+    let (risk, rest) = e.split_once("评分完成").expect("summary");
+    assert!(
+        risk.contains("20261127-000411") && risk.contains("GD20261127041"),
+        "{risk}"
+    );
+    assert!(risk.contains("【不想活了】"), "{risk}");
+    assert!(rest.contains("红线 1 通，重大风险 1 条，"), "{rest}");
+    // Not a red line: the call keeps its score.
+    let calls = rows(&out.join("calls.csv"));
+    let c = calls
+        .iter()
+        .find(|r| r[0] == "20261127-000411")
+        .expect("000411");
+    assert_ne!(c[5], "0", "{c:?}");
+    assert_eq!(c[7], "false", "{c:?}");
+    let html = read(&out.join("report.html"));
+    assert!(!html.contains("本期没有重大风险"));
+    assert!(html.contains("20261127-000411"));
+    let header = rows_with_header(&out.join("operators.csv"));
+    let at = header
+        .0
+        .iter()
+        .position(|h| h == "critical")
+        .expect("critical column");
+    for r in &header.1 {
+        let want = if r[1] == "2038" { "1" } else { "0" };
+        assert_eq!(r[at], want, "{r:?}");
+    }
+    let combined = dir.path().join("r");
+    let o = bin()
+        .arg("report")
+        .arg(&out)
+        .arg("--out")
+        .arg(&combined)
+        .output()
+        .expect("run hotline-qa");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.starts_with("!! 重大风险 1 条"), "{e}");
+    assert!(e.contains("重大风险 1 条"), "{e}");
+}
+
+fn rows_with_header(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).expect("csv");
+    let h = r
+        .headers()
+        .expect("header")
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    (h, rows(path))
+}
+
+#[test]
+fn a_day_without_critical_findings_says_so_everywhere() {
+    // samples/ without the one call that has a critical finding.
+    let dir = tempfile::tempdir().expect("tmp");
+    let calls = dir.path().join("calls.jsonl");
+    let kept: String = read(&samples("calls.jsonl"))
+        .lines()
+        .filter(|l| !l.contains("20261127-000411"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&calls, kept).expect("write");
+    let out = dir.path().join("o");
+    let o = bin()
+        .arg("score")
+        .arg(&calls)
+        .arg(samples("tickets.csv"))
+        .arg("--directory")
+        .arg(samples("directory.csv"))
+        .arg("--as-of")
+        .arg(AS_OF)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run hotline-qa");
     assert!(o.status.success(), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(e.starts_with("评分完成"), "no risk block before it: {e}");
     assert!(!e.contains("!! 重大风险"), "{e}");
     assert!(e.contains("红线 1 通，重大风险 0 条，"), "{e}");
     assert!(read(&out.join("report.html")).contains("本期没有重大风险"));
-    let header = read(&out.join("operators.csv"));
-    assert!(
-        header
-            .lines()
-            .next()
-            .is_some_and(|h| h.ends_with(",critical")),
-        "{header}"
-    );
-    for r in rows(&out.join("teams.csv")) {
-        assert_eq!(r.last().map(String::as_str), Some("0"), "{r:?}");
+    let (header, teams) = rows_with_header(&out.join("teams.csv"));
+    let at = header
+        .iter()
+        .position(|h| h == "critical")
+        .expect("critical column");
+    for r in teams {
+        assert_eq!(r[at], "0", "{r:?}");
     }
     let combined = dir.path().join("r");
     let o = bin()

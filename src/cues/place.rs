@@ -55,10 +55,49 @@ const STOP_CHARS: &[char] = &[
 /// Words after which a name starts: they locate a place (楼下长青小区),
 /// or say who, not where (孩子学校).
 const STOP_WORDS: &[&str] = &[
-    "楼下", "楼上", "附近", "旁边", "对面", "门口", "隔壁", "那边", "这边", "里面", "外面", "后面",
-    "前面", "孩子", "小孩", "老人", "家里", "位于", "就是", "一下", "现在", "今天", "昨天", "刚才",
+    "楼下",
+    "楼上",
+    "附近",
+    "旁边",
+    "对面",
+    "门口",
+    "隔壁",
+    "那边",
+    "这边",
+    "里面",
+    "外面",
+    "后面",
+    "前面",
+    "孩子",
+    "小孩",
+    "老人",
+    "家里",
+    "位于",
+    "就是",
+    "一下",
+    "现在",
+    "今天",
+    "昨天",
+    "刚才",
     // Kinds, not names: 老旧小区, 其他小区.
-    "老旧", "高档", "新建", "普通", "别的", "其他", "同一",
+    "老旧",
+    "高档",
+    "新建",
+    "普通",
+    "别的",
+    "其他",
+    "同一",
+    // How a ticket's content opens (来电人反映城东区…, 市民称…): who
+    // reports, not where; without them the 城 of 城东区 read
+    // 来电人反映 as a place's name and linked unrelated tickets.
+    "来电人",
+    "来电",
+    "市民",
+    "反映",
+    "投诉",
+    "举报",
+    "咨询",
+    "表示",
 ];
 
 /// At most this many chars of distinctive part (东方明珠花园 holds 4).
@@ -195,6 +234,29 @@ mod tests {
         assert!(got.contains(&("3".into(), "号楼".into())), "{got:?}");
         let got = read("住在十二号楼");
         assert!(got.contains(&("十二".into(), "号楼".into())), "{got:?}");
+    }
+
+    #[test]
+    fn the_opening_of_a_tickets_content_is_no_place_name() {
+        // 城 of 城东区 is a suffix; what stands before it is who reports.
+        for text in [
+            "来电人反映城东区和平里小区南门垃圾桶多日无人清运",
+            "市民称城东区阳光新城8号楼电梯故障",
+            "来电人投诉城西区烧烤油烟",
+        ] {
+            assert!(
+                read(text).iter().all(|(d, _)| !d.contains("反映")
+                    && !d.contains("来电")
+                    && !d.contains("市民")
+                    && !d.contains("投诉")),
+                "{text}: {:?}",
+                read(text)
+            );
+        }
+        // Must still read: the name after the opening.
+        assert!(read("来电人反映长青小区3号楼漏水")
+            .iter()
+            .any(|(d, s)| d == "长青" && s == "小区"));
     }
 
     #[test]

@@ -20,8 +20,8 @@ pub mod explain;
 pub mod html;
 pub mod parquet;
 pub mod privacy;
-pub mod risk;
 pub mod repeats;
+pub mod risk;
 pub mod xlsx;
 
 /// The language of sheet and column titles in the human-facing reports.

@@ -464,6 +464,8 @@ pub(crate) mod tests {
             appeals: [0; 3],
             confidence: None,
             review_unmatched: Vec::new(),
+            caller_number: String::new(),
+            caller_link: String::new(),
         }
     }
 
@@ -651,7 +653,7 @@ pub(crate) mod tests {
                     ..Default::default()
                 };
                 let r = crate::workflow::timeliness::Timeliness::not_dispatched();
-                t.add_ticket(&ticket, &r, "2026-11-30 00:00:00")
+                t.add_ticket(&ticket, &r, "2026-11-30 00:00:00", None)
                     .expect("add");
             }
             t.commit().expect("commit");
@@ -668,6 +670,7 @@ pub(crate) mod tests {
             &crate::config::Config::default(),
             crate::report::Lang::Zh,
             true,
+            None,
         )
         .expect("reports")
     }

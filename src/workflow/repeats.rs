@@ -89,15 +89,18 @@ pub fn masked_number(raw: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The distinctive parts of the places a ticket names, sorted, without
-/// repeats. A building number alone (3 of 3号楼) is no place: every
-/// estate has a building 3.
+/// The places a ticket names (distinctive part and suffix: 长青小区),
+/// sorted, without repeats. A building number alone (3 of 3号楼) is no
+/// place: every estate has a building 3. A town or township (城关镇, 乡)
+/// holds a great many matters: two tickets naming the same town are not
+/// about the same place. The suffix stays in the key: 滨江路 and 滨江花园
+/// share 滨江 and are two places.
 pub fn place_keys(event_location: &str, content: &str) -> Vec<String> {
     let mut keys: Vec<String> = [event_location, content]
         .iter()
         .flat_map(|t| crate::cues::place::places(t))
-        .filter(|p| p.suffix != "号楼")
-        .map(|p| p.distinctive)
+        .filter(|p| !matches!(p.suffix.as_str(), "号楼" | "镇" | "乡"))
+        .map(|p| p.distinctive + &p.suffix)
         .collect();
     keys.sort();
     keys.dedup();
@@ -188,7 +191,7 @@ pub struct Chain {
     /// Indices into [`Linked::contacts`], in time order.
     pub members: Vec<usize>,
     /// The place or matter the first repeat shares with the first call
-    /// (地点:长青, 诉求:投诉举报/噪音扰民); empty for a chain of one.
+    /// (地点:长青小区, 诉求:投诉举报/噪音扰民); empty for a chain of one.
     pub key: String,
 }
 
