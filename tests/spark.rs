@@ -521,7 +521,9 @@ fn spark_job_gives_the_review_columns_of_the_sample_day() {
         .filter(col("call_id").eq(lit("20261127-000250")))
         .collect()
         .expect("filter");
-    assert_eq!(total(&the_call, "needs_review"), 2, "{the_call}");
+    // 000250: two 你 and the caller's 我要投诉 (ticket.category_mismatch,
+    // issue #19) spoken over the other party; 000404: a same-pinyin surname.
+    assert_eq!(total(&the_call, "needs_review"), 3, "{the_call}");
     let pending = findings
         .clone()
         .lazy()
@@ -530,9 +532,22 @@ fn spark_job_gives_the_review_columns_of_the_sample_day() {
         .expect("filter");
     assert_eq!(
         strings(&pending, "call_id"),
-        ["20261127-000250", "20261127-000250"]
+        [
+            "20261127-000250",
+            "20261127-000250",
+            "20261127-000250",
+            "20261127-000404"
+        ]
     );
-    assert_eq!(strings(&pending, "rule"), ["courtesy.ni", "courtesy.ni"]);
+    assert_eq!(
+        strings(&pending, "rule"),
+        [
+            "courtesy.ni",
+            "courtesy.ni",
+            "ticket.category_mismatch",
+            "ticket.name_mismatch"
+        ]
+    );
     for c in ["verdict", "appeal", "reviewer", "review_comment"] {
         assert!(strings(&findings, c).iter().all(String::is_empty), "{c}");
     }
