@@ -521,7 +521,9 @@ fn spark_job_gives_the_review_columns_of_the_sample_day() {
         .filter(col("call_id").eq(lit("20261127-000250")))
         .collect()
         .expect("filter");
-    assert_eq!(total(&the_call, "needs_review"), 2, "{the_call}");
+    // 000250: two 你 and the caller's 我要投诉 (ticket.category_mismatch,
+    // issue #19) spoken over the other party; 000404: a same-pinyin surname.
+    assert_eq!(total(&the_call, "needs_review"), 3, "{the_call}");
     let pending = findings
         .clone()
         .lazy()
@@ -530,9 +532,22 @@ fn spark_job_gives_the_review_columns_of_the_sample_day() {
         .expect("filter");
     assert_eq!(
         strings(&pending, "call_id"),
-        ["20261127-000250", "20261127-000250"]
+        [
+            "20261127-000250",
+            "20261127-000250",
+            "20261127-000250",
+            "20261127-000404"
+        ]
     );
-    assert_eq!(strings(&pending, "rule"), ["courtesy.ni", "courtesy.ni"]);
+    assert_eq!(
+        strings(&pending, "rule"),
+        [
+            "courtesy.ni",
+            "courtesy.ni",
+            "ticket.category_mismatch",
+            "ticket.name_mismatch"
+        ]
+    );
     for c in ["verdict", "appeal", "reviewer", "review_comment"] {
         assert!(strings(&findings, c).iter().all(String::is_empty), "{c}");
     }
@@ -553,20 +568,22 @@ fn spark_job_gives_the_review_columns_of_the_sample_day() {
     let (header, rows) = read_csv(&out.join("operators.csv"));
     let at = |c: &str| header.iter().position(|h| h == c).expect(c);
     let ranks: Vec<&str> = rows.iter().map(|r| r[at("rank")].as_str()).collect();
-    assert_eq!(ranks, ["1", "2", "3", "4", "5", "6", "", ""], "{rows:?}");
+    // Every sample operator has 5 calls or more since issue #19's calls.
+    assert_eq!(ranks, ["1", "2", "3", "4", "5", "6", "7", "8"], "{rows:?}");
     let zhang = rows
         .iter()
         .find(|r| r[at("operator_id")] == "1047")
         .expect("operator 1047");
-    assert_eq!(zhang[at("needs_review")], "2", "{zhang:?}");
+    assert_eq!(zhang[at("needs_review")], "3", "{zhang:?}");
     assert_eq!(zhang[at("appeals")], "0", "{zhang:?}");
     assert_eq!(zhang[at("reviewed_mean_score")], zhang[at("mean_score")]);
     let (header, rows) = read_csv(&out.join("teams.csv"));
     let at = |c: &str| header.iter().position(|h| h == c).expect(c);
     let teams: Vec<&str> = rows.iter().map(|r| r[at("team")].as_str()).collect();
     assert_eq!(teams, ["A班", "B班", "C班", "合计"]);
-    assert_eq!(rows[0][at("needs_review")], "2");
-    assert_eq!(rows[3][at("needs_review")], "2");
+    // A班: 000250's three; 合计: and 000404's (2025, B班).
+    assert_eq!(rows[0][at("needs_review")], "3");
+    assert_eq!(rows[3][at("needs_review")], "4");
 }
 
 #[test]
