@@ -670,6 +670,9 @@ pub struct FindingReview {
     pub comment: String,
     /// The deduction a reviewer gave an added finding (None: as the norm deducts).
     pub points: Option<f64>,
+    /// A reviewer added the finding (no rule caught it): it never counts
+    /// in the machine's tally, whatever later rows say of it.
+    pub by_reviewer: bool,
 }
 
 impl Finding {
@@ -693,6 +696,11 @@ impl Finding {
     /// The verdict on this finding, if reviewed.
     pub fn verdict(&self) -> Option<Verdict> {
         self.review.as_ref().and_then(|r| r.verdict)
+    }
+
+    /// Whether a reviewer added this finding (it is not the machine's).
+    pub fn by_reviewer(&self) -> bool {
+        self.review.as_ref().is_some_and(|r| r.by_reviewer)
     }
 
     /// The appeal status, if appealed.

@@ -218,7 +218,8 @@ fn a_result_of_another_service_is_rejected_not_read_as_empty() {
 fn export(vendor: &str, calls: &[Value], dir: &Path) {
     let results = dir.join("results");
     std::fs::create_dir_all(&results).expect("mkdir");
-    let mut list = String::from("录音文件,通话编号,坐席工号,坐席姓名,班组,开始时间,挂机方\n");
+    let mut list =
+        String::from("录音文件,通话编号,坐席工号,坐席姓名,班组,开始时间,挂机方,主叫号码\n");
     for (i, c) in calls.iter().enumerate() {
         let rec = format!("rec{i:04}");
         let ms = |v: &Value| (v.as_f64().expect("time") * 1000.0).round() as i64;
@@ -296,14 +297,16 @@ fn export(vendor: &str, calls: &[Value], dir: &Path) {
         };
         std::fs::write(results.join(format!("{rec}.json")), doc.to_string()).expect("write");
         let s = |k: &str| c[k].as_str().unwrap_or("").to_string();
+        // The phone system's 主叫号码: the sample 000406's caller says 就打这个号码.
         list.push_str(&format!(
-            "{rec}.wav,{},{},{},{},{},{}\n",
+            "{rec}.wav,{},{},{},{},{},{},{}\n",
             s("call_id"),
             s("operator_id"),
             s("operator_name"),
             s("team"),
             s("started_at"),
-            s("ended_by")
+            s("ended_by"),
+            s("caller_number")
         ));
     }
     std::fs::write(dir.join("calls.csv"), list).expect("write");

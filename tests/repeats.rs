@@ -260,7 +260,7 @@ fn repeats_csv_has_its_columns_and_one_row_per_chain() {
             "3",
             // T1 was completed on 11-05, before the repeat of 11-07.
             "true",
-            "地点:长青",
+            "地点:长青小区",
             "30"
         ]]
     );

@@ -661,7 +661,9 @@ impl Scorer {
         }
         let costs_pending = rc.needs_review_costs_points;
         let machine = self.tally(&mut findings, &assessed, manual, false, |f| {
-            f.verdict() != Some(Verdict::Added) && (costs_pending || !f.needs_review)
+            // A reviewer's addition never counts for the machine, whatever
+            // later rows said of it (a confirmed or dismissed addition).
+            !f.by_reviewer() && (costs_pending || !f.needs_review)
         });
         let reviewed = self.tally(&mut findings, &reviewed_assessed, manual, true, |f| {
             match (f.verdict(), f.appeal()) {
@@ -1257,6 +1259,54 @@ mod tests {
             comment: String::new(),
             line: 2,
         }
+    }
+
+    #[test]
+    fn a_confirmed_or_dismissed_addition_stays_out_of_the_machine_score() {
+        // proptest found it: an added insult, then a row confirming it, made
+        // it a machine finding (a red line: machine score 0 instead of 81.82).
+        let c = call(&[
+            GREETING,
+            ('c', 4.0, 6.0, "我家停水了"),
+            ('a', 9.5, 11.0, CLOSING),
+        ]);
+        let plain = scorer().score(&c, None, &[]);
+        let confirm = crate::review::reviews::Review {
+            verdict: Some(Verdict::Confirmed),
+            ..added(NormId::Taboo, "taboo.insult", None)
+        };
+        let s = scorer().score_reviewed(
+            &c,
+            None,
+            &[],
+            &[added(NormId::Taboo, "taboo.insult", None), confirm.clone()],
+        );
+        assert_eq!(s.score, plain.score, "the machine's score stays as it was");
+        assert!(!s.red_line);
+        assert!(
+            s.reviewed_red_line,
+            "the reviewer's confirmed addition counts"
+        );
+        let f = s
+            .findings
+            .iter()
+            .find(|f| f.rule == "taboo.insult")
+            .expect("added");
+        assert_eq!(f.verdict(), Some(Verdict::Added), "still an addition");
+        // Dismissed afterwards: costs nothing anywhere.
+        let dismiss = crate::review::reviews::Review {
+            verdict: Some(Verdict::Dismissed),
+            ..confirm
+        };
+        let s = scorer().score_reviewed(
+            &c,
+            None,
+            &[],
+            &[added(NormId::Taboo, "taboo.insult", None), dismiss],
+        );
+        assert_eq!(s.score, plain.score);
+        assert!(!s.red_line && !s.reviewed_red_line);
+        assert_eq!(s.reviewed_score, plain.score);
     }
 
     #[test]

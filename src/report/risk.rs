@@ -478,6 +478,7 @@ pub(crate) mod tests {
                 reviewer: "李".into(),
                 comment: String::new(),
                 points: None,
+                by_reviewer: false,
             }));
         }
     }
@@ -741,7 +742,11 @@ pub(crate) mod tests {
         ] {
             let text = std::fs::read_to_string(out.join(file)).expect("read");
             let header = text.lines().next().expect("header");
-            assert!(header.ends_with(",critical"), "{file}: {header}");
+            // After every older column; the first-call columns follow it.
+            assert!(
+                header.ends_with(",critical,first_calls,repeated,first_call_resolution"),
+                "{file}: {header}"
+            );
             let mut got: Vec<(String, String)> = csv_rows(&out.join(file))
                 .into_iter()
                 .map(|r| (r[key].clone(), r["critical"].clone()))

@@ -439,6 +439,7 @@ pub fn apply(call: &Call, findings: &mut Vec<Finding>, rows: &[Review]) -> Appli
                     reviewer: String::new(),
                     comment: String::new(),
                     points: None,
+                    by_reviewer: true,
                 }));
                 findings.push(f);
                 targets.push(findings.len() - 1);
@@ -463,12 +464,18 @@ pub fn apply(call: &Call, findings: &mut Vec<Finding>, rows: &[Review]) -> Appli
                     reviewer: String::new(),
                     comment: String::new(),
                     points: None,
+                    by_reviewer: false,
                 })
             });
             match r.verdict {
                 // Adding what the machine already found confirms it.
                 Some(Verdict::Added) if state.verdict != Some(Verdict::Added) => {
                     state.verdict = Some(Verdict::Confirmed)
+                }
+                // Confirming a reviewer's own addition keeps it an addition:
+                // it must not turn into a machine finding.
+                Some(Verdict::Confirmed) if state.by_reviewer => {
+                    state.verdict = Some(Verdict::Added)
                 }
                 Some(v) => state.verdict = Some(v),
                 None => {}
