@@ -790,7 +790,12 @@ pub(crate) mod tests {
             .expect("figure");
         assert_eq!(figure[1], "1");
         let ops = sheet(&out, "话务员排名");
-        assert_eq!(ops[0].last().map(String::as_str), Some("重大风险"));
+        // Before the first-call columns, after every older one.
+        let at = ops[0]
+            .iter()
+            .position(|h| h == "重大风险")
+            .expect("重大风险 column");
+        assert_eq!(ops[0].get(at + 1).map(String::as_str), Some("首次来电"));
         // The page: the section before the first chart, escaped, the
         // withdrawn one struck out.
         let html = std::fs::read_to_string(out.join("report.html")).expect("html");
