@@ -882,9 +882,15 @@ pub fn score_into(
     phase("outputs committed");
     // Repeat calls are linked from the run's own Parquet files, as
     // `report` links them across runs: one way of linking for both.
+    // Chains are of tickets: a run without any has none, and reading its
+    // million calls back from Parquet only to find that out cost a fifth
+    // of the run's time and twice its memory.
     let run = out.to_path_buf();
-    let linked =
-        crate::report::repeats::load(std::slice::from_ref(&run), opts.config.repeats.window_days)?;
+    let linked = if summary.tickets.scored == 0 {
+        crate::workflow::repeats::link(Vec::new(), opts.config.repeats.window_days)
+    } else {
+        crate::report::repeats::load(std::slice::from_ref(&run), opts.config.repeats.window_days)?
+    };
     csv_out::write_repeats(out, &linked)?;
     let fcr = linked.first_calls();
     let mut units_out = CsvOut::create(out, "units.csv", &csv_out::units_header())?;

@@ -681,9 +681,15 @@ fn earned(s: &Scorer, c: &ScoredCall, n: NormId) -> String {
 /// The findings of `a` that `b` has not, matched by (rule, utterance,
 /// excerpt) and counted, so that a second identical hit is not hidden.
 fn unmatched<'a>(a: &'a [Finding], b: &[Finding]) -> Vec<&'a Finding> {
+    unmatched_at(a, b).into_iter().map(|k| &a[k]).collect()
+}
+
+/// As [`unmatched`], by index into `a` (`try-rule --run` keeps the
+/// indices to show the findings with their call).
+pub(crate) fn unmatched_at(a: &[Finding], b: &[Finding]) -> Vec<usize> {
     let mut used = vec![false; b.len()];
     let mut out = Vec::new();
-    for f in a {
+    for (k, f) in a.iter().enumerate() {
         let found = b.iter().enumerate().position(|(j, g)| {
             !used[j]
                 && g.rule == f.rule
@@ -692,7 +698,7 @@ fn unmatched<'a>(a: &'a [Finding], b: &[Finding]) -> Vec<&'a Finding> {
         });
         match found {
             Some(j) => used[j] = true,
-            None => out.push(f),
+            None => out.push(k),
         }
     }
     out

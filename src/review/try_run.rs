@@ -89,8 +89,8 @@ pub fn try_run(run_dir: &Path, baseline: &Scorer, changed: &Scorer) -> anyhow::R
             let old = baseline.score(&call, ticket, &[]);
             let mut new = changed.score(&call, ticket, &[]);
             trial.calls += 1;
-            let added = unmatched(&new.findings, &old.findings);
-            let gone = unmatched(&old.findings, &new.findings);
+            let added = super::try_rule::unmatched_at(&new.findings, &old.findings);
+            let gone = super::try_rule::unmatched_at(&old.findings, &new.findings);
             trial.calls_with_new += u64::from(!added.is_empty());
             trial.calls_with_gone += u64::from(!gone.is_empty());
             trial.calls_rescored += u64::from(new.score != old.score);
@@ -114,26 +114,6 @@ pub fn try_run(run_dir: &Path, baseline: &Scorer, changed: &Scorer) -> anyhow::R
         }
     }
     Ok(trial)
-}
-
-/// The findings of `a` (by index) that `b` has not, by (rule, utterance,
-/// excerpt), counted so that a second identical hit is not hidden.
-fn unmatched(a: &[Finding], b: &[Finding]) -> Vec<usize> {
-    let mut used = vec![false; b.len()];
-    let mut out = Vec::new();
-    for (k, f) in a.iter().enumerate() {
-        let found = b.iter().enumerate().position(|(j, g)| {
-            !used[j]
-                && g.rule == f.rule
-                && g.utterance_index == f.utterance_index
-                && g.excerpt == f.excerpt
-        });
-        match found {
-            Some(j) => used[j] = true,
-            None => out.push(k),
-        }
-    }
-    out
 }
 
 fn describe(f: &Finding) -> String {
