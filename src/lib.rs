@@ -47,6 +47,7 @@ pub mod outdir;
 pub mod report;
 pub mod review;
 pub mod run;
+pub mod serve;
 pub mod stream;
 pub mod text;
 pub mod workflow;
