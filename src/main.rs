@@ -719,7 +719,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     } else {
                         None
                     };
-                    let otp = serve::add_user(&db, &name, role, &operator_id, &team, password.as_deref())?;
+                    let otp = serve::add_user(
+                        &db,
+                        &name,
+                        role,
+                        &operator_id,
+                        &team,
+                        password.as_deref(),
+                    )?;
                     match otp {
                         Some(p) => println!("已建账号 {name}（{}），一次性密码：{p}\n首次登录后须改密码；这个密码只显示这一次。", role.name_zh()),
                         None => println!("已建账号 {name}（{}）。", role.name_zh()),

@@ -16,7 +16,9 @@ use http::{field, Client};
 const BIN: &str = env!("CARGO_BIN_EXE_hotline-qa");
 
 fn samples(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name)
 }
 
 /// A call of operator 9001 (team X班) whose words hold markup.
@@ -49,10 +51,19 @@ fn scored_runs(dir: &Path) -> PathBuf {
         .arg(&input)
         .arg("--out")
         .arg(runs.join("day1"))
-        .args(["--quiet", "--no-reports", "--as-of", "2026-11-28T00:00:00+08:00"])
+        .args([
+            "--quiet",
+            "--no-reports",
+            "--as-of",
+            "2026-11-28T00:00:00+08:00",
+        ])
         .output()
         .expect("run score");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     runs
 }
 
@@ -75,7 +86,11 @@ fn add_user(db: &Path, name: &str, role: &str, extra: &[&str], password: &str) {
         .write_all(format!("{password}\n").as_bytes())
         .expect("write password");
     let out = child.wait_with_output().expect("wait");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 const PW: &str = "correct horse battery";
@@ -125,13 +140,23 @@ fn start() -> Server {
 }
 
 fn start_on(dir: tempfile::TempDir, runs: PathBuf) -> Server {
-    let db = dir.path().join("wb.sqlite");
+    let (child, addr) = spawn_server(&dir.path().join("wb.sqlite"), &runs);
+    Server {
+        child,
+        addr,
+        dir,
+        runs,
+    }
+}
+
+/// Starts `serve` and returns it with the address it printed.
+fn spawn_server(db: &Path, runs: &Path) -> (Child, String) {
     let mut child = Command::new(BIN)
         .arg("serve")
         .arg("--db")
-        .arg(&db)
+        .arg(db)
         .arg("--runs")
-        .arg(&runs)
+        .arg(runs)
         .args(["--listen", "127.0.0.1:0", "--poll-seconds", "1"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -146,11 +171,17 @@ fn start_on(dir: tempfile::TempDir, runs: PathBuf) -> Server {
         .and_then(|r| r.split('/').next())
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .to_string();
-    Server {
-        child,
-        addr,
-        dir,
-        runs,
+    (child, addr)
+}
+
+impl Server {
+    /// Stops the server and starts it again on the same database.
+    fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (child, addr) = spawn_server(&self.dir.path().join("wb.sqlite"), &self.runs);
+        self.child = child;
+        self.addr = addr;
     }
 }
 
@@ -190,11 +221,18 @@ fn each_role_logs_in_and_sees_only_its_pages() {
         assert_eq!(home.status, 303, "{name}");
         let calls = c.get("/calls");
         if name == "admin" {
-            assert_eq!(calls.status, 403, "the administrator manages accounts, not calls");
+            assert_eq!(
+                calls.status, 403,
+                "the administrator manages accounts, not calls"
+            );
             assert_eq!(c.get("/admin/users").status, 200);
         } else {
             assert_eq!(calls.status, 200, "{name}: {}", calls.body);
-            assert_eq!(c.get("/admin/users").status, 403, "{name} is no administrator");
+            assert_eq!(
+                c.get("/admin/users").status,
+                403,
+                "{name} is no administrator"
+            );
         }
     }
     // The operator's list holds only their own calls; the team lead's only
@@ -220,7 +258,10 @@ fn operator_opening_another_operators_call_by_url_is_refused() {
     let mut op = s.signed_in("op");
     let own = op.get(&format!("/call?id={mine}"));
     assert_eq!(own.status, 200, "{}", own.body);
-    assert!(own.body.contains("id=\"u0\""), "own call shows its dialogue");
+    assert!(
+        own.body.contains("id=\"u0\""),
+        "own call shows its dialogue"
+    );
     let other = op.get(&format!("/call?id={theirs}"));
     assert_eq!(other.status, 404);
     assert!(!other.body.contains("id=\"u0\"") && !other.body.contains("3006"));
@@ -228,7 +269,13 @@ fn operator_opening_another_operators_call_by_url_is_refused() {
     let csrf = op.csrf();
     let a = op.post(
         "/review",
-        &[("csrf", &csrf), ("call_id", &mine), ("fid", "1"), ("version", "0"), ("verdict", "dismissed")],
+        &[
+            ("csrf", &csrf),
+            ("call_id", &mine),
+            ("fid", "1"),
+            ("version", "0"),
+            ("verdict", "dismissed"),
+        ],
     );
     assert_eq!(a.status, 403);
     // A team lead cannot open a call of another team either.
@@ -243,7 +290,10 @@ fn post_without_csrf_token_is_refused() {
     let id = call_with_deduction(&s.runs, "1024");
     let mut qa = s.signed_in("qa");
     let page = qa.get(&format!("/call?id={id}")).body;
-    let (fid, version) = review_forms(&page).into_iter().next().expect("a review form");
+    let (fid, version) = review_forms(&page)
+        .into_iter()
+        .next()
+        .expect("a review form");
     let before = reviewed_score_on_page(&page);
     for csrf in [None, Some("0000"), Some("")] {
         let mut form = vec![
@@ -268,7 +318,13 @@ fn post_without_csrf_token_is_refused() {
     let csrf = qa.csrf();
     let ok = qa.post(
         "/review",
-        &[("csrf", &csrf), ("call_id", &id), ("fid", &fid), ("version", &version), ("verdict", "dismissed")],
+        &[
+            ("csrf", &csrf),
+            ("call_id", &id),
+            ("fid", &fid),
+            ("version", &version),
+            ("verdict", "dismissed"),
+        ],
     );
     assert_eq!(ok.status, 303, "{}", ok.body);
 }
@@ -312,7 +368,10 @@ fn session_cookie_replayed_after_logout_is_refused() {
         .find(|(k, v)| k.eq_ignore_ascii_case("set-cookie") && v.starts_with("hq_session="))
         .map(|(_, v)| v.clone())
         .expect("session cookie");
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
 }
 
 #[test]
@@ -349,10 +408,21 @@ fn reviews_exported_from_the_workbench_rescore_to_the_same_reviewed_score() {
     assert!(!forms.is_empty());
     let csrf = qa.csrf();
     for (k, (fid, version)) in forms.iter().enumerate() {
-        let verdict = if k == 0 && forms.len() > 1 { "confirmed" } else { "dismissed" };
+        let verdict = if k == 0 && forms.len() > 1 {
+            "confirmed"
+        } else {
+            "dismissed"
+        };
         let a = qa.post(
             "/review",
-            &[("csrf", &csrf), ("call_id", &id), ("fid", fid), ("version", version), ("verdict", verdict), ("comment", "=听过录音")],
+            &[
+                ("csrf", &csrf),
+                ("call_id", &id),
+                ("fid", fid),
+                ("version", version),
+                ("verdict", verdict),
+                ("comment", "=听过录音"),
+            ],
         );
         assert_eq!(a.status, 303, "{}", a.body);
     }
@@ -361,18 +431,30 @@ fn reviews_exported_from_the_workbench_rescore_to_the_same_reviewed_score() {
     assert_ne!(shown, machine, "dismissing changed the reviewed score");
     assert!(page.contains("id=\"history\"") && page.contains("误判"));
     // The list shows the stored reviewed score too.
-    assert!(qa.get(&format!("/calls?operator=1024")).body.contains(&format!("<td>{shown}</td>")));
+    assert!(qa
+        .get("/calls?operator=1024")
+        .body
+        .contains(&format!("<td>{shown}</td>")));
     // A second reviewer acting on a stale page sees what changed; nothing is overwritten.
     let mut qa2 = s.signed_in("qa2");
     let csrf2 = qa2.csrf();
     let (fid, version) = &forms[0];
     let stale = qa2.post(
         "/review",
-        &[("csrf", &csrf2), ("call_id", &id), ("fid", fid), ("version", version), ("verdict", "dismissed")],
+        &[
+            ("csrf", &csrf2),
+            ("call_id", &id),
+            ("fid", fid),
+            ("version", version),
+            ("verdict", "dismissed"),
+        ],
     );
     assert_eq!(stale.status, 409, "{}", stale.body);
     assert!(stale.body.contains("id=\"conflict\"") && stale.body.contains("qa"));
-    assert_eq!(reviewed_score_on_page(&qa.get(&format!("/call?id={id}")).body), shown);
+    assert_eq!(
+        reviewed_score_on_page(&qa.get(&format!("/call?id={id}")).body),
+        shown
+    );
     // Export, score again with it outside, compare.
     let csv = qa.get("/export/reviews.csv");
     assert_eq!(csv.status, 200);
@@ -386,15 +468,33 @@ fn reviews_exported_from_the_workbench_rescore_to_the_same_reviewed_score() {
         .arg(&out)
         .arg("--reviews")
         .arg(&file)
-        .args(["--quiet", "--no-reports", "--as-of", "2026-11-28T00:00:00+08:00"])
+        .args([
+            "--quiet",
+            "--no-reports",
+            "--as-of",
+            "2026-11-28T00:00:00+08:00",
+        ])
         .output()
         .expect("score --reviews");
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let rows = common::table(&out.join("calls.csv"));
-    let row = rows.iter().find(|r| r["call_id"] == id).expect("call in the rescored run");
-    assert_eq!(row["reviewed_score"], shown, "workbench and score --reviews agree");
+    let row = rows
+        .iter()
+        .find(|r| r["call_id"] == id)
+        .expect("call in the rescored run");
+    assert_eq!(
+        row["reviewed_score"], shown,
+        "workbench and score --reviews agree"
+    );
     let rejects = std::fs::read_to_string(out.join("rejects.csv")).expect("rejects");
-    assert!(!rejects.contains("reviews.csv"), "every exported row was used: {rejects}");
+    assert!(
+        !rejects.contains("reviews.csv"),
+        "every exported row was used: {rejects}"
+    );
     // The operator may not export.
     let mut op = s.signed_in("op");
     assert_eq!(op.get("/export/reviews.csv").status, 403);
@@ -406,17 +506,37 @@ fn reveal_needs_a_reason_and_is_logged() {
     let id = call_with_deduction(&s.runs, "1024");
     let mut qa = s.signed_in("qa");
     let csrf = qa.csrf();
-    let none = qa.post("/reveal", &[("csrf", &csrf), ("call_id", &id), ("reason", "")]);
+    let none = qa.post(
+        "/reveal",
+        &[("csrf", &csrf), ("call_id", &id), ("reason", "")],
+    );
     assert_eq!(none.status, 400);
-    let ok = qa.post("/reveal", &[("csrf", &csrf), ("call_id", &id), ("reason", "核对报错的号码")]);
+    let ok = qa.post(
+        "/reveal",
+        &[
+            ("csrf", &csrf),
+            ("call_id", &id),
+            ("reason", "核对报错的号码"),
+        ],
+    );
     assert_eq!(ok.status, 200, "{}", ok.body);
     assert!(ok.body.contains("id=\"revealed\""));
     let mut op = s.signed_in("op");
     let c = op.csrf();
-    assert_eq!(op.post("/reveal", &[("csrf", &c), ("call_id", &id), ("reason", "想看")]).status, 403);
+    assert_eq!(
+        op.post(
+            "/reveal",
+            &[("csrf", &c), ("call_id", &id), ("reason", "想看")]
+        )
+        .status,
+        403
+    );
     let mut lead = s.signed_in("qalead");
     let log = lead.get("/audit").body;
-    assert!(log.contains("reveal_pii") && log.contains("核对报错的号码"), "{log}");
+    assert!(
+        log.contains("reveal_pii") && log.contains("核对报错的号码"),
+        "{log}"
+    );
 }
 
 #[test]
@@ -437,12 +557,8 @@ fn runs_are_imported_once_and_staging_folders_wait() {
     std::thread::sleep(std::time::Duration::from_millis(2500));
     assert_eq!(count(&mut m), first);
     // Restarting the server does not import day1 again.
-    let Server { child, dir, runs, addr, .. } = s;
-    let mut child = child;
-    let _ = child.kill();
-    let _ = child.wait();
-    drop(addr);
-    let s = start_on(dir, runs);
+    let mut s = s;
+    s.restart();
     let mut m = s.signed_in("manager");
     assert_eq!(count(&mut m), first);
 }
@@ -520,12 +636,25 @@ fn reviewer_dismisses_a_finding_in_headless_chromium() {
             "goog:chromeOptions": {"binary": browser, "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]}
         }}});
         let session = wd(&wd_addr, "POST", "/session", Some(caps));
-        let sid = session["value"]["sessionId"].as_str().expect("session id").to_string();
+        let sid = session["value"]["sessionId"]
+            .as_str()
+            .expect("session id")
+            .to_string();
         let go = |url: String| {
-            wd(&wd_addr, "POST", &format!("/session/{sid}/url"), Some(serde_json::json!({"url": url})));
+            wd(
+                &wd_addr,
+                "POST",
+                &format!("/session/{sid}/url"),
+                Some(serde_json::json!({"url": url})),
+            );
         };
         let find = |css: &str| -> String {
-            let v = wd(&wd_addr, "POST", &format!("/session/{sid}/element"), Some(serde_json::json!({"using": "css selector", "value": css})));
+            let v = wd(
+                &wd_addr,
+                "POST",
+                &format!("/session/{sid}/element"),
+                Some(serde_json::json!({"using": "css selector", "value": css})),
+            );
             v["value"]
                 .as_object()
                 .and_then(|o| o.values().next())
@@ -534,13 +663,28 @@ fn reviewer_dismisses_a_finding_in_headless_chromium() {
                 .to_string()
         };
         let typ = |el: &str, text: &str| {
-            wd(&wd_addr, "POST", &format!("/session/{sid}/element/{el}/value"), Some(serde_json::json!({"text": text})));
+            wd(
+                &wd_addr,
+                "POST",
+                &format!("/session/{sid}/element/{el}/value"),
+                Some(serde_json::json!({"text": text})),
+            );
         };
         let click = |el: &str| {
-            wd(&wd_addr, "POST", &format!("/session/{sid}/element/{el}/click"), Some(serde_json::json!({})));
+            wd(
+                &wd_addr,
+                "POST",
+                &format!("/session/{sid}/element/{el}/click"),
+                Some(serde_json::json!({})),
+            );
         };
         let text = |el: &str| -> String {
-            wd(&wd_addr, "GET", &format!("/session/{sid}/element/{el}/text"), None)["value"]
+            wd(
+                &wd_addr,
+                "GET",
+                &format!("/session/{sid}/element/{el}/text"),
+                None,
+            )["value"]
                 .as_str()
                 .unwrap_or("")
                 .to_string()

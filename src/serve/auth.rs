@@ -418,12 +418,21 @@ mod tests {
         assert!(!rl.blocked("qa", "10.0.0.1"), "two failures do not lock");
         rl.failed("qa", "10.0.0.1");
         assert!(rl.blocked("qa", "10.0.0.1"));
-        assert!(rl.blocked("qa", "10.0.0.2"), "the account is locked from any address");
-        assert!(!rl.blocked("lead", "10.0.0.2"), "other accounts elsewhere are not");
+        assert!(
+            rl.blocked("qa", "10.0.0.2"),
+            "the account is locked from any address"
+        );
+        assert!(
+            !rl.blocked("lead", "10.0.0.2"),
+            "other accounts elsewhere are not"
+        );
         for k in 0..5 {
             rl.failed(&format!("u{k}"), "10.0.0.9");
         }
-        assert!(rl.blocked("someone", "10.0.0.9"), "an address guessing many names is locked");
+        assert!(
+            rl.blocked("someone", "10.0.0.9"),
+            "an address guessing many names is locked"
+        );
         let short = RateLimit::new(Duration::from_millis(30), 1, 10);
         short.failed("a", "b");
         assert!(short.blocked("a", "b"));

@@ -236,9 +236,8 @@ pub fn import_run(conn: &mut Connection, dir: &Path) -> anyhow::Result<Imported>
     let mut fresh: HashSet<String> = HashSet::new();
     {
         let calls_path = dir.join("calls.csv");
-        let mut rd = csv::Reader::from_path(&calls_path).with_context(|| {
-            format!("读不了 {}（cannot read calls.csv）", calls_path.display())
-        })?;
+        let mut rd = csv::Reader::from_path(&calls_path)
+            .with_context(|| format!("读不了 {}（cannot read calls.csv）", calls_path.display()))?;
         let h = rd.headers()?.clone();
         let [id, op, name, team, at, score, passed, red, rscore, needs] = [
             "call_id",
@@ -253,19 +252,23 @@ pub fn import_run(conn: &mut Connection, dir: &Path) -> anyhow::Result<Imported>
             "needs_review",
         ]
         .map(|c| column(&h, c, &calls_path));
-        let (id, op, name, team, at, score, passed, red, rscore, needs) =
-            (id?, op?, name?, team?, at?, score?, passed?, red?, rscore?, needs?);
+        let (id, op, name, team, at, score, passed, red, rscore, needs) = (
+            id?, op?, name?, team?, at?, score?, passed?, red?, rscore?, needs?,
+        );
         let mut ins = tx.prepare(
             "INSERT OR IGNORE INTO calls(call_id, run_id, day, started_at, operator_id, operator_name, team,
                score, passed, red_line, reviewed_score, needs_review, critical, findings)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, 0)",
         )?;
         for (k, rec) in rd.records().enumerate() {
-            let rec = rec.with_context(|| {
-                format!("{} 第 {} 行读不了", calls_path.display(), k + 2)
-            })?;
+            let rec =
+                rec.with_context(|| format!("{} 第 {} 行读不了", calls_path.display(), k + 2))?;
             let f = |i: usize| excel_unescape(rec.get(i).unwrap_or("")).to_string();
-            let num = |i: usize| rec.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+            let num = |i: usize| {
+                rec.get(i)
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .unwrap_or(0.0)
+            };
             let call_id = f(id);
             let started_at = f(at);
             let day: String = started_at.chars().take(10).collect();
@@ -314,8 +317,7 @@ pub fn import_run(conn: &mut Connection, dir: &Path) -> anyhow::Result<Imported>
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for (k, rec) in rd.records().enumerate() {
-            let rec =
-                rec.with_context(|| format!("{} 第 {} 行读不了", path.display(), k + 2))?;
+            let rec = rec.with_context(|| format!("{} 第 {} 行读不了", path.display(), k + 2))?;
             let f = |i: usize| excel_unescape(rec.get(i).unwrap_or("")).to_string();
             let call_id = f(id);
             // Added findings (verdict=added) exist only through a reviews
@@ -330,7 +332,9 @@ pub fn import_run(conn: &mut Connection, dir: &Path) -> anyhow::Result<Imported>
                 f(norm),
                 f(rule),
                 f(sev),
-                rec.get(points).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0),
+                rec.get(points)
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .unwrap_or(0.0),
                 utterance,
                 rec.get(needs) == Some("true"),
             ])?;
@@ -393,7 +397,9 @@ mod tests {
         assert!(conn.execute("UPDATE audit SET user = 'x'", []).is_err());
         assert!(conn.execute("DELETE FROM audit", []).is_err());
         let n: i64 = conn
-            .query_row("SELECT COUNT(*) FROM audit WHERE user = 'qa'", [], |r| r.get(0))
+            .query_row("SELECT COUNT(*) FROM audit WHERE user = 'qa'", [], |r| {
+                r.get(0)
+            })
             .expect("count");
         assert_eq!(n, 1);
     }

@@ -287,9 +287,10 @@ pub fn view(app: &App, row: &CallRow, revealed: bool) -> anyhow::Result<View> {
             let mut other = Vec::new();
             for f in &s.findings {
                 let utt = f.utterance_index.and_then(|u| i64::try_from(u).ok());
-                let k = db_findings.iter().enumerate().position(|(k, d)| {
-                    !used[k] && d.rule == f.rule && d.utterance_index == utt
-                });
+                let k = db_findings
+                    .iter()
+                    .enumerate()
+                    .position(|(k, d)| !used[k] && d.rule == f.rule && d.utterance_index == utt);
                 let (id, version) = match k {
                     Some(k) => {
                         used[k] = true;

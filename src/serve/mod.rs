@@ -171,7 +171,10 @@ pub fn serve(opts: &ServeOptions) -> anyhow::Result<()> {
         let addr = listener.local_addr()?;
         {
             let mut out = std::io::stdout().lock();
-            writeln!(out, "质检工作台已启动：http://{addr}/ （按 Ctrl-C 停止；listening）")?;
+            writeln!(
+                out,
+                "质检工作台已启动：http://{addr}/ （按 Ctrl-C 停止；listening）"
+            )?;
             out.flush()?;
         }
         let router = axum::Router::new().fallback(web::entry).with_state(app);

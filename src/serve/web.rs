@@ -245,7 +245,7 @@ fn user_value(u: &User) -> Value {
 fn render(app: &App, name: &str, ctx: Value) -> Result<String, Resp> {
     app.env
         .get_template(name)
-        .and_then(|t| t.render(minijinja::Value::from_serialize(&ctx)))
+        .and_then(|t| t.render(minijinja::value::Serde(&ctx)))
         .map_err(|e| {
             Resp::html(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -358,14 +358,7 @@ fn handle_inner(app: &App, r: &Req) -> anyhow::Result<Resp> {
         ));
     };
     if post && !auth::same(&r.f("csrf"), &csrf) {
-        let _ = super::db::audit(
-            &db(app),
-            &user.name,
-            "csrf_refused",
-            "",
-            &r.path,
-            &r.addr,
-        );
+        let _ = super::db::audit(&db(app), &user.name, "csrf_refused", "", &r.path, &r.addr);
         return Ok(message(
             app,
             Some(&user),
@@ -707,11 +700,31 @@ fn overview(c: &Ctx) -> anyhow::Result<Resp> {
 /// the query.
 const SORTS: [(&str, &str, &str); 6] = [
     ("time", "开始时间（新的在前）", "started_at DESC, call_id"),
-    ("time_asc", "开始时间（早的在前）", "started_at ASC, call_id"),
-    ("score", "复核后得分（低的在前）", "reviewed_score ASC, call_id"),
-    ("score_desc", "复核后得分（高的在前）", "reviewed_score DESC, call_id"),
-    ("operator", "工号", "operator_id ASC, started_at DESC, call_id"),
-    ("needs", "待复核多的在前", "needs_review DESC, started_at DESC, call_id"),
+    (
+        "time_asc",
+        "开始时间（早的在前）",
+        "started_at ASC, call_id",
+    ),
+    (
+        "score",
+        "复核后得分（低的在前）",
+        "reviewed_score ASC, call_id",
+    ),
+    (
+        "score_desc",
+        "复核后得分（高的在前）",
+        "reviewed_score DESC, call_id",
+    ),
+    (
+        "operator",
+        "工号",
+        "operator_id ASC, started_at DESC, call_id",
+    ),
+    (
+        "needs",
+        "待复核多的在前",
+        "needs_review DESC, started_at DESC, call_id",
+    ),
 ];
 
 fn calls(c: &Ctx) -> anyhow::Result<Resp> {
@@ -762,10 +775,7 @@ fn calls(c: &Ctx) -> anyhow::Result<Resp> {
         add("needs_review > CAST(? AS INTEGER)", "0".into());
     }
     let sort_key = r.q("sort");
-    let sort = SORTS
-        .iter()
-        .find(|s| s.0 == sort_key)
-        .unwrap_or(&SORTS[0]);
+    let sort = SORTS.iter().find(|s| s.0 == sort_key).unwrap_or(&SORTS[0]);
     let page_no = r.q("page").parse::<i64>().unwrap_or(1).max(1);
     let where_sql = wh.join(" AND ");
     let conn = db(c.app);
@@ -807,7 +817,10 @@ fn calls(c: &Ctx) -> anyhow::Result<Resp> {
             .cloned()
             .collect();
         q.push(("page".into(), p.to_string()));
-        format!("/calls?{}", serde_urlencoded::to_string(q).unwrap_or_default())
+        format!(
+            "/calls?{}",
+            serde_urlencoded::to_string(q).unwrap_or_default()
+        )
     };
     let norms: Vec<Value> = crate::model::NormId::ALL
         .iter()
@@ -1013,7 +1026,10 @@ fn review(c: &Ctx) -> anyhow::Result<Resp> {
     // The stored reviewed score follows (for the list pages); the detail
     // page always computes it afresh.
     if let Err(e) = detail::refresh_reviewed(c.app, &row) {
-        eprintln!("hotline-qa serve: 通话 {} 的复核后得分未能更新：{e:#}", row.call_id);
+        eprintln!(
+            "hotline-qa serve: 通话 {} 的复核后得分未能更新：{e:#}",
+            row.call_id
+        );
     }
     Ok(Resp::redirect(&format!(
         "/call?id={}#f{fid}",

@@ -77,7 +77,8 @@ impl Client {
 
     fn send(&mut self, method: &str, path: &str, body: Option<String>) -> Answer {
         let mut s = TcpStream::connect(&self.addr).expect("connect to the workbench");
-        s.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
+        s.set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("timeout");
         let cookie = self
             .cookies
             .iter()
@@ -114,7 +115,9 @@ impl Client {
             .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
             .collect();
         assert!(
-            !headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked")),
+            !headers
+                .iter()
+                .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked")),
             "the test client does not read chunked answers"
         );
         for (k, v) in &headers {
