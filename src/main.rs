@@ -328,7 +328,6 @@ enum Command {
         inputs: Vec<PathBuf>,
     },
     /// 质检工作台：网页上看通话、复核扣分、导出复核结论（见 README「质检工作台」）
-    #[command(args_conflicts_with_subcommands = true)]
     Serve {
         #[command(subcommand)]
         action: Option<ServeAction>,
