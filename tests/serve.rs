@@ -194,6 +194,15 @@ fn call_with_deduction(runs: &Path, op: &str) -> String {
         .expect("a deducted finding")
 }
 
+/// A call id of operator `op` from `calls.csv`.
+fn any_call(runs: &Path, op: &str) -> String {
+    common::table(&runs.join("day1").join("calls.csv"))
+        .into_iter()
+        .find(|r| r["operator_id"] == op)
+        .map(|r| r["call_id"].clone())
+        .expect("a call of that operator")
+}
+
 fn reviewed_score_on_page(body: &str) -> String {
     let key = "id=\"reviewed-score\">";
     let i = body.find(key).expect("reviewed score on the page") + key.len();
@@ -254,7 +263,7 @@ fn each_role_logs_in_and_sees_only_its_pages() {
 fn operator_opening_another_operators_call_by_url_is_refused() {
     let s = start();
     let mine = call_with_deduction(&s.runs, "1024");
-    let theirs = call_with_deduction(&s.runs, "3006");
+    let theirs = any_call(&s.runs, "3006");
     let mut op = s.signed_in("op");
     let own = op.get(&format!("/call?id={mine}"));
     assert_eq!(own.status, 200, "{}", own.body);
@@ -372,6 +381,32 @@ fn session_cookie_replayed_after_logout_is_refused() {
         set.contains("HttpOnly") && set.contains("SameSite=Strict"),
         "{set}"
     );
+}
+
+#[test]
+fn login_form_stays_valid_when_a_second_login_page_is_loaded() {
+    // Chromium asks for /favicon.ico, which led to the login page and a
+    // new login token that made the form already shown stale.
+    let s = start();
+    let mut c = s.client();
+    let first = c.get("/login");
+    let csrf = field(&first.body, "csrf").expect("csrf");
+    assert_eq!(c.get("/favicon.ico").status, 404);
+    c.get("/login");
+    c.get("/calls");
+    let a = c.post(
+        "/login",
+        &[("name", "qa"), ("password", PW), ("csrf", &csrf)],
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
+    // Must-not: a form token that is not the browser's own is refused.
+    let mut other = s.client();
+    other.get("/login");
+    let a = other.post(
+        "/login",
+        &[("name", "qa"), ("password", PW), ("csrf", &csrf)],
+    );
+    assert_eq!(a.status, 403);
 }
 
 #[test]
@@ -583,11 +618,37 @@ fn wd(addr: &str, method: &str, path: &str, body: Option<serde_json::Value>) -> 
         body.len()
     );
     s.write_all(req.as_bytes()).expect("send");
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).expect("read");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .expect("timeout");
+    // chromedriver keeps the connection open whatever the request says:
+    // the answer is read up to its Content-Length, not to the end.
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = s.read(&mut buf).expect("read webdriver answer");
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&raw);
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let len = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            if body.len() >= len {
+                break;
+            }
+        }
+    }
+    let raw = String::from_utf8_lossy(&raw).to_string();
     let body = raw.split_once("\r\n\r\n").map(|x| x.1).unwrap_or("");
-    // chromedriver answers with Content-Length; a chunked answer would not parse.
-    serde_json::from_str(body).unwrap_or_else(|_| panic!("webdriver answer: {raw}"))
+    serde_json::from_str(body)
+        .unwrap_or_else(|_| panic!("webdriver answer to {method} {path}: {raw}"))
 }
 
 fn chromium() -> Option<(PathBuf, PathBuf)> {
@@ -655,12 +716,11 @@ fn reviewer_dismisses_a_finding_in_headless_chromium() {
                 &format!("/session/{sid}/element"),
                 Some(serde_json::json!({"using": "css selector", "value": css})),
             );
-            v["value"]
-                .as_object()
-                .and_then(|o| o.values().next())
-                .and_then(|x| x.as_str())
-                .unwrap_or_else(|| panic!("no element {css}: {v}"))
-                .to_string()
+            let el = v["value"]["element-6066-11e4-a52e-4f735466cecf"].as_str();
+            el.map(str::to_string).unwrap_or_else(|| {
+                let src = wd(&wd_addr, "GET", &format!("/session/{sid}/source"), None);
+                panic!("no element {css}: {v}\npage: {}", src["value"])
+            })
         };
         let typ = |el: &str, text: &str| {
             wd(

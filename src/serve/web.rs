@@ -334,7 +334,15 @@ fn handle_inner(app: &App, r: &Req) -> anyhow::Result<Resp> {
                 headers: Vec::new(),
             })
         }
-        (true, "/login") => return login_page(app, None, StatusCode::OK),
+        (true, "/favicon.ico") => {
+            return Ok(Resp {
+                status: StatusCode::NOT_FOUND,
+                content_type: "text/plain; charset=utf-8",
+                body: Vec::new(),
+                headers: Vec::new(),
+            })
+        }
+        (true, "/login") => return login_page(app, r, None, StatusCode::OK),
         (false, "/login") => return login(app, r),
         _ => {}
     }
@@ -542,10 +550,20 @@ impl Ctx<'_> {
     }
 }
 
-fn login_page(app: &App, error: Option<&str>, status: StatusCode) -> anyhow::Result<Resp> {
+fn login_page(app: &App, r: &Req, error: Option<&str>, status: StatusCode) -> anyhow::Result<Resp> {
     // The login form's own CSRF token, tied to a short-lived cookie: a
     // page elsewhere cannot sign a browser into an account of its choosing.
-    let t = auth::random_hex(16)?;
+    // A token the browser already holds is kept: otherwise a second login
+    // page (another tab, or a browser's own request for /favicon.ico sent
+    // to the login page) would make the first form's token stale.
+    let held = r
+        .cookies
+        .get(LOGIN_COOKIE)
+        .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()));
+    let t = match held {
+        Some(t) => t.clone(),
+        None => auth::random_hex(16)?,
+    };
     Ok(page(
         app,
         status,
@@ -560,6 +578,7 @@ fn login(app: &App, r: &Req) -> anyhow::Result<Resp> {
     if pre.is_empty() || !auth::same(&pre, &r.f("csrf")) {
         return login_page(
             app,
+            r,
             Some("登录页已过期，请重新输入账号和密码（login form expired）"),
             StatusCode::FORBIDDEN,
         );
@@ -570,6 +589,7 @@ fn login(app: &App, r: &Req) -> anyhow::Result<Resp> {
         let _ = super::db::audit(&db(app), &name, "login_rate_limited", "", "", &r.addr);
         return login_page(
             app,
+            r,
             Some("登录失败次数太多，已暂时锁定：请 15 分钟后再试，或请管理员帮忙（too many failed logins）"),
             StatusCode::TOO_MANY_REQUESTS,
         );
@@ -589,6 +609,7 @@ fn login(app: &App, r: &Req) -> anyhow::Result<Resp> {
         let _ = super::db::audit(&db(app), &name, "login_failed", "", "", &r.addr);
         return login_page(
             app,
+            r,
             Some("账号或密码不对，请重新输入（wrong name or password）"),
             StatusCode::UNAUTHORIZED,
         );
