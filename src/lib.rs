@@ -48,6 +48,7 @@ pub mod report;
 pub mod review;
 pub mod rules;
 pub mod run;
+pub mod serve;
 pub mod stream;
 pub mod text;
 pub mod workflow;

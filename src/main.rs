@@ -346,6 +346,35 @@ enum Command {
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
     },
+    /// 质检工作台：网页上看通话、复核扣分、导出复核结论（见 README「质检工作台」）
+    Serve {
+        #[command(subcommand)]
+        action: Option<ServeAction>,
+        /// 数据库文件（SQLite，不存在会创建）
+        #[arg(long, value_name = "FILE", required_unless_present = "demo")]
+        db: Option<PathBuf>,
+        /// 放 score 运行结果的文件夹：每个带 run.json 的子文件夹导入一次，之后定时查看新的
+        #[arg(long, value_name = "DIR")]
+        runs: Option<PathBuf>,
+        /// 监听的地址和端口（默认 127.0.0.1:8345，只有本机能访问）
+        #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8345")]
+        listen: std::net::SocketAddr,
+        /// 在 HTTPS 反向代理后面：会话 Cookie 加 Secure
+        #[arg(long)]
+        behind_tls_proxy: bool,
+        /// 每隔几秒查看一次 --runs 里的新运行
+        #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+        poll_seconds: u64,
+        /// 多少分钟没有操作就要重新登录
+        #[arg(long, value_name = "MINUTES", default_value_t = 30)]
+        idle_minutes: u64,
+        /// 演示：给 samples/ 评分，建临时数据库和演示账号（打印一次性密码），然后启动
+        #[arg(long, conflicts_with_all = ["db", "runs"])]
+        demo: bool,
+        /// 只用于 --demo：样例文件夹
+        #[arg(long, value_name = "DIR", default_value = "samples")]
+        samples: PathBuf,
+    },
     /// 打印内置评分表（带中文注释的 TOML），复制后修改即可用 --config 加载
     Config,
     /// 列出全部规则编号及含义（findings.csv 的 rule 列、评分表的 disabled_rules）
@@ -353,6 +382,28 @@ enum Command {
         /// 评分表：它的自定义规则（[[rules]]）列在内置规则之后，标“自定义”
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+    },
+}
+
+/// `hotline-qa serve --db FILE ACTION`.
+#[derive(Subcommand)]
+enum ServeAction {
+    /// 建账号（第一个管理员也这样建）：默认生成一次性密码并打印，首次登录后须改密码
+    AddUser {
+        /// 登录用的账号名
+        name: String,
+        /// 角色：话务员、班长、质检员、质检主管、管理、管理员（或 operator、lead、reviewer、qa-lead、manager、admin）
+        #[arg(long)]
+        role: String,
+        /// 话务员的工号（只看得到这个工号的通话）
+        #[arg(long, value_name = "ID", default_value = "")]
+        operator_id: String,
+        /// 班长的班组（只看得到这个班组的通话）
+        #[arg(long, value_name = "T", default_value = "")]
+        team: String,
+        /// 从标准输入读一行作为密码（不生成一次性密码）
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -659,6 +710,67 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (read, ok) = run::parse_only(&inputs)?;
             eprintln!("parsed {ok} of {read} lines");
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve {
+            action,
+            db,
+            runs,
+            listen,
+            behind_tls_proxy,
+            poll_seconds,
+            idle_minutes,
+            demo,
+            samples,
+        } => {
+            use hotline_qa::serve;
+            if demo {
+                serve::demo(&samples, listen)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let db = db.ok_or_else(|| usage("请用 --db 指定数据库文件（--db required）"))?;
+            match action {
+                Some(ServeAction::AddUser {
+                    name,
+                    role,
+                    operator_id,
+                    team,
+                    password_stdin,
+                }) => {
+                    let role = serve::Role::parse(&role).ok_or_else(|| {
+                        usage(format!("角色 {role} 不对：请写 话务员、班长、质检员、质检主管、管理 或 管理员（unknown role）"))
+                    })?;
+                    let password = if password_stdin {
+                        let mut line = String::new();
+                        std::io::stdin().read_line(&mut line)?;
+                        Some(line.trim_end_matches(['\r', '\n']).to_string())
+                    } else {
+                        None
+                    };
+                    let otp = serve::add_user(
+                        &db,
+                        &name,
+                        role,
+                        &operator_id,
+                        &team,
+                        password.as_deref(),
+                    )?;
+                    match otp {
+                        Some(p) => println!("已建账号 {name}（{}），一次性密码：{p}\n首次登录后须改密码；这个密码只显示这一次。", role.name_zh()),
+                        None => println!("已建账号 {name}（{}）。", role.name_zh()),
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    let mut opts = serve::ServeOptions::new(db);
+                    opts.runs = runs;
+                    opts.listen = listen;
+                    opts.secure_cookies = behind_tls_proxy;
+                    opts.poll = std::time::Duration::from_secs(poll_seconds.max(1));
+                    opts.idle = std::time::Duration::from_secs(idle_minutes.max(1) * 60);
+                    serve::serve(&opts)?;
+                    Ok(ExitCode::SUCCESS)
+                }
+            }
         }
         Command::Rules { config } => {
             let config = match &config {

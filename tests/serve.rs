@@ -1,0 +1,772 @@
+//! The QA workbench (`hotline-qa serve`) over real HTTP: roles and what
+//! each may open, CSRF, escaping, sessions, the login rate limit, the
+//! review loop back into `score --reviews`, and one pass in headless
+//! Chromium through chromedriver.
+
+mod common;
+#[path = "common/http.rs"]
+mod http;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use http::{field, Client};
+
+const BIN: &str = env!("CARGO_BIN_EXE_hotline-qa");
+
+fn samples(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name)
+}
+
+/// A call of operator 9001 (team X班) whose words hold markup.
+const EVIL_ID: &str = "20261127-999001";
+const EVIL_TEXT: &str = "<script>alert('x')</script><img src=x onerror=alert(1)>";
+
+/// The samples plus one call holding markup, scored into `runs/day1`.
+fn scored_runs(dir: &Path) -> PathBuf {
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    let mut calls = std::fs::read_to_string(samples("calls.jsonl")).expect("samples");
+    let first: serde_json::Value =
+        serde_json::from_str(calls.lines().next().expect("a line")).expect("json");
+    let mut evil = first.clone();
+    evil["call_id"] = EVIL_ID.into();
+    evil["operator_id"] = "9001".into();
+    evil["team"] = "X班".into();
+    evil["utterances"][1]["text"] = EVIL_TEXT.into();
+    if !calls.ends_with('\n') {
+        calls.push('\n');
+    }
+    calls.push_str(&evil.to_string());
+    calls.push('\n');
+    std::fs::write(input.join("calls.jsonl"), calls).expect("write");
+    std::fs::copy(samples("tickets.csv"), input.join("tickets.csv")).expect("copy");
+    let runs = dir.join("runs");
+    std::fs::create_dir_all(&runs).expect("mkdir");
+    let out = Command::new(BIN)
+        .arg("score")
+        .arg(&input)
+        .arg("--out")
+        .arg(runs.join("day1"))
+        .args([
+            "--quiet",
+            "--no-reports",
+            "--as-of",
+            "2026-11-28T00:00:00+08:00",
+        ])
+        .output()
+        .expect("run score");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    runs
+}
+
+fn add_user(db: &Path, name: &str, role: &str, extra: &[&str], password: &str) {
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .arg("--db")
+        .arg(db)
+        .args(["add-user", name, "--role", role, "--password-stdin"])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("add-user");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("write password");
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const PW: &str = "correct horse battery";
+
+/// A running workbench, stopped when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+    dir: tempfile::TempDir,
+    runs: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn client(&self) -> Client {
+        Client::new(&self.addr)
+    }
+    fn signed_in(&self, name: &str) -> Client {
+        let mut c = self.client();
+        let a = c.login(name, PW);
+        assert_eq!(a.status, 303, "login as {name}: {}", a.body);
+        c
+    }
+}
+
+/// Scores the runs, creates one account per role and starts the server
+/// on a free loopback port.
+fn start() -> Server {
+    let dir = tempfile::tempdir().expect("tmp");
+    let runs = scored_runs(dir.path());
+    let db = dir.path().join("wb.sqlite");
+    add_user(&db, "admin", "管理员", &[], PW);
+    add_user(&db, "qa", "质检员", &[], PW);
+    add_user(&db, "qa2", "reviewer", &[], PW);
+    add_user(&db, "qalead", "质检主管", &[], PW);
+    add_user(&db, "manager", "管理", &[], PW);
+    add_user(&db, "lead", "班长", &["--team", "A班"], PW);
+    add_user(&db, "op", "话务员", &["--operator-id", "1024"], PW);
+    add_user(&db, "evil_op", "话务员", &["--operator-id", "9001"], PW);
+    start_on(dir, runs)
+}
+
+fn start_on(dir: tempfile::TempDir, runs: PathBuf) -> Server {
+    let (child, addr) = spawn_server(&dir.path().join("wb.sqlite"), &runs);
+    Server {
+        child,
+        addr,
+        dir,
+        runs,
+    }
+}
+
+/// Starts `serve` and returns it with the address it printed.
+fn spawn_server(db: &Path, runs: &Path) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .arg("--db")
+        .arg(db)
+        .arg("--runs")
+        .arg(runs)
+        .args(["--listen", "127.0.0.1:0", "--poll-seconds", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("read");
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    (child, addr)
+}
+
+impl Server {
+    /// Stops the server and starts it again on the same database.
+    fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (child, addr) = spawn_server(&self.dir.path().join("wb.sqlite"), &self.runs);
+        self.child = child;
+        self.addr = addr;
+    }
+}
+
+/// A call id from `findings.csv` of operator `op` with a finding that costs points.
+fn call_with_deduction(runs: &Path, op: &str) -> String {
+    common::table(&runs.join("day1").join("findings.csv"))
+        .into_iter()
+        .find(|r| r["operator_id"] == op && r["points"] != "0" && !r["utterance_index"].is_empty())
+        .map(|r| r["call_id"].clone())
+        .expect("a deducted finding")
+}
+
+/// A call id of operator `op` from `calls.csv`.
+fn any_call(runs: &Path, op: &str) -> String {
+    common::table(&runs.join("day1").join("calls.csv"))
+        .into_iter()
+        .find(|r| r["operator_id"] == op)
+        .map(|r| r["call_id"].clone())
+        .expect("a call of that operator")
+}
+
+fn reviewed_score_on_page(body: &str) -> String {
+    let key = "id=\"reviewed-score\">";
+    let i = body.find(key).expect("reviewed score on the page") + key.len();
+    body[i..].split('<').next().unwrap_or("").to_string()
+}
+
+/// (fid, version) of every review form on a call page.
+fn review_forms(body: &str) -> Vec<(String, String)> {
+    body.split("name=\"fid\" value=\"")
+        .skip(1)
+        .map(|rest| {
+            let fid = rest.split('"').next().unwrap_or("").to_string();
+            let version = field(rest, "version").unwrap_or_default();
+            (fid, version)
+        })
+        .collect()
+}
+
+#[test]
+fn each_role_logs_in_and_sees_only_its_pages() {
+    let s = start();
+    for name in ["admin", "qa", "qalead", "manager", "lead", "op"] {
+        let mut c = s.signed_in(name);
+        let home = c.get("/");
+        assert_eq!(home.status, 303, "{name}");
+        let calls = c.get("/calls");
+        if name == "admin" {
+            assert_eq!(
+                calls.status, 403,
+                "the administrator manages accounts, not calls"
+            );
+            assert_eq!(c.get("/admin/users").status, 200);
+        } else {
+            assert_eq!(calls.status, 200, "{name}: {}", calls.body);
+            assert_eq!(
+                c.get("/admin/users").status,
+                403,
+                "{name} is no administrator"
+            );
+        }
+    }
+    // The operator's list holds only their own calls; the team lead's only
+    // their team's.
+    let mut op = s.signed_in("op");
+    let list = op.get("/calls").body;
+    assert!(list.contains("<td>1024</td>"), "{list}");
+    assert!(!list.contains("<td>3006</td>") && !list.contains(EVIL_ID));
+    let mut lead = s.signed_in("lead");
+    let list = lead.get("/calls").body;
+    assert!(list.contains("<td>A班</td>"));
+    assert!(!list.contains("<td>C班</td>") && !list.contains("<td>X班</td>"));
+    // The manager sees everyone's, including the added call.
+    let mut m = s.signed_in("manager");
+    assert!(m.get("/calls?team=X%E7%8F%AD").body.contains(EVIL_ID));
+}
+
+#[test]
+fn operator_opening_another_operators_call_by_url_is_refused() {
+    let s = start();
+    let mine = call_with_deduction(&s.runs, "1024");
+    let theirs = any_call(&s.runs, "3006");
+    let mut op = s.signed_in("op");
+    let own = op.get(&format!("/call?id={mine}"));
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert!(
+        own.body.contains("id=\"u0\""),
+        "own call shows its dialogue"
+    );
+    let other = op.get(&format!("/call?id={theirs}"));
+    assert_eq!(other.status, 404);
+    assert!(!other.body.contains("id=\"u0\"") && !other.body.contains("3006"));
+    // Nor may the operator review (even their own call), with a valid token.
+    let csrf = op.csrf();
+    let a = op.post(
+        "/review",
+        &[
+            ("csrf", &csrf),
+            ("call_id", &mine),
+            ("fid", "1"),
+            ("version", "0"),
+            ("verdict", "dismissed"),
+        ],
+    );
+    assert_eq!(a.status, 403);
+    // A team lead cannot open a call of another team either.
+    let mut lead = s.signed_in("lead");
+    assert_eq!(lead.get(&format!("/call?id={theirs}")).status, 404);
+    assert_eq!(lead.get(&format!("/call?id={mine}")).status, 200);
+}
+
+#[test]
+fn post_without_csrf_token_is_refused() {
+    let s = start();
+    let id = call_with_deduction(&s.runs, "1024");
+    let mut qa = s.signed_in("qa");
+    let page = qa.get(&format!("/call?id={id}")).body;
+    let (fid, version) = review_forms(&page)
+        .into_iter()
+        .next()
+        .expect("a review form");
+    let before = reviewed_score_on_page(&page);
+    for csrf in [None, Some("0000"), Some("")] {
+        let mut form = vec![
+            ("call_id", id.as_str()),
+            ("fid", fid.as_str()),
+            ("version", version.as_str()),
+            ("verdict", "dismissed"),
+        ];
+        if let Some(t) = csrf {
+            form.push(("csrf", t));
+        }
+        let a = qa.post("/review", &form);
+        assert_eq!(a.status, 403, "token {csrf:?}: {}", a.body);
+    }
+    let after = qa.get(&format!("/call?id={id}")).body;
+    assert!(!after.contains("id=\"verdict-"), "nothing was saved");
+    assert_eq!(reviewed_score_on_page(&after), before);
+    // Logout without the token is refused too: the session stays.
+    assert_eq!(qa.post("/logout", &[]).status, 403);
+    assert_eq!(qa.get("/calls").status, 200);
+    // Must-not: with the token the same review is saved.
+    let csrf = qa.csrf();
+    let ok = qa.post(
+        "/review",
+        &[
+            ("csrf", &csrf),
+            ("call_id", &id),
+            ("fid", &fid),
+            ("version", &version),
+            ("verdict", "dismissed"),
+        ],
+    );
+    assert_eq!(ok.status, 303, "{}", ok.body);
+}
+
+#[test]
+fn transcript_holding_script_and_img_onerror_is_shown_escaped() {
+    let s = start();
+    for who in ["evil_op", "qa"] {
+        let mut c = s.signed_in(who);
+        let a = c.get(&format!("/call?id={EVIL_ID}"));
+        assert_eq!(a.status, 200, "{who}: {}", a.body);
+        assert!(!a.body.contains("<script>"), "raw script tag on the page");
+        assert!(!a.body.contains("<img src=x"), "raw img tag on the page");
+        assert!(a.body.contains("&lt;script&gt;"), "escaped text is shown");
+        let csp = a.header("content-security-policy").expect("CSP header");
+        assert!(csp.contains("default-src 'self'") && !csp.contains("unsafe-inline"));
+    }
+}
+
+#[test]
+fn session_cookie_replayed_after_logout_is_refused() {
+    let s = start();
+    let mut qa = s.signed_in("qa");
+    let stolen = qa.cookies.clone();
+    assert_eq!(qa.get("/calls").status, 200);
+    let csrf = qa.csrf();
+    assert_eq!(qa.post("/logout", &[("csrf", &csrf)]).status, 303);
+    let mut replay = s.client();
+    replay.cookies = stolen;
+    let a = replay.get("/calls");
+    assert_eq!(a.status, 303, "redirected to the login page");
+    assert_eq!(a.header("location"), Some("/login"));
+    let p = replay.post("/review", &[("csrf", &csrf)]);
+    assert_eq!(p.status, 403);
+    // The cookie is HttpOnly and SameSite=Strict.
+    let mut c = s.client();
+    let login = c.login("qa", PW);
+    let set = login
+        .headers
+        .iter()
+        .find(|(k, v)| k.eq_ignore_ascii_case("set-cookie") && v.starts_with("hq_session="))
+        .map(|(_, v)| v.clone())
+        .expect("session cookie");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+}
+
+#[test]
+fn login_form_stays_valid_when_a_second_login_page_is_loaded() {
+    // Chromium asks for /favicon.ico, which led to the login page and a
+    // new login token that made the form already shown stale.
+    let s = start();
+    let mut c = s.client();
+    let first = c.get("/login");
+    let csrf = field(&first.body, "csrf").expect("csrf");
+    assert_eq!(c.get("/favicon.ico").status, 404);
+    c.get("/login");
+    c.get("/calls");
+    let a = c.post(
+        "/login",
+        &[("name", "qa"), ("password", PW), ("csrf", &csrf)],
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
+    // Must-not: a form token that is not the browser's own is refused.
+    let mut other = s.client();
+    other.get("/login");
+    let a = other.post(
+        "/login",
+        &[("name", "qa"), ("password", PW), ("csrf", &csrf)],
+    );
+    assert_eq!(a.status, 403);
+}
+
+#[test]
+fn fifty_wrong_passwords_are_rate_limited() {
+    let s = start();
+    // Must-not: two mistakes, then the right password, signs in.
+    let mut c = s.client();
+    assert_eq!(c.login("manager", "wrong one!").status, 401);
+    assert_eq!(c.login("manager", "wrong two!").status, 401);
+    assert_eq!(c.login("manager", PW).status, 303);
+    let mut attacker = s.client();
+    let mut limited = 0;
+    for k in 0..50 {
+        let a = attacker.login("qa", &format!("guess number {k}"));
+        assert!(a.status == 401 || a.status == 429, "{}", a.status);
+        if a.status == 429 {
+            limited += 1;
+        }
+    }
+    assert!(limited >= 40, "only {limited} of 50 refused by the limit");
+    // The right password is refused too while the account is locked.
+    let mut owner = s.client();
+    assert_eq!(owner.login("qa", PW).status, 429);
+}
+
+#[test]
+fn reviews_exported_from_the_workbench_rescore_to_the_same_reviewed_score() {
+    let s = start();
+    let id = call_with_deduction(&s.runs, "1024");
+    let mut qa = s.signed_in("qa");
+    let page = qa.get(&format!("/call?id={id}")).body;
+    let machine = reviewed_score_on_page(&page);
+    let forms = review_forms(&page);
+    assert!(!forms.is_empty());
+    let csrf = qa.csrf();
+    for (k, (fid, version)) in forms.iter().enumerate() {
+        let verdict = if k == 0 && forms.len() > 1 {
+            "confirmed"
+        } else {
+            "dismissed"
+        };
+        let a = qa.post(
+            "/review",
+            &[
+                ("csrf", &csrf),
+                ("call_id", &id),
+                ("fid", fid),
+                ("version", version),
+                ("verdict", verdict),
+                ("comment", "=听过录音"),
+            ],
+        );
+        assert_eq!(a.status, 303, "{}", a.body);
+    }
+    let page = qa.get(&format!("/call?id={id}")).body;
+    let shown = reviewed_score_on_page(&page);
+    assert_ne!(shown, machine, "dismissing changed the reviewed score");
+    assert!(page.contains("id=\"history\"") && page.contains("误判"));
+    // The list shows the stored reviewed score too.
+    assert!(qa
+        .get("/calls?operator=1024")
+        .body
+        .contains(&format!("<td>{shown}</td>")));
+    // A second reviewer acting on a stale page sees what changed; nothing is overwritten.
+    let mut qa2 = s.signed_in("qa2");
+    let csrf2 = qa2.csrf();
+    let (fid, version) = &forms[0];
+    let stale = qa2.post(
+        "/review",
+        &[
+            ("csrf", &csrf2),
+            ("call_id", &id),
+            ("fid", fid),
+            ("version", version),
+            ("verdict", "dismissed"),
+        ],
+    );
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert!(stale.body.contains("id=\"conflict\"") && stale.body.contains("qa"));
+    assert_eq!(
+        reviewed_score_on_page(&qa.get(&format!("/call?id={id}")).body),
+        shown
+    );
+    // Export, score again with it outside, compare.
+    let csv = qa.get("/export/reviews.csv");
+    assert_eq!(csv.status, 200);
+    let file = s.dir.path().join("reviews.csv");
+    std::fs::write(&file, &csv.body).expect("write");
+    let out = s.dir.path().join("rescored");
+    let run = Command::new(BIN)
+        .arg("score")
+        .arg(s.dir.path().join("in"))
+        .arg("--out")
+        .arg(&out)
+        .arg("--reviews")
+        .arg(&file)
+        .args([
+            "--quiet",
+            "--no-reports",
+            "--as-of",
+            "2026-11-28T00:00:00+08:00",
+        ])
+        .output()
+        .expect("score --reviews");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let rows = common::table(&out.join("calls.csv"));
+    let row = rows
+        .iter()
+        .find(|r| r["call_id"] == id)
+        .expect("call in the rescored run");
+    assert_eq!(
+        row["reviewed_score"], shown,
+        "workbench and score --reviews agree"
+    );
+    let rejects = std::fs::read_to_string(out.join("rejects.csv")).expect("rejects");
+    assert!(
+        !rejects.contains("reviews.csv"),
+        "every exported row was used: {rejects}"
+    );
+    // The operator may not export.
+    let mut op = s.signed_in("op");
+    assert_eq!(op.get("/export/reviews.csv").status, 403);
+}
+
+#[test]
+fn reveal_needs_a_reason_and_is_logged() {
+    let s = start();
+    let id = call_with_deduction(&s.runs, "1024");
+    let mut qa = s.signed_in("qa");
+    let csrf = qa.csrf();
+    let none = qa.post(
+        "/reveal",
+        &[("csrf", &csrf), ("call_id", &id), ("reason", "")],
+    );
+    assert_eq!(none.status, 400);
+    let ok = qa.post(
+        "/reveal",
+        &[
+            ("csrf", &csrf),
+            ("call_id", &id),
+            ("reason", "核对报错的号码"),
+        ],
+    );
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert!(ok.body.contains("id=\"revealed\""));
+    let mut op = s.signed_in("op");
+    let c = op.csrf();
+    assert_eq!(
+        op.post(
+            "/reveal",
+            &[("csrf", &c), ("call_id", &id), ("reason", "想看")]
+        )
+        .status,
+        403
+    );
+    let mut lead = s.signed_in("qalead");
+    let log = lead.get("/audit").body;
+    assert!(
+        log.contains("reveal_pii") && log.contains("核对报错的号码"),
+        "{log}"
+    );
+}
+
+#[test]
+fn runs_are_imported_once_and_staging_folders_wait() {
+    let s = start();
+    let mut m = s.signed_in("manager");
+    let count = |c: &mut Client| {
+        let b = c.get("/overview").body;
+        let key = "id=\"calls\">";
+        let i = b.find(key).expect("count") + key.len();
+        b[i..].split('<').next().unwrap_or("").to_string()
+    };
+    let first = count(&mut m);
+    assert_ne!(first, "0");
+    // A staging folder (score still writing) is not imported, even with run.json.
+    let staging = s.runs.join(".day2.hq-staging-123");
+    copy_dir(&s.runs.join("day1"), &staging);
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert_eq!(count(&mut m), first);
+    // Restarting the server does not import day1 again.
+    let mut s = s;
+    s.restart();
+    let mut m = s.signed_in("manager");
+    assert_eq!(count(&mut m), first);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read") {
+        let e = e.expect("entry");
+        if e.path().is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+        }
+    }
+}
+
+/// chromedriver's WebDriver HTTP protocol, spoken with the test client.
+fn wd(addr: &str, method: &str, path: &str, body: Option<serde_json::Value>) -> serde_json::Value {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(addr).expect("chromedriver");
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).expect("send");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .expect("timeout");
+    // chromedriver keeps the connection open whatever the request says:
+    // the answer is read up to its Content-Length, not to the end.
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = s.read(&mut buf).expect("read webdriver answer");
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&raw);
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let len = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            if body.len() >= len {
+                break;
+            }
+        }
+    }
+    let raw = String::from_utf8_lossy(&raw).to_string();
+    let body = raw.split_once("\r\n\r\n").map(|x| x.1).unwrap_or("");
+    serde_json::from_str(body)
+        .unwrap_or_else(|_| panic!("webdriver answer to {method} {path}: {raw}"))
+}
+
+fn chromium() -> Option<(PathBuf, PathBuf)> {
+    let browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())?;
+    let driver = PathBuf::from("/usr/bin/chromedriver");
+    driver.exists().then_some((browser, driver))
+}
+
+#[test]
+fn reviewer_dismisses_a_finding_in_headless_chromium() {
+    let Some((browser, driver)) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but Chromium or chromedriver is missing: .ci/run must install them (apt-get install chromium chromium-driver)"
+        );
+        eprintln!("SKIPPED reviewer_dismisses_a_finding_in_headless_chromium: Chromium or chromedriver is not installed");
+        return;
+    };
+    let s = start();
+    let id = call_with_deduction(&s.runs, "1024");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let mut drv = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver");
+    let wd_addr = format!("127.0.0.1:{port}");
+    let mut ready = false;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(&wd_addr).is_ok() {
+            ready = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(ready, "chromedriver did not start");
+    let result = std::panic::catch_unwind(|| {
+        let caps = serde_json::json!({"capabilities": {"alwaysMatch": {
+            "goog:chromeOptions": {"binary": browser, "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]}
+        }}});
+        let session = wd(&wd_addr, "POST", "/session", Some(caps));
+        let sid = session["value"]["sessionId"]
+            .as_str()
+            .expect("session id")
+            .to_string();
+        let go = |url: String| {
+            wd(
+                &wd_addr,
+                "POST",
+                &format!("/session/{sid}/url"),
+                Some(serde_json::json!({"url": url})),
+            );
+        };
+        let find = |css: &str| -> String {
+            let v = wd(
+                &wd_addr,
+                "POST",
+                &format!("/session/{sid}/element"),
+                Some(serde_json::json!({"using": "css selector", "value": css})),
+            );
+            let el = v["value"]["element-6066-11e4-a52e-4f735466cecf"].as_str();
+            el.map(str::to_string).unwrap_or_else(|| {
+                let src = wd(&wd_addr, "GET", &format!("/session/{sid}/source"), None);
+                panic!("no element {css}: {v}\npage: {}", src["value"])
+            })
+        };
+        let typ = |el: &str, text: &str| {
+            wd(
+                &wd_addr,
+                "POST",
+                &format!("/session/{sid}/element/{el}/value"),
+                Some(serde_json::json!({"text": text})),
+            );
+        };
+        let click = |el: &str| {
+            wd(
+                &wd_addr,
+                "POST",
+                &format!("/session/{sid}/element/{el}/click"),
+                Some(serde_json::json!({})),
+            );
+        };
+        let text = |el: &str| -> String {
+            wd(
+                &wd_addr,
+                "GET",
+                &format!("/session/{sid}/element/{el}/text"),
+                None,
+            )["value"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        };
+        go(format!("http://{}/login", s.addr));
+        typ(&find("#name"), "qa");
+        typ(&find("#password"), PW);
+        click(&find("#login"));
+        assert!(text(&find("#who")).contains("质检员"));
+        go(format!("http://{}/calls?operator=1024", s.addr));
+        click(&find(&format!("a.call[href$='{id}']")));
+        assert_eq!(text(&find("#call-id")), id);
+        let before = text(&find("#reviewed-score"));
+        click(&find("form.review button.dismiss"));
+        let verdict = text(&find(".verdict"));
+        assert_eq!(verdict, "误判");
+        let after = text(&find("#reviewed-score"));
+        wd(&wd_addr, "DELETE", &format!("/session/{sid}"), None);
+        (before, after)
+    });
+    let _ = drv.kill();
+    let _ = drv.wait();
+    let (before, after) = result.unwrap_or_else(|e| std::panic::resume_unwind(e));
+    eprintln!("reviewed score in Chromium: {before} → {after}");
+}
