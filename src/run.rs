@@ -26,6 +26,7 @@ use crate::norms::{ScoredCall, Scorer};
 use crate::report::csv_out::{self, CsvOut};
 use crate::review::reviews::{self, Reviews};
 use crate::workflow::calendar::Calendar;
+use crate::workflow::repeats::ContactBook;
 use crate::workflow::timeliness::{self, Status};
 use crate::workflow::units::UnitStats;
 
@@ -254,12 +255,14 @@ fn load_tickets(
     as_of: NaiveDateTime,
     rejects: &mut CsvOut,
     summary: &mut Summary,
-) -> anyhow::Result<(TicketStore, UnitStats)> {
+) -> anyhow::Result<(TicketStore, UnitStats, ContactBook)> {
     let local = opts.config.offset();
     let salt = opts.config.privacy.link_salt.as_str();
-    // What linking repeat calls needs of each ticket: a few short strings,
-    // held until every ticket is read.
-    let mut contacts = Vec::new();
+    // What linking repeat calls needs of each ticket, held compactly until
+    // the calls are scored: linked once now by the tickets' own numbers
+    // (for `ticket.repeat_omitted`), and again after scoring with the
+    // calls' numbers and teams (repeats.csv, first-call resolution).
+    let mut contacts = ContactBook::default();
     let mut out = CsvOut::create(dir, "tickets.csv", &csv_out::tickets_header())?;
     let mut pq = crate::report::parquet::tickets(dir)?;
     let as_of_text = crate::input::time::fmt_local(as_of);
@@ -335,17 +338,9 @@ fn load_tickets(
                     units.add(t, &r);
                     out.raw(&line)?;
                     pq.add_ticket(t, &r, &as_of_text, contact.as_ref())?;
-                    // Only a ticket with a number can repeat or be repeated;
-                    // what the store's links need is kept, not the names.
-                    contacts.extend(contact.filter(|c| !c.link.is_empty()).map(|c| {
-                        crate::workflow::repeats::Contact {
-                            masked: String::new(),
-                            operator_id: String::new(),
-                            unit: String::new(),
-                            category: String::new(),
-                            ..c
-                        }
-                    }));
+                    if let Some(c) = &contact {
+                        contacts.push(c)?;
+                    }
                     summary.tickets.scored += 1;
                     Ok(())
                 })();
@@ -362,11 +357,11 @@ fn load_tickets(
     pq.commit()?;
     summary.calendar_unknown_years = unknown_years.into_iter().collect();
     by_call.finish()?;
-    by_call.set_links(&crate::workflow::repeats::link(
-        contacts,
-        opts.config.repeats.window_days,
-    ));
-    Ok((by_call, units))
+    let linked = contacts.link(opts.config.repeats.window_days);
+    by_call.set_links(&linked);
+    let mut contacts = linked.into_book();
+    contacts.index_calls();
+    Ok((by_call, units, contacts))
 }
 
 /// One line's result after the parallel stage.
@@ -515,7 +510,7 @@ pub fn score_into(
             );
         }
     };
-    let (tickets, units) = load_tickets(
+    let (tickets, units, mut contacts) = load_tickets(
         &inputs.tickets,
         opts,
         out,
@@ -596,6 +591,16 @@ pub fn score_into(
                         findings_out.raw(&chunk.findings_csv[findings_csv])?;
                         calls_pq.add_call(&s, &points);
                         findings_pq.add_findings(&s);
+                        // Its team, and its number for a ticket that has
+                        // none, as calls.parquet holds them.
+                        if !contacts.is_empty() {
+                            contacts.set_call(
+                                &s.call_id,
+                                &s.team,
+                                &s.caller_link,
+                                &s.caller_number,
+                            )?;
+                        }
                     }
                 }
             }
@@ -880,17 +885,14 @@ pub fn score_into(
         anyhow::bail!("{}", nothing_read(inputs));
     }
     phase("outputs committed");
-    // Repeat calls are linked from the run's own Parquet files, as
-    // `report` links them across runs: one way of linking for both.
-    // Chains are of tickets: a run without any has none, and reading its
-    // million calls back from Parquet only to find that out cost a fifth
-    // of the run's time and twice its memory.
+    // Repeat calls are linked from the contacts held since the tickets
+    // were read, with what the scored calls added, exactly as `report`
+    // links them from a run's Parquet files (`report::repeats::load`; a
+    // test compares the two). Reading the run's million calls back from
+    // Parquet for it doubled the time and memory of a day with tickets.
     let run = out.to_path_buf();
-    let linked = if summary.tickets.scored == 0 {
-        crate::workflow::repeats::link(Vec::new(), opts.config.repeats.window_days)
-    } else {
-        crate::report::repeats::load(std::slice::from_ref(&run), opts.config.repeats.window_days)?
-    };
+    contacts.truncate_to_seconds();
+    let linked = contacts.link(opts.config.repeats.window_days);
     csv_out::write_repeats(out, &linked)?;
     let fcr = linked.first_calls();
     let mut units_out = CsvOut::create(out, "units.csv", &csv_out::units_header())?;

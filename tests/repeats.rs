@@ -436,3 +436,91 @@ fn the_callers_number_is_never_in_clear_in_any_output() {
     let calls = std::fs::read_to_string(r2.join("calls.csv")).expect("read");
     assert!(calls.contains("138****5678"), "{calls}");
 }
+
+/// `score` links a run's repeat calls from the contacts it holds in
+/// memory; `report` links them from the run's Parquet files. Both must
+/// give the same chains and first-call figures: here on one day holding
+/// both days of [`two_days`] (a ticket without a number of its own linked
+/// by its call's number, two teams), plus a ticket accepted at a fraction
+/// of a second (Parquet keeps whole seconds) and one whose call is not in
+/// the transcripts.
+#[test]
+fn score_links_repeats_as_report_does_from_the_runs_parquet() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (one, two) = two_days(tmp.path());
+    let read = |p: &Path| std::fs::read_to_string(p).expect("read");
+    let calls: Vec<String> = [read(&one.0), read(&two.0)]
+        .iter()
+        .flat_map(|s| s.lines().map(str::to_string).collect::<Vec<_>>())
+        .collect();
+    let mut tickets: Vec<String> = [read(&one.1), read(&two.1)]
+        .iter()
+        .flat_map(|s| s.lines().skip(1).map(str::to_string).collect::<Vec<_>>())
+        .collect();
+    tickets.push(ticket(
+        "T6",
+        "C9",
+        "2012",
+        "2026-11-12 09:05:00.750",
+        NUMBER,
+        "长青小区",
+        "2026-11-12 09:05:00.250",
+    ));
+    // A first ticket completed half a second after its repeat was
+    // accepted: within the same second, so closed before it as whole
+    // seconds compare.
+    tickets.push(ticket(
+        "T7",
+        "C10",
+        "3001",
+        "2026-11-20 09:00:00",
+        "13700000000",
+        "和平街",
+        "2026-11-21 10:00:00.500",
+    ));
+    tickets.push(ticket(
+        "T8",
+        "C11",
+        "3001",
+        "2026-11-21 10:00:00",
+        "13700000000",
+        "和平街",
+        "",
+    ));
+    let both = day(&tmp.path().join("both"), &calls, &tickets);
+    let run = tmp.path().join("run");
+    score(&both, &run, "2");
+    assert_eq!(
+        column(&run.join("repeats.csv"), "tickets"),
+        ["T1;T4;T5;T6", "T7;T8"],
+        "one chain over the two days' contacts, and T7's"
+    );
+    let rep = tmp.path().join("report");
+    let o = bin()
+        .arg("report")
+        .arg(&run)
+        .arg("--out")
+        .arg(&rep)
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        read(&run.join("repeats.csv")),
+        read(&rep.join("repeats.csv")),
+        "repeats.csv"
+    );
+    for name in ["operators.csv", "teams.csv", "units.csv"] {
+        let last3 = |p: &Path| -> Vec<Vec<String>> {
+            rows(p)
+                .into_iter()
+                .map(|r| r[r.len() - 3..].to_vec())
+                .collect()
+        };
+        let (s, r) = (last3(&run.join(name)), last3(&rep.join(name)));
+        assert_eq!(s, r, "{name}");
+        assert!(
+            s.iter().any(|r| r[0] != "0"),
+            "{name} counts first calls: {s:?}"
+        );
+    }
+}

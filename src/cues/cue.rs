@@ -16,8 +16,9 @@
 
 use std::sync::OnceLock;
 
-use super::{builtin, find_asserted, Span};
+use super::{builtin, find_asserted, find_asserted_clean, Span};
 use crate::lexicon::Lexicon;
+use crate::text::CleanText;
 
 pub(super) const HARM: &str = include_str!("../../lexicons/harm.txt");
 pub(super) const REPEAT: &str = include_str!("../../lexicons/repeat_reports.txt");
@@ -104,8 +105,17 @@ pub struct Cue {
 
 /// The cues of `kind` in `text`, not negated, in text order.
 pub fn find(kind: CueKind, text: &str) -> Vec<Cue> {
-    find_asserted(kind.lexicon(), text)
-        .into_iter()
+    as_cues(kind, find_asserted(kind.lexicon(), text))
+}
+
+/// As [`find`], with `text`'s clean form already made (`clean` must be
+/// the clean form of `text`, as [`crate::text::CleanTexts`] holds it).
+pub fn find_clean(kind: CueKind, text: &str, clean: CleanText<'_>) -> Vec<Cue> {
+    as_cues(kind, find_asserted_clean(kind.lexicon(), text, clean))
+}
+
+fn as_cues(kind: CueKind, hits: Vec<crate::lexicon::Hit<'static>>) -> Vec<Cue> {
+    hits.into_iter()
         .map(|h| Cue {
             kind,
             entry: h.entry,

@@ -25,7 +25,7 @@
 use std::sync::OnceLock;
 
 use crate::lexicon::{Hit, Lexicon};
-use crate::text::NormText;
+use crate::text::{CleanText, NormText};
 
 pub mod cue;
 pub mod phone;
@@ -78,6 +78,20 @@ fn find(lex: Option<&'static Lexicon>, text: &str) -> Vec<Hit<'static>> {
 /// ([`negated`]).
 fn find_asserted(lex: Option<&'static Lexicon>, text: &str) -> Vec<Hit<'static>> {
     let mut hits = find(lex, text);
+    hits.retain(|h| !negated(text, h.start));
+    hits
+}
+
+/// As [`find_asserted`], with `text`'s clean form borrowed from a call's
+/// shared buffers ([`crate::text::CleanTexts`]): the rules that read every
+/// caller utterance for several kinds of cue clean each one once, not
+/// once a kind.
+fn find_asserted_clean(
+    lex: Option<&'static Lexicon>,
+    text: &str,
+    clean: CleanText<'_>,
+) -> Vec<Hit<'static>> {
+    let mut hits = lex.map_or_else(Vec::new, |l| l.find_clean(text, clean));
     hits.retain(|h| !negated(text, h.start));
     hits
 }

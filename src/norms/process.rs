@@ -163,7 +163,9 @@ impl Norm for Process {
         // The ticket against the call (spec §2.1): risk escalated,
         // complaints dispatched.
         findings.extend(crate::norms::against::process_rules(
-            view.call, t, &self.cfg,
+            &crate::norms::against::Said::new(view.call, &view.texts),
+            t,
+            &self.cfg,
         ));
         Outcome::Assessed(findings)
     }

@@ -127,7 +127,11 @@ impl Norm for TicketNorm {
         }
         // The ticket against the call (spec §2.1): what the caller said
         // must be what was written down.
-        out.extend(crate::norms::against::ticket_rules(view.call, t, &self.cfg));
+        out.extend(crate::norms::against::ticket_rules(
+            &crate::norms::against::Said::new(view.call, &view.texts),
+            t,
+            &self.cfg,
+        ));
         Outcome::Assessed(out)
     }
 }

@@ -85,26 +85,27 @@ pub fn unit_fcr<'a>(
 /// of their first contact.
 pub fn write_repeats(dir: &Path, linked: &crate::workflow::repeats::Linked) -> anyhow::Result<()> {
     let mut out = CsvOut::create(dir, "repeats.csv", &REPEAT_COLUMNS)?;
-    for ch in linked.chains.iter().filter(|c| c.members.len() > 1) {
-        let m: Vec<&crate::workflow::repeats::Contact> =
-            ch.members.iter().map(|&i| &linked.contacts[i]).collect();
-        let (first, second, last) = (m[0], m[1], m[m.len() - 1]);
+    for ch in linked.chains().iter().filter(|c| c.len() > 1) {
+        let m: Vec<crate::workflow::repeats::ContactRef> = linked.members(ch).collect();
+        let (Some(first), Some(second), Some(last)) = (m.first(), m.get(1), m.last()) else {
+            continue;
+        };
         let calls: Vec<&str> = m
             .iter()
-            .map(|c| c.call_id.as_str())
+            .map(|c| c.call_id)
             .filter(|c| !c.is_empty())
             .collect();
-        let tickets: Vec<&str> = m.iter().map(|c| c.ticket_id.as_str()).collect();
+        let tickets: Vec<&str> = m.iter().map(|c| c.ticket_id).collect();
         out.row([
-            ch.id.clone(),
-            first.masked.clone(),
+            linked.chain_id(ch),
+            first.masked.to_string(),
             calls.join(";"),
             tickets.join(";"),
             crate::input::time::fmt_local(first.at),
             crate::input::time::fmt_local(last.at),
             m.len().to_string(),
             crate::workflow::repeats::closed_before(first, second).to_string(),
-            ch.key.clone(),
+            ch.key().to_string(),
             linked.window_days.to_string(),
         ])?;
     }

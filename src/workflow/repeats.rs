@@ -172,38 +172,329 @@ impl Contact {
 
 /// The key two contacts share, when they are about the same matter (see
 /// the module docs).
-pub fn same_matter(a: &Contact, b: &Contact) -> Option<String> {
+pub fn same_matter(a: &ContactRef, b: &ContactRef) -> Option<String> {
     if !a.places.is_empty() && !b.places.is_empty() {
+        // Both lists are sorted and joined by `;` (a place key holds letters,
+        // digits and a suffix, never `;`): the first of a's that b holds.
         return a
             .places
-            .iter()
-            .find(|p| b.places.binary_search(p).is_ok())
+            .split(';')
+            .find(|p| b.places.split(';').any(|q| q == *p))
             .map(|p| format!("地点:{p}"));
     }
     (!a.matter.is_empty() && a.matter == b.matter).then(|| format!("诉求:{}", a.matter))
 }
 
+/// Where a string stands in a [`ContactBook`]'s text.
+#[derive(Clone, Copy, Debug, Default)]
+struct Str {
+    start: u32,
+    len: u32,
+}
+
+/// One contact as a [`ContactBook`] holds it: numbers and indices, no
+/// allocation of its own.
+#[derive(Clone, Copy, Debug)]
+struct Row {
+    /// The link key's 16 bytes ([`link_bytes`]); meaningful when `linked`.
+    link: [u8; 16],
+    linked: bool,
+    at: NaiveDateTime,
+    completed_at: Option<NaiveDateTime>,
+    ticket_id: Str,
+    call_id: Str,
+    masked: Str,
+    /// Interned: the place keys joined by `;`, the matter, who accepted
+    /// it, the call's team, the unit, the category.
+    places: u32,
+    matter: u32,
+    operator_id: u32,
+    team: u32,
+    unit: u32,
+    category: u32,
+}
+
+/// The bytes of a link key: its 32 hex digits read back. A key that is not
+/// 32 hex digits (none is, as [`link_key`] writes them) is hashed instead,
+/// so that equal keys still give equal bytes. Bytes sort as the hex text
+/// does, so contacts are in the same order as their keys'. None for an
+/// empty key.
+fn link_bytes(key: &str) -> Option<[u8; 16]> {
+    if key.is_empty() {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    let hex = key.as_bytes();
+    let digit = |c: u8| (c as char).to_digit(16);
+    if hex.len() == 32 {
+        let mut ok = true;
+        for (i, pair) in hex.chunks(2).enumerate() {
+            match (digit(pair[0]), digit(pair[1])) {
+                (Some(h), Some(l)) => out[i] = (h * 16 + l) as u8,
+                _ => ok = false,
+            }
+        }
+        if ok {
+            return Some(out);
+        }
+    }
+    let digest = Sha256::digest(key.as_bytes());
+    out.copy_from_slice(&digest[..16]);
+    Some(out)
+}
+
+/// Contacts held compactly: a year of a large city's tickets (some 13
+/// million) must fit in memory while they are linked, and a contact as a
+/// [`Contact`] (nine strings and a list) takes about half a kilobyte.
+/// Here a contact is one fixed-size row (about 90 bytes); its ids and
+/// masked number sit in one shared text, and the few values many contacts
+/// share (operators, teams, units, categories, matters, place lists) are
+/// interned.
+#[derive(Clone, Debug, Default)]
+pub struct ContactBook {
+    rows: Vec<Row>,
+    text: String,
+    names: Vec<Box<str>>,
+    name_index: std::collections::HashMap<Box<str>, u32>,
+    /// (hash of call id, row), sorted: filled by [`ContactBook::index_calls`].
+    by_call: Vec<(u128, u32)>,
+    /// The latest acceptance time of any contact pushed, linked or not.
+    data_end: Option<NaiveDateTime>,
+}
+
+/// A contact as read from a [`ContactBook`] or a [`Linked`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ContactRef<'a> {
+    /// 工单编号.
+    pub ticket_id: &'a str,
+    /// The ticket's call (empty: none).
+    pub call_id: &'a str,
+    /// Whether it has a number to link by.
+    pub linked: bool,
+    /// The number masked (138****5678).
+    pub masked: &'a str,
+    /// When the ticket was accepted.
+    pub at: NaiveDateTime,
+    /// When it was completed (办结).
+    pub completed_at: Option<NaiveDateTime>,
+    /// [`place_keys`] joined by `;` (empty: none).
+    pub places: &'a str,
+    /// [`matter_key`].
+    pub matter: &'a str,
+    /// Who accepted the ticket.
+    pub operator_id: &'a str,
+    /// The operator's team, from the call (empty when unknown).
+    pub team: &'a str,
+    /// 承办单位.
+    pub unit: &'a str,
+    /// 诉求类别.
+    pub category: &'a str,
+}
+
+impl ContactBook {
+    /// How many contacts it holds.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    fn put(&mut self, s: &str) -> anyhow::Result<Str> {
+        let start = u32::try_from(self.text.len());
+        let len = u32::try_from(s.len());
+        match (start, len) {
+            (Ok(start), Ok(len)) if u32::try_from(self.text.len() + s.len()).is_ok() => {
+                self.text.push_str(s);
+                Ok(Str { start, len })
+            }
+            _ => anyhow::bail!(
+                "工单太多，重复来电的工单编号超过 4 GB，请分批运行（too many contacts to link at once）"
+            ),
+        }
+    }
+
+    fn name(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.name_index.get(s) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(s.into());
+        self.name_index.insert(s.into(), i);
+        i
+    }
+
+    fn str_of(&self, s: Str) -> &str {
+        let start = s.start as usize;
+        self.text.get(start..start + s.len as usize).unwrap_or("")
+    }
+
+    fn name_of(&self, i: u32) -> &str {
+        self.names.get(i as usize).map_or("", |s| s)
+    }
+
+    /// Adds a contact.
+    pub fn push(&mut self, c: &Contact) -> anyhow::Result<()> {
+        let link = link_bytes(&c.link);
+        let row = Row {
+            link: link.unwrap_or_default(),
+            linked: link.is_some(),
+            at: c.at,
+            completed_at: c.completed_at,
+            ticket_id: self.put(&c.ticket_id)?,
+            call_id: self.put(&c.call_id)?,
+            masked: self.put(&c.masked)?,
+            places: self.name(&c.places.join(";")),
+            matter: self.name(&c.matter),
+            operator_id: self.name(&c.operator_id),
+            team: self.name(&c.team),
+            unit: self.name(&c.unit),
+            category: self.name(&c.category),
+        };
+        self.data_end = self.data_end.max(Some(c.at));
+        self.rows.push(row);
+        Ok(())
+    }
+
+    /// Contact `i`.
+    pub fn get(&self, i: usize) -> Option<ContactRef<'_>> {
+        let r = self.rows.get(i)?;
+        Some(ContactRef {
+            ticket_id: self.str_of(r.ticket_id),
+            call_id: self.str_of(r.call_id),
+            linked: r.linked,
+            masked: self.str_of(r.masked),
+            at: r.at,
+            completed_at: r.completed_at,
+            places: self.name_of(r.places),
+            matter: self.name_of(r.matter),
+            operator_id: self.name_of(r.operator_id),
+            team: self.name_of(r.team),
+            unit: self.name_of(r.unit),
+            category: self.name_of(r.category),
+        })
+    }
+
+    /// Prepares [`ContactBook::set_call`]: indexes the contacts by call id.
+    pub fn index_calls(&mut self) {
+        let mut by_call: Vec<(u128, u32)> = Vec::with_capacity(self.rows.len());
+        for (i, r) in self.rows.iter().enumerate() {
+            if r.call_id.len > 0 {
+                by_call.push((
+                    crate::input::ticket_store::hash128(self.str_of(r.call_id)),
+                    i as u32,
+                ));
+            }
+        }
+        by_call.sort_unstable();
+        self.by_call = by_call;
+    }
+
+    /// What the scored call `call_id` adds to its tickets' contacts: its
+    /// team, and, to a ticket without a number of its own, the number the
+    /// call came from (its link key and masked form). After
+    /// [`ContactBook::index_calls`]; a call without tickets costs one
+    /// binary search.
+    pub fn set_call(
+        &mut self,
+        call_id: &str,
+        team: &str,
+        link: &str,
+        masked: &str,
+    ) -> anyhow::Result<()> {
+        let h = crate::input::ticket_store::hash128(call_id);
+        let from = self.by_call.partition_point(|&(k, _)| k < h);
+        let mut k = from;
+        while let Some(&(key, row)) = self.by_call.get(k) {
+            k += 1;
+            if key != h {
+                break;
+            }
+            let i = row as usize;
+            if self
+                .rows
+                .get(i)
+                .is_none_or(|r| self.str_of(r.call_id) != call_id)
+            {
+                continue;
+            }
+            let team = self.name(team);
+            let own = self.rows[i].linked;
+            let masked = if own || link.is_empty() {
+                None
+            } else {
+                Some(self.put(masked)?)
+            };
+            let r = &mut self.rows[i];
+            r.team = team;
+            if let (Some(m), Some(l)) = (masked, link_bytes(link)) {
+                r.link = l;
+                r.linked = true;
+                r.masked = m;
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops the fractions of a second from every time, as the runs'
+    /// Parquet files hold them: `score` links a run's contacts from memory
+    /// and `report` from those files, and both must link alike.
+    pub fn truncate_to_seconds(&mut self) {
+        use chrono::Timelike;
+        let whole = |t: NaiveDateTime| t.with_nanosecond(0).unwrap_or(t);
+        for r in &mut self.rows {
+            r.at = whole(r.at);
+            r.completed_at = r.completed_at.map(whole);
+        }
+        self.data_end = self.data_end.map(whole);
+    }
+
+    /// Links the contacts (see [`link`]).
+    pub fn link(self, window_days: u32) -> Linked {
+        link_book(self, window_days)
+    }
+}
+
 /// A chain of linked contacts, in time order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Chain {
-    /// `R-` and the first ticket's id: stable across runs and threads.
-    pub id: String,
-    /// Indices into [`Linked::contacts`], in time order.
-    pub members: Vec<usize>,
+    /// Where its members (indices into the contacts) are in
+    /// [`Linked`]'s member list.
+    members: (u32, u32),
     /// The place or matter the first repeat shares with the first call
     /// (地点:长青小区, 诉求:投诉举报/噪音扰民); empty for a chain of one.
-    pub key: String,
+    key: Box<str>,
+}
+
+impl Chain {
+    /// How many contacts it links.
+    pub fn len(&self) -> usize {
+        self.members.1 as usize
+    }
+
+    /// Whether it is empty (never: a chain has its first call).
+    pub fn is_empty(&self) -> bool {
+        self.members.1 == 0
+    }
+
+    /// The place or matter that links it (empty for a chain of one).
+    pub fn key(&self) -> &str {
+        &self.key
+    }
 }
 
 /// Contacts linked into chains.
 #[derive(Clone, Debug, Default)]
 pub struct Linked {
-    /// Every contact, by number then time then ticket id.
-    pub contacts: Vec<Contact>,
+    book: ContactBook,
     /// For each contact, the earlier one it repeats.
-    pub prior: Vec<Option<usize>>,
+    prior: Vec<Option<u32>>,
     /// Every chain, one-contact ones too, by first contact's time then id.
-    pub chains: Vec<Chain>,
+    chains: Vec<Chain>,
+    /// The chains' members, chain after chain, each in time order.
+    members: Vec<u32>,
     /// The window, in days.
     pub window_days: u32,
     /// The latest contact's time: a first call whose window ends after it
@@ -216,67 +507,116 @@ pub struct Linked {
 /// `window_days` before it; it joins that contact's chain. Contacts
 /// without a number stay alone. The result depends only on the set of
 /// contacts, not on their order (ties in time are broken by ticket id).
-pub fn link(mut contacts: Vec<Contact>, window_days: u32) -> Linked {
-    contacts.sort_by(|a, b| {
-        (a.link.as_str(), a.at, a.ticket_id.as_str()).cmp(&(
-            b.link.as_str(),
-            b.at,
-            b.ticket_id.as_str(),
+///
+/// Contacts that cannot be placed in a [`ContactBook`] (more than 4 GB of
+/// ids) are not linked; `score` pushes into a book itself and reports it.
+pub fn link(contacts: Vec<Contact>, window_days: u32) -> Linked {
+    let mut book = ContactBook::default();
+    for c in &contacts {
+        if book.push(c).is_err() {
+            break;
+        }
+    }
+    drop(contacts);
+    link_book(book, window_days)
+}
+
+fn link_book(book: ContactBook, window_days: u32) -> Linked {
+    let n = book.rows.len();
+    let rows = &book.rows;
+    // By number (contacts without one first: they are never linked), then
+    // time, then ticket id.
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (x, y) = (&rows[a as usize], &rows[b as usize]);
+        (x.linked, x.link, x.at, book.str_of(x.ticket_id)).cmp(&(
+            y.linked,
+            y.link,
+            y.at,
+            book.str_of(y.ticket_id),
         ))
     });
     let window = chrono::Duration::days(i64::from(window_days));
-    let n = contacts.len();
-    let mut prior = vec![None; n];
-    let mut chain_of: Vec<usize> = vec![usize::MAX; n];
-    let mut chains: Vec<Chain> = Vec::new();
-    for i in 0..n {
-        let c = &contacts[i];
+    let mut prior: Vec<Option<u32>> = vec![None; n];
+    // The chain of each contact, and each chain's first contact and key.
+    let mut chain_of: Vec<u32> = vec![u32::MAX; n];
+    let mut heads: Vec<(u32, Box<str>, u32)> = Vec::new();
+    for p in 0..n {
+        let i = order[p] as usize;
+        let c = &rows[i];
         let mut found = None;
-        if !c.link.is_empty() {
-            let mut j = i;
-            while j > 0 {
-                j -= 1;
-                let p = &contacts[j];
-                if p.link != c.link || c.at - p.at > window {
+        if c.linked {
+            let mut q = p;
+            while q > 0 {
+                q -= 1;
+                let j = order[q] as usize;
+                let pr = &rows[j];
+                if !pr.linked || pr.link != c.link || c.at - pr.at > window {
                     break;
                 }
-                if let Some(key) = same_matter(p, c) {
-                    found = Some((j, key));
-                    break;
+                if let (Some(a), Some(b)) = (book.get(j), book.get(i)) {
+                    if let Some(key) = same_matter(&a, &b) {
+                        found = Some((j, key));
+                        break;
+                    }
                 }
             }
         }
         match found {
             Some((j, key)) => {
-                prior[i] = Some(j);
+                prior[i] = Some(j as u32);
                 let k = chain_of[j];
                 chain_of[i] = k;
-                if let Some(ch) = chains.get_mut(k) {
-                    if ch.key.is_empty() {
-                        ch.key = key;
+                if let Some(h) = heads.get_mut(k as usize) {
+                    if h.1.is_empty() {
+                        h.1 = key.into();
                     }
-                    ch.members.push(i);
+                    h.2 += 1;
                 }
             }
             None => {
-                chain_of[i] = chains.len();
-                chains.push(Chain {
-                    id: format!("R-{}", c.ticket_id),
-                    members: vec![i],
-                    key: String::new(),
-                });
+                chain_of[i] = heads.len() as u32;
+                heads.push((i as u32, Box::from(""), 1));
             }
         }
     }
-    chains.sort_by(|a, b| {
-        let (x, y) = (&contacts[a.members[0]], &contacts[b.members[0]]);
-        (x.at, x.ticket_id.as_str()).cmp(&(y.at, y.ticket_id.as_str()))
+    // Chains by their first contact's time, then ticket id.
+    let mut chain_order: Vec<u32> = (0..heads.len() as u32).collect();
+    chain_order.sort_unstable_by(|&a, &b| {
+        let (x, y) = (
+            &rows[heads[a as usize].0 as usize],
+            &rows[heads[b as usize].0 as usize],
+        );
+        (x.at, book.str_of(x.ticket_id)).cmp(&(y.at, book.str_of(y.ticket_id)))
     });
-    let data_end = contacts.iter().map(|c| c.at).max();
+    let mut rank = vec![0u32; heads.len()];
+    let mut chains = Vec::with_capacity(heads.len());
+    let mut start = 0u32;
+    for (r, &k) in chain_order.iter().enumerate() {
+        rank[k as usize] = r as u32;
+        let h = &mut heads[k as usize];
+        chains.push(Chain {
+            members: (start, h.2),
+            key: std::mem::take(&mut h.1),
+        });
+        start += h.2;
+    }
+    drop(heads);
+    // Members in the order contacts were visited, which is time order
+    // within a number (and a chain is of one number).
+    let mut members = vec![0u32; n];
+    let mut fill: Vec<u32> = chains.iter().map(|c| c.members.0).collect();
+    for &i in &order {
+        let k = rank[chain_of[i as usize] as usize] as usize;
+        members[fill[k] as usize] = i;
+        fill[k] += 1;
+    }
+    let data_end = book.data_end;
     Linked {
-        contacts,
+        book,
         prior,
         chains,
+        members,
         window_days,
         data_end,
     }
@@ -320,6 +660,40 @@ pub struct Fcr {
 }
 
 impl Linked {
+    /// Every chain, one-contact ones too, by first contact's time then
+    /// ticket id.
+    pub fn chains(&self) -> &[Chain] {
+        &self.chains
+    }
+
+    /// A chain's contacts, in time order.
+    pub fn members<'a>(&'a self, ch: &Chain) -> impl Iterator<Item = ContactRef<'a>> + 'a {
+        let (start, len) = (ch.members.0 as usize, ch.members.1 as usize);
+        self.members
+            .get(start..start + len)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|&i| self.book.get(i as usize))
+    }
+
+    /// A chain's first contact.
+    pub fn head(&self, ch: &Chain) -> Option<ContactRef<'_>> {
+        self.members(ch).next()
+    }
+
+    /// A chain's id: `R-` and the first ticket's id, stable across runs
+    /// and threads.
+    pub fn chain_id(&self, ch: &Chain) -> String {
+        format!("R-{}", self.head(ch).map_or("", |c| c.ticket_id))
+    }
+
+    /// Gives the contacts back, to link them again once more is known of
+    /// them (`score` links the tickets' own numbers before the calls are
+    /// scored, and again with the calls' numbers and teams after).
+    pub fn into_book(self) -> ContactBook {
+        self.book
+    }
+
     /// The first-call figures. A first call is the first contact of a
     /// chain that has a call and a number (without a number no repeat
     /// could be seen, so it cannot be called resolved); it counts when a
@@ -330,25 +704,33 @@ impl Linked {
         let mut f = Fcr::default();
         let window = chrono::Duration::days(i64::from(self.window_days));
         for ch in &self.chains {
-            let head = &self.contacts[ch.members[0]];
-            if head.call_id.is_empty() || head.link.is_empty() {
+            let Some(head) = self.head(ch) else {
+                continue;
+            };
+            if head.call_id.is_empty() || !head.linked {
                 continue;
             }
-            let repeated = ch.members.len() > 1;
+            let repeated = ch.len() > 1;
             let over = self.data_end.is_some_and(|end| head.at + window <= end);
             if !repeated && !over {
                 f.pending += 1;
                 continue;
             }
             for (map, key) in [
-                (&mut f.operators, &head.operator_id),
-                (&mut f.teams, &head.team),
-                (&mut f.units, &head.unit),
-                (&mut f.categories, &head.category),
+                (&mut f.operators, head.operator_id),
+                (&mut f.teams, head.team),
+                (&mut f.units, head.unit),
+                (&mut f.categories, head.category),
             ] {
-                let e = map.entry(key.clone()).or_default();
-                e.first_calls += 1;
-                e.repeated += u64::from(repeated);
+                // A key is allocated once per operator, team, unit or
+                // category, not once per first call.
+                if !map.contains_key(key) {
+                    map.insert(key.to_string(), FirstCalls::default());
+                }
+                if let Some(e) = map.get_mut(key) {
+                    e.first_calls += 1;
+                    e.repeated += u64::from(repeated);
+                }
             }
             f.total.first_calls += 1;
             f.total.repeated += u64::from(repeated);
@@ -362,30 +744,30 @@ impl Linked {
         self.priors()
             .map(|(c, p)| {
                 (
-                    c.ticket_id.clone(),
+                    c.ticket_id.to_string(),
                     crate::model::PriorContact {
-                        ticket_id: p.ticket_id.clone(),
-                        call_id: (!p.call_id.is_empty()).then(|| p.call_id.clone()),
+                        ticket_id: p.ticket_id.to_string(),
+                        call_id: (!p.call_id.is_empty()).then(|| p.call_id.to_string()),
                         accepted_at: Some(p.at),
-                        closed_before: closed_before(p, c),
+                        closed_before: closed_before(&p, &c),
                     },
                 )
             })
             .collect()
     }
 
-    /// The prior contact of each contact that repeats one, by ticket id.
-    pub fn priors(&self) -> impl Iterator<Item = (&Contact, &Contact)> {
-        self.prior
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| p.map(|j| (&self.contacts[i], &self.contacts[j])))
+    /// The prior contact of each contact that repeats one.
+    pub fn priors(&self) -> impl Iterator<Item = (ContactRef<'_>, ContactRef<'_>)> {
+        self.prior.iter().enumerate().filter_map(|(i, p)| {
+            let p = (*p)?;
+            Some((self.book.get(i)?, self.book.get(p as usize)?))
+        })
     }
 }
 
 /// Whether the first ticket of a chain was completed before the first
 /// repeat was accepted.
-pub fn closed_before(first: &Contact, repeat: &Contact) -> bool {
+pub fn closed_before(first: &ContactRef, repeat: &ContactRef) -> bool {
     first.completed_at.is_some_and(|d| d <= repeat.at)
 }
 
@@ -509,15 +891,10 @@ mod tests {
     ];
 
     fn chains_of(l: &Linked) -> Vec<Vec<String>> {
-        l.chains
+        l.chains()
             .iter()
-            .filter(|c| c.members.len() > 1)
-            .map(|c| {
-                c.members
-                    .iter()
-                    .map(|&i| l.contacts[i].ticket_id.clone())
-                    .collect()
-            })
+            .filter(|c| c.len() > 1)
+            .map(|c| l.members(c).map(|m| m.ticket_id.to_string()).collect())
             .collect()
     }
 
@@ -608,12 +985,21 @@ mod tests {
 
     #[test]
     fn closed_before_compares_completion_with_the_repeat() {
-        let mut first = contact("T1", "13812345678", 0, "长青小区", "");
-        let repeat = contact("T2", "13812345678", 5, "长青小区", "");
-        assert!(!closed_before(&first, &repeat));
-        first.completed_at = Some(at(3));
-        assert!(closed_before(&first, &repeat));
-        first.completed_at = Some(at(6));
-        assert!(!closed_before(&first, &repeat));
+        let closed = |completed: Option<NaiveDateTime>| {
+            let mut first = contact("T1", "13812345678", 0, "长青小区", "");
+            first.completed_at = completed;
+            let repeat = contact("T2", "13812345678", 5, "长青小区", "");
+            let mut book = ContactBook::default();
+            for c in [&first, &repeat] {
+                assert!(book.push(c).is_ok());
+            }
+            match (book.get(0), book.get(1)) {
+                (Some(f), Some(r)) => closed_before(&f, &r),
+                _ => panic!("two contacts"),
+            }
+        };
+        assert!(!closed(None));
+        assert!(closed(Some(at(3))));
+        assert!(!closed(Some(at(6))));
     }
 }
