@@ -100,6 +100,13 @@ const STOP_WORDS: &[&str] = &[
     "表示",
 ];
 
+/// [`STOP_WORDS`] as chars, made once: every ticket's content is read
+/// for places when repeat calls are linked.
+fn stop_words() -> &'static [Vec<char>] {
+    static CELL: OnceLock<Vec<Vec<char>>> = OnceLock::new();
+    CELL.get_or_init(|| STOP_WORDS.iter().map(|w| w.chars().collect()).collect())
+}
+
 /// At most this many chars of distinctive part (东方明珠花园 holds 4).
 const MAX_PART: usize = 8;
 
@@ -145,10 +152,9 @@ pub fn places(text: &str) -> Vec<Place> {
         // Cut after the last stop word inside the part.
         let part: Vec<char> = chars[from..s].iter().map(|&(_, c)| c).collect();
         let mut cut = 0;
-        for w in STOP_WORDS {
-            let w: Vec<char> = w.chars().collect();
+        for w in stop_words() {
             for i in (0..part.len().saturating_sub(w.len() - 1)).rev() {
-                if part[i..].starts_with(&w) {
+                if part[i..].starts_with(w) {
                     cut = cut.max(i + w.len());
                     break;
                 }

@@ -66,9 +66,11 @@ pub fn link_key(salt: &str, number: &str) -> String {
     h.update(salt.as_bytes());
     h.update(number.as_bytes());
     let digest = h.finalize();
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(32);
     for b in digest.iter().take(16) {
-        out.push_str(&format!("{b:02x}"));
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
     }
     out
 }
@@ -79,6 +81,14 @@ pub fn link_key_of(salt: &str, raw: &str) -> String {
     normalise_number(raw)
         .map(|n| link_key(salt, &n))
         .unwrap_or_default()
+}
+
+/// [`link_key_of`] and [`masked_number`] of one raw number, normalised once.
+pub fn link_and_mask(salt: &str, raw: &str) -> (String, String) {
+    match normalise_number(raw) {
+        Some(n) => (link_key(salt, &n), crate::report::privacy::mask_digits(&n)),
+        None => (String::new(), String::new()),
+    }
 }
 
 /// The masked form of a raw number (138****5678), empty when it holds no
@@ -153,12 +163,14 @@ impl Contact {
     /// be placed in time). The number is the ticket's caller_phone; the
     /// team is not known from the ticket.
     pub fn from_ticket(t: &crate::model::Ticket, salt: &str) -> Option<Contact> {
+        let at = t.accepted_at?;
+        let (link, masked) = link_and_mask(salt, &t.caller_phone);
         Some(Contact {
             ticket_id: t.ticket_id.clone(),
             call_id: t.call_id.clone().unwrap_or_default(),
-            link: link_key_of(salt, &t.caller_phone),
-            masked: masked_number(&t.caller_phone),
-            at: t.accepted_at?,
+            link,
+            masked,
+            at,
             completed_at: t.completed_at,
             places: place_keys(&t.event_location, &t.content),
             matter: matter_key(&t.category_raw, &t.subcategory),
@@ -952,6 +964,21 @@ mod tests {
         assert!(!a.contains("5678"));
         assert_eq!(link_key_of("a", "+86 138-1234-5678"), a);
         assert_eq!(link_key_of("a", "无"), "");
+        // The hex digits written by hand are the digest's, lower case.
+        let mut h = Sha256::new();
+        h.update(1u64.to_le_bytes());
+        h.update(b"a");
+        h.update(b"13812345678");
+        let want: String = h.finalize()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(a, want);
+        assert_eq!(
+            link_and_mask("a", "+86 138-1234-5678"),
+            (a.clone(), "138****5678".to_string())
+        );
+        assert_eq!(link_and_mask("a", "无"), (String::new(), String::new()));
     }
 
     #[test]
