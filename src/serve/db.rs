@@ -128,7 +128,12 @@ pub fn open(path: &Path) -> anyhow::Result<Connection> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    let schema = [SCHEMA, super::web::units::SCHEMA, super::web::rules_page::SCHEMA].concat();
+    let schema = [
+        SCHEMA,
+        super::web::units::SCHEMA,
+        super::web::rules_page::SCHEMA,
+    ]
+    .concat();
     conn.execute_batch(&schema).with_context(|| {
         format!(
             "{} 不是质检工作台的数据库，或已损坏（not a workbench database）",

@@ -177,9 +177,7 @@ fn runs_in(c: &Ctx, from: &str, to: &str) -> anyhow::Result<Vec<Run>> {
         let mut st = conn.prepare(
             "SELECT id FROM runs WHERE id NOT IN (SELECT run_id FROM run_info) ORDER BY id",
         )?;
-        let v = st
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        let v = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
         v
     };
     for id in missing {
@@ -355,7 +353,7 @@ fn run_values(runs: &[Run]) -> Vec<Value> {
 }
 
 /// GET /rules.
-pub(crate) fn page(c: &Ctx) -> anyhow::Result<Resp> {
+pub(super) fn page(c: &Ctx) -> anyhow::Result<Resp> {
     check(c)?;
     let from = match day(c, &c.r.q("from"), "起始日期") {
         Ok(v) => v,
@@ -378,8 +376,10 @@ pub(crate) fn page(c: &Ctx) -> anyhow::Result<Resp> {
         )?;
         let history: Vec<Value> = st
             .query_map([], |r| {
-                Ok(json!({"version": r.get::<_, String>(0)?, "by": r.get::<_, String>(1)?,
-                          "at": r.get::<_, String>(2)?, "sha256": r.get::<_, String>(3)?}))
+                Ok(
+                    json!({"version": r.get::<_, String>(0)?, "by": r.get::<_, String>(1)?,
+                          "at": r.get::<_, String>(2)?, "sha256": r.get::<_, String>(3)?}),
+                )
             })?
             .collect::<Result<_, _>>()?;
         (current, history)
@@ -461,19 +461,13 @@ fn scorer_of(c: &Ctx, config: Config, fallback: &Scorer) -> Result<Scorer, Resp>
 }
 
 /// POST /rules/try: try-rule on a pasted dialogue.
-pub(crate) fn try_rule(c: &Ctx) -> anyhow::Result<Resp> {
+pub(super) fn try_rule(c: &Ctx) -> anyhow::Result<Resp> {
     check(c)?;
     let text = c.r.f("dialogue");
     let toml = c.r.f("toml");
     let dialogue = match try_rule::read_dialogue(&text, "粘贴的对话") {
         Ok(d) => d,
-        Err(e) => {
-            return Ok(c.msg(
-                StatusCode::BAD_REQUEST,
-                "对话读不了",
-                &format!("{e:#}"),
-            ))
-        }
+        Err(e) => return Ok(c.msg(StatusCode::BAD_REQUEST, "对话读不了", &format!("{e:#}"))),
     };
     let (baseline, baseline_name) = run_scorer(c)?;
     let adopted = adopted(&db(c.app))?;
@@ -482,10 +476,16 @@ pub(crate) fn try_rule(c: &Ctx) -> anyhow::Result<Resp> {
     } else if let Some(a) = &adopted {
         (
             Some(a.toml.clone()),
-            format!("已采用的评分表（版本 {}，{} 于 {} 采用）", a.version, a.by, a.at),
+            format!(
+                "已采用的评分表（版本 {}，{} 于 {} 采用）",
+                a.version, a.by, a.at
+            ),
         )
     } else {
-        (None, format!("{baseline_name}（没有粘贴评分表，也还没有采用过）"))
+        (
+            None,
+            format!("{baseline_name}（没有粘贴评分表，也还没有采用过）"),
+        )
     };
     let changed = match changed_text {
         Some(t) => {
@@ -568,7 +568,7 @@ fn sum_rules(diffs: &[diff::DiffSummary]) -> Vec<RuleDiff> {
 
 /// POST /rules/preview: the pasted scorecard over the runs of a day range,
 /// as `rescore` compares them, bounded in runs and calls.
-pub(crate) fn preview(c: &Ctx) -> anyhow::Result<Resp> {
+pub(super) fn preview(c: &Ctx) -> anyhow::Result<Resp> {
     check(c)?;
     let toml = c.r.f("toml");
     if toml.is_empty() {
@@ -699,7 +699,7 @@ pub(crate) fn preview(c: &Ctx) -> anyhow::Result<Resp> {
 }
 
 /// POST /rules/adopt: the QA lead adopts a scorecard.
-pub(crate) fn adopt(c: &Ctx) -> anyhow::Result<Resp> {
+pub(super) fn adopt(c: &Ctx) -> anyhow::Result<Resp> {
     if c.user.role != Role::QaLead {
         c.refuse("采用评分表（只有质检主管可以）")?;
     }
@@ -733,7 +733,7 @@ pub(crate) fn adopt(c: &Ctx) -> anyhow::Result<Resp> {
 }
 
 /// GET /rules/scorecard.toml: the adopted scorecard, for the nightly job.
-pub(crate) fn download(c: &Ctx) -> anyhow::Result<Resp> {
+pub(super) fn download(c: &Ctx) -> anyhow::Result<Resp> {
     check(c)?;
     let Some(a) = adopted(&db(c.app))? else {
         return Ok(c.msg(

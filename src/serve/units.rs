@@ -114,8 +114,9 @@ pub(crate) fn import_tickets(tx: &Transaction, dir: &Path, run_id: i64) -> anyho
         )
     };
     let path = PlRefPath::new(file.to_string_lossy().as_ref());
-    let mut lf = LazyFrame::scan_parquet(path, ScanArgsParquet::default()).with_context(what)?;
-    let schema = lf.collect_schema().with_context(what)?;
+    let mut lf =
+        LazyFrame::scan_parquet(path, ScanArgsParquet::default()).map_err(|e| pl(e, what()))?;
+    let schema = lf.collect_schema().map_err(|e| pl(e, what()))?;
     let mut ins = tx.prepare(
         "INSERT INTO tickets(ticket_id, run_id, as_of, day, call_id, operator_id, unit, category, urgency,
            accepted_at, dispatched_at, due_at, completed_at, status, working_days_taken, dispatched, urged,
@@ -143,7 +144,7 @@ pub(crate) fn import_tickets(tx: &Transaction, dir: &Path, run_id: i64) -> anyho
             .clone()
             .slice(offset as i64, BATCH as IdxSize)
             .collect()
-            .with_context(what)?;
+            .map_err(|e| pl(e, what()))?;
         let h = df.height();
         if h == 0 {
             break;
@@ -208,6 +209,11 @@ pub(crate) fn import_tickets(tx: &Transaction, dir: &Path, run_id: i64) -> anyho
     Ok(n)
 }
 
+/// A polars error with what was being read.
+fn pl(e: PolarsError, what: String) -> anyhow::Error {
+    anyhow::anyhow!("{what}：{e}")
+}
+
 /// Who may open the page: the hotline office (管理) and the QA lead. A
 /// team leader does not: the units are the offices tickets are sent to,
 /// not a team's, and the lists would show every team's tickets.
@@ -244,7 +250,9 @@ impl Filter {
                 return Err(c.msg(
                     StatusCode::BAD_REQUEST,
                     "日期不对",
-                    &format!("{name}“{v}”不是日期，请写成 2026-11-27 的样子（date must be YYYY-MM-DD）"),
+                    &format!(
+                        "{name}“{v}”不是日期，请写成 2026-11-27 的样子（date must be YYYY-MM-DD）"
+                    ),
                 ));
             }
         }
@@ -326,7 +334,9 @@ fn rows(c: &Ctx, f: &Filter) -> anyhow::Result<Vec<UnitRow>> {
         "SELECT unit, {SUMS} FROM tickets WHERE {wh} GROUP BY unit ORDER BY unit"
     ))?;
     let units: Vec<(String, Tally)> = st
-        .query_map(params_from_iter(ps.iter()), |r| Ok((r.get(0)?, tally(r, 1)?)))?
+        .query_map(params_from_iter(ps.iter()), |r| {
+            Ok((r.get(0)?, tally(r, 1)?))
+        })?
         .collect::<Result<_, _>>()?;
     out.extend(units.iter().map(|(n, t)| t.row("unit", n)));
     let total = conn.query_row(
@@ -339,7 +349,9 @@ fn rows(c: &Ctx, f: &Filter) -> anyhow::Result<Vec<UnitRow>> {
         "SELECT category, {SUMS} FROM tickets WHERE {wh} GROUP BY category"
     ))?;
     let mut cats: Vec<(String, Tally)> = st
-        .query_map(params_from_iter(ps.iter()), |r| Ok((r.get(0)?, tally(r, 1)?)))?
+        .query_map(params_from_iter(ps.iter()), |r| {
+            Ok((r.get(0)?, tally(r, 1)?))
+        })?
         .collect::<Result<_, _>>()?;
     let order = |name: &str| {
         Category::ALL
@@ -360,10 +372,19 @@ fn rate(x: Option<f64>) -> String {
 fn list_link(f: &Filter, row: &UnitRow, kind: &str) -> String {
     let mut q = f.query();
     q.retain(|(k, _)| {
-        !(row.name != TOTAL && ((row.group == "unit" && *k == "unit") || (row.group == "category" && *k == "category")))
+        !(row.name != TOTAL
+            && ((row.group == "unit" && *k == "unit")
+                || (row.group == "category" && *k == "category")))
     });
     if row.name != TOTAL {
-        q.push((if row.group == "unit" { "unit" } else { "category" }, row.name.clone()));
+        q.push((
+            if row.group == "unit" {
+                "unit"
+            } else {
+                "category"
+            },
+            row.name.clone(),
+        ));
     }
     q.push(("kind", kind.to_string()));
     format!(
@@ -396,7 +417,7 @@ fn row_value(f: &Filter, u: &UnitRow) -> Value {
 }
 
 /// GET /units.
-pub(crate) fn page(c: &Ctx) -> anyhow::Result<Resp> {
+pub(super) fn page(c: &Ctx) -> anyhow::Result<Resp> {
     check(c)?;
     let f = match Filter::read(c) {
         Ok(f) => f,
@@ -443,7 +464,11 @@ pub(crate) fn page(c: &Ctx) -> anyhow::Result<Resp> {
             "f": {"from": f.from, "to": f.to, "unit": f.unit, "category": f.category},
             "first_day": days.0, "last_day": days.1,
             "unit_names": units, "category_names": cats,
-            "total": total, "units": unit_rows, "categories": cat_rows,
+            "total": total, "units": unit_rows.clone(),
+            "tables": [
+                {"id": "units", "title": "承办单位", "rows": unit_rows},
+                {"id": "categories", "title": "诉求类别", "rows": cat_rows},
+            ],
             "csv": format!("/units/units.csv?{q}"),
         }),
     ))
@@ -452,7 +477,7 @@ pub(crate) fn page(c: &Ctx) -> anyhow::Result<Resp> {
 /// GET /units/units.csv: the page's rows in `units.csv`'s columns and
 /// number format (without the first-call columns, which need the repeat
 /// links of `report`).
-pub(crate) fn csv(c: &Ctx) -> anyhow::Result<Resp> {
+pub(super) fn csv(c: &Ctx) -> anyhow::Result<Resp> {
     check(c)?;
     let f = match Filter::read(c) {
         Ok(f) => f,
@@ -470,7 +495,11 @@ pub(crate) fn csv(c: &Ctx) -> anyhow::Result<Resp> {
     }
     let mut body = "\u{feff}".as_bytes().to_vec();
     body.extend(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?);
-    c.audit("export_units", "", &serde_urlencoded::to_string(f.query()).unwrap_or_default())?;
+    c.audit(
+        "export_units",
+        "",
+        &serde_urlencoded::to_string(f.query()).unwrap_or_default(),
+    )?;
     Ok(Resp {
         status: StatusCode::OK,
         content_type: "text/csv; charset=utf-8",
@@ -512,7 +541,7 @@ fn status_zh(s: &str) -> &'static str {
 }
 
 /// GET /units/tickets: the tickets behind one count.
-pub(crate) fn tickets(c: &Ctx) -> anyhow::Result<Resp> {
+pub(super) fn tickets(c: &Ctx) -> anyhow::Result<Resp> {
     check(c)?;
     let f = match Filter::read(c) {
         Ok(f) => f,

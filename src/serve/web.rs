@@ -69,9 +69,15 @@ pub fn templates() -> anyhow::Result<Environment<'static>> {
         ("users.html", include_str!("templates/users.html")),
         ("audit.html", include_str!("templates/audit.html")),
         ("units.html", include_str!("templates/units.html")),
-        ("unit_tickets.html", include_str!("templates/unit_tickets.html")),
+        (
+            "unit_tickets.html",
+            include_str!("templates/unit_tickets.html"),
+        ),
         ("rules.html", include_str!("templates/rules.html")),
-        ("rules_result.html", include_str!("templates/rules_result.html")),
+        (
+            "rules_result.html",
+            include_str!("templates/rules_result.html"),
+        ),
     ] {
         env.add_template(name, text)
             .map_err(|e| anyhow::anyhow!("模板 {name} 有错（template error）：{e}"))?;
