@@ -1247,6 +1247,24 @@ fn screenshots_of_the_main_pages_in_headless_chromium() {
         .find(|r| r["points"] != "0" && !r["utterance_index"].is_empty())
         .map(|r| r["call_id"].clone())
         .expect("a deducted call");
+    // A few reviews, so that the 规则 page shows precision figures.
+    let mut c = Client::new(&addr);
+    assert_eq!(c.login("qalead", PW).status, 303);
+    let csrf = c.csrf();
+    for (k, call) in calls.iter().map(|r| &r["call_id"]).take(6).enumerate() {
+        let page = c.get(&format!("/call?id={call}")).body;
+        for (fid, version) in review_forms(&page) {
+            let verdict = if k % 3 == 0 { "dismissed" } else { "confirmed" };
+            let form = [
+                ("csrf", csrf.as_str()),
+                ("call_id", call.as_str()),
+                ("fid", fid.as_str()),
+                ("version", version.as_str()),
+                ("verdict", verdict),
+            ];
+            assert_eq!(c.post("/review", &form).status, 303);
+        }
+    }
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
@@ -1350,4 +1368,87 @@ fn screenshots_of_the_main_pages_in_headless_chromium() {
             std::fs::write(to.join(format!("{name}.png")), png).expect("write screenshot");
         }
     }
+}
+
+/// Polls `f` for up to 20 s (the server imports every second).
+fn eventually(mut f: impl FnMut() -> bool) -> bool {
+    for _ in 0..80 {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    false
+}
+
+/// Scores the test's inputs again into `runs/NAME` as of `as_of`.
+fn score_again(s: &Server, name: &str, as_of: &str) {
+    let out = Command::new(BIN)
+        .arg("score")
+        .arg(s.dir.path().join("in"))
+        .arg("--out")
+        .arg(s.runs.join(name))
+        .args(["--quiet", "--no-reports", "--as-of", as_of])
+        .output()
+        .expect("score");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn ticket_in_two_runs_keeps_the_outcome_of_the_latest_as_of() {
+    let s = start();
+    let mut m = s.signed_in("manager");
+    let units = |m: &mut Client| csv_rows(&m.get("/units/units.csv").body);
+    let first = units(&mut m);
+    // A later run (its name sorts first: it is imported after day1 all the
+    // same) sees the same tickets three weeks on: more are overdue.
+    score_again(&s, "day0", "2026-12-20T00:00:00+08:00");
+    let (_, later) = common::header_and_rows(&s.runs.join("day0").join("units.csv"));
+    let later: Vec<Vec<String>> = later.iter().map(|r| r[..22].to_vec()).collect();
+    assert_ne!(
+        later,
+        first[1..].to_vec(),
+        "the later as-of changes the figures"
+    );
+    assert!(
+        eventually(|| units(&mut m)[1..] == later[..]),
+        "the workbench shows the later run's outcomes"
+    );
+    // Must-not: a run imported afterwards but as of an earlier time does
+    // not take the tickets back.
+    score_again(&s, "day2", "2026-11-27T20:00:00+08:00");
+    let mut qa = s.signed_in("qa");
+    assert!(eventually(|| qa.get("/rules").body.contains("day2")));
+    assert_eq!(units(&mut m)[1..], later[..]);
+}
+
+#[test]
+fn rescore_preview_over_too_many_runs_is_refused() {
+    let s = start();
+    for k in 0..8 {
+        copy_dir(&s.runs.join("day1"), &s.runs.join(format!("copy{k}")));
+    }
+    let mut qa = s.signed_in("qa");
+    assert!(eventually(|| qa.get("/rules").body.contains("copy7")));
+    let csrf = qa.csrf();
+    let toml = changed_scorecard();
+    let a = qa.post(
+        "/rules/preview",
+        &[
+            ("csrf", &csrf),
+            ("from", "2026-11-27"),
+            ("to", "2026-11-27"),
+            ("toml", &toml),
+        ],
+    );
+    assert_eq!(a.status, 400, "{}", a.body);
+    assert!(
+        a.body.contains("范围太大") && a.body.contains("最多 7 次运行"),
+        "{}",
+        a.body
+    );
 }

@@ -157,9 +157,10 @@ pub(crate) fn import_tickets(tx: &Transaction, dir: &Path, run_id: i64) -> anyho
                 vec![String::new(); h]
             });
         }
-        let flag = |k: usize, i: usize| i64::from(cols[k][i] == "true");
         for i in 0..h {
-            let s = |k: usize| cols[k][i].as_str();
+            let row: Vec<&str> = cols.iter().map(|c| c[i].as_str()).collect();
+            let s = |k: usize| row[k];
+            let flag = |k: usize| i64::from(row[k] == "true");
             let day: String = if s(2).len() >= 10 {
                 s(2).chars().take(10).collect()
             } else {
@@ -188,15 +189,15 @@ pub(crate) fn import_tickets(tx: &Transaction, dir: &Path, run_id: i64) -> anyho
                 s(11),
                 s(12),
                 wd,
-                flag(14, i),
-                flag(15, i),
-                flag(16, i),
-                flag(17, i),
-                flag(18, i),
-                flag(19, i),
+                flag(14),
+                flag(15),
+                flag(16),
+                flag(17),
+                flag(18),
+                flag(19),
                 s(20),
-                flag(21, i),
-                flag(22, i),
+                flag(21),
+                flag(22),
                 s(23),
             ])?;
             n += 1;
