@@ -701,6 +701,15 @@ fn reviewer_dismisses_a_finding_in_headless_chromium() {
             .as_str()
             .expect("session id")
             .to_string();
+        // Elements are waited for (up to 10 s), not looked for once: after
+        // a click that submits a form the next page may still be loading,
+        // slowly when other tests run Chromium at the same time.
+        wd(
+            &wd_addr,
+            "POST",
+            &format!("/session/{sid}/timeouts"),
+            Some(serde_json::json!({"implicit": 10000})),
+        );
         let go = |url: String| {
             wd(
                 &wd_addr,
@@ -1291,6 +1300,15 @@ fn screenshots_of_the_main_pages_in_headless_chromium() {
             .as_str()
             .expect("session id")
             .to_string();
+        // Elements are waited for (up to 10 s), not looked for once: after
+        // a click that submits a form the next page may still be loading,
+        // slowly when other tests run Chromium at the same time.
+        wd(
+            &wd_addr,
+            "POST",
+            &format!("/session/{sid}/timeouts"),
+            Some(serde_json::json!({"implicit": 10000})),
+        );
         let go = |path: &str| {
             wd(
                 &wd_addr,
