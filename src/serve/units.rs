@@ -372,20 +372,16 @@ fn rate(x: Option<f64>) -> String {
 /// The link to the tickets behind one count of one row.
 fn list_link(f: &Filter, row: &UnitRow, kind: &str) -> String {
     let mut q = f.query();
-    q.retain(|(k, _)| {
-        !(row.name != TOTAL
-            && ((row.group == "unit" && *k == "unit")
-                || (row.group == "category" && *k == "category")))
-    });
+    // A unit's (or category's) row narrows the page's filter to itself;
+    // the total row keeps the filter as it is.
     if row.name != TOTAL {
-        q.push((
-            if row.group == "unit" {
-                "unit"
-            } else {
-                "category"
-            },
-            row.name.clone(),
-        ));
+        let key = if row.group == "unit" {
+            "unit"
+        } else {
+            "category"
+        };
+        q.retain(|(k, _)| *k != key);
+        q.push((key, row.name.clone()));
     }
     q.push(("kind", kind.to_string()));
     format!(
