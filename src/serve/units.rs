@@ -14,6 +14,7 @@
 //! Declared inside `web` (`#[path]`), so that it uses the request context
 //! and its role checks without widening their visibility.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context;
@@ -326,40 +327,41 @@ fn tally(r: &rusqlite::Row, from: usize) -> rusqlite::Result<Tally> {
 }
 
 /// The rows in `units.csv`'s order: units by name, the total, then the
-/// categories in the spec's order and any other by name.
+/// categories in the spec's order and any other by name. One pass over
+/// the tickets, grouped by unit and category; the units, categories and
+/// total are folded from those groups with [`Tally::merge`].
 fn rows(c: &Ctx, f: &Filter) -> anyhow::Result<Vec<UnitRow>> {
     let (wh, ps) = f.sql();
-    let conn = db(c.app);
-    let mut out = Vec::new();
-    let mut st = conn.prepare(&format!(
-        "SELECT unit, {SUMS} FROM tickets WHERE {wh} GROUP BY unit ORDER BY unit"
-    ))?;
-    let units: Vec<(String, Tally)> = st
-        .query_map(params_from_iter(ps.iter()), |r| {
-            Ok((r.get(0)?, tally(r, 1)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    out.extend(units.iter().map(|(n, t)| t.row("unit", n)));
-    let total = conn.query_row(
-        &format!("SELECT {SUMS} FROM tickets WHERE {wh}"),
-        params_from_iter(ps.iter()),
-        |r| tally(r, 0),
-    )?;
+    let groups: Vec<(String, String, Tally)> = {
+        let conn = db(c.app);
+        let mut st = conn.prepare(&format!(
+            "SELECT unit, category, {SUMS} FROM tickets WHERE {wh} GROUP BY unit, category"
+        ))?;
+        let v = st
+            .query_map(params_from_iter(ps.iter()), |r| {
+                Ok((r.get(0)?, r.get(1)?, tally(r, 2)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        v
+    };
+    // Ordered maps: units by name in code-point order, as units.csv.
+    let mut units: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut cats: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut total = Tally::default();
+    for (unit, category, t) in &groups {
+        units.entry(unit.clone()).or_default().merge(t);
+        cats.entry(category.clone()).or_default().merge(t);
+        total.merge(t);
+    }
+    let mut out: Vec<UnitRow> = units.iter().map(|(n, t)| t.row("unit", n)).collect();
     out.push(total.row("unit", TOTAL));
-    let mut st = conn.prepare(&format!(
-        "SELECT category, {SUMS} FROM tickets WHERE {wh} GROUP BY category"
-    ))?;
-    let mut cats: Vec<(String, Tally)> = st
-        .query_map(params_from_iter(ps.iter()), |r| {
-            Ok((r.get(0)?, tally(r, 1)?))
-        })?
-        .collect::<Result<_, _>>()?;
     let order = |name: &str| {
         Category::ALL
             .iter()
             .position(|k| k.zh() == name)
             .unwrap_or(usize::MAX)
     };
+    let mut cats: Vec<(String, Tally)> = cats.into_iter().collect();
     cats.sort_by(|a, b| order(&a.0).cmp(&order(&b.0)).then(a.0.cmp(&b.0)));
     out.extend(cats.iter().map(|(n, t)| t.row("category", n)));
     Ok(out)

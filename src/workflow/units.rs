@@ -187,7 +187,8 @@ impl Tally {
         self.callbacks_on_time += count(r.callback_on_time);
     }
 
-    fn merge(&mut self, o: &Tally) {
+    /// Adds the counts of `o`, as if its tickets had been added here.
+    pub fn merge(&mut self, o: &Tally) {
         self.tickets += o.tickets;
         self.dispatched += o.dispatched;
         self.on_time += o.on_time;
