@@ -1470,3 +1470,63 @@ fn rescore_preview_over_too_many_runs_is_refused() {
         a.body
     );
 }
+
+#[test]
+fn unit_name_holding_script_is_shown_escaped_on_the_units_pages() {
+    let s = start();
+    // The samples' tickets plus one whose unit holds markup, scored as a
+    // second run.
+    let input = s.dir.path().join("in2");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    std::fs::copy(samples("calls.jsonl"), input.join("calls.jsonl")).expect("copy");
+    let mut tickets = std::fs::read_to_string(samples("tickets.csv")).expect("tickets");
+    let second = tickets.lines().nth(1).expect("a ticket").to_string();
+    let evil = second
+        .replacen("GD20261127001", "GD20261127999", 1)
+        .replace("市生态环境局", "<script>alert(1)</script>市局");
+    if !tickets.ends_with('\n') {
+        tickets.push('\n');
+    }
+    tickets.push_str(&evil);
+    tickets.push('\n');
+    std::fs::write(input.join("tickets.csv"), tickets).expect("write");
+    let out = Command::new(BIN)
+        .arg("score")
+        .arg(&input)
+        .arg("--out")
+        .arg(s.runs.join("day3"))
+        .args([
+            "--quiet",
+            "--no-reports",
+            "--as-of",
+            "2026-11-29T00:00:00+08:00",
+        ])
+        .output()
+        .expect("score");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut m = s.signed_in("manager");
+    assert!(eventually(|| m.get("/units").body.contains("市局")));
+    for path in [
+        "/units".to_string(),
+        format!(
+            "/units/tickets?kind=all&unit={}",
+            http::enc("<script>alert(1)</script>市局")
+        ),
+    ] {
+        let a = m.get(&path);
+        assert_eq!(a.status, 200, "{path}");
+        assert!(!a.body.contains("<script>"), "{path}: raw script tag");
+        assert!(a.body.contains("&lt;script&gt;"), "{path}: shown escaped");
+    }
+    let list = m
+        .get(&format!(
+            "/units/tickets?kind=all&unit={}",
+            http::enc("<script>alert(1)</script>市局")
+        ))
+        .body;
+    assert!(list.contains("GD20261127999"), "{list}");
+}
