@@ -249,6 +249,11 @@ fn readme_points_only_to_files_the_repository_ships() {
         "docs/examples/对话.txt",
         "samples/EXPECTED.md",
         "lexicons/README.md",
+        "docs/screenshots/overview.png",
+        "docs/screenshots/calls.png",
+        "docs/screenshots/call.png",
+        "docs/screenshots/units.png",
+        "docs/screenshots/rules.png",
     ] {
         assert!(readme.contains(f), "README no longer mentions {f}");
         assert!(

@@ -701,6 +701,15 @@ fn reviewer_dismisses_a_finding_in_headless_chromium() {
             .as_str()
             .expect("session id")
             .to_string();
+        // Elements are waited for (up to 10 s), not looked for once: after
+        // a click that submits a form the next page may still be loading,
+        // slowly when other tests run Chromium at the same time.
+        wd(
+            &wd_addr,
+            "POST",
+            &format!("/session/{sid}/timeouts"),
+            Some(serde_json::json!({"implicit": 10000})),
+        );
         let go = |url: String| {
             wd(
                 &wd_addr,
@@ -769,4 +778,755 @@ fn reviewer_dismisses_a_finding_in_headless_chromium() {
     let _ = drv.wait();
     let (before, after) = result.unwrap_or_else(|e| std::panic::resume_unwind(e));
     eprintln!("reviewed score in Chromium: {before} → {after}");
+}
+
+// ---- 工单时效 and 规则 (issue 21: the units and rules pages) ----
+
+/// Roles that may open 工单时效 and 规则, and those refused by URL.
+#[test]
+fn units_and_rules_pages_are_refused_by_url_to_other_roles() {
+    let s = start();
+    for (name, units, rules) in [
+        ("manager", 200, 403),
+        ("qalead", 200, 200),
+        ("qa", 403, 200),
+        ("lead", 403, 403),
+        ("op", 403, 403),
+        ("admin", 403, 403),
+    ] {
+        let mut c = s.signed_in(name);
+        for path in [
+            "/units",
+            "/units/tickets?kind=all",
+            "/units/units.csv",
+            "/units/tickets?kind=overdue_not_urged&unit=%E5%90%88%E8%AE%A1",
+        ] {
+            assert_eq!(c.get(path).status, units, "{name} {path}");
+        }
+        for path in ["/rules", "/rules/scorecard.toml"] {
+            let want = if path == "/rules/scorecard.toml" && rules == 200 {
+                404 // nothing adopted yet
+            } else {
+                rules
+            };
+            assert_eq!(c.get(path).status, want, "{name} {path}");
+        }
+        let csrf = c.csrf();
+        let tried = c.post(
+            "/rules/try",
+            &[("csrf", &csrf), ("dialogue", "坐席：您好\n来电人：你好")],
+        );
+        assert_eq!(tried.status, rules, "{name} try-rule");
+        // The menu shows only the pages the role may open (the server
+        // refuses the rest whatever the menu shows).
+        let home = c.get("/password").body;
+        assert_eq!(home.contains("href=\"/units\""), units == 200, "{name}");
+        assert_eq!(home.contains("href=\"/rules\""), rules == 200, "{name}");
+    }
+    // Only the QA lead adopts, even with a valid token.
+    let mut qa = s.signed_in("qa");
+    let csrf = qa.csrf();
+    let a = qa.post(
+        "/rules/adopt",
+        &[("csrf", &csrf), ("toml", "version = \"x\"")],
+    );
+    assert_eq!(a.status, 403);
+    assert!(qa.get("/rules").body.contains("还没有采用过评分表"));
+}
+
+/// The header and rows of a CSV answer (BOM stripped).
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let text = text.trim_start_matches('\u{feff}');
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.expect("row").iter().map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn units_page_figures_equal_the_runs_units_csv() {
+    let s = start();
+    let mut m = s.signed_in("manager");
+    let page = m.get("/units");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("id=\"units\"") && page.body.contains("id=\"categories\""));
+    // The page's table, downloaded, is units.csv's (its first 22 columns:
+    // the first-call ones need report's repeat links).
+    let export = m.get("/units/units.csv");
+    assert_eq!(export.status, 200);
+    let got = csv_rows(&export.body);
+    let (header, rows) = common::header_and_rows(&s.runs.join("day1").join("units.csv"));
+    let n = got[0].len();
+    assert_eq!(n, 22);
+    assert_eq!(got[0], header[..n].to_vec());
+    let want: Vec<Vec<String>> = rows.iter().map(|r| r[..n].to_vec()).collect();
+    assert_eq!(
+        got[1..].to_vec(),
+        want,
+        "the workbench's figures are units.csv's"
+    );
+    // The lists behind the counts: overdue not urged and not supervised
+    // hold exactly the tickets tickets.csv flags.
+    let tickets = common::table(&s.runs.join("day1").join("tickets.csv"));
+    for (kind, flag) in [
+        ("overdue_not_urged", "overdue_not_urged"),
+        ("not_supervised", "not_supervised"),
+    ] {
+        let mut want: Vec<String> = tickets
+            .iter()
+            .filter(|t| t[flag] == "true")
+            .map(|t| t["ticket_id"].clone())
+            .collect();
+        want.sort();
+        assert!(!want.is_empty(), "the samples have {flag} tickets");
+        let body = m.get(&format!("/units/tickets?kind={kind}")).body;
+        let mut shown: Vec<String> = body
+            .split("<td class=\"ticket\">")
+            .skip(1)
+            .map(|r| r.split('<').next().unwrap_or("").to_string())
+            .collect();
+        shown.sort();
+        assert_eq!(shown, want, "{kind}");
+    }
+    // Tickets link to their calls (when the call is in the workbench), and
+    // no caller number is shown whole.
+    let all = m.get("/units/tickets?kind=all").body;
+    assert!(all.contains("<a class=\"call\" href=\""), "{all}");
+    let input = common::table(&samples("tickets.csv"));
+    let phones: Vec<&String> = input
+        .iter()
+        .map(|t| &t["caller_phone"])
+        .filter(|p| p.len() >= 7)
+        .collect();
+    assert!(!phones.is_empty());
+    for p in phones {
+        assert!(
+            !all.contains(p.as_str()),
+            "caller number {p} shown unmasked"
+        );
+    }
+    // A day range without tickets shows none; a unit filter keeps only its row.
+    let none = csv_rows(&m.get("/units/units.csv?from=2030-01-01&to=2030-01-31").body);
+    assert!(
+        none.iter().any(|r| r[1] == "合计" && r[2] == "0"),
+        "{none:?}"
+    );
+    let unit = &rows[0][1];
+    let one = csv_rows(
+        &m.get(&format!("/units/units.csv?unit={}", http::enc(unit)))
+            .body,
+    );
+    let units: Vec<&String> = one
+        .iter()
+        .filter(|r| r[0] == "unit")
+        .map(|r| &r[1])
+        .collect();
+    assert_eq!(units, vec![unit, &"合计".to_string()]);
+    assert_eq!(
+        one[1][2..],
+        rows[0][2..n],
+        "the unit's figures do not change"
+    );
+    // Must-not: a date that is not one is refused in Chinese.
+    let bad = m.get("/units?from=27.11.2026");
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("不是日期"));
+}
+
+#[test]
+fn rules_page_precision_equals_calibrate_output() {
+    let s = start();
+    let id = call_with_deduction(&s.runs, "1024");
+    let mut qa = s.signed_in("qa");
+    let page = qa.get(&format!("/call?id={id}")).body;
+    let csrf = qa.csrf();
+    for (fid, version) in review_forms(&page) {
+        let a = qa.post(
+            "/review",
+            &[
+                ("csrf", &csrf),
+                ("call_id", &id),
+                ("fid", &fid),
+                ("version", &version),
+                ("verdict", "dismissed"),
+            ],
+        );
+        assert_eq!(a.status, 303, "{}", a.body);
+    }
+    let rules = qa.get("/rules");
+    assert_eq!(rules.status, 200, "{}", rules.body);
+    // The same reviews through the command line.
+    let file = s.dir.path().join("reviews.csv");
+    std::fs::write(&file, qa.get("/export/reviews.csv").body).expect("write");
+    let out = s.dir.path().join("cal");
+    let run = Command::new(BIN)
+        .arg("calibrate")
+        .arg("--reviews")
+        .arg(&file)
+        .arg(s.runs.join("day1"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("calibrate");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let cal = common::table(&out.join("calibration.csv"));
+    let pct = |v: &str| {
+        v.parse::<f64>()
+            .map(|x| format!("{:.1}%", x * 100.0))
+            .unwrap_or_else(|_| "—".into())
+    };
+    let mut reviewed = 0;
+    for row in &cal {
+        let key = format!("<td class=\"rule\">{}</td>", row["rule"]);
+        let i = rules
+            .body
+            .find(&key)
+            .unwrap_or_else(|| panic!("rule {} on the page", row["rule"]));
+        let tr = rules.body[i..].split("</tr>").next().unwrap_or("");
+        let cells: Vec<&str> = tr
+            .split("<td")
+            .skip(1)
+            .map(|c| {
+                c.split_once('>')
+                    .map_or("", |x| x.1)
+                    .trim_end_matches("</td>")
+            })
+            .collect();
+        assert_eq!(cells[2], row["findings"], "{tr}");
+        assert_eq!(cells[4], row["reviewed"], "{tr}");
+        assert_eq!(cells[6], row["dismissed"], "{tr}");
+        assert!(cells[7].starts_with(&pct(&row["precision"])), "{tr}");
+        if row["reviewed"] != "0" {
+            reviewed += 1;
+            let ci = format!("{}–{}", pct(&row["ci_low"]), pct(&row["ci_high"]));
+            assert_eq!(cells[8], ci, "{tr}");
+        }
+    }
+    assert!(reviewed > 0, "the dismissed findings' rules are reviewed");
+}
+
+#[test]
+fn pasted_dialogue_holding_script_is_shown_escaped_with_numbers_masked() {
+    let s = start();
+    let mut qa = s.signed_in("qa");
+    let dialogue = format!(
+        "坐席：您好，市民热线，请讲。{EVIL_TEXT}\n来电人：我的电话是13812345678，你们能不能快点\n坐席：好的，再见"
+    );
+    let csrf = qa.csrf();
+    let a = qa.post("/rules/try", &[("csrf", &csrf), ("dialogue", &dialogue)]);
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.body.contains("id=\"try-output\""));
+    assert!(!a.body.contains("<script>") && !a.body.contains("<img src=x"));
+    assert!(
+        a.body.contains("&lt;script&gt;"),
+        "the text is shown, escaped"
+    );
+    assert!(!a.body.contains("13812345678"), "caller number masked");
+    assert!(a.body.contains("138****5678"), "{}", a.body);
+    // Without the token nothing runs.
+    for form in [
+        vec![("dialogue", dialogue.as_str())],
+        vec![("csrf", "0000"), ("dialogue", dialogue.as_str())],
+    ] {
+        assert_eq!(qa.post("/rules/try", &form).status, 403);
+    }
+    // A pasted scorecard with an error is named by line and key, in Chinese.
+    let bad = qa.post(
+        "/rules/try",
+        &[
+            ("csrf", &csrf),
+            ("dialogue", &dialogue),
+            (
+                "toml",
+                "version = \"t\"\n[norms.greeting]\npoints = \"五\"\n",
+            ),
+        ],
+    );
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(
+        bad.body.contains("第 3 行") && bad.body.contains("norms.greeting.points"),
+        "{}",
+        bad.body
+    );
+}
+
+/// The built-in scorecard with the courtesy norm switched off.
+fn changed_scorecard() -> String {
+    let out = Command::new(BIN).arg("config").output().expect("config");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let text = text.replacen("version = \"builtin-1\"", "version = \"试用-无礼貌\"", 1);
+    let i = text.find("[norms.courtesy]").expect("courtesy table");
+    let j = i + text[i..].find("enabled = true").expect("enabled");
+    format!(
+        "{}enabled = false{}",
+        &text[..j],
+        &text[j + "enabled = true".len()..]
+    )
+}
+
+#[test]
+fn rescore_preview_shows_the_diff_and_only_the_qa_lead_adopts() {
+    let s = start();
+    let toml = changed_scorecard();
+    let mut qa = s.signed_in("qa");
+    let csrf = qa.csrf();
+    let form = |csrf: &str, from: &str| {
+        vec![
+            ("csrf".to_string(), csrf.to_string()),
+            ("from".to_string(), from.to_string()),
+            ("to".to_string(), "2026-11-27".to_string()),
+            ("toml".to_string(), toml.clone()),
+        ]
+    };
+    let post = |c: &mut Client, f: &[(String, String)], path: &str| {
+        let f: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        c.post(path, &f)
+    };
+    let a = post(&mut qa, &form(&csrf, "2026-11-27"), "/rules/preview");
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.body.contains("id=\"preview-rules\""));
+    assert!(
+        !a.body.contains("id=\"adopt\""),
+        "a reviewer is offered no adoption"
+    );
+    // The same change through the command line: the page's courtesy
+    // figures are diff_rules.csv's.
+    let file = s.dir.path().join("新评分表.toml");
+    std::fs::write(&file, &toml).expect("write");
+    let out = s.dir.path().join("rescored");
+    let run = Command::new(BIN)
+        .arg("rescore")
+        .arg(s.runs.join("day1"))
+        .arg("--config")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("rescore");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let diff = common::table(&out.join("diff_rules.csv"));
+    let changed: Vec<_> = diff
+        .iter()
+        .filter(|r| r["old_findings"] != r["new_findings"])
+        .collect();
+    assert!(!changed.is_empty());
+    for r in changed {
+        let key = format!("<td class=\"rule\">{}</td>", r["rule"]);
+        let i = a
+            .body
+            .find(&key)
+            .unwrap_or_else(|| panic!("{} on the page", r["rule"]));
+        let tr = a.body[i..].split("</tr>").next().unwrap_or("");
+        assert!(
+            tr.contains(&format!(
+                "<td>{}</td><td>{}</td>",
+                r["old_findings"], r["new_findings"]
+            )),
+            "{tr}"
+        );
+    }
+    // No runs in the range, or no range: refused with what to do.
+    let none = post(&mut qa, &form(&csrf, "2030-01-01"), "/rules/preview");
+    assert_eq!(none.status, 400);
+    let none = post(&mut qa, &form(&csrf, "2026-11-28"), "/rules/preview");
+    assert!(none.body.contains("没有导入的运行"), "{}", none.body);
+    // The reviewer may not adopt; the QA lead does, and it is kept and logged.
+    let adopt = [
+        ("csrf".to_string(), csrf.clone()),
+        ("toml".to_string(), toml.clone()),
+    ];
+    assert_eq!(post(&mut qa, &adopt, "/rules/adopt").status, 403);
+    let mut lead = s.signed_in("qalead");
+    let lcsrf = lead.csrf();
+    let p = post(&mut lead, &form(&lcsrf, "2026-11-27"), "/rules/preview");
+    assert!(
+        p.body.contains("id=\"adopt\""),
+        "the QA lead is offered adoption"
+    );
+    let no_token = [("toml".to_string(), toml.clone())];
+    assert_eq!(post(&mut lead, &no_token, "/rules/adopt").status, 403);
+    let adopt = [
+        ("csrf".to_string(), lcsrf.clone()),
+        ("toml".to_string(), toml.clone()),
+    ];
+    assert_eq!(post(&mut lead, &adopt, "/rules/adopt").status, 303);
+    let page = lead.get("/rules").body;
+    assert!(
+        page.contains("id=\"adopted-version\"") && page.contains("试用-无礼貌"),
+        "{page}"
+    );
+    let dl = lead.get("/rules/scorecard.toml");
+    assert_eq!(dl.status, 200);
+    assert_eq!(dl.body, toml.trim());
+    assert!(lead.get("/audit").body.contains("scorecard_adopted"));
+    // try-rule now compares with the adopted scorecard when none is pasted.
+    let t = lead.post(
+        "/rules/try",
+        &[("csrf", &lcsrf), ("dialogue", "坐席：您好\n来电人：你好")],
+    );
+    assert!(
+        t.body.contains("已采用的评分表（版本 试用-无礼貌"),
+        "{}",
+        t.body
+    );
+}
+
+/// Standard base64 (the WebDriver screenshot), decoded.
+fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let digits: Vec<u32> = s.bytes().filter_map(val).collect();
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    for chunk in digits.chunks(4) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, d)| acc | (d << (18 - 6 * i)));
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..chunk.len().saturating_sub(1)]);
+    }
+    out
+}
+
+#[test]
+fn base64_of_the_screenshots_decodes() {
+    assert_eq!(base64_decode("aGVsbG8="), b"hello");
+    assert_eq!(base64_decode("aGVsbG8h"), b"hello!");
+    assert_eq!(base64_decode("aGk="), b"hi");
+}
+
+/// The README's screenshots: 概览, 通话, 通话详情, 工单时效 and 规则 on the
+/// samples (the demo's data), as the QA lead sees them, taken in headless
+/// Chromium. `UPDATE_SCREENSHOTS=1` writes them to docs/screenshots/.
+#[test]
+fn screenshots_of_the_main_pages_in_headless_chromium() {
+    let Some((browser, driver)) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but Chromium or chromedriver is missing: .ci/run must install them (apt-get install chromium chromium-driver)"
+        );
+        eprintln!("SKIPPED screenshots_of_the_main_pages_in_headless_chromium: Chromium or chromedriver is not installed");
+        return;
+    };
+    // The samples alone, as `serve --demo` scores them.
+    let dir = tempfile::tempdir().expect("tmp");
+    let runs = dir.path().join("runs");
+    let out = Command::new(BIN)
+        .arg("score")
+        .arg(samples(""))
+        .arg("--out")
+        .arg(runs.join("samples"))
+        .args([
+            "--quiet",
+            "--no-reports",
+            "--as-of",
+            "2026-11-28T00:00:00+08:00",
+        ])
+        .output()
+        .expect("score");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let db = dir.path().join("wb.sqlite");
+    add_user(&db, "qalead", "质检主管", &[], PW);
+    let (mut server, addr) = spawn_server(&db, &runs);
+    let calls = common::table(&runs.join("samples").join("findings.csv"));
+    let id = calls
+        .iter()
+        .find(|r| r["points"] != "0" && !r["utterance_index"].is_empty())
+        .map(|r| r["call_id"].clone())
+        .expect("a deducted call");
+    // A few reviews, so that the 规则 page shows precision figures.
+    let mut c = Client::new(&addr);
+    assert_eq!(c.login("qalead", PW).status, 303);
+    let csrf = c.csrf();
+    for (k, call) in calls.iter().map(|r| &r["call_id"]).take(6).enumerate() {
+        let page = c.get(&format!("/call?id={call}")).body;
+        for (fid, version) in review_forms(&page) {
+            let verdict = if k % 3 == 0 { "dismissed" } else { "confirmed" };
+            let form = [
+                ("csrf", csrf.as_str()),
+                ("call_id", call.as_str()),
+                ("fid", fid.as_str()),
+                ("version", version.as_str()),
+                ("verdict", verdict),
+            ];
+            assert_eq!(c.post("/review", &form).status, 303);
+        }
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let mut drv = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver");
+    let wd_addr = format!("127.0.0.1:{port}");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(&wd_addr).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let result = std::panic::catch_unwind(|| {
+        let caps = serde_json::json!({"capabilities": {"alwaysMatch": {
+            "goog:chromeOptions": {"binary": browser, "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1366,900", "--lang=zh-CN"]}
+        }}});
+        let session = wd(&wd_addr, "POST", "/session", Some(caps));
+        let sid = session["value"]["sessionId"]
+            .as_str()
+            .expect("session id")
+            .to_string();
+        // Elements are waited for (up to 10 s), not looked for once: after
+        // a click that submits a form the next page may still be loading,
+        // slowly when other tests run Chromium at the same time.
+        wd(
+            &wd_addr,
+            "POST",
+            &format!("/session/{sid}/timeouts"),
+            Some(serde_json::json!({"implicit": 10000})),
+        );
+        let go = |path: &str| {
+            wd(
+                &wd_addr,
+                "POST",
+                &format!("/session/{sid}/url"),
+                Some(serde_json::json!({"url": format!("http://{addr}{path}")})),
+            );
+        };
+        let find = |css: &str| -> String {
+            let v = wd(
+                &wd_addr,
+                "POST",
+                &format!("/session/{sid}/element"),
+                Some(serde_json::json!({"using": "css selector", "value": css})),
+            );
+            v["value"]["element-6066-11e4-a52e-4f735466cecf"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| panic!("no element {css}: {v}"))
+        };
+        let typ = |el: &str, text: &str| {
+            wd(
+                &wd_addr,
+                "POST",
+                &format!("/session/{sid}/element/{el}/value"),
+                Some(serde_json::json!({"text": text})),
+            );
+        };
+        let click = |el: &str| {
+            wd(
+                &wd_addr,
+                "POST",
+                &format!("/session/{sid}/element/{el}/click"),
+                Some(serde_json::json!({})),
+            );
+        };
+        go("/login");
+        typ(&find("#name"), "qalead");
+        typ(&find("#password"), PW);
+        click(&find("#login"));
+        // Signed in before the first page is asked for.
+        find("#who");
+        let mut shots = Vec::new();
+        for (name, path, marker) in [
+            ("overview", "/overview".to_string(), "#calls"),
+            ("calls", "/calls".to_string(), "table#calls"),
+            ("call", format!("/call?id={id}"), "#reviewed-score"),
+            ("units", "/units".to_string(), "table#units"),
+            ("rules", "/rules".to_string(), "table#calibration"),
+        ] {
+            go(&path);
+            find(marker);
+            let v = wd(&wd_addr, "GET", &format!("/session/{sid}/screenshot"), None);
+            let png = base64_decode(v["value"].as_str().expect("screenshot"));
+            assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{name}: not a PNG");
+            assert!(
+                png.len() > 10_000,
+                "{name}: {} bytes, an empty page?",
+                png.len()
+            );
+            shots.push((name, png));
+        }
+        wd(&wd_addr, "DELETE", &format!("/session/{sid}"), None);
+        shots
+    });
+    let _ = drv.kill();
+    let _ = drv.wait();
+    let _ = server.kill();
+    let _ = server.wait();
+    let shots = result.unwrap_or_else(|e| std::panic::resume_unwind(e));
+    if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
+        let to = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+        std::fs::create_dir_all(&to).expect("mkdir");
+        for (name, png) in &shots {
+            std::fs::write(to.join(format!("{name}.png")), png).expect("write screenshot");
+        }
+    }
+}
+
+/// Polls `f` for up to 20 s (the server imports every second).
+fn eventually(mut f: impl FnMut() -> bool) -> bool {
+    for _ in 0..80 {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    false
+}
+
+/// Scores the test's inputs again into `runs/NAME` as of `as_of`.
+fn score_again(s: &Server, name: &str, as_of: &str) {
+    let out = Command::new(BIN)
+        .arg("score")
+        .arg(s.dir.path().join("in"))
+        .arg("--out")
+        .arg(s.runs.join(name))
+        .args(["--quiet", "--no-reports", "--as-of", as_of])
+        .output()
+        .expect("score");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn ticket_in_two_runs_keeps_the_outcome_of_the_latest_as_of() {
+    let s = start();
+    let mut m = s.signed_in("manager");
+    let units = |m: &mut Client| csv_rows(&m.get("/units/units.csv").body);
+    let first = units(&mut m);
+    // A later run (its name sorts first: it is imported after day1 all the
+    // same) sees the same tickets three weeks on: more are overdue.
+    score_again(&s, "day0", "2026-12-20T00:00:00+08:00");
+    let (_, later) = common::header_and_rows(&s.runs.join("day0").join("units.csv"));
+    let later: Vec<Vec<String>> = later.iter().map(|r| r[..22].to_vec()).collect();
+    assert_ne!(
+        later,
+        first[1..].to_vec(),
+        "the later as-of changes the figures"
+    );
+    assert!(
+        eventually(|| units(&mut m)[1..] == later[..]),
+        "the workbench shows the later run's outcomes"
+    );
+    // Must-not: a run imported afterwards but as of an earlier time does
+    // not take the tickets back.
+    score_again(&s, "day2", "2026-11-27T20:00:00+08:00");
+    let mut qa = s.signed_in("qa");
+    assert!(eventually(|| qa.get("/rules").body.contains("day2")));
+    assert_eq!(units(&mut m)[1..], later[..]);
+}
+
+#[test]
+fn rescore_preview_over_too_many_runs_is_refused() {
+    let s = start();
+    for k in 0..8 {
+        copy_dir(&s.runs.join("day1"), &s.runs.join(format!("copy{k}")));
+    }
+    let mut qa = s.signed_in("qa");
+    assert!(eventually(|| qa.get("/rules").body.contains("copy7")));
+    let csrf = qa.csrf();
+    let toml = changed_scorecard();
+    let a = qa.post(
+        "/rules/preview",
+        &[
+            ("csrf", &csrf),
+            ("from", "2026-11-27"),
+            ("to", "2026-11-27"),
+            ("toml", &toml),
+        ],
+    );
+    assert_eq!(a.status, 400, "{}", a.body);
+    assert!(
+        a.body.contains("范围太大") && a.body.contains("最多 7 次运行"),
+        "{}",
+        a.body
+    );
+}
+
+#[test]
+fn unit_name_holding_script_is_shown_escaped_on_the_units_pages() {
+    let s = start();
+    // The samples' tickets plus one whose unit holds markup, scored as a
+    // second run.
+    let input = s.dir.path().join("in2");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    std::fs::copy(samples("calls.jsonl"), input.join("calls.jsonl")).expect("copy");
+    let mut tickets = std::fs::read_to_string(samples("tickets.csv")).expect("tickets");
+    let second = tickets.lines().nth(1).expect("a ticket").to_string();
+    let evil = second
+        .replacen("GD20261127001", "GD20261127999", 1)
+        .replace("市生态环境局", "<script>alert(1)</script>市局");
+    if !tickets.ends_with('\n') {
+        tickets.push('\n');
+    }
+    tickets.push_str(&evil);
+    tickets.push('\n');
+    std::fs::write(input.join("tickets.csv"), tickets).expect("write");
+    let out = Command::new(BIN)
+        .arg("score")
+        .arg(&input)
+        .arg("--out")
+        .arg(s.runs.join("day3"))
+        .args([
+            "--quiet",
+            "--no-reports",
+            "--as-of",
+            "2026-11-29T00:00:00+08:00",
+        ])
+        .output()
+        .expect("score");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut m = s.signed_in("manager");
+    assert!(eventually(|| m.get("/units").body.contains("市局")));
+    for path in [
+        "/units".to_string(),
+        format!(
+            "/units/tickets?kind=all&unit={}",
+            http::enc("<script>alert(1)</script>市局")
+        ),
+    ] {
+        let a = m.get(&path);
+        assert_eq!(a.status, 200, "{path}");
+        assert!(!a.body.contains("<script>"), "{path}: raw script tag");
+        assert!(a.body.contains("&lt;script&gt;"), "{path}: shown escaped");
+    }
+    let list = m
+        .get(&format!(
+            "/units/tickets?kind=all&unit={}",
+            http::enc("<script>alert(1)</script>市局")
+        ))
+        .body;
+    assert!(list.contains("GD20261127999"), "{list}");
 }

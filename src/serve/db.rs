@@ -128,7 +128,13 @@ pub fn open(path: &Path) -> anyhow::Result<Connection> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.execute_batch(SCHEMA).with_context(|| {
+    let schema = [
+        SCHEMA,
+        super::web::units::SCHEMA,
+        super::web::rules_page::SCHEMA,
+    ]
+    .concat();
+    conn.execute_batch(&schema).with_context(|| {
         format!(
             "{} 不是质检工作台的数据库，或已损坏（not a workbench database）",
             path.display()
@@ -348,6 +354,10 @@ pub fn import_run(conn: &mut Connection, dir: &Path) -> anyhow::Result<Imported>
          WHERE run_id = ?1",
         [run_id],
     )?;
+    // The tickets' outcomes (工单时效) and the run's days and scorecard
+    // version (规则) come in with the same transaction.
+    super::web::units::import_tickets(&tx, dir, run_id)?;
+    super::web::rules_page::note_run(&tx, dir, run_id)?;
     done.seconds = started.elapsed().as_secs_f64();
     tx.execute(
         "UPDATE runs SET calls = ?2, findings = ?3, duplicates = ?4, seconds = ?5 WHERE id = ?1",

@@ -18,6 +18,13 @@ use serde_json::{json, Value};
 use super::auth::{self, Role, SessionLimits, User};
 use super::detail;
 
+// The 工单时效 and 规则 pages live in their own files, declared here so
+// that they share this module's request context and role checks.
+#[path = "rules_page.rs"]
+pub(crate) mod rules_page;
+#[path = "units.rs"]
+pub(crate) mod units;
+
 /// The Content-Security-Policy of every page: nothing inline, nothing
 /// from elsewhere.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
@@ -61,6 +68,16 @@ pub fn templates() -> anyhow::Result<Environment<'static>> {
         ("password.html", include_str!("templates/password.html")),
         ("users.html", include_str!("templates/users.html")),
         ("audit.html", include_str!("templates/audit.html")),
+        ("units.html", include_str!("templates/units.html")),
+        (
+            "unit_tickets.html",
+            include_str!("templates/unit_tickets.html"),
+        ),
+        ("rules.html", include_str!("templates/rules.html")),
+        (
+            "rules_result.html",
+            include_str!("templates/rules_result.html"),
+        ),
     ] {
         env.add_template(name, text)
             .map_err(|e| anyhow::anyhow!("模板 {name} 有错（template error）：{e}"))?;
@@ -239,6 +256,8 @@ fn user_value(u: &User) -> Value {
         "exports": matches!(u.role, Role::Reviewer | Role::QaLead | Role::Manager),
         "admin": u.role == Role::Admin,
         "audit": matches!(u.role, Role::Admin | Role::QaLead),
+        "units": units::allowed(u.role),
+        "rules": rules_page::allowed(u.role),
     })
 }
 
@@ -405,6 +424,14 @@ fn handle_inner(app: &App, r: &Req) -> anyhow::Result<Resp> {
         (true, "/admin/users") => ctx.admin_role().and_then(|()| create_user(&ctx)),
         (true, "/admin/disable") => ctx.admin_role().and_then(|()| disable_user(&ctx)),
         (false, "/audit") => ctx.audit_role().and_then(|()| audit_page(&ctx)),
+        (false, "/units") => units::page(&ctx),
+        (false, "/units/tickets") => units::tickets(&ctx),
+        (false, "/units/units.csv") => units::csv(&ctx),
+        (false, "/rules") => rules_page::page(&ctx),
+        (true, "/rules/try") => rules_page::try_rule(&ctx),
+        (true, "/rules/preview") => rules_page::preview(&ctx),
+        (true, "/rules/adopt") => rules_page::adopt(&ctx),
+        (false, "/rules/scorecard.toml") => rules_page::download(&ctx),
         _ => Ok(ctx.msg(
             StatusCode::NOT_FOUND,
             "找不到页面",

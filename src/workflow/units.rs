@@ -110,28 +110,48 @@ pub const UNIT_COLUMNS: &[&str] = &[
     "callback_on_time_rate",
 ];
 
-/// The running counts behind one row.
+/// The running counts behind one row. Public so that counts summed
+/// elsewhere from the same per-ticket outcomes (the workbench sums its
+/// imported tickets in SQL) become a row with the same rates
+/// ([`Tally::row`]), not a second copy of their definitions.
 #[derive(Clone, Debug, Default, PartialEq)]
-struct Tally {
-    tickets: u64,
-    dispatched: u64,
-    on_time: u64,
-    late: u64,
-    open: u64,
-    open_overdue: u64,
+pub struct Tally {
+    /// As [`UnitRow`]'s `tickets`.
+    pub tickets: u64,
+    /// As [`UnitRow`]'s `dispatched`.
+    pub dispatched: u64,
+    /// As [`UnitRow`]'s `on_time`.
+    pub on_time: u64,
+    /// As [`UnitRow`]'s `late`.
+    pub late: u64,
+    /// As [`UnitRow`]'s `open`.
+    pub open: u64,
+    /// As [`UnitRow`]'s `open_overdue`.
+    pub open_overdue: u64,
     /// Sum of working days taken; wide so that no input can overflow it.
-    working_days_sum: i128,
-    working_days_count: u64,
-    urged: u64,
-    overdue_not_urged: u64,
-    supervised: u64,
-    not_supervised: u64,
-    callbacks: u64,
-    satisfied: u64,
-    basically_satisfied: u64,
-    dissatisfied: u64,
-    callbacks_due: u64,
-    callbacks_on_time: u64,
+    pub working_days_sum: i128,
+    /// Tickets with working days taken (the divisor of the mean).
+    pub working_days_count: u64,
+    /// As [`UnitRow`]'s `urged`.
+    pub urged: u64,
+    /// As [`UnitRow`]'s `overdue_not_urged`.
+    pub overdue_not_urged: u64,
+    /// As [`UnitRow`]'s `supervised`.
+    pub supervised: u64,
+    /// As [`UnitRow`]'s `not_supervised`.
+    pub not_supervised: u64,
+    /// As [`UnitRow`]'s `callbacks`.
+    pub callbacks: u64,
+    /// As [`UnitRow`]'s `satisfied`.
+    pub satisfied: u64,
+    /// As [`UnitRow`]'s `basically_satisfied`.
+    pub basically_satisfied: u64,
+    /// As [`UnitRow`]'s `dissatisfied`.
+    pub dissatisfied: u64,
+    /// As [`UnitRow`]'s `callbacks_due`.
+    pub callbacks_due: u64,
+    /// As [`UnitRow`]'s `callbacks_on_time`.
+    pub callbacks_on_time: u64,
 }
 
 fn count(flag: bool) -> u64 {
@@ -167,7 +187,8 @@ impl Tally {
         self.callbacks_on_time += count(r.callback_on_time);
     }
 
-    fn merge(&mut self, o: &Tally) {
+    /// Adds the counts of `o`, as if its tickets had been added here.
+    pub fn merge(&mut self, o: &Tally) {
         self.tickets += o.tickets;
         self.dispatched += o.dispatched;
         self.on_time += o.on_time;
@@ -188,7 +209,8 @@ impl Tally {
         self.callbacks_on_time += o.callbacks_on_time;
     }
 
-    fn row(&self, group: &'static str, name: &str) -> UnitRow {
+    /// The row of these counts, with the rates of the module docs.
+    pub fn row(&self, group: &'static str, name: &str) -> UnitRow {
         let with_result = self.satisfied + self.basically_satisfied + self.dissatisfied;
         UnitRow {
             group,
