@@ -357,11 +357,22 @@ fn local_now(c: &Ctx, row: &CallRow) -> anyhow::Result<(NaiveDate, String)> {
     ))
 }
 
+/// An appeal's current state.
 struct AppealRow {
     id: i64,
-    finding_id: i64,
     state: String,
     version: i64,
+}
+
+/// A finding of the call shown in the appeal panel, with its appeal if any.
+struct PanelFinding {
+    fid: i64,
+    norm: String,
+    rule: String,
+    utt: Option<i64>,
+    points: f64,
+    verdict: String,
+    appeal: Option<AppealRow>,
 }
 
 fn steps_of(conn: &Connection, appeal_id: i64) -> anyhow::Result<Vec<Value>> {
@@ -397,41 +408,41 @@ pub(super) fn panel(c: &Ctx, row: &CallRow) -> anyhow::Result<Value> {
         "SELECT f.id, f.norm, f.rule, f.utterance_index, f.points, f.verdict, a.id, a.state, a.version
          FROM findings f LEFT JOIN appeals a ON a.finding_id = f.id WHERE f.call_id = ?1 ORDER BY f.id",
     )?;
-    let found: Vec<(
-        i64,
-        String,
-        String,
-        Option<i64>,
-        f64,
-        String,
-        Option<AppealRow>,
-    )> = st
+    let found: Vec<PanelFinding> = st
         .query_map([&row.call_id], |r| {
             let aid: Option<i64> = r.get(6)?;
             let fid: i64 = r.get(0)?;
-            Ok((
+            Ok(PanelFinding {
                 fid,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                match aid {
+                norm: r.get(1)?,
+                rule: r.get(2)?,
+                utt: r.get(3)?,
+                points: r.get(4)?,
+                verdict: r.get(5)?,
+                appeal: match aid {
                     Some(id) => Some(AppealRow {
                         id,
-                        finding_id: fid,
                         state: r.get(7)?,
                         version: r.get(8)?,
                     }),
                     None => None,
                 },
-            ))
+            })
         })?
         .collect::<Result<_, _>>()?;
     drop(st);
     let role = c.user.role;
     let mut items = Vec::new();
-    for (fid, norm, rule, utt, points, verdict, appeal) in found {
+    for PanelFinding {
+        fid,
+        norm,
+        rule,
+        utt,
+        points,
+        verdict,
+        appeal,
+    } in found
+    {
         let norm_zh =
             crate::model::NormId::parse(&norm).map_or(norm.clone(), |n| n.name_zh().into());
         let mut v = json!({
@@ -443,7 +454,6 @@ pub(super) fn panel(c: &Ctx, row: &CallRow) -> anyhow::Result<Value> {
         if let Value::Object(m) = &mut v {
             match &appeal {
                 Some(a) => {
-                    debug_assert_eq!(a.finding_id, fid);
                     m.insert("appeal_id".into(), a.id.into());
                     m.insert("version".into(), a.version.into());
                     m.insert("state".into(), a.state.clone().into());
@@ -512,7 +522,7 @@ pub(super) fn file(c: &Ctx) -> anyhow::Result<Resp> {
     let settings = c.app.workflow;
     let (today, at) = local_now(c, &row)?;
     let last = deadline(&row.started_at, settings.appeal_days);
-    if !last.is_some_and(|d| today <= d) {
+    if last.is_none_or(|d| today > d) {
         c.audit("appeal_refused", &row.call_id, "outside the appeal window")?;
         return Ok(c.msg(
             StatusCode::FORBIDDEN,
