@@ -955,12 +955,37 @@ fn appeal_chain_in_headless_chromium() {
                 .unwrap_or("")
                 .to_string()
         };
+        // A click on a submit button may return before the next page has
+        // loaded: the state is read until it shows (or 10 s pass).
+        let wait_text = |css: &str, needle: &str| -> String {
+            let mut last = String::new();
+            for _ in 0..100 {
+                let v = wd(
+                    &wd_addr,
+                    "POST",
+                    &format!("/session/{sid}/element"),
+                    Some(serde_json::json!({"using": "css selector", "value": css})),
+                );
+                if let Some(el) = v["value"]["element-6066-11e4-a52e-4f735466cecf"].as_str() {
+                    last = text(el);
+                    if last.contains(needle) {
+                        return last;
+                    }
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            let src = wd(&wd_addr, "GET", &format!("/session/{sid}/source"), None);
+            panic!(
+                "{css} shows {last:?}, not {needle:?}\npage: {}",
+                src["value"]
+            )
+        };
         let login = |name: &str| {
             go(format!("http://{}/login", s.addr));
             typ(&find("#name"), name);
             typ(&find("#password"), PW);
             click(&find("#login"));
-            assert!(text(&find("#who")).contains(name));
+            wait_text("#who", name);
             go(format!("http://{}/call?id={call}", s.addr));
         };
         let row = format!("#appeal-f{fid}");
@@ -972,7 +997,7 @@ fn appeal_chain_in_headless_chromium() {
             "我说的是“神经紧张”",
         );
         click(&find(&format!("{row} button.file-appeal")));
-        assert!(text(&find(&format!("{row} .appeal-state"))).contains("待班长处理"));
+        wait_text(&format!("{row} .appeal-state"), "待班长处理");
         click(&find("form.logout button"));
         // The team leader passes it up.
         login("lead");
@@ -981,7 +1006,7 @@ fn appeal_chain_in_headless_chromium() {
             "请主管听录音",
         );
         click(&find(&format!("{row} button.act-pass")));
-        assert!(text(&find(&format!("{row} .appeal-state"))).contains("待质检主管裁决"));
+        wait_text(&format!("{row} .appeal-state"), "待质检主管裁决");
         click(&find("form.logout button"));
         // The QA lead overturns it.
         login("qalead");
@@ -1004,7 +1029,7 @@ fn appeal_chain_in_headless_chromium() {
             "听录音确认是误识别",
         );
         click(&find(&format!("{overturn_form} button.act-overturn")));
-        assert!(text(&find(&format!("{row} .appeal-state"))).contains("撤销"));
+        wait_text(&format!("{row} .appeal-state"), "撤销");
         let after = text(&find("#reviewed-score"));
         // The ranking shows the operator's new reviewed mean.
         go(format!("http://{}/rank", s.addr));
