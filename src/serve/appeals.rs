@@ -805,3 +805,146 @@ pub(super) fn list(c: &Ctx) -> anyhow::Result<Resp> {
         json!({"tabs": tabs, "rows": rows, "state": state, "note": note, "scope": c.scope_label()}),
     ))
 }
+
+/// Computes `call_reviewed` for the calls reviewed or appealed before the
+/// table existed (a database of an earlier workbench), so that the ranking
+/// sees their decisions. Returns how many calls were done.
+pub fn backfill(app: &super::web::App) -> anyhow::Result<usize> {
+    let rows: Vec<CallRow> = {
+        let conn = db(app);
+        let mut st = conn.prepare(
+            "SELECT calls.call_id, calls.run_id, runs.path, started_at, operator_id, operator_name, team, score, reviewed_score
+             FROM calls JOIN runs ON runs.id = calls.run_id
+             WHERE calls.call_id IN (SELECT call_id FROM reviews UNION SELECT call_id FROM appeal_steps)
+               AND calls.call_id NOT IN (SELECT call_id FROM call_reviewed)",
+        )?;
+        let v = st
+            .query_map([], |r| {
+                Ok(CallRow {
+                    call_id: r.get(0)?,
+                    run_id: r.get(1)?,
+                    run_path: std::path::PathBuf::from(r.get::<_, String>(2)?),
+                    started_at: r.get(3)?,
+                    operator_id: r.get(4)?,
+                    operator_name: r.get(5)?,
+                    team: r.get(6)?,
+                    score: r.get(7)?,
+                    reviewed_score: r.get(8)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        v
+    };
+    let mut done = 0;
+    for row in &rows {
+        match detail::refresh_reviewed(app, row) {
+            Ok(()) => done += 1,
+            Err(e) => eprintln!(
+                "hotline-qa serve: 通话 {} 的复核后结果未能补算（排名里按运行本身的结果算）：{e:#}",
+                row.call_id
+            ),
+        }
+    }
+    Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db_with_a_call() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let conn = super::super::db::open(&dir.path().join("a.sqlite")).expect("open");
+        conn.execute_batch(
+            "INSERT INTO runs(id, path, imported_at, calls, findings, duplicates, seconds) VALUES (1, '/r', 'x', 1, 1, 0, 0);
+             INSERT INTO calls(call_id, run_id, day, started_at, operator_id, operator_name, team, score, passed, red_line, reviewed_score, needs_review, critical, findings)
+               VALUES ('c1', 1, '2026-11-27', '2026-11-27T09:00:00+08:00', '1024', '李', 'A班', 90, 1, 0, 90, 0, 0, 1);
+             INSERT INTO findings(id, call_id, norm, rule, severity, points, utterance_index, needs_review)
+               VALUES (7, 'c1', 'taboo', 'taboo.blame', 'deduct', 10, 3, 0);
+             INSERT INTO appeals(id, finding_id, call_id, rule, utterance_index, state, version)
+               VALUES (1, 7, 'c1', 'taboo.blame', 3, 'lead', 0);",
+        )
+        .expect("rows");
+        (dir, conn)
+    }
+
+    fn step(conn: &Connection, step: &str, status: &str, at: &str) {
+        conn.execute(
+            "INSERT INTO appeal_steps(appeal_id, call_id, rule, utterance_index, step, status, by_user, role, comment, at)
+             VALUES (1, 'c1', 'taboo.blame', 3, ?1, ?2, 'op', 'operator', '理由', ?3)",
+            params![step, status, at],
+        )
+        .expect("step");
+    }
+
+    #[test]
+    fn appeal_history_refuses_updates_and_deletes() {
+        let (_dir, conn) = db_with_a_call();
+        step(&conn, "filed", "appealed", "2026-11-28 10:00:00");
+        assert!(conn
+            .execute("UPDATE appeal_steps SET status = 'overturned'", [])
+            .is_err());
+        assert!(conn.execute("DELETE FROM appeal_steps", []).is_err());
+        // Must-not: the appeal's current state itself may change.
+        assert_eq!(
+            conn.execute(
+                "UPDATE appeals SET state = 'qa', version = 1 WHERE id = 1",
+                []
+            )
+            .expect("update"),
+            1
+        );
+        let status: String = conn
+            .query_row("SELECT status FROM appeal_steps", [], |r| r.get(0))
+            .expect("row");
+        assert_eq!(status, "appealed");
+    }
+
+    #[test]
+    fn appeal_window_counts_the_calls_day_and_n_days_more() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        assert_eq!(
+            deadline("2026-11-27T09:00:00+08:00", 7),
+            Some(d("2026-12-04"))
+        );
+        assert_eq!(deadline("2026-11-27", 0), Some(d("2026-11-27")));
+        assert_eq!(deadline("", 7), None);
+        assert_eq!(deadline("yesterday", 7), None);
+    }
+
+    #[test]
+    fn export_orders_rows_by_time_and_reviews_before_appeal_steps_at_the_same_second() {
+        let (_dir, conn) = db_with_a_call();
+        let review = |at: &str, verdict: &str| {
+            conn.execute(
+                "INSERT INTO reviews(finding_id, call_id, rule, utterance_index, verdict, reviewer, comment, reviewed_at)
+                 VALUES (7, 'c1', 'taboo.blame', 3, ?1, 'qa', '', ?2)",
+                params![verdict, at],
+            )
+            .expect("review");
+        };
+        step(&conn, "filed", "appealed", "2026-11-28 10:00:00");
+        review("2026-11-28 10:00:00", "confirmed");
+        review("2026-11-28 09:00:00", "dismissed");
+        step(&conn, "overturn", "overturned", "2026-11-29 08:00:00");
+        let rows = export_rows(&conn).expect("rows");
+        let order: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r[3].as_str(), r[4].as_str()))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                ("dismissed", ""),
+                ("confirmed", ""),
+                ("", "appealed"),
+                ("", "overturned")
+            ]
+        );
+        // The workbench's own scoring sees the appeal steps in that order too.
+        let steps = review_rows(&conn, "c1").expect("steps");
+        let a: Vec<_> = steps.iter().map(|(r, _)| r.appeal).collect();
+        assert_eq!(a, vec![Some(Appeal::Appealed), Some(Appeal::Overturned)]);
+        assert_eq!(steps[0].0.utterance_index, Some(3));
+    }
+}

@@ -164,6 +164,11 @@ pub fn serve(opts: &ServeOptions) -> anyhow::Result<()> {
         runs: Mutex::new(std::collections::HashMap::new()),
         workflow: opts.workflow,
     });
+    match appeals::backfill(&app) {
+        Ok(0) => {}
+        Ok(n) => eprintln!("hotline-qa serve: 已为排名补算 {n} 通复核过的电话的复核后结果"),
+        Err(e) => eprintln!("hotline-qa serve: 补算复核后结果失败：{e:#}"),
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(8)
