@@ -207,6 +207,40 @@ fn ranking_keeps_reviews_made_before_the_reviewed_table_existed() {
     );
 }
 
+#[test]
+fn a_call_in_two_runs_counts_once_in_the_ranking() {
+    // The same day imported twice (a re-run): the database keeps the first
+    // run's calls, and the ranking must not count them twice.
+    let s = start(&[]);
+    let mut m = s.signed_in("manager");
+    let before = rank_rows(&mut m, "op", "data-id");
+    let again = s.runs.join("day1-again");
+    std::fs::create_dir_all(&again).expect("mkdir");
+    for e in std::fs::read_dir(s.runs.join("day1")).expect("read") {
+        let e = e.expect("entry");
+        if e.path().is_file() {
+            std::fs::copy(e.path(), again.join(e.file_name())).expect("copy");
+        }
+    }
+    // Wait for the watcher (polling every second) to take the copy in.
+    let mut imported = false;
+    for _ in 0..50 {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let conn = rusqlite::Connection::open(s.dir.path().join("wb.sqlite")).expect("open");
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
+            .expect("count");
+        if n == 2 {
+            imported = true;
+            break;
+        }
+    }
+    assert!(imported, "the second run was imported");
+    let after = rank_rows(&mut m, "op", "data-id");
+    assert_eq!(after, before);
+    assert!(before.values().all(|r| r["data-calls"] != "0"));
+}
+
 /// `key="value"` inside `text`.
 fn attr(text: &str, key: &str) -> Option<String> {
     let k = format!("{key}=\"");
@@ -499,6 +533,9 @@ fn appeal_chain_changes_reviewed_score_and_ranking_and_export_rescores_the_same(
     )["data-version"]
         .clone();
     assert_eq!(act(&mut qa, &aid, &v1, "overturn", "撤销").status, 403);
+    // 管理 reads every appeal but acts on none.
+    assert!(manager.get("/appeals").body.contains(&call));
+    assert_eq!(act(&mut manager, &aid, &v1, "overturn", "撤销").status, 403);
     // The QA lead sees it waiting, and overturns it (a comment is required).
     let mut qalead = s.signed_in("qalead");
     assert!(qalead.get("/appeals").body.contains(&call));
