@@ -313,7 +313,11 @@ pub fn view(app: &App, row: &CallRow, revealed: bool) -> anyhow::Result<View> {
                     "points": crate::report::num(f.points),
                     "reviewed_points": crate::report::num(f.reviewed_points),
                     "needs_review": f.needs_review && f.review.is_none(),
-                    "verdict": f.review.as_ref().map(|r| verdict_label(r.verdict.map_or("", |v| v.key()))),
+                    // An appealed finding shows where its appeal stands.
+                    "verdict": f.review.as_ref().map(|r| match r.appeal {
+                        Some(a) => super::appeals::appeal_label(a),
+                        None => verdict_label(r.verdict.map_or("", |v| v.key())),
+                    }),
                     "excerpt": f.excerpt,
                 });
                 match f.utterance_index {

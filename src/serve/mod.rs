@@ -243,7 +243,11 @@ pub fn demo(samples: &Path, listen: SocketAddr) -> anyhow::Result<()> {
     import_now(&mut conn, &runs);
     let (op, team): (String, String) = conn
         .query_row(
-            "SELECT operator_id, team FROM calls ORDER BY call_id LIMIT 1",
+            // An operator with a deduction, so that the demo's operator
+            // has a finding to appeal.
+            "SELECT c.operator_id, c.team FROM calls c WHERE EXISTS
+               (SELECT 1 FROM findings f WHERE f.call_id = c.call_id AND f.points > 0)
+             ORDER BY c.call_id LIMIT 1",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )

@@ -368,6 +368,8 @@ pub(super) fn page(c: &Ctx) -> anyhow::Result<Resp> {
                 .collect();
             let mut v = row_json(o);
             if let Value::Object(m) = &mut v {
+                // A line needs two days; one day's mean is shown as text.
+                m.insert("line".into(), (points.len() > 1).into());
                 m.insert("points".into(), points.join(" ").into());
                 m.insert("trend".into(), text.join(" ").into());
             }
