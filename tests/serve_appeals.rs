@@ -241,6 +241,209 @@ fn a_call_in_two_runs_counts_once_in_the_ranking() {
     assert!(before.values().all(|r| r["data-calls"] != "0"));
 }
 
+/// The samples moved to the next day (ids and times), scored into `runs/day2`.
+fn second_day(s: &Server) -> PathBuf {
+    let input = s.dir.path().join("in2");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    for name in ["calls.jsonl", "tickets.csv"] {
+        let text = std::fs::read_to_string(samples().join(name)).expect("samples");
+        let moved = text
+            .replace("20261127", "20261128")
+            .replace("2026-11-27", "2026-11-28");
+        std::fs::write(input.join(name), moved).expect("write");
+    }
+    let out = Command::new(BIN)
+        .arg("score")
+        .arg(&input)
+        .arg("--out")
+        .arg(s.runs.join("day2"))
+        .arg("--config")
+        .arg(s.dir.path().join("scorecard.toml"))
+        .args([
+            "--quiet",
+            "--no-reports",
+            "--as-of",
+            "2026-11-29T00:00:00+08:00",
+        ])
+        .output()
+        .expect("score day 2");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for _ in 0..50 {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let conn = rusqlite::Connection::open(s.dir.path().join("wb.sqlite")).expect("open");
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
+            .expect("count");
+        if n == 2 {
+            return input;
+        }
+    }
+    panic!("day 2 was not imported");
+}
+
+#[test]
+fn ranking_over_two_days_is_the_report_of_both_days_rescored() {
+    let s = start(&["--appeal-days", "36500"]);
+    let day2 = second_day(&s);
+    let mut qa = s.signed_in("qa");
+    // A dismissal on each day, and a pending appeal on day 2.
+    let (call1, _, _) = deducted(&s, "1024")[0].clone();
+    let call2 = call1.replace("20261127", "20261128");
+    for call in [&call1, &call2] {
+        let page = qa.get(&format!("/call?id={call}")).body;
+        let rest = page
+            .split("name=\"fid\" value=\"")
+            .nth(1)
+            .expect("a review form");
+        let fid = rest.split('"').next().unwrap_or("").to_string();
+        let version = field(rest, "version").unwrap_or_default();
+        let csrf = qa.csrf();
+        let a = qa.post(
+            "/review",
+            &[
+                ("csrf", &csrf),
+                ("call_id", call),
+                ("fid", &fid),
+                ("version", &version),
+                ("verdict", "dismissed"),
+            ],
+        );
+        assert_eq!(a.status, 303);
+    }
+    let (c2, rule2, utt2) = deducted(&s, "1031")[0].clone();
+    let c2 = c2.replace("20261127", "20261128");
+    let mut m = s.signed_in("manager");
+    let p = m.get(&format!("/call?id={c2}")).body;
+    let fid2 = row_of(&appeal_rows(&p), &rule2, &utt2)["data-fid"].clone();
+    add_user(
+        &s.dir.path().join("wb.sqlite"),
+        "op1031",
+        "话务员",
+        &["--operator-id", "1031"],
+    );
+    let mut op1031 = s.signed_in("op1031");
+    let csrf = op1031.csrf();
+    let a = op1031.post(
+        "/appeal",
+        &[
+            ("csrf", &csrf),
+            ("call_id", &c2),
+            ("fid", &fid2),
+            ("reason", "第二天的申诉"),
+        ],
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
+    // The two days, rescored outside with the export and combined by report.
+    let file = s.dir.path().join("reviews.csv");
+    std::fs::write(&file, qa.get("/export/reviews.csv").body).expect("write");
+    let mut rescored = Vec::new();
+    for (k, (input, as_of)) in [(samples(), AS_OF), (day2, "2026-11-29T00:00:00+08:00")]
+        .into_iter()
+        .enumerate()
+    {
+        let out = s.dir.path().join(format!("r{k}"));
+        let run = Command::new(BIN)
+            .arg("score")
+            .arg(&input)
+            .arg("--out")
+            .arg(&out)
+            .arg("--reviews")
+            .arg(&file)
+            .arg("--config")
+            .arg(s.dir.path().join("scorecard.toml"))
+            .args(["--quiet", "--no-reports", "--as-of", as_of])
+            .output()
+            .expect("score --reviews");
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        rescored.push(out);
+    }
+    let rep = s.dir.path().join("report");
+    let run = Command::new(BIN)
+        .arg("report")
+        .args(&rescored)
+        .arg("--out")
+        .arg(&rep)
+        .arg("--config")
+        .arg(s.dir.path().join("scorecard.toml"))
+        .output()
+        .expect("report");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let page = m.get("/rank?from=2026-11-27&to=2026-11-28").body;
+    assert!(
+        page.contains("<svg class=\"spark\""),
+        "two days draw a trend line"
+    );
+    let shown = rank_rows_of(&page, "op", "data-id");
+    let ops = common::table(&rep.join("operators.csv"));
+    assert_eq!(shown.len(), ops.len());
+    for o in &ops {
+        let w = &shown[&o["operator_id"]];
+        assert_eq!(w["data-rank"], o["rank"], "{}", o["operator_id"]);
+        assert_eq!(w["data-calls"], o["calls"]);
+        assert_eq!(
+            w["data-reviewed-mean"], o["reviewed_mean_score"],
+            "{}",
+            o["operator_id"]
+        );
+        assert_eq!(w["data-reviewed-pass"], o["reviewed_pass_rate"]);
+        assert_eq!(
+            w["data-appeals"],
+            format!(
+                "{}/{}/{}",
+                o["appeals_pending"], o["appeals_upheld"], o["appeals_overturned"]
+            )
+        );
+    }
+    assert_eq!(shown["1031"]["data-appeals"], "1/0/0");
+    // Each day of the trend is that day's reviewed mean, as its own run says.
+    let trend = page
+        .split("data-id=\"1024\"")
+        .nth(1)
+        .and_then(|rest| attr(rest, "data-trend"))
+        .expect("1024's trend");
+    let day_mean = |k: usize| {
+        common::table(&rescored[k].join("calls.csv"))
+            .iter()
+            .filter(|r| r["operator_id"] == "1024")
+            .map(|r| r["reviewed_score"].parse::<f64>().expect("score"))
+            .collect::<Vec<_>>()
+    };
+    let mean = |v: Vec<f64>| {
+        let cents: i64 = v.iter().map(|x| (x * 100.0).round() as i64).sum();
+        cents as f64 / 100.0 / v.len() as f64
+    };
+    let want: Vec<String> = (0..2)
+        .map(|k| {
+            let day = ["2026-11-27", "2026-11-28"][k];
+            let x = mean(day_mean(k));
+            // As the report prints numbers: two decimals, no trailing zeros.
+            let t = format!("{x:.2}");
+            let t = t.trim_end_matches('0').trim_end_matches('.');
+            format!("{day}:{t}")
+        })
+        .collect();
+    assert_eq!(trend, want.join(" "));
+    // A one-day range is that day alone.
+    let one = rank_rows_of(
+        &m.get("/rank?from=2026-11-28&to=2026-11-28").body,
+        "op",
+        "data-id",
+    );
+    assert_eq!(one["1024"]["data-calls"], "7");
+}
+
 /// `key="value"` inside `text`.
 fn attr(text: &str, key: &str) -> Option<String> {
     let k = format!("{key}=\"");
@@ -283,8 +486,12 @@ fn reviewed_score_on_page(body: &str) -> String {
 fn rank_rows(c: &mut Client, cls: &str, key: &str) -> BTreeMap<String, BTreeMap<String, String>> {
     let page = c.get("/rank");
     assert_eq!(page.status, 200, "{}", page.body);
-    page.body
-        .split(&format!("<tr class=\"{cls}\""))
+    rank_rows_of(&page.body, cls, key)
+}
+
+/// The ranking rows of a /rank page.
+fn rank_rows_of(page: &str, cls: &str, key: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    page.split(&format!("<tr class=\"{cls}\""))
         .skip(1)
         .map(|rest| {
             let tag = rest.split('>').next().unwrap_or("");
@@ -1122,6 +1329,8 @@ fn appeal_chain_in_headless_chromium() {
         );
         click(&find(&format!("{overturn_form} button.act-overturn")));
         wait_text(&format!("{row} .appeal-state"), "撤销");
+        // The finding in the dialogue says where its appeal stands.
+        wait_text(&format!("#f{fid} .verdict"), "申诉撤销");
         let after = text(&find("#reviewed-score"));
         // The ranking shows the operator's new reviewed mean.
         go(format!("http://{}/rank", s.addr));
