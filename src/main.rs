@@ -368,6 +368,12 @@ enum Command {
         /// 多少分钟没有操作就要重新登录
         #[arg(long, value_name = "MINUTES", default_value_t = 30)]
         idle_minutes: u64,
+        /// 申诉期限：通话当天起几天内（含第 N 天）话务员可以申诉
+        #[arg(long, value_name = "N", default_value_t = 7)]
+        appeal_days: u32,
+        /// 复核队列的每日抽样计划：每位话务员每天抽几通（同 sample --per-operator）
+        #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+        sample_per_operator: u32,
         /// 演示：给 samples/ 评分，建临时数据库和演示账号（打印一次性密码），然后启动
         #[arg(long, conflicts_with_all = ["db", "runs"])]
         demo: bool,
@@ -719,6 +725,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             behind_tls_proxy,
             poll_seconds,
             idle_minutes,
+            appeal_days,
+            sample_per_operator,
             demo,
             samples,
         } => {
@@ -767,6 +775,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     opts.secure_cookies = behind_tls_proxy;
                     opts.poll = std::time::Duration::from_secs(poll_seconds.max(1));
                     opts.idle = std::time::Duration::from_secs(idle_minutes.max(1) * 60);
+                    opts.workflow = serve::appeals::Settings {
+                        appeal_days: i64::from(appeal_days),
+                        sample_per_operator: sample_per_operator as usize,
+                    };
                     serve::serve(&opts)?;
                     Ok(ExitCode::SUCCESS)
                 }

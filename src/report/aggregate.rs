@@ -684,6 +684,66 @@ fn sort_by(lf: LazyFrame, by: &[&str]) -> LazyFrame {
     )
 }
 
+/// The operator rows (by operator id) and team rows (by team, then the
+/// total 合计) of `calls`, unranked and without the callbacks and critical
+/// findings that [`aggregate`] adds from the tickets and findings: the
+/// figures of operators.csv and teams.csv that come from the calls alone.
+/// `calls` needs the columns of calls.parquet that [`score_aggs`] reads.
+/// The workbench ranks with this (its reviewed columns in place of the
+/// run's), so that its numbers are the report's by construction.
+pub fn operator_team_rows(
+    calls: &LazyFrame,
+) -> anyhow::Result<(Vec<OperatorRow>, Vec<OperatorRow>)> {
+    let dist = distributions(calls)?;
+    rows_with(calls, &dist)
+}
+
+fn rows_with(
+    calls: &LazyFrame,
+    dist: &Distributions,
+) -> anyhow::Result<(Vec<OperatorRow>, Vec<OperatorRow>)> {
+    let ops = collect(sort_by(
+        calls
+            .clone()
+            .group_by([col("operator_id")])
+            .agg(score_aggs(false)),
+        &["operator_id"],
+    ))?;
+    let operators = operator_rows(&ops, "operator_id", &|k| dist.operators.get(k))?;
+    let teams = collect(sort_by(
+        calls.clone().group_by([col("team")]).agg(score_aggs(true)),
+        &["team"],
+    ))?;
+    let mut team_rows = operator_rows(&teams, "team", &|k| dist.teams.get(k))?;
+    let mut all = collect(calls.clone().select(score_aggs(true)))?;
+    let team_col = Column::new("team".into(), vec!["合计".to_string(); all.height()]);
+    all.with_column(team_col)?;
+    team_rows.extend(operator_rows(&all, "team", &|_| Some(&dist.all))?);
+    Ok((operators, team_rows))
+}
+
+/// Each operator's calls and mean *reviewed* score per day (`value`; the
+/// reviewed pass rate in `pass_rate`), by operator then day: the trend the
+/// workbench's ranking shows beside each operator (trend_operators.csv
+/// has the machine's).
+pub fn reviewed_operator_trend(calls: &LazyFrame) -> anyhow::Result<Vec<TrendRow>> {
+    let df = collect(sort_by(
+        calls
+            .clone()
+            .group_by([col("date"), col("operator_id")])
+            .agg([
+                len().cast(DataType::Int64).alias("count"),
+                cents_sum("reviewed_score").alias("score_cents"),
+                col("reviewed_passed")
+                    .cast(DataType::Float64)
+                    .mean()
+                    .alias("pass_rate"),
+            ]),
+        &["operator_id", "date"],
+    ))?;
+    trend_rows(&df, Some("operator_id"))
+}
+
 /// Ranks operators: by mean reviewed score, then reviewed pass rate, then
 /// id (a finding a reviewer dismissed must not cost a place; without
 /// reviews these equal the machine's); those with fewer than `min_calls`
@@ -831,24 +891,7 @@ pub fn aggregate(
         for (&c, &n) in &dist.all.0 {
             data.histogram[usize::try_from(c / 1000).unwrap_or(0).min(9)] += n;
         }
-        let ops = collect(sort_by(
-            calls
-                .clone()
-                .group_by([col("operator_id")])
-                .agg(score_aggs(false)),
-            &["operator_id"],
-        ))?;
-        data.operators = operator_rows(&ops, "operator_id", &|k| dist.operators.get(k))?;
-        let teams = collect(sort_by(
-            calls.clone().group_by([col("team")]).agg(score_aggs(true)),
-            &["team"],
-        ))?;
-        data.teams = operator_rows(&teams, "team", &|k| dist.teams.get(k))?;
-        let mut all = collect(calls.clone().select(score_aggs(true)))?;
-        let team_col = Column::new("team".into(), vec!["合计".to_string(); all.height()]);
-        all.with_column(team_col)?;
-        data.teams
-            .extend(operator_rows(&all, "team", &|_| Some(&dist.all))?);
+        (data.operators, data.teams) = rows_with(calls, &dist)?;
         // Norm failure rates.
         let mut norm_aggs = Vec::new();
         for n in NormId::ALL {

@@ -140,6 +140,12 @@ pub fn open(path: &Path) -> anyhow::Result<Connection> {
             path.display()
         )
     })?;
+    super::appeals::schema(&conn).with_context(|| {
+        format!(
+            "{} 不是质检工作台的数据库，或已损坏（not a workbench database）",
+            path.display()
+        )
+    })?;
     Ok(conn)
 }
 

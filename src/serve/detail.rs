@@ -148,6 +148,10 @@ fn reviews_of(app: &App, call_id: &str) -> anyhow::Result<Vec<(Review, String)>>
             at,
         ));
     }
+    // The appeal chain's steps are review rows too (appeal column), applied
+    // with the reviews by time as score --reviews applies the exported file.
+    out.extend(super::appeals::review_rows(&conn, call_id)?);
+    out.sort_by(|a, b| a.1.cmp(&b.1));
     Ok(out)
 }
 
@@ -190,6 +194,7 @@ pub fn refresh_reviewed(app: &App, row: &CallRow) -> anyhow::Result<()> {
         "UPDATE calls SET reviewed_score = ?2, needs_review = ?3 WHERE call_id = ?1",
         params![row.call_id, s.reviewed_score, s.needs_review],
     )?;
+    super::appeals::store_reviewed(&conn, &row.call_id, &s)?;
     Ok(())
 }
 
@@ -237,7 +242,11 @@ pub fn view(app: &App, row: &CallRow, revealed: bool) -> anyhow::Result<View> {
             json!({
                 "at": at, "reviewer": r.reviewer, "rule": r.rule,
                 "utt": r.utterance_index.map(|u| u.to_string()).unwrap_or_default(),
-                "verdict": r.verdict.map_or("", |v| verdict_label(v.key())),
+                "verdict": match (r.verdict, r.appeal) {
+                    (Some(v), _) => verdict_label(v.key()),
+                    (None, Some(a)) => super::appeals::appeal_label(a),
+                    (None, None) => "",
+                },
                 "comment": r.comment,
             })
         })
@@ -304,7 +313,11 @@ pub fn view(app: &App, row: &CallRow, revealed: bool) -> anyhow::Result<View> {
                     "points": crate::report::num(f.points),
                     "reviewed_points": crate::report::num(f.reviewed_points),
                     "needs_review": f.needs_review && f.review.is_none(),
-                    "verdict": f.review.as_ref().map(|r| verdict_label(r.verdict.map_or("", |v| v.key()))),
+                    // An appealed finding shows where its appeal stands.
+                    "verdict": f.review.as_ref().map(|r| match r.appeal {
+                        Some(a) => super::appeals::appeal_label(a),
+                        None => verdict_label(r.verdict.map_or("", |v| v.key())),
+                    }),
                     "excerpt": f.excerpt,
                 });
                 match f.utterance_index {

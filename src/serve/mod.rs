@@ -7,10 +7,17 @@
 //!   checks, security headers) and the pages.
 //! - [`detail`]: one call's dialogue read from the run's inputs and scored
 //!   again with the workbench's reviews.
+//! - [`appeals`]: the appeal chain (operator → team lead → QA lead) and the
+//!   reviews export that carries it.
+//! - [`queue`]: the review queue and the daily sampling plan.
+//! - [`rank`]: the operator and team ranking on reviewed scores.
 
+pub mod appeals;
 pub mod auth;
 pub mod db;
 pub mod detail;
+pub mod queue;
+pub mod rank;
 pub mod web;
 
 use std::io::Write;
@@ -40,6 +47,8 @@ pub struct ServeOptions {
     pub idle: Duration,
     /// Session absolute lifetime.
     pub absolute: Duration,
+    /// The appeal window and the daily sampling plan.
+    pub workflow: appeals::Settings,
 }
 
 impl ServeOptions {
@@ -53,6 +62,7 @@ impl ServeOptions {
             poll: Duration::from_secs(30),
             idle: Duration::from_secs(30 * 60),
             absolute: Duration::from_secs(12 * 3600),
+            workflow: appeals::Settings::default(),
         }
     }
 }
@@ -152,7 +162,13 @@ pub fn serve(opts: &ServeOptions) -> anyhow::Result<()> {
         rate: auth::RateLimit::new(Duration::from_secs(15 * 60), 5, 20),
         secure_cookies: opts.secure_cookies,
         runs: Mutex::new(std::collections::HashMap::new()),
+        workflow: opts.workflow,
     });
+    match appeals::backfill(&app) {
+        Ok(0) => {}
+        Ok(n) => eprintln!("hotline-qa serve: 已为排名补算 {n} 通复核过的电话的复核后结果"),
+        Err(e) => eprintln!("hotline-qa serve: 补算复核后结果失败：{e:#}"),
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(8)
@@ -227,7 +243,11 @@ pub fn demo(samples: &Path, listen: SocketAddr) -> anyhow::Result<()> {
     import_now(&mut conn, &runs);
     let (op, team): (String, String) = conn
         .query_row(
-            "SELECT operator_id, team FROM calls ORDER BY call_id LIMIT 1",
+            // An operator with a deduction, so that the demo's operator
+            // has a finding to appeal.
+            "SELECT c.operator_id, c.team FROM calls c WHERE EXISTS
+               (SELECT 1 FROM findings f WHERE f.call_id = c.call_id AND f.points > 0)
+             ORDER BY c.call_id LIMIT 1",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -256,5 +276,9 @@ pub fn demo(samples: &Path, listen: SocketAddr) -> anyhow::Result<()> {
     let mut opts = ServeOptions::new(db_path);
     opts.runs = Some(runs);
     opts.listen = listen;
+    // The samples are calls of 2026-11-27: with the usual window of a week
+    // the demo's operator could not try an appeal.
+    opts.workflow.appeal_days = 36500;
+    println!("演示：申诉期限放宽为通话后 36500 天（正式使用默认 7 天，--appeal-days）");
     serve(&opts)
 }

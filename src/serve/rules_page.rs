@@ -230,33 +230,14 @@ fn day(c: &Ctx, v: &str, name: &str) -> Result<String, Resp> {
 /// The workbench's reviews as the export writes them, in a scratch file
 /// that `reviews::read` reads (the reader `calibrate` uses).
 fn reviews_file(c: &Ctx, path: &Path) -> anyhow::Result<u64> {
-    let conn = db(c.app);
-    let mut st = conn.prepare(
-        "SELECT call_id, rule, utterance_index, verdict, reviewer, reviewed_at, comment FROM reviews ORDER BY id",
-    )?;
+    // The export's own rows (reviews and the appeal chain's steps, in the
+    // order the workbench applies them): `calibrate` counts an overturned
+    // appeal as a false finding, so the page must see the appeals too.
+    let rows = super::super::appeals::export_rows(&db(c.app))?;
     let mut w = csv::Writer::from_path(path)?;
-    w.write_record([
-        "call_id",
-        "rule",
-        "utterance_index",
-        "verdict",
-        "reviewer",
-        "reviewed_at",
-        "comment",
-    ])?;
+    w.write_record(super::super::appeals::EXPORT_COLUMNS)?;
     let mut n = 0u64;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let utt: Option<i64> = r.get(2)?;
-        let cells = [
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            utt.map(|u| u.to_string()).unwrap_or_default(),
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, String>(6)?,
-        ];
+    for cells in rows {
         w.write_record(
             cells
                 .iter()
@@ -308,10 +289,13 @@ fn calibration(c: &Ctx, runs: &[Run]) -> anyhow::Result<Value> {
     // The figures change only with the runs chosen and the reviews: the
     // last ones computed are kept under that key (reading the runs' CSV
     // files takes most of a second for a 100k-call day).
-    let reviews_now: (i64, i64) = db(c.app).query_row(
-        "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM reviews",
+    // Reviews and appeal steps are only ever added: their counts and last
+    // ids change with every decision.
+    let reviews_now: (i64, i64, i64, i64) = db(c.app).query_row(
+        "SELECT (SELECT COUNT(*) FROM reviews), (SELECT COALESCE(MAX(id), 0) FROM reviews),
+                (SELECT COUNT(*) FROM appeal_steps), (SELECT COALESCE(MAX(id), 0) FROM appeal_steps)",
         [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )?;
     let key = format!(
         "{reviews_now:?} {}",

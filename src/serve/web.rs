@@ -48,6 +48,8 @@ pub struct App {
     pub secure_cookies: bool,
     /// Scorers and inputs of the runs opened so far, by run id.
     pub runs: Mutex<HashMap<i64, Arc<detail::RunCtx>>>,
+    /// The appeal window and the daily sampling plan's size.
+    pub workflow: super::appeals::Settings,
 }
 
 /// The templates, built into the binary.
@@ -82,6 +84,7 @@ pub fn templates() -> anyhow::Result<Environment<'static>> {
         env.add_template(name, text)
             .map_err(|e| anyhow::anyhow!("模板 {name} 有错（template error）：{e}"))?;
     }
+    super::appeals::add_templates(&mut env)?;
     Ok(env)
 }
 
@@ -129,7 +132,7 @@ pub struct Resp {
 }
 
 impl Resp {
-    fn html(status: StatusCode, body: String) -> Resp {
+    pub(super) fn html(status: StatusCode, body: String) -> Resp {
         Resp {
             status,
             content_type: "text/html; charset=utf-8",
@@ -137,7 +140,7 @@ impl Resp {
             headers: Vec::new(),
         }
     }
-    fn redirect(to: &str) -> Resp {
+    pub(super) fn redirect(to: &str) -> Resp {
         Resp {
             status: StatusCode::SEE_OTHER,
             content_type: "text/plain; charset=utf-8",
@@ -258,6 +261,7 @@ fn user_value(u: &User) -> Value {
         "audit": matches!(u.role, Role::Admin | Role::QaLead),
         "units": units::allowed(u.role),
         "rules": rules_page::allowed(u.role),
+        "queue": u.role.reviews(),
     })
 }
 
@@ -307,7 +311,7 @@ fn message(
     )
 }
 
-fn db(app: &App) -> std::sync::MutexGuard<'_, Connection> {
+pub(super) fn db(app: &App) -> std::sync::MutexGuard<'_, Connection> {
     match app.db.lock() {
         Ok(g) => g,
         Err(p) => p.into_inner(),
@@ -432,6 +436,12 @@ fn handle_inner(app: &App, r: &Req) -> anyhow::Result<Resp> {
         (true, "/rules/preview") => rules_page::preview(&ctx),
         (true, "/rules/adopt") => rules_page::adopt(&ctx),
         (false, "/rules/scorecard.toml") => rules_page::download(&ctx),
+        (false, "/appeals") => ctx.calls_role().and_then(|()| super::appeals::list(&ctx)),
+        (true, "/appeal") => super::appeals::file(&ctx),
+        (true, "/appeal/act") => super::appeals::act(&ctx),
+        (false, "/queue") => ctx.review_role().and_then(|()| super::queue::page(&ctx)),
+        (true, "/queue/done") => ctx.review_role().and_then(|()| super::queue::done(&ctx)),
+        (false, "/rank") => ctx.calls_role().and_then(|()| super::rank::page(&ctx)),
         _ => Ok(ctx.msg(
             StatusCode::NOT_FOUND,
             "找不到页面",
@@ -461,20 +471,20 @@ impl std::fmt::Display for Refused {
 impl std::error::Error for Refused {}
 
 /// A signed-in request.
-struct Ctx<'a> {
-    app: &'a App,
-    r: &'a Req,
-    user: &'a User,
-    csrf: &'a str,
+pub(super) struct Ctx<'a> {
+    pub(super) app: &'a App,
+    pub(super) r: &'a Req,
+    pub(super) user: &'a User,
+    pub(super) csrf: &'a str,
     token: &'a str,
 }
 
 impl Ctx<'_> {
-    fn msg(&self, status: StatusCode, title: &str, text: &str) -> Resp {
+    pub(super) fn msg(&self, status: StatusCode, title: &str, text: &str) -> Resp {
         message(self.app, Some(self.user), self.csrf, status, title, text)
     }
 
-    fn refuse(&self, what: &str) -> anyhow::Result<()> {
+    pub(super) fn refuse(&self, what: &str) -> anyhow::Result<()> {
         let _ = self.audit("refused", "", &format!("{} {}", self.r.path, what));
         Err(Refused(self.msg(
             StatusCode::FORBIDDEN,
@@ -487,14 +497,14 @@ impl Ctx<'_> {
         .into())
     }
 
-    fn calls_role(&self) -> anyhow::Result<()> {
+    pub(super) fn calls_role(&self) -> anyhow::Result<()> {
         if self.user.role.sees_calls() {
             Ok(())
         } else {
             self.refuse("查看通话")
         }
     }
-    fn review_role(&self) -> anyhow::Result<()> {
+    pub(super) fn review_role(&self) -> anyhow::Result<()> {
         if self.user.role.reviews() {
             Ok(())
         } else {
@@ -526,7 +536,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn audit(&self, action: &str, call_id: &str, detail: &str) -> anyhow::Result<()> {
+    pub(super) fn audit(&self, action: &str, call_id: &str, detail: &str) -> anyhow::Result<()> {
         super::db::audit(
             &db(self.app),
             &self.user.name,
@@ -544,11 +554,11 @@ impl Ctx<'_> {
         m
     }
 
-    fn page(&self, name: &str, extra: Value) -> Resp {
+    pub(super) fn page(&self, name: &str, extra: Value) -> Resp {
         self.page_status(StatusCode::OK, name, extra)
     }
 
-    fn page_status(&self, status: StatusCode, name: &str, extra: Value) -> Resp {
+    pub(super) fn page_status(&self, status: StatusCode, name: &str, extra: Value) -> Resp {
         let mut m = self.base();
         if let Value::Object(e) = extra {
             m.extend(e);
@@ -559,7 +569,7 @@ impl Ctx<'_> {
     /// The SQL condition (on table `calls`) limiting calls to what this
     /// user may see, with its parameter. Enforced in every query that
     /// reads calls.
-    fn scope(&self) -> (&'static str, String) {
+    pub(super) fn scope(&self) -> (&'static str, String) {
         match self.user.role {
             Role::Operator => ("calls.operator_id = ?", self.user.operator_id.clone()),
             Role::Lead => ("calls.team = ?", self.user.team.clone()),
@@ -568,7 +578,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn scope_label(&self) -> String {
+    pub(super) fn scope_label(&self) -> String {
         match self.user.role {
             Role::Operator => format!("只含工号 {} 的通话", self.user.operator_id),
             Role::Lead => format!("只含班组 {} 的通话", self.user.team),
@@ -822,6 +832,13 @@ fn calls(c: &Ctx) -> anyhow::Result<Resp> {
     if needs {
         add("needs_review > CAST(? AS INTEGER)", "0".into());
     }
+    let appealed = r.q("appealed") == "1";
+    if appealed {
+        add(
+            "EXISTS (SELECT 1 FROM appeals a WHERE a.call_id = calls.call_id) AND '' = ?",
+            String::new(),
+        );
+    }
     let sort_key = r.q("sort");
     let sort = SORTS.iter().find(|s| s.0 == sort_key).unwrap_or(&SORTS[0]);
     let page_no = r.q("page").parse::<i64>().unwrap_or(1).max(1);
@@ -883,7 +900,7 @@ fn calls(c: &Ctx) -> anyhow::Result<Resp> {
         json!({
             "scope": c.scope_label(),
             "f": {"day": day, "operator": operator, "team": team, "norm": norm, "rule": rule,
-                  "min": min, "max": max, "needs_review": needs, "sort": sort.0},
+                  "min": min, "max": max, "needs_review": needs, "appealed": appealed, "sort": sort.0},
             "norms": norms, "sorts": sorts,
             "calls": rows, "total": total, "page": page_no, "pages": pages,
             "prev": (page_no > 1).then(|| link(page_no - 1)),
@@ -894,7 +911,7 @@ fn calls(c: &Ctx) -> anyhow::Result<Resp> {
 
 /// The call row, if this user may see it (None both for a call that does
 /// not exist and for one out of scope: the answer does not tell which).
-fn scoped_call(c: &Ctx, id: &str) -> anyhow::Result<Option<detail::CallRow>> {
+pub(super) fn scoped_call(c: &Ctx, id: &str) -> anyhow::Result<Option<detail::CallRow>> {
     let (cond, p) = c.scope();
     let conn = db(c.app);
     Ok(conn
@@ -921,7 +938,7 @@ fn scoped_call(c: &Ctx, id: &str) -> anyhow::Result<Option<detail::CallRow>> {
         .optional()?)
 }
 
-fn not_found(c: &Ctx) -> Resp {
+pub(super) fn not_found(c: &Ctx) -> Resp {
     c.msg(
         StatusCode::NOT_FOUND,
         "找不到这通电话",
@@ -947,6 +964,7 @@ fn call(c: &Ctx, revealed: bool) -> anyhow::Result<Resp> {
         m.insert("can_review".into(), Value::from(c.user.role.reviews()));
         m.insert("can_reveal".into(), Value::from(c.user.role.reviews()));
         m.insert("revealed".into(), Value::from(revealed));
+        m.insert("appeal".into(), super::appeals::panel(c, &row)?);
     }
     if !revealed {
         c.audit("view", &row.call_id, "")?;
@@ -1103,33 +1121,14 @@ pub fn verdict_label(v: &str) -> &'static str {
 }
 
 fn export(c: &Ctx) -> anyhow::Result<Resp> {
-    let conn = db(c.app);
-    let mut st = conn.prepare(
-        "SELECT call_id, rule, utterance_index, verdict, reviewer, reviewed_at, comment FROM reviews ORDER BY id",
-    )?;
+    // Reviews and the appeal chain's steps, in the order the workbench
+    // applies them (by time, reviews before appeal steps at the same
+    // second), which is the order score --reviews applies the rows in.
+    let rows = super::appeals::export_rows(&db(c.app))?;
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "call_id",
-        "rule",
-        "utterance_index",
-        "verdict",
-        "reviewer",
-        "reviewed_at",
-        "comment",
-    ])?;
+    w.write_record(super::appeals::EXPORT_COLUMNS)?;
     let mut n = 0u64;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let utt: Option<i64> = r.get(2)?;
-        let cells = [
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            utt.map(|u| u.to_string()).unwrap_or_default(),
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, String>(6)?,
-        ];
+    for cells in rows {
         // Comments are typed by people: a leading = must not become a
         // formula when the file is opened in Excel (score --reviews reads
         // the apostrophe back off).
@@ -1140,9 +1139,6 @@ fn export(c: &Ctx) -> anyhow::Result<Resp> {
         )?;
         n += 1;
     }
-    drop(rows);
-    drop(st);
-    drop(conn);
     let body = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
     c.audit("export_reviews", "", &format!("{n} rows"))?;
     Ok(Resp {
