@@ -580,4 +580,23 @@ fn reviews_accept_a_new_items_key_and_rule() {
         .expect("finding");
     assert_eq!(dismissed["verdict"], "dismissed", "{dismissed:?}");
     assert_eq!(dismissed["reviewed_points"], "0", "{dismissed:?}");
+    // calibrate, without --config: the run's own scorecard makes the new
+    // item and its rule known.
+    let cal = tmp.path().join("cal");
+    run_ok(
+        bin()
+            .arg("calibrate")
+            .arg("--reviews")
+            .arg(&reviews)
+            .arg(&again)
+            .arg("--out")
+            .arg(&cal),
+    );
+    let rows = common::table(&cal.join("calibration.csv"));
+    let row = rows
+        .iter()
+        .find(|r| r["rule"] == f["rule"])
+        .unwrap_or_else(|| panic!("{rows:?}"));
+    assert_eq!(row["norm"], f["norm"], "{row:?}");
+    assert_eq!(row["dismissed"], "1", "{row:?}");
 }

@@ -625,10 +625,14 @@ fn compile_rule(spec: &RuleSpec, config: &Config, before: &[RuleSpec]) -> Result
                 return bad(
                     key,
                     format!(
-                        "{p} 超过了评分项 {}（{}）的满分 {norm_points}，请改小或调高 norms.{}.points（more than the norm's points）",
+                        "{p} 超过了评分项 {}（{}）的满分 {norm_points}，请改小或调高 {}（more than the norm's points）",
                         norm.name_zh(),
                         norm.key(),
-                        norm.key()
+                        if config.items.is_empty() {
+                            format!("norms.{}.points", norm.key())
+                        } else {
+                            format!("[[items]] 里 {} 的 points", norm.key())
+                        }
                     ),
                 );
             }
