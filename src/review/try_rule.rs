@@ -556,7 +556,21 @@ fn render(
         );
     }
     if ticket.is_none() {
-        let _ = writeln!(out, "  （没有工单：执行流程、工单书写两项不评）");
+        // The ticket norms the new scorecard has (a centre's own may drop them).
+        let needs: Vec<&str> = [NormId::Process, NormId::Ticket]
+            .into_iter()
+            .filter(|n| changed.items().position(*n).is_some())
+            .map(|n| n.name_zh())
+            .collect();
+        match needs.len() {
+            2 => {
+                let _ = writeln!(out, "  （没有工单：执行流程、工单书写两项不评）");
+            }
+            1 => {
+                let _ = writeln!(out, "  （没有工单：{}不评）", needs[0]);
+            }
+            _ => {}
+        }
     }
 
     let _ = writeln!(
