@@ -295,7 +295,7 @@ fn a_rule_naming_an_unknown_item_is_refused() {
     );
     let e = refused(&text);
     assert!(e.contains("键 rules[2].norm"), "{e}");
-    assert!(e.contains("“nosuch”不是本评分表的评分项"), "{e}");
+    assert!(e.contains("“nosuch”不是评分项"), "{e}");
     assert!(e.contains("restate（复述诉求）"), "{e}");
 }
 

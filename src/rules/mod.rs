@@ -530,7 +530,7 @@ fn compile_rule(spec: &RuleSpec, config: &Config, before: &[RuleSpec]) -> Result
         (
             "norm".to_string(),
             format!(
-                "“{}”不是本评分表的评分项，{dropped}请写评分项之一的键或中文名：{}（unknown norm）",
+                "“{}”不是评分项，{dropped}请写本评分表评分项之一的键或中文名：{}（unknown norm）",
                 spec.norm,
                 items.keys_zh()
             ),
