@@ -1351,8 +1351,16 @@ def compare(ours_dir, rust_dir):
     line("score", sum(num(ours[c]["score"]) == num(rust[c]["score"]) for c in common))
     line("passed", sum(ours[c]["passed"] == rust[c]["passed"] for c in common))
     line("red_line", sum(ours[c]["red_line"] == rust[c]["red_line"] for c in common))
+    # The Rust run may have used a centre's own scorecard ([[items]], issue
+    # #18): its calls.csv has that scorecard's item columns. The baseline
+    # knows the default eleven only, so only the norms both have are compared.
+    first = rust[common[0]]
+    norms = [nm for nm in NORMS if nm in first]
+    if len(norms) < len(NORMS):
+        print("the Rust run's scorecard has its own items; comparing only %s"
+              " (the baseline scores the default scorecard)" % ", ".join(norms))
     print("per norm (same points, or both not assessed):")
-    for norm in NORMS:
+    for norm in norms:
         line(norm, sum(num(ours[c][norm]) == num(rust[c][norm]) for c in common))
     # Findings, both sides: the same (call, rule, utterance, points, needs
     # review) rows, then the count per rule (where they differ).

@@ -268,6 +268,13 @@ impl NormsConfig {
             NormId::Attitude => self.attitude.common(),
             NormId::Ticket => self.ticket.common(),
             NormId::Taboo => self.taboo.common(),
+            // A centre's own item has no [norms] table: its points are in
+            // its [[items]] entry (`Config::items`).
+            _ => NormCommon {
+                points: 0.0,
+                per_finding: 0.0,
+                enabled: false,
+            },
         }
     }
 }
@@ -470,6 +477,188 @@ pub struct Config {
     /// checks of their norms (see `crate::rules`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<crate::rules::RuleSpec>,
+    /// The scorecard's items (`[[items]]`), in column order; empty: the
+    /// eleven built-in norms (see [`Config::items`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<ItemSpec>,
+}
+
+/// One item of a centre's own scorecard (`[[items]]`), as the TOML writes it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemSpec {
+    /// The item's key: a built-in norm's (`greeting` …, its checks run) or
+    /// a new one (`restate`: its findings come from `[[rules]]`).
+    pub key: String,
+    /// The Chinese name (required for a new item; for a built-in one, if
+    /// written, its own name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The item's points (for a built-in one, instead of `[norms.KEY] points`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<f64>,
+    /// 0: any finding costs all the item's points, once; above 0: each costs this much.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_finding: Option<f64>,
+}
+
+/// One item of the scorecard in use, resolved: its id, points and way of
+/// deducting.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Item {
+    /// The item (a built-in norm, or an interned custom item).
+    pub norm: NormId,
+    /// Its points.
+    pub points: f64,
+    /// 0 = all points once; above 0 = each finding costs this much.
+    pub per_finding: f64,
+    /// false: never assessed (a built-in norm's `enabled = false`).
+    pub enabled: bool,
+}
+
+impl Item {
+    /// The stable key (CSV column suffix).
+    pub fn key(&self) -> &'static str {
+        self.norm.key()
+    }
+
+    /// The Chinese name.
+    pub fn name_zh(&self) -> &'static str {
+        self.norm.name_zh()
+    }
+
+    /// The built-in norm whose code checks it, if any.
+    pub fn builtin(&self) -> Option<NormId> {
+        self.norm.is_builtin().then_some(self.norm)
+    }
+}
+
+/// The scorecard's items in order: the table every per-item output
+/// (calls.csv columns, Parquet, reports) takes its columns from, built
+/// once per run from the [`Config`]. Scored calls hold per-item values by
+/// position in it ([`crate::model::PerItem`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Items {
+    list: Vec<Item>,
+    /// Position of each item by `NormId::index()`; `u8::MAX`: not an item.
+    pos: Vec<u8>,
+}
+
+impl Items {
+    /// The default scorecard's items: the eleven built-in norms.
+    pub fn default_eleven() -> Items {
+        Config::default().items()
+    }
+
+    /// A table of these items, in this order.
+    pub fn new(list: Vec<Item>) -> Items {
+        let size = list.iter().map(|i| i.norm.index() + 1).max().unwrap_or(0);
+        let mut pos = vec![u8::MAX; size];
+        for (p, i) in list.iter().enumerate() {
+            pos[i.norm.index()] = p as u8;
+        }
+        Items { list, pos }
+    }
+
+    /// The items, in order.
+    pub fn list(&self) -> &[Item] {
+        &self.list
+    }
+
+    /// How many items.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// No items (never for a scorecard that passed validation).
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Iterates the items in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Item> {
+        self.list.iter()
+    }
+
+    /// The item ids in order.
+    pub fn norms(&self) -> impl Iterator<Item = NormId> + '_ {
+        self.list.iter().map(|i| i.norm)
+    }
+
+    /// Where `norm` is in the scorecard; None when it is not one of its items.
+    #[inline]
+    pub fn position(&self, norm: NormId) -> Option<usize> {
+        match self.pos.get(norm.index()) {
+            Some(&p) if p != u8::MAX => Some(p as usize),
+            _ => None,
+        }
+    }
+
+    /// The item `norm`, if the scorecard has it.
+    pub fn get(&self, norm: NormId) -> Option<&Item> {
+        self.position(norm).map(|p| &self.list[p])
+    }
+
+    /// An item by key or Chinese name (reviews.csv's norm column, a rule's
+    /// `norm`).
+    pub fn parse(&self, s: &str) -> Option<NormId> {
+        let s = s.trim();
+        self.list
+            .iter()
+            .find(|i| i.key().eq_ignore_ascii_case(s) || i.name_zh() == s)
+            .map(|i| i.norm)
+    }
+
+    /// True when the items are the eleven built-in norms in their order
+    /// (a scorecard without `[[items]]`).
+    pub fn is_builtin_eleven(&self) -> bool {
+        self.list.len() == 11 && self.list.iter().zip(NormId::ALL).all(|(i, n)| i.norm == n)
+    }
+
+    /// The items' keys joined by 、 (for messages).
+    pub fn keys_zh(&self) -> String {
+        let keys: Vec<String> = self
+            .list
+            .iter()
+            .map(|i| format!("{}（{}）", i.key(), i.name_zh()))
+            .collect();
+        keys.join("、")
+    }
+}
+
+/// The built-in norm whose English key `k` is.
+fn builtin_key(k: &str) -> Option<NormId> {
+    let k = k.trim();
+    NormId::ALL.iter().copied().find(|n| n.key() == k)
+}
+
+/// The line of key `key` (`items[3].points`) in a TOML text: in the
+/// `n`th `[[items]]` table when it writes that field, else its header.
+fn item_line(text: &str, n: usize, key: &str) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let header = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "[[items]]")
+        .map(|(i, _)| i)
+        .nth(n)?;
+    let leaf = key.rsplit('.').next().unwrap_or(key);
+    let found = lines[header + 1..]
+        .iter()
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .position(|l| {
+            let t = l.trim_start();
+            t.starts_with(leaf) && t[leaf.len()..].trim_start().starts_with('=')
+        });
+    Some(header + 1 + found.map_or(0, |i| i + 1))
+}
+
+/// A key a centre may give its own item: ASCII letters, digits and `_`,
+/// starting with a letter (it becomes a column name and a rule id prefix).
+fn good_item_key(k: &str) -> bool {
+    k.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && k.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 impl Default for Config {
@@ -489,6 +678,7 @@ impl Default for Config {
             repeats: RepeatsConfig::default(),
             privacy: PrivacyConfig::default(),
             rules: Vec::new(),
+            items: Vec::new(),
         }
     }
 }
@@ -587,6 +777,18 @@ impl Config {
             },
             message,
         })?;
+        if !cfg.items.is_empty() {
+            let raw: Option<toml::Table> = toml::from_str(text).ok();
+            cfg.check_items(raw.as_ref())
+                .map_err(|(n, key, message)| ConfigError {
+                    file: file.to_string(),
+                    place: match n.and_then(|n| item_line(text, n, &key)) {
+                        Some(l) => format!("第 {l} 行，键 {key}："),
+                        None => format!("键 {key}："),
+                    },
+                    message,
+                })?;
+        }
         if let Some(base) = base {
             crate::rules::resolve_paths(&mut cfg.rules, base);
         }
@@ -791,6 +993,230 @@ impl Config {
                 "workflow.due_hours_by_urgency",
                 "最多 8784 小时（一年；at most 8784 hours）".into(),
             );
+        }
+        Ok(())
+    }
+
+    /// The scorecard's items in order: `[[items]]`, or the eleven built-in
+    /// norms when it has none (every scorecard written before items were
+    /// data). A built-in item's points and deduction are its `[[items]]`
+    /// values when written there, else `[norms.KEY]`'s.
+    pub fn items(&self) -> Items {
+        if self.items.is_empty() {
+            return Items::new(
+                NormId::ALL
+                    .iter()
+                    .map(|&n| {
+                        let c = self.norms.common(n);
+                        Item {
+                            norm: n,
+                            points: c.points,
+                            per_finding: c.per_finding,
+                            enabled: c.enabled,
+                        }
+                    })
+                    .collect(),
+            );
+        }
+        let list = self
+            .items
+            .iter()
+            .filter_map(|s| match builtin_key(&s.key) {
+                Some(n) => {
+                    let c = self.norms.common(n);
+                    Some(Item {
+                        norm: n,
+                        points: s.points.unwrap_or(c.points),
+                        per_finding: s.per_finding.unwrap_or(c.per_finding),
+                        enabled: c.enabled,
+                    })
+                }
+                None => Some(Item {
+                    norm: NormId::custom(s.key.trim(), s.name.as_deref().unwrap_or("").trim())?,
+                    points: s.points.unwrap_or(0.0),
+                    per_finding: s.per_finding.unwrap_or(0.0),
+                    enabled: true,
+                }),
+            })
+            .collect();
+        Items::new(list)
+    }
+
+    /// Checks `[[items]]` against each other, the built-in norms and the
+    /// rules: (item number from 0 or None, key, message). `raw` is the
+    /// scorecard as TOML values, to see what `[norms.KEY]` wrote.
+    fn check_items(
+        &self,
+        raw: Option<&toml::Table>,
+    ) -> Result<(), (Option<usize>, String, String)> {
+        if self.items.is_empty() {
+            return Ok(());
+        }
+        let err =
+            |k: usize, key: &str, m: String| Err((Some(k), format!("items[{}].{key}", k + 1), m));
+        if self.items.len() > crate::model::MAX_ITEMS {
+            return Err((
+                None,
+                "items".into(),
+                format!(
+                    "最多 {} 个评分项，这里写了 {} 个（at most {} items）",
+                    crate::model::MAX_ITEMS,
+                    self.items.len(),
+                    crate::model::MAX_ITEMS
+                ),
+            ));
+        }
+        let mut total = 0.0;
+        for (k, it) in self.items.iter().enumerate() {
+            let key = it.key.trim();
+            for (field, v) in [("points", it.points), ("per_finding", it.per_finding)] {
+                if let Some(v) = v {
+                    if !v.is_finite() || v < 0.0 {
+                        return err(
+                            k,
+                            field,
+                            format!("{v} 应为 0 或更大的数（must be 0 or more）"),
+                        );
+                    }
+                }
+            }
+            if let Some(d) = self.items[..k].iter().position(|o| {
+                o.key.trim() == key
+                    || (o.name.is_some()
+                        && it.name.is_some()
+                        && o.name.as_deref().map(str::trim) == it.name.as_deref().map(str::trim))
+            }) {
+                return err(
+                    k,
+                    "key",
+                    format!(
+                        "评分项“{key}”和第 {} 个评分项重复（键或名字相同），每个评分项只写一次（duplicate item）",
+                        d + 1
+                    ),
+                );
+            }
+            if let Some(n) = builtin_key(key) {
+                if let Some(name) = it.name.as_deref().map(str::trim) {
+                    if name != n.name_zh() {
+                        return err(
+                            k,
+                            "name",
+                            format!(
+                                "{key} 是内置评分项“{}”，不能改名为“{name}”：它的检查是“{}”的检查。要新的评分项请另起一个键（如 my_item），并用 [[rules]] 写它的规则（built-in item redefined）",
+                                n.name_zh(),
+                                n.name_zh()
+                            ),
+                        );
+                    }
+                }
+                // One place for a built-in item's points: the item or
+                // [norms.KEY], not two different numbers.
+                for field in ["points", "per_finding"] {
+                    let mine = if field == "points" {
+                        it.points
+                    } else {
+                        it.per_finding
+                    };
+                    let theirs = raw
+                        .and_then(|t| t.get("norms"))
+                        .and_then(|t| t.get(n.key()))
+                        .and_then(|t| t.get(field))
+                        .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)));
+                    if let (Some(a), Some(b)) = (mine, theirs) {
+                        if (a - b).abs() > 1e-9 {
+                            return err(
+                                k,
+                                field,
+                                format!(
+                                    "{a} 和 [norms.{}] 里的 {field} = {b} 不一致，请只在一处写（conflicting {field}）",
+                                    n.key()
+                                ),
+                            );
+                        }
+                    }
+                }
+                let c = self.norms.common(n);
+                total += it.points.unwrap_or(c.points);
+                continue;
+            }
+            if NormId::parse(key).is_some() {
+                return err(
+                    k,
+                    "key",
+                    format!(
+                        "“{key}”是内置评分项的中文名，key 请写它的英文键 {}（use the English key）",
+                        NormId::parse(key).map_or("", |n| n.key())
+                    ),
+                );
+            }
+            if !good_item_key(key) {
+                return err(
+                    k,
+                    "key",
+                    format!(
+                        "“{key}”不能作评分项的键：请用小写英文字母开头，只用小写字母、数字和下划线，如 restate（它是 calls.csv 的列名和规则编号的前缀；item keys are lowercase ASCII）"
+                    ),
+                );
+            }
+            let name = it.name.as_deref().map(str::trim).unwrap_or("");
+            if name.is_empty() {
+                return err(k, "name", format!("新评分项 {key} 要写中文名，如 name = \"复述诉求\"（a new item needs a name）"));
+            }
+            if let Some(n) = NormId::parse(name) {
+                return err(
+                    k,
+                    "name",
+                    format!(
+                        "“{name}”是内置评分项 {} 的名字；要用内置的检查请写 key = \"{}\"，新的评分项请另起名字（clashes with a built-in item）",
+                        n.key(),
+                        n.key()
+                    ),
+                );
+            }
+            let Some(points) = it.points else {
+                return err(
+                    k,
+                    "points",
+                    format!("新评分项 {key} 要写分值，如 points = 10（a new item needs points）"),
+                );
+            };
+            total += points;
+            let has_rule = self.rules.iter().any(|r| {
+                let n = r.norm.trim();
+                n == key || n == name
+            });
+            if !has_rule {
+                return err(
+                    k,
+                    "key",
+                    format!(
+                        "新评分项 {key}（{name}）没有规则：没有规则它永远不会扣分。请加 [[rules]]，写 norm = \"{key}\"，或删掉这一项（an item without rules can lose no points）"
+                    ),
+                );
+            }
+            if NormId::custom(key, name).is_none() {
+                return err(k, "key", "本程序读过的评分表里新评分项太多，请重新启动（too many custom items in one process）".into());
+            }
+        }
+        if (total - 100.0).abs() > 1e-6 {
+            let list: Vec<String> = self
+                .items
+                .iter()
+                .map(|it| {
+                    let p = it.points.unwrap_or_else(|| {
+                        builtin_key(&it.key).map_or(0.0, |n| self.norms.common(n).points)
+                    });
+                    format!("{} {p}", it.key.trim())
+                })
+                .collect();
+            return Err((
+                Some(0),
+                "items".into(),
+                format!(
+                    "各评分项的分值合计应为 100，现在是 {total}（{}）；请调整 points（points must add up to 100）",
+                    list.join("、")
+                ),
+            ));
         }
         Ok(())
     }

@@ -516,21 +516,19 @@ fn print_summary(s: &Summary, config: &Config) {
         if pending + upheld + overturned > 0 {
             eprintln!("申诉：处理中 {pending}，维持 {upheld}，撤销 {overturned}");
         }
-        let mut norms: Vec<NormId> = NormId::ALL
-            .iter()
-            .copied()
-            .filter(|n| s.norm_failed[n.index()] > 0)
-            .collect();
-        norms.sort_by_key(|n| std::cmp::Reverse(s.norm_failed[n.index()]));
+        // The scorecard's items (not a fixed eleven), most failed first.
+        let mut norms: Vec<(NormId, u64, u64)> =
+            s.norm_counts.iter().copied().filter(|c| c.2 > 0).collect();
+        norms.sort_by_key(|c| std::cmp::Reverse(c.2));
         if !norms.is_empty() {
             eprintln!("违规最多的规范（违规通数 / 可评通数）：");
-            for n in norms.iter().take(5) {
+            for (n, assessed, failed) in norms.iter().take(5) {
                 eprintln!(
                     "  {:<14} {:<10} {:>6} / {}",
                     n.key(),
                     n.name_zh(),
-                    s.norm_failed[n.index()],
-                    s.norm_assessed[n.index()]
+                    failed,
+                    assessed
                 );
             }
         }
@@ -789,11 +787,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(p) => Config::load(p).map_err(usage)?,
                 None => Config::default(),
             };
+            // The rules of the scorecard's items only: a dropped norm's
+            // checks do not run.
+            let items = config.items();
             for (id, what) in RULES {
-                println!("{id:<34}{what}");
+                if hotline_qa::review::reviews::norm_of_rule(id)
+                    .is_some_and(|n| items.position(n).is_some())
+                {
+                    println!("{id:<34}{what}");
+                }
             }
             for r in &config.rules {
-                let norm = NormId::parse(&r.norm).map_or("", |n| n.name_zh());
+                let norm = items.parse(&r.norm).map_or("", |n| n.name_zh());
                 let off = if config.rule_enabled(r.id.trim()) {
                     ""
                 } else {
@@ -916,7 +921,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(p) => Config::load(p).map_err(usage)?,
                 None => Config::default(),
             };
-            let points = |n: NormId| config.norms.common(n).points;
+            // The runs' own scorecards make their items and rules known to
+            // the reviews (a centre's own items, issue #18).
+            for r in &runs {
+                if let Ok(m) = hotline_qa::review::manifest::Manifest::read(r) {
+                    let _ = m.config(r);
+                }
+            }
+            let items = config.items();
+            let points = |n: NormId| items.get(n).map_or(100.0, |i| i.points);
             let rows = hotline_qa::review::reviews::read(&reviews, &points).map_err(usage)?;
             let c = calibrate::calibrate(&rows, &runs)?;
             let out = match out.or_else(|| runs.first().cloned()) {
@@ -1097,10 +1110,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 m.mask_findings(&mut scored, &call, ticket.as_ref());
                 Some(m)
             };
-            let points = |n: NormId| config.norms.common(n).points;
             print!(
                 "{}",
-                explain::render(&call, ticket.as_ref(), &scored, &points, masker.as_ref())
+                explain::render(
+                    &call,
+                    ticket.as_ref(),
+                    &scored,
+                    scorer.items(),
+                    masker.as_ref()
+                )
             );
             Ok(ExitCode::SUCCESS)
         }

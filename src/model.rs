@@ -431,35 +431,77 @@ pub struct PriorContact {
     pub closed_before: bool,
 }
 
-/// The eleven service norms, in the spec's order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NormId {
-    /// 报读开头语
-    Greeting,
-    /// 报读结束语
-    Closing,
-    /// 文明规范用语
-    Courtesy,
-    /// 语气、语调、语速
-    Pace,
-    /// 吐字清晰、普通话
-    Clarity,
-    /// 业务要求
-    Accuracy,
-    /// 执行流程
-    Process,
-    /// 沟通技巧
-    Communication,
-    /// 服务态度
-    Attitude,
-    /// 工单书写
-    Ticket,
-    /// 通话禁忌
-    Taboo,
-}
+/// A scorecard item (评分项): one of the eleven built-in service norms, in
+/// the spec's order, or an item a centre's scorecard defines itself
+/// (`[[items]]`, see [`crate::config::Items`]).
+///
+/// A small copyable id rather than an enum so that the findings of a
+/// centre's own items carry their item like a built-in finding does; the
+/// eleven keep their names as associated constants (usable in `match`).
+/// A custom item's key and name are interned once per process
+/// ([`NormId::custom`]), as custom rule ids are.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NormId(u16);
 
+/// The built-in norms' Rust names, for `Debug`.
+const BUILTIN_DEBUG: [&str; 11] = [
+    "Greeting",
+    "Closing",
+    "Courtesy",
+    "Pace",
+    "Clarity",
+    "Accuracy",
+    "Process",
+    "Communication",
+    "Attitude",
+    "Ticket",
+    "Taboo",
+];
+
+/// How many custom items one process can intern (a scorecard holds at
+/// most [`MAX_ITEMS`]; this bounds what many scorecards read by one
+/// long-running process leak).
+const MAX_CUSTOM: usize = 1024;
+
+/// Interned custom items: (key, Chinese name, `fail_<key>`, `<key>.manual`), slot `i` is `NormId(11 + i)`.
+/// Read without a lock on every finding written; written under `CUSTOM_LOCK`.
+#[allow(clippy::type_complexity)]
+static CUSTOM: [std::sync::OnceLock<(&'static str, &'static str, &'static str, &'static str)>;
+    MAX_CUSTOM] = [const { std::sync::OnceLock::new() }; MAX_CUSTOM];
+static CUSTOM_LOCK: std::sync::Mutex<usize> = std::sync::Mutex::new(0);
+
+/// The most items a scorecard may have. Per-item values live in fixed
+/// arrays of this size ([`PerItem`]) so that scoring a call allocates no
+/// per-item vector.
+pub const MAX_ITEMS: usize = 32;
+
+#[allow(non_upper_case_globals)]
 impl NormId {
-    /// All norms in the spec's order (the order of the columns in `calls.csv`).
+    /// 报读开头语
+    pub const Greeting: NormId = NormId(0);
+    /// 报读结束语
+    pub const Closing: NormId = NormId(1);
+    /// 文明规范用语
+    pub const Courtesy: NormId = NormId(2);
+    /// 语气、语调、语速
+    pub const Pace: NormId = NormId(3);
+    /// 吐字清晰、普通话
+    pub const Clarity: NormId = NormId(4);
+    /// 业务要求
+    pub const Accuracy: NormId = NormId(5);
+    /// 执行流程
+    pub const Process: NormId = NormId(6);
+    /// 沟通技巧
+    pub const Communication: NormId = NormId(7);
+    /// 服务态度
+    pub const Attitude: NormId = NormId(8);
+    /// 工单书写
+    pub const Ticket: NormId = NormId(9);
+    /// 通话禁忌
+    pub const Taboo: NormId = NormId(10);
+
+    /// The eleven built-in norms in the spec's order (the default
+    /// scorecard's items, the order of the columns in `calls.csv`).
     pub const ALL: [NormId; 11] = [
         NormId::Greeting,
         NormId::Closing,
@@ -474,9 +516,98 @@ impl NormId {
         NormId::Taboo,
     ];
 
-    /// Position in [`NormId::ALL`].
+    /// Position in [`NormId::ALL`] for a built-in norm; 11 and above for
+    /// a custom item (not a position in any scorecard: see
+    /// [`crate::config::Items::position`]).
     pub fn index(self) -> usize {
-        self as usize
+        self.0 as usize
+    }
+
+    /// True for one of the eleven built-in norms.
+    pub fn is_builtin(self) -> bool {
+        (self.0 as usize) < 11
+    }
+
+    /// The id of a centre's own item with this key and Chinese name,
+    /// interned once per distinct pair; None when the process has
+    /// interned too many already.
+    pub fn custom(key: &str, name_zh: &str) -> Option<NormId> {
+        let mut n = CUSTOM_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        for (i, slot) in CUSTOM.iter().enumerate().take(*n) {
+            if let Some((k, z, _, _)) = slot.get() {
+                if *k == key && *z == name_zh {
+                    return Some(NormId((11 + i) as u16));
+                }
+            }
+        }
+        let i = *n;
+        let slot = CUSTOM.get(i)?;
+        let key: &'static str = Box::leak(key.into());
+        let name: &'static str = Box::leak(name_zh.into());
+        let fail: &'static str = Box::leak(format!("fail_{key}").into());
+        let manual: &'static str = Box::leak(format!("{key}.manual").into());
+        let _ = slot.set((key, name, fail, manual));
+        *n += 1;
+        Some(NormId((11 + i) as u16))
+    }
+
+    fn custom_parts(self) -> (&'static str, &'static str, &'static str, &'static str) {
+        (self.0 as usize)
+            .checked_sub(11)
+            .and_then(|i| CUSTOM.get(i))
+            .and_then(|s| s.get())
+            .copied()
+            .unwrap_or(("", "", "", ""))
+    }
+
+    /// The custom items interned in this process, oldest first.
+    pub fn customs() -> impl Iterator<Item = NormId> {
+        CUSTOM
+            .iter()
+            .enumerate()
+            .take_while(|(_, s)| s.get().is_some())
+            .map(|(i, _)| NormId((11 + i) as u16))
+    }
+
+    /// A custom item's `<key>.manual` rule (a reviewer's addition);
+    /// None for a built-in norm (`review::reviews::manual_rule`).
+    pub fn custom_manual_rule(self) -> Option<&'static str> {
+        (!self.is_builtin()).then(|| self.custom_parts().3)
+    }
+
+    /// A built-in norm by key or Chinese name, else the custom item of a
+    /// scorecard read in this process with that key or name (the latest
+    /// one read, when several scorecards used it): reviews.csv and
+    /// calibrate read the norm column with it.
+    pub fn parse_known(s: &str) -> Option<NormId> {
+        let s = s.trim();
+        NormId::parse(s).or_else(|| {
+            let all: Vec<NormId> = NormId::customs().collect();
+            all.into_iter()
+                .rev()
+                .find(|n| n.key().eq_ignore_ascii_case(s) || n.name_zh() == s)
+        })
+    }
+
+    /// The name of the item's `fail_<key>` column (calls.parquet).
+    pub fn fail_column(self) -> &'static str {
+        const FAIL: [&str; 11] = [
+            "fail_greeting",
+            "fail_closing",
+            "fail_courtesy",
+            "fail_pace",
+            "fail_clarity",
+            "fail_accuracy",
+            "fail_process",
+            "fail_communication",
+            "fail_attitude",
+            "fail_ticket",
+            "fail_taboo",
+        ];
+        match FAIL.get(self.index()) {
+            Some(f) => f,
+            None => self.custom_parts().2,
+        }
     }
 
     /// The stable English key (CSV column, config table).
@@ -493,10 +624,12 @@ impl NormId {
             NormId::Attitude => "attitude",
             NormId::Ticket => "ticket",
             NormId::Taboo => "taboo",
+            _ => self.custom_parts().0,
         }
     }
 
-    /// The norm's name in the hotline's document.
+    /// The norm's name in the hotline's document (a custom item's name
+    /// in its scorecard).
     pub fn name_zh(self) -> &'static str {
         match self {
             NormId::Greeting => "报读开头语",
@@ -510,16 +643,72 @@ impl NormId {
             NormId::Attitude => "服务态度",
             NormId::Ticket => "工单书写",
             NormId::Taboo => "通话禁忌",
+            _ => self.custom_parts().1,
         }
     }
 
-    /// Parses a norm key (English key, or the Chinese name).
+    /// Parses a built-in norm key (English key, or the Chinese name). A
+    /// scorecard's own items are parsed by [`crate::config::Items::parse`].
     pub fn parse(s: &str) -> Option<NormId> {
         let s = s.trim();
         NormId::ALL
             .iter()
             .copied()
             .find(|n| n.key().eq_ignore_ascii_case(s) || n.name_zh() == s)
+    }
+}
+
+impl fmt::Debug for NormId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match BUILTIN_DEBUG.get(self.index()) {
+            Some(n) => f.write_str(n),
+            None => write!(f, "Custom({})", self.key()),
+        }
+    }
+}
+
+/// One value per scorecard item, by the item's position in the scorecard
+/// ([`crate::config::Items`]), in a fixed array: scoring a call allocates
+/// no per-item vector (it was `[Option<f64>; 11]` on the stack before a
+/// scorecard could define its items). Derefs to a slice of `len` values.
+#[derive(Clone, Copy)]
+pub struct PerItem<T: Copy> {
+    len: u8,
+    vals: [T; MAX_ITEMS],
+}
+
+impl<T: Copy> PerItem<T> {
+    /// `len` values (at most [`MAX_ITEMS`]), each `v`.
+    pub fn new(len: usize, v: T) -> PerItem<T> {
+        PerItem {
+            len: len.min(MAX_ITEMS) as u8,
+            vals: [v; MAX_ITEMS],
+        }
+    }
+}
+
+impl<T: Copy> std::ops::Deref for PerItem<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.vals[..self.len as usize]
+    }
+}
+
+impl<T: Copy> std::ops::DerefMut for PerItem<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.vals[..self.len as usize]
+    }
+}
+
+impl<T: Copy + PartialEq> PartialEq for PerItem<T> {
+    fn eq(&self, other: &PerItem<T>) -> bool {
+        **self == **other
+    }
+}
+
+impl<T: Copy + fmt::Debug> fmt::Debug for PerItem<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 

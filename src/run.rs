@@ -193,10 +193,9 @@ pub struct Summary {
     pub passed: u64,
     /// Calls with a red line.
     pub red_lines: u64,
-    /// Per norm: calls assessed.
-    pub norm_assessed: [u64; 11],
-    /// Per norm: calls with at least one finding.
-    pub norm_failed: [u64; 11],
+    /// Per item of the scorecard, in order: (item, calls assessed, calls
+    /// that lost points on it).
+    pub norm_counts: Vec<(NormId, u64, u64)>,
     /// Findings written.
     pub findings: u64,
     /// Calls whose utterances were re-sorted.
@@ -479,7 +478,10 @@ pub fn score_into(
         None => ManualScores::default(),
     };
     let reviews = match &opts.reviews {
-        Some(p) => reviews::read(p, &|n: NormId| opts.config.norms.common(n).points)?,
+        Some(p) => {
+            let items = opts.config.items();
+            reviews::read(p, &|n: NormId| items.get(n).map_or(0.0, |i| i.points))?
+        }
         None => Reviews::default(),
     };
     let no_reviews = Vec::new();
@@ -520,11 +522,13 @@ pub fn score_into(
         &mut summary,
     )?;
 
-    let mut calls_out = CsvOut::create(out, "calls.csv", &csv_out::calls_header())?;
+    let mut calls_out =
+        CsvOut::create(out, "calls.csv", &csv_out::calls_header_for(scorer.items()))?;
     let mut findings_out = CsvOut::create(out, "findings.csv", &csv_out::FINDING_COLUMNS)?;
-    let mut calls_pq = crate::report::parquet::calls(out)?;
+    let items = scorer.items().clone();
+    let mut calls_pq = crate::report::parquet::calls(out, &items)?;
     let mut findings_pq = crate::report::parquet::findings(out)?;
-    let points = |n: NormId| opts.config.norms.common(n).points;
+    summary.norm_counts = items.norms().map(|n| (n, 0, 0)).collect();
     // Call ids seen, by 128-bit hash (see input::ticket_store::hash128).
     let mut seen = Hash128Set::default();
     let mut manual_used: HashSet<String> = HashSet::new();
@@ -585,11 +589,11 @@ pub fn score_into(
                                 reason: reason.clone(),
                             }))?;
                         }
-                        record(&mut summary, &s, has_ticket, resorted, &points);
+                        record(&mut summary, &s, has_ticket, resorted, &items);
                         summary.critical.extend(critical);
                         calls_out.raw(&chunk.calls_csv[call_csv])?;
                         findings_out.raw(&chunk.findings_csv[findings_csv])?;
-                        calls_pq.add_call(&s, &points);
+                        calls_pq.add_call(&s, &items);
                         findings_pq.add_findings(&s);
                         // Its team, and its number for a ticket that has
                         // none, as calls.parquet holds them.
@@ -997,7 +1001,7 @@ fn record(
     s: &ScoredCall,
     has_ticket: bool,
     resorted: bool,
-    points: &dyn Fn(NormId) -> f64,
+    items: &crate::config::Items,
 ) {
     summary.calls.scored += 1;
     summary.score_sum += s.score;
@@ -1013,14 +1017,19 @@ fn record(
     if resorted {
         summary.resorted.push(s.call_id.clone());
     }
-    for n in NormId::ALL {
-        if s.earned[n.index()].is_some() {
-            summary.norm_assessed[n.index()] += 1;
+    for ((c, e), item) in summary
+        .norm_counts
+        .iter_mut()
+        .zip(s.earned.iter())
+        .zip(items.iter())
+    {
+        if e.is_some() {
+            c.1 += 1;
         }
         // Failed = lost points, as in norms.csv (a finding waiting for a
         // reviewer has cost nothing yet).
-        if s.earned[n.index()].is_some_and(|e| e < points(n) - 1e-9) {
-            summary.norm_failed[n.index()] += 1;
+        if e.is_some_and(|e| e < item.points - 1e-9) {
+            c.2 += 1;
         }
     }
     // Looked up before inserting: no copy of the id for a known operator.

@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 
 use crate::input::transcripts::{self, Limits, LineReader};
 use crate::input::{tickets, Reject};
-use crate::model::{NormId, Ticket};
+use crate::model::Ticket;
 use crate::norms::{ScoredCall, Scorer};
 
 /// The output format of `--stdin`.
@@ -49,8 +49,13 @@ pub const TSV_REVIEW_COLUMNS: [&str; 8] = [
     "confidence",
 ];
 
-/// The TSV columns, in order.
+/// The TSV columns of the default scorecard, in order.
 pub fn tsv_columns() -> Vec<&'static str> {
+    tsv_columns_for(&crate::config::Items::default_eleven())
+}
+
+/// The TSV columns, in order: one column per item of the scorecard.
+pub fn tsv_columns_for(items: &crate::config::Items) -> Vec<&'static str> {
     let mut c = vec![
         "status",
         "line",
@@ -64,7 +69,7 @@ pub fn tsv_columns() -> Vec<&'static str> {
         "passed",
         "red_line",
     ];
-    c.extend(NormId::ALL.iter().map(|n| n.key()));
+    c.extend(items.iter().map(|i| i.key()));
     c.extend(TSV_REVIEW_COLUMNS);
     // The number the call came from, masked (issue #19): after reason,
     // so that readers by position keep working.
@@ -99,20 +104,17 @@ fn findings_json(s: &ScoredCall) -> Value {
     )
 }
 
-fn scored_json(line: u64, s: &ScoredCall, full: &dyn Fn(NormId) -> f64) -> Value {
-    let points: serde_json::Map<String, Value> = NormId::ALL
+fn scored_json(line: u64, s: &ScoredCall, items: &crate::config::Items) -> Value {
+    let points: serde_json::Map<String, Value> = items
         .iter()
-        .map(|n| (n.key().to_string(), json!(s.earned[n.index()])))
+        .zip(s.earned.iter())
+        .map(|(i, e)| (i.key().to_string(), json!(e)))
         .collect();
-    // Whether each norm lost points (null: not assessed), as calls.parquet's fail_* columns.
-    let fail: serde_json::Map<String, Value> = NormId::ALL
+    // Whether each item lost points (null: not assessed), as calls.parquet's fail_* columns.
+    let fail: serde_json::Map<String, Value> = items
         .iter()
-        .map(|&n| {
-            (
-                n.key().to_string(),
-                json!(s.earned[n.index()].map(|e| e < full(n) - 1e-9)),
-            )
-        })
+        .zip(s.earned.iter())
+        .map(|(i, e)| (i.key().to_string(), json!(e.map(|e| e < i.points - 1e-9))))
         .collect();
     json!({
         "status": "scored",
@@ -199,7 +201,7 @@ fn scored_tsv(line: u64, s: &ScoredCall) -> String {
     f.join("\t")
 }
 
-fn reject_tsv(r: &Reject) -> String {
+fn reject_tsv(r: &Reject, columns: usize) -> String {
     let mut f = vec![
         "rejected".to_string(),
         r.line.to_string(),
@@ -207,7 +209,7 @@ fn reject_tsv(r: &Reject) -> String {
     ];
     // Empty from operator_id to findings: all but status, line, call_id,
     // reason and caller_number (empty too: the record was not read).
-    f.extend(std::iter::repeat_n(String::new(), tsv_columns().len() - 5));
+    f.extend(std::iter::repeat_n(String::new(), columns - 5));
     f.push(tsv_field(&r.reason));
     f.push(String::new());
     f.join("\t")
@@ -286,7 +288,8 @@ pub fn run<R: BufRead, W: Write>(
     limits: &Limits,
 ) -> anyhow::Result<StreamCounts> {
     let local = scorer.config().offset();
-    let full = |n: NormId| scorer.config().norms.common(n).points;
+    let items = scorer.items();
+    let columns = tsv_columns_for(items).len();
     // The one masking step of every output (privacy::Masker).
     let masker = (!show_pii).then(|| crate::report::privacy::Masker::new(scorer));
     let file: Arc<str> = Arc::from("<stdin>");
@@ -338,7 +341,7 @@ pub fn run<R: BufRead, W: Write>(
                             masker.mask_findings(&mut s, &call, ticket);
                         }
                         let text = match format {
-                            Format::Json => scored_json(raw.line, &s, &full).to_string(),
+                            Format::Json => scored_json(raw.line, &s, items).to_string(),
                             Format::Tsv => scored_tsv(raw.line, &s),
                         };
                         (text, true)
@@ -346,7 +349,7 @@ pub fn run<R: BufRead, W: Write>(
                     Err(r) => {
                         let text = match format {
                             Format::Json => reject_json(&r).to_string(),
-                            Format::Tsv => reject_tsv(&r),
+                            Format::Tsv => reject_tsv(&r, columns),
                         };
                         (text, false)
                     }

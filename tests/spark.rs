@@ -721,3 +721,72 @@ fn spark_job_counts_first_calls_as_report_does() {
     assert!(fcr.contains(&("1031", "2", "1.0000")), "{fcr:?}");
     assert!(fcr.contains(&("2025", "0", "")), "{fcr:?}");
 }
+
+#[test]
+fn spark_job_follows_a_centres_own_items() {
+    require_spark!();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let samples = root.join("samples");
+    // Ten items: seven of the eleven, three new ones (issue #18).
+    let config = root.join("docs/examples/本中心评分表.toml");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let direct = dir.path().join("direct");
+    run(Command::new(bin())
+        .arg("score")
+        .arg(samples.join("calls.jsonl"))
+        .arg(samples.join("tickets.csv"))
+        .arg("--directory")
+        .arg(samples.join("directory.csv"))
+        .arg("--config")
+        .arg(&config)
+        .args(["--as-of", AS_OF, "--quiet", "--out"])
+        .arg(&direct));
+    let out = dir.path().join("spark");
+    run(&mut job(&[
+        "--input",
+        p(&samples.join("calls.jsonl")),
+        "--binary",
+        bin(),
+        "--tickets",
+        p(&samples.join("tickets.csv")),
+        "--directory",
+        p(&samples.join("directory.csv")),
+        "--config",
+        p(&config),
+        "--as-of",
+        AS_OF,
+        "--partitions",
+        "2",
+        "--out",
+        p(&out),
+    ]));
+    let calls = read_parquet(&out.join("calls.parquet"));
+    for c in ["restate", "fail_no_promise"] {
+        assert!(calls.column(c).is_ok(), "{c}");
+    }
+    assert!(calls.column("pace").is_err());
+    assert_same_frame(
+        "calls.parquet",
+        &calls,
+        &read_parquet(&direct.join("calls.parquet")),
+    );
+    assert_same_frame(
+        "findings.parquet",
+        &read_parquet(&out.join("findings.parquet")),
+        &read_parquet(&direct.join("findings.parquet")),
+    );
+    let report_dir = dir.path().join("report");
+    run(Command::new(bin())
+        .arg("report")
+        .arg(&direct)
+        .arg("--config")
+        .arg(&config)
+        .arg("--out")
+        .arg(&report_dir));
+    assert_same_reports(&out, &report_dir, &["operators.csv", "teams.csv"]);
+    let (header, _) = read_csv(&out.join("operators.csv"));
+    assert!(
+        header.iter().any(|h| h == "fail_rate_restate"),
+        "{header:?}"
+    );
+}

@@ -119,7 +119,9 @@ import sys
 import tempfile
 import time
 
-NORMS = [
+# The default scorecard's items; a scorecard's [[items]] replace them
+# (set_items, before Spark starts).
+BUILTIN_NORMS = [
     "greeting",
     "closing",
     "courtesy",
@@ -132,6 +134,7 @@ NORMS = [
     "ticket",
     "taboo",
 ]
+NORMS = list(BUILTIN_NORMS)
 
 # calls.parquet's columns after `findings` (src/report/parquet.rs, call_row):
 # the review state; without reviews (score --stdin) reviewed_* are the
@@ -308,6 +311,44 @@ def config_int(config, table, key, default):
                 if m and section == table:
                     return int(m.group(1))
         return default
+
+
+def scorecard_items(config):
+    """The scorecard's item keys in column order: its [[items]] (a centre's
+    own 评分表, issue #18), or the eleven built-in norms when it lists none.
+    The scorer has checked the file (preflight), so the keys are good."""
+    if not config:
+        return list(BUILTIN_NORMS)
+    try:
+        import tomllib
+
+        with open(config, "rb") as f:
+            items = tomllib.load(f).get("items", [])
+        keys = [str(it["key"]).strip() for it in items if isinstance(it, dict) and "key" in it]
+    except ImportError:
+        keys, in_item = [], False
+        with open(config, encoding="utf-8") as f:
+            for line in f:
+                s = line.split("#", 1)[0].strip()
+                if s.startswith("["):
+                    in_item = s == "[[items]]"
+                m = re.match(r'key\s*=\s*"([^"]*)"', s)
+                if m and in_item:
+                    keys.append(m.group(1).strip())
+    return keys or list(BUILTIN_NORMS)
+
+
+def set_items(keys):
+    """Makes every per-item column (the JSON schema, calls.parquet,
+    operators.csv/teams.csv fail rates) follow the scorecard's items."""
+    NORMS[:] = keys
+    FAIL_RATE_COLUMNS[:] = ["fail_rate_" + n for n in NORMS]
+    SCORE_STAT_COLUMNS[:] = SCORE_STAT_BASE + FAIL_RATE_COLUMNS
+    for c in list(OPERATOR_FORMATS):
+        if c.startswith("fail_rate_"):
+            del OPERATOR_FORMATS[c]
+    for c in FAIL_RATE_COLUMNS:
+        OPERATOR_FORMATS[c] = fmt_rate
 
 
 def min_calls_for_rank(config):
@@ -545,6 +586,7 @@ def run(args):
         if f and "://" not in f and not os.path.exists(f):
             raise JobError("%s: no such file or folder" % f, 2)
     preflight(args.binary, args)
+    set_items(scorecard_items(args.config))
 
     spark = start_spark(args)
     try:
@@ -1034,15 +1076,15 @@ def call_stats(g):
 FAIL_RATE_COLUMNS = ["fail_rate_" + n for n in NORMS]
 # The columns of operators.csv and teams.csv after the key columns, up to
 # the fail rates (csv_out.rs, write_report_csvs).
-SCORE_STAT_COLUMNS = [
+SCORE_STAT_BASE = [
     "calls",
     "mean_score",
     "median_score",
     "min_score",
     "pass_rate",
     "red_lines",
-    *FAIL_RATE_COLUMNS,
 ]
+SCORE_STAT_COLUMNS = SCORE_STAT_BASE + FAIL_RATE_COLUMNS
 
 
 def operators_sql(has_tickets, min_calls):

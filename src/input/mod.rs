@@ -147,8 +147,15 @@ fn is_our_output(headers: &[String]) -> bool {
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}'))
         .collect();
-    // Also a tickets.csv of another version: its first columns are ours.
-    ours.iter().any(|o| h == *o) || (h.len() > 4 && h[..4] == tickets[..4])
+    // Also a tickets.csv of another version: its first columns are ours;
+    // and a calls.csv of any scorecard (its item columns are the
+    // scorecard's, issue #18): the fixed columns before them are ours.
+    let calls = csv_out::CALL_COLUMNS;
+    ours.iter().any(|o| h == *o)
+        || (h.len() > 4 && h[..4] == tickets[..4])
+        || (h.len() > calls.len()
+            && h[..calls.len()] == calls[..]
+            && h.ends_with(&["caller_number"]))
 }
 
 /// The manifest of a folder that is a hotline-qa run: its files are that
@@ -496,6 +503,22 @@ impl<R: Read> Read for DecodingReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_calls_csv_of_a_centres_own_scorecard_is_our_output() {
+        let h = |cols: &[&str]| cols.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        let mut custom = crate::report::csv_out::CALL_COLUMNS.to_vec();
+        custom.extend(["greeting", "restate", "reviewed_score", "caller_number"]);
+        assert!(is_our_output(&h(&custom)));
+        assert!(is_our_output(&h(&crate::report::csv_out::calls_header())));
+        // Must not: the fixed columns alone, or a ticket-like file.
+        assert!(!is_our_output(&h(&crate::report::csv_out::CALL_COLUMNS)));
+        assert!(!is_our_output(&h(&[
+            "call_id",
+            "operator_id",
+            "caller_number"
+        ])));
+    }
 
     #[test]
     fn a_folder_yields_only_real_ticket_files() {

@@ -7,10 +7,11 @@
 //! evidence; points, red lines and manual overrides are the scorer's job.
 
 use crate::config::Config;
+use crate::config::Items;
 use crate::input::manual::ManualScore;
 use crate::lexicon::directory::Directory;
 use crate::lexicon::{Hit, LexiconError, LexiconKind, Lexicons, ScanMatch, SCAN_GROUPS};
-use crate::model::{Appeal, Call, Finding, NormId, Severity, Speaker, Ticket, Verdict};
+use crate::model::{Appeal, Call, Finding, NormId, PerItem, Severity, Speaker, Ticket, Verdict};
 use crate::review::reviews::Review;
 use crate::text::CleanTexts;
 
@@ -405,8 +406,10 @@ pub struct ScoredCall {
     pub red_line: bool,
     /// 优秀 / 良好 / 合格 / 不合格.
     pub grade: &'static str,
-    /// Points earned per norm (None = not assessed), in [`NormId::ALL`] order.
-    pub earned: [Option<f64>; 11],
+    /// Points earned per item (None = not assessed), by position in the
+    /// scorecard's items ([`crate::config::Items`]; the eleven norms in
+    /// [`NormId::ALL`] order for a scorecard without `[[items]]`).
+    pub earned: PerItem<Option<f64>>,
     /// Every finding, in norm order then time order, with the points each cost.
     pub findings: Vec<Finding>,
     /// Norms scored by a reviewer (manual.csv).
@@ -441,6 +444,10 @@ pub struct Scorer {
     norms: Vec<Box<dyn Norm>>,
     /// The scorecard's own rules, run after the built-in norms.
     rules: crate::rules::RuleSet,
+    /// The scorecard's items, in order (built once).
+    items: Items,
+    /// Each built-in norm's checker runs: enabled and one of the items.
+    runs: [bool; 11],
 }
 
 impl Scorer {
@@ -487,13 +494,25 @@ impl Scorer {
             Box::new(ticket::TicketNorm::new(&n.ticket)),
             Box::new(taboo::Taboo::new(&n.taboo)),
         ];
+        let items = config.items();
+        let mut runs = [false; 11];
+        for n in NormId::ALL {
+            runs[n.index()] = config.norms.common(n).enabled && items.position(n).is_some();
+        }
         Ok(Scorer {
             config,
             lexicons,
             directory,
             norms,
             rules,
+            items,
+            runs,
         })
+    }
+
+    /// The scorecard's items, in order: the columns of every per-item output.
+    pub fn items(&self) -> &Items {
+        &self.items
     }
 
     /// The scorecard's own rules, compiled.
@@ -520,11 +539,11 @@ impl Scorer {
     /// (disabled rules removed), before points are given.
     pub fn outcomes(&self, call: &Call, ticket: Option<&Ticket>) -> Vec<(NormId, Outcome)> {
         let view = CallView::new(call, ticket, &self.lexicons, &self.directory);
-        let mut out = Vec::with_capacity(self.norms.len());
+        let mut out = Vec::with_capacity(self.norms.len().max(self.items.len()));
         out.extend(
             self.norms
                 .iter()
-                .filter(|n| self.config.norms.common(n.id()).enabled)
+                .filter(|n| self.runs[n.id().index()])
                 .map(|n| {
                     let out = match n.check(&view) {
                         Outcome::Assessed(mut f) => {
@@ -535,6 +554,13 @@ impl Scorer {
                     };
                     (n.id(), out)
                 }),
+        );
+        // A centre's own items start unassessed: their rules decide.
+        out.extend(
+            self.items
+                .norms()
+                .filter(|n| !n.is_builtin())
+                .map(|n| (n, Outcome::NotAssessed)),
         );
         // The scorecard's own rules join their norms' findings.
         if !self.rules.is_empty() {
@@ -629,10 +655,12 @@ impl Scorer {
                 })
                 .sum(),
         );
-        let mut assessed = [false; 11];
+        let mut assessed = PerItem::new(self.items.len(), false);
         for (id, outcome) in outcomes {
             if let Outcome::Assessed(f) = outcome {
-                assessed[id.index()] = true;
+                if let Some(p) = self.items.position(id) {
+                    assessed[p] = true;
+                }
                 findings.extend(f);
             }
         }
@@ -656,7 +684,9 @@ impl Scorer {
                 f.severity = Severity::RedLine;
             }
             if f.verdict() == Some(Verdict::Added) {
-                reviewed_assessed[f.norm.index()] = true;
+                if let Some(p) = self.items.position(f.norm) {
+                    reviewed_assessed[p] = true;
+                }
             }
         }
         let costs_pending = rc.needs_review_costs_points;
@@ -715,9 +745,7 @@ impl Scorer {
             findings,
             manual: NormId::ALL
                 .into_iter()
-                .filter(|n| {
-                    self.config.norms.common(*n).enabled && manual.iter().any(|m| m.norm == *n)
-                })
+                .filter(|n| self.runs[n.index()] && manual.iter().any(|m| m.norm == *n))
                 .collect(),
         }
     }
@@ -729,19 +757,19 @@ impl Scorer {
     fn tally(
         &self,
         findings: &mut [Finding],
-        assessed: &[bool; 11],
+        assessed: &[bool],
         manual: &[ManualScore],
         reviewed: bool,
         active: impl Fn(&Finding) -> bool,
     ) -> Tally {
-        let mut earned = [None; 11];
+        let mut earned = PerItem::new(self.items.len(), None);
         let mut red_line = false;
         let (mut possible, mut got) = (0.0, 0.0);
-        for id in NormId::ALL {
-            let common = self.config.norms.common(id);
+        for (pos, common) in self.items.iter().enumerate() {
+            let id = common.norm;
             let reviewer = manual.iter().find(|m| m.norm == id);
             // A manual score assesses a norm the machine could not.
-            if !common.enabled || !(assessed[id.index()] || reviewer.is_some()) {
+            if !common.enabled || !(assessed[pos] || reviewer.is_some()) {
                 continue;
             }
             let mut left = common.points;
@@ -790,7 +818,7 @@ impl Scorer {
                 }
             }
             let p = reviewer.map_or(left, |m| m.points);
-            earned[id.index()] = Some(p);
+            earned[pos] = Some(p);
             possible += common.points;
             got += p;
         }
@@ -813,7 +841,7 @@ impl Scorer {
 /// One way of counting a call's points (machine or reviewed).
 struct Tally {
     score: f64,
-    earned: [Option<f64>; 11],
+    earned: PerItem<Option<f64>>,
     red_line: bool,
 }
 

@@ -38,8 +38,9 @@ pub struct OperatorRow {
     pub pass_rate: f64,
     /// Calls with a red line.
     pub red_lines: u64,
-    /// Per norm: calls that lost points / calls assessed (None: never assessed).
-    pub fail_rates: [Option<f64>; 11],
+    /// Per item (in the order of [`ReportData::norms`]): calls that lost
+    /// points / calls assessed (None: never assessed).
+    pub fail_rates: Vec<Option<f64>>,
     /// Callbacks due on tickets this operator accepted.
     pub callbacks_due: u64,
     /// Of those, made on time.
@@ -513,7 +514,43 @@ fn review_aggs() -> Vec<Expr> {
     ]
 }
 
-fn score_aggs(by_team: bool) -> Vec<Expr> {
+/// The items of the runs' scorecard, from calls.parquet's `fail_<key>`
+/// columns in their order (so that `report` follows the scorecard the
+/// runs were scored with, not a fixed list of eleven): a key of the
+/// scorecard in use, a built-in norm's, or else a custom item named by
+/// its key.
+fn items_of(calls: &LazyFrame, config: &Config) -> anyhow::Result<Vec<NormId>> {
+    let schema = calls.clone().collect_schema()?;
+    let known = config.items();
+    let mut items = Vec::new();
+    for name in schema.iter_names() {
+        let Some(key) = name.as_str().strip_prefix("fail_") else {
+            continue;
+        };
+        if !schema.contains(key) {
+            continue;
+        }
+        let n = known
+            .parse(key)
+            .or_else(|| NormId::ALL.into_iter().find(|n| n.key() == key))
+            .or_else(|| NormId::custom(key, key));
+        if let Some(n) = n {
+            items.push(n);
+        }
+    }
+    Ok(items)
+}
+
+/// The items of the runs in `runs` ([`items_of`] on their calls.parquet);
+/// the scorecard's own when no run has calls.
+pub fn items_of_runs(runs: &[PathBuf], config: &Config) -> anyhow::Result<Vec<NormId>> {
+    match scan(runs, "calls.parquet")? {
+        Some(lf) => items_of(&lf, config),
+        None => Ok(config.items().norms().collect()),
+    }
+}
+
+fn score_aggs(by_team: bool, items: &[NormId]) -> Vec<Expr> {
     let mut aggs = vec![col("operator_name").last().alias("operator_name")];
     if !by_team {
         aggs.push(col("team").last().alias("team"));
@@ -525,14 +562,9 @@ fn score_aggs(by_team: bool) -> Vec<Expr> {
         sum_bool("red_line"),
     ]);
     aggs.extend(review_aggs());
-    for n in NormId::ALL {
-        let f = format!("fail_{}", n.key());
-        aggs.push(
-            col(f.as_str())
-                .cast(DataType::Float64)
-                .mean()
-                .alias(f.as_str()),
-        );
+    for n in items {
+        let f = n.fail_column();
+        aggs.push(col(f).cast(DataType::Float64).mean().alias(f));
     }
     aggs
 }
@@ -614,6 +646,7 @@ fn i64s(df: &DataFrame, name: &str) -> anyhow::Result<Vec<i64>> {
 
 fn operator_rows<'d>(
     df: &DataFrame,
+    items: &[NormId],
     key: &str,
     scores: &dyn Fn(&str) -> Option<&'d Scores>,
 ) -> anyhow::Result<Vec<OperatorRow>> {
@@ -633,8 +666,8 @@ fn operator_rows<'d>(
         u64s(df, "appeals_overturned")?,
     ];
     let mut fails = Vec::new();
-    for n in NormId::ALL {
-        fails.push(f64s(df, &format!("fail_{}", n.key()))?);
+    for n in items {
+        fails.push(f64s(df, n.fail_column())?);
     }
     Ok((0..df.height())
         .map(|i| {
@@ -661,7 +694,7 @@ fn operator_rows<'d>(
                 min: dist.and_then(Scores::min).unwrap_or(0.0),
                 pass_rate: pass[i].unwrap_or(0.0),
                 red_lines: red[i],
-                fail_rates: std::array::from_fn(|k| fails[k][i]),
+                fail_rates: fails.iter().map(|f| f[i]).collect(),
                 callbacks_due: 0,
                 callbacks_on_time: 0,
                 callbacks_by_other: 0,
@@ -693,32 +726,38 @@ fn sort_by(lf: LazyFrame, by: &[&str]) -> LazyFrame {
 /// run's), so that its numbers are the report's by construction.
 pub fn operator_team_rows(
     calls: &LazyFrame,
+    config: &Config,
 ) -> anyhow::Result<(Vec<OperatorRow>, Vec<OperatorRow>)> {
     let dist = distributions(calls)?;
-    rows_with(calls, &dist)
+    let items = items_of(calls, config)?;
+    rows_with(calls, &items, &dist)
 }
 
 fn rows_with(
     calls: &LazyFrame,
+    items: &[NormId],
     dist: &Distributions,
 ) -> anyhow::Result<(Vec<OperatorRow>, Vec<OperatorRow>)> {
     let ops = collect(sort_by(
         calls
             .clone()
             .group_by([col("operator_id")])
-            .agg(score_aggs(false)),
+            .agg(score_aggs(false, items)),
         &["operator_id"],
     ))?;
-    let operators = operator_rows(&ops, "operator_id", &|k| dist.operators.get(k))?;
+    let operators = operator_rows(&ops, items, "operator_id", &|k| dist.operators.get(k))?;
     let teams = collect(sort_by(
-        calls.clone().group_by([col("team")]).agg(score_aggs(true)),
+        calls
+            .clone()
+            .group_by([col("team")])
+            .agg(score_aggs(true, items)),
         &["team"],
     ))?;
-    let mut team_rows = operator_rows(&teams, "team", &|k| dist.teams.get(k))?;
-    let mut all = collect(calls.clone().select(score_aggs(true)))?;
+    let mut team_rows = operator_rows(&teams, items, "team", &|k| dist.teams.get(k))?;
+    let mut all = collect(calls.clone().select(score_aggs(true, items)))?;
     let team_col = Column::new("team".into(), vec!["合计".to_string(); all.height()]);
     all.with_column(team_col)?;
-    team_rows.extend(operator_rows(&all, "team", &|_| Some(&dist.all))?);
+    team_rows.extend(operator_rows(&all, items, "team", &|_| Some(&dist.all))?);
     Ok((operators, team_rows))
 }
 
@@ -846,6 +885,7 @@ pub fn aggregate(
     data.duplicate_calls = duplicate_calls(runs)?;
     let tickets = scan(runs, "tickets.parquet")?.map(|lf| dedupe_tickets(lf, runs.len()));
     if let Some(calls) = &calls {
+        let items = items_of(calls, config)?;
         let total = collect(
             calls.clone().select(
                 [
@@ -891,10 +931,10 @@ pub fn aggregate(
         for (&c, &n) in &dist.all.0 {
             data.histogram[usize::try_from(c / 1000).unwrap_or(0).min(9)] += n;
         }
-        (data.operators, data.teams) = rows_with(calls, &dist)?;
+        (data.operators, data.teams) = rows_with(calls, &items, &dist)?;
         // Norm failure rates.
         let mut norm_aggs = Vec::new();
-        for n in NormId::ALL {
+        for &n in &items {
             norm_aggs.push(
                 col(n.key())
                     .is_not_null()
@@ -902,21 +942,13 @@ pub fn aggregate(
                     .sum()
                     .alias(n.key()),
             );
-            let f = format!("fail_{}", n.key());
-            norm_aggs.push(
-                col(f.as_str())
-                    .cast(DataType::Int64)
-                    .sum()
-                    .alias(f.as_str()),
-            );
+            let f = n.fail_column();
+            norm_aggs.push(col(f).cast(DataType::Int64).sum().alias(f));
         }
         let nf = collect(calls.clone().select(norm_aggs))?;
-        for n in NormId::ALL {
+        for &n in &items {
             let assessed = u64s(&nf, n.key())?.first().copied().unwrap_or(0);
-            let failed = u64s(&nf, &format!("fail_{}", n.key()))?
-                .first()
-                .copied()
-                .unwrap_or(0);
+            let failed = u64s(&nf, n.fail_column())?.first().copied().unwrap_or(0);
             data.norms.push(NormRow {
                 norm: n,
                 assessed,

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::input::time::fmt_local;
 use crate::input::Reject;
-use crate::model::{NormId, Ticket};
+use crate::model::Ticket;
 use crate::norms::ScoredCall;
 use crate::report::{num, rate, AtomicFile};
 use crate::workflow::timeliness::{Timeliness, FLAGS};
@@ -303,12 +303,17 @@ impl CsvOut {
     }
 }
 
-/// The header of `calls.csv`.
+/// The header of the default scorecard's `calls.csv`.
 pub fn calls_header() -> Vec<&'static str> {
+    calls_header_for(&crate::config::Items::default_eleven())
+}
+
+/// The header of `calls.csv`: a column per item of the scorecard, in order.
+pub fn calls_header_for(items: &crate::config::Items) -> Vec<&'static str> {
     CALL_COLUMNS
         .iter()
         .copied()
-        .chain(NormId::ALL.iter().map(|n| n.key()))
+        .chain(items.iter().map(|i| i.key()))
         .chain(CALL_REVIEW_COLUMNS)
         .chain([CALL_NUMBER_COLUMN])
         .collect()
@@ -353,7 +358,7 @@ pub fn encode_call_row(s: &ScoredCall, out: &mut Vec<u8>) {
         .num(s.score)
         .field(bool_str(s.passed))
         .field(bool_str(s.red_line));
-    for e in &s.earned {
+    for e in s.earned.iter() {
         match e {
             Some(p) => r.num(*p),
             None => r.field(b""),
@@ -537,9 +542,11 @@ pub fn write_report_csvs(
 ) -> anyhow::Result<()> {
     use crate::report::aggregate::OperatorRow;
     let opt = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_default();
-    let fail_cols: Vec<String> = NormId::ALL
+    // The runs' items, not a fixed eleven (aggregate::items_of).
+    let fail_cols: Vec<String> = data
+        .norms
         .iter()
-        .map(|n| format!("fail_rate_{}", n.key()))
+        .map(|n| format!("fail_rate_{}", n.norm.key()))
         .collect();
     let stats = |o: &OperatorRow| -> Vec<String> {
         let mut r = vec![

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::input::time::fmt_local;
-use crate::model::{Call, NormId, Severity, Ticket};
+use crate::model::{Call, Severity, Ticket};
 use crate::norms::ScoredCall;
 use crate::report::num;
 use crate::report::privacy::Masker;
@@ -17,7 +17,7 @@ pub fn render(
     call: &Call,
     ticket: Option<&Ticket>,
     scored: &ScoredCall,
-    points: &dyn Fn(NormId) -> f64,
+    items: &crate::config::Items,
     masker: Option<&Masker<'_>>,
 ) -> String {
     let mut out = String::new();
@@ -125,15 +125,15 @@ pub fn render(
         }
     }
     let _ = writeln!(out, "\n各项得分：");
-    for n in NormId::ALL {
-        let earned = scored.earned[n.index()];
+    for (item, &earned) in items.iter().zip(scored.earned.iter()) {
+        let n = item.norm;
         let manual = if scored.manual.contains(&n) {
             "（人工评分）"
         } else {
             ""
         };
         let shown = match earned {
-            Some(e) => format!("{}/{}{}", num(e), num(points(n)), manual),
+            Some(e) => format!("{}/{}{}", num(e), num(item.points), manual),
             None => "不评".to_string(),
         };
         let _ = writeln!(out, "  {:<14} {:<10} {}", n.key(), n.name_zh(), shown);

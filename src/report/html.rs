@@ -7,7 +7,6 @@
 use std::fmt::Write;
 
 use crate::config::Config;
-use crate::model::NormId;
 use crate::report::aggregate::ReportData;
 use crate::report::privacy::html_escape as esc;
 use crate::report::{num, Lang};
@@ -594,9 +593,11 @@ pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
             "appeals (pending/upheld/overturned)",
         ),
     ];
-    let norm_names: Vec<String> = NormId::ALL
+    // The runs' items, as aggregate found them (not a fixed eleven).
+    let norm_names: Vec<String> = data
+        .norms
         .iter()
-        .map(|n| n.name_zh().to_string())
+        .map(|n| n.norm.name_zh().to_string())
         .collect();
     headers.extend(norm_names.iter().map(String::as_str));
     headers.push(t(lang, "重大风险", "critical"));
@@ -628,6 +629,7 @@ pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
         .collect();
     s.push_str(&table("table-operators", &headers, &rows));
     let _ = write!(s, "<h2>{}</h2>", t(lang, "各规范", "Norms"));
+    let items = config.items();
     let rows: Vec<Vec<String>> = data
         .norms
         .iter()
@@ -635,7 +637,7 @@ pub fn render(data: &ReportData, config: &Config, lang: Lang) -> String {
             vec![
                 n.norm.key().into(),
                 n.norm.name_zh().into(),
-                num(config.norms.common(n.norm).points),
+                items.get(n.norm).map(|i| num(i.points)).unwrap_or_default(),
                 n.assessed.to_string(),
                 n.failed.to_string(),
                 pct(n.fail_rate),

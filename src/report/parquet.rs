@@ -8,6 +8,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
+use crate::config::Items;
 use crate::model::{NormId, Ticket};
 use crate::norms::ScoredCall;
 use crate::report::AtomicFile;
@@ -120,23 +121,10 @@ impl Batch {
     }
 }
 
-/// The `fail_<norm>` column names, in [`NormId::ALL`] order.
-pub const FAIL_COLUMNS: [&str; 11] = [
-    "fail_greeting",
-    "fail_closing",
-    "fail_courtesy",
-    "fail_pace",
-    "fail_clarity",
-    "fail_accuracy",
-    "fail_process",
-    "fail_communication",
-    "fail_attitude",
-    "fail_ticket",
-    "fail_taboo",
-];
-
 /// Fills one calls.parquet row.
-fn call_row(b: &mut Batch, s: &ScoredCall, points: &dyn Fn(NormId) -> f64) {
+/// Per item of the scorecard (`items`, in order): its points column, then
+/// its `fail_<key>` column.
+fn call_row(b: &mut Batch, s: &ScoredCall, items: &Items) {
     let mut r = b.row();
     r.s("date", s.started_at.get(..10).unwrap_or(""))
         .s("call_id", s.call_id.as_str())
@@ -148,12 +136,12 @@ fn call_row(b: &mut Batch, s: &ScoredCall, points: &dyn Fn(NormId) -> f64) {
         .b("passed", Some(s.passed))
         .b("red_line", Some(s.red_line))
         .s("grade", s.grade);
-    for n in NormId::ALL {
-        r.f(n.key(), s.earned[n.index()]);
+    for (i, e) in items.iter().zip(s.earned.iter()) {
+        r.f(i.key(), *e);
     }
-    for n in NormId::ALL {
-        let failed = s.earned[n.index()].map(|e| e < points(n) - 1e-9);
-        r.b(FAIL_COLUMNS[n.index()], failed);
+    for (i, e) in items.iter().zip(s.earned.iter()) {
+        let failed = e.map(|e| e < i.points - 1e-9);
+        r.b(i.norm.fail_column(), failed);
     }
     r.n("findings", Some(s.findings.len() as i64));
     r.f("reviewed_score", Some(s.reviewed_score))
@@ -376,7 +364,7 @@ impl ParquetOut {
 
 /// Schemas come from a sample row, so that an empty run still writes a
 /// file with every column.
-fn sample_call() -> ScoredCall {
+fn sample_call(items: &Items) -> ScoredCall {
     ScoredCall {
         call_id: String::new(),
         operator_id: String::new(),
@@ -387,7 +375,7 @@ fn sample_call() -> ScoredCall {
         passed: false,
         red_line: false,
         grade: "",
-        earned: [Some(0.0); 11],
+        earned: crate::model::PerItem::new(items.len(), Some(0.0)),
         findings: vec![crate::model::Finding::new(NormId::Taboo, "x", "")],
         manual: Vec::new(),
         reviewed_score: 0.0,
@@ -402,17 +390,17 @@ fn sample_call() -> ScoredCall {
     }
 }
 
-/// calls.parquet
-pub fn calls(dir: &Path) -> anyhow::Result<ParquetOut> {
+/// calls.parquet, with a column pair per item of the scorecard.
+pub fn calls(dir: &Path, items: &Items) -> anyhow::Result<ParquetOut> {
     let mut b = Batch::new();
-    call_row(&mut b, &sample_call(), &|_| 0.0);
+    call_row(&mut b, &sample_call(items), items);
     ParquetOut::create(dir, "calls.parquet", b)
 }
 
 /// findings.parquet
 pub fn findings(dir: &Path) -> anyhow::Result<ParquetOut> {
     let mut b = Batch::new();
-    finding_rows(&mut b, &sample_call());
+    finding_rows(&mut b, &sample_call(&Items::default_eleven()));
     ParquetOut::create(dir, "findings.parquet", b)
 }
 
@@ -427,8 +415,8 @@ pub fn tickets(dir: &Path) -> anyhow::Result<ParquetOut> {
 
 impl ParquetOut {
     /// Adds a scored call (calls.parquet).
-    pub fn add_call(&mut self, s: &ScoredCall, points: &dyn Fn(NormId) -> f64) {
-        call_row(&mut self.batch, s, points);
+    pub fn add_call(&mut self, s: &ScoredCall, items: &Items) {
+        call_row(&mut self.batch, s, items);
     }
 
     /// Adds a call's findings (findings.parquet).

@@ -454,7 +454,7 @@ pub(crate) mod tests {
             passed: true,
             red_line: false,
             grade: "优秀",
-            earned: [Some(10.0); 11],
+            earned: crate::model::PerItem::new(11, Some(10.0)),
             findings,
             manual: Vec::new(),
             reviewed_score: 90.0,
@@ -568,7 +568,7 @@ pub(crate) mod tests {
             min: 0.0,
             pass_rate: 0.0,
             red_lines: 0,
-            fail_rates: [None; 11],
+            fail_rates: vec![None; 11],
             callbacks_due: 0,
             callbacks_on_time: 0,
             callbacks_by_other: 0,
@@ -636,11 +636,22 @@ pub(crate) mod tests {
     fn write_run(dir: &std::path::Path, calls: &[ScoredCall], tickets: &[(&str, &str)]) {
         use crate::report::parquet;
         std::fs::create_dir_all(dir).expect("dir");
-        let points = |_| 10.0;
-        let mut c = parquet::calls(dir).expect("calls");
+        // Every norm worth 10 points, as the calls' earned values.
+        let items = crate::config::Items::new(
+            crate::model::NormId::ALL
+                .iter()
+                .map(|&norm| crate::config::Item {
+                    norm,
+                    points: 10.0,
+                    per_finding: 0.0,
+                    enabled: true,
+                })
+                .collect(),
+        );
+        let mut c = parquet::calls(dir, &items).expect("calls");
         let mut f = parquet::findings(dir).expect("findings");
         for s in calls {
-            c.add_call(s, &points);
+            c.add_call(s, &items);
             f.add_findings(s);
         }
         c.commit().expect("commit");

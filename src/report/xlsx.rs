@@ -238,6 +238,7 @@ fn fcr_cells(f: Option<&crate::workflow::repeats::FirstCalls>) -> [Cell; 3] {
 
 fn operator_table(
     rows: &[OperatorRow],
+    items: &[NormId],
     lang: Lang,
     team_rows: bool,
     fcr: &crate::workflow::repeats::Fcr,
@@ -266,7 +267,7 @@ fn operator_table(
     ] {
         headers.push((t(lang, zh, en), k, w));
     }
-    for n in NormId::ALL {
+    for n in items {
         headers.push((
             t(
                 lang,
@@ -550,7 +551,9 @@ pub fn write_details(
     let mut call_cols = vec!["date"];
     call_cols.extend(crate::report::csv_out::CALL_COLUMNS);
     call_cols.push("grade");
-    call_cols.extend(NormId::ALL.iter().map(|n| n.key()));
+    // The runs' items (calls.parquet's columns), not a fixed eleven.
+    let items = crate::report::aggregate::items_of_runs(runs, &crate::config::Config::default())?;
+    call_cols.extend(items.iter().map(|n| n.key()));
     let finding_cols = vec![
         "call_id",
         "operator_id",
@@ -882,9 +885,13 @@ fn summary_sheets(
         ws.set_name(t(lang, zh, en))?;
         write_table(ws, &f, table)
     };
-    let ops = operator_table(&data.operators, lang, false, &data.first_calls);
+    // The runs' items, as aggregate found them, and the points of those
+    // the scorecard in use knows.
+    let norm_ids: Vec<NormId> = data.norms.iter().map(|n| n.norm).collect();
+    let items = config.items();
+    let ops = operator_table(&data.operators, &norm_ids, lang, false, &data.first_calls);
     sheet(wb, "话务员排名", "Operators", &ops)?;
-    let teams = operator_table(&data.teams, lang, true, &data.first_calls);
+    let teams = operator_table(&data.teams, &norm_ids, lang, true, &data.first_calls);
     sheet(wb, "班组小计", "Teams", &teams)?;
     let norms = Table {
         headers: vec![
@@ -903,7 +910,7 @@ fn summary_sheets(
                 vec![
                     Cell::S(n.norm.key().into()),
                     Cell::S(n.norm.name_zh().into()),
-                    Cell::N(Some(config.norms.common(n.norm).points)),
+                    Cell::N(items.get(n.norm).map(|i| i.points)),
                     Cell::N(Some(n.assessed as f64)),
                     Cell::N(Some(n.failed as f64)),
                     Cell::N(n.fail_rate),

@@ -441,8 +441,8 @@ pub fn calibrate(reviews: &Reviews, runs: &[PathBuf]) -> anyhow::Result<Calibrat
                 )
             })?;
             let raw = t.word(&rec, NORM)?;
-            let norm = NormId::parse(raw)
-                .ok_or_else(|| t.error(&rec, NORM, &format!("“{raw}”不是十一项规范之一")))?;
+            let norm = NormId::parse_known(raw)
+                .ok_or_else(|| t.error(&rec, NORM, &format!("“{raw}”不是评分表的评分项")))?;
             if reviews::norm_of_rule(rule) != Some(norm) {
                 return Err(t.error(
                     &rec,

@@ -95,7 +95,10 @@ pub fn manual_rule(norm: NormId) -> &'static str {
         "ticket.manual",
         "taboo.manual",
     ];
-    MANUAL[norm.index()]
+    match MANUAL.get(norm.index()) {
+        Some(r) => r,
+        None => norm.custom_manual_rule().unwrap_or(""),
+    }
 }
 
 /// The static id of a known rule (from [`RULES`], `<norm>.manual`, or a
@@ -108,8 +111,9 @@ pub fn known_rule(id: &str) -> Option<&'static str> {
         .find(|r| *r == id)
         .or_else(|| {
             NormId::ALL
-                .iter()
-                .map(|n| manual_rule(*n))
+                .into_iter()
+                .chain(NormId::customs())
+                .map(manual_rule)
                 .find(|r| *r == id)
         })
         .or_else(|| crate::rules::known_custom(id))
@@ -117,7 +121,9 @@ pub fn known_rule(id: &str) -> Option<&'static str> {
 
 /// The norm a rule id belongs to (the part before the dot).
 pub fn norm_of_rule(rule: &str) -> Option<NormId> {
-    NormId::parse(rule.split('.').next().unwrap_or(""))
+    // A custom rule knows its item (a centre's own item, or a built-in one).
+    crate::rules::custom_norm(rule.trim())
+        .or_else(|| NormId::parse_known(rule.split('.').next().unwrap_or("")))
 }
 
 /// The header names each field is recognised by.
@@ -255,8 +261,8 @@ fn parse_row<'a>(
         ("", "") => return Err("缺少规范 norm 和规则 rule（至少填一个）".into()),
         ("", r) => norm_of_rule(r)
             .ok_or_else(|| format!("rule（规则）\"{r}\" 不是已知规则（见 hotline-qa rules）"))?,
-        (n, _) => NormId::parse(n).ok_or_else(|| {
-            format!("norm（规范）\"{n}\" 不是十一项规范之一（greeting … taboo，或中文名）")
+        (n, _) => NormId::parse_known(n).ok_or_else(|| {
+            format!("norm（规范）\"{n}\" 不是评分表的评分项（greeting … taboo、评分表 [[items]] 里的键，或中文名）")
         })?,
     };
     let rule = match rule_raw {

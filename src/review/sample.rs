@@ -700,8 +700,8 @@ fn read_findings(
             continue;
         }
         let norm_raw = t.field(&rec, 1)?;
-        let norm = NormId::parse(norm_raw)
-            .ok_or_else(|| t.error(&rec, 1, &format!("“{norm_raw}”不是十一项规范之一")))?;
+        let norm = NormId::parse_known(norm_raw)
+            .ok_or_else(|| t.error(&rec, 1, &format!("“{norm_raw}”不是评分表的评分项")))?;
         let row = FindingRow {
             norm,
             rule: t.field(&rec, 2)?.to_string(),
@@ -1171,7 +1171,12 @@ fn write_review_sheet(
         .set_error_title("申诉")?
         .set_error_message("请从下拉列表选：申诉中、维持、撤销")?;
     ws.add_data_validation(1, col("申诉"), last, col("申诉"), &appeal)?;
-    let norms: Vec<&str> = NormId::ALL.iter().map(|n| n.name_zh()).collect();
+    // The built-in norms and the items of the scorecards read (the run's).
+    let norms: Vec<&str> = NormId::ALL
+        .into_iter()
+        .chain(NormId::customs())
+        .map(|n| n.name_zh())
+        .collect();
     let norm = DataValidation::new()
         .allow_list_strings(&norms)?
         .set_error_style(DataValidationErrorStyle::Warning)

@@ -556,7 +556,21 @@ fn render(
         );
     }
     if ticket.is_none() {
-        let _ = writeln!(out, "  （没有工单：执行流程、工单书写两项不评）");
+        // The ticket norms the new scorecard has (a centre's own may drop them).
+        let needs: Vec<&str> = [NormId::Process, NormId::Ticket]
+            .into_iter()
+            .filter(|n| changed.items().position(*n).is_some())
+            .map(|n| n.name_zh())
+            .collect();
+        match needs.len() {
+            2 => {
+                let _ = writeln!(out, "  （没有工单：执行流程、工单书写两项不评）");
+            }
+            1 => {
+                let _ = writeln!(out, "  （没有工单：{}不评）", needs[0]);
+            }
+            _ => {}
+        }
     }
 
     let _ = writeln!(
@@ -572,10 +586,12 @@ fn render(
         finding_block(&mut out, call, f, true);
     }
     let _ = writeln!(out, "得分：{}", verdict(changed, &new));
-    let not_assessed: Vec<&str> = NormId::ALL
+    let not_assessed: Vec<&str> = changed
+        .items()
         .iter()
-        .filter(|n| new.earned[n.index()].is_none())
-        .map(|n| n.name_zh())
+        .zip(new.earned.iter())
+        .filter(|(_, e)| e.is_none())
+        .map(|(i, _)| i.name_zh())
         .collect();
     if !not_assessed.is_empty() {
         let _ = writeln!(out, "不评（不适用或已关闭）：{}", not_assessed.join("、"));
@@ -584,9 +600,18 @@ fn render(
     let _ = writeln!(out, "\n与现行评分表（{}）相比：", version(baseline));
     let added = unmatched(&new.findings, &old.findings);
     let removed = unmatched(&old.findings, &new.findings);
-    let norms_changed: Vec<String> = NormId::ALL
+    // The items of both scorecards: the new one's in order, then any the
+    // old one had and the new one dropped.
+    let mut both: Vec<NormId> = changed.items().norms().collect();
+    both.extend(
+        baseline
+            .items()
+            .norms()
+            .filter(|n| changed.items().position(*n).is_none()),
+    );
+    let norms_changed: Vec<String> = both
         .iter()
-        .filter(|n| new.earned[n.index()] != old.earned[n.index()])
+        .filter(|n| earned_of(changed, &new, **n) != earned_of(baseline, &old, **n))
         .map(|n| {
             format!(
                 "{} {} → {}",
@@ -671,10 +696,19 @@ fn verdict(s: &Scorer, c: &ScoredCall) -> String {
     )
 }
 
+/// The points `c` earned on item `n` of `s`'s scorecard (None: not
+/// assessed, or not one of its items).
+fn earned_of(s: &Scorer, c: &ScoredCall, n: NormId) -> Option<f64> {
+    s.items()
+        .position(n)
+        .and_then(|p| c.earned.get(p).copied().flatten())
+}
+
 fn earned(s: &Scorer, c: &ScoredCall, n: NormId) -> String {
-    match c.earned[n.index()] {
-        Some(e) => format!("{}/{}", num(e), num(s.config().norms.common(n).points)),
-        None => "不评".into(),
+    match (earned_of(s, c, n), s.items().get(n)) {
+        (Some(e), Some(i)) => format!("{}/{}", num(e), num(i.points)),
+        (_, None) => "不在评分表".into(),
+        (None, _) => "不评".into(),
     }
 }
 

@@ -486,7 +486,9 @@ impl RuleSet {
                 }
             }
             let found = r.findings(view, &anchors);
-            let assess = !found.is_empty() || r.when.is_some();
+            // A centre's own item has no built-in check: its rules assess
+            // it on every call they apply to (a clean call earns its points).
+            let assess = !found.is_empty() || r.when.is_some() || !r.norm.is_builtin();
             match slot {
                 Outcome::Assessed(f) => f.extend(found),
                 Outcome::NotAssessed if assess => *slot = Outcome::Assessed(found),
@@ -515,14 +517,22 @@ impl RuleSet {
 }
 
 fn compile_rule(spec: &RuleSpec, config: &Config, before: &[RuleSpec]) -> Result<Rule, Bad> {
-    let norm = NormId::parse(&spec.norm).ok_or_else(|| {
-        let keys: Vec<&str> = NormId::ALL.iter().map(|n| n.key()).collect();
+    let items = config.items();
+    let norm = items.parse(&spec.norm).ok_or_else(|| {
+        let dropped = NormId::parse(&spec.norm)
+            .map(|n| {
+                format!(
+                    "“{}”是内置评分项，但本评分表的 [[items]] 没有列它；",
+                    n.name_zh()
+                )
+            })
+            .unwrap_or_default();
         (
             "norm".to_string(),
             format!(
-                "“{}”不是评分项，请写十一项之一的键或中文名：{}（unknown norm）",
+                "“{}”不是评分项，{dropped}请写本评分表评分项之一的键或中文名：{}（unknown norm）",
                 spec.norm,
-                keys.join("、")
+                items.keys_zh()
             ),
         )
     })?;
@@ -594,7 +604,7 @@ fn compile_rule(spec: &RuleSpec, config: &Config, before: &[RuleSpec]) -> Result
             )
         }
     };
-    let norm_points = config.norms.common(norm).points;
+    let norm_points = items.get(norm).map_or(0.0, |i| i.points);
     let cost = match (spec.points, spec.per_finding) {
         (Some(_), Some(_)) => {
             return bad(
@@ -615,10 +625,14 @@ fn compile_rule(spec: &RuleSpec, config: &Config, before: &[RuleSpec]) -> Result
                 return bad(
                     key,
                     format!(
-                        "{p} 超过了评分项 {}（{}）的满分 {norm_points}，请改小或调高 norms.{}.points（more than the norm's points）",
+                        "{p} 超过了评分项 {}（{}）的满分 {norm_points}，请改小或调高 {}（more than the norm's points）",
                         norm.name_zh(),
                         norm.key(),
-                        norm.key()
+                        if config.items.is_empty() {
+                            format!("norms.{}.points", norm.key())
+                        } else {
+                            format!("[[items]] 里 {} 的 points", norm.key())
+                        }
                     ),
                 );
             }

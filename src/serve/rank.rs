@@ -317,7 +317,7 @@ pub(super) fn page(c: &Ctx) -> anyhow::Result<Resp> {
     drop(conn);
     let (mut ops, mut teams, trend) = match &frame {
         Some(lf) => {
-            let (ops, teams) = aggregate::operator_team_rows(lf)?;
+            let (ops, teams) = aggregate::operator_team_rows(lf, &config)?;
             (ops, teams, aggregate::reviewed_operator_trend(lf)?)
         }
         None => (Vec::new(), Vec::new(), Vec::new()),

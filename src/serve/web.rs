@@ -887,8 +887,10 @@ fn calls(c: &Ctx) -> anyhow::Result<Resp> {
             serde_urlencoded::to_string(q).unwrap_or_default()
         )
     };
+    // The built-in norms and any centre's own items (issue #18).
     let norms: Vec<Value> = crate::model::NormId::ALL
-        .iter()
+        .into_iter()
+        .chain(crate::model::NormId::customs())
         .map(|n| json!({"key": n.key(), "name": n.name_zh()}))
         .collect();
     let sorts: Vec<Value> = SORTS
