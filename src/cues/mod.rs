@@ -244,6 +244,19 @@ mod tests {
             let _ = negated(&t, t.len());
         }
 
+        /// The readers given a call's shared clean text find what they
+        /// find cleaning the text themselves.
+        #[test]
+        fn readers_on_a_shared_clean_text_find_the_same(
+            t in "[我姓叫免贵是先生女士了名不没有就要投诉表扬举报受伤摔倒跳楼上访闹大又第三次反映长青小区建设路号楼3 ，。、a-zA-Z０-９]{0,40}"
+        ) {
+            let texts = crate::text::CleanTexts::new(std::iter::once(t.as_str()));
+            for k in cue::CueKind::ALL {
+                proptest::prop_assert_eq!(cue::find(k, &t), cue::find_clean(k, &t, texts.get(0)), "{:?} in {}", k, t);
+            }
+            proptest::prop_assert_eq!(place::places(&t), place::places_clean(&t, texts.get(0)), "{}", t);
+        }
+
         #[test]
         fn readers_never_panic_on_any_text(t in "\\PC{0,60}") {
             for s in spans(&t) {

@@ -112,7 +112,18 @@ const MAX_PART: usize = 8;
 
 /// Every proper place name in `text`, in text order.
 pub fn places(text: &str) -> Vec<Place> {
-    let hits = find(suffix_lexicon(), text);
+    places_at(text, find(suffix_lexicon(), text))
+}
+
+/// As [`places`], with `text`'s clean form already made (`clean` must be
+/// the clean form of `text`, as [`crate::text::CleanTexts`] holds it).
+pub fn places_clean(text: &str, clean: crate::text::CleanText<'_>) -> Vec<Place> {
+    let hits = suffix_lexicon().map_or_else(Vec::new, |l| l.find_clean(text, clean));
+    places_at(text, hits)
+}
+
+/// The place names that end in the suffixes `hits` found in `text`.
+fn places_at(text: &str, hits: Vec<crate::lexicon::Hit<'static>>) -> Vec<Place> {
     if hits.is_empty() {
         return Vec::new();
     }

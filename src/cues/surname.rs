@@ -97,13 +97,38 @@ const CUES: &[(&str, bool)] = &[
     ("叫我老", true),
 ];
 
+/// The chars a statement of a surname can start with: the first char of
+/// each cue, and 我 (of 我是X先生). Made from [`CUES`], so a cue added
+/// there is never missed.
+fn first_chars() -> &'static [char] {
+    static CELL: OnceLock<Vec<char>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let mut v: Vec<char> = CUES.iter().filter_map(|(w, _)| w.chars().next()).collect();
+        v.push('我');
+        v.sort_unstable();
+        v.dedup();
+        v
+    })
+}
+
 /// Every surname the caller states in `text`, in text order.
 pub fn surnames(text: &str) -> Vec<Surname> {
+    // Most of what a caller says states no name: without a char a
+    // statement can start with, nothing is looked at or allocated.
+    let first = first_chars();
+    if !text.chars().any(|c| first.binary_search(&c).is_ok()) {
+        return Vec::new();
+    }
     let chars = counted_chars(text);
     let cs: Vec<char> = chars.iter().map(|&(_, c)| c).collect();
     let mut out = Vec::new();
     let mut i = 0;
     while i < cs.len() {
+        // Every cue and 我是 start with one of these chars.
+        if first.binary_search(&cs[i]).is_err() {
+            i += 1;
+            continue;
+        }
         // The longest cue that ends here wins (我姓名是 over 我姓).
         let cue = CUES
             .iter()

@@ -365,7 +365,11 @@ pub fn place_missing(s: &Said, t: &Ticket) -> Option<Finding> {
     }
     let named: Vec<(usize, place::Place)> = s
         .caller()
-        .flat_map(|(i, text)| place::places(text).into_iter().map(move |p| (i, p)))
+        .flat_map(|(i, text)| {
+            place::places_clean(text, s.texts.get(i))
+                .into_iter()
+                .map(move |p| (i, p))
+        })
         .collect();
     let (i, first) = named.first()?;
     let recorded = compact(&format!("{} {}", t.event_location, t.content));
