@@ -248,13 +248,14 @@ mod tests {
         /// find cleaning the text themselves.
         #[test]
         fn readers_on_a_shared_clean_text_find_the_same(
-            t in "[我姓叫免贵是先生女士了名不没有就要投诉表扬举报受伤摔倒跳楼上访闹大又第三次反映长青小区建设路号楼3 ，。、a-zA-Z０-９]{0,40}"
+            t in "[我姓叫免贵是先生女士了名不没有就要投诉表扬举报受伤摔倒跳楼上访闹大又第三次反映长青小区建设路号楼这个码本机来电3 ，。、a-zA-Z０-９]{0,40}"
         ) {
             let texts = crate::text::CleanTexts::new(std::iter::once(t.as_str()));
             for k in cue::CueKind::ALL {
                 proptest::prop_assert_eq!(cue::find(k, &t), cue::find_clean(k, &t, texts.get(0)), "{:?} in {}", k, t);
             }
             proptest::prop_assert_eq!(place::places(&t), place::places_clean(&t, texts.get(0)), "{}", t);
+            proptest::prop_assert_eq!(phone::own_number_cue(&t), phone::own_number_cue_clean(&t, texts.get(0)), "{}", t);
         }
 
         #[test]

@@ -252,6 +252,17 @@ pub fn own_number_cue(text: &str) -> Option<Span> {
         })
 }
 
+/// As [`own_number_cue`], with `text`'s clean form already made (`clean`
+/// must be the clean form of `text`, as [`crate::text::CleanTexts`] holds it).
+pub fn own_number_cue_clean(text: &str, clean: crate::text::CleanText<'_>) -> Option<Span> {
+    super::find_asserted_clean(own_number_lexicon(), text, clean)
+        .first()
+        .map(|h| Span {
+            start: h.start,
+            end: h.end,
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -314,15 +314,21 @@ pub fn phone_mismatch(s: &Said, t: &Ticket) -> Option<Finding> {
     // A number the agent or a unit said before is read back, not given
     // (具体您可以拨打2628800 → 2628800是吧？): it is no contact number.
     said.retain(|(i, p)| !said_before_by_others(s.call, *i, &p.digits));
+    if said.iter().any(|(_, p)| same_phone(p, &recorded, &digits)) {
+        return None;
+    }
     let own = s
         .call
         .caller_number
         .as_deref()
         .filter(|n| !crate::text::digits(n).is_empty())
-        .and_then(|n| s.first_in_caller(phone::own_number_cue).map(|cue| (n, cue)));
-    if said.iter().any(|(_, p)| same_phone(p, &recorded, &digits)) {
-        return None;
-    }
+        .and_then(|n| {
+            s.caller()
+                .find_map(|(i, text)| {
+                    phone::own_number_cue_clean(text, s.texts.get(i)).map(|x| (i, x))
+                })
+                .map(|cue| (n, cue))
+        });
     let rule = "ticket.phone_mismatch";
     match own {
         Some((n, _)) if same_digits(n, &t.caller_phone) => None,
