@@ -4,9 +4,9 @@
 //!
 //! Calls and findings are copied from each run's `calls.csv` and
 //! `findings.csv` (not from Parquet) because the list pages filter and
-//! sort on a handful of columns that SQLite indexes directly; the dialogue
-//! itself stays in the run's input files and is read when a call is
-//! opened.
+//! sort on a handful of columns that SQLite indexes directly (the indexes
+//! and the per-day summary are in [`super::stats`]); the dialogue itself
+//! stays in the run's input files, and [`super::sources`] records where.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -78,11 +78,6 @@ CREATE TABLE IF NOT EXISTS calls(
   critical INTEGER NOT NULL,
   findings INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS calls_day ON calls(day, started_at);
-CREATE INDEX IF NOT EXISTS calls_operator ON calls(operator_id, day);
-CREATE INDEX IF NOT EXISTS calls_team ON calls(team, day);
-CREATE INDEX IF NOT EXISTS calls_score ON calls(reviewed_score);
-CREATE INDEX IF NOT EXISTS calls_needs ON calls(needs_review) WHERE needs_review > 0;
 CREATE TABLE IF NOT EXISTS findings(
   id INTEGER PRIMARY KEY,
   call_id TEXT NOT NULL,
@@ -128,12 +123,15 @@ pub fn open(path: &Path) -> anyhow::Result<Connection> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.execute_batch(SCHEMA).with_context(|| {
-        format!(
-            "{} 不是质检工作台的数据库，或已损坏（not a workbench database）",
-            path.display()
-        )
-    })?;
+    conn.execute_batch(SCHEMA)
+        .and_then(|()| conn.execute_batch(super::sources::SCHEMA))
+        .and_then(|()| super::stats::migrate(&conn))
+        .with_context(|| {
+            format!(
+                "{} 不是质检工作台的数据库，或已损坏（not a workbench database）",
+                path.display()
+            )
+        })?;
     Ok(conn)
 }
 
@@ -169,6 +167,10 @@ pub struct Imported {
     pub duplicates: u64,
     /// Seconds taken.
     pub seconds: f64,
+    /// Calls whose transcript line was located in the inputs.
+    pub located: u64,
+    /// Why the locations were not recorded ("" when they were).
+    pub note: String,
 }
 
 /// Whether `dir` is a complete run: it has its run.json and it is not a
@@ -222,11 +224,11 @@ fn column(header: &csv::StringRecord, name: &str, file: &Path) -> anyhow::Result
 /// nothing (a run that fails half-way leaves no half of it behind).
 pub fn import_run(conn: &mut Connection, dir: &Path) -> anyhow::Result<Imported> {
     let started = Instant::now();
-    // run.json is read only to be sure this is a score run (and fail with
-    // its message otherwise); the detail page reads it again for the inputs.
-    Manifest::read(dir)?;
+    // run.json says which inputs the run read: where each call's line and
+    // ticket are in them is recorded below (the detail page reads only those).
+    let manifest = Manifest::read(dir)?;
     let key = crate::review::manifest::absolute(dir).display().to_string();
-    let tx = conn.transaction()?;
+    let mut tx = conn.transaction()?;
     tx.execute(
         "INSERT INTO runs(path, imported_at, calls, findings, duplicates, seconds) VALUES (?1, ?2, 0, 0, 0, 0)",
         params![key, now_utc()],
@@ -341,6 +343,35 @@ pub fn import_run(conn: &mut Connection, dir: &Path) -> anyhow::Result<Imported>
             done.findings += 1;
         }
     }
+    // Where each call's dialogue and ticket are. Inside a savepoint: inputs
+    // moved away since `score` ran leave the calls imported (the detail page
+    // then says it cannot find the dialogue) rather than failing the run.
+    {
+        let mut sp = tx.savepoint()?;
+        let local = manifest.config(dir).map(|c| c.offset());
+        let rec = local.and_then(|local| {
+            super::sources::record(
+                &sp,
+                run_id,
+                &manifest.inputs,
+                manifest.sheet.as_deref(),
+                local,
+                &fresh,
+            )
+        });
+        match rec {
+            Ok(r) => {
+                done.located = r.dialogues;
+                sp.commit()?;
+            }
+            Err(e) => {
+                done.note = format!(
+                    "；没能记下对话在输入文件里的位置，打开通话时会较慢：{e:#}"
+                );
+                sp.rollback()?;
+            }
+        }
+    }
     tx.execute(
         "UPDATE calls SET
            critical = (SELECT COUNT(*) FROM findings f WHERE f.call_id = calls.call_id AND f.severity = 'critical'),
@@ -360,6 +391,7 @@ pub fn import_run(conn: &mut Connection, dir: &Path) -> anyhow::Result<Imported>
         ],
     )?;
     tx.commit()?;
+    super::stats::after_import(conn)?;
     Ok(done)
 }
 
@@ -369,12 +401,13 @@ pub fn import_pending(conn: &mut Connection, runs: &Path) -> anyhow::Result<Vec<
     for dir in pending_runs(conn, runs)? {
         match import_run(conn, &dir) {
             Ok(i) => lines.push(format!(
-                "已导入运行 {}：{} 通电话、{} 条扣分，{} 通已在库里（跳过），用时 {:.2} 秒",
+                "已导入运行 {}：{} 通电话、{} 条扣分，{} 通已在库里（跳过），用时 {:.2} 秒{}",
                 dir.display(),
                 i.calls,
                 i.findings,
                 i.duplicates,
-                i.seconds
+                i.seconds,
+                i.note
             )),
             Err(e) => lines.push(format!(
                 "导入运行 {} 失败，下次轮询再试：{e:#}（import failed）",

@@ -158,12 +158,30 @@ fn scored(
     reviews: &[Review],
 ) -> anyhow::Result<(Arc<RunCtx>, Call<'static>, Option<Ticket>, ScoredCall)> {
     let ctx = ctx(app, row)?;
-    let (call, ticket) = crate::run::find_call(
-        &ctx.manifest.inputs,
-        &row.call_id,
-        &ctx.config,
-        ctx.manifest.sheet.as_deref(),
-    )?;
+    // The locations recorded at import are read under the database lock,
+    // the file after it is released. A call imported before they were
+    // recorded is searched for in the inputs, as it was then.
+    let located = {
+        let conn = match app.db.lock() {
+            Ok(c) => c,
+            Err(p) => p.into_inner(),
+        };
+        super::sources::locate(&conn, &row.call_id)?
+    };
+    let (call, ticket) = match located {
+        Some(at) => super::sources::read(
+            at,
+            &row.call_id,
+            ctx.config.offset(),
+            ctx.manifest.sheet.as_deref(),
+        )?,
+        None => crate::run::find_call(
+            &ctx.manifest.inputs,
+            &row.call_id,
+            &ctx.config,
+            ctx.manifest.sheet.as_deref(),
+        )?,
+    };
     let manual = ctx
         .manual
         .as_ref()

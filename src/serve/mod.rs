@@ -7,10 +7,17 @@
 //!   checks, security headers) and the pages.
 //! - [`detail`]: one call's dialogue read from the run's inputs and scored
 //!   again with the workbench's reviews.
+//! - [`sources`]: where each call's line and ticket are in those inputs,
+//!   recorded at import, so that a call is opened without scanning them.
+//! - [`list`]: a page of the call list, read by keyset.
+//! - [`stats`]: the list's indexes and the per-day summary 概览 reads.
 
 pub mod auth;
 pub mod db;
 pub mod detail;
+pub mod list;
+pub mod sources;
+pub mod stats;
 pub mod web;
 
 use std::io::Write;
