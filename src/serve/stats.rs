@@ -22,7 +22,8 @@ CREATE INDEX IF NOT EXISTS calls_day_time ON calls(day, started_at, call_id);
 CREATE INDEX IF NOT EXISTS calls_operator_time ON calls(operator_id, started_at, call_id);
 CREATE INDEX IF NOT EXISTS calls_team_time ON calls(team, started_at, call_id);
 CREATE INDEX IF NOT EXISTS calls_reviewed ON calls(reviewed_score, call_id);
-CREATE INDEX IF NOT EXISTS calls_needs_time ON calls(needs_review, started_at, call_id) WHERE needs_review > 0;
+DROP INDEX IF EXISTS calls_needs_time;
+CREATE INDEX IF NOT EXISTS calls_needs ON calls(needs_review, started_at, call_id);
 CREATE TABLE IF NOT EXISTS day_stats(
   day TEXT NOT NULL,
   operator_id TEXT NOT NULL,

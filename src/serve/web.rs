@@ -25,6 +25,8 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 const SESSION_COOKIE: &str = "hq_session";
 const LOGIN_COOKIE: &str = "hq_login";
 const PAGE_SIZE: i64 = 50;
+/// The call list counts its matches up to this many.
+const COUNT_CAP: i64 = 10_000;
 const MAX_BODY: usize = 64 * 1024;
 
 /// The server's shared state.
@@ -745,14 +747,14 @@ fn calls(c: &Ctx) -> anyhow::Result<Resp> {
     let norm = r.q("norm");
     if !norm.is_empty() {
         add(
-            "calls.call_id IN (SELECT call_id FROM findings WHERE norm = ?)",
+            super::list::finding_filter(&db(c.app), "norm", &norm)?,
             norm.clone(),
         );
     }
     let rule = r.q("rule");
     if !rule.is_empty() {
         add(
-            "calls.call_id IN (SELECT call_id FROM findings WHERE rule = ?)",
+            super::list::finding_filter(&db(c.app), "rule", &rule)?,
             rule.clone(),
         );
     }
@@ -771,11 +773,13 @@ fn calls(c: &Ctx) -> anyhow::Result<Resp> {
     let sort = super::list::sort(&r.q("sort"));
     let page_no = r.q("page").parse::<i64>().unwrap_or(1).max(1);
     let where_sql = wh.join(" AND ");
-    let conn = db(c.app);
-    let total: i64 = conn.query_row(
-        &format!("SELECT COUNT(*) FROM calls WHERE {where_sql}"),
-        rusqlite::params_from_iter(ps.iter()),
-        |row| row.get(0),
+    let mut conn = db(c.app);
+    let total = super::list::count(
+        &mut conn,
+        &where_sql,
+        &ps,
+        COUNT_CAP,
+        std::time::Duration::from_millis(100),
     )?;
     // A link names the page by the row it starts after (or ends before);
     // a bare page number (typed, or an old link) is counted from the top.
@@ -788,10 +792,11 @@ fn calls(c: &Ctx) -> anyhow::Result<Resp> {
         &r.q("before"),
         (page_no - 1).saturating_mul(PAGE_SIZE),
         PAGE_SIZE,
+        !total.few(),
     )?;
     drop(conn);
     let rows = list.rows;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let pages = total.pages(PAGE_SIZE);
     let link = |p: i64, key: &str, cursor: &str| {
         let mut q: Vec<(String, String)> = r
             .query
@@ -821,7 +826,7 @@ fn calls(c: &Ctx) -> anyhow::Result<Resp> {
             "f": {"day": day, "operator": operator, "team": team, "norm": norm, "rule": rule,
                   "min": min, "max": max, "needs_review": needs, "sort": sort.key},
             "norms": norms, "sorts": sorts,
-            "calls": rows, "total": total, "page": page_no, "pages": pages,
+            "calls": rows, "total": total.label(), "page": page_no, "pages": pages,
             "prev": list.prev.map(|k| link((page_no - 1).max(1), "before", &k)),
             "next": list.next.map(|k| link(page_no + 1, "after", &k)),
         }),
