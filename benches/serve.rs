@@ -463,8 +463,8 @@ impl Drop for Server {
 impl Server {
     /// Peak and current resident memory of the server, from /proc.
     fn memory(&self) -> String {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
         let get = |k: &str| {
             status
                 .lines()
@@ -570,32 +570,137 @@ fn pages(a: &Args) {
     let rare = &s.rules[s.rules.len().saturating_sub(3)..];
     type Gen<'a> = Box<dyn Fn(&mut Rng) -> String + 'a>;
     let cases: Vec<(&str, &str, Gen)> = vec![
-        ("list, unfiltered, newest first", "qa", Box::new(|_| "/calls".into())),
-        ("list, operator", "qa", Box::new(|r| format!("/calls?operator=S{:04}", r.below(OPERATORS) + 1))),
-        ("list, team", "qa", Box::new(|r| format!("/calls?team={}", enc(&format!("第{:02}班", r.below(TEAMS) + 1))))),
-        ("list, day", "qa", Box::new(|r| format!("/calls?day=2026-{:02}-{:02}", r.below(9) + 1, r.below(28) + 1))),
-        ("list, norm", "qa", Box::new(|r| format!("/calls?norm={}", ["greeting", "closing", "courtesy", "taboo", "ticket", "process", "attitude"][r.below(7) as usize]))),
-        ("list, common rule", "qa", Box::new(move |r| format!("/calls?rule={}", common[r.below(common.len() as u64) as usize]))),
-        ("list, rare rule", "qa", Box::new(move |r| format!("/calls?rule={}", rare[r.below(rare.len() as u64) as usize]))),
-        ("list, score 60–70", "qa", Box::new(|r| format!("/calls?min={}&max={}", 50 + r.below(20), 70 + r.below(10)))),
-        ("list, needs_review", "qa", Box::new(|_| "/calls?needs_review=1".into())),
-        ("list, sorted by score", "qa", Box::new(|r| format!("/calls?sort={}", ["score", "score_desc", "operator", "needs", "time_asc"][r.below(5) as usize]))),
-        ("list, team + rule + score sort", "qa", Box::new(move |r| format!("/calls?team={}&rule={}&sort=score", enc(&format!("第{:02}班", r.below(TEAMS) + 1)), common[0]))),
-        ("list, deep page (keyset, 1M–4M rows in)", "qa", Box::new(|r| {
-            let k = r.below(4) as usize;
-            if r.below(2) == 0 {
-                format!("/calls?page=20000&after={}", enc(&s.deep_time[k]))
-            } else {
-                format!("/calls?sort=score_desc&page=20000&after={}", enc(&s.deep_score[k]))
-            }
-        })),
-        ("list, page 20 by number (OFFSET)", "qa", Box::new(|r| format!("/calls?page={}", 2 + r.below(19)))),
+        (
+            "list, unfiltered, newest first",
+            "qa",
+            Box::new(|_| "/calls".into()),
+        ),
+        (
+            "list, operator",
+            "qa",
+            Box::new(|r| format!("/calls?operator=S{:04}", r.below(OPERATORS) + 1)),
+        ),
+        (
+            "list, team",
+            "qa",
+            Box::new(|r| {
+                format!(
+                    "/calls?team={}",
+                    enc(&format!("第{:02}班", r.below(TEAMS) + 1))
+                )
+            }),
+        ),
+        (
+            "list, day",
+            "qa",
+            Box::new(|r| {
+                format!(
+                    "/calls?day=2026-{:02}-{:02}",
+                    r.below(9) + 1,
+                    r.below(28) + 1
+                )
+            }),
+        ),
+        (
+            "list, norm",
+            "qa",
+            Box::new(|r| {
+                format!(
+                    "/calls?norm={}",
+                    ["greeting", "closing", "courtesy", "taboo", "ticket", "process", "attitude"]
+                        [r.below(7) as usize]
+                )
+            }),
+        ),
+        (
+            "list, common rule",
+            "qa",
+            Box::new(move |r| {
+                format!(
+                    "/calls?rule={}",
+                    common[r.below(common.len() as u64) as usize]
+                )
+            }),
+        ),
+        (
+            "list, rare rule",
+            "qa",
+            Box::new(move |r| format!("/calls?rule={}", rare[r.below(rare.len() as u64) as usize])),
+        ),
+        (
+            "list, score 60–70",
+            "qa",
+            Box::new(|r| format!("/calls?min={}&max={}", 50 + r.below(20), 70 + r.below(10))),
+        ),
+        (
+            "list, needs_review",
+            "qa",
+            Box::new(|_| "/calls?needs_review=1".into()),
+        ),
+        (
+            "list, sorted by score",
+            "qa",
+            Box::new(|r| {
+                format!(
+                    "/calls?sort={}",
+                    ["score", "score_desc", "operator", "needs", "time_asc"][r.below(5) as usize]
+                )
+            }),
+        ),
+        (
+            "list, team + rule + score sort",
+            "qa",
+            Box::new(move |r| {
+                format!(
+                    "/calls?team={}&rule={}&sort=score",
+                    enc(&format!("第{:02}班", r.below(TEAMS) + 1)),
+                    common[0]
+                )
+            }),
+        ),
+        (
+            "list, deep page (keyset, 1M–4M rows in)",
+            "qa",
+            Box::new(|r| {
+                let k = r.below(4) as usize;
+                if r.below(2) == 0 {
+                    format!("/calls?page=20000&after={}", enc(&s.deep_time[k]))
+                } else {
+                    format!(
+                        "/calls?sort=score_desc&page=20000&after={}",
+                        enc(&s.deep_score[k])
+                    )
+                }
+            }),
+        ),
+        (
+            "list, page 20 by number (OFFSET)",
+            "qa",
+            Box::new(|r| format!("/calls?page={}", 2 + r.below(19))),
+        ),
         ("list, as team lead", "lead", Box::new(|_| "/calls".into())),
-        ("list, as operator", "op", Box::new(|_| "/calls?sort=score".into())),
-        ("概览 (overview), all calls", "qa", Box::new(|_| "/overview".into())),
+        (
+            "list, as operator",
+            "op",
+            Box::new(|_| "/calls?sort=score".into()),
+        ),
+        (
+            "概览 (overview), all calls",
+            "qa",
+            Box::new(|_| "/overview".into()),
+        ),
         ("概览, team lead", "lead", Box::new(|_| "/overview".into())),
         ("概览, operator", "op", Box::new(|_| "/overview".into())),
-        ("通话详情 (detail)", "qa", Box::new(|r| format!("/call?id={}", enc(&s.real[r.below(s.real.len() as u64) as usize])))),
+        (
+            "通话详情 (detail)",
+            "qa",
+            Box::new(|r| {
+                format!(
+                    "/call?id={}",
+                    enc(&s.real[r.below(s.real.len() as u64) as usize])
+                )
+            }),
+        ),
     ];
     println!("\n| page | requests | p50 ms | p95 ms | max ms |\n|---|---|---|---|---|");
     for (name, who, make) in &cases {
@@ -610,7 +715,12 @@ fn pages(a: &Args) {
             let t = Instant::now();
             let ans = c.send("GET", &path, "").expect("request");
             times.push(t.elapsed().as_secs_f64() * 1000.0);
-            assert_eq!(ans.status, 200, "{path}: {}", &ans.body[..ans.body.len().min(500)]);
+            assert_eq!(
+                ans.status,
+                200,
+                "{path}: {}",
+                &ans.body[..ans.body.len().min(500)]
+            );
         }
         let max = times.iter().cloned().fold(0.0, f64::max);
         let p50 = pct(&mut times, 0.5);
@@ -621,7 +731,9 @@ fn pages(a: &Args) {
     let mut times = Vec::new();
     for k in 0..n {
         let id = &s.real[(k * 37) % s.real.len()];
-        let page = qa.send("GET", &format!("/call?id={}", enc(id)), "").expect("page");
+        let page = qa
+            .send("GET", &format!("/call?id={}", enc(id)), "")
+            .expect("page");
         let (Some(fid), Some(version), Some(csrf)) = (
             field(&page.body, "fid"),
             field(&page.body, "version"),
@@ -637,7 +749,11 @@ fn pages(a: &Args) {
         let t = Instant::now();
         let ans = qa.send("POST", "/review", &body).expect("review");
         times.push(t.elapsed().as_secs_f64() * 1000.0);
-        assert!(ans.status == 303 || ans.status == 409, "review: {}", ans.status);
+        assert!(
+            ans.status == 303 || ans.status == 409,
+            "review: {}",
+            ans.status
+        );
     }
     if !times.is_empty() {
         let n = times.len();
@@ -651,9 +767,7 @@ fn pages(a: &Args) {
 
 /// The page's 下一页 link, unescaped as a browser would.
 fn next_link(body: &str) -> Option<String> {
-    let p = body
-        .split("href=\"")
-        .find(|p| p.contains("id=\"next\""))?;
+    let p = body.split("href=\"").find(|p| p.contains("id=\"next\""))?;
     let href = p.split('"').next()?;
     Some(
         href.replace("&#x2f;", "/")
@@ -702,10 +816,19 @@ fn load(a: &Args) {
                     let path = match rng.below(10) {
                         0 => "/overview".to_string(),
                         1..=4 if !reviewer => "/calls?sort=score".to_string(),
-                        1..=4 => format!("/call?id={}", enc(&s.real[rng.below(s.real.len() as u64) as usize])),
+                        1..=4 => format!(
+                            "/call?id={}",
+                            enc(&s.real[rng.below(s.real.len() as u64) as usize])
+                        ),
                         5 => next.take().unwrap_or_else(|| "/calls".into()),
-                        6 => format!("/calls?team={}", enc(&format!("第{:02}班", rng.below(TEAMS) + 1))),
-                        7 => format!("/calls?rule={}&sort=score", s.rules[rng.below(s.rules.len().min(8) as u64) as usize]),
+                        6 => format!(
+                            "/calls?team={}",
+                            enc(&format!("第{:02}班", rng.below(TEAMS) + 1))
+                        ),
+                        7 => format!(
+                            "/calls?rule={}&sort=score",
+                            s.rules[rng.below(s.rules.len().min(8) as u64) as usize]
+                        ),
                         8 => format!("/calls?operator=S{:04}", rng.below(OPERATORS) + 1),
                         _ => format!("/calls?min=40&max={}&sort=score_desc", 60 + rng.below(20)),
                     };
@@ -721,7 +844,10 @@ fn load(a: &Args) {
                             .lock()
                             .expect("lock")
                             .push(format!("{name} {path}: status {}", ans.status)),
-                        Err(e) => errors.lock().expect("lock").push(format!("{name} {path}: {e}")),
+                        Err(e) => errors
+                            .lock()
+                            .expect("lock")
+                            .push(format!("{name} {path}: {e}")),
                     }
                 }
                 times.lock().expect("lock").extend(mine);

@@ -123,6 +123,13 @@ pub fn open(path: &Path) -> anyhow::Result<Connection> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // A bounded page cache per connection (64 MiB; SQLite's default is
+    // 2 MiB, which on a 5-million-call database sends most index pages
+    // back to the kernel for every page of the list). The server's memory
+    // is this per connection (two: pages and the run importer) plus the
+    // runs' scorers; BENCHMARKS.md has the measured peak.
+    conn.pragma_update(None, "cache_size", -65_536)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.execute_batch(SCHEMA)
         .and_then(|()| conn.execute_batch(super::sources::SCHEMA))
         .and_then(|()| super::stats::migrate(&conn))
@@ -365,9 +372,7 @@ pub fn import_run(conn: &mut Connection, dir: &Path) -> anyhow::Result<Imported>
                 sp.commit()?;
             }
             Err(e) => {
-                done.note = format!(
-                    "；没能记下对话在输入文件里的位置，打开通话时会较慢：{e:#}"
-                );
+                done.note = format!("；没能记下对话在输入文件里的位置，打开通话时会较慢：{e:#}");
                 sp.rollback()?;
             }
         }

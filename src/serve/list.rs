@@ -129,7 +129,10 @@ pub fn count(
     let start = Instant::now();
     conn.progress_handler(2_000, Some(move || start.elapsed() > budget))?;
     let n = conn.query_row(
-        &format!("SELECT COUNT(*) FROM (SELECT 1 FROM calls WHERE {where_sql} LIMIT {})", cap + 1),
+        &format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM calls WHERE {where_sql} LIMIT {})",
+            cap + 1
+        ),
         rusqlite::params_from_iter(params.iter()),
         |r| r.get::<_, i64>(0),
     );
@@ -137,7 +140,9 @@ pub fn count(
     match n {
         Ok(n) if n > cap => Ok(Total::More(cap)),
         Ok(n) => Ok(Total::Exact(n)),
-        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::OperationInterrupted => {
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::OperationInterrupted =>
+        {
             Ok(Total::Many)
         }
         Err(e) => Err(e),
@@ -150,7 +155,11 @@ pub fn count(
 /// call as the list is read in order (`EXISTS`), which finds a page in a
 /// few thousand steps where building the list of its hundreds of
 /// thousands of calls would take most of a second.
-pub fn finding_filter(conn: &Connection, column: &str, value: &str) -> rusqlite::Result<&'static str> {
+pub fn finding_filter(
+    conn: &Connection,
+    column: &str,
+    value: &str,
+) -> rusqlite::Result<&'static str> {
     let (col, rare, common) = match column {
         "norm" => (
             "norm",
@@ -164,7 +173,10 @@ pub fn finding_filter(conn: &Connection, column: &str, value: &str) -> rusqlite:
         ),
     };
     let n: i64 = conn.query_row(
-        &format!("SELECT COUNT(*) FROM (SELECT 1 FROM findings WHERE {col} = ?1 LIMIT {})", RARE + 1),
+        &format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM findings WHERE {col} = ?1 LIMIT {})",
+            RARE + 1
+        ),
         [value],
         |r| r.get(0),
     )?;
@@ -256,7 +268,11 @@ pub fn page(
     }
     let dir = if desc { "DESC" } else { "ASC" };
     let order: Vec<String> = s.cols.iter().map(|c| format!("{c} {dir}")).collect();
-    sql.push_str(&format!(" ORDER BY {} LIMIT {}", order.join(", "), size + 1));
+    sql.push_str(&format!(
+        " ORDER BY {} LIMIT {}",
+        order.join(", "),
+        size + 1
+    ));
     if !keyed && offset > 0 {
         sql.push_str(&format!(" OFFSET {offset}"));
     }
@@ -306,10 +322,7 @@ pub fn page(
     let (prev, next) = if backward {
         // Read backwards: there is an earlier page when more rows came
         // back, and the page this one was reached from comes after it.
-        (
-            first.filter(|_| more).map(cursor),
-            last.map(cursor),
-        )
+        (first.filter(|_| more).map(cursor), last.map(cursor))
     } else {
         (
             first.filter(|_| keyed || offset > 0).map(cursor),
@@ -412,7 +425,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let mut conn = db(dir.path());
         let long = Duration::from_secs(60);
-        let c = |conn: &mut Connection, w: &str, cap| count(conn, w, &[], cap, long).expect("count");
+        let c =
+            |conn: &mut Connection, w: &str, cap| count(conn, w, &[], cap, long).expect("count");
         assert_eq!(c(&mut conn, "1 = 1", 1000), Total::Exact(137));
         assert_eq!(c(&mut conn, "1 = 1", 137), Total::Exact(137));
         assert_eq!(c(&mut conn, "1 = 1", 136), Total::More(136));

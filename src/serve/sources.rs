@@ -264,10 +264,12 @@ pub fn record(
         }
         // The CSV read as `tickets::read_file` reads it (same decoding,
         // same reader settings, same line numbers), keeping the cells.
-        let f = std::fs::File::open(path)
-            .map_err(|e| anyhow::anyhow!("{file}：打不开工单文件：{}", crate::messages::io_zh(&e)))?;
-        let decoded = crate::input::DecodingReader::new(f)
-            .map_err(|e| anyhow::anyhow!("{file}：读不了工单文件：{}", crate::messages::io_zh(&e)))?;
+        let f = std::fs::File::open(path).map_err(|e| {
+            anyhow::anyhow!("{file}：打不开工单文件：{}", crate::messages::io_zh(&e))
+        })?;
+        let decoded = crate::input::DecodingReader::new(f).map_err(|e| {
+            anyhow::anyhow!("{file}：读不了工单文件：{}", crate::messages::io_zh(&e))
+        })?;
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .has_headers(false)
@@ -481,8 +483,8 @@ pub fn read(
                 )
             })?;
             let meta = f.metadata()?;
-            let same_stamp = i64::try_from(meta.len()).ok() == Some(file.size)
-                && mtime(&meta) == file.mtime;
+            let same_stamp =
+                i64::try_from(meta.len()).ok() == Some(file.size) && mtime(&meta) == file.mtime;
             let mut bytes = vec![0u8; len];
             f.seek(SeekFrom::Start(offset))?;
             if f.read_exact(&mut bytes).is_err() {
@@ -629,7 +631,10 @@ mod tests {
         // still read (must not be refused).
         std::fs::write(&path, format!("{text}\n")).expect("append");
         let at = locate(&conn, &first_id).expect("locate").expect("recorded");
-        assert_eq!(read(at, &first_id, local(), None).expect("read").0.call_id, first_id);
+        assert_eq!(
+            read(at, &first_id, local(), None).expect("read").0.call_id,
+            first_id
+        );
         // The first two lines swapped: the offset now holds another call.
         lines.swap(0, 1);
         std::fs::write(&path, lines.join("\n") + "\n").expect("rewrite");
@@ -642,8 +647,13 @@ mod tests {
         // The file cut short.
         std::fs::write(&path, "").expect("truncate");
         let at = locate(&conn, &first_id).expect("locate").expect("recorded");
-        assert!(format!("{:#}", read(at, &first_id, local(), None).err().expect("refused"))
-            .contains("导入后改过"));
+        assert!(format!(
+            "{:#}",
+            read(at, &first_id, local(), None)
+                .map(|_| ())
+                .expect_err("refused")
+        )
+        .contains("导入后改过"));
     }
 
     #[test]

@@ -102,9 +102,19 @@ mod tests {
 
     fn sums(conn: &Connection, from: &str) -> Vec<(String, String, i64, i64, i64, i64)> {
         let (calls, rs, needs, passed) = if from == "calls" {
-            ("COUNT(*)", "SUM(reviewed_score)", "SUM(needs_review)", "SUM(passed)")
+            (
+                "COUNT(*)",
+                "SUM(reviewed_score)",
+                "SUM(needs_review)",
+                "SUM(passed)",
+            )
         } else {
-            ("SUM(calls)", "SUM(reviewed_score)", "SUM(needs_review)", "SUM(passed)")
+            (
+                "SUM(calls)",
+                "SUM(reviewed_score)",
+                "SUM(needs_review)",
+                "SUM(passed)",
+            )
         };
         conn.prepare(&format!(
             "SELECT day, operator_id, {calls}, CAST(ROUND({rs} * 10) AS INTEGER), {needs}, {passed}
@@ -113,7 +123,14 @@ mod tests {
         .and_then(|mut st| {
             let v = st
                 .query_map([], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
                 })?
                 .collect();
             v
@@ -154,8 +171,11 @@ mod tests {
             [],
         )
         .expect("review");
-        conn.execute("UPDATE calls SET operator_id = 'op9' WHERE call_id = 'c7'", [])
-            .expect("move");
+        conn.execute(
+            "UPDATE calls SET operator_id = 'op9' WHERE call_id = 'c7'",
+            [],
+        )
+        .expect("move");
         conn.execute("DELETE FROM calls WHERE call_id = 'c8'", [])
             .expect("delete");
         assert_eq!(sums(&conn, "calls"), sums(&conn, "day_stats"));
