@@ -75,7 +75,10 @@ fn load_ctx(row: &CallRow) -> anyhow::Result<RunCtx> {
     })
 }
 
-/// The run's context, loaded once per run and kept.
+/// How many runs' scorers are kept loaded.
+const MAX_RUNS: usize = 8;
+
+/// The run's context, loaded once per run and kept (a few runs at most).
 pub fn ctx(app: &App, row: &CallRow) -> anyhow::Result<Arc<RunCtx>> {
     {
         let cache = match app.runs.lock() {
@@ -91,6 +94,14 @@ pub fn ctx(app: &App, row: &CallRow) -> anyhow::Result<Arc<RunCtx>> {
         Ok(c) => c,
         Err(p) => p.into_inner(),
     };
+    // A year is 365 runs, each with its compiled scorecard: the server
+    // keeps a few and loads another again when it is needed, so that its
+    // memory does not grow with the days opened.
+    if cache.len() >= MAX_RUNS && !cache.contains_key(&row.run_id) {
+        if let Some(k) = cache.keys().next().copied() {
+            cache.remove(&k);
+        }
+    }
     cache.insert(row.run_id, c.clone());
     Ok(c)
 }

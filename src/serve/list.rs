@@ -46,14 +46,14 @@ pub const SORTS: [Sort; 6] = [
         label: "复核后得分（低的在前）",
         cols: &["reviewed_score", "call_id"],
         desc: false,
-        index: "calls_reviewed",
+        index: "calls_by_score",
     },
     Sort {
         key: "score_desc",
         label: "复核后得分（高的在前）",
         cols: &["reviewed_score", "call_id"],
         desc: true,
-        index: "calls_reviewed",
+        index: "calls_by_score",
     },
     Sort {
         key: "operator",
@@ -67,7 +67,7 @@ pub const SORTS: [Sort; 6] = [
         label: "待复核多的在前",
         cols: &["needs_review", "started_at", "call_id"],
         desc: true,
-        index: "calls_needs",
+        index: "calls_needs_all",
     },
 ];
 
@@ -113,12 +113,33 @@ impl Total {
 }
 
 /// Below this many matches a filter's own index and a sort are cheapest;
-/// above it, the sort's index is walked (at most size × 5M / FEW rows).
-const FEW: i64 = 5_000;
+/// above it, an index in the sort's order is walked (at most
+/// size × 5M / FEW rows at 5 million calls).
+const FEW: i64 = 10_000;
+
+/// The index to walk when many calls match: for a sort by time with the
+/// day, operator or team given (by a filter or the role's scope), the one
+/// that starts with it (its rows are then in time order); else the sort's.
+/// Walking the time index for one day in March reads every call after it.
+pub fn walk(s: &Sort, equal: &[&str]) -> &'static str {
+    if s.cols[0] == "started_at" {
+        for (col, index) in [
+            ("day", "calls_day_time"),
+            ("operator_id", "calls_operator_time"),
+            ("team", "calls_team_time"),
+        ] {
+            if equal.contains(&col) {
+                return index;
+            }
+        }
+    }
+    s.index
+}
 
 /// Counts the matching calls up to `cap`, for at most `budget`: an exact
 /// count of 5 million calls alone takes longer than a page may (0.5 s),
-/// and no one reads a number past ten thousand.
+/// and no one reads a number past ten thousand. Remembered until the
+/// database changes.
 pub fn count(
     conn: &mut Connection,
     where_sql: &str,
@@ -126,6 +147,23 @@ pub fn count(
     cap: i64,
     budget: Duration,
 ) -> rusqlite::Result<Total> {
+    // The same filter again (the next page, another user) is answered from
+    // the last count while nothing was written: SQLite's data_version
+    // moves with other connections' commits, total_changes with this one's.
+    let version: (i64, i64) = (
+        conn.query_row("PRAGMA data_version", [], |r| r.get(0))?,
+        conn.query_row("SELECT total_changes()", [], |r| r.get(0))?,
+    );
+    let key = format!(
+        "{}\u{1}{where_sql}\u{1}{cap}\u{1}{}",
+        conn.path().unwrap_or(""),
+        params.join("\u{1}")
+    );
+    if let Some((v, t)) = counts().get(&key) {
+        if *v == version {
+            return Ok(*t);
+        }
+    }
     let start = Instant::now();
     conn.progress_handler(2_000, Some(move || start.elapsed() > budget))?;
     let n = conn.query_row(
@@ -137,24 +175,43 @@ pub fn count(
         |r| r.get::<_, i64>(0),
     );
     conn.progress_handler(0, None::<fn() -> bool>)?;
-    match n {
-        Ok(n) if n > cap => Ok(Total::More(cap)),
-        Ok(n) => Ok(Total::Exact(n)),
+    let total = match n {
+        Ok(n) if n > cap => Total::More(cap),
+        Ok(n) => Total::Exact(n),
         Err(rusqlite::Error::SqliteFailure(e, _))
             if e.code == rusqlite::ErrorCode::OperationInterrupted =>
         {
-            Ok(Total::Many)
+            Total::Many
         }
-        Err(e) => Err(e),
+        Err(e) => return Err(e),
+    };
+    let mut cache = counts();
+    // Bounded: forgotten all at once when full (a few hundred filters).
+    if cache.len() >= 512 {
+        cache.clear();
+    }
+    cache.insert(key, (version, total));
+    Ok(total)
+}
+
+type Counts = std::collections::HashMap<String, ((i64, i64), Total)>;
+
+fn counts() -> std::sync::MutexGuard<'static, Counts> {
+    static COUNTS: std::sync::OnceLock<std::sync::Mutex<Counts>> = std::sync::OnceLock::new();
+    let m = COUNTS.get_or_init(Default::default);
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
     }
 }
 
 /// The condition (one `?`, the value) for calls with a finding whose
 /// `column` (`rule` or `norm`) is the value. A rare one is read from the
 /// findings' index into a list (`IN`); a common one is checked call by
-/// call as the list is read in order (`EXISTS`), which finds a page in a
-/// few thousand steps where building the list of its hundreds of
-/// thousands of calls would take most of a second.
+/// call as the list is read in order (a correlated subquery), which finds
+/// a page in a few thousand steps where building the list of its hundreds
+/// of thousands of calls takes most of a second. Not `EXISTS`: SQLite 3.54
+/// turns that into the same list (measured: 700 ms a page).
 pub fn finding_filter(
     conn: &Connection,
     column: &str,
@@ -164,12 +221,12 @@ pub fn finding_filter(
         "norm" => (
             "norm",
             "calls.call_id IN (SELECT call_id FROM findings WHERE norm = ?)",
-            "EXISTS (SELECT 1 FROM findings f WHERE f.call_id = calls.call_id AND f.norm = ?)",
+            "(SELECT 1 FROM findings f WHERE f.call_id = calls.call_id AND f.norm = ? LIMIT 1) IS NOT NULL",
         ),
         _ => (
             "rule",
             "calls.call_id IN (SELECT call_id FROM findings WHERE rule = ?)",
-            "EXISTS (SELECT 1 FROM findings f WHERE f.call_id = calls.call_id AND f.rule = ?)",
+            "(SELECT 1 FROM findings f WHERE f.call_id = calls.call_id AND f.rule = ? LIMIT 1) IS NOT NULL",
         ),
     };
     let n: i64 = conn.query_row(
@@ -222,7 +279,7 @@ const COLS: &str = "call_id, started_at, operator_id, operator_name, team, score
 /// `params`, text values), in the order `s`, after the row `after` or
 /// before the row `before` (cursors from an earlier page), or else from
 /// the first row plus `offset` rows (a link naming a page number only).
-/// `walk_index`: read along the sort's own index (many matches), rather
+/// `walk`: an index to read along (many matches, see [`walk`]), rather
 /// than let SQLite pick a filter's index and sort what it finds (few).
 #[allow(clippy::too_many_arguments)]
 pub fn page(
@@ -234,7 +291,7 @@ pub fn page(
     before: &str,
     offset: i64,
     size: i64,
-    walk_index: bool,
+    walk: Option<&str>,
 ) -> rusqlite::Result<Page> {
     let after = decode(after, s);
     let before = if after.is_none() {
@@ -250,11 +307,7 @@ pub fn page(
     // SQLite's planner, even with ANALYZE, picks a filter's index and
     // sorts 170 000 rows for a team sorted by score (1.4 s at 5 million
     // calls) where walking the score index takes 3 ms: told which way.
-    let indexed = if walk_index {
-        format!(" INDEXED BY {}", s.index)
-    } else {
-        String::new()
-    };
+    let indexed = walk.map(|i| format!(" INDEXED BY {i}")).unwrap_or_default();
     let mut sql = format!("SELECT {COLS} FROM calls{indexed} WHERE {where_sql}");
     let mut ps: Vec<Sql> = params.iter().map(|p| Sql::Text(p.clone())).collect();
     if let Some(key) = after.or(before) {
@@ -395,13 +448,17 @@ mod tests {
             let ps = vec!["0".to_string()];
             let mut seen = Vec::new();
             let mut pages = Vec::new();
-            let mut p = page(&conn, w, &ps, s, "", "", 0, 10, walk).expect("page");
+            let mut p =
+                page(&conn, w, &ps, s, "", "", 0, 10, walk.then_some(s.index)).expect("page");
             assert!(p.prev.is_none(), "{}: no page before the first", s.key);
             loop {
                 seen.extend(ids(&p));
                 pages.push(ids(&p));
                 match p.next.clone() {
-                    Some(k) => p = page(&conn, w, &ps, s, &k, "", 0, 10, walk).expect("next"),
+                    Some(k) => {
+                        p = page(&conn, w, &ps, s, &k, "", 0, 10, walk.then_some(s.index))
+                            .expect("next")
+                    }
                     None => break,
                 }
             }
@@ -409,13 +466,14 @@ mod tests {
             // Back from the last page, one page at a time.
             let mut back = pages.len() - 1;
             while let Some(k) = p.prev.clone() {
-                p = page(&conn, w, &ps, s, "", &k, 0, 10, walk).expect("prev");
+                p = page(&conn, w, &ps, s, "", &k, 0, 10, walk.then_some(s.index)).expect("prev");
                 back -= 1;
                 assert_eq!(ids(&p), pages[back], "sort {} page {back}", s.key);
             }
             assert_eq!(back, 0, "sort {}: back to the first page", s.key);
             // A bare page number still works, from the top.
-            let third = page(&conn, w, &ps, s, "", "", 20, 10, walk).expect("offset");
+            let third =
+                page(&conn, w, &ps, s, "", "", 20, 10, walk.then_some(s.index)).expect("offset");
             assert_eq!(ids(&third), pages[2]);
         }
     }
@@ -430,7 +488,21 @@ mod tests {
         assert_eq!(c(&mut conn, "1 = 1", 1000), Total::Exact(137));
         assert_eq!(c(&mut conn, "1 = 1", 137), Total::Exact(137));
         assert_eq!(c(&mut conn, "1 = 1", 136), Total::More(136));
+        assert_eq!(
+            c(&mut conn, "1 = 1", 1000),
+            Total::Exact(137),
+            "from memory"
+        );
         assert_eq!(c(&mut conn, "operator_id = 'op1'", 1000), Total::Exact(34));
+        // Must not answer from memory once a call is added or removed.
+        conn.execute("DELETE FROM calls WHERE call_id = 'c000'", [])
+            .expect("delete");
+        assert_eq!(c(&mut conn, "1 = 1", 1000), Total::Exact(136));
+        let other = rusqlite::Connection::open(dir.path().join("db.sqlite")).expect("open");
+        other
+            .execute("DELETE FROM calls WHERE call_id = 'c001'", [])
+            .expect("delete");
+        assert_eq!(c(&mut conn, "1 = 1", 1000), Total::Exact(135));
         assert_eq!(Total::More(136).pages(50), None);
         assert_eq!(Total::Exact(101).pages(50), Some(3));
         assert_eq!(Total::Exact(0).pages(50), Some(1));
@@ -448,13 +520,45 @@ mod tests {
     }
 
     #[test]
+    fn a_day_operator_or_team_sorted_by_time_walks_its_own_index() {
+        let time = sort("time");
+        assert_eq!(walk(time, &[]), "calls_time");
+        assert_eq!(walk(time, &["team", "day"]), "calls_day_time");
+        assert_eq!(walk(time, &["team", "operator_id"]), "calls_operator_time");
+        assert_eq!(walk(sort("time_asc"), &["team"]), "calls_team_time");
+        // Must not: another sort keeps its own order's index.
+        assert_eq!(walk(sort("score"), &["day"]), "calls_by_score");
+        assert_eq!(walk(sort("needs"), &["team"]), "calls_needs_all");
+        // Every index named exists.
+        let dir = tempfile::tempdir().expect("tmp");
+        let conn = db(dir.path());
+        for s in &SORTS {
+            for i in [
+                s.index,
+                walk(s, &["day"]),
+                walk(s, &["operator_id"]),
+                walk(s, &["team"]),
+            ] {
+                let n: i64 = conn
+                    .query_row(
+                        "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND name = ?1",
+                        [i],
+                        |r| r.get(0),
+                    )
+                    .expect("schema");
+                assert_eq!(n, 1, "{i}");
+            }
+        }
+    }
+
+    #[test]
     fn edited_cursor_shows_the_first_page() {
         let dir = tempfile::tempdir().expect("tmp");
         let conn = db(dir.path());
         let s = sort("time");
-        let first = ids(&page(&conn, "1 = 1", &[], s, "", "", 0, 10, false).expect("page"));
+        let first = ids(&page(&conn, "1 = 1", &[], s, "", "", 0, 10, None).expect("page"));
         for bad in ["x", "[1]", "[{}, 2]", "[\"a\", \"b\", \"c\"]"] {
-            let p = page(&conn, "1 = 1", &[], s, bad, "", 0, 10, false).expect("page");
+            let p = page(&conn, "1 = 1", &[], s, bad, "", 0, 10, None).expect("page");
             assert_eq!(ids(&p), first, "cursor {bad}");
         }
     }

@@ -10,7 +10,13 @@ use rusqlite::Connection;
 /// in its own order ending in `call_id` (so that a page is read from the
 /// index and the next page starts where the last one ended, instead of
 /// counting past the rows before it); the filters by operator, team, day
-/// and needs_review have one in time order too.
+/// and needs_review have one in time order too. The score index also holds
+/// the team, operator and day, so that a team's calls by score are found
+/// in the index without reading each row (1/30 of the rows match).
+///
+/// The `DROP`s remove the first version's indexes (replaced by these); a
+/// name is never reused, or every open would drop and rebuild an index
+/// of millions of rows.
 pub const SCHEMA: &str = "
 DROP INDEX IF EXISTS calls_day;
 DROP INDEX IF EXISTS calls_operator;
@@ -21,9 +27,10 @@ CREATE INDEX IF NOT EXISTS calls_time ON calls(started_at, call_id);
 CREATE INDEX IF NOT EXISTS calls_day_time ON calls(day, started_at, call_id);
 CREATE INDEX IF NOT EXISTS calls_operator_time ON calls(operator_id, started_at, call_id);
 CREATE INDEX IF NOT EXISTS calls_team_time ON calls(team, started_at, call_id);
-CREATE INDEX IF NOT EXISTS calls_reviewed ON calls(reviewed_score, call_id);
+DROP INDEX IF EXISTS calls_reviewed;
+CREATE INDEX IF NOT EXISTS calls_by_score ON calls(reviewed_score, call_id, team, operator_id, day);
 DROP INDEX IF EXISTS calls_needs_time;
-CREATE INDEX IF NOT EXISTS calls_needs ON calls(needs_review, started_at, call_id);
+CREATE INDEX IF NOT EXISTS calls_needs_all ON calls(needs_review, started_at, call_id);
 CREATE TABLE IF NOT EXISTS day_stats(
   day TEXT NOT NULL,
   operator_id TEXT NOT NULL,

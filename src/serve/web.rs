@@ -770,17 +770,36 @@ fn calls(c: &Ctx) -> anyhow::Result<Resp> {
     if needs {
         add("needs_review > CAST(? AS INTEGER)", "0".into());
     }
+    // The columns given exactly, for the choice of index.
+    let mut equal: Vec<&str> = Vec::new();
+    match c.user.role {
+        Role::Operator => equal.push("operator_id"),
+        Role::Lead => equal.push("team"),
+        _ => {}
+    }
+    for (k, col) in [
+        ("day", "day"),
+        ("operator", "operator_id"),
+        ("team", "team"),
+    ] {
+        if !r.q(k).is_empty() {
+            equal.push(col);
+        }
+    }
     let sort = super::list::sort(&r.q("sort"));
     let page_no = r.q("page").parse::<i64>().unwrap_or(1).max(1);
     let where_sql = wh.join(" AND ");
+    let started = std::time::Instant::now();
     let mut conn = db(c.app);
+    let locked = started.elapsed();
     let total = super::list::count(
         &mut conn,
         &where_sql,
         &ps,
         COUNT_CAP,
-        std::time::Duration::from_millis(100),
+        std::time::Duration::from_millis(60),
     )?;
+    let counted = started.elapsed();
     // A link names the page by the row it starts after (or ends before);
     // a bare page number (typed, or an old link) is counted from the top.
     let list = super::list::page(
@@ -792,9 +811,24 @@ fn calls(c: &Ctx) -> anyhow::Result<Resp> {
         &r.q("before"),
         (page_no - 1).saturating_mul(PAGE_SIZE),
         PAGE_SIZE,
-        !total.few(),
+        (!total.few()).then(|| super::list::walk(sort, &equal)),
     )?;
     drop(conn);
+    // HOTLINE_QA_TIMING: where a list page's time went (BENCHMARKS.md).
+    if std::env::var_os("HOTLINE_QA_TIMING").is_some() {
+        eprintln!(
+            "calls {}: lock {:?}, total {:?} in {:?}, all {:?}",
+            r.query
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&"),
+            locked,
+            total,
+            counted,
+            started.elapsed()
+        );
+    }
     let rows = list.rows;
     let pages = total.pages(PAGE_SIZE);
     let link = |p: i64, key: &str, cursor: &str| {
