@@ -161,6 +161,10 @@ pub fn record(
         let mut buf = Vec::new();
         let (mut offset, mut line) = (0u64, 0u64);
         let cap = limits.max_line_bytes as u64 + 2;
+        // Lines are parsed a batch at a time on the rayon threads (parsing
+        // is most of an import's time), then stored in file order, so that
+        // the first line of a call id is the one kept.
+        let mut batch: Vec<(u64, u64, Vec<u8>)> = Vec::with_capacity(BATCH);
         loop {
             buf.clear();
             let n = (&mut reader).take(cap).read_until(b'\n', &mut buf)? as u64;
@@ -196,36 +200,13 @@ pub fn record(
             if let Some(c) = content.strip_suffix(b"\r") {
                 content = c;
             }
-            let Ok(call) = transcripts::parse_line(content, &file, line, local, &limits) else {
-                continue;
-            };
-            if !fresh.contains(call.call_id.as_str()) {
-                continue;
+            batch.push((line, start, content.to_vec()));
+            if batch.len() == BATCH {
+                let lines = std::mem::take(&mut batch);
+                done.dialogues += store_lines(&mut ins, file_id, &file, gz, lines, local, fresh)?;
             }
-            let len = i64::try_from(content.len()).unwrap_or(i64::MAX);
-            let n = if gz {
-                ins.execute(params![
-                    call.call_id.as_str(),
-                    file_id,
-                    line as i64,
-                    Option::<i64>::None,
-                    len,
-                    fnv1a(content),
-                    deflate(content)?
-                ])?
-            } else {
-                ins.execute(params![
-                    call.call_id.as_str(),
-                    file_id,
-                    line as i64,
-                    start as i64,
-                    len,
-                    fnv1a(content),
-                    Option::<Vec<u8>>::None
-                ])?
-            };
-            done.dialogues += n as u64;
         }
+        done.dialogues += store_lines(&mut ins, file_id, &file, gz, batch, local, fresh)?;
     }
     let mut tins = conn.prepare(
         "INSERT OR IGNORE INTO call_tickets(call_id, file_id, line, cells) VALUES (?1, ?2, ?3, ?4)",
@@ -322,6 +303,62 @@ pub fn record(
         }
     }
     Ok(done)
+}
+
+/// Lines parsed together (as `score` reads them, 4096 at a time).
+const BATCH: usize = 4096;
+
+/// Parses a batch of (line number, byte offset, bytes) on the rayon
+/// threads and stores the fresh calls' locations in order; returns how
+/// many were stored.
+fn store_lines(
+    ins: &mut rusqlite::Statement<'_>,
+    file_id: i64,
+    file: &Arc<str>,
+    gz: bool,
+    lines: Vec<(u64, u64, Vec<u8>)>,
+    local: FixedOffset,
+    fresh: &HashSet<String>,
+) -> anyhow::Result<u64> {
+    use rayon::prelude::*;
+    let limits = Limits::default();
+    type Found = Option<(String, i64, Option<Vec<u8>>)>;
+    let found: Vec<anyhow::Result<Found>> = lines
+        .par_iter()
+        .map(|(line, _, bytes)| {
+            let Ok(call) = transcripts::parse_line(bytes, file, *line, local, &limits) else {
+                return Ok(None);
+            };
+            if !fresh.contains(call.call_id.as_str()) {
+                return Ok(None);
+            }
+            let packed = if gz { Some(deflate(bytes)?) } else { None };
+            Ok(Some((call.call_id, fnv1a(bytes), packed)))
+        })
+        .collect();
+    let mut n = 0u64;
+    for ((line, start, bytes), f) in lines.iter().zip(found) {
+        let Some((id, hash, packed)) = f? else {
+            continue;
+        };
+        let len = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+        // A gz line is kept (no offset); a plain one is found by offset.
+        let offset = if packed.is_some() {
+            None
+        } else {
+            i64::try_from(*start).ok()
+        };
+        n += ins.execute(params![
+            id,
+            file_id,
+            *line as i64,
+            offset,
+            len,
+            hash,
+            packed
+        ])? as u64;
+    }
+    Ok(n)
 }
 
 /// A source file's row.
