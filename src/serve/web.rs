@@ -817,7 +817,7 @@ fn calls(c: &Ctx) -> anyhow::Result<Resp> {
     // HOTLINE_QA_TIMING: where a list page's time went (BENCHMARKS.md).
     if std::env::var_os("HOTLINE_QA_TIMING").is_some() {
         eprintln!(
-            "calls {}: lock {:?}, total {:?} in {:?}, all {:?}",
+            "hotline-qa serve: 通话列表 {}：等数据库 {:?}，计数 {:?} 用 {:?}，共 {:?}（list page timing）",
             r.query
                 .iter()
                 .map(|(k, v)| format!("{k}={v}"))
