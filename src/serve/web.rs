@@ -811,7 +811,7 @@ fn calls(c: &Ctx) -> anyhow::Result<Resp> {
         &r.q("before"),
         (page_no - 1).saturating_mul(PAGE_SIZE),
         PAGE_SIZE,
-        (!total.few()).then(|| super::list::walk(sort, &equal)),
+        super::list::plan(total, sort, &equal),
     )?;
     drop(conn);
     // HOTLINE_QA_TIMING: where a list page's time went (BENCHMARKS.md).
