@@ -396,6 +396,7 @@ pub fn import_run(conn: &mut Connection, dir: &Path) -> anyhow::Result<Imported>
         ],
     )?;
     tx.commit()?;
+    super::list::calls_changed();
     super::stats::after_import(conn)?;
     Ok(done)
 }

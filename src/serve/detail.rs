@@ -219,6 +219,7 @@ pub fn refresh_reviewed(app: &App, row: &CallRow) -> anyhow::Result<()> {
         "UPDATE calls SET reviewed_score = ?2, needs_review = ?3 WHERE call_id = ?1",
         params![row.call_id, s.reviewed_score, s.needs_review],
     )?;
+    super::list::calls_changed();
     Ok(())
 }
 

@@ -158,11 +158,13 @@ pub fn count(
     budget: Duration,
 ) -> rusqlite::Result<Total> {
     // The same filter again (the next page, another user) is answered from
-    // the last count while nothing was written: SQLite's data_version
-    // moves with other connections' commits, total_changes with this one's.
+    // the last count while no call changed: SQLite's data_version moves
+    // with other connections' commits (the runs watcher's imports), and
+    // [`calls_changed`] with this process's. Not total_changes(): every
+    // page writes its session's last_seen.
     let version: (i64, i64) = (
         conn.query_row("PRAGMA data_version", [], |r| r.get(0))?,
-        conn.query_row("SELECT total_changes()", [], |r| r.get(0))?,
+        i64::try_from(GENERATION.load(std::sync::atomic::Ordering::SeqCst)).unwrap_or(0),
     );
     let key = format!(
         "{}\u{1}{where_sql}\u{1}{cap}\u{1}{}",
@@ -205,6 +207,15 @@ pub fn count(
 }
 
 type Counts = std::collections::HashMap<String, ((i64, i64), Total)>;
+
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Says that calls were added or changed through a connection of this
+/// process (an import, a review's new reviewed score): the remembered
+/// counts are stale. Every write to `calls` calls it.
+pub fn calls_changed() {
+    GENERATION.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
 
 fn counts() -> std::sync::MutexGuard<'static, Counts> {
     static COUNTS: std::sync::OnceLock<std::sync::Mutex<Counts>> = std::sync::OnceLock::new();
@@ -507,6 +518,7 @@ mod tests {
         // Must not answer from memory once a call is added or removed.
         conn.execute("DELETE FROM calls WHERE call_id = 'c000'", [])
             .expect("delete");
+        calls_changed();
         assert_eq!(c(&mut conn, "1 = 1", 1000), Total::Exact(136));
         let other = rusqlite::Connection::open(dir.path().join("db.sqlite")).expect("open");
         other
