@@ -228,14 +228,15 @@ fn column(header: &csv::StringRecord, name: &str, file: &Path) -> anyhow::Result
 }
 
 /// Imports one run folder in one transaction: its calls and findings, or
-/// nothing (a run that fails half-way leaves no half of it behind).
+/// nothing (a run that fails half-way leaves no half of it behind); then
+/// records where their dialogues are.
 pub fn import_run(conn: &mut Connection, dir: &Path) -> anyhow::Result<Imported> {
     let started = Instant::now();
     // run.json says which inputs the run read: where each call's line and
     // ticket are in them is recorded below (the detail page reads only those).
     let manifest = Manifest::read(dir)?;
     let key = crate::review::manifest::absolute(dir).display().to_string();
-    let mut tx = conn.transaction()?;
+    let tx = conn.transaction()?;
     tx.execute(
         "INSERT INTO runs(path, imported_at, calls, findings, duplicates, seconds) VALUES (?1, ?2, 0, 0, 0, 0)",
         params![key, now_utc()],
@@ -350,33 +351,6 @@ pub fn import_run(conn: &mut Connection, dir: &Path) -> anyhow::Result<Imported>
             done.findings += 1;
         }
     }
-    // Where each call's dialogue and ticket are. Inside a savepoint: inputs
-    // moved away since `score` ran leave the calls imported (the detail page
-    // then says it cannot find the dialogue) rather than failing the run.
-    {
-        let mut sp = tx.savepoint()?;
-        let local = manifest.config(dir).map(|c| c.offset());
-        let rec = local.and_then(|local| {
-            super::sources::record(
-                &sp,
-                run_id,
-                &manifest.inputs,
-                manifest.sheet.as_deref(),
-                local,
-                &fresh,
-            )
-        });
-        match rec {
-            Ok(r) => {
-                done.located = r.dialogues;
-                sp.commit()?;
-            }
-            Err(e) => {
-                done.note = format!("；没能记下对话在输入文件里的位置，打开通话时会较慢：{e:#}");
-                sp.rollback()?;
-            }
-        }
-    }
     tx.execute(
         "UPDATE calls SET
            critical = (SELECT COUNT(*) FROM findings f WHERE f.call_id = calls.call_id AND f.severity = 'critical'),
@@ -397,6 +371,30 @@ pub fn import_run(conn: &mut Connection, dir: &Path) -> anyhow::Result<Imported>
     )?;
     tx.commit()?;
     super::list::calls_changed();
+    // Where each call's dialogue and ticket are, recorded once the run's
+    // calls are in (in transactions of their own, see `sources::record`).
+    // Inputs moved away since `score` ran leave the calls imported: the
+    // detail page then says it cannot find the dialogue.
+    let local = manifest.config(dir).map(|c| c.offset());
+    let rec = local.and_then(|local| {
+        super::sources::record(
+            conn,
+            run_id,
+            &manifest.inputs,
+            manifest.sheet.as_deref(),
+            local,
+            &fresh,
+        )
+    });
+    match rec {
+        Ok(r) => done.located = r.dialogues,
+        Err(e) => done.note = format!("；没能记下对话在输入文件里的位置，打开通话时会较慢：{e:#}"),
+    }
+    done.seconds = started.elapsed().as_secs_f64();
+    conn.execute(
+        "UPDATE runs SET seconds = ?2 WHERE id = ?1",
+        params![run_id, done.seconds],
+    )?;
     super::stats::after_import(conn)?;
     Ok(done)
 }
