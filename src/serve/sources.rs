@@ -268,6 +268,8 @@ fn record_in_batches(
             }
         }
     }
+    // The tickets are in before any line is.
+    conn.execute_batch("COMMIT; BEGIN")?;
     for path in &inputs.transcripts {
         let meta = std::fs::metadata(path)
             .with_context(|| format!("{}：读不了转写文件（cannot stat）", path.display()))?;
@@ -749,6 +751,34 @@ mod tests {
         let id = ids.iter().next().expect("a call");
         let at = locate(&conn, id).expect("locate").expect("recorded");
         assert_eq!(&read(at, id, local(), None).expect("read").0.call_id, id);
+    }
+
+    #[test]
+    fn recording_cut_short_keeps_tickets_and_no_line_without_its_ticket() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (conn, inputs, ids) = setup(dir.path(), true);
+        // A gzip whose data is damaged after its header: the tickets are
+        // read first and kept; no line is recorded, so every call is
+        // searched for in the inputs (and says why it cannot be read)
+        // rather than shown without its ticket.
+        let gz = dir.path().join("in").join("calls.jsonl.gz");
+        let mut bytes = std::fs::read(&gz).expect("read");
+        for b in bytes.iter_mut().skip(20) {
+            *b = 0xff;
+        }
+        std::fs::write(&gz, bytes).expect("write");
+        assert!(record(&conn, 1, &inputs, None, local(), &ids).is_err());
+        let count = |t: &str| -> i64 {
+            conn.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))
+                .expect("count")
+        };
+        assert!(count("call_tickets") > 0);
+        assert_eq!(count("call_sources"), 0);
+        let id = ids.iter().next().expect("a call");
+        assert!(locate(&conn, id).expect("locate").is_none());
+        // The connection is usable afterwards (no transaction left open).
+        conn.execute_batch("BEGIN; COMMIT;")
+            .expect("no open transaction");
     }
 
     #[test]
