@@ -252,7 +252,7 @@ fn record_in_batches(
                             done.tickets +=
                                 tins.execute(params![id, file_id, line as i64, cells])? as u64;
                             rows += 1;
-                            if rows % BATCH == 0 {
+                            if rows.is_multiple_of(BATCH) {
                                 conn.execute_batch("COMMIT; BEGIN")?;
                             }
                         }
