@@ -1530,3 +1530,33 @@ fn unit_name_holding_script_is_shown_escaped_on_the_units_pages() {
         .body;
     assert!(list.contains("GD20261127999"), "{list}");
 }
+
+#[test]
+fn call_page_says_so_when_the_transcript_changed_after_import() {
+    let s = start();
+    let id = any_call(&s.runs, "1024");
+    let mut qa = s.signed_in("qa");
+    let url = format!("/call?id={}", http::enc(&id));
+    let page = qa.get(&url);
+    assert_eq!(page.status, 200);
+    assert!(
+        !page.body.contains("dialogue-error") && page.body.contains("class=\"utt"),
+        "{}",
+        page.body
+    );
+    // The same lines in the opposite order: every recorded offset now
+    // holds another call's line (or the middle of one).
+    let path = s.dir.path().join("in").join("calls.jsonl");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.reverse();
+    std::fs::write(&path, lines.join("\n") + "\n").expect("rewrite");
+    let page = qa.get(&url);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("导入后改过"), "{}", page.body);
+    assert!(
+        !page.body.contains("class=\"utt"),
+        "no dialogue shown: {}",
+        page.body
+    );
+}

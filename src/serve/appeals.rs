@@ -587,6 +587,8 @@ pub(super) fn file(c: &Ctx) -> anyhow::Result<Resp> {
         params![fid, row.call_id, rule, utt],
     )?;
     let aid = tx.last_insert_rowid();
+    // The list's remembered counts of 「只看有申诉的」 are stale now.
+    super::list::calls_changed();
     tx.execute(
         "INSERT INTO appeal_steps(appeal_id, call_id, rule, utterance_index, step, status, by_user, role, comment, at)
          VALUES (?1, ?2, ?3, ?4, 'filed', 'appealed', ?5, ?6, ?7, ?8)",

@@ -4,9 +4,9 @@
 //!
 //! Calls and findings are copied from each run's `calls.csv` and
 //! `findings.csv` (not from Parquet) because the list pages filter and
-//! sort on a handful of columns that SQLite indexes directly; the dialogue
-//! itself stays in the run's input files and is read when a call is
-//! opened.
+//! sort on a handful of columns that SQLite indexes directly (the indexes
+//! and the per-day summary are in [`super::stats`]); the dialogue itself
+//! stays in the run's input files, and [`super::sources`] records where.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -78,11 +78,6 @@ CREATE TABLE IF NOT EXISTS calls(
   critical INTEGER NOT NULL,
   findings INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS calls_day ON calls(day, started_at);
-CREATE INDEX IF NOT EXISTS calls_operator ON calls(operator_id, day);
-CREATE INDEX IF NOT EXISTS calls_team ON calls(team, day);
-CREATE INDEX IF NOT EXISTS calls_score ON calls(reviewed_score);
-CREATE INDEX IF NOT EXISTS calls_needs ON calls(needs_review) WHERE needs_review > 0;
 CREATE TABLE IF NOT EXISTS findings(
   id INTEGER PRIMARY KEY,
   call_id TEXT NOT NULL,
@@ -128,24 +123,29 @@ pub fn open(path: &Path) -> anyhow::Result<Connection> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // A bounded page cache per connection (64 MiB; SQLite's default is
+    // 2 MiB, which on a 5-million-call database sends most index pages
+    // back to the kernel for every page of the list). The server's memory
+    // is this per connection (two: pages and the run importer) plus the
+    // runs' scorers; BENCHMARKS.md has the measured peak.
+    conn.pragma_update(None, "cache_size", -65_536)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     let schema = [
         SCHEMA,
         super::web::units::SCHEMA,
         super::web::rules_page::SCHEMA,
+        super::sources::SCHEMA,
     ]
     .concat();
-    conn.execute_batch(&schema).with_context(|| {
+    let not_ours = || {
         format!(
             "{} 不是质检工作台的数据库，或已损坏（not a workbench database）",
             path.display()
         )
-    })?;
-    super::appeals::schema(&conn).with_context(|| {
-        format!(
-            "{} 不是质检工作台的数据库，或已损坏（not a workbench database）",
-            path.display()
-        )
-    })?;
+    };
+    conn.execute_batch(&schema).with_context(not_ours)?;
+    super::stats::migrate(&conn).with_context(not_ours)?;
+    super::appeals::schema(&conn).with_context(not_ours)?;
     Ok(conn)
 }
 
@@ -181,6 +181,10 @@ pub struct Imported {
     pub duplicates: u64,
     /// Seconds taken.
     pub seconds: f64,
+    /// Calls whose transcript line was located in the inputs.
+    pub located: u64,
+    /// Why the locations were not recorded ("" when they were).
+    pub note: String,
 }
 
 /// Whether `dir` is a complete run: it has its run.json and it is not a
@@ -231,12 +235,13 @@ fn column(header: &csv::StringRecord, name: &str, file: &Path) -> anyhow::Result
 }
 
 /// Imports one run folder in one transaction: its calls and findings, or
-/// nothing (a run that fails half-way leaves no half of it behind).
+/// nothing (a run that fails half-way leaves no half of it behind); then
+/// records where their dialogues are.
 pub fn import_run(conn: &mut Connection, dir: &Path) -> anyhow::Result<Imported> {
     let started = Instant::now();
-    // run.json is read only to be sure this is a score run (and fail with
-    // its message otherwise); the detail page reads it again for the inputs.
-    Manifest::read(dir)?;
+    // run.json says which inputs the run read: where each call's line and
+    // ticket are in them is recorded below (the detail page reads only those).
+    let manifest = Manifest::read(dir)?;
     let key = crate::review::manifest::absolute(dir).display().to_string();
     let tx = conn.transaction()?;
     tx.execute(
@@ -376,6 +381,32 @@ pub fn import_run(conn: &mut Connection, dir: &Path) -> anyhow::Result<Imported>
         ],
     )?;
     tx.commit()?;
+    super::list::calls_changed();
+    // Where each call's dialogue and ticket are, recorded once the run's
+    // calls are in (in transactions of their own, see `sources::record`).
+    // Inputs moved away since `score` ran leave the calls imported: the
+    // detail page then says it cannot find the dialogue.
+    let local = manifest.config(dir).map(|c| c.offset());
+    let rec = local.and_then(|local| {
+        super::sources::record(
+            conn,
+            run_id,
+            &manifest.inputs,
+            manifest.sheet.as_deref(),
+            local,
+            &fresh,
+        )
+    });
+    match rec {
+        Ok(r) => done.located = r.dialogues,
+        Err(e) => done.note = format!("；没能记下对话在输入文件里的位置，打开通话时会较慢：{e:#}"),
+    }
+    done.seconds = started.elapsed().as_secs_f64();
+    conn.execute(
+        "UPDATE runs SET seconds = ?2 WHERE id = ?1",
+        params![run_id, done.seconds],
+    )?;
+    super::stats::after_import(conn)?;
     Ok(done)
 }
 
@@ -385,12 +416,13 @@ pub fn import_pending(conn: &mut Connection, runs: &Path) -> anyhow::Result<Vec<
     for dir in pending_runs(conn, runs)? {
         match import_run(conn, &dir) {
             Ok(i) => lines.push(format!(
-                "已导入运行 {}：{} 通电话、{} 条扣分，{} 通已在库里（跳过），用时 {:.2} 秒",
+                "已导入运行 {}：{} 通电话、{} 条扣分，{} 通已在库里（跳过），用时 {:.2} 秒{}",
                 dir.display(),
                 i.calls,
                 i.findings,
                 i.duplicates,
-                i.seconds
+                i.seconds,
+                i.note
             )),
             Err(e) => lines.push(format!(
                 "导入运行 {} 失败，下次轮询再试：{e:#}（import failed）",

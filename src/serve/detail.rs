@@ -75,7 +75,10 @@ fn load_ctx(row: &CallRow) -> anyhow::Result<RunCtx> {
     })
 }
 
-/// The run's context, loaded once per run and kept.
+/// How many runs' scorers are kept loaded.
+const MAX_RUNS: usize = 8;
+
+/// The run's context, loaded once per run and kept (a few runs at most).
 pub fn ctx(app: &App, row: &CallRow) -> anyhow::Result<Arc<RunCtx>> {
     {
         let cache = match app.runs.lock() {
@@ -91,6 +94,14 @@ pub fn ctx(app: &App, row: &CallRow) -> anyhow::Result<Arc<RunCtx>> {
         Ok(c) => c,
         Err(p) => p.into_inner(),
     };
+    // A year is 365 runs, each with its compiled scorecard: the server
+    // keeps a few and loads another again when it is needed, so that its
+    // memory does not grow with the days opened.
+    if cache.len() >= MAX_RUNS && !cache.contains_key(&row.run_id) {
+        if let Some(k) = cache.keys().next().copied() {
+            cache.remove(&k);
+        }
+    }
     cache.insert(row.run_id, c.clone());
     Ok(c)
 }
@@ -162,12 +173,30 @@ fn scored(
     reviews: &[Review],
 ) -> anyhow::Result<(Arc<RunCtx>, Call<'static>, Option<Ticket>, ScoredCall)> {
     let ctx = ctx(app, row)?;
-    let (call, ticket) = crate::run::find_call(
-        &ctx.manifest.inputs,
-        &row.call_id,
-        &ctx.config,
-        ctx.manifest.sheet.as_deref(),
-    )?;
+    // The locations recorded at import are read under the database lock,
+    // the file after it is released. A call imported before they were
+    // recorded is searched for in the inputs, as it was then.
+    let located = {
+        let conn = match app.db.lock() {
+            Ok(c) => c,
+            Err(p) => p.into_inner(),
+        };
+        super::sources::locate(&conn, &row.call_id)?
+    };
+    let (call, ticket) = match located {
+        Some(at) => super::sources::read(
+            at,
+            &row.call_id,
+            ctx.config.offset(),
+            ctx.manifest.sheet.as_deref(),
+        )?,
+        None => crate::run::find_call(
+            &ctx.manifest.inputs,
+            &row.call_id,
+            &ctx.config,
+            ctx.manifest.sheet.as_deref(),
+        )?,
+    };
     let manual = ctx
         .manual
         .as_ref()
@@ -195,6 +224,7 @@ pub fn refresh_reviewed(app: &App, row: &CallRow) -> anyhow::Result<()> {
         params![row.call_id, s.reviewed_score, s.needs_review],
     )?;
     super::appeals::store_reviewed(&conn, &row.call_id, &s)?;
+    super::list::calls_changed();
     Ok(())
 }
 

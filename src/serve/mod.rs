@@ -11,13 +11,20 @@
 //!   reviews export that carries it.
 //! - [`queue`]: the review queue and the daily sampling plan.
 //! - [`rank`]: the operator and team ranking on reviewed scores.
+//! - [`sources`]: where each call's line and ticket are in those inputs,
+//!   recorded at import, so that a call is opened without scanning them.
+//! - [`list`]: a page of the call list, read by keyset.
+//! - [`stats`]: the list's indexes and the per-day summary 概览 reads.
 
 pub mod appeals;
 pub mod auth;
 pub mod db;
 pub mod detail;
+pub mod list;
 pub mod queue;
 pub mod rank;
+pub mod sources;
+pub mod stats;
 pub mod web;
 
 use std::io::Write;

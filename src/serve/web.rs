@@ -32,6 +32,8 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 const SESSION_COOKIE: &str = "hq_session";
 const LOGIN_COOKIE: &str = "hq_login";
 const PAGE_SIZE: i64 = 50;
+/// The call list counts its matches up to this many.
+const COUNT_CAP: i64 = 10_000;
 const MAX_BODY: usize = 64 * 1024;
 
 /// The server's shared state.
@@ -710,12 +712,15 @@ fn pct(x: Option<f64>) -> String {
 }
 
 fn overview(c: &Ctx) -> anyhow::Result<Resp> {
+    // Read from the per-day summary (`stats::SCHEMA`, kept by triggers),
+    // named `calls` so that the role's scope condition applies unchanged.
     let (cond, p) = c.scope();
     let conn = db(c.app);
     let s = conn.query_row(
         &format!(
-            "SELECT COUNT(*), AVG(score), AVG(reviewed_score), AVG(passed), SUM(red_line), SUM(critical), SUM(needs_review)
-             FROM calls WHERE {cond}"
+            "SELECT COALESCE(SUM(calls), 0), SUM(score) / SUM(calls), SUM(reviewed_score) / SUM(calls),
+               SUM(passed) * 1.0 / SUM(calls), SUM(red_line), SUM(critical), SUM(needs_review)
+             FROM day_stats AS calls WHERE {cond} AND calls.calls > 0"
         ),
         [&p],
         |r| {
@@ -731,8 +736,9 @@ fn overview(c: &Ctx) -> anyhow::Result<Resp> {
         },
     )?;
     let mut st = conn.prepare(&format!(
-        "SELECT day, COUNT(*), AVG(reviewed_score), AVG(passed), SUM(red_line), SUM(needs_review)
-         FROM calls WHERE {cond} GROUP BY day ORDER BY day DESC LIMIT 31"
+        "SELECT day, SUM(calls), SUM(reviewed_score) / SUM(calls), SUM(passed) * 1.0 / SUM(calls),
+           SUM(red_line), SUM(needs_review)
+         FROM day_stats AS calls WHERE {cond} AND calls.calls > 0 GROUP BY day ORDER BY day DESC LIMIT 31"
     ))?;
     let days: Vec<Value> = st
         .query_map([&p], |r| {
@@ -753,37 +759,6 @@ fn overview(c: &Ctx) -> anyhow::Result<Resp> {
         json!({ "s": s, "days": days, "scope": c.scope_label() }),
     ))
 }
-
-/// The sort orders of the call list: (key, label, SQL). Only these reach
-/// the query.
-const SORTS: [(&str, &str, &str); 6] = [
-    ("time", "开始时间（新的在前）", "started_at DESC, call_id"),
-    (
-        "time_asc",
-        "开始时间（早的在前）",
-        "started_at ASC, call_id",
-    ),
-    (
-        "score",
-        "复核后得分（低的在前）",
-        "reviewed_score ASC, call_id",
-    ),
-    (
-        "score_desc",
-        "复核后得分（高的在前）",
-        "reviewed_score DESC, call_id",
-    ),
-    (
-        "operator",
-        "工号",
-        "operator_id ASC, started_at DESC, call_id",
-    ),
-    (
-        "needs",
-        "待复核多的在前",
-        "needs_review DESC, started_at DESC, call_id",
-    ),
-];
 
 fn calls(c: &Ctx) -> anyhow::Result<Resp> {
     let r = c.r;
@@ -809,14 +784,14 @@ fn calls(c: &Ctx) -> anyhow::Result<Resp> {
     let norm = r.q("norm");
     if !norm.is_empty() {
         add(
-            "EXISTS (SELECT 1 FROM findings f WHERE f.call_id = calls.call_id AND f.norm = ?)",
+            super::list::finding_filter(&db(c.app), "norm", &norm)?,
             norm.clone(),
         );
     }
     let rule = r.q("rule");
     if !rule.is_empty() {
         add(
-            "EXISTS (SELECT 1 FROM findings f WHERE f.call_id = calls.call_id AND f.rule = ?)",
+            super::list::finding_filter(&db(c.app), "rule", &rule)?,
             rule.clone(),
         );
     }
@@ -835,53 +810,80 @@ fn calls(c: &Ctx) -> anyhow::Result<Resp> {
     let appealed = r.q("appealed") == "1";
     if appealed {
         add(
-            "EXISTS (SELECT 1 FROM appeals a WHERE a.call_id = calls.call_id) AND '' = ?",
+            "call_id IN (SELECT call_id FROM appeals) AND '' = ?",
             String::new(),
         );
     }
-    let sort_key = r.q("sort");
-    let sort = SORTS.iter().find(|s| s.0 == sort_key).unwrap_or(&SORTS[0]);
+    // The columns given exactly, for the choice of index.
+    let mut equal: Vec<&str> = Vec::new();
+    match c.user.role {
+        Role::Operator => equal.push("operator_id"),
+        Role::Lead => equal.push("team"),
+        _ => {}
+    }
+    for (k, col) in [
+        ("day", "day"),
+        ("operator", "operator_id"),
+        ("team", "team"),
+    ] {
+        if !r.q(k).is_empty() {
+            equal.push(col);
+        }
+    }
+    let sort = super::list::sort(&r.q("sort"));
     let page_no = r.q("page").parse::<i64>().unwrap_or(1).max(1);
     let where_sql = wh.join(" AND ");
-    let conn = db(c.app);
-    let total: i64 = conn.query_row(
-        &format!("SELECT COUNT(*) FROM calls WHERE {where_sql}"),
-        rusqlite::params_from_iter(ps.iter()),
-        |row| row.get(0),
+    let started = std::time::Instant::now();
+    let mut conn = db(c.app);
+    let locked = started.elapsed();
+    let total = super::list::count(
+        &mut conn,
+        &where_sql,
+        &ps,
+        COUNT_CAP,
+        std::time::Duration::from_millis(60),
     )?;
-    let mut st = conn.prepare(&format!(
-        "SELECT call_id, started_at, operator_id, operator_name, team, score, reviewed_score, red_line, findings, needs_review
-         FROM calls WHERE {where_sql} ORDER BY {} LIMIT {PAGE_SIZE} OFFSET {}",
-        sort.2,
-        (page_no - 1).saturating_mul(PAGE_SIZE)
-    ))?;
-    let rows: Vec<Value> = st
-        .query_map(rusqlite::params_from_iter(ps.iter()), |row| {
-            Ok(json!({
-                "call_id": row.get::<_, String>(0)?,
-                "started_at": row.get::<_, String>(1)?,
-                "operator_id": row.get::<_, String>(2)?,
-                "operator_name": row.get::<_, String>(3)?,
-                "team": row.get::<_, String>(4)?,
-                "score": crate::report::num(row.get(5)?),
-                "reviewed_score": crate::report::num(row.get(6)?),
-                "red_line": row.get::<_, bool>(7)?,
-                "findings": row.get::<_, i64>(8)?,
-                "needs_review": row.get::<_, i64>(9)?,
-            }))
-        })?
-        .collect::<Result<_, _>>()?;
-    drop(st);
+    let counted = started.elapsed();
+    // A link names the page by the row it starts after (or ends before);
+    // a bare page number (typed, or an old link) is counted from the top.
+    let list = super::list::page(
+        &conn,
+        &where_sql,
+        &ps,
+        sort,
+        &r.q("after"),
+        &r.q("before"),
+        (page_no - 1).saturating_mul(PAGE_SIZE),
+        PAGE_SIZE,
+        super::list::plan(total, sort, &equal),
+    )?;
     drop(conn);
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let link = |p: i64| {
+    // HOTLINE_QA_TIMING: where a list page's time went (BENCHMARKS.md).
+    if std::env::var_os("HOTLINE_QA_TIMING").is_some() {
+        eprintln!(
+            "hotline-qa serve: 通话列表 {}：等数据库 {:?}，计数 {:?} 用 {:?}，共 {:?}（list page timing）",
+            r.query
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&"),
+            locked,
+            total,
+            counted,
+            started.elapsed()
+        );
+    }
+    let rows = list.rows;
+    let pages = total.pages(PAGE_SIZE);
+    let link = |p: i64, key: &str, cursor: &str| {
         let mut q: Vec<(String, String)> = r
             .query
             .iter()
-            .filter(|(k, _)| k != "page")
+            .filter(|(k, _)| k != "page" && k != "after" && k != "before")
             .cloned()
             .collect();
         q.push(("page".into(), p.to_string()));
+        q.push((key.into(), cursor.into()));
         format!(
             "/calls?{}",
             serde_urlencoded::to_string(q).unwrap_or_default()
@@ -893,20 +895,20 @@ fn calls(c: &Ctx) -> anyhow::Result<Resp> {
         .chain(crate::model::NormId::customs())
         .map(|n| json!({"key": n.key(), "name": n.name_zh()}))
         .collect();
-    let sorts: Vec<Value> = SORTS
+    let sorts: Vec<Value> = super::list::SORTS
         .iter()
-        .map(|s| json!({"key": s.0, "name": s.1}))
+        .map(|s| json!({"key": s.key, "name": s.label}))
         .collect();
     Ok(c.page(
         "calls.html",
         json!({
             "scope": c.scope_label(),
             "f": {"day": day, "operator": operator, "team": team, "norm": norm, "rule": rule,
-                  "min": min, "max": max, "needs_review": needs, "appealed": appealed, "sort": sort.0},
+                  "min": min, "max": max, "needs_review": needs, "appealed": appealed, "sort": sort.key},
             "norms": norms, "sorts": sorts,
-            "calls": rows, "total": total, "page": page_no, "pages": pages,
-            "prev": (page_no > 1).then(|| link(page_no - 1)),
-            "next": (page_no < pages).then(|| link(page_no + 1)),
+            "calls": rows, "total": total.label(), "page": page_no, "pages": pages,
+            "prev": list.prev.map(|k| link((page_no - 1).max(1), "before", &k)),
+            "next": list.next.map(|k| link(page_no + 1, "after", &k)),
         }),
     ))
 }
