@@ -44,6 +44,7 @@ pub mod messages;
 pub mod model;
 pub mod norms;
 pub mod outdir;
+pub mod pipeline;
 pub mod report;
 pub mod review;
 pub mod rules;
