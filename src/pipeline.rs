@@ -355,7 +355,7 @@ pub fn run<T: Tickets>(
                         // (The error is the batch's own when its last
                         // line is the reader's note of it: the reader may
                         // already be on the next batch.)
-                        let ends_in_error = batch.len() > 0
+                        let ends_in_error = !batch.is_empty()
                             && batch
                                 .get(batch.len() - 1)
                                 .1
