@@ -145,8 +145,8 @@ impl<T: Tickets> Scoring<'_, T> {
     fn line(
         &self,
         file: &Arc<str>,
-        line: u64,
-        bytes: Result<&[u8], &str>,
+        (line, bytes): (u64, Result<&[u8], &str>),
+        local: chrono::FixedOffset,
         enc: &impl Encode,
         chunk: &mut Chunk,
     ) -> Scored {
@@ -155,9 +155,7 @@ impl<T: Tickets> Scoring<'_, T> {
             [from[0]..bufs[0].len(), from[1]..bufs[1].len()]
         };
         let call = match bytes {
-            Ok(b) => {
-                transcripts::parse_line(b, file, line, self.scorer.config().offset(), self.limits)
-            }
+            Ok(b) => transcripts::parse_line(b, file, line, local, self.limits),
             Err(reason) => Err(Reject {
                 file: file.clone(),
                 line,
@@ -220,6 +218,7 @@ impl<T: Tickets> Scoring<'_, T> {
         batch: &transcripts::LineBatch,
         enc: &impl Encode,
     ) -> Vec<Chunk> {
+        let local = self.scorer.config().offset();
         (0..batch.len().div_ceil(CHUNK_LINES))
             .into_par_iter()
             .map(|c| {
@@ -232,8 +231,7 @@ impl<T: Tickets> Scoring<'_, T> {
                     ],
                 };
                 for k in lines {
-                    let (line, bytes) = batch.get(k);
-                    let scored = self.line(file, line, bytes, enc, &mut chunk);
+                    let scored = self.line(file, batch.get(k), local, enc, &mut chunk);
                     chunk.results.push(scored);
                 }
                 chunk

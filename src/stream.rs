@@ -389,6 +389,7 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::lexicon::directory::Directory;
+    use std::io::Read;
 
     #[test]
     fn one_line_out_per_line_in() {
@@ -512,6 +513,55 @@ mod tests {
         assert_eq!(prior("C1"), None);
         assert_eq!(prior("C2").map(|p| p.ticket_id), Some("T1".to_string()));
         assert_eq!(prior("C3"), None, "another place is another matter");
+    }
+
+    /// A reader that gives `good` and then fails, as a broken pipe upstream.
+    struct Breaks {
+        good: std::io::Cursor<Vec<u8>>,
+    }
+
+    impl std::io::Read for Breaks {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match self.good.read(buf)? {
+                0 => Err(std::io::Error::other("connection reset")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    /// Through the shared reading stage, a read error on standard input
+    /// still ends the run with an error (the engine must see the task
+    /// fail), instead of becoming a reject line as in a transcript file;
+    /// must not: the lines of a whole batch before it are written.
+    #[test]
+    fn a_read_error_on_stdin_ends_the_run() {
+        let scorer = Scorer::new(Config::default(), Directory::builtin()).expect("scorer");
+        let run_on = |lines: usize| {
+            let input = format!("{UNCERTAIN}\n").repeat(lines);
+            let reader = std::io::BufReader::new(Breaks {
+                good: std::io::Cursor::new(input.into_bytes()),
+            });
+            let mut out = Vec::new();
+            let r = run(
+                reader,
+                &mut out,
+                &scorer,
+                &HashMap::new(),
+                Format::Json,
+                false,
+                &Limits::default(),
+            );
+            (r, String::from_utf8(out).expect("utf8"))
+        };
+        let (r, out) = run_on(3);
+        let e = format!("{:#}", r.expect_err("a read error is fatal"));
+        assert!(e.contains("标准输入：读取失败"), "{e}");
+        assert!(!out.contains("rejected"), "{out}");
+        // A full batch before the error is scored and written first.
+        let (r, out) = run_on(BATCH_LINES + 2);
+        assert!(r.is_err());
+        assert_eq!(out.lines().count(), BATCH_LINES, "whole batches only");
+        assert!(out.lines().all(|l| l.contains("\"status\":\"scored\"")));
     }
 
     #[test]
