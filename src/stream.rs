@@ -389,7 +389,6 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::lexicon::directory::Directory;
-    use std::io::Read;
 
     #[test]
     fn one_line_out_per_line_in() {
