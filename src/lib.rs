@@ -8,8 +8,9 @@
 //! (in parallel, output in input order), each finding carrying the
 //! utterance that caused it; [`workflow`] checks each ticket's timeliness
 //! on the official working-day calendar; [`report`] writes `calls.csv`,
-//! `findings.csv`, `tickets.csv`, `units.csv` and `rejects.csv`; [`run`]
-//! ties these together for the command line.
+//! `findings.csv`, `tickets.csv`, `units.csv` and `rejects.csv`; [`pipeline`]
+//! is the transcripts' stages (reading, scoring, sinks) that `score` and
+//! `score --stdin` share; [`run`] ties these together for the command line.
 //!
 //! ```
 //! use hotline_qa::{config::Config, lexicon::directory::Directory, norms::Scorer};
@@ -44,6 +45,7 @@ pub mod messages;
 pub mod model;
 pub mod norms;
 pub mod outdir;
+pub mod pipeline;
 pub mod report;
 pub mod review;
 pub mod rules;

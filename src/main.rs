@@ -986,7 +986,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     &config,
                 )?;
                 let scorer = Scorer::new(config, directory)?;
-                let stdin = std::io::stdin().lock();
+                // Not the lock: the pipeline reads on its own thread.
+                let stdin = std::io::BufReader::with_capacity(256 * 1024, std::io::stdin());
                 let stdout = std::io::BufWriter::new(std::io::stdout().lock());
                 let c = hotline_qa::stream::run(
                     stdin,

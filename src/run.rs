@@ -74,7 +74,7 @@ pub struct ScoreOptions {
 /// The import of `score --from` hands its transcripts to the reader
 /// through this pipe: a few chunks in flight, so memory stays bounded
 /// whatever the day's size.
-struct PipeWriter {
+pub(crate) struct PipeWriter {
     tx: std::sync::mpsc::SyncSender<Vec<u8>>,
     buf: Vec<u8>,
 }
@@ -103,7 +103,7 @@ impl std::io::Write for PipeWriter {
     }
 }
 
-struct PipeReader {
+pub(crate) struct PipeReader {
     rx: std::sync::mpsc::Receiver<Vec<u8>>,
     cur: Vec<u8>,
     at: usize,
@@ -128,7 +128,7 @@ impl std::io::Read for PipeReader {
     }
 }
 
-fn pipe() -> (PipeWriter, PipeReader) {
+pub(crate) fn pipe() -> (PipeWriter, PipeReader) {
     let (tx, rx) = std::sync::mpsc::sync_channel(4);
     (
         PipeWriter {
@@ -141,13 +141,6 @@ fn pipe() -> (PipeWriter, PipeReader) {
             at: 0,
         },
     )
-}
-
-/// Where `score` reads transcripts from: a file, or the import of
-/// `score --from`.
-enum TranscriptSource<'a> {
-    File(&'a PathBuf),
-    Import(&'a crate::input::asr::ImportOptions),
 }
 
 /// Counts of one kind of input record.
@@ -363,38 +356,6 @@ fn load_tickets(
     Ok((by_call, units, contacts))
 }
 
-/// One line's result after the parallel stage.
-enum Scored {
-    Call {
-        scored: Box<ScoredCall>,
-        /// The utterances were not in time order.
-        resorted: bool,
-        /// A ticket was found for the call.
-        has_ticket: bool,
-        /// Its critical findings, with the ticket's id (almost always none).
-        critical: Vec<crate::report::risk::CriticalFinding>,
-        line: u64,
-        /// Where its calls.csv row and findings.csv rows, already encoded,
-        /// are in its [`Chunk`]'s buffers.
-        call_csv: std::ops::Range<usize>,
-        findings_csv: std::ops::Range<usize>,
-    },
-    Reject(Reject),
-}
-
-/// Lines scored one after the other by one thread. Their CSV rows share
-/// two buffers: no buffer per call to allocate on a scoring thread and
-/// free on the writer's.
-struct Chunk {
-    results: Vec<Scored>,
-    calls_csv: Vec<u8>,
-    findings_csv: Vec<u8>,
-}
-
-/// Lines per [`Chunk`]: enough to share the buffers, few enough that the
-/// two scoring threads share a batch of 4,096 lines evenly.
-const CHUNK_LINES: usize = 64;
-
 /// Runs `score`: see the module docs. The outputs are written into a
 /// staging folder and switched in at the end ([`crate::outdir`]): a run
 /// that fails leaves the previous one in `opts.out` untouched.
@@ -470,9 +431,6 @@ pub fn score_into(
 ) -> anyhow::Result<Summary> {
     let local: FixedOffset = opts.config.offset();
     let scorer = Scorer::new(opts.config.clone(), opts.directory.clone())?;
-    // The one masking step of every output (privacy::Masker).
-    let masker = (!opts.show_pii).then(|| crate::report::privacy::Masker::new(&scorer));
-    let salt = opts.config.privacy.link_salt.as_str();
     let manual = match &opts.manual {
         Some(p) => manual::read(p, &|n: NormId| opts.config.norms.common(n).points)?,
         None => ManualScores::default(),
@@ -484,7 +442,6 @@ pub fn score_into(
         }
         None => Reviews::default(),
     };
-    let no_reviews = Vec::new();
     let mut calendar = Calendar::builtin();
     if let Some(p) = &opts.calendar {
         calendar.load_overrides(p)?;
@@ -522,286 +479,67 @@ pub fn score_into(
         &mut summary,
     )?;
 
-    let mut calls_out =
-        CsvOut::create(out, "calls.csv", &csv_out::calls_header_for(scorer.items()))?;
-    let mut findings_out = CsvOut::create(out, "findings.csv", &csv_out::FINDING_COLUMNS)?;
     let items = scorer.items().clone();
-    let mut calls_pq = crate::report::parquet::calls(out, &items)?;
-    let mut findings_pq = crate::report::parquet::findings(out)?;
     summary.norm_counts = items.norms().map(|n| (n, 0, 0)).collect();
-    // Call ids seen, by 128-bit hash (see input::ticket_store::hash128).
-    let mut seen = Hash128Set::default();
-    let mut manual_used: HashSet<String> = HashSet::new();
-    let mut reviews_used: HashSet<String> = HashSet::new();
     let review_file = reviews.file.clone().unwrap_or_else(|| Arc::from(""));
     let progress = opts.progress.then(|| {
         let pb = indicatif::ProgressBar::new_spinner();
         pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
         pb
     });
-    let empty = Vec::new();
-    // Time spent reading lines, and scoring in parallel (overlapped with writing).
-    let mut spent = [std::time::Duration::ZERO; 2];
-    // Writing a batch (sequential: ids, order) overlaps scoring the next one.
-    let mut write = |file: Arc<str>, chunks: Vec<Chunk>| -> anyhow::Result<()> {
-        for chunk in chunks {
-            for r in chunk.results {
-                summary.calls.read += 1;
-                match r {
-                    Scored::Reject(r) => {
-                        summary.calls.rejected += 1;
-                        rejects.row(csv_out::reject_row(&r))?;
-                    }
-                    Scored::Call {
-                        scored: s,
-                        resorted,
-                        has_ticket,
-                        critical,
-                        line,
-                        call_csv,
-                        findings_csv,
-                    } => {
-                        if !seen.insert(hash128(&s.call_id)) {
-                            summary.calls.rejected += 1;
-                            rejects.row(csv_out::reject_row(&Reject {
-                                file: file.clone(),
-                                line,
-                                record_id: s.call_id.clone(),
-                                reason: format!(
-                                    "通话编号 {} 重复，保留第一条（duplicate call_id）",
-                                    s.call_id
-                                ),
-                            }))?;
-                            continue;
-                        }
-                        if !s.manual.is_empty() {
-                            manual_used.insert(s.call_id.clone());
-                        }
-                        if reviews.by_call.contains_key(&s.call_id) {
-                            reviews_used.insert(s.call_id.clone());
-                        }
-                        for (line, reason) in &s.review_unmatched {
-                            summary.reviews.rejected += 1;
-                            rejects.row(csv_out::reject_row(&Reject {
-                                file: review_file.clone(),
-                                line: *line,
-                                record_id: s.call_id.clone(),
-                                reason: reason.clone(),
-                            }))?;
-                        }
-                        record(&mut summary, &s, has_ticket, resorted, &items);
-                        summary.critical.extend(critical);
-                        calls_out.raw(&chunk.calls_csv[call_csv])?;
-                        findings_out.raw(&chunk.findings_csv[findings_csv])?;
-                        calls_pq.add_call(&s, &items);
-                        findings_pq.add_findings(&s);
-                        // Its team, and its number for a ticket that has
-                        // none, as calls.parquet holds them.
-                        if !contacts.is_empty() {
-                            contacts.set_call(
-                                &s.call_id,
-                                &s.team,
-                                &s.caller_link,
-                                &s.caller_number,
-                            )?;
-                        }
-                    }
-                }
-            }
-        }
-        calls_pq.flush()?;
-        findings_pq.flush()?;
-        if let Some(pb) = &progress {
-            pb.set_message(format!(
-                "已读 {} 通电话，已评分 {} 通",
-                summary.calls.read, summary.calls.scored
-            ));
-            pb.tick();
-        }
-        Ok(())
+    let mut sinks = RunSinks {
+        seen: Hash128Set::default(),
+        manual_used: HashSet::new(),
+        reviews_used: HashSet::new(),
+        reviews: &reviews,
+        review_file: review_file.clone(),
+        rejects: &mut rejects,
+        summary: &mut summary,
+        items: &items,
+        csv: CsvSink {
+            calls: CsvOut::create(out, "calls.csv", &csv_out::calls_header_for(&items))?,
+            findings: CsvOut::create(out, "findings.csv", &csv_out::FINDING_COLUMNS)?,
+        },
+        parquet: ParquetSink {
+            calls: crate::report::parquet::calls(out, &items)?,
+            findings: crate::report::parquet::findings(out)?,
+        },
+        contacts: &mut contacts,
+        progress: progress.as_ref(),
     };
-    // Files the import of `score --from` passed over (added to the
-    // summary's when the writer has let go of it).
-    let mut skipped_by_import: Vec<input::Skipped> = Vec::new();
-    // Scored batches go, in order, to a writer thread through a short
-    // queue: the scoring threads never wait while a Parquet row group is
-    // encoded, and at most two batches of results wait to be written.
-    std::thread::scope(|sc| -> anyhow::Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(Arc<str>, Vec<Chunk>)>(2);
-        let writer = std::thread::Builder::new()
-            .name("hq-writer".into())
-            .spawn_scoped(sc, move || -> anyhow::Result<()> {
-                for (f, r) in rx {
-                    write(f, r)?;
-                }
-                Ok(())
-            })
-            .map_err(|e| anyhow::anyhow!("无法启动写出线程，请关闭其他程序后重试（cannot start the writing thread: {e}）"))?;
-        let scored = (|| -> anyhow::Result<()> {
-            let sources = inputs
-                .transcripts
-                .iter()
-                .map(TranscriptSource::File)
-                .chain(opts.from.iter().map(TranscriptSource::Import));
-            for source in sources {
-                let (file, reader, import) = match source {
-                    TranscriptSource::File(path) => {
-                        let file: Arc<str> = Arc::from(path.display().to_string());
-                        let reader = transcripts::open(path).map_err(|e| {
-                            anyhow::anyhow!(
-                                "{file}：打不开转写文件：{}",
-                                crate::messages::io_zh(&e)
-                            )
-                        })?;
-                        (file, reader, None)
-                    }
-                    TranscriptSource::Import(imp) => {
-                        let results: Vec<String> = imp
-                            .results
-                            .iter()
-                            .map(|p| p.display().to_string())
-                            .collect();
-                        let file: Arc<str> = Arc::from(format!(
-                            "{}（{}识别结果导入的转写）",
-                            results.join("、"),
-                            imp.vendor.label()
-                        ));
-                        let (mut w, r) = pipe();
-                        let handle = std::thread::Builder::new()
-                            .name("hq-import".into())
-                            .spawn_scoped(sc, move || crate::input::asr::import_into(imp, &mut w))
-                            .map_err(|e| anyhow::anyhow!("无法启动导入线程，请关闭其他程序后重试（cannot start the import thread: {e}）"))?;
-                        (file, transcripts::from_reader(r), Some(handle))
-                    }
-                };
-                let lines = LineReader::new(reader, opts.limits.max_line_bytes);
-                // Batches are read on their own thread (see transcripts::for_each_batch).
-                let mut tr = std::time::Instant::now();
-                let batches = transcripts::for_each_batch(lines, opts.batch, |batch| {
-                    spent[0] += tr.elapsed();
-                    let tp = std::time::Instant::now();
-                    // One line: parsed, scored, its CSV rows encoded into the chunk.
-                    let score_line = |k: usize, chunk: &mut Chunk| -> Scored {
-                        let (line, bytes) = batch.get(k);
-                        let bytes = match bytes {
-                            Ok(b) => b,
-                            Err(reason) => {
-                                return Scored::Reject(Reject {
-                                    file: file.clone(),
-                                    line,
-                                    record_id: String::new(),
-                                    reason: reason.to_string(),
-                                })
-                            }
-                        };
-                        match transcripts::parse_line(bytes, &file, line, local, &opts.limits) {
-                            Err(r) => Scored::Reject(r),
-                            Ok(call) => {
-                                let owned = tickets.get(&call.call_id);
-                                let ticket = owned.as_ref();
-                                let m = manual.by_call.get(&call.call_id).unwrap_or(&empty);
-                                let r = reviews.by_call.get(&call.call_id).unwrap_or(&no_reviews);
-                                let (resorted, line) = (call.resorted, call.source.line);
-                                let scored = scorer.score_reviewed_owned_then(
-                                    call,
-                                    ticket,
-                                    m,
-                                    r,
-                                    |s, call| {
-                                        // Hashed before the number is masked.
-                                        s.caller_link = crate::workflow::repeats::link_key_of(
-                                            salt,
-                                            call.caller_number.as_deref().unwrap_or(""),
-                                        );
-                                        if let Some(masker) = &masker {
-                                            masker.mask_findings(s, call, ticket);
-                                        }
-                                    },
-                                );
-                                // The CSV rows are rendered here, on the scoring threads.
-                                let from = chunk.calls_csv.len();
-                                csv_out::encode_call_row(&scored, &mut chunk.calls_csv);
-                                let call_csv = from..chunk.calls_csv.len();
-                                let from = chunk.findings_csv.len();
-                                csv_out::encode_finding_rows(&scored, &mut chunk.findings_csv);
-                                let findings_csv = from..chunk.findings_csv.len();
-                                let critical = crate::report::risk::of_call(
-                                    &scored,
-                                    ticket.map(|t| t.ticket_id.as_str()),
-                                );
-                                Scored::Call {
-                                    scored: Box::new(scored),
-                                    resorted,
-                                    has_ticket: ticket.is_some(),
-                                    critical,
-                                    line,
-                                    call_csv,
-                                    findings_csv,
-                                }
-                            }
-                        }
-                    };
-                    let chunks: Vec<Chunk> = (0..batch.len().div_ceil(CHUNK_LINES))
-                        .into_par_iter()
-                        .map(|c| {
-                            let lines = c * CHUNK_LINES..((c + 1) * CHUNK_LINES).min(batch.len());
-                            let mut chunk = Chunk {
-                                results: Vec::with_capacity(lines.len()),
-                                calls_csv: Vec::with_capacity(lines.len() * 256),
-                                findings_csv: Vec::with_capacity(lines.len() * 128),
-                            };
-                            for k in lines {
-                                let scored = score_line(k, &mut chunk);
-                                chunk.results.push(scored);
-                            }
-                            chunk
-                        })
-                        .collect();
-
-                    spent[1] += tp.elapsed();
-                    tx.send((file.clone(), chunks))
-                        .map_err(|_| anyhow::anyhow!("写出线程已停止（the writer stopped）"))?;
-                    tr = std::time::Instant::now();
-                    Ok(())
-                });
-                if let Some(handle) = import {
-                    let summary = handle.join().unwrap_or_else(|_| {
-                        Err(anyhow::anyhow!(
-                            "程序内部错误：导入线程崩溃，请把命令和输入报告给维护者（internal error: the import thread panicked）"
-                        ))
-                    });
-                    // The import's own error explains a stopped stream.
-                    let summary = summary?;
-                    batches?;
-                    // What the import could not use is in rejects.csv and
-                    // counts among the calls read, after the calls it made.
-                    let results = summary.rejects.into_iter().map(Scored::Reject).collect();
-                    let chunk = Chunk {
-                        results,
-                        calls_csv: Vec::new(),
-                        findings_csv: Vec::new(),
-                    };
-                    tx.send((file.clone(), vec![chunk]))
-                        .map_err(|_| anyhow::anyhow!("写出线程已停止（the writer stopped）"))?;
-                    for s in summary.skipped {
-                        skipped_by_import.push(s);
-                    }
-                } else {
-                    batches?;
-                }
-            }
-            Ok(())
-        })();
-        drop(tx);
-        // The writer's own error (a full disk) explains a failed send.
-        let written = writer.join().unwrap_or_else(|_| {
-            Err(anyhow::anyhow!(
-                "程序内部错误：写出线程崩溃，请把命令和输入报告给维护者（internal error: the writer thread panicked）"
-            ))
-        });
-        written.and(scored)
-    })?;
-    summary.skipped_inputs.extend(skipped_by_import);
+    let scoring = crate::pipeline::Scoring {
+        scorer: &scorer,
+        tickets: &tickets,
+        manual: Some(&manual),
+        reviews: Some(&reviews),
+        // The one masking step of every output (privacy::Masker).
+        masker: (!opts.show_pii).then(|| crate::report::privacy::Masker::new(&scorer)),
+        limits: &opts.limits,
+    };
+    let sources = inputs
+        .transcripts
+        .iter()
+        .map(|p| crate::pipeline::Source::File(p))
+        .chain(opts.from.iter().map(crate::pipeline::Source::Import))
+        .collect();
+    let stages = crate::pipeline::run(
+        sources,
+        &scoring,
+        &CsvRows,
+        opts.batch,
+        opts.limits.max_line_bytes,
+        &mut sinks,
+    )?;
+    let RunSinks {
+        seen,
+        manual_used,
+        reviews_used,
+        csv,
+        parquet,
+        ..
+    } = sinks;
+    let spent = stages.spent;
+    summary.skipped_inputs.extend(stages.skipped_by_import);
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }
@@ -865,10 +603,8 @@ pub fn score_into(
         );
     }
     phase("tickets and transcripts scored");
-    calls_out.commit()?;
-    findings_out.commit()?;
-    calls_pq.commit()?;
-    findings_pq.commit()?;
+    csv.commit()?;
+    parquet.commit()?;
     rejects.commit()?;
     for (what, c) in [
         ("通话转写", summary.calls),
@@ -994,6 +730,152 @@ fn write_manifest(
             .map(crate::review::manifest::ImportedFrom::of),
     }
     .write(out)
+}
+
+/// The encoding of `score`, on the scoring threads: a call's calls.csv
+/// row into the first buffer, its findings.csv rows into the second;
+/// rejects go to rejects.csv from [`RunSinks`], with their counts.
+struct CsvRows;
+
+impl crate::pipeline::Encode for CsvRows {
+    fn call(&self, _line: u64, s: &ScoredCall, bufs: &mut [Vec<u8>; 2]) {
+        csv_out::encode_call_row(s, &mut bufs[0]);
+        csv_out::encode_finding_rows(s, &mut bufs[1]);
+    }
+
+    fn reject(&self, _r: &Reject, _bufs: &mut [Vec<u8>; 2]) {}
+}
+
+/// calls.csv and findings.csv: the rows the scoring threads encoded.
+struct CsvSink {
+    calls: CsvOut,
+    findings: CsvOut,
+}
+
+impl CsvSink {
+    fn call(&mut self, rows: [&[u8]; 2]) -> anyhow::Result<()> {
+        self.calls.raw(rows[0])?;
+        self.findings.raw(rows[1])
+    }
+
+    fn commit(self) -> anyhow::Result<()> {
+        self.calls.commit()?;
+        self.findings.commit()
+    }
+}
+
+/// calls.parquet and findings.parquet: a row group a batch.
+struct ParquetSink {
+    calls: crate::report::parquet::ParquetOut,
+    findings: crate::report::parquet::ParquetOut,
+}
+
+impl ParquetSink {
+    fn call(&mut self, s: &ScoredCall, items: &crate::config::Items) {
+        self.calls.add_call(s, items);
+        self.findings.add_findings(s);
+    }
+
+    fn batch_done(&mut self) -> anyhow::Result<()> {
+        self.calls.flush()?;
+        self.findings.flush()
+    }
+
+    fn commit(self) -> anyhow::Result<()> {
+        self.calls.commit()?;
+        self.findings.commit()
+    }
+}
+
+/// The outputs of a run folder, fed by the pipeline's stages: what is
+/// `score`'s own comes first (a duplicate call id is a reject; the manual
+/// scores and reviews used, a review row that matched no finding), then
+/// every sink receives the call: the summary and record (with the
+/// critical list), calls.csv/findings.csv, the Parquet files, the repeat
+/// contacts.
+struct RunSinks<'a> {
+    /// Call ids seen, by 128-bit hash (see input::ticket_store::hash128).
+    seen: Hash128Set,
+    manual_used: HashSet<String>,
+    reviews_used: HashSet<String>,
+    reviews: &'a Reviews,
+    review_file: Arc<str>,
+    rejects: &'a mut CsvOut,
+    summary: &'a mut Summary,
+    items: &'a crate::config::Items,
+    csv: CsvSink,
+    parquet: ParquetSink,
+    contacts: &'a mut ContactBook,
+    progress: Option<&'a indicatif::ProgressBar>,
+}
+
+impl crate::pipeline::Sink for RunSinks<'_> {
+    fn call(
+        &mut self,
+        file: &Arc<str>,
+        c: &crate::pipeline::ScoredLine,
+        rows: [&[u8]; 2],
+    ) -> anyhow::Result<()> {
+        let s = &c.scored;
+        self.summary.calls.read += 1;
+        if !self.seen.insert(hash128(&s.call_id)) {
+            self.summary.calls.rejected += 1;
+            self.rejects.row(csv_out::reject_row(&Reject {
+                file: file.clone(),
+                line: c.line,
+                record_id: s.call_id.clone(),
+                reason: format!(
+                    "通话编号 {} 重复，保留第一条（duplicate call_id）",
+                    s.call_id
+                ),
+            }))?;
+            return Ok(());
+        }
+        if !s.manual.is_empty() {
+            self.manual_used.insert(s.call_id.clone());
+        }
+        if self.reviews.by_call.contains_key(&s.call_id) {
+            self.reviews_used.insert(s.call_id.clone());
+        }
+        for (line, reason) in &s.review_unmatched {
+            self.summary.reviews.rejected += 1;
+            self.rejects.row(csv_out::reject_row(&Reject {
+                file: self.review_file.clone(),
+                line: *line,
+                record_id: s.call_id.clone(),
+                reason: reason.clone(),
+            }))?;
+        }
+        record(self.summary, s, c.has_ticket, c.resorted, self.items);
+        self.summary.critical.extend(c.critical.iter().cloned());
+        self.csv.call(rows)?;
+        self.parquet.call(s, self.items);
+        // Its team, and its number for a ticket that has none, as
+        // calls.parquet holds them (the lead's repeat linking).
+        if !self.contacts.is_empty() {
+            self.contacts
+                .set_call(&s.call_id, &s.team, &s.caller_link, &s.caller_number)?;
+        }
+        Ok(())
+    }
+
+    fn reject(&mut self, r: &Reject, _rows: [&[u8]; 2]) -> anyhow::Result<()> {
+        self.summary.calls.read += 1;
+        self.summary.calls.rejected += 1;
+        self.rejects.row(csv_out::reject_row(r))
+    }
+
+    fn batch_done(&mut self) -> anyhow::Result<()> {
+        self.parquet.batch_done()?;
+        if let Some(pb) = self.progress {
+            pb.set_message(format!(
+                "已读 {} 通电话，已评分 {} 通",
+                self.summary.calls.read, self.summary.calls.scored
+            ));
+            pb.tick();
+        }
+        Ok(())
+    }
 }
 
 fn record(

@@ -15,10 +15,9 @@ use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::sync::Arc;
 
-use rayon::prelude::*;
 use serde_json::{json, Value};
 
-use crate::input::transcripts::{self, Limits, LineReader};
+use crate::input::transcripts::Limits;
 use crate::input::{tickets, Reject};
 use crate::model::Ticket;
 use crate::norms::{ScoredCall, Scorer};
@@ -277,103 +276,112 @@ fn stdout_error(e: std::io::Error) -> anyhow::Error {
         .context("无法写出结果，输出不完整：请检查磁盘空间或输出重定向（cannot write the results）")
 }
 
-/// Scores JSON Lines from `input` to `output`, one output line per input line.
-pub fn run<R: BufRead, W: Write>(
+/// The encoding of `--stdin`, on the scoring threads: one JSON or TSV
+/// line a line read, into the first buffer.
+struct Lines<'a> {
+    format: Format,
+    items: &'a crate::config::Items,
+    columns: usize,
+}
+
+impl crate::pipeline::Encode for Lines<'_> {
+    fn call(&self, line: u64, s: &ScoredCall, bufs: &mut [Vec<u8>; 2]) {
+        let text = match self.format {
+            Format::Json => scored_json(line, s, self.items).to_string(),
+            Format::Tsv => scored_tsv(line, s),
+        };
+        bufs[0].extend_from_slice(text.as_bytes());
+        bufs[0].push(b'\n');
+    }
+
+    fn reject(&self, r: &Reject, bufs: &mut [Vec<u8>; 2]) {
+        let text = match self.format {
+            Format::Json => reject_json(r).to_string(),
+            Format::Tsv => reject_tsv(r, self.columns),
+        };
+        bufs[0].extend_from_slice(text.as_bytes());
+        bufs[0].push(b'\n');
+    }
+}
+
+/// The one sink of `--stdin`: every line's output line, in order, flushed
+/// after each batch so that the engine reading the pipe sees results as
+/// they come.
+struct Out<W: Write> {
+    output: W,
+    counts: StreamCounts,
+}
+
+impl<W: Write> crate::pipeline::Sink for Out<W> {
+    fn call(
+        &mut self,
+        _file: &Arc<str>,
+        _c: &crate::pipeline::ScoredLine,
+        rows: [&[u8]; 2],
+    ) -> anyhow::Result<()> {
+        self.counts.read += 1;
+        self.counts.scored += 1;
+        self.output.write_all(rows[0]).map_err(stdout_error)
+    }
+
+    fn reject(&mut self, _r: &Reject, rows: [&[u8]; 2]) -> anyhow::Result<()> {
+        self.counts.read += 1;
+        self.counts.rejected += 1;
+        self.output.write_all(rows[0]).map_err(stdout_error)
+    }
+
+    fn batch_done(&mut self) -> anyhow::Result<()> {
+        self.output.flush().map_err(stdout_error)
+    }
+}
+
+/// Lines per batch of `--stdin`: a smaller batch than `score`'s, so that
+/// results come back to the engine sooner.
+const BATCH_LINES: usize = 1024;
+
+/// Scores JSON Lines from `input` to `output`, one output line per input
+/// line, through the pipeline's stages ([`crate::pipeline`]): what is its
+/// own here is the framing (standard input, one line out a line in) and
+/// the output format.
+pub fn run<R: BufRead + Send, W: Write>(
     input: R,
-    mut output: W,
+    output: W,
     scorer: &Scorer,
     tickets: &HashMap<String, Arc<Ticket>>,
     format: Format,
     show_pii: bool,
     limits: &Limits,
 ) -> anyhow::Result<StreamCounts> {
-    let local = scorer.config().offset();
     let items = scorer.items();
-    let columns = tsv_columns_for(items).len();
-    // The one masking step of every output (privacy::Masker).
-    let masker = (!show_pii).then(|| crate::report::privacy::Masker::new(scorer));
-    let file: Arc<str> = Arc::from("<stdin>");
-    let mut lines = LineReader::new(input, limits.max_line_bytes);
-    let mut counts = StreamCounts::default();
-    loop {
-        let mut batch = Vec::with_capacity(1024);
-        let mut bytes = 0usize;
-        let mut done = false;
-        while batch.len() < 1024 && bytes < 64 * 1024 * 1024 {
-            match lines.next_line() {
-                Ok(Some(l)) => {
-                    bytes += l.bytes.as_ref().map_or(0, Vec::len);
-                    batch.push(l);
-                }
-                Ok(None) => {
-                    done = true;
-                    break;
-                }
-                Err(e) => {
-                    return Err(anyhow::anyhow!(
-                        "标准输入：读取失败：{}",
-                        crate::messages::io_zh(&e)
-                    ))
-                }
-            }
-        }
-        let out: Vec<(String, bool)> = batch
-            .par_iter()
-            .map(|raw| {
-                let result = match &raw.bytes {
-                    Err(reason) => Err(Reject {
-                        file: file.clone(),
-                        line: raw.line,
-                        record_id: String::new(),
-                        reason: reason.clone(),
-                    }),
-                    Ok(b) => transcripts::parse_line(b, &file, raw.line, local, limits),
-                };
-                match result {
-                    Ok(call) => {
-                        let ticket = tickets.get(&call.call_id).map(|t| t.as_ref());
-                        let mut s = scorer.score(&call, ticket, &[]);
-                        s.caller_link = crate::workflow::repeats::link_key_of(
-                            &scorer.config().privacy.link_salt,
-                            call.caller_number.as_deref().unwrap_or(""),
-                        );
-                        if let Some(masker) = &masker {
-                            masker.mask_findings(&mut s, &call, ticket);
-                        }
-                        let text = match format {
-                            Format::Json => scored_json(raw.line, &s, items).to_string(),
-                            Format::Tsv => scored_tsv(raw.line, &s),
-                        };
-                        (text, true)
-                    }
-                    Err(r) => {
-                        let text = match format {
-                            Format::Json => reject_json(&r).to_string(),
-                            Format::Tsv => reject_tsv(&r, columns),
-                        };
-                        (text, false)
-                    }
-                }
-            })
-            .collect();
-        for (text, ok) in out {
-            counts.read += 1;
-            if ok {
-                counts.scored += 1;
-            } else {
-                counts.rejected += 1;
-            }
-            output
-                .write_all(text.as_bytes())
-                .and_then(|()| output.write_all(b"\n"))
-                .map_err(stdout_error)?;
-        }
-        output.flush().map_err(stdout_error)?;
-        if done {
-            break;
-        }
-    }
-    Ok(counts)
+    let enc = Lines {
+        format,
+        items,
+        columns: tsv_columns_for(items).len(),
+    };
+    let scoring = crate::pipeline::Scoring {
+        scorer,
+        tickets,
+        manual: None,
+        reviews: None,
+        // The one masking step of every output (privacy::Masker).
+        masker: (!show_pii).then(|| crate::report::privacy::Masker::new(scorer)),
+        limits,
+    };
+    let mut out = Out {
+        output,
+        counts: StreamCounts::default(),
+    };
+    let source = crate::pipeline::Source::Reader(Arc::from("标准输入"), Box::new(input));
+    crate::pipeline::run(
+        vec![source],
+        &scoring,
+        &enc,
+        BATCH_LINES,
+        limits.max_line_bytes,
+        &mut out,
+    )?;
+    out.output.flush().map_err(stdout_error)?;
+    Ok(out.counts)
 }
 
 #[cfg(test)]
@@ -504,6 +512,55 @@ mod tests {
         assert_eq!(prior("C1"), None);
         assert_eq!(prior("C2").map(|p| p.ticket_id), Some("T1".to_string()));
         assert_eq!(prior("C3"), None, "another place is another matter");
+    }
+
+    /// A reader that gives `good` and then fails, as a broken pipe upstream.
+    struct Breaks {
+        good: std::io::Cursor<Vec<u8>>,
+    }
+
+    impl std::io::Read for Breaks {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match self.good.read(buf)? {
+                0 => Err(std::io::Error::other("connection reset")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    /// Through the shared reading stage, a read error on standard input
+    /// still ends the run with an error (the engine must see the task
+    /// fail), instead of becoming a reject line as in a transcript file;
+    /// must not: the lines of a whole batch before it are written.
+    #[test]
+    fn a_read_error_on_stdin_ends_the_run() {
+        let scorer = Scorer::new(Config::default(), Directory::builtin()).expect("scorer");
+        let run_on = |lines: usize| {
+            let input = format!("{UNCERTAIN}\n").repeat(lines);
+            let reader = std::io::BufReader::new(Breaks {
+                good: std::io::Cursor::new(input.into_bytes()),
+            });
+            let mut out = Vec::new();
+            let r = run(
+                reader,
+                &mut out,
+                &scorer,
+                &HashMap::new(),
+                Format::Json,
+                false,
+                &Limits::default(),
+            );
+            (r, String::from_utf8(out).expect("utf8"))
+        };
+        let (r, out) = run_on(3);
+        let e = format!("{:#}", r.expect_err("a read error is fatal"));
+        assert!(e.contains("标准输入：读取失败"), "{e}");
+        assert!(!out.contains("rejected"), "{out}");
+        // A full batch before the error is scored and written first.
+        let (r, out) = run_on(BATCH_LINES + 2);
+        assert!(r.is_err());
+        assert_eq!(out.lines().count(), BATCH_LINES, "whole batches only");
+        assert!(out.lines().all(|l| l.contains("\"status\":\"scored\"")));
     }
 
     #[test]

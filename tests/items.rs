@@ -600,3 +600,129 @@ fn reviews_accept_a_new_items_key_and_rule() {
     assert_eq!(row["norm"], f["norm"], "{row:?}");
     assert_eq!(row["dismissed"], "1", "{row:?}");
 }
+
+/// Half of samples/calls.jsonl (`first`: the first half), so that two runs
+/// share no call and each item's figures come from one run only.
+fn half_of_samples(dir: &Path, first: bool) -> PathBuf {
+    let text = std::fs::read_to_string(samples("calls.jsonl")).expect("read");
+    let lines: Vec<&str> = text.lines().collect();
+    let (a, b) = lines.split_at(lines.len() / 2);
+    let name = if first { "a.jsonl" } else { "b.jsonl" };
+    let path = dir.join(name);
+    std::fs::write(&path, format!("{}\n", if first { a } else { b }.join("\n"))).expect("write");
+    path
+}
+
+fn score_file(calls: &Path, out: &Path, config: Option<&Path>) {
+    let mut cmd = bin();
+    cmd.arg("score")
+        .arg(calls)
+        .arg(samples("tickets.csv"))
+        .arg("--directory")
+        .arg(samples("directory.csv"))
+        .arg("--out")
+        .arg(out)
+        .arg("--as-of")
+        .arg("2026-11-28T00:00:00+08:00")
+        .arg("--quiet");
+    if let Some(c) = config {
+        cmd.arg("--config").arg(c);
+    }
+    run_ok(&mut cmd);
+}
+
+/// `report` over runs; returns its standard error.
+fn report(runs: &[&Path], out: &Path) -> String {
+    let o = bin()
+        .arg("report")
+        .args(runs)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("run hotline-qa");
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{err}");
+    err
+}
+
+/// norms.csv as item key → (assessed, failed).
+fn norm_counts(run: &Path) -> std::collections::BTreeMap<String, (String, String)> {
+    common::table(&run.join("norms.csv"))
+        .into_iter()
+        .map(|r| {
+            (
+                r["norm"].clone(),
+                (r["assessed"].clone(), r["failed"].clone()),
+            )
+        })
+        .collect()
+}
+
+/// Runs scored under different scorecards (the default one and the
+/// example's own items) used to stop `report` with polars' "column name
+/// mismatch"; now the report says they differ, on stderr and in
+/// report.html, naming the runs and versions, and each item's figures come
+/// from the runs that have it (its columns are empty for the others').
+#[test]
+fn report_over_runs_of_different_scorecards_says_so_and_keeps_items_apart() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (run_a, run_b) = (tmp.path().join("run_a"), tmp.path().join("run_b"));
+    score_file(&half_of_samples(tmp.path(), true), &run_a, None);
+    score_file(
+        &half_of_samples(tmp.path(), false),
+        &run_b,
+        Some(&example()),
+    );
+    let rep = tmp.path().join("rep");
+    let err = report(&[&run_a, &run_b], &rep);
+    let (va, vb) = (Config::default().version, example_config().version);
+    assert_ne!(va, vb);
+    assert!(err.contains("评分表不同"), "{err}");
+    for needle in [
+        run_a.display().to_string(),
+        run_b.display().to_string(),
+        format!("版本 {va}"),
+        format!("版本 {vb}"),
+    ] {
+        assert!(err.contains(&needle), "{needle}: {err}");
+    }
+    let html = std::fs::read_to_string(rep.join("report.html")).expect("html");
+    assert!(html.contains("评分表不同"), "report.html has no warning");
+    // Items of one run only: exactly that run's figures.
+    let (a, b, both) = (norm_counts(&run_a), norm_counts(&run_b), norm_counts(&rep));
+    for k in ["pace", "clarity", "communication", "ticket"] {
+        assert!(!b.contains_key(k), "{k}");
+        assert_eq!(both[k], a[k], "{k}");
+    }
+    for k in ["restate", "time_limit", "no_promise"] {
+        assert!(!a.contains_key(k), "{k}");
+        assert_eq!(both[k], b[k], "{k}");
+    }
+    // A kept item counts the calls of both runs.
+    let n = |m: &std::collections::BTreeMap<String, (String, String)>| -> u64 {
+        m["greeting"].0.parse().expect("assessed")
+    };
+    assert_eq!(n(&both), n(&a) + n(&b));
+}
+
+/// Must not: runs of one scorecard are combined without the warning; one
+/// version whose content changed (a threshold) is a different scorecard.
+#[test]
+fn report_warns_of_a_changed_scorecard_only_when_it_changed() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (run_a, run_b) = (tmp.path().join("run_a"), tmp.path().join("run_b"));
+    score_file(&half_of_samples(tmp.path(), true), &run_a, None);
+    score_file(&half_of_samples(tmp.path(), false), &run_b, None);
+    let err = report(&[&run_a, &run_b], &tmp.path().join("rep"));
+    assert!(!err.contains("评分表不同"), "{err}");
+    let html = std::fs::read_to_string(tmp.path().join("rep/report.html")).expect("html");
+    assert!(!html.contains("评分表不同"));
+    // Same version name, another pass mark.
+    let card = tmp.path().join("pass75.toml");
+    std::fs::write(&card, "version = \"builtin-1\"\npass_mark = 75.0\n").expect("write");
+    let run_c = tmp.path().join("run_c");
+    score_file(&half_of_samples(tmp.path(), false), &run_c, Some(&card));
+    let err = report(&[&run_a, &run_c], &tmp.path().join("rep2"));
+    assert!(err.contains("评分表不同"), "{err}");
+    assert_eq!(err.matches("版本 builtin-1").count(), 1 + 1, "{err}");
+}

@@ -196,6 +196,9 @@ fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
 /// count, so that a file of very long lines still runs in bounded memory.
 pub const BATCH_BYTES: usize = 256 * 1024 * 1024;
 
+/// The start of the reason of the line a read error ends a batch with.
+pub const READ_ERROR: &str = "读取文件出错";
+
 /// Reads the next batch: up to `max_lines` lines or [`BATCH_BYTES`]. A read
 /// error (a truncated .gz) ends the file: what was read is kept and the
 /// error becomes the batch's last line, a reject. Returns the batch and
@@ -218,7 +221,7 @@ pub fn read_batch<R: BufRead>(
             Err(e) => {
                 batch.lines.push((
                     lines.lines_read() + 1,
-                    Err(format!("读取文件出错，文件其余部分未读取（{e}）")),
+                    Err(format!("{READ_ERROR}，文件其余部分未读取（{e}）")),
                 ));
                 return true;
             }

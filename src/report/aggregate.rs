@@ -189,6 +189,52 @@ pub struct ReportData {
     /// First-call resolution per operator, team, unit and category (issue
     /// #19), from the runs' repeat links (`report::repeats`).
     pub first_calls: crate::workflow::repeats::Fcr,
+    /// The scorecard of each run that has a run.json, when they are not
+    /// all the same (empty otherwise): the report says so instead of
+    /// mixing them silently.
+    pub mixed_scorecards: Vec<RunScorecard>,
+}
+
+/// The scorecard a run was scored with, as its run.json records it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunScorecard {
+    /// The run folder, as given.
+    pub run: String,
+    /// The scorecard's `version`.
+    pub version: String,
+    /// The first 8 hex digits of the SHA-256 of the scorecard as run.json
+    /// stores it (items, rules, points and switches included): two
+    /// scorecards of one version that differ in content differ here.
+    pub digest: String,
+}
+
+/// The scorecards of the runs, when they differ (see
+/// [`ReportData::mixed_scorecards`]). A run without a readable run.json
+/// (a Spark job's output) has nothing to compare and is left out.
+pub fn scorecards_of(runs: &[PathBuf]) -> Vec<RunScorecard> {
+    use sha2::{Digest, Sha256};
+    let cards: Vec<RunScorecard> = runs
+        .iter()
+        .filter(|r| r.join("run.json").is_file())
+        .filter_map(|r| {
+            let m = crate::review::manifest::Manifest::read(r).ok()?;
+            let digest = Sha256::digest(m.config_toml.as_bytes())
+                .iter()
+                .take(4)
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            Some(RunScorecard {
+                run: r.display().to_string(),
+                version: m.scorecard_version,
+                digest,
+            })
+        })
+        .collect();
+    let first = cards.first().map(|c| (&c.version, &c.digest));
+    if cards.iter().all(|c| Some((&c.version, &c.digest)) == first) {
+        return Vec::new();
+    }
+    cards
 }
 
 /// The first-call figures of a teams.csv row: its team, or over all first
@@ -286,6 +332,41 @@ fn scan_runs(runs: &[PathBuf], name: &str, required: bool) -> anyhow::Result<Opt
     }
     if frames.is_empty() {
         return Ok(None);
+    }
+    // Runs scored with different items (a centre's own 评分表, or one
+    // changed between days) have different `<key>`/`fail_<key>` columns:
+    // stacked by name, each item's columns are empty for the calls of a
+    // run that does not have it, so that its fail rate is over the calls
+    // that were assessed on it (the report says the scorecards differ:
+    // [`scorecards_of`]). Runs of one scorecard are stacked as they are.
+    let mut schemas = Vec::with_capacity(frames.len());
+    for f in &mut frames {
+        schemas.push(f.collect_schema()?);
+    }
+    if schemas.windows(2).any(|w| w[0] != w[1]) {
+        // Every column of any run, in the order they first appear.
+        let mut union: Vec<(PlSmallStr, DataType)> = Vec::new();
+        for schema in &schemas {
+            for (name, dtype) in schema.iter() {
+                if !union.iter().any(|(n, _)| n == name) {
+                    union.push((name.clone(), dtype.clone()));
+                }
+            }
+        }
+        frames = frames
+            .into_iter()
+            .zip(&schemas)
+            .map(|(f, schema)| {
+                let cols: Vec<Expr> = union
+                    .iter()
+                    .map(|(name, dtype)| match schema.contains(name) {
+                        true => col(name.clone()),
+                        false => lit(NULL).cast(dtype.clone()).alias(name.clone()),
+                    })
+                    .collect();
+                f.select(cols)
+            })
+            .collect();
     }
     Ok(Some(concat(frames, UnionArgs::default())?))
 }
@@ -883,6 +964,7 @@ pub fn aggregate(
         deduplicated,
     } = scan_calls(runs)?;
     data.duplicate_calls = duplicate_calls(runs)?;
+    data.mixed_scorecards = scorecards_of(runs);
     let tickets = scan(runs, "tickets.parquet")?.map(|lf| dedupe_tickets(lf, runs.len()));
     if let Some(calls) = &calls {
         let items = items_of(calls, config)?;

@@ -243,6 +243,28 @@ pub fn warnings(data: &ReportData, lang: Lang) -> Vec<String> {
             ),
         });
     }
+    if !data.mixed_scorecards.is_empty() {
+        let zh: Vec<String> = data
+            .mixed_scorecards
+            .iter()
+            .map(|c| format!("{}（版本 {}，内容 {}）", c.run, c.version, c.digest))
+            .collect();
+        let en: Vec<String> = data
+            .mixed_scorecards
+            .iter()
+            .map(|c| format!("{} (version {}, content {})", c.run, c.version, c.digest))
+            .collect();
+        out.push(match lang {
+            Lang::Zh => format!(
+                "注意：这些运行用的评分表不同：{}。分数和及格率按各自的评分表计算，不能直接比较；某个评分项只在部分运行里有时，它的失分率只按有这一项的运行的通话计算，其他运行的通话在这一列为空。请分开看，或用同一份评分表 rescore 后再合并（runs scored with different scorecards）。",
+                zh.join("；")
+            ),
+            Lang::En => format!(
+                "These runs were scored with different scorecards: {}. Scores and pass rates follow each run's own scorecard and are not comparable; an item only some runs have is rated over their calls only, and is empty for the others'. Read them apart, or rescore them with one scorecard before combining.",
+                en.join("; ")
+            ),
+        });
+    }
     if data.duplicate_calls > 0 {
         out.push(match lang {
             Lang::Zh => format!(
