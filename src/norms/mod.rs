@@ -1,5 +1,8 @@
 //! The eleven service norms (spec §2), one file each behind the [`Norm`]
-//! trait, and the [`Scorer`] that applies them to a call.
+//! trait, and the [`Scorer`] that applies a scorecard's rules to a call.
+//! The norms run as operators of the rule engine (`crate::rules::ops`,
+//! `op = "greeting"`): the scorer has one path, compiled rules → findings
+//! → tally.
 //!
 //! Invariants: norms do no I/O and never panic on odd input; everything a
 //! norm needs (lexicons, directory, thresholds) is compiled once in
@@ -17,16 +20,16 @@ use crate::text::CleanTexts;
 
 pub(crate) mod accuracy;
 pub mod against;
-mod attitude;
-mod clarity;
-mod closing;
-mod communication;
-mod courtesy;
-mod greeting;
-mod pace;
-mod process;
-mod taboo;
-mod ticket;
+pub(crate) mod attitude;
+pub(crate) mod clarity;
+pub(crate) mod closing;
+pub(crate) mod communication;
+pub(crate) mod courtesy;
+pub(crate) mod greeting;
+pub(crate) mod pace;
+pub(crate) mod process;
+pub(crate) mod taboo;
+pub(crate) mod ticket;
 
 pub use accuracy::{phone_numbers, PhoneMention};
 
@@ -441,13 +444,11 @@ pub struct Scorer {
     config: Config,
     lexicons: Lexicons,
     directory: Directory,
-    norms: Vec<Box<dyn Norm>>,
-    /// The scorecard's own rules, run after the built-in norms.
+    /// Every rule of the scorecard, compiled: the eleven norms' operators
+    /// and the centre's own rules (the scorer's one path to findings).
     rules: crate::rules::RuleSet,
     /// The scorecard's items, in order (built once).
     items: Items,
-    /// Each built-in norm's checker runs: enabled and one of the items.
-    runs: [bool; 11],
 }
 
 impl Scorer {
@@ -477,36 +478,13 @@ impl Scorer {
                 e.message
             ),
         })?;
-        let n = &config.norms;
-        let norms: Vec<Box<dyn Norm>> = vec![
-            Box::new(greeting::Greeting::new(&n.greeting)),
-            Box::new(closing::Closing::new(&n.closing)),
-            Box::new(courtesy::Courtesy::new(&n.courtesy)),
-            Box::new(pace::Pace::new(&n.pace)),
-            Box::new(clarity::Clarity::new(&n.clarity)),
-            Box::new(accuracy::Accuracy::new(&n.accuracy)),
-            Box::new(process::Process::new(&n.process)),
-            Box::new(communication::Communication::new(
-                &n.communication,
-                &n.greeting,
-            )),
-            Box::new(attitude::Attitude::new(&n.attitude)),
-            Box::new(ticket::TicketNorm::new(&n.ticket)),
-            Box::new(taboo::Taboo::new(&n.taboo)),
-        ];
         let items = config.items();
-        let mut runs = [false; 11];
-        for n in NormId::ALL {
-            runs[n.index()] = config.norms.common(n).enabled && items.position(n).is_some();
-        }
         Ok(Scorer {
             config,
             lexicons,
             directory,
-            norms,
             rules,
             items,
-            runs,
         })
     }
 
@@ -515,7 +493,7 @@ impl Scorer {
         &self.items
     }
 
-    /// The scorecard's own rules, compiled.
+    /// The scorecard's rules, compiled (the eleven norms' and its own).
     pub fn rules(&self) -> &crate::rules::RuleSet {
         &self.rules
     }
@@ -535,47 +513,17 @@ impl Scorer {
         &self.lexicons
     }
 
-    /// Runs every enabled norm on a call and returns each norm's outcome
-    /// (disabled rules removed), before points are given.
+    /// Runs every rule of the scorecard on a call and returns each norm's
+    /// outcome (disabled rules removed), before points are given.
     pub fn outcomes(&self, call: &Call, ticket: Option<&Ticket>) -> Vec<(NormId, Outcome)> {
         let view = CallView::new(call, ticket, &self.lexicons, &self.directory);
-        let mut out = Vec::with_capacity(self.norms.len().max(self.items.len()));
-        out.extend(
-            self.norms
-                .iter()
-                .filter(|n| self.runs[n.id().index()])
-                .map(|n| {
-                    let out = match n.check(&view) {
-                        Outcome::Assessed(mut f) => {
-                            f.retain(|f| self.config.rule_enabled(f.rule));
-                            Outcome::Assessed(f)
-                        }
-                        o => o,
-                    };
-                    (n.id(), out)
-                }),
-        );
-        // A centre's own items start unassessed: their rules decide.
-        out.extend(
-            self.items
-                .norms()
-                .filter(|n| !n.is_builtin())
-                .map(|n| (n, Outcome::NotAssessed)),
-        );
-        // The scorecard's own rules join their norms' findings.
-        if !self.rules.is_empty() {
-            self.rules.apply(&view, &mut out);
-        }
-        out
+        self.rules.outcomes(&view)
     }
 
     /// Runs one norm on a call (for benchmarks and `try-rule`-style tools).
     pub fn check_norm(&self, id: NormId, call: &Call, ticket: Option<&Ticket>) -> Outcome {
         let view = CallView::new(call, ticket, &self.lexicons, &self.directory);
-        match self.norms.iter().find(|n| n.id() == id) {
-            Some(n) => n.check(&view),
-            None => Outcome::NotAssessed,
-        }
+        self.rules.check_norm(id, &view)
     }
 
     /// Scores a call: findings, points per norm, red line, total.
@@ -745,7 +693,7 @@ impl Scorer {
             findings,
             manual: NormId::ALL
                 .into_iter()
-                .filter(|n| self.runs[n.index()] && manual.iter().any(|m| m.norm == *n))
+                .filter(|n| self.rules.runs(*n) && manual.iter().any(|m| m.norm == *n))
                 .collect(),
         }
     }
