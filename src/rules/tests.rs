@@ -868,3 +868,42 @@ fn a_bad_op_rule_is_refused_with_file_line_and_key() {
         "{got}"
     );
 }
+
+#[test]
+fn the_core_scorer_and_the_rule_engine_do_not_import_the_review_feature() {
+    // Reviews are applied to scored calls (`review::scored`): the scorer,
+    // the norms and the rules (their code, tests aside) never reach into
+    // `crate::review`.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    for dir in ["norms", "rules", "rules/ops"] {
+        for e in std::fs::read_dir(root.join(dir)).expect("src dir") {
+            let p = e.expect("entry").path();
+            if p.extension().is_some_and(|x| x == "rs") && !p.ends_with("tests.rs") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() > 20, "{files:?}");
+    for p in files {
+        let text = std::fs::read_to_string(&p).expect("source");
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        assert!(
+            !code.contains("crate::review") && !code.contains("review::"),
+            "{} imports the review feature",
+            p.display()
+        );
+    }
+}
+
+#[test]
+fn a_custom_rule_named_like_a_reviewers_addition_is_refused() {
+    let got = error("[[rules]]\nid = \"taboo.manual\"\nnorm = \"taboo\"\ndescription = \"测试\"\nkind = \"must_not\"\ncheck = { phrases = [\"好\"] }\n");
+    assert!(got.contains("“taboo.manual”是内置规则的编号"), "{got}");
+    // Must not: the same name under another word is a rule of its own.
+    assert!(Config::parse(
+        "[[rules]]\nid = \"taboo.manual_x\"\nnorm = \"taboo\"\ndescription = \"测试\"\nkind = \"must_not\"\ncheck = { phrases = [\"好\"] }\n",
+        "t.toml"
+    )
+    .is_ok());
+}
