@@ -809,6 +809,11 @@ impl Config {
                 message: format!("{id}{}", e.message),
             }
         })?;
+        // The eleven norms' `op` rules are implied by their items: checked
+        // above, then left out, so that a scorecard writing them (the
+        // default one) is the same scorecard as one that does not, in
+        // run.json too.
+        cfg.rules.retain(|r| r.op.is_none());
         Ok(cfg)
     }
 
@@ -926,7 +931,10 @@ impl Config {
         }
         for r in &self.disabled_rules {
             if !crate::norms::RULES.iter().any(|(id, _)| id == r)
-                && !self.rules.iter().any(|c| c.id.trim() == r)
+                && !self
+                    .rules
+                    .iter()
+                    .any(|c| c.op.is_none() && c.id.trim() == r)
             {
                 return bad(
                     "disabled_rules",

@@ -1,5 +1,8 @@
 //! The eleven service norms (spec §2), one file each behind the [`Norm`]
-//! trait, and the [`Scorer`] that applies them to a call.
+//! trait, and the [`Scorer`] that applies a scorecard's rules to a call.
+//! The norms run as operators of the rule engine (`crate::rules::ops`,
+//! `op = "greeting"`): the scorer has one path, compiled rules → findings
+//! → tally.
 //!
 //! Invariants: norms do no I/O and never panic on odd input; everything a
 //! norm needs (lexicons, directory, thresholds) is compiled once in
@@ -11,22 +14,21 @@ use crate::config::Items;
 use crate::input::manual::ManualScore;
 use crate::lexicon::directory::Directory;
 use crate::lexicon::{Hit, LexiconError, LexiconKind, Lexicons, ScanMatch, SCAN_GROUPS};
-use crate::model::{Appeal, Call, Finding, NormId, PerItem, Severity, Speaker, Ticket, Verdict};
-use crate::review::reviews::Review;
+use crate::model::{Call, Finding, NormId, PerItem, Severity, Speaker, Ticket};
 use crate::text::CleanTexts;
 
 pub(crate) mod accuracy;
 pub mod against;
-mod attitude;
-mod clarity;
-mod closing;
-mod communication;
-mod courtesy;
-mod greeting;
-mod pace;
-mod process;
-mod taboo;
-mod ticket;
+pub(crate) mod attitude;
+pub(crate) mod clarity;
+pub(crate) mod closing;
+pub(crate) mod communication;
+pub(crate) mod courtesy;
+pub(crate) mod greeting;
+pub(crate) mod pace;
+pub(crate) mod process;
+pub(crate) mod taboo;
+pub(crate) mod ticket;
 
 pub use accuracy::{phone_numbers, PhoneMention};
 
@@ -441,13 +443,11 @@ pub struct Scorer {
     config: Config,
     lexicons: Lexicons,
     directory: Directory,
-    norms: Vec<Box<dyn Norm>>,
-    /// The scorecard's own rules, run after the built-in norms.
+    /// Every rule of the scorecard, compiled: the eleven norms' operators
+    /// and the centre's own rules (the scorer's one path to findings).
     rules: crate::rules::RuleSet,
     /// The scorecard's items, in order (built once).
     items: Items,
-    /// Each built-in norm's checker runs: enabled and one of the items.
-    runs: [bool; 11],
 }
 
 impl Scorer {
@@ -477,36 +477,13 @@ impl Scorer {
                 e.message
             ),
         })?;
-        let n = &config.norms;
-        let norms: Vec<Box<dyn Norm>> = vec![
-            Box::new(greeting::Greeting::new(&n.greeting)),
-            Box::new(closing::Closing::new(&n.closing)),
-            Box::new(courtesy::Courtesy::new(&n.courtesy)),
-            Box::new(pace::Pace::new(&n.pace)),
-            Box::new(clarity::Clarity::new(&n.clarity)),
-            Box::new(accuracy::Accuracy::new(&n.accuracy)),
-            Box::new(process::Process::new(&n.process)),
-            Box::new(communication::Communication::new(
-                &n.communication,
-                &n.greeting,
-            )),
-            Box::new(attitude::Attitude::new(&n.attitude)),
-            Box::new(ticket::TicketNorm::new(&n.ticket)),
-            Box::new(taboo::Taboo::new(&n.taboo)),
-        ];
         let items = config.items();
-        let mut runs = [false; 11];
-        for n in NormId::ALL {
-            runs[n.index()] = config.norms.common(n).enabled && items.position(n).is_some();
-        }
         Ok(Scorer {
             config,
             lexicons,
             directory,
-            norms,
             rules,
             items,
-            runs,
         })
     }
 
@@ -515,7 +492,7 @@ impl Scorer {
         &self.items
     }
 
-    /// The scorecard's own rules, compiled.
+    /// The scorecard's rules, compiled (the eleven norms' and its own).
     pub fn rules(&self) -> &crate::rules::RuleSet {
         &self.rules
     }
@@ -535,69 +512,30 @@ impl Scorer {
         &self.lexicons
     }
 
-    /// Runs every enabled norm on a call and returns each norm's outcome
-    /// (disabled rules removed), before points are given.
+    /// Runs every rule of the scorecard on a call and returns each norm's
+    /// outcome (disabled rules removed), before points are given.
     pub fn outcomes(&self, call: &Call, ticket: Option<&Ticket>) -> Vec<(NormId, Outcome)> {
         let view = CallView::new(call, ticket, &self.lexicons, &self.directory);
-        let mut out = Vec::with_capacity(self.norms.len().max(self.items.len()));
-        out.extend(
-            self.norms
-                .iter()
-                .filter(|n| self.runs[n.id().index()])
-                .map(|n| {
-                    let out = match n.check(&view) {
-                        Outcome::Assessed(mut f) => {
-                            f.retain(|f| self.config.rule_enabled(f.rule));
-                            Outcome::Assessed(f)
-                        }
-                        o => o,
-                    };
-                    (n.id(), out)
-                }),
-        );
-        // A centre's own items start unassessed: their rules decide.
-        out.extend(
-            self.items
-                .norms()
-                .filter(|n| !n.is_builtin())
-                .map(|n| (n, Outcome::NotAssessed)),
-        );
-        // The scorecard's own rules join their norms' findings.
-        if !self.rules.is_empty() {
-            self.rules.apply(&view, &mut out);
-        }
-        out
+        self.rules.outcomes(&view)
     }
 
     /// Runs one norm on a call (for benchmarks and `try-rule`-style tools).
     pub fn check_norm(&self, id: NormId, call: &Call, ticket: Option<&Ticket>) -> Outcome {
         let view = CallView::new(call, ticket, &self.lexicons, &self.directory);
-        match self.norms.iter().find(|n| n.id() == id) {
-            Some(n) => n.check(&view),
-            None => Outcome::NotAssessed,
-        }
+        self.rules.check_norm(id, &view)
     }
 
-    /// Scores a call: findings, points per norm, red line, total.
+    /// Scores a call by the machine: findings, points per item, red line,
+    /// total. The reviewed fields equal the machine's: reviews are applied
+    /// to the scored call afterwards, by the review feature
+    /// (`Scorer::score_reviewed`, in the review feature's `scored.rs`).
     pub fn score(
         &self,
         call: &Call,
         ticket: Option<&Ticket>,
         manual: &[ManualScore],
     ) -> ScoredCall {
-        self.score_reviewed(call, ticket, manual, &[])
-    }
-
-    /// Scores a call and applies its review rows: the machine score and
-    /// the reviewed score, side by side.
-    pub fn score_reviewed(
-        &self,
-        call: &Call,
-        ticket: Option<&Ticket>,
-        manual: &[ManualScore],
-        reviews: &[Review],
-    ) -> ScoredCall {
-        let mut s = self.score_without_ids(call, ticket, manual, reviews);
+        let mut s = self.score_without_ids(call, ticket, manual);
         s.call_id.clone_from(&call.call_id);
         s.operator_id.clone_from(&call.operator_id);
         s.operator_name.clone_from(&call.operator_name);
@@ -605,30 +543,18 @@ impl Scorer {
         s
     }
 
-    /// As [`Scorer::score_reviewed`], taking the call: its ids and names
-    /// move into the result instead of being copied.
-    pub fn score_reviewed_owned(
+    /// As [`Scorer::score`], taking the call: `then` runs on the result
+    /// while the call is still there (the reviews, then the privacy
+    /// masking, read its utterances), and its ids and names then move into
+    /// the result instead of being copied.
+    pub fn score_owned_then(
         &self,
         call: Call<'_>,
         ticket: Option<&Ticket>,
         manual: &[ManualScore],
-        reviews: &[Review],
-    ) -> ScoredCall {
-        self.score_reviewed_owned_then(call, ticket, manual, reviews, |_, _| {})
-    }
-
-    /// As [`Scorer::score_reviewed_owned`], with `then` run on the result
-    /// while the call is still there (the privacy masking reads its
-    /// utterances: [`crate::report::privacy::Masker::mask_findings`]).
-    pub fn score_reviewed_owned_then(
-        &self,
-        call: Call<'_>,
-        ticket: Option<&Ticket>,
-        manual: &[ManualScore],
-        reviews: &[Review],
         then: impl FnOnce(&mut ScoredCall, &Call<'_>),
     ) -> ScoredCall {
-        let mut s = self.score_without_ids(&call, ticket, manual, reviews);
+        let mut s = self.score_without_ids(&call, ticket, manual);
         then(&mut s, &call);
         s.call_id = call.call_id;
         s.operator_id = call.operator_id;
@@ -637,13 +563,12 @@ impl Scorer {
         s
     }
 
-    /// The scored call, its ids and names left empty.
+    /// The machine's scored call, its ids and names left empty.
     fn score_without_ids(
         &self,
         call: &Call,
         ticket: Option<&Ticket>,
         manual: &[ManualScore],
-        reviews: &[Review],
     ) -> ScoredCall {
         let outcomes = self.outcomes(call, ticket);
         let mut findings = Vec::with_capacity(
@@ -672,45 +597,20 @@ impl Scorer {
                 || (WORD_RULES.contains(&f.rule) || self.rules.is_word_rule(f.rule))
                     && f.utterance_index
                         .is_some_and(|i| uncertain(call, i, rc.low_confidence, rc.overlap_s));
-        }
-        let applied = crate::review::reviews::apply(call, &mut findings, reviews);
-        // The machine's tally sees only what the machine assessed: a finding
-        // a reviewer added on a norm the machine could not assess (accuracy
-        // without a number) makes that norm assessed in the reviewed tally
-        // alone, so the machine's score never depends on the reviews.
-        let mut reviewed_assessed = assessed;
-        for f in &mut findings {
             if f.rule == "taboo.insult" && self.config.norms.taboo.insult_is_red_line {
                 f.severity = Severity::RedLine;
             }
-            if f.verdict() == Some(Verdict::Added) {
-                if let Some(p) = self.items.position(f.norm) {
-                    reviewed_assessed[p] = true;
-                }
-            }
         }
+        // Findings are listed grouped by item, in the items' order of
+        // creation (a stable sort: within an item, time order stays).
+        findings.sort_by_key(|f| f.norm.index());
         let costs_pending = rc.needs_review_costs_points;
         let machine = self.tally(&mut findings, &assessed, manual, false, |f| {
-            // A reviewer's addition never counts for the machine, whatever
-            // later rows said of it (a confirmed or dismissed addition).
-            !f.by_reviewer() && (costs_pending || !f.needs_review)
+            costs_pending || !f.needs_review
         });
-        let reviewed = self.tally(&mut findings, &reviewed_assessed, manual, true, |f| {
-            match (f.verdict(), f.appeal()) {
-                // A successful appeal withdraws the finding, an added one too.
-                (_, Some(Appeal::Overturned)) | (Some(Verdict::Dismissed), _) => false,
-                (Some(Verdict::Confirmed | Verdict::Added), _) => true,
-                (None, _) => costs_pending || !f.needs_review,
-            }
-        });
-        let mut appeals = [0u32; 3];
-        for f in &findings {
-            match f.appeal() {
-                Some(Appeal::Appealed) => appeals[0] += 1,
-                Some(Appeal::Upheld) => appeals[1] += 1,
-                Some(Appeal::Overturned) => appeals[2] += 1,
-                None => {}
-            }
+        // Without reviews the reviewed tally is the machine's.
+        for f in &mut findings {
+            f.reviewed_points = f.points;
         }
         // Mean ASR confidence, without a Vec per call on the hot path.
         let (sum, n) = call
@@ -730,24 +630,37 @@ impl Scorer {
             red_line: machine.red_line,
             grade: self.config.grades.grade(machine.score),
             earned: machine.earned,
-            reviewed_score: reviewed.score,
-            reviewed_passed: reviewed.score >= self.config.pass_mark,
-            reviewed_red_line: reviewed.red_line,
-            needs_review: findings
-                .iter()
-                .filter(|f| f.needs_review && f.verdict().is_none())
-                .count() as u32,
-            appeals,
+            reviewed_score: machine.score,
+            reviewed_passed: machine.score >= self.config.pass_mark,
+            reviewed_red_line: machine.red_line,
+            needs_review: findings.iter().filter(|f| f.needs_review).count() as u32,
+            appeals: [0; 3],
             confidence,
-            review_unmatched: applied.unmatched,
+            review_unmatched: Vec::new(),
             caller_number: call.caller_number.clone().unwrap_or_default(),
             caller_link: String::new(),
             findings,
             manual: NormId::ALL
                 .into_iter()
-                .filter(|n| self.runs[n.index()] && manual.iter().any(|m| m.norm == *n))
+                .filter(|n| self.rules.runs(*n) && manual.iter().any(|m| m.norm == *n))
                 .collect(),
         }
+    }
+
+    /// A second count of a scored call's points over its findings (the
+    /// reviewed score, the review feature's `scored.rs`): `assessed` by item,
+    /// `active` saying which findings cost; a finding's own
+    /// `review.points` replaces its cost, and each cost is written into
+    /// `reviewed_points`. Returns the score and whether a red line stands.
+    pub fn tally_reviewed(
+        &self,
+        findings: &mut [Finding],
+        assessed: &[bool],
+        manual: &[ManualScore],
+        active: impl Fn(&Finding) -> bool,
+    ) -> (f64, bool) {
+        let t = self.tally(findings, assessed, manual, true, active);
+        (t.score, t.red_line)
     }
 
     /// Gives points: per norm, the active findings (in order) cost the
@@ -946,6 +859,7 @@ mod tests {
     use super::testkit::*;
     use super::*;
     use crate::input::manual::ManualScore;
+    use crate::model::Verdict;
 
     fn scorer() -> Scorer {
         Scorer::new(Config::default(), Directory::builtin()).expect("scorer")

@@ -10,5 +10,6 @@ pub mod rescore;
 pub mod reviews;
 mod run_table;
 pub mod sample;
+pub mod scored;
 pub mod try_rule;
 pub mod try_run;

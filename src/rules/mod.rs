@@ -168,10 +168,31 @@ pub enum Cost {
     Each(f64),
 }
 
-/// The scorecard's compiled rules.
+/// The scorecard's compiled rules: the built-in norms' checks (the
+/// operators of [`ops::NORMS`]) and the centre's own rules, applied by
+/// [`RuleSet::outcomes`], the scorer's one path from a call to findings.
 #[derive(Default)]
 pub struct RuleSet {
+    /// The eleven norms' checks, in [`ops::NORMS`] order (all eleven are
+    /// built, for [`RuleSet::check_norm`]; `runs` says which score).
+    norms: Vec<NormRule>,
+    /// Which built-in norm runs, by [`NormId::index`]: enabled and one of
+    /// the scorecard's items.
+    runs: [bool; 11],
+    /// The centre's own items, in scorecard order: their rules decide.
+    custom_items: Vec<NormId>,
+    /// The scorecard's item count (the outcomes' usual length).
+    items: usize,
+    /// `disabled_rules`: findings of these ids are dropped.
+    disabled: Vec<String>,
+    /// The centre's own rules, in scorecard order.
     rules: Vec<Rule>,
+}
+
+/// A built-in norm's check as a rule of the engine.
+struct NormRule {
+    norm: NormId,
+    check: Box<dyn crate::norms::Norm>,
 }
 
 struct Rule {
@@ -429,9 +450,57 @@ fn check_seconds(key: &str, v: Option<f64>) -> Result<Option<f64>, Bad> {
 }
 
 impl RuleSet {
-    /// No rules: what a scorecard without `[[rules]]` compiles to.
+    /// No rules of the centre's own: what a scorecard without `[[rules]]`
+    /// (beyond the eleven norms' `op` rules) compiles to.
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
+    }
+
+    /// Whether built-in norm `n` is checked: enabled and one of the items.
+    pub fn runs(&self, n: NormId) -> bool {
+        self.runs.get(n.index()).copied().unwrap_or(false)
+    }
+
+    /// The built-in norms' rules that run, in the order of their findings.
+    pub fn norm_rules(&self) -> impl Iterator<Item = NormId> + '_ {
+        self.norms.iter().map(|r| r.norm).filter(|n| self.runs(*n))
+    }
+
+    fn enabled(&self, id: &str) -> bool {
+        !self.disabled.iter().any(|r| r == id)
+    }
+
+    /// Every rule on a call, before points are given: the built-in norms'
+    /// operators (disabled rules' findings removed), the centre's own items
+    /// unassessed, then the centre's rules joining their norms' findings.
+    /// The outcomes are in the order findings are listed: the built-in
+    /// norms in [`ops::NORMS`] order, then the centre's items.
+    pub fn outcomes(&self, view: &CallView<'_>) -> Vec<(NormId, Outcome)> {
+        let mut out = Vec::with_capacity(self.norms.len().max(self.items));
+        out.extend(self.norms.iter().filter(|r| self.runs(r.norm)).map(|r| {
+            let o = match r.check.check(view) {
+                Outcome::Assessed(mut f) => {
+                    f.retain(|f| self.enabled(f.rule));
+                    Outcome::Assessed(f)
+                }
+                o => o,
+            };
+            (r.norm, o)
+        }));
+        out.extend(self.custom_items.iter().map(|n| (*n, Outcome::NotAssessed)));
+        if !self.rules.is_empty() {
+            self.apply(view, &mut out);
+        }
+        out
+    }
+
+    /// One built-in norm's check on a call, whether it runs or not (for
+    /// benchmarks and tools).
+    pub fn check_norm(&self, id: NormId, view: &CallView<'_>) -> Outcome {
+        match self.norms.iter().find(|r| r.norm == id) {
+            Some(r) => r.check.check(view),
+            None => Outcome::NotAssessed,
+        }
     }
 
     /// The compiled rules, in scorecard order.
@@ -452,7 +521,21 @@ impl RuleSet {
     /// checked and their ids known, but not applied.
     pub fn compile(config: &Config) -> Result<RuleSet, CompileError> {
         let mut rules = Vec::with_capacity(config.rules.len());
+        // The norms whose `op` rule the scorecard wrote (each at most once).
+        let mut written: Vec<NormId> = Vec::new();
         for (k, spec) in config.rules.iter().enumerate() {
+            if spec.op.is_some() {
+                let norm = check_norm_rule(spec, config, &written).map_err(|(key, message)| {
+                    CompileError {
+                        rule: k,
+                        id: spec.id.clone(),
+                        key,
+                        message,
+                    }
+                })?;
+                written.push(norm);
+                continue;
+            }
             let rule =
                 compile_rule(spec, config, &config.rules[..k]).map_err(|(key, message)| {
                     CompileError {
@@ -466,7 +549,28 @@ impl RuleSet {
                 rules.push(rule);
             }
         }
-        Ok(RuleSet { rules })
+        // Every built-in item is checked by its norm's operator, written
+        // in the scorecard or not: a scorecard of before the `op` rules
+        // (and the default one) scores as it always did.
+        let items = config.items();
+        let mut runs = [false; 11];
+        for n in NormId::ALL {
+            runs[n.index()] = config.norms.common(n).enabled && items.position(n).is_some();
+        }
+        Ok(RuleSet {
+            norms: ops::NORMS
+                .iter()
+                .map(|r| NormRule {
+                    norm: r.norm,
+                    check: (r.build)(config),
+                })
+                .collect(),
+            runs,
+            custom_items: items.norms().filter(|n| !n.is_builtin()).collect(),
+            items: items.len(),
+            disabled: config.disabled_rules.clone(),
+            rules,
+        })
     }
 
     /// Applies every rule whose norm is assessed in `out` (the built-in
@@ -516,6 +620,79 @@ impl RuleSet {
     }
 }
 
+/// Checks a built-in norm's rule (`op = "greeting"`): the operator is one
+/// of the eleven, its norm is the one written, and nothing else is written
+/// (its parameters are the norm's `[norms.KEY]` table). Returns its norm.
+fn check_norm_rule(spec: &RuleSpec, config: &Config, written: &[NormId]) -> Result<NormId, Bad> {
+    let op = spec.op.as_deref().unwrap_or("").trim();
+    let Some(reg) = ops::find_norm(op) else {
+        let names: Vec<&str> = ops::NORMS.iter().map(|r| r.name).collect();
+        return bad(
+            "op",
+            format!(
+                "没有“{op}”这个评分项算子，可用的：{}；要自己写条件请去掉 op，写 kind 和 check（unknown norm operator）",
+                names.join("、")
+            ),
+        );
+    };
+    let items = config.items();
+    let key = reg.norm.key();
+    match items.parse(&spec.norm) {
+        Some(n) if n == reg.norm => {}
+        Some(_) => {
+            return bad(
+                "norm",
+                format!(
+                    "op = \"{op}\" 是评分项 {key}（{}）的检查，norm 请写 \"{key}\"（the operator belongs to another norm）",
+                    reg.norm.name_zh()
+                ),
+            )
+        }
+        None => {
+            return bad(
+                "norm",
+                format!(
+                    "“{}”不是本评分表的评分项：op = \"{op}\" 要求 [[items]] 里有 {key}，或去掉这条规则（unknown norm）",
+                    spec.norm
+                ),
+            )
+        }
+    }
+    let id = spec.id.trim();
+    if !id.is_empty() && id != key {
+        return bad(
+            "id",
+            format!("评分项 {key} 的内置检查，id 请写 \"{key}\" 或不写（an op rule's id is its norm key）"),
+        );
+    }
+    let extra = [
+        ("kind", !spec.kind.trim().is_empty()),
+        ("check", spec.check != CondSpec::default()),
+        ("when", spec.when.is_some()),
+        ("points", spec.points.is_some()),
+        ("per_finding", spec.per_finding.is_some()),
+        ("words", spec.words),
+        ("severity", spec.severity.trim() != "deduct"),
+    ];
+    if let Some((k, _)) = extra.iter().find(|(_, on)| *on) {
+        return bad(
+            k,
+            format!(
+                "评分项 {key} 的内置检查（op）只写 norm 和 op（可加 id、description）：分值、阈值和开关在 [norms.{key}] 里改，逐条关闭写 disabled_rules（an op rule takes no {k}）"
+            ),
+        );
+    }
+    if written.contains(&reg.norm) {
+        return bad(
+            "op",
+            format!(
+                "评分项 {key} 的内置检查前面已经写过一次，请删掉重复的这条（duplicate op rule）"
+            ),
+        );
+    }
+    Ok(reg.norm)
+}
+
 fn compile_rule(spec: &RuleSpec, config: &Config, before: &[RuleSpec]) -> Result<Rule, Bad> {
     let items = config.items();
     let norm = items.parse(&spec.norm).ok_or_else(|| {
@@ -554,10 +731,10 @@ fn compile_rule(spec: &RuleSpec, config: &Config, before: &[RuleSpec]) -> Result
             ),
         );
     }
+    // `KEY.manual` is the rule of a finding a reviewer adds on a built-in
+    // norm without naming one (reviews.csv).
     if crate::norms::RULES.iter().any(|(r, _)| *r == id)
-        || NormId::ALL
-            .iter()
-            .any(|n| crate::review::reviews::manual_rule(*n) == id)
+        || norm.is_builtin() && name == Some("manual")
     {
         return bad(
             "id",
@@ -595,6 +772,12 @@ fn compile_rule(spec: &RuleSpec, config: &Config, before: &[RuleSpec]) -> Result
     let must = match spec.kind.trim() {
         "must" | "必须" => true,
         "must_not" | "不得" | "禁止" => false,
+        "" => {
+            return bad(
+                "kind",
+                "请写 kind = \"must\"（必须做到，没做到扣分）或 kind = \"must_not\"（不得出现，出现就扣分）（kind is required）",
+            )
+        }
         k => {
             return bad(
                 "kind",

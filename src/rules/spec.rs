@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 pub struct RuleSpec {
     /// `norm.name`, e.g. `process.no_time_limit`: the part before the dot
     /// is the norm's key (reviews.csv and calibrate read the norm from it).
+    /// For a built-in norm's rule (`op`), the norm's key or nothing.
+    #[serde(default)]
     pub id: String,
     /// The norm (评分项) the rule's findings count against: its key
     /// (`process`) or its Chinese name (执行流程).
@@ -37,12 +39,21 @@ pub struct RuleSpec {
     #[serde(default)]
     pub words: bool,
     /// `must` (violated when `check` does not hold) or `must_not`
-    /// (violated when it holds, once per piece of evidence).
+    /// (violated when it holds, once per piece of evidence). Not written
+    /// for a built-in norm's rule (`op`).
+    #[serde(default)]
     pub kind: String,
+    /// A built-in norm's whole check (`op = "greeting"`, one of the eleven
+    /// norm keys), its parameters in `[norms.KEY]`: the default scorecard
+    /// lists the eleven norms this way. Such a rule has only `norm` and
+    /// `op` (and, optionally, `id` = the norm key and a `description`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<String>,
     /// When the rule applies at all (e.g. a dispatched ticket); absent: always.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<CondSpec>,
-    /// The condition.
+    /// The condition (required unless the rule is an `op`).
+    #[serde(default)]
     pub check: CondSpec,
 }
 

@@ -737,3 +737,173 @@ fn the_commented_example_in_the_default_scorecard_compiles() {
     assert_eq!(cfg.rules.len(), 1);
     assert_eq!(cfg.rules[0].id, "process.no_time_limit");
 }
+
+#[test]
+fn the_default_scorecard_writes_the_eleven_norms_as_op_rules_of_the_engine() {
+    // The text `hotline-qa config` prints lists the eleven norms as
+    // `[[rules]]` with `op`, in the order their findings are listed.
+    let raw: toml::Table = toml::from_str(crate::config::DEFAULT_TOML).expect("toml");
+    let ops: Vec<String> = raw["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .filter_map(|r| r.get("op").and_then(|o| o.as_str()).map(String::from))
+        .collect();
+    let keys: Vec<String> = NormId::ALL.iter().map(|n| n.key().to_string()).collect();
+    assert_eq!(ops, keys);
+    // What Config::default() compiles runs them, in that order, as the
+    // one path of the scorer; the parsed default is Config::default().
+    let parsed = Config::parse(crate::config::DEFAULT_TOML, "default-config.toml").expect("ok");
+    assert_eq!(parsed, Config::default());
+    let set = RuleSet::compile(&Config::default()).expect("compiles");
+    assert_eq!(set.norm_rules().collect::<Vec<_>>(), NormId::ALL.to_vec());
+    let names: Vec<&str> = ops::NORMS.iter().map(|r| r.name).collect();
+    assert_eq!(names, keys);
+    assert!(NormId::ALL.iter().all(|n| ops::NORMS
+        .iter()
+        .any(|r| r.norm == *n && r.name == n.key() && !r.description.is_empty())));
+}
+
+#[test]
+fn a_scorecard_writing_the_op_rules_records_and_scores_as_one_that_does_not() {
+    let written = "[[rules]]\nnorm = \"taboo\"\nop = \"taboo\"\n[[rules]]\nid = \"greeting\"\nnorm = \"报读开头语\"\nop = \"greeting\"\ndescription = \"开头语\"\n";
+    let cfg = Config::parse(written, "t.toml").expect("accepted");
+    assert_eq!(cfg, Config::default());
+    assert_eq!(
+        toml::to_string(&cfg).expect("toml"),
+        toml::to_string(&Config::default()).expect("toml")
+    );
+    let c = dial(&[
+        ('a', 0.5, 3.0, "喂，什么事？"),
+        ('c', 3.5, 6.0, "路灯坏了。"),
+    ]);
+    let with = scorer(written).score(&c, None, &[]);
+    let without = scorer("").score(&c, None, &[]);
+    assert_eq!(with, without);
+    assert!(with
+        .findings
+        .iter()
+        .any(|f| f.rule == "greeting.missing_part"));
+}
+
+#[test]
+fn a_norm_left_out_of_the_items_or_switched_off_is_not_run_by_its_operator() {
+    let off = Config::parse("[norms.greeting]\nenabled = false\n", "t.toml").expect("ok");
+    let set = RuleSet::compile(&off).expect("compiles");
+    assert!(!set.runs(NormId::Greeting));
+    assert!(set.runs(NormId::Closing));
+    assert_eq!(set.norm_rules().count(), 10);
+    let c = dial(&[
+        ('a', 0.5, 3.0, "喂，什么事？"),
+        ('c', 3.5, 6.0, "路灯坏了。"),
+    ]);
+    let s = scorer("[norms.greeting]\nenabled = false\n");
+    assert!(s
+        .outcomes(&c, None)
+        .iter()
+        .all(|(n, _)| *n != NormId::Greeting));
+    // The benchmarks' single-norm check still runs it.
+    assert!(matches!(
+        s.check_norm(NormId::Greeting, &c, None),
+        Outcome::Assessed(f) if !f.is_empty()
+    ));
+}
+
+#[test]
+fn a_bad_op_rule_is_refused_with_file_line_and_key() {
+    for (case, rules, want) in [
+        (
+            "unknown operator",
+            "[[rules]]\nnorm = \"greeting\"\nop = \"hello\"\n",
+            "第 3 行，键 rules[1].op：没有“hello”这个评分项算子，可用的：greeting、closing",
+        ),
+        (
+            "operator of another norm",
+            "[[rules]]\nnorm = \"closing\"\nop = \"greeting\"\n",
+            "第 2 行，键 rules[1].norm：op = \"greeting\" 是评分项 greeting（报读开头语）的检查，norm 请写 \"greeting\"",
+        ),
+        (
+            "a condition on an op rule",
+            "[[rules]]\nnorm = \"greeting\"\nop = \"greeting\"\nkind = \"must\"\n",
+            "第 4 行，键 rules[1].kind：评分项 greeting 的内置检查（op）只写 norm 和 op",
+        ),
+        (
+            "points on an op rule",
+            "[[rules]]\nnorm = \"greeting\"\nop = \"greeting\"\npoints = 3\n",
+            "第 4 行，键 rules[1].points：评分项 greeting 的内置检查（op）只写 norm 和 op（可加 id、description）：分值、阈值和开关在 [norms.greeting] 里改",
+        ),
+        (
+            "id other than the norm key",
+            "[[rules]]\nid = \"greeting.all\"\nnorm = \"greeting\"\nop = \"greeting\"\n",
+            "第 2 行，键 rules[1].id：规则 greeting.all：评分项 greeting 的内置检查，id 请写 \"greeting\" 或不写",
+        ),
+        (
+            "written twice",
+            "[[rules]]\nnorm = \"greeting\"\nop = \"greeting\"\n[[rules]]\nnorm = \"greeting\"\nop = \"greeting\"\n",
+            "第 6 行，键 rules[2].op：评分项 greeting 的内置检查前面已经写过一次",
+        ),
+        (
+            "norm dropped from the items",
+            "[[items]]\nkey = \"closing\"\npoints = 100\n[[rules]]\nnorm = \"greeting\"\nop = \"greeting\"\n",
+            "键 rules[1].norm：“greeting”不是本评分表的评分项：op = \"greeting\" 要求 [[items]] 里有 greeting",
+        ),
+        (
+            "a custom rule without kind",
+            "[[rules]]\nid = \"process.x\"\nnorm = \"process\"\ndescription = \"测试\"\ncheck = { phrases = [\"好\"] }\n",
+            "键 rules[1].kind：规则 process.x：请写 kind = \"must\"",
+        ),
+        (
+            "disabling an op rule by its id",
+            "disabled_rules = [\"greeting\"]\n[[rules]]\nid = \"greeting\"\nnorm = \"greeting\"\nop = \"greeting\"\n",
+            "键 disabled_rules：没有“greeting”这条规则",
+        ),
+    ] {
+        let got = error(rules);
+        assert!(got.contains(want), "{case}: {got}");
+    }
+    // Must not: a custom rule without a check still names the check.
+    let got = error("[[rules]]\nid = \"process.x\"\nnorm = \"process\"\ndescription = \"测试\"\nkind = \"must\"\n");
+    assert!(
+        got.contains("rules[1].check：") && got.contains("条件里没有要查的东西"),
+        "{got}"
+    );
+}
+
+#[test]
+fn the_core_scorer_and_the_rule_engine_do_not_import_the_review_feature() {
+    // Reviews are applied to scored calls (`review::scored`): the scorer,
+    // the norms and the rules (their code, tests aside) never reach into
+    // `crate::review`.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    for dir in ["norms", "rules", "rules/ops"] {
+        for e in std::fs::read_dir(root.join(dir)).expect("src dir") {
+            let p = e.expect("entry").path();
+            if p.extension().is_some_and(|x| x == "rs") && !p.ends_with("tests.rs") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() > 20, "{files:?}");
+    for p in files {
+        let text = std::fs::read_to_string(&p).expect("source");
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        assert!(
+            !code.contains("crate::review") && !code.contains("review::"),
+            "{} imports the review feature",
+            p.display()
+        );
+    }
+}
+
+#[test]
+fn a_custom_rule_named_like_a_reviewers_addition_is_refused() {
+    let got = error("[[rules]]\nid = \"taboo.manual\"\nnorm = \"taboo\"\ndescription = \"测试\"\nkind = \"must_not\"\ncheck = { phrases = [\"好\"] }\n");
+    assert!(got.contains("“taboo.manual”是内置规则的编号"), "{got}");
+    // Must not: the same name under another word is a rule of its own.
+    assert!(Config::parse(
+        "[[rules]]\nid = \"taboo.manual_x\"\nnorm = \"taboo\"\ndescription = \"测试\"\nkind = \"must_not\"\ncheck = { phrases = [\"好\"] }\n",
+        "t.toml"
+    )
+    .is_ok());
+}

@@ -4,14 +4,34 @@
 //!
 //! Adding an operator touches its own file and [`REGISTRY`] only: the
 //! compiler looks the name up here, and `hotline-qa rules` lists it.
+//!
+//! The eleven built-in norms are operators too, of a second kind
+//! ([`NORMS`], a rule writes `op = "greeting"`): each gives its norm's
+//! whole outcome — assessed or not, with its findings and their own rule
+//! ids — because what they judge (an applicable norm, a finding's
+//! message and severity) is more than a condition's evidence. Their
+//! parameters are the scorecard's `[norms.KEY]` tables.
 
 use std::collections::BTreeMap;
 
 use super::Event;
-use crate::norms::CallView;
+use crate::config::Config;
+use crate::model::NormId;
+use crate::norms::{CallView, Norm};
 
+mod accuracy;
+mod attitude;
+mod clarity;
+mod closing;
+mod communication;
+mod courtesy;
+mod greeting;
 mod number_given;
 mod number_not_in_directory;
+mod pace;
+mod process;
+mod taboo;
+mod ticket;
 
 /// The parameters a rule gives its operator (`params = { … }`).
 pub type Params = BTreeMap<String, toml::Value>;
@@ -49,6 +69,42 @@ pub const REGISTRY: &[Registered] = &[
 /// The operator of that name.
 pub fn find(name: &str) -> Option<&'static Registered> {
     REGISTRY.iter().find(|r| r.name == name.trim())
+}
+
+/// Builds a norm operator from the scorecard (its `[norms.KEY]` table).
+pub type BuildNorm = fn(&Config) -> Box<dyn Norm>;
+
+/// One built-in norm as an operator (`op = "greeting"`).
+pub struct RegisteredNorm {
+    /// The name a rule writes: the norm's key.
+    pub name: &'static str,
+    /// The norm whose outcome it gives.
+    pub norm: NormId,
+    /// What it checks, in Chinese, and where its parameters are.
+    pub description: &'static str,
+    /// Builds it from the scorecard.
+    pub build: BuildNorm,
+}
+
+/// The eleven norm operators, in the order their findings are listed
+/// (the order of today's outputs: keep it).
+pub const NORMS: &[RegisteredNorm] = &[
+    greeting::NORM,
+    closing::NORM,
+    courtesy::NORM,
+    pace::NORM,
+    clarity::NORM,
+    accuracy::NORM,
+    process::NORM,
+    communication::NORM,
+    attitude::NORM,
+    ticket::NORM,
+    taboo::NORM,
+];
+
+/// The norm operator of that name.
+pub fn find_norm(name: &str) -> Option<&'static RegisteredNorm> {
+    NORMS.iter().find(|r| r.name == name.trim())
 }
 
 /// Reads a whole-number parameter, `default` when absent. Unknown
