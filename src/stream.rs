@@ -147,7 +147,7 @@ fn scored_json(line: u64, s: &ScoredCall, items: &crate::config::Items) -> Value
 }
 
 fn reject_json(r: &Reject) -> Value {
-    json!({"status": "rejected", "line": r.line, "call_id": r.record_id, "reason": r.reason})
+    json!({"status": "rejected", "line": r.line, "call_id": r.record_id, "reason": crate::report::privacy::mask_reason(&r.reason)})
 }
 
 fn tsv_field(s: &str) -> String {
@@ -209,7 +209,7 @@ fn reject_tsv(r: &Reject, columns: usize) -> String {
     // Empty from operator_id to findings: all but status, line, call_id,
     // reason and caller_number (empty too: the record was not read).
     f.extend(std::iter::repeat_n(String::new(), columns - 5));
-    f.push(tsv_field(&r.reason));
+    f.push(tsv_field(&crate::report::privacy::mask_reason(&r.reason)));
     f.push(String::new());
     f.join("\t")
 }

@@ -357,3 +357,71 @@ fn review_sheet_escapes_ids_masks_the_dialogue_and_reads_back() {
 }
 
 mod common;
+
+/// A number typed into the wrong field (a start time, a speaker, an
+/// utterance's start) is quoted in the reject's reason: masked there as
+/// everywhere, in rejects.csv and in `--stdin`'s rejected lines, while
+/// the reason still names the field and the line.
+#[test]
+fn reject_reasons_mask_a_number_quoted_from_a_bad_field() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ok = hostile_call();
+    let bad_time = ok.replacen(
+        "\"started_at\": \"2026-11-27T09:15:02+08:00\"",
+        "\"started_at\": \"13912345678\"",
+        1,
+    );
+    assert_ne!(bad_time, ok, "the crafted call has that start time");
+    let bad_start = format!(
+        "{{\"call_id\": \"R2\", \"operator_id\": \"1\", \"operator_name\": \"王\", \"team\": \"A\", \"started_at\": \"2026-11-27T09:00:00+08:00\", \"utterances\": [{{\"speaker\": \"agent\", \"start\": \"13512345678\", \"end\": 2.0, \"text\": \"您好\"}}]}}"
+    );
+    let calls = dir.path().join("calls.jsonl");
+    std::fs::write(&calls, format!("{ok}\n{bad_time}\n{bad_start}\n")).expect("write");
+    let out = dir.path().join("out");
+    let o = bin()
+        .arg("score")
+        .arg(&calls)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rejects = std::fs::read_to_string(out.join("rejects.csv")).expect("rejects.csv");
+    assert!(
+        rejects.contains("started_at") && rejects.contains("139****5678"),
+        "{rejects}"
+    );
+    assert!(
+        rejects.contains("utterances[0].start") && rejects.contains("135****5678"),
+        "{rejects}"
+    );
+    for n in ["13912345678", "13512345678"] {
+        assert!(
+            !rejects.contains(n),
+            "{n} unmasked in rejects.csv:\n{rejects}"
+        );
+    }
+    // The example time of the message is outside the quotes: kept.
+    assert!(rejects.contains("2026-11-27T09:15:02+08:00"), "{rejects}");
+
+    let mut child = bin()
+        .args(["score", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        writeln!(stdin, "{bad_time}").expect("write");
+    }
+    let o = child.wait_with_output().expect("wait");
+    let out = stdout(&o);
+    assert!(
+        out.contains("rejected") && out.contains("139****5678"),
+        "{out}"
+    );
+    assert!(!out.contains("13912345678"), "{out}");
+}

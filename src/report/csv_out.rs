@@ -446,13 +446,15 @@ pub fn finding_rows(s: &ScoredCall) -> impl Iterator<Item = [String; 16]> + '_ {
     })
 }
 
-/// One `rejects.csv` row (made safe for Excel as every row is, by [`CsvOut::row`]).
+/// One `rejects.csv` row (made safe for Excel as every row is, by
+/// [`CsvOut::row`]; the reason's quoted numbers masked,
+/// [`crate::report::privacy::mask_reason`]).
 pub fn reject_row(r: &Reject) -> [String; 4] {
     [
         r.file.to_string(),
         r.line.to_string(),
         r.record_id.clone(),
-        r.reason.clone(),
+        crate::report::privacy::mask_reason(&r.reason),
     ]
 }
 

@@ -26,6 +26,56 @@ pub fn mask_digits(d: &str) -> String {
         .collect()
 }
 
+/// A reject's reason as the outputs show it: a run of 7 or more digits
+/// inside a quoted value (`started_at "13912345678" 不是有效时间`, serde's
+/// `invalid type: string "13812345678"`) is masked as [`mask_digits`]
+/// does. A value that failed to parse may be a caller's number or an ID
+/// card number typed into the wrong field, and rejects.csv is opened by
+/// whoever fixes the input; the reason names the file, line and field, so
+/// the value itself is one look away in the input for whoever may see it.
+/// Everything outside quotes (line and column numbers, the example times
+/// of the messages) is left as it is.
+pub fn mask_reason(reason: &str) -> String {
+    if !reason.contains('"') {
+        return reason.to_string();
+    }
+    let mut out = String::with_capacity(reason.len());
+    for (k, part) in reason.split('"').enumerate() {
+        if k > 0 {
+            out.push('"');
+        }
+        // Odd parts are inside a pair of quotes.
+        if k % 2 == 1 {
+            mask_long_digit_runs(part, &mut out);
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// Appends `text` to `out` with each run of 7 or more ASCII digits masked.
+fn mask_long_digit_runs(text: &str, out: &mut String) {
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= 7 {
+            out.push_str(&mask_digits(run));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            run.push(c);
+        } else {
+            flush(&mut run, out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, out);
+}
+
 /// Masks a caller's number as the outputs show it: the number's normal
 /// form (`workflow::repeats::normalise_number`: +86 and separators
 /// dropped) masked as [`mask_digits`] does (138****5678); a value that is
@@ -412,6 +462,29 @@ pub fn html_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reject_reasons_mask_long_numbers_in_quoted_values_only() {
+        let cases = [
+            (
+                "started_at \"13912345678\" 不是有效时间（应为 RFC 3339，如 2026-11-27T09:15:02+08:00）",
+                "started_at \"139****5678\" 不是有效时间（应为 RFC 3339，如 2026-11-27T09:15:02+08:00）",
+            ),
+            (
+                "invalid type: string \"010-62345678\", expected f64 at line 1 column 169",
+                "invalid type: string \"010-62****78\", expected f64 at line 1 column 169",
+            ),
+            // Short numbers and unquoted text: as they are.
+            ("ended_by \"x12\" 不是 agent", "ended_by \"x12\" 不是 agent"),
+            ("第 12345678 行重复", "第 12345678 行重复"),
+            ("no quotes at all", "no quotes at all"),
+            // An unclosed quote masks to the end: safer than leaking.
+            ("value \"13812345678", "value \"138****5678"),
+        ];
+        for (raw, shown) in cases {
+            assert_eq!(mask_reason(raw), shown, "{raw}");
+        }
+    }
 
     #[test]
     fn masks_phone_numbers_but_not_directory_numbers() {

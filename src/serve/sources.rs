@@ -587,7 +587,7 @@ pub fn read(
             "{name} 第 {line} 行是通话 {}，不是 {call_id}：文件在导入后改过，请把导入时的文件放回原处",
             c.call_id
         ),
-        Err(r) => anyhow::bail!("{name} 第 {line} 行：通话 {call_id} 无法评分：{}", r.reason),
+        Err(r) => anyhow::bail!("{name} 第 {line} 行：通话 {call_id} 无法评分：{}", crate::report::privacy::mask_reason(&r.reason)),
     };
     let ticket = match at.ticket {
         None => None,

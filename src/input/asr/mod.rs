@@ -1040,7 +1040,12 @@ fn write_rejects(path: &Path, rejects: &[Reject]) -> anyhow::Result<()> {
         let mut w = csv::Writer::from_writer(&mut bytes);
         w.write_record(crate::report::csv_out::REJECT_COLUMNS)?;
         for r in rejects {
-            w.write_record([&*r.file, &r.line.to_string(), &r.record_id, &r.reason])?;
+            w.write_record([
+                &*r.file,
+                &r.line.to_string(),
+                &r.record_id,
+                &crate::report::privacy::mask_reason(&r.reason),
+            ])?;
         }
         w.flush()?;
     }
