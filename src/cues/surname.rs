@@ -97,14 +97,22 @@ const CUES: &[(&str, bool)] = &[
     ("叫我老", true),
 ];
 
+/// What stands before a surname with its title (X先生, X女士, X小姐):
+/// 我是张先生, 你就叫我赵先生吧, 称呼我王女士就行.
+const TITLE_CUES: &[&str] = &["我是", "叫我", "称呼我"];
+
 /// The chars a statement of a surname can start with: the first char of
-/// each cue, and 我 (of 我是X先生). Made from [`CUES`], so a cue added
-/// there is never missed.
+/// each cue and of each title cue. Made from [`CUES`] and [`TITLE_CUES`],
+/// so a cue added there is never missed.
 fn first_chars() -> &'static [char] {
     static CELL: OnceLock<Vec<char>> = OnceLock::new();
     CELL.get_or_init(|| {
-        let mut v: Vec<char> = CUES.iter().filter_map(|(w, _)| w.chars().next()).collect();
-        v.push('我');
+        let mut v: Vec<char> = CUES
+            .iter()
+            .map(|(w, _)| *w)
+            .chain(TITLE_CUES.iter().copied())
+            .filter_map(|w| w.chars().next())
+            .collect();
         v.sort_unstable();
         v.dedup();
         v
@@ -142,9 +150,10 @@ pub fn surnames(text: &str) -> Vec<Surname> {
             i = at;
             continue;
         }
-        // 我是X先生 / 我是X女士 / 我是欧阳女士.
-        if starts_with(&cs[i..], "我是") {
-            let at = i + 2;
+        // 我是X先生 / 我是X女士 / 我是欧阳女士, and how the caller asks to
+        // be called: 你就叫我赵先生吧, 称呼我王女士就行.
+        if let Some(w) = TITLE_CUES.iter().find(|w| starts_with(&cs[i..], w)) {
+            let at = i + w.chars().count();
             if let Some((len, surname)) = surname_at(&cs, at) {
                 // A common surname only: 我是说先生 is no name.
                 let known = len == 2 || common_surnames().contains(&cs[at]);
@@ -301,6 +310,10 @@ mod tests {
             ("免贵姓欧阳", "欧阳"),
             ("您叫我小王就行", "王"),
             ("叫我老刘", "刘"),
+            // How the caller asks to be called, with a title.
+            ("你就叫我赵先生吧", "赵"),
+            ("称呼我王女士就行", "王"),
+            ("叫我欧阳先生", "欧阳"),
         ] {
             let got = read(text);
             let want: Vec<String> = if want.is_empty() {
@@ -330,6 +343,9 @@ mod tests {
             "我是说先生",
             "我叫我老婆过来",
             "叫我小孩回家",
+            // A title after 叫我 only: 叫我过去, 叫我先生 name no surname.
+            "他们叫我过去签字",
+            "叫我先生就行",
         ] {
             assert_eq!(read(text), Vec::<String>::new(), "{text}");
         }

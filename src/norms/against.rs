@@ -290,7 +290,8 @@ fn same_digits(a: &str, b: &str) -> bool {
 
 /// `ticket.phone_mismatch`: the caller states a contact number (a mobile
 /// or a landline, in digits or spoken numerals, in groups or not) and
-/// caller_phone holds none of the numbers said; or the caller says the
+/// caller_phone holds none of the numbers said (after the caller's
+/// corrections: [`phone::stated_numbers`]); or the caller says the
 /// number is the one calling (就这个号, 来电号码, 本机), the transcript
 /// carries `caller_number`, and caller_phone is another. A number the
 /// caller gives as someone else's (物业电话…) is not theirs
@@ -303,14 +304,9 @@ pub fn phone_mismatch(s: &Said, t: &Ticket) -> Option<Finding> {
         return None;
     }
     let recorded = phone::phone_numbers(&t.caller_phone);
-    let mut said: Vec<(usize, phone::PhoneNumber)> = s
-        .caller()
-        .flat_map(|(i, text)| {
-            phone::contact_numbers(text)
-                .into_iter()
-                .map(move |p| (i, p))
-        })
-        .collect();
+    // The numbers the caller gives, a number taken back (不对，是…) no
+    // longer among them.
+    let mut said = phone::stated_numbers(s.caller());
     // A number the agent or a unit said before is read back, not given
     // (具体您可以拨打2628800 → 2628800是吧？): it is no contact number.
     said.retain(|(i, p)| !said_before_by_others(s.call, *i, &p.digits));
