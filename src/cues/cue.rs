@@ -214,6 +214,21 @@ mod tests {
             (Harm, "离那边两三公里，没看到有人受伤", ""),
             (Harm, "没发现有人受伤", ""),
             (Harm, "房子塌了", "塌"),
+            // More ways of saying someone was hurt or in danger.
+            (Harm, "我妈过马路被车撞了", "被车撞"),
+            (Harm, "孩子从楼梯上摔下来了", "摔下来"),
+            (Harm, "他受了伤还没人管", "受了伤"),
+            (Harm, "楼里发生火灾", "火灾"),
+            (Harm, "老人在电梯里晕过去了", "晕过去"),
+            (Harm, "赶紧叫了救护车", "救护车"),
+            (Harm, "一股煤气味", "煤气味"),
+            (Harm, "险些把人撞了", "险些把人撞"),
+            (Harm, "有人溺水了", "溺水"),
+            // Must not: a denial through 造成, a hazard named, a thing hurt.
+            (Harm, "还好没有造成人员伤亡", ""),
+            (Harm, "未造成人员受伤", ""),
+            (Harm, "消防通道堵了，有火灾隐患", ""),
+            (Harm, "护栏被撞坏了", ""),
         ]);
     }
 
@@ -235,7 +250,16 @@ mod tests {
             (Repeat, "我都投诉三次了！三次了！", "投诉三次"),
             (Repeat, "反映过两次都没人管", "反映过两次"),
             (Repeat, "打了三次电话都没人接", "打了三次电话"),
+            (Repeat, "我上个月就打过电话", "上个月就打过"),
+            (Repeat, "去年就反映过这个事", "去年就反映过"),
+            (Repeat, "我都打了三次了", "打了三次了"),
+            (Repeat, "这是第二回打了", "第二回打"),
+            (Repeat, "我再次反映一下", "再次反映"),
+            (Repeat, "找了你们好几次", "找了你们好几次"),
+            (Repeat, "打了好几遍都没用", "打了好几遍"),
             // Must not.
+            (Repeat, "上个月打过电话给物业", ""),
+            (Repeat, "我之前没打过", ""),
             (Repeat, "楼道又脏又乱", ""),
             (Repeat, "他又打了人", ""),
             (Repeat, "我之前没反映过", ""),
@@ -275,6 +299,16 @@ mod tests {
             (SelfHarm, "你们不管我就跳楼", "跳楼"),
             (Collective, "我不会去上访的", ""),
             (Collective, "他的车堵门口了", ""),
+            (SelfHarm, "我也不活了", "不活了"),
+            (SelfHarm, "她说要寻短见", "寻短见"),
+            (Collective, "我们准备打横幅", "打横幅"),
+            (Collective, "明天就去市政府门口", "去市政府门口"),
+            (Collective, "我就闹到市里去", "闹到市里"),
+            (Collective, "找电视台来评评理", "找电视台"),
+            // Must not: noise until midnight, or the agent's words (the
+            // rule's business, not the reader's).
+            (Collective, "装修闹到半夜", ""),
+            (Collective, "政府门口的路灯坏了", ""),
         ]);
     }
 
@@ -291,9 +325,17 @@ mod tests {
             (Complaint, "我是来举报的", "来举报"),
             (Complaint, "我们举报他们偷排污水", "我们举报"),
             (Complaint, "我就是投诉的", "就是投诉的"),
+            (Complaint, "对，投诉。", "对，投诉。"),
+            (Complaint, "投诉！", "投诉！"),
+            (Complaint, "这个必须投诉", "必须投诉"),
+            (Complaint, "我要实名投诉", "实名投诉"),
+            (Praise, "我是专门来表扬的", "来表扬"),
+            (Praise, "我打电话就是为了表扬他们", "为了表扬"),
             // Must not: negated, or a question about how to complain.
             (Complaint, "这就是投诉电话吗", ""),
             (Complaint, "我们不举报", ""),
+            (Complaint, "我上次投诉的事", ""),
+            (Complaint, "投诉电话多少？", ""),
             (Complaint, "我这不是投诉", ""),
             (Complaint, "我不想投诉", ""),
             (Complaint, "先不投诉了", ""),

@@ -129,6 +129,17 @@ pub fn phone_numbers(text: &str) -> Vec<PhoneNumber> {
                 digits.pop();
                 end -= '一'.len_utf8();
             }
+            // +86 138…, 0086 138…: the country code before a mobile is
+            // not part of the number (the span keeps it: it was said).
+            for code in ["0086", "86"] {
+                if kind_of(&digits).is_none()
+                    && digits.len() == 11 + code.len()
+                    && digits.starts_with(code)
+                    && kind_of(&digits[code.len()..]) == Some(PhoneKind::Mobile)
+                {
+                    digits.drain(..code.len());
+                }
+            }
             let kind = kind_of(&digits)?;
             Some((n, digits, kind, start, end))
         });
@@ -411,6 +422,16 @@ mod tests {
             ("0571-8719 3366", "057187193366"),
             ("电话幺三八幺二三四五六七八一会儿打给我", "13812345678"),
             ("一三八一二三四五六七八一定要回电话", "13812345678"),
+            // With the country code, and more spoken forms.
+            ("+8613812345678", "13812345678"),
+            ("86-13812345678", "13812345678"),
+            ("008613812345678", "13812345678"),
+            ("加八六 一三九 一一一一 二二二二", "13911112222"),
+            ("电话是：一三八、一二三四、五六七八。", "13812345678"),
+            ("一三八零零一三八零零零", "13800138000"),
+            ("零幺零 八二三四 五六七八", "01082345678"),
+            ("我手机一五零一二三四五六七八", "15012345678"),
+            ("幺叁捌幺贰叁肆伍陆柒捌", "13812345678"),
         ] {
             assert_eq!(read(text), vec![want.to_string()], "{text}");
         }
