@@ -220,8 +220,10 @@ mod tests {
             (Harm, "他受了伤还没人管", "受了伤"),
             (Harm, "楼里发生火灾", "火灾"),
             (Harm, "老人在电梯里晕过去了", "晕过去"),
-            (Harm, "赶紧叫了救护车", "救护车"),
-            (Harm, "一股煤气味", "煤气味"),
+            (Harm, "赶紧叫了救护车", "叫了救护车"),
+            (Harm, "消防通道堵了，救护车都进不来", ""),
+            // A smell is a suspicion the ticket words its own way (燃气气味): no cue.
+            (Harm, "一股煤气味", ""),
             (Harm, "险些把人撞了", "险些把人撞"),
             (Harm, "有人溺水了", "溺水"),
             // Must not: a denial through 造成, a hazard named, a thing hurt.
@@ -304,7 +306,6 @@ mod tests {
             (Collective, "我们准备打横幅", "打横幅"),
             (Collective, "明天就去市政府门口", "去市政府门口"),
             (Collective, "我就闹到市里去", "闹到市里"),
-            (Collective, "找电视台来评评理", "找电视台"),
             // Must not: noise until midnight, or the agent's words (the
             // rule's business, not the reader's).
             (Collective, "装修闹到半夜", ""),

@@ -32,6 +32,9 @@ pub struct Surname {
     pub surname: String,
     /// Where the surname stands in the original text.
     pub span: Span,
+    /// Read from a bare answer (姓王, 对，姓王): whose surname it is depends
+    /// on what was asked (您贵姓, or 哪位民警), which the rule knows.
+    pub answer: bool,
 }
 
 /// The entries of a one-per-line list file (comments and blanks skipped).
@@ -197,9 +200,10 @@ pub fn surnames(text: &str) -> Vec<Surname> {
         // 姓王 as the whole answer to 您贵姓 (after a filler or 对 at
         // most): the utterance starts with 姓. Elsewhere a bare 姓 is
         // someone else's (我邻居姓王).
-        if cs[i] == '姓' && (opens_answer(&cs, i) || opens_own_clause(text, &chars, &cs, i)) {
+        let answer = cs[i] == '姓' && opens_answer(&cs, i);
+        if answer || cs[i] == '姓' && opens_own_clause(text, &chars, &cs, i) {
             if let Some(s) = name_at(&chars, &cs, i + 1, false) {
-                out.push(s);
+                out.push(Surname { answer, ..s });
             }
             i += 1;
             continue;
@@ -228,6 +232,7 @@ pub fn surnames(text: &str) -> Vec<Surname> {
                     out.push(Surname {
                         surname,
                         span: span_of(&chars, at, at + len),
+                        answer: false,
                     });
                 }
             }
@@ -242,6 +247,7 @@ pub fn surnames(text: &str) -> Vec<Surname> {
                         out.push(Surname {
                             surname: x.to_string(),
                             span: span_of(&chars, at + 1, at + 2),
+                            answer: false,
                         });
                     }
                 }
@@ -286,6 +292,7 @@ fn name_at(
     Some(Surname {
         surname,
         span: span_of(chars, at, at + len),
+        answer: false,
     })
 }
 

@@ -186,6 +186,31 @@ fn is_anonymous(name: &str) -> bool {
     name.starts_with("匿名") || name == "不详"
 }
 
+/// What an agent says asking the caller's own name (请问您贵姓, 怎么称呼您).
+const ASKS_NAME: &[&str] = &[
+    "贵姓", "怎么称呼", "如何称呼", "称呼您", "您姓", "你姓", "您的姓名", "你的姓名", "您叫什么",
+    "你叫什么", "留个姓", "留一下姓", "姓什么", "您的名字", "你的名字",
+];
+
+/// What in that question makes the name asked for someone else's (那位
+/// 工作人员的姓名, 哪位民警, 他姓什么).
+const ASKS_OTHERS: &[&str] = &[
+    "那位", "哪位", "这位", "工作人员", "他", "她", "对方", "民警", "师傅", "司机", "医生", "被投诉",
+];
+
+/// Whether the last agent utterance before caller utterance `i` asks for
+/// the caller's own name: then a bare 姓王 answers it.
+fn asked_for_callers_name(call: &Call, i: usize) -> bool {
+    call.utterances[..i.min(call.utterances.len())]
+        .iter()
+        .rev()
+        .find(|u| u.speaker == Speaker::Agent)
+        .is_some_and(|u| {
+            let t = u.text.as_ref();
+            ASKS_NAME.iter().any(|w| t.contains(w)) && !ASKS_OTHERS.iter().any(|w| t.contains(w))
+        })
+}
+
 /// `ticket.name_mismatch`: the caller gives a surname (我姓X, 免贵姓X,
 /// 我叫X…) and caller_name does not start with it (老X / 小X, as a
 /// ticket may write a name, start with it too). 匿名 is a mismatch unless
@@ -198,10 +223,13 @@ pub fn name_mismatch(s: &Said, t: &Ticket) -> Option<Finding> {
     if name.is_empty() {
         return None;
     }
-    let stated: Vec<(usize, surname::Surname)> = s
+    let mut stated: Vec<(usize, surname::Surname)> = s
         .caller()
         .flat_map(|(i, text)| surname::surnames(text).into_iter().map(move |s| (i, s)))
         .collect();
+    // A bare 姓王 answers the agent's question: the caller's own surname
+    // only when the agent asked for it (请问您贵姓), not 哪位民警.
+    stated.retain(|(i, sn)| !sn.answer || asked_for_callers_name(s.call, *i));
     let (i, first) = stated.first()?;
     let rule = "ticket.name_mismatch";
     if is_anonymous(name) {
@@ -743,6 +771,40 @@ mod tests {
             ("我姓张", "", None),
         ] {
             assert_eq!(name(caller, recorded), want, "{caller} / {recorded}");
+        }
+    }
+
+    #[test]
+    fn a_bare_surname_answers_the_agents_question_for_the_callers_name_only() {
+        let name = |asked: &str, caller: &str, recorded: &str| {
+            let c = call(&[
+                GREETING,
+                ('c', 4.6, 6.0, "我反映个事情"),
+                ('a', 6.5, 8.0, asked),
+                ('c', 8.5, 10.0, caller),
+                ('a', 10.5, 12.0, CLOSING),
+            ]);
+            let mut t = ticket("一般诉求", "工单转办");
+            t.caller_name = recorded.into();
+            rule_of(name_mismatch(&c, &t))
+        };
+        let hit = Some("ticket.name_mismatch");
+        for (asked, caller, recorded, want) in [
+            ("请问您贵姓？", "姓王，电话13812345678", "张先生", hit),
+            ("怎么称呼您？", "嗯，姓冯", "陈女士", hit),
+            ("请问您贵姓？", "对，姓欧阳", "欧先生", hit),
+            // Must not: recorded right, or the name of someone else asked.
+            ("请问您贵姓？", "姓王，电话13812345678", "王先生", None),
+            ("请问您记得是哪位民警吗？", "姓张，大家都叫他张警官", "何先生", None),
+            (
+                "请问您记得那位工作人员的姓名和工号吗？",
+                "姓刘，叫刘波，工号是3306",
+                "林女士",
+                None,
+            ),
+            ("好的", "姓王", "张先生", None),
+        ] {
+            assert_eq!(name(asked, caller, recorded), want, "{asked} / {caller}");
         }
     }
 
