@@ -89,9 +89,21 @@ fn the_eight_rules_agree_with_the_held_out_set_of_issue_19() {
             };
             wrong.push(format!("{} {rule}: {what} ({})", l["call_id"], l["note"]));
         }
-        let p = if tp + fp == 0 { 1.0 } else { f64::from(tp) / f64::from(tp + fp) };
-        let r = if tp + fn_ == 0 { 1.0 } else { f64::from(tp) / f64::from(tp + fn_) };
-        let f1 = if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) };
+        let p = if tp + fp == 0 {
+            1.0
+        } else {
+            f64::from(tp) / f64::from(tp + fp)
+        };
+        let r = if tp + fn_ == 0 {
+            1.0
+        } else {
+            f64::from(tp) / f64::from(tp + fn_)
+        };
+        let f1 = if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        };
         report.push(format!(
             "{rule}: P {p:.2} R {r:.2} F1 {f1:.2} (tp {tp}, fp {fp}, fn {fn_}, on na {na_hits})"
         ));

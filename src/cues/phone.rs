@@ -292,13 +292,19 @@ pub fn stated_numbers<'t>(
                     }
                 }
                 Event::Number(p) => {
-                    if pending.take().is_some_and(|end| near(text, end, p.span.start)) {
+                    if pending
+                        .take()
+                        .is_some_and(|end| near(text, end, p.span.start))
+                    {
                         out.pop();
                     }
                     out.push((i, p));
                 }
                 Event::Ending(digits, span) => {
-                    if !pending.take().is_some_and(|end| near(text, end, span.start)) {
+                    if !pending
+                        .take()
+                        .is_some_and(|end| near(text, end, span.start))
+                    {
                         continue;
                     }
                     let Some((at, last)) = out.last_mut() else {
@@ -355,7 +361,11 @@ fn said_in(text: &str) -> Vec<Event> {
         }
         events.extend(cues.iter().map(|h| (h.start, Event::Correction(h.end))));
     }
-    events.extend(numbers.into_iter().map(|p| (p.span.start, Event::Number(p))));
+    events.extend(
+        numbers
+            .into_iter()
+            .map(|p| (p.span.start, Event::Number(p))),
+    );
     events.sort_by_key(|(at, _)| *at);
     events.into_iter().map(|(_, e)| e).collect()
 }
@@ -507,16 +517,34 @@ mod tests {
                 &["13812345678，不对不对，是13812345687"][..],
                 vec!["13812345687"],
             ),
-            (&["幺三九 零零零零 幺幺幺幺，不对，最后是幺幺幺二"], vec!["13900001112"]),
-            (&["电话13812345678，说错了，后四位是5687"], vec!["13812345687"]),
+            (
+                &["幺三九 零零零零 幺幺幺幺，不对，最后是幺幺幺二"],
+                vec!["13900001112"],
+            ),
+            (
+                &["电话13812345678，说错了，后四位是5687"],
+                vec!["13812345687"],
+            ),
             // Across utterances: the agent reads it back, the caller corrects.
-            (&["13812345678", "不对，是一三八一二三四五六八七"], vec!["13812345687"]),
+            (
+                &["13812345678", "不对，是一三八一二三四五六八七"],
+                vec!["13812345687"],
+            ),
             (&["座机87193366，不对，应该是87193367"], vec!["87193367"]),
             // Must not: no correction, or a cue that corrects no number.
-            (&["手机13812345678，座机87193366"], vec!["13812345678", "87193366"]),
-            (&["一三七，八八八八，九九九九，不是九九九八啊，你别记错了"], vec!["13788889999"]),
+            (
+                &["手机13812345678，座机87193366"],
+                vec!["13812345678", "87193366"],
+            ),
+            (
+                &["一三七，八八八八，九九九九，不是九九九八啊，你别记错了"],
+                vec!["13788889999"],
+            ),
             (&["13812345678对不对？"], vec!["13812345678"]),
-            (&["13812345678", "说错了，不好意思", "我家座机是87193366"], vec!["13812345678", "87193366"]),
+            (
+                &["13812345678", "说错了，不好意思", "我家座机是87193366"],
+                vec!["13812345678", "87193366"],
+            ),
             (&["13812345678，不对，是2019年装的"], vec!["13812345678"]),
             (&["不对，我电话是13812345678"], vec!["13812345678"]),
         ] {

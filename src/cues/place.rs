@@ -67,8 +67,21 @@ const STOP_CHARS: &[char] = &[
 /// 露天市场 name no place a unit could find. Only the whole part: 人民健身
 /// 广场 keeps 人民健身.
 const KIND_PARTS: &[&str] = &[
-    "健身", "休闲", "露天", "临时", "停车", "街心", "地下", "附属", "私立", "公立", "民办", "立交",
-    "人行", "过街", "人行天",
+    "健身",
+    "休闲",
+    "露天",
+    "临时",
+    "停车",
+    "街心",
+    "地下",
+    "附属",
+    "私立",
+    "公立",
+    "民办",
+    "立交",
+    "人行",
+    "过街",
+    "人行天",
 ];
 
 /// Words after which a name starts: they locate a place (楼下长青小区),

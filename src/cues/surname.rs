@@ -74,7 +74,9 @@ const ANSWER_LEADS: &[char] = &['对', '是', '好', '的', '行'];
 
 /// The titles after a surname the caller calls themself by (我是王女士,
 /// 叫我王阿姨就行).
-const TITLES: &[&str] = &["先生", "女士", "小姐", "阿姨", "大姐", "大哥", "大爷", "师傅", "老师"];
+const TITLES: &[&str] = &[
+    "先生", "女士", "小姐", "阿姨", "大姐", "大哥", "大爷", "师傅", "老师",
+];
 
 /// Chars after 老 / 小 that make a word, not a surname: 老师, 老人, 老百姓,
 /// 老板, 小孩 (common surnames among them: 师, 百, 公 …).
@@ -116,8 +118,12 @@ fn clause_break_before(text: &str, chars: &[(usize, char)], i: usize) -> bool {
         return false;
     };
     text.get(o + c.len_utf8()..next).is_some_and(|g| {
-        g.chars()
-            .any(|c| matches!(c, '，' | '。' | '！' | '？' | '；' | ',' | '.' | '!' | '?' | ';'))
+        g.chars().any(|c| {
+            matches!(
+                c,
+                '，' | '。' | '！' | '？' | '；' | ',' | '.' | '!' | '?' | ';'
+            )
+        })
     })
 }
 
