@@ -369,11 +369,15 @@ mod tests {
             ("重复来电，路灯仍未修好", true),
             ("此前已反映，至今未处理", true),
             ("来电人已经反映过两次", true),
+            ("二次来电，问题仍未解决", true),
+            ("来电人数次反映无果", true),
+            ("来电人再度来电", true),
             // Must not.
             ("来电人反映小区停水，要求处理", false),
             ("来电人反映楼道又脏又乱", false),
             ("曾先生反映路灯坏了", false),
             ("第一次来电", false),
+            ("一次来电解决", false),
         ] {
             assert_eq!(repeat_recorded(content, &words), want, "{content}");
         }

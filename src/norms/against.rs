@@ -399,6 +399,23 @@ pub fn phone_mismatch(s: &Said, t: &Ticket) -> Option<Finding> {
     }
 }
 
+/// Whether `recorded` (compacted) holds the place: its distinctive part,
+/// or, when the caller said more before the name (城西滨河花园, 江北长青路:
+/// an area without 区 that the walk back keeps), the name's last two chars
+/// with its suffix (滨河花园, 长青路), which the ticket writes when it
+/// puts the area apart (城西区 / 滨河花园).
+fn holds_place(recorded: &str, p: &place::Place) -> bool {
+    let part = compact(&p.distinctive);
+    if recorded.contains(&part) {
+        return true;
+    }
+    let chars: Vec<char> = part.chars().collect();
+    chars.len() >= 3 && {
+        let tail: String = chars[chars.len() - 2..].iter().collect();
+        recorded.contains(&format!("{tail}{}", compact(&p.suffix)))
+    }
+}
+
 /// `ticket.place_missing`: the caller names a place (a proper name ending
 /// in 小区, 路, 村, 医院, 号楼 …: [`place::places`]) and neither
 /// event_location nor content holds the distinctive part of any place the
@@ -427,10 +444,7 @@ pub fn place_missing(s: &Said, t: &Ticket) -> Option<Finding> {
         .collect();
     let (i, first) = named.first()?;
     let recorded = compact(&format!("{} {}", t.event_location, t.content));
-    if named
-        .iter()
-        .any(|(_, p)| recorded.contains(&compact(&p.distinctive)))
-    {
+    if named.iter().any(|(_, p)| holds_place(&recorded, p)) {
         return None;
     }
     Some(s.at_caller(
@@ -941,6 +955,13 @@ mod tests {
             ),
             ("马路上全是水", "", c, "工单转办", None),
             ("我们小区停水了", "", c, "工单转办", None),
+            // An area said before the name without 区, the ticket putting
+            // it apart.
+            ("我住城西滨河花园", "城西区滨河花园", c, "工单转办", None),
+            ("江北长青路有个坑", "江北区长青路", c, "工单转办", None),
+            // Must still catch: the name's tail without its suffix is not
+            // the place (滨河 alone could be 滨河路).
+            ("我住城西滨河花园", "城西区滨河路", c, "工单转办", hit),
             // A ticket handled on the call needs no place.
             (
                 "我住长青小区，想问问公积金",
