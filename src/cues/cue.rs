@@ -226,6 +226,8 @@ mod tests {
             (Harm, "一股煤气味", ""),
             (Harm, "险些把人撞了", "险些把人撞"),
             (Harm, "有人溺水了", "溺水"),
+            (Harm, "孩子被开水烫着了", "烫着了"),
+            (Harm, "小心别摔着了", ""),
             // Must not: a denial through 造成, a hazard named, a thing hurt.
             (Harm, "还好没有造成人员伤亡", ""),
             (Harm, "未造成人员受伤", ""),
@@ -259,6 +261,10 @@ mod tests {
             (Repeat, "我再次反映一下", "再次反映"),
             (Repeat, "找了你们好几次", "找了你们好几次"),
             (Repeat, "打了好几遍都没用", "打了好几遍"),
+            (Repeat, "这个事我反映过了，没人管", "我反映过"),
+            (Repeat, "我们早就投诉过", "我们早就投诉过"),
+            (Repeat, "我这不是第一次打了", "不是第一次打"),
+            (Repeat, "我没反映过", ""),
             // Must not.
             (Repeat, "上个月打过电话给物业", ""),
             (Repeat, "我之前没打过", ""),
@@ -306,6 +312,8 @@ mod tests {
             (Collective, "我们准备打横幅", "打横幅"),
             (Collective, "明天就去市政府门口", "去市政府门口"),
             (Collective, "我就闹到市里去", "闹到市里"),
+            (Collective, "我就发到抖音上", "发到抖音"),
+            (SelfHarm, "大不了一死", "大不了一死"),
             // Must not: noise until midnight, or the agent's words (the
             // rule's business, not the reader's).
             (Collective, "装修闹到半夜", ""),

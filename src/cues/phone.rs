@@ -580,6 +580,8 @@ mod tests {
             ("不是这个号码就行的", None),
             ("别打本机", None),
             ("本机构不负责", None),
+            ("电话就这个电话吧", Some("就这个电话")),
+            ("打这个电话就行", Some("打这个电话就行")),
             ("我换个号码", None),
         ] {
             assert_eq!(own_number_cue(text).map(|s| s.of(text)), want, "{text}");

@@ -73,6 +73,7 @@ const KIND_PARTS: &[&str] = &[
     "临时",
     "停车",
     "街心",
+    "步行",
     "地下",
     "附属",
     "私立",
@@ -183,6 +184,14 @@ fn places_at(text: &str, hits: Vec<crate::lexicon::Hit<'static>>) -> Vec<Place> 
             if text
                 .get(o + c.len_utf8()..po)
                 .is_none_or(|g| !g.chars().all(char::is_whitespace))
+            {
+                break;
+            }
+            // The end of a name read before ends this one: 青年路幸福巷 is
+            // 青年路 and 幸福巷, not a place called 青年路幸福.
+            if out
+                .last()
+                .is_some_and(|p: &Place| p.span.end == o + c.len_utf8())
             {
                 break;
             }
@@ -394,6 +403,25 @@ mod tests {
             read("物业说不交就不让车进小区"),
             Vec::<(String, String)>::new()
         );
+    }
+
+    #[test]
+    fn a_name_right_after_another_is_a_place_of_its_own() {
+        for (text, want) in [
+            ("青年路幸福巷口", vec![("青年", "路"), ("幸福", "巷")]),
+            ("解放路人民医院门口", vec![("解放", "路"), ("人民", "医院")]),
+            ("南京路步行街", vec![("南京", "路")]),
+            ("建国路小学", vec![("建国", "路")]),
+            // Must not: a suffix that made no name does not cut the next.
+            ("古城村", vec![("古城", "村")]),
+            ("长青小区3号楼", vec![("长青", "小区"), ("3", "号楼")]),
+        ] {
+            let want: Vec<(String, String)> = want
+                .into_iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect();
+            assert_eq!(read(text), want, "{text}");
+        }
     }
 
     #[test]
