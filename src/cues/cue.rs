@@ -265,6 +265,8 @@ mod tests {
             (Repeat, "我们早就投诉过", "我们早就投诉过"),
             (Repeat, "我这不是第一次打了", "不是第一次打"),
             (Repeat, "我没反映过", ""),
+            (Repeat, "我打过电话问社区", ""),
+            (Repeat, "这种事不是第一次了", ""),
             // Must not.
             (Repeat, "上个月打过电话给物业", ""),
             (Repeat, "我之前没打过", ""),
@@ -318,6 +320,8 @@ mod tests {
             // rule's business, not the reader's).
             (Collective, "装修闹到半夜", ""),
             (Collective, "政府门口的路灯坏了", ""),
+            (Collective, "就在市政府门口那个路口", ""),
+            (SelfHarm, "吵得我天天吃安眠药", ""),
         ]);
     }
 

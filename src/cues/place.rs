@@ -61,6 +61,8 @@ const STOP_CHARS: &[char] = &[
     // Verbs before a common noun: 问问社区, 让车进小区, 已经送医院,
     // 拉到医院, 带孩子逛公园.
     '问', '让', '进', '送', '带', '拉', '抬', '搬', '逛',
+    // Measure words after a numeral or 这/那: 一座桥, 一所学校.
+    '座', '所',
 ];
 
 /// Parts that are a kind of place, not a name: 健身广场, 街心公园,
@@ -91,6 +93,13 @@ const STOP_WORDS: &[&str] = &[
     "楼下",
     "楼上",
     "附近",
+    "周边",
+    "周围",
+    // One of a kind, not a name: 一家超市, 这家商场.
+    "一家",
+    "这家",
+    "那家",
+    "哪家",
     "旁边",
     "对面",
     "门口",
@@ -395,6 +404,10 @@ mod tests {
             "去商场买东西",
             "立交桥底下",
             "人行天桥上",
+            "附近有一家超市",
+            "一座桥塌了",
+            "周边小区都停水了",
+            "所有小区都一样",
         ] {
             assert_eq!(read(text), Vec::<(String, String)>::new(), "{text}");
         }
