@@ -133,11 +133,29 @@ pub fn negated(text: &str, start: usize) -> bool {
         !between
             .chars()
             .any(|c| is_clause_break(c) || PREDICATE_BREAKS.contains(&c))
+            && !consequence(between)
             && between
                 .chars()
                 .filter(|&c| crate::text::is_counted(c))
                 .count()
                 <= NEGATION_GAP
+    })
+}
+
+/// Chars that, after a negated verb, open its consequence: 不修【要】砸到人,
+/// 不给钱【要】跳楼, 不解决【将】上访 are threats, as 不修就上访 is.
+const CONSEQUENCE: &[char] = &['要', '将', '会'];
+
+/// What before 要/将/会 keeps them inside the negated predicate: 不想要,
+/// 不是要, 没说要, 没打算要, 没必要 negate what follows.
+const MODAL_LEADS: &[&str] = &["想", "是", "说", "打算", "准备", "必", "需", "用", "一定"];
+
+/// Whether `between` (what stands between a negator and a cue) holds the
+/// start of a consequence: 要/将/会 after at least one char that is not a
+/// modal (不要投诉 and 不想要投诉 stay negated).
+fn consequence(between: &str) -> bool {
+    between.char_indices().any(|(i, c)| {
+        i > 0 && CONSEQUENCE.contains(&c) && !MODAL_LEADS.iter().any(|m| between.starts_with(m))
     })
 }
 
@@ -217,6 +235,17 @@ mod tests {
             ("不给解决就闹大", "闹大", false),
             ("如果还不修我就要投诉了", "要投诉", false),
             ("再不解决我就跳楼", "跳楼", false),
+            // A consequence after the negated verb, without 就: a threat.
+            ("再不修要砸到人", "砸到", false),
+            ("不给钱要跳楼", "跳楼", false),
+            ("不解决将上访", "上访", false),
+            // Must stay negated: 要/将/会 right after the negator or a modal.
+            ("我不要投诉了", "投诉", true),
+            ("不想要投诉", "投诉", true),
+            ("我没说要上访", "上访", true),
+            ("没打算要上访", "上访", true),
+            ("我不会上访", "上访", true),
+            ("我不是要投诉", "投诉", true),
         ] {
             let at = text.find(cue).unwrap_or(0);
             assert_eq!(negated(text, at), want, "{text}");
