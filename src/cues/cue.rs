@@ -198,6 +198,10 @@ mod tests {
             (Harm, "还好没有人受伤", ""),
             (Harm, "没受伤，就是吓到了", ""),
             (Harm, "没有任何人受伤", ""),
+            // Denied after the cue, the clause ending there.
+            (Harm, "受伤倒是没有，就是那个坑太大了", ""),
+            (Harm, "受伤是没有的", ""),
+            (Harm, "孩子受伤没有人管", "受伤"),
             (Harm, "去住院部办手续", ""),
             (Harm, "车胎漏气了", ""),
             (Harm, "差点忘了说，路灯坏了", ""),
@@ -210,6 +214,25 @@ mod tests {
             (Harm, "离那边两三公里，没看到有人受伤", ""),
             (Harm, "没发现有人受伤", ""),
             (Harm, "房子塌了", "塌"),
+            // More ways of saying someone was hurt or in danger.
+            (Harm, "我妈过马路被车撞了", "被车撞"),
+            (Harm, "孩子从楼梯上摔下来了", "摔下来"),
+            (Harm, "他受了伤还没人管", "受了伤"),
+            (Harm, "楼里发生火灾", "火灾"),
+            (Harm, "老人在电梯里晕过去了", "晕过去"),
+            (Harm, "赶紧叫了救护车", "叫了救护车"),
+            (Harm, "消防通道堵了，救护车都进不来", ""),
+            // A smell is a suspicion the ticket words its own way (燃气气味): no cue.
+            (Harm, "一股煤气味", ""),
+            (Harm, "险些把人撞了", "险些把人撞"),
+            (Harm, "有人溺水了", "溺水"),
+            (Harm, "孩子被开水烫着了", "烫着了"),
+            (Harm, "小心别摔着了", ""),
+            // Must not: a denial through 造成, a hazard named, a thing hurt.
+            (Harm, "还好没有造成人员伤亡", ""),
+            (Harm, "未造成人员受伤", ""),
+            (Harm, "消防通道堵了，有火灾隐患", ""),
+            (Harm, "护栏被撞坏了", ""),
         ]);
     }
 
@@ -231,7 +254,22 @@ mod tests {
             (Repeat, "我都投诉三次了！三次了！", "投诉三次"),
             (Repeat, "反映过两次都没人管", "反映过两次"),
             (Repeat, "打了三次电话都没人接", "打了三次电话"),
+            (Repeat, "我上个月就打过电话", "上个月就打过"),
+            (Repeat, "去年就反映过这个事", "去年就反映过"),
+            (Repeat, "我都打了三次了", "打了三次了"),
+            (Repeat, "这是第二回打了", "第二回打"),
+            (Repeat, "我再次反映一下", "再次反映"),
+            (Repeat, "找了你们好几次", "找了你们好几次"),
+            (Repeat, "打了好几遍都没用", "打了好几遍"),
+            (Repeat, "这个事我反映过了，没人管", "我反映过"),
+            (Repeat, "我们早就投诉过", "我们早就投诉过"),
+            (Repeat, "我这不是第一次打了", "不是第一次打"),
+            (Repeat, "我没反映过", ""),
+            (Repeat, "我打过电话问社区", ""),
+            (Repeat, "这种事不是第一次了", ""),
             // Must not.
+            (Repeat, "上个月打过电话给物业", ""),
+            (Repeat, "我之前没打过", ""),
             (Repeat, "楼道又脏又乱", ""),
             (Repeat, "他又打了人", ""),
             (Repeat, "我之前没反映过", ""),
@@ -271,6 +309,19 @@ mod tests {
             (SelfHarm, "你们不管我就跳楼", "跳楼"),
             (Collective, "我不会去上访的", ""),
             (Collective, "他的车堵门口了", ""),
+            (SelfHarm, "我也不活了", "不活了"),
+            (SelfHarm, "她说要寻短见", "寻短见"),
+            (Collective, "我们准备打横幅", "打横幅"),
+            (Collective, "明天就去市政府门口", "去市政府门口"),
+            (Collective, "我就闹到市里去", "闹到市里"),
+            (Collective, "我就发到抖音上", "发到抖音"),
+            (SelfHarm, "大不了一死", "大不了一死"),
+            // Must not: noise until midnight, or the agent's words (the
+            // rule's business, not the reader's).
+            (Collective, "装修闹到半夜", ""),
+            (Collective, "政府门口的路灯坏了", ""),
+            (Collective, "就在市政府门口那个路口", ""),
+            (SelfHarm, "吵得我天天吃安眠药", ""),
         ]);
     }
 
@@ -283,7 +334,21 @@ mod tests {
             (Complaint, "我想投诉一下", "我想投诉"),
             (Complaint, "想举报一个餐馆", "想举报"),
             (Complaint, "这个事我投诉一下", "我投诉"),
+            (Complaint, "我来就是举报的，有人电鱼", "就是举报的"),
+            (Complaint, "我是来举报的", "来举报"),
+            (Complaint, "我们举报他们偷排污水", "我们举报"),
+            (Complaint, "我就是投诉的", "就是投诉的"),
+            (Complaint, "对，投诉。", "对，投诉。"),
+            (Complaint, "投诉！", "投诉！"),
+            (Complaint, "这个必须投诉", "必须投诉"),
+            (Complaint, "我要实名投诉", "实名投诉"),
+            (Praise, "我是专门来表扬的", "来表扬"),
+            (Praise, "我打电话就是为了表扬他们", "为了表扬"),
             // Must not: negated, or a question about how to complain.
+            (Complaint, "这就是投诉电话吗", ""),
+            (Complaint, "我们不举报", ""),
+            (Complaint, "我上次投诉的事", ""),
+            (Complaint, "投诉电话多少？", ""),
             (Complaint, "我这不是投诉", ""),
             (Complaint, "我不想投诉", ""),
             (Complaint, "先不投诉了", ""),
@@ -316,11 +381,15 @@ mod tests {
             ("重复来电，路灯仍未修好", true),
             ("此前已反映，至今未处理", true),
             ("来电人已经反映过两次", true),
+            ("二次来电，问题仍未解决", true),
+            ("来电人数次反映无果", true),
+            ("来电人再度来电", true),
             // Must not.
             ("来电人反映小区停水，要求处理", false),
             ("来电人反映楼道又脏又乱", false),
             ("曾先生反映路灯坏了", false),
             ("第一次来电", false),
+            ("一次来电解决", false),
         ] {
             assert_eq!(repeat_recorded(content, &words), want, "{content}");
         }

@@ -78,7 +78,7 @@ fn find(lex: Option<&'static Lexicon>, text: &str) -> Vec<Hit<'static>> {
 /// ([`negated`]).
 fn find_asserted(lex: Option<&'static Lexicon>, text: &str) -> Vec<Hit<'static>> {
     let mut hits = find(lex, text);
-    hits.retain(|h| !negated(text, h.start));
+    hits.retain(|h| !negated(text, h.start) && !denied_after(text, h.end));
     hits
 }
 
@@ -92,7 +92,7 @@ fn find_asserted_clean(
     clean: CleanText<'_>,
 ) -> Vec<Hit<'static>> {
     let mut hits = lex.map_or_else(Vec::new, |l| l.find_clean(text, clean));
-    hits.retain(|h| !negated(text, h.start));
+    hits.retain(|h| !negated(text, h.start) && !denied_after(text, h.end));
     hits
 }
 
@@ -133,12 +133,61 @@ pub fn negated(text: &str, start: usize) -> bool {
         !between
             .chars()
             .any(|c| is_clause_break(c) || PREDICATE_BREAKS.contains(&c))
+            && !consequence(between)
             && between
                 .chars()
                 .filter(|&c| crate::text::is_counted(c))
                 .count()
                 <= NEGATION_GAP
     })
+}
+
+/// Chars that, after a negated verb, open its consequence: 不修【要】砸到人,
+/// 不给钱【要】跳楼, 不解决【将】上访 are threats, as 不修就上访 is.
+const CONSEQUENCE: &[char] = &['要', '将', '会'];
+
+/// What before 要/将/会 keeps them inside the negated predicate: 不想要,
+/// 不是要, 没说要, 没打算要, 没必要 negate what follows.
+const MODAL_LEADS: &[&str] = &["想", "是", "说", "打算", "准备", "必", "需", "用", "一定"];
+
+/// Whether `between` (what stands between a negator and a cue) holds the
+/// start of a consequence: 要/将/会 after at least one char that is not a
+/// modal (不要投诉 and 不想要投诉 stay negated).
+fn consequence(between: &str) -> bool {
+    between.char_indices().any(|(i, c)| {
+        i > 0 && CONSEQUENCE.contains(&c) && !MODAL_LEADS.iter().any(|m| between.starts_with(m))
+    })
+}
+
+/// What may stand between a cue and a denial after it: 受伤【倒是】没有,
+/// 受伤【的】没有, 受伤【是】没有的.
+const DENIAL_LINKS: &[&str] = &["倒是", "倒", "是", "的", "嘛", "呢"];
+
+/// The denials that may follow a cue: 受伤倒是没有.
+const DENIALS: &[&str] = &["没有", "没", "无"];
+
+/// Sentence-final particles a denial may end with: 受伤是没有的, 受伤倒没有啊.
+const FINAL_PARTICLES: &[char] = &['的', '了', '啊', '呀', '吧', '哈', '哦', '嘛', '呢'];
+
+/// Whether the cue that ends at `end` in `text` is denied after it, the
+/// clause ending with the denial: 受伤倒是没有，就是坑太大 and 受伤是没有的
+/// say no one was hurt, as 没有人受伤 does before the cue. The clause must
+/// end right after the denial (a particle allowed): in 受伤没有人管 the
+/// 没有 starts another predicate, and the cue stands.
+pub fn denied_after(text: &str, end: usize) -> bool {
+    let Some(after) = text.get(end..) else {
+        return false;
+    };
+    let rest = after.trim_start();
+    let rest = DENIAL_LINKS
+        .iter()
+        .find_map(|l| rest.strip_prefix(l))
+        .unwrap_or(rest);
+    let Some(rest) = DENIALS.iter().find_map(|d| rest.strip_prefix(d)) else {
+        return false;
+    };
+    let rest = rest.trim_start_matches(FINAL_PARTICLES).trim_start();
+    rest.chars().next().is_none_or(is_clause_break)
 }
 
 /// Chars that start another predicate after a negator: a pronoun (a new
@@ -186,9 +235,39 @@ mod tests {
             ("不给解决就闹大", "闹大", false),
             ("如果还不修我就要投诉了", "要投诉", false),
             ("再不解决我就跳楼", "跳楼", false),
+            // A consequence after the negated verb, without 就: a threat.
+            ("再不修要砸到人", "砸到", false),
+            ("不给钱要跳楼", "跳楼", false),
+            ("不解决将上访", "上访", false),
+            // Must stay negated: 要/将/会 right after the negator or a modal.
+            ("我不要投诉了", "投诉", true),
+            ("不想要投诉", "投诉", true),
+            ("我没说要上访", "上访", true),
+            ("没打算要上访", "上访", true),
+            ("我不会上访", "上访", true),
+            ("我不是要投诉", "投诉", true),
         ] {
             let at = text.find(cue).unwrap_or(0);
             assert_eq!(negated(text, at), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_denial_right_after_the_cue_ending_the_clause_negates_it() {
+        for (text, cue, want) in [
+            ("受伤倒是没有，就是那个坑太大了", "受伤", true),
+            ("受伤是没有的", "受伤", true),
+            ("受伤倒没有", "受伤", true),
+            ("受伤的没有。", "受伤", true),
+            ("上访倒不至于", "上访", false),
+            // Must not: the denial starts another predicate, or none.
+            ("孩子受伤没有人管", "受伤", false),
+            ("孩子受伤了，没有人管", "受伤", false),
+            ("老人摔伤了", "摔伤", false),
+            ("受伤没有得到赔偿", "受伤", false),
+        ] {
+            let at = text.find(cue).map_or(0, |a| a + cue.len());
+            assert_eq!(denied_after(text, at), want, "{text}");
         }
     }
 
@@ -205,7 +284,9 @@ mod tests {
             (cue::REPEAT_RECORDED, "repeat_recorded.txt"),
             (surname::ANONYMOUS, "anonymous.txt"),
             (phone::OWN_NUMBER, "own_number.txt"),
+            (phone::CORRECTIONS, "phone_corrections.txt"),
             (place::SUFFIXES, "place_suffixes.txt"),
+            (place::NAME_WORDS, "place_names.txt"),
         ] {
             let lex = Lexicon::parse(text, name);
             assert!(lex.as_ref().is_ok_and(|l| !l.is_empty()), "{name}: {lex:?}");

@@ -30,6 +30,7 @@ use super::{builtin, find_asserted, Span};
 use crate::lexicon::Lexicon;
 
 pub(super) const OWN_NUMBER: &str = include_str!("../../lexicons/own_number.txt");
+pub(super) const CORRECTIONS: &str = include_str!("../../lexicons/phone_corrections.txt");
 
 /// The kind of a contact number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,6 +128,17 @@ pub fn phone_numbers(text: &str) -> Vec<PhoneNumber> {
                 // 幺三八…五六七八一会儿: the last 一 starts the next word.
                 digits.pop();
                 end -= '一'.len_utf8();
+            }
+            // +86 138…, 0086 138…: the country code before a mobile is
+            // not part of the number (the span keeps it: it was said).
+            for code in ["0086", "86"] {
+                if kind_of(&digits).is_none()
+                    && digits.len() == 11 + code.len()
+                    && digits.starts_with(code)
+                    && kind_of(&digits[code.len()..]) == Some(PhoneKind::Mobile)
+                {
+                    digits.drain(..code.len());
+                }
             }
             let kind = kind_of(&digits)?;
             Some((n, digits, kind, start, end))
@@ -236,6 +248,128 @@ pub fn contact_numbers(text: &str) -> Vec<PhoneNumber> {
     out
 }
 
+fn corrections_lexicon() -> Option<&'static Lexicon> {
+    static CELL: OnceLock<Option<Lexicon>> = OnceLock::new();
+    builtin(&CELL, CORRECTIONS, "phone_corrections.txt")
+}
+
+/// At most this many counted chars between a correction cue and the
+/// digits it brings (不对不对，应该是【…】; 说错了，最后四位是【…】).
+const CORRECTION_GAP: usize = 8;
+
+/// What one utterance holds, in text order, for [`stated_numbers`].
+enum Event {
+    /// A whole contact number.
+    Number(PhoneNumber),
+    /// A correction cue (不对, 说错了: `lexicons/phone_corrections.txt`).
+    Correction(usize),
+    /// A few digits (3 to 6) not part of a number: the new ending of the
+    /// number corrected (不对，最后是幺幺幺二).
+    Ending(String, Span),
+}
+
+/// The contact numbers the caller gives as their own over the caller's
+/// utterances `texts` ((index, text), in call order), corrections applied:
+/// a number said after a correction cue (13812345678，不对，是13812345687)
+/// replaces the one before it, and a few digits after one (最后是幺幺幺二)
+/// replace that number's ending. Without this a ticket holding the number
+/// the caller took back was taken as right (any number said matched). A
+/// correction reaches across utterances (the agent reads the number back,
+/// the caller says 不对，是…), but a cue with no digits after it in its
+/// utterance corrects nothing (我说错了，不好意思). Each number comes with
+/// the utterance where it was (last) said.
+pub fn stated_numbers<'t>(
+    texts: impl IntoIterator<Item = (usize, &'t str)>,
+) -> Vec<(usize, PhoneNumber)> {
+    let mut out: Vec<(usize, PhoneNumber)> = Vec::new();
+    for (i, text) in texts {
+        let mut pending: Option<usize> = None;
+        for event in said_in(text) {
+            match event {
+                Event::Correction(end) => {
+                    if !out.is_empty() {
+                        pending = Some(end);
+                    }
+                }
+                Event::Number(p) => {
+                    if pending
+                        .take()
+                        .is_some_and(|end| near(text, end, p.span.start))
+                    {
+                        out.pop();
+                    }
+                    out.push((i, p));
+                }
+                Event::Ending(digits, span) => {
+                    if !pending
+                        .take()
+                        .is_some_and(|end| near(text, end, span.start))
+                    {
+                        continue;
+                    }
+                    let Some((at, last)) = out.last_mut() else {
+                        continue;
+                    };
+                    let keep = last.digits.len().saturating_sub(digits.len());
+                    if keep == 0 {
+                        continue;
+                    }
+                    let fixed = format!("{}{digits}", &last.digits[..keep]);
+                    if let Some(kind) = kind_of(&fixed) {
+                        *last = PhoneNumber {
+                            digits: fixed,
+                            kind,
+                            span,
+                        };
+                        *at = i;
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether at most [`CORRECTION_GAP`] counted chars stand between byte
+/// `end` and byte `start` of `text`.
+fn near(text: &str, end: usize, start: usize) -> bool {
+    text.get(end..start).is_some_and(|g| {
+        g.chars().filter(|&c| crate::text::is_counted(c)).count() <= CORRECTION_GAP
+    })
+}
+
+/// The numbers, correction cues and stray endings of one utterance, in
+/// text order.
+fn said_in(text: &str) -> Vec<Event> {
+    let numbers = contact_numbers(text);
+    let cues = find_asserted(corrections_lexicon(), text);
+    let mut events: Vec<(usize, Event)> = Vec::new();
+    if !cues.is_empty() {
+        // Every number's span, the caller's or not: an ending is digits
+        // outside all of them.
+        let all: Vec<Span> = phone_numbers(text).into_iter().map(|p| p.span).collect();
+        let read = text.replace('两', "二");
+        for (d, a, b) in crate::norms::accuracy::digit_runs_for_masking(&read) {
+            let inside = all.iter().any(|s| s.start <= a && b <= s.end);
+            let unit = text
+                .get(b..)
+                .and_then(|t| t.chars().next())
+                .is_some_and(|c| UNITS_AFTER.contains(&c));
+            if !inside && !unit && (3..=6).contains(&d.len()) {
+                events.push((a, Event::Ending(d, Span { start: a, end: b })));
+            }
+        }
+        events.extend(cues.iter().map(|h| (h.start, Event::Correction(h.end))));
+    }
+    events.extend(
+        numbers
+            .into_iter()
+            .map(|p| (p.span.start, Event::Number(p))),
+    );
+    events.sort_by_key(|(at, _)| *at);
+    events.into_iter().map(|(_, e)| e).collect()
+}
+
 fn own_number_lexicon() -> Option<&'static Lexicon> {
     static CELL: OnceLock<Option<Lexicon>> = OnceLock::new();
     builtin(&CELL, OWN_NUMBER, "own_number.txt")
@@ -298,6 +432,16 @@ mod tests {
             ("0571-8719 3366", "057187193366"),
             ("电话幺三八幺二三四五六七八一会儿打给我", "13812345678"),
             ("一三八一二三四五六七八一定要回电话", "13812345678"),
+            // With the country code, and more spoken forms.
+            ("+8613812345678", "13812345678"),
+            ("86-13812345678", "13812345678"),
+            ("008613812345678", "13812345678"),
+            ("加八六 一三九 一一一一 二二二二", "13911112222"),
+            ("电话是：一三八、一二三四、五六七八。", "13812345678"),
+            ("一三八零零一三八零零零", "13800138000"),
+            ("零幺零 八二三四 五六七八", "01082345678"),
+            ("我手机一五零一二三四五六七八", "15012345678"),
+            ("幺叁捌幺贰叁肆伍陆柒捌", "13812345678"),
         ] {
             assert_eq!(read(text), vec![want.to_string()], "{text}");
         }
@@ -359,6 +503,55 @@ mod tests {
         }
     }
 
+    fn stated(utterances: &[&str]) -> Vec<String> {
+        stated_numbers(utterances.iter().copied().enumerate())
+            .into_iter()
+            .map(|(_, p)| p.digits)
+            .collect()
+    }
+
+    #[test]
+    fn a_number_the_caller_takes_back_is_replaced_by_the_correction() {
+        for (utterances, want) in [
+            (
+                &["13812345678，不对不对，是13812345687"][..],
+                vec!["13812345687"],
+            ),
+            (
+                &["幺三九 零零零零 幺幺幺幺，不对，最后是幺幺幺二"],
+                vec!["13900001112"],
+            ),
+            (
+                &["电话13812345678，说错了，后四位是5687"],
+                vec!["13812345687"],
+            ),
+            // Across utterances: the agent reads it back, the caller corrects.
+            (
+                &["13812345678", "不对，是一三八一二三四五六八七"],
+                vec!["13812345687"],
+            ),
+            (&["座机87193366，不对，应该是87193367"], vec!["87193367"]),
+            // Must not: no correction, or a cue that corrects no number.
+            (
+                &["手机13812345678，座机87193366"],
+                vec!["13812345678", "87193366"],
+            ),
+            (
+                &["一三七，八八八八，九九九九，不是九九九八啊，你别记错了"],
+                vec!["13788889999"],
+            ),
+            (&["13812345678对不对？"], vec!["13812345678"]),
+            (
+                &["13812345678", "说错了，不好意思", "我家座机是87193366"],
+                vec!["13812345678", "87193366"],
+            ),
+            (&["13812345678，不对，是2019年装的"], vec!["13812345678"]),
+            (&["不对，我电话是13812345678"], vec!["13812345678"]),
+        ] {
+            assert_eq!(stated(utterances), want, "{utterances:?}");
+        }
+    }
+
     #[test]
     fn a_landlines_local_part_drops_the_area_code() {
         for (text, local) in [
@@ -387,6 +580,8 @@ mod tests {
             ("不是这个号码就行的", None),
             ("别打本机", None),
             ("本机构不负责", None),
+            ("电话就这个电话吧", Some("就这个电话")),
+            ("打这个电话就行", Some("打这个电话就行")),
             ("我换个号码", None),
         ] {
             assert_eq!(own_number_cue(text).map(|s| s.of(text)), want, "{text}");

@@ -20,6 +20,7 @@ use super::{builtin, counted_chars, find, Span};
 use crate::lexicon::Lexicon;
 
 pub(super) const SUFFIXES: &str = include_str!("../../lexicons/place_suffixes.txt");
+pub(super) const NAME_WORDS: &str = include_str!("../../lexicons/place_names.txt");
 
 /// A place name the caller says.
 ///
@@ -42,14 +43,48 @@ fn suffix_lexicon() -> Option<&'static Lexicon> {
     builtin(&CELL, SUFFIXES, "place_suffixes.txt")
 }
 
+/// Words of a name that hold a stop char (和平, 向阳, 太平, 前进, 都市:
+/// `lexicons/place_names.txt`): without them 和平街 read as 平街, one char
+/// of name, and was dropped, so a ticket that left 和平街 out was not
+/// caught and two tickets about 和平街 were linked by their matter only.
+fn name_word_lexicon() -> Option<&'static Lexicon> {
+    static CELL: OnceLock<Option<Lexicon>> = OnceLock::new();
+    builtin(&CELL, NAME_WORDS, "place_names.txt")
+}
+
 /// Chars that end the walk back: they are rarely part of a name.
 const STOP_CHARS: &[char] = &[
     '的', '在', '住', '是', '到', '去', '了', '个', '这', '那', '条', '段', '我', '你', '您', '他',
     '她', '它', '们', '从', '往', '就', '说', '和', '跟', '与', '对', '把', '被', '给', '向', '叫',
     '要', '想', '也', '都', '还', '又', '再', '很', '太', '啥', '哪', '么', '区', '市', '县', '省',
     '吗', '呢', '吧', '啊', '呀', '哦', '嗯', '有', '没', '不', '找',
-    // Verbs before a common noun: 问问社区, 让车进小区.
-    '问', '让', '进',
+    // Verbs before a common noun: 问问社区, 让车进小区, 已经送医院,
+    // 拉到医院, 带孩子逛公园.
+    '问', '让', '进', '送', '带', '拉', '抬', '搬', '逛',
+    // Measure words after a numeral or 这/那: 一座桥, 一所学校.
+    '座', '所',
+];
+
+/// Parts that are a kind of place, not a name: 健身广场, 街心公园,
+/// 露天市场 name no place a unit could find. Only the whole part: 人民健身
+/// 广场 keeps 人民健身.
+const KIND_PARTS: &[&str] = &[
+    "健身",
+    "休闲",
+    "露天",
+    "临时",
+    "停车",
+    "街心",
+    "步行",
+    "地下",
+    "附属",
+    "私立",
+    "公立",
+    "民办",
+    "立交",
+    "人行",
+    "过街",
+    "人行天",
 ];
 
 /// Words after which a name starts: they locate a place (楼下长青小区),
@@ -58,6 +93,13 @@ const STOP_WORDS: &[&str] = &[
     "楼下",
     "楼上",
     "附近",
+    "周边",
+    "周围",
+    // One of a kind, not a name: 一家超市, 这家商场.
+    "一家",
+    "这家",
+    "那家",
+    "哪家",
     "旁边",
     "对面",
     "门口",
@@ -128,6 +170,13 @@ fn places_at(text: &str, hits: Vec<crate::lexicon::Hit<'static>>) -> Vec<Place> 
         return Vec::new();
     }
     let chars = counted_chars(text);
+    // The bytes inside a name word (和平 of 和平街), where a stop char
+    // does not end the name.
+    let name_words: Vec<(usize, usize)> = find(name_word_lexicon(), text)
+        .iter()
+        .map(|w| (w.start, w.end))
+        .collect();
+    let in_name_word = |o: usize| name_words.iter().any(|&(a, b)| a <= o && o < b);
     let mut out = Vec::new();
     for h in hits {
         // The counted char where the suffix starts.
@@ -147,13 +196,21 @@ fn places_at(text: &str, hits: Vec<crate::lexicon::Hit<'static>>) -> Vec<Place> 
             {
                 break;
             }
+            // The end of a name read before ends this one: 青年路幸福巷 is
+            // 青年路 and 幸福巷, not a place called 青年路幸福.
+            if out
+                .last()
+                .is_some_and(|p: &Place| p.span.end == o + c.len_utf8())
+            {
+                break;
+            }
             let fits = if numbered {
                 c.is_ascii_digit()
                     || ('０'..='９').contains(&c)
                     || crate::text::is_numeral(c)
                     || matches!(c, '十' | '百' | '两')
             } else {
-                c.is_alphanumeric() && !STOP_CHARS.contains(&c)
+                c.is_alphanumeric() && (!STOP_CHARS.contains(&c) || in_name_word(o))
             };
             if !fits {
                 break;
@@ -174,6 +231,10 @@ fn places_at(text: &str, hits: Vec<crate::lexicon::Hit<'static>>) -> Vec<Place> 
         let from = from + cut;
         let len = s - from;
         if len < if numbered { 1 } else { 2 } {
+            continue;
+        }
+        let whole: String = chars[from..s].iter().map(|&(_, c)| c).collect();
+        if KIND_PARTS.contains(&whole.as_str()) {
             continue;
         }
         // 26路, 坐26路, 二十六路: a bus route, not a place (经三路, a
@@ -236,6 +297,21 @@ mod tests {
             ("锦绣苑", "锦绣", "苑"),
             ("长青社区医院", "长青", "社区医院"),
             ("我家住在 长青 小区", "长青", "小区"),
+            // A name word holds a char that otherwise ends the name.
+            ("和平街菜店门口", "和平", "街"),
+            ("和平街", "和平", "街"),
+            ("来电人反映和平街路灯损坏", "和平", "街"),
+            ("我住向阳小区", "向阳", "小区"),
+            ("太平路口", "太平", "路"),
+            ("在前进路上", "前进", "路"),
+            ("都市花园", "都市", "花园"),
+            ("万和城", "万和", "城"),
+            ("人民健身广场", "人民健身", "广场"),
+            ("华联超市门口", "华联", "超市"),
+            ("万达商场三楼", "万达", "商场"),
+            ("城南火车站出站口", "城南", "火车站"),
+            ("师范大学东门", "师范", "大学"),
+            ("解放桥下面", "解放", "桥"),
         ] {
             let got = read(text);
             assert!(
@@ -312,6 +388,26 @@ mod tests {
             "我去问问社区",
             "就是二十六路，从高新区到火车站的",
             "坐26路公交",
+            // A verb and 路 (堵路, 修路) is what happens on a road; a verb
+            // before a common noun (送医院); a kind of place (健身广场).
+            "想反映一下学校门口接送车堵路",
+            "我们准备明天去堵路",
+            "前面在修路",
+            "已经送医院了",
+            "赶紧拉到医院",
+            "翠湖那边的健身广场",
+            "街心公园",
+            "露天市场",
+            "前面那个十字路口",
+            "孩子考上大学了",
+            "楼下超市",
+            "去商场买东西",
+            "立交桥底下",
+            "人行天桥上",
+            "附近有一家超市",
+            "一座桥塌了",
+            "周边小区都停水了",
+            "所有小区都一样",
         ] {
             assert_eq!(read(text), Vec::<(String, String)>::new(), "{text}");
         }
@@ -319,6 +415,43 @@ mod tests {
         assert_eq!(
             read("物业说不交就不让车进小区"),
             Vec::<(String, String)>::new()
+        );
+    }
+
+    #[test]
+    fn a_name_right_after_another_is_a_place_of_its_own() {
+        for (text, want) in [
+            ("青年路幸福巷口", vec![("青年", "路"), ("幸福", "巷")]),
+            ("解放路人民医院门口", vec![("解放", "路"), ("人民", "医院")]),
+            ("南京路步行街", vec![("南京", "路")]),
+            ("建国路小学", vec![("建国", "路")]),
+            // Must not: a suffix that made no name does not cut the next.
+            ("古城村", vec![("古城", "村")]),
+            ("长青小区3号楼", vec![("长青", "小区"), ("3", "号楼")]),
+        ] {
+            let want: Vec<(String, String)> = want
+                .into_iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect();
+            assert_eq!(read(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_conjunction_before_a_name_is_not_part_of_it() {
+        assert_eq!(
+            read("长青小区和解放路"),
+            vec![
+                ("长青".to_string(), "小区".to_string()),
+                ("解放".to_string(), "路".to_string())
+            ]
+        );
+        assert_eq!(
+            read("长青小区和和平街"),
+            vec![
+                ("长青".to_string(), "小区".to_string()),
+                ("和平".to_string(), "街".to_string())
+            ]
         );
     }
 

@@ -32,6 +32,9 @@ pub struct Surname {
     pub surname: String,
     /// Where the surname stands in the original text.
     pub span: Span,
+    /// Read from a bare answer (姓王, 对，姓王): whose surname it is depends
+    /// on what was asked (您贵姓, or 哪位民警), which the rule knows.
+    pub answer: bool,
 }
 
 /// The entries of a one-per-line list file (comments and blanks skipped).
@@ -66,6 +69,64 @@ fn anonymous_lexicon() -> Option<&'static Lexicon> {
 /// What may follow 姓 without being a surname: 姓什么, 姓啥, 姓名, 姓氏.
 const NOT_AFTER_XING: &[char] = &['什', '啥', '名', '氏', '是', '的', '了', '么', '哪'];
 
+/// What may open an answer before 姓王: 对，姓王 / 是，姓王 / 好的，姓王.
+const ANSWER_LEADS: &[char] = &['对', '是', '好', '的', '行'];
+
+/// The titles after a surname the caller calls themself by (我是王女士,
+/// 叫我王阿姨就行).
+const TITLES: &[&str] = &[
+    "先生", "女士", "小姐", "阿姨", "大姐", "大哥", "大爷", "师傅", "老师",
+];
+
+/// Chars after 老 / 小 that make a word, not a surname: 老师, 老人, 老百姓,
+/// 老板, 小孩 (common surnames among them: 师, 百, 公 …).
+const NOT_AFTER_LAO: &[char] = &[
+    '师', '人', '百', '板', '公', '婆', '家', '乡', '年', '头', '太', '实', '同', '大', '小', '伴',
+    '总', '爷', '奶', '爸', '妈', '兵', '党', '员', '干', '孩', '朋', '区', '学', '姐', '弟', '妹',
+];
+
+/// Particles that may end a clause: 我是老李啊.
+const PARTICLES: &[char] = &['啊', '呀', '吧', '哈', '呢', '嘛'];
+
+/// Words in a clause that make a following 姓 someone else's: 那个工作人员，
+/// 姓刘.
+const OTHER_PEOPLE: &[&str] = &[
+    "他", "她", "人员", "经理", "师傅", "老板", "那个", "主任", "保安", "司机", "医生", "老师",
+    "邻居", "物业", "领导", "城管", "民警", "家属", "孩子", "老人",
+];
+
+/// Whether 姓 at `i` opens the utterance as an answer (姓王, 对，姓王).
+fn opens_answer(cs: &[char], i: usize) -> bool {
+    cs[..i]
+        .iter()
+        .all(|c| FILLERS.contains(c) || ANSWER_LEADS.contains(c))
+}
+
+/// Whether 姓 at `i` opens a clause after the caller spoke of themself
+/// (我是住在这的业主，姓孙), no one else named before it.
+fn opens_own_clause(text: &str, chars: &[(usize, char)], cs: &[char], i: usize) -> bool {
+    if i == 0 || !clause_break_before(text, chars, i) {
+        return false;
+    }
+    let before: String = cs[..i].iter().collect();
+    before.contains('我') && !OTHER_PEOPLE.iter().any(|w| before.contains(w))
+}
+
+/// Whether clause punctuation stands between counted chars `i - 1` and `i`.
+fn clause_break_before(text: &str, chars: &[(usize, char)], i: usize) -> bool {
+    let (Some(&(o, c)), Some(&(next, _))) = (chars.get(i.wrapping_sub(1)), chars.get(i)) else {
+        return false;
+    };
+    text.get(o + c.len_utf8()..next).is_some_and(|g| {
+        g.chars().any(|c| {
+            matches!(
+                c,
+                '，' | '。' | '！' | '？' | '；' | ',' | '.' | '!' | '?' | ';'
+            )
+        })
+    })
+}
+
 /// Hesitation sounds a caller may say before the name.
 const FILLERS: &[char] = &['嗯', '呃', '额', '啊', '哦', '噢'];
 
@@ -91,20 +152,33 @@ const CUES: &[(&str, bool)] = &[
     ("我的名字是", true),
     ("我名字叫", true),
     ("本人叫", true),
+    ("我这边姓", false),
+    ("我这姓", false),
+    ("我的姓是", false),
     ("我叫", true),
     // 叫我小王就行: a surname after 小/老 (叫我老婆, 叫我小孩 are no names).
     ("叫我小", true),
     ("叫我老", true),
 ];
 
+/// What stands before a surname with its title (X先生, X女士, X小姐):
+/// 我是张先生, 你就叫我赵先生吧, 称呼我王女士就行.
+const TITLE_CUES: &[&str] = &["我是", "叫我", "称呼我"];
+
 /// The chars a statement of a surname can start with: the first char of
-/// each cue, and 我 (of 我是X先生). Made from [`CUES`], so a cue added
-/// there is never missed.
+/// each cue and of each title cue. Made from [`CUES`] and [`TITLE_CUES`],
+/// so a cue added there is never missed.
 fn first_chars() -> &'static [char] {
     static CELL: OnceLock<Vec<char>> = OnceLock::new();
     CELL.get_or_init(|| {
-        let mut v: Vec<char> = CUES.iter().filter_map(|(w, _)| w.chars().next()).collect();
-        v.push('我');
+        let mut v: Vec<char> = CUES
+            .iter()
+            .map(|(w, _)| *w)
+            .chain(TITLE_CUES.iter().copied())
+            .filter_map(|w| w.chars().next())
+            .collect();
+        // 姓王 at the start of an answer.
+        v.push('姓');
         v.sort_unstable();
         v.dedup();
         v
@@ -129,6 +203,17 @@ pub fn surnames(text: &str) -> Vec<Surname> {
             i += 1;
             continue;
         }
+        // 姓王 as the whole answer to 您贵姓 (after a filler or 对 at
+        // most): the utterance starts with 姓. Elsewhere a bare 姓 is
+        // someone else's (我邻居姓王).
+        let answer = cs[i] == '姓' && opens_answer(&cs, i);
+        if answer || cs[i] == '姓' && opens_own_clause(text, &chars, &cs, i) {
+            if let Some(s) = name_at(&chars, &cs, i + 1, false) {
+                out.push(Surname { answer, ..s });
+            }
+            i += 1;
+            continue;
+        }
         // The longest cue that ends here wins (我姓名是 over 我姓).
         let cue = CUES
             .iter()
@@ -142,21 +227,35 @@ pub fn surnames(text: &str) -> Vec<Surname> {
             i = at;
             continue;
         }
-        // 我是X先生 / 我是X女士 / 我是欧阳女士.
-        if starts_with(&cs[i..], "我是") {
-            let at = i + 2;
+        // 我是X先生 / 我是X女士 / 我是欧阳女士, and how the caller asks to
+        // be called: 你就叫我赵先生吧, 称呼我王女士就行.
+        if let Some(w) = TITLE_CUES.iter().find(|w| starts_with(&cs[i..], w)) {
+            let at = i + w.chars().count();
             if let Some((len, surname)) = surname_at(&cs, at) {
                 // A common surname only: 我是说先生 is no name.
                 let known = len == 2 || common_surnames().contains(&cs[at]);
-                if known
-                    && ["先生", "女士", "小姐"]
-                        .iter()
-                        .any(|t| starts_with(&cs[at + len..], t))
-                {
+                if known && TITLES.iter().any(|t| starts_with(&cs[at + len..], t)) {
                     out.push(Surname {
                         surname,
                         span: span_of(&chars, at, at + len),
+                        answer: false,
                     });
+                }
+            }
+            // 我是老李 / 我是小王, the clause ending there (我是小李的妈妈
+            // names someone else; 我是老师 and 我是小区业主 no surname).
+            if *w == "我是" && matches!(cs.get(at), Some('老' | '小')) {
+                if let Some(&x) = cs.get(at + 1) {
+                    let ends = at + 2 == cs.len()
+                        || clause_break_before(text, &chars, at + 2)
+                        || PARTICLES.contains(&cs[at + 2]);
+                    if ends && common_surnames().contains(&x) && !NOT_AFTER_LAO.contains(&x) {
+                        out.push(Surname {
+                            surname: x.to_string(),
+                            span: span_of(&chars, at + 1, at + 2),
+                            answer: false,
+                        });
+                    }
                 }
             }
         }
@@ -199,6 +298,7 @@ fn name_at(
     Some(Surname {
         surname,
         span: span_of(chars, at, at + len),
+        answer: false,
     })
 }
 
@@ -301,6 +401,21 @@ mod tests {
             ("免贵姓欧阳", "欧阳"),
             ("您叫我小王就行", "王"),
             ("叫我老刘", "刘"),
+            // How the caller asks to be called, with a title.
+            ("你就叫我赵先生吧", "赵"),
+            ("称呼我王女士就行", "王"),
+            ("叫我欧阳先生", "欧阳"),
+            // The whole answer to 您贵姓.
+            ("姓王", "王"),
+            ("嗯，姓冯，电话13622223333", "冯"),
+            ("对，姓欧阳", "欧阳"),
+            ("好的，姓李，木子李", "李"),
+            ("我是住在这的业主，姓孙", "孙"),
+            ("我这边姓陈", "陈"),
+            ("我的姓是周", "周"),
+            ("就叫我王阿姨吧", "王"),
+            ("我是老李", "李"),
+            ("我是小王啊，上次打过电话", "王"),
         ] {
             let got = read(text);
             let want: Vec<String> = if want.is_empty() {
@@ -330,6 +445,19 @@ mod tests {
             "我是说先生",
             "我叫我老婆过来",
             "叫我小孩回家",
+            // A title after 叫我 only: 叫我过去, 叫我先生 name no surname.
+            "他们叫我过去签字",
+            "叫我先生就行",
+            // A bare 姓 not opening the answer is someone else's.
+            "那个人姓王",
+            "物业经理姓刘",
+            "姓什么不重要",
+            "那个工作人员，姓刘，态度很差",
+            "我去找物业，姓张的经理不在",
+            "我是老师",
+            "我是小区业主",
+            "我是小李的妈妈",
+            "我是老百姓",
         ] {
             assert_eq!(read(text), Vec::<String>::new(), "{text}");
         }
@@ -350,6 +478,8 @@ mod tests {
             ("我要匿名反映", Some("匿名")),
             ("名字不方便透露", Some("不方便透露")),
             ("我不留名了", Some("不留名")),
+            ("名字就不用了，你写匿名", Some("名字就不用了")),
+            ("别写我名字", Some("别写我名字")),
             ("我不匿名，我姓张", None),
             ("我写过匿名信", None),
             ("我姓张", None),

@@ -186,6 +186,55 @@ fn is_anonymous(name: &str) -> bool {
     name.starts_with("匿名") || name == "不详"
 }
 
+/// What an agent says asking the caller's own name (请问您贵姓, 怎么称呼您).
+const ASKS_NAME: &[&str] = &[
+    "贵姓",
+    "怎么称呼",
+    "如何称呼",
+    "称呼您",
+    "您姓",
+    "你姓",
+    "您的姓名",
+    "你的姓名",
+    "您叫什么",
+    "你叫什么",
+    "留个姓",
+    "留一下姓",
+    "姓什么",
+    "您的名字",
+    "你的名字",
+];
+
+/// What in that question makes the name asked for someone else's (那位
+/// 工作人员的姓名, 哪位民警, 他姓什么).
+const ASKS_OTHERS: &[&str] = &[
+    "那位",
+    "哪位",
+    "这位",
+    "工作人员",
+    "他",
+    "她",
+    "对方",
+    "民警",
+    "师傅",
+    "司机",
+    "医生",
+    "被投诉",
+];
+
+/// Whether the last agent utterance before caller utterance `i` asks for
+/// the caller's own name: then a bare 姓王 answers it.
+fn asked_for_callers_name(call: &Call, i: usize) -> bool {
+    call.utterances[..i.min(call.utterances.len())]
+        .iter()
+        .rev()
+        .find(|u| u.speaker == Speaker::Agent)
+        .is_some_and(|u| {
+            let t = u.text.as_ref();
+            ASKS_NAME.iter().any(|w| t.contains(w)) && !ASKS_OTHERS.iter().any(|w| t.contains(w))
+        })
+}
+
 /// `ticket.name_mismatch`: the caller gives a surname (我姓X, 免贵姓X,
 /// 我叫X…) and caller_name does not start with it (老X / 小X, as a
 /// ticket may write a name, start with it too). 匿名 is a mismatch unless
@@ -198,10 +247,13 @@ pub fn name_mismatch(s: &Said, t: &Ticket) -> Option<Finding> {
     if name.is_empty() {
         return None;
     }
-    let stated: Vec<(usize, surname::Surname)> = s
+    let mut stated: Vec<(usize, surname::Surname)> = s
         .caller()
         .flat_map(|(i, text)| surname::surnames(text).into_iter().map(move |s| (i, s)))
         .collect();
+    // A bare 姓王 answers the agent's question: the caller's own surname
+    // only when the agent asked for it (请问您贵姓), not 哪位民警.
+    stated.retain(|(i, sn)| !sn.answer || asked_for_callers_name(s.call, *i));
     let (i, first) = stated.first()?;
     let rule = "ticket.name_mismatch";
     if is_anonymous(name) {
@@ -290,7 +342,8 @@ fn same_digits(a: &str, b: &str) -> bool {
 
 /// `ticket.phone_mismatch`: the caller states a contact number (a mobile
 /// or a landline, in digits or spoken numerals, in groups or not) and
-/// caller_phone holds none of the numbers said; or the caller says the
+/// caller_phone holds none of the numbers said (after the caller's
+/// corrections: [`phone::stated_numbers`]); or the caller says the
 /// number is the one calling (就这个号, 来电号码, 本机), the transcript
 /// carries `caller_number`, and caller_phone is another. A number the
 /// caller gives as someone else's (物业电话…) is not theirs
@@ -303,14 +356,9 @@ pub fn phone_mismatch(s: &Said, t: &Ticket) -> Option<Finding> {
         return None;
     }
     let recorded = phone::phone_numbers(&t.caller_phone);
-    let mut said: Vec<(usize, phone::PhoneNumber)> = s
-        .caller()
-        .flat_map(|(i, text)| {
-            phone::contact_numbers(text)
-                .into_iter()
-                .map(move |p| (i, p))
-        })
-        .collect();
+    // The numbers the caller gives, a number taken back (不对，是…) no
+    // longer among them.
+    let mut said = phone::stated_numbers(s.caller());
     // A number the agent or a unit said before is read back, not given
     // (具体您可以拨打2628800 → 2628800是吧？): it is no contact number.
     said.retain(|(i, p)| !said_before_by_others(s.call, *i, &p.digits));
@@ -351,6 +399,23 @@ pub fn phone_mismatch(s: &Said, t: &Ticket) -> Option<Finding> {
     }
 }
 
+/// Whether `recorded` (compacted) holds the place: its distinctive part,
+/// or, when the caller said more before the name (城西滨河花园, 江北长青路:
+/// an area without 区 that the walk back keeps), the name's last two chars
+/// with its suffix (滨河花园, 长青路), which the ticket writes when it
+/// puts the area apart (城西区 / 滨河花园).
+fn holds_place(recorded: &str, p: &place::Place) -> bool {
+    let part = compact(&p.distinctive);
+    if recorded.contains(&part) {
+        return true;
+    }
+    let chars: Vec<char> = part.chars().collect();
+    chars.len() >= 3 && {
+        let tail: String = chars[chars.len() - 2..].iter().collect();
+        recorded.contains(&format!("{tail}{}", compact(&p.suffix)))
+    }
+}
+
 /// `ticket.place_missing`: the caller names a place (a proper name ending
 /// in 小区, 路, 村, 医院, 号楼 …: [`place::places`]) and neither
 /// event_location nor content holds the distinctive part of any place the
@@ -379,10 +444,7 @@ pub fn place_missing(s: &Said, t: &Ticket) -> Option<Finding> {
         .collect();
     let (i, first) = named.first()?;
     let recorded = compact(&format!("{} {}", t.event_location, t.content));
-    if named
-        .iter()
-        .any(|(_, p)| recorded.contains(&compact(&p.distinctive)))
-    {
+    if named.iter().any(|(_, p)| holds_place(&recorded, p)) {
         return None;
     }
     Some(s.at_caller(
@@ -751,6 +813,45 @@ mod tests {
     }
 
     #[test]
+    fn a_bare_surname_answers_the_agents_question_for_the_callers_name_only() {
+        let name = |asked: &str, caller: &str, recorded: &str| {
+            let c = call(&[
+                GREETING,
+                ('c', 4.6, 6.0, "我反映个事情"),
+                ('a', 6.5, 8.0, asked),
+                ('c', 8.5, 10.0, caller),
+                ('a', 10.5, 12.0, CLOSING),
+            ]);
+            let mut t = ticket("一般诉求", "工单转办");
+            t.caller_name = recorded.into();
+            rule_of(name_mismatch(&c, &t))
+        };
+        let hit = Some("ticket.name_mismatch");
+        for (asked, caller, recorded, want) in [
+            ("请问您贵姓？", "姓王，电话13812345678", "张先生", hit),
+            ("怎么称呼您？", "嗯，姓冯", "陈女士", hit),
+            ("请问您贵姓？", "对，姓欧阳", "欧先生", hit),
+            // Must not: recorded right, or the name of someone else asked.
+            ("请问您贵姓？", "姓王，电话13812345678", "王先生", None),
+            (
+                "请问您记得是哪位民警吗？",
+                "姓张，大家都叫他张警官",
+                "何先生",
+                None,
+            ),
+            (
+                "请问您记得那位工作人员的姓名和工号吗？",
+                "姓刘，叫刘波，工号是3306",
+                "林女士",
+                None,
+            ),
+            ("好的", "姓王", "张先生", None),
+        ] {
+            assert_eq!(name(asked, caller, recorded), want, "{asked} / {caller}");
+        }
+    }
+
+    #[test]
     fn a_number_the_caller_gave_that_the_ticket_does_not_hold_is_caught() {
         let phone = |caller: &str, recorded: &str, from: Option<&str>| {
             let mut c = call(&[
@@ -854,6 +955,13 @@ mod tests {
             ),
             ("马路上全是水", "", c, "工单转办", None),
             ("我们小区停水了", "", c, "工单转办", None),
+            // An area said before the name without 区, the ticket putting
+            // it apart.
+            ("我住城西滨河花园", "城西区滨河花园", c, "工单转办", None),
+            ("江北长青路有个坑", "江北区长青路", c, "工单转办", None),
+            // Must still catch: the name's tail without its suffix is not
+            // the place (滨河 alone could be 滨河路).
+            ("我住城西滨河花园", "城西区滨河路", c, "工单转办", hit),
             // A ticket handled on the call needs no place.
             (
                 "我住长青小区，想问问公积金",

@@ -818,6 +818,16 @@ mod tests {
 
     const CASES: &[Case] = &[
         (
+            "a place whose name holds a stop char (和平街) links by the place",
+            &[
+                ("T1", "13900001111", 0, "和平街", "路灯"),
+                ("T2", "13900001111", 6, "东城区和平街菜市场口", "环境卫生"),
+                // Another number at the same place is another caller.
+                ("T3", "13900002222", 7, "和平街", "路灯"),
+            ],
+            &[&["T1", "T2"]],
+        ),
+        (
             "one number in different forms, same place",
             &[
                 ("T1", "13812345678", 0, "西城区长青小区3号楼", "噪音扰民"),
@@ -931,6 +941,23 @@ mod tests {
                 "{name} (reversed input)"
             );
         }
+    }
+
+    #[test]
+    fn a_place_named_with_a_stop_char_is_a_place_key() {
+        // 和 of 和平街 ended the name before, so 和平街 gave no key and the
+        // matter key (category and subcategory) was used instead.
+        assert_eq!(place_keys("和平街12号", ""), vec!["和平街".to_string()]);
+        assert_eq!(
+            place_keys("", "来电人反映和平街路灯损坏"),
+            vec!["和平街".to_string()]
+        );
+        assert_eq!(place_keys("向阳小区", ""), vec!["向阳小区".to_string()]);
+        // Must not: a conjunction 和 before a name is not part of it.
+        assert_eq!(
+            place_keys("长青小区和解放路", ""),
+            vec!["解放路".to_string(), "长青小区".to_string()]
+        );
     }
 
     #[test]
