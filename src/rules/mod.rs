@@ -267,6 +267,10 @@ struct Phrases {
     fuzzy: usize,
     /// The own literals' clean chars, for the fuzzy match.
     fuzzy_entries: Vec<Vec<char>>,
+    /// The own exclusion contexts (`!保证金`), as positive entries: a
+    /// fuzzy hit inside one does not count, as an exact hit does not
+    /// (the lexicon applies them to its exact hits itself).
+    fuzzy_exclusions: Option<Lexicon>,
     /// Entries in all (own, then the built-in lexicon's), for `need = "all"`.
     entries: usize,
 }
@@ -1115,6 +1119,26 @@ fn compile_phrases(spec: &CondSpec, path: &str, config: &Config) -> Result<Phras
         (Some(l), f) if f > 0 => l.literals().map(|(_, c)| c.chars().collect()).collect(),
         _ => Vec::new(),
     };
+    // The exclusions were checked with the lexicon above, so this cannot
+    // fail on a line the lexicon accepted; it is built only when fuzzy
+    // matching is on, the one place the lexicon's own check does not reach.
+    let fuzzy_exclusions = if fuzzy > 0 {
+        let excl: String = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('!'))
+            .map(|l| format!("{}\n", l.trim()))
+            .collect();
+        if excl.trim().is_empty() {
+            None
+        } else {
+            Some(
+                Lexicon::parse(&excl, "phrases")
+                    .map_err(|e| (key("phrases"), format!("排除项：{}", e.message)))?,
+            )
+        }
+    } else {
+        None
+    };
     Ok(Phrases {
         own,
         kind,
@@ -1122,6 +1146,7 @@ fn compile_phrases(spec: &CondSpec, path: &str, config: &Config) -> Result<Phras
         at_least,
         fuzzy,
         fuzzy_entries,
+        fuzzy_exclusions,
         entries,
     })
 }
@@ -1459,22 +1484,50 @@ impl Phrases {
             }
             if self.fuzzy > 0 {
                 let chars: Vec<char> = clean.chars().collect();
+                let excluded: Vec<(usize, usize)> = self
+                    .fuzzy_exclusions
+                    .as_ref()
+                    .map(|x| {
+                        x.find_clean(text, clean)
+                            .iter()
+                            .map(|h| (h.start, h.end))
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 for (k, pattern) in self.fuzzy_entries.iter().enumerate() {
                     // A short entry within `fuzzy` edits would match nearly
                     // anything: those are matched exactly only.
                     if pattern.len() <= 2 * self.fuzzy || out[at..].iter().any(|e| e.entry == k) {
                         continue;
                     }
-                    let (d, end) = crate::text::substring_distance(pattern, &chars);
-                    if d <= self.fuzzy && end > 0 {
-                        let start = end.saturating_sub(pattern.len());
+                    // The best match first; when it lies inside an exclusion
+                    // context, the text before and after it is searched
+                    // again, so that a slip outside the context is still
+                    // found. Without exclusions this is one search, as before.
+                    let mut ranges = vec![(0, chars.len())];
+                    while let Some((lo, hi)) = ranges.pop() {
+                        if hi <= lo {
+                            continue;
+                        }
+                        let (d, rel_end) = crate::text::substring_distance(pattern, &chars[lo..hi]);
+                        if d > self.fuzzy || rel_end == 0 {
+                            continue;
+                        }
+                        let end = lo + rel_end;
+                        let start = end.saturating_sub(pattern.len()).max(lo);
                         let (s, e) = clean.original_span(
                             clean.clean_start_of_char(start),
                             clean.clean_start_of_char(end),
                         );
+                        if excluded.iter().any(|&(xs, xe)| xs <= s && e <= xe) {
+                            ranges.push((end, hi));
+                            ranges.push((lo, start));
+                            continue;
+                        }
                         let mut ev = Event::at(view, i, s, e, What::Words);
                         ev.entry = k;
                         out.push(ev);
+                        break;
                     }
                 }
             }
