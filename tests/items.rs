@@ -895,3 +895,55 @@ fn a_merged_report_names_a_centres_own_items_in_chinese() {
         );
     }
 }
+
+#[test]
+fn manual_scores_accept_a_scorecards_own_items_and_reject_unknown_ones() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let manual = tmp.path().join("manual.csv");
+    std::fs::write(
+        &manual,
+        "call_id,norm,points,reviewer,comment\n\
+         DH-002,no_promise,10,张组长,听录音不算承诺\n\
+         DH-002,报工号,5,张组长,工号报在第三句也算\n\
+         DH-003,attitude,8,张组长,本表不评服务态度\n\
+         DH-004,bogus,3,张组长,写错了\n",
+    )
+    .expect("write manual.csv");
+    let out = tmp.path().join("run");
+    run_ok(
+        bin()
+            .arg("score")
+            .arg(centre("calls.jsonl"))
+            .arg(centre("tickets.csv"))
+            .arg("--config")
+            .arg(centre("评分表.toml"))
+            .arg("--manual")
+            .arg(&manual)
+            .arg("--out")
+            .arg(&out)
+            .arg("--quiet"),
+    );
+    let calls = common::table(&out.join("calls.csv"));
+    let dh2 = calls
+        .iter()
+        .find(|r| r["call_id"] == "DH-002")
+        .expect("DH-002");
+    // The machine found a promise and no 工号 on DH-002; the reviewer's
+    // scores replace both.
+    assert_eq!(dh2["no_promise"], "10");
+    assert_eq!(dh2["staff_id"], "5");
+    let rejects = common::table(&out.join("rejects.csv"));
+    let of = |id: &str| rejects.iter().find(|r| r["record_id"] == id).cloned();
+    for (id, line, norm) in [("DH-003", "4", "attitude"), ("DH-004", "5", "bogus")] {
+        let r = of(id).unwrap_or_else(|| panic!("{id} not in rejects.csv: {rejects:?}"));
+        assert!(r["file"].ends_with("manual.csv"), "{r:?}");
+        assert_eq!(r["line"], line, "{r:?}");
+        assert!(
+            r["reason"].contains(&format!("norm 列的“{norm}”不是评分项")),
+            "{r:?}"
+        );
+        assert!(r["reason"].contains("no_promise（不得包票）"), "{r:?}");
+    }
+    // The accepted rows are not rejects.
+    assert!(of("DH-002").is_none(), "{rejects:?}");
+}

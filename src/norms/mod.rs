@@ -640,9 +640,14 @@ impl Scorer {
             caller_number: call.caller_number.clone().unwrap_or_default(),
             caller_link: String::new(),
             findings,
-            manual: NormId::ALL
-                .into_iter()
-                .filter(|n| self.rules.runs(*n) && manual.iter().any(|m| m.norm == *n))
+            // The scorecard's items in order (the eleven under the default
+            // one), a centre's own items included: a reviewer may score those too.
+            manual: self
+                .items
+                .iter()
+                .filter(|c| c.enabled && (!c.norm.is_builtin() || self.rules.runs(c.norm)))
+                .map(|c| c.norm)
+                .filter(|n| manual.iter().any(|m| m.norm == *n))
                 .collect(),
         }
     }
