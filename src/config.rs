@@ -481,6 +481,10 @@ pub struct Config {
     /// eleven built-in norms (see [`Config::items`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<ItemSpec>,
+    /// The rules as compiled when the scorecard was read (not part of the
+    /// scorecard: never written, and ignored when comparing scorecards).
+    #[serde(skip)]
+    pub compiled: crate::rules::Compiled,
 }
 
 /// One item of a centre's own scorecard (`[[items]]`), as the TOML writes it.
@@ -679,6 +683,7 @@ impl Default for Config {
             privacy: PrivacyConfig::default(),
             rules: Vec::new(),
             items: Vec::new(),
+            compiled: crate::rules::Compiled::default(),
         }
     }
 }
@@ -792,7 +797,7 @@ impl Config {
         if let Some(base) = base {
             crate::rules::resolve_paths(&mut cfg.rules, base);
         }
-        crate::rules::RuleSet::compile(&cfg).map_err(|e| {
+        let compiled = crate::rules::RuleSet::compile(&cfg).map_err(|e| {
             let n = e.rule + 1;
             let key = format!("rules[{n}].{}", e.key);
             let id = if e.id.trim().is_empty() {
@@ -814,6 +819,10 @@ impl Config {
         // default one) is the same scorecard as one that does not, in
         // run.json too.
         cfg.rules.retain(|r| r.op.is_none());
+        // Kept for the scorer: the rules are compiled once per run. The
+        // `op` rules left out above change nothing in the compiled set
+        // (each item implies its own).
+        cfg.compiled = crate::rules::Compiled::new(&cfg, compiled);
         Ok(cfg)
     }
 

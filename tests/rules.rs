@@ -351,3 +351,43 @@ fn reviews_and_rescore_accept_custom_rule_ids() {
     let diff = std::fs::read_to_string(re.join("diff_rules.csv")).expect("diff_rules");
     assert!(diff.contains("process.no_time_limit"), "{diff}");
 }
+
+#[test]
+fn rules_are_compiled_once_when_a_scorecard_is_read_and_scored() {
+    let path = root().join("tests/data/centre/评分表.toml");
+    let before = hotline_qa::rules::compile_count();
+    let cfg = match Config::load(&path) {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    };
+    // Reading checks every rule, so that a bad one is refused before any
+    // input is read: that is the one compile.
+    assert_eq!(hotline_qa::rules::compile_count(), before + 1);
+    // The scorer (a run clones the scorecard into it) uses those rules.
+    let s = match Scorer::new(cfg.clone(), Directory::builtin()) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(hotline_qa::rules::compile_count(), before + 1);
+    let has = |s: &Scorer| {
+        s.rules()
+            .infos()
+            .iter()
+            .any(|r| r.id == "urgent_notice.say_urgent")
+    };
+    assert!(has(&s));
+    // Must not: a scorecard changed after reading is compiled afresh, never
+    // judged with the rules of the scorecard it was.
+    let mut changed = cfg;
+    changed.rules.retain(|r| r.id != "urgent_notice.say_urgent");
+    changed.items.retain(|i| i.key != "urgent_notice");
+    // The points freed by the dropped item go to the first one, so that
+    // the changed scorecard still adds up to 100.
+    changed.items[0].points = Some(10.0 + 5.0);
+    let s = match Scorer::new(changed, Directory::builtin()) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(hotline_qa::rules::compile_count(), before + 2);
+    assert!(!has(&s));
+}

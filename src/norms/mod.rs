@@ -445,7 +445,7 @@ pub struct Scorer {
     directory: Directory,
     /// Every rule of the scorecard, compiled: the eleven norms' operators
     /// and the centre's own rules (the scorer's one path to findings).
-    rules: crate::rules::RuleSet,
+    rules: std::sync::Arc<crate::rules::RuleSet>,
     /// The scorecard's items, in order (built once).
     items: Items,
 }
@@ -466,17 +466,24 @@ impl Scorer {
         lexicons: Lexicons,
         directory: Directory,
     ) -> Result<Scorer, LexiconError> {
-        let rules = crate::rules::RuleSet::compile(&config).map_err(|e| LexiconError {
-            source_name: "评分表".into(),
-            line: 0,
-            message: format!(
-                "第 {} 条规则 {}，键 {}：{}",
-                e.rule + 1,
-                e.id,
-                e.key,
-                e.message
-            ),
-        })?;
+        // The rules compiled when the scorecard was read, when it has not
+        // changed since; else compiled here.
+        let rules = match config.compiled.fresh_for(&config) {
+            Some(rules) => rules,
+            None => std::sync::Arc::new(crate::rules::RuleSet::compile(&config).map_err(|e| {
+                LexiconError {
+                    source_name: "评分表".into(),
+                    line: 0,
+                    message: format!(
+                        "第 {} 条规则 {}，键 {}：{}",
+                        e.rule + 1,
+                        e.id,
+                        e.key,
+                        e.message
+                    ),
+                }
+            })?),
+        };
         let items = config.items();
         Ok(Scorer {
             config,

@@ -168,6 +168,62 @@ pub enum Cost {
     Each(f64),
 }
 
+thread_local! {
+    /// How many times [`RuleSet::compile`] ran on this thread: a test shows
+    /// with it that a run compiles its scorecard's rules once (the check
+    /// when the scorecard is read is the compile the scorer uses). Per
+    /// thread, so that tests running side by side do not count each other.
+    static COMPILES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The number of rule-set compiles so far on this thread (for tests).
+#[doc(hidden)]
+pub fn compile_count() -> usize {
+    COMPILES.with(|c| c.get())
+}
+
+/// The rules a scorecard was checked with when it was read, kept with the
+/// [`Config`] so that the scorer does not compile them a second time.
+/// They are used only while the scorecard is still the one they were
+/// compiled from (its serialised text is compared), so a scorecard changed
+/// in code after reading (try-rule, tests) is compiled afresh. Two
+/// scorecards compare equal whatever their cache holds.
+#[derive(Clone, Default)]
+pub struct Compiled(Option<(String, std::sync::Arc<RuleSet>)>);
+
+impl Compiled {
+    /// The rules compiled from `config`, to keep in it.
+    pub fn new(config: &Config, rules: RuleSet) -> Compiled {
+        match toml::to_string(config) {
+            Ok(text) => Compiled(Some((text, std::sync::Arc::new(rules)))),
+            Err(_) => Compiled(None),
+        }
+    }
+
+    /// The kept rules when `config` is still the scorecard they came from.
+    pub fn fresh_for(&self, config: &Config) -> Option<std::sync::Arc<RuleSet>> {
+        let (text, rules) = self.0.as_ref()?;
+        let now = toml::to_string(config).ok()?;
+        (now == *text).then(|| rules.clone())
+    }
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Compiled(yes)"
+        } else {
+            "Compiled(no)"
+        })
+    }
+}
+
+impl PartialEq for Compiled {
+    fn eq(&self, _: &Compiled) -> bool {
+        true
+    }
+}
+
 /// The scorecard's compiled rules: the built-in norms' checks (the
 /// operators of [`ops::NORMS`]) and the centre's own rules, applied by
 /// [`RuleSet::outcomes`], the scorer's one path from a call to findings.
@@ -524,6 +580,7 @@ impl RuleSet {
     /// [`Config::load`]). Rules switched off in `disabled_rules` are
     /// checked and their ids known, but not applied.
     pub fn compile(config: &Config) -> Result<RuleSet, CompileError> {
+        COMPILES.with(|c| c.set(c.get() + 1));
         let mut rules = Vec::with_capacity(config.rules.len());
         // The norms whose `op` rule the scorecard wrote (each at most once).
         let mut written: Vec<NormId> = Vec::new();
