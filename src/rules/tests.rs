@@ -715,7 +715,7 @@ fn a_rule_that_cannot_compile_is_refused_with_file_line_and_key() {
     let e = error(&format!(
         "{base}colour = 1\ncheck = {{ phrases = [\"好\"] }}\n"
     ));
-    assert!(e.contains("第 6 行，键 rules.colour"), "{e}");
+    assert!(e.contains("第 6 行，键 rules[1].colour"), "{e}");
 }
 
 #[test]
