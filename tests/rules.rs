@@ -4,6 +4,8 @@
 //! findings.csv, `rules --config`, `try-rule`, `try-rule --run`,
 //! reviews.csv).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -502,4 +504,111 @@ fn a_rule_with_an_unknown_field_is_refused_before_input() {
         e.contains("第 100 行，键 rules[5].check：没有 colour 这个键"),
         "{e}"
     );
+}
+
+#[test]
+fn the_tools_follow_a_centres_own_rules() {
+    let centre = |f: &str| root().join("tests/data/centre").join(f);
+    let card = centre("评分表.toml");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = tmp.path().join("run");
+    run_ok(
+        bin()
+            .arg("score")
+            .arg(centre("calls.jsonl"))
+            .arg(centre("tickets.csv"))
+            .arg("--out")
+            .arg(&run)
+            .arg("--quiet"),
+    );
+    let new = [
+        "no_promise.guarantee",
+        "staff_id.first_two",
+        "complaint_ack.record",
+        "quick_answer.first_response",
+        "urgent_notice.say_urgent",
+    ];
+    // rules: every rule of the scorecard with its description; dropped
+    // norms' rules are not listed.
+    let listed = run_ok(bin().arg("rules").arg("--config").arg(&card));
+    for id in new {
+        assert!(
+            listed
+                .lines()
+                .any(|l| l.starts_with(id) && l.contains("自定义·")),
+            "{id}: {listed}"
+        );
+    }
+    assert!(
+        listed.contains("向来电人打包票（包您满意、绝对解决）"),
+        "{listed}"
+    );
+    assert!(!listed.contains("attitude."), "{listed}");
+    // try-rule on the whole run (made under the default scorecard): calls
+    // hit per new rule, as many as labelled, and five examples.
+    let tried = run_ok(
+        bin()
+            .arg("try-rule")
+            .arg("--config")
+            .arg(&card)
+            .arg("--run")
+            .arg(&run),
+    );
+    let labelled = common::table(&centre("expected.csv"));
+    for id in new {
+        let n = labelled.iter().filter(|r| r["rule"] == id).count();
+        assert!(
+            tried.contains(&format!("{id}：{n} 通电话")),
+            "{id} {n}: {tried}"
+        );
+    }
+    assert_eq!(tried.matches("  通话 DH-").count(), 5, "{tried}");
+    // rescore the run with the centre's scorecard: the per-rule diff lists
+    // the new rules.
+    let re = tmp.path().join("rescored");
+    run_ok(
+        bin()
+            .arg("rescore")
+            .arg(&run)
+            .arg("--config")
+            .arg(&card)
+            .arg("--out")
+            .arg(&re),
+    );
+    let diff = std::fs::read_to_string(re.join("diff_rules.csv")).expect("diff_rules.csv");
+    for id in new {
+        assert!(diff.contains(id), "{id}: {diff}");
+    }
+    // calibrate per rule id, a custom one included.
+    let reviews = tmp.path().join("reviews.csv");
+    std::fs::write(
+        &reviews,
+        "call_id,norm,rule,utterance_index,verdict,appeal,reviewer,comment\n\
+         DH-002,no_promise,no_promise.guarantee,7,confirmed,,李敏,\n\
+         DH-004,no_promise,no_promise.guarantee,11,dismissed,,李敏,\n",
+    )
+    .expect("write reviews");
+    run_ok(
+        bin()
+            .arg("calibrate")
+            .arg("--reviews")
+            .arg(&reviews)
+            .arg("--config")
+            .arg(&card)
+            .arg(&re),
+    );
+    let cal = common::table(&re.join("calibration.csv"));
+    let row = cal
+        .iter()
+        .find(|r| r["rule"] == "no_promise.guarantee")
+        .unwrap_or_else(|| panic!("{cal:?}"));
+    assert_eq!(
+        (
+            row["reviewed"].as_str(),
+            row["confirmed"].as_str(),
+            row["dismissed"].as_str()
+        ),
+        ("2", "1", "1")
+    );
+    assert_eq!(row["precision"], "0.500");
 }
