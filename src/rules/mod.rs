@@ -326,7 +326,7 @@ struct Phrases {
     /// The own exclusion contexts (`!保证金`), as positive entries: a
     /// fuzzy hit inside one does not count, as an exact hit does not
     /// (the lexicon applies them to its exact hits itself).
-    fuzzy_exclusions: Option<Lexicon>,
+    fuzzy_exclusions: Option<Box<Lexicon>>,
     /// Entries in all (own, then the built-in lexicon's), for `need = "all"`.
     entries: usize,
 }
@@ -1188,10 +1188,9 @@ fn compile_phrases(spec: &CondSpec, path: &str, config: &Config) -> Result<Phras
         if excl.trim().is_empty() {
             None
         } else {
-            Some(
-                Lexicon::parse(&excl, "phrases")
-                    .map_err(|e| (key("phrases"), format!("排除项：{}", e.message)))?,
-            )
+            Some(Box::new(Lexicon::parse(&excl, "phrases").map_err(|e| {
+                (key("phrases"), format!("排除项：{}", e.message))
+            })?))
         }
     } else {
         None
