@@ -481,6 +481,10 @@ pub struct Config {
     /// eleven built-in norms (see [`Config::items`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<ItemSpec>,
+    /// The rules as compiled when the scorecard was read (not part of the
+    /// scorecard: never written, and ignored when comparing scorecards).
+    #[serde(skip)]
+    pub compiled: crate::rules::Compiled,
 }
 
 /// One item of a centre's own scorecard (`[[items]]`), as the TOML writes it.
@@ -679,6 +683,7 @@ impl Default for Config {
             privacy: PrivacyConfig::default(),
             rules: Vec::new(),
             items: Vec::new(),
+            compiled: crate::rules::Compiled::default(),
         }
     }
 }
@@ -711,9 +716,29 @@ fn key_at(text: &str, at: usize) -> Option<String> {
         Some(name.trim_matches(['[', ' ']).to_string())
     });
     Some(match table {
-        Some(t) if !t.is_empty() => format!("{t}.{leaf}"),
+        Some(t) if !t.is_empty() => format!("{}.{leaf}", numbered(&text[..line_start], &t)),
         _ => leaf.to_string(),
     })
+}
+
+/// `rules.check` as `rules[5].check` when `rules` is an array of tables
+/// (`[[rules]]`, `[[items]]`): the N-th table above the line, counted from
+/// 1 as the compile errors count rules, so that a QA lead finds which rule
+/// the misspelt key is in.
+fn numbered(before: &str, table: &str) -> String {
+    let (top, rest) = match table.split_once('.') {
+        Some((t, r)) => (t, Some(r)),
+        None => (table, None),
+    };
+    let header = format!("[[{top}]]");
+    let n = before.lines().filter(|l| l.trim() == header).count();
+    if n == 0 {
+        return table.to_string();
+    }
+    match rest {
+        Some(r) => format!("{top}[{n}].{r}"),
+        None => format!("{top}[{n}]"),
+    }
 }
 
 impl Config {
@@ -792,7 +817,7 @@ impl Config {
         if let Some(base) = base {
             crate::rules::resolve_paths(&mut cfg.rules, base);
         }
-        crate::rules::RuleSet::compile(&cfg).map_err(|e| {
+        let compiled = crate::rules::RuleSet::compile(&cfg).map_err(|e| {
             let n = e.rule + 1;
             let key = format!("rules[{n}].{}", e.key);
             let id = if e.id.trim().is_empty() {
@@ -814,6 +839,10 @@ impl Config {
         // default one) is the same scorecard as one that does not, in
         // run.json too.
         cfg.rules.retain(|r| r.op.is_none());
+        // Kept for the scorer: the rules are compiled once per run. The
+        // `op` rules left out above change nothing in the compiled set
+        // (each item implies its own).
+        cfg.compiled = crate::rules::Compiled::new(&cfg, compiled);
         Ok(cfg)
     }
 
@@ -1194,11 +1223,43 @@ impl Config {
                 n == key || n == name
             });
             if !has_rule {
+                // Most often the item's rule is there with its norm misspelt:
+                // name that rule, or the QA lead looks for a missing one.
+                let listed = |n: &str| {
+                    self.items.iter().any(|it| {
+                        let k = it.key.trim();
+                        k == n
+                            || it.name.as_deref().map(str::trim) == Some(n)
+                            || builtin_key(k).is_some_and(|b| b.name_zh() == n)
+                    })
+                };
+                let stray: Vec<String> = self
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.op.is_none() && !listed(r.norm.trim()))
+                    .map(|(i, r)| {
+                        format!(
+                            "第 {} 条规则 {} 写的 norm = \"{}\"",
+                            i + 1,
+                            r.id.trim(),
+                            r.norm.trim()
+                        )
+                    })
+                    .collect();
+                let hint = if stray.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "；{} 不是评分项，是不是想写 norm = \"{key}\"？",
+                        stray.join("、")
+                    )
+                };
                 return err(
                     k,
                     "key",
                     format!(
-                        "新评分项 {key}（{name}）没有规则：没有规则它永远不会扣分。请加 [[rules]]，写 norm = \"{key}\"，或删掉这一项（an item without rules can lose no points）"
+                        "新评分项 {key}（{name}）没有规则：没有规则它永远不会扣分。请加 [[rules]]，写 norm = \"{key}\"，或删掉这一项{hint}（an item without rules can lose no points）"
                     ),
                 );
             }

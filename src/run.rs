@@ -432,7 +432,7 @@ pub fn score_into(
     let local: FixedOffset = opts.config.offset();
     let scorer = Scorer::new(opts.config.clone(), opts.directory.clone())?;
     let manual = match &opts.manual {
-        Some(p) => manual::read(p, &|n: NormId| opts.config.norms.common(n).points)?,
+        Some(p) => manual::read_items(p, &opts.config.items())?,
         None => ManualScores::default(),
     };
     let reviews = match &opts.reviews {

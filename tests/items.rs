@@ -726,3 +726,224 @@ fn report_warns_of_a_changed_scorecard_only_when_it_changed() {
     assert!(err.contains("评分表不同"), "{err}");
     assert_eq!(err.matches("版本 builtin-1").count(), 1 + 1, "{err}");
 }
+
+// A QA lead's own scorecard, written from the README alone (issue #18,
+// "How it will be judged"): tests/data/centre/ keeps five of the eleven
+// norms with other points, drops six and adds five items, one rule of each
+// kind of operator, over 42 labelled calls with the near-misses a judge
+// would try (see tests/data/centre/README.md).
+
+fn centre(name: &str) -> PathBuf {
+    root().join("tests/data/centre").join(name)
+}
+
+fn score_centre(out: &Path, config: Option<&Path>) {
+    let mut cmd = bin();
+    cmd.arg("score")
+        .arg(centre("calls.jsonl"))
+        .arg(centre("tickets.csv"))
+        .arg("--out")
+        .arg(out)
+        .arg("--as-of")
+        .arg("2026-11-28T00:00:00+08:00")
+        .arg("--quiet");
+    if let Some(c) = config {
+        cmd.arg("--config").arg(c);
+    }
+    run_ok(&mut cmd);
+}
+
+const CENTRE_NEW: [&str; 5] = [
+    "no_promise",
+    "staff_id",
+    "complaint_ack",
+    "quick_answer",
+    "urgent_notice",
+];
+const CENTRE_KEPT: [&str; 5] = ["greeting", "closing", "courtesy", "accuracy", "taboo"];
+
+#[test]
+fn a_centres_own_scorecard_finds_exactly_the_labelled_violations() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (own, default) = (tmp.path().join("own"), tmp.path().join("default"));
+    score_centre(&own, Some(&centre("评分表.toml")));
+    score_centre(&default, None);
+    let expected: std::collections::BTreeSet<(String, String)> =
+        common::table(&centre("expected.csv"))
+            .into_iter()
+            .map(|r| (r["call_id"].clone(), r["rule"].clone()))
+            .collect();
+    // Every kind of rule is both violated and kept somewhere in the set,
+    // or the comparison below could not fail.
+    for key in CENTRE_NEW {
+        let n = expected
+            .iter()
+            .filter(|(_, r)| r.starts_with(&format!("{key}.")))
+            .count();
+        assert!(n > 0 && n < 42, "{key}: {n} labelled violations");
+    }
+    let findings = common::table(&own.join("findings.csv"));
+    let found: std::collections::BTreeSet<(String, String)> = findings
+        .iter()
+        .filter(|r| CENTRE_NEW.contains(&r["norm"].as_str()))
+        .map(|r| (r["call_id"].clone(), r["rule"].clone()))
+        .collect();
+    let missed: Vec<_> = expected.difference(&found).collect();
+    let extra: Vec<_> = found.difference(&expected).collect();
+    assert!(
+        missed.is_empty() && extra.is_empty(),
+        "missed {missed:?}, extra {extra:?}"
+    );
+
+    // The kept norms judge as under the default scorecard: the same
+    // findings, and a deduction on the same calls (their points differ).
+    let kept = |dir: &Path| -> Vec<(String, String, String)> {
+        common::table(&dir.join("findings.csv"))
+            .into_iter()
+            .filter(|r| CENTRE_KEPT.contains(&r["norm"].as_str()))
+            .map(|r| {
+                (
+                    r["call_id"].clone(),
+                    r["rule"].clone(),
+                    r["excerpt"].clone(),
+                )
+            })
+            .collect()
+    };
+    let (k_own, k_default) = (kept(&own), kept(&default));
+    assert!(k_own.len() >= 10, "the set must break kept norms too");
+    assert_eq!(k_own, k_default);
+    let own_calls = common::table(&own.join("calls.csv"));
+    let default_calls = common::table(&default.join("calls.csv"));
+    let cfg = Config::default();
+    let own_cfg = match Config::load(&centre("评分表.toml")) {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    };
+    for key in CENTRE_KEPT {
+        let n = cfg.items().parse(key).expect("built-in key");
+        let full_default = cfg.items().get(n).expect("default item").points;
+        let full_own = own_cfg.items().get(n).expect("kept item").points;
+        for (a, b) in own_calls.iter().zip(&default_calls) {
+            assert_eq!(a["call_id"], b["call_id"]);
+            let lost = |v: &str, full: f64| v.parse::<f64>().map(|x| x < full).ok();
+            assert_eq!(
+                lost(&a[key], full_own),
+                lost(&b[key], full_default),
+                "{key} on {}",
+                a["call_id"]
+            );
+        }
+    }
+    // The dropped norms are not columns.
+    assert!(!own_calls[0].contains_key("attitude"));
+}
+
+#[test]
+fn a_merged_report_names_a_centres_own_items_in_chinese() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = tmp.path().join("own");
+    score_centre(&run, Some(&centre("评分表.toml")));
+    let merged = tmp.path().join("merged");
+    // The report is made without the run's scorecard: the names come from
+    // the run's run.json, not from `--config`.
+    run_ok(bin().arg("report").arg(&run).arg("--out").arg(&merged));
+    let html = std::fs::read_to_string(merged.join("report.html")).expect("html");
+    for (key, name) in [("no_promise", "不得包票"), ("urgent_notice", "急办告知")] {
+        assert!(
+            html.contains(&format!("<th>{name}</th>")),
+            "{name} in report.html"
+        );
+        assert!(
+            !html.contains(&format!("<th>{key}</th>")),
+            "{key} in report.html"
+        );
+        assert!(
+            !html.contains(&format!("{key} {key}")),
+            "{key} {key} in report.html"
+        );
+    }
+    // The must-not: a built-in norm keeps its own name.
+    assert!(html.contains("<th>通话禁忌</th>"));
+    // The 通话 sheet's header, in the run's own workbook and the merged one.
+    for dir in [&run, &merged] {
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook(dir.join("report.xlsx")).expect("open report.xlsx");
+        let sheet = book.worksheet_range("通话").expect("通话 sheet");
+        let header: Vec<String> = sheet
+            .rows()
+            .next()
+            .expect("header row")
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert!(
+            header.iter().any(|h| h == "不得包票"),
+            "{}: {header:?}",
+            dir.display()
+        );
+        assert!(
+            !header.iter().any(|h| h == "no_promise"),
+            "{}: {header:?}",
+            dir.display()
+        );
+        assert!(
+            header.iter().any(|h| h == "通话禁忌"),
+            "{}: {header:?}",
+            dir.display()
+        );
+    }
+}
+
+#[test]
+fn manual_scores_accept_a_scorecards_own_items_and_reject_unknown_ones() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let manual = tmp.path().join("manual.csv");
+    std::fs::write(
+        &manual,
+        "call_id,norm,points,reviewer,comment\n\
+         DH-002,no_promise,10,张组长,听录音不算承诺\n\
+         DH-002,报工号,5,张组长,工号报在第三句也算\n\
+         DH-003,attitude,8,张组长,本表不评服务态度\n\
+         DH-004,bogus,3,张组长,写错了\n",
+    )
+    .expect("write manual.csv");
+    let out = tmp.path().join("run");
+    run_ok(
+        bin()
+            .arg("score")
+            .arg(centre("calls.jsonl"))
+            .arg(centre("tickets.csv"))
+            .arg("--config")
+            .arg(centre("评分表.toml"))
+            .arg("--manual")
+            .arg(&manual)
+            .arg("--out")
+            .arg(&out)
+            .arg("--quiet"),
+    );
+    let calls = common::table(&out.join("calls.csv"));
+    let dh2 = calls
+        .iter()
+        .find(|r| r["call_id"] == "DH-002")
+        .expect("DH-002");
+    // The machine found a promise and no 工号 on DH-002; the reviewer's
+    // scores replace both.
+    assert_eq!(dh2["no_promise"], "10");
+    assert_eq!(dh2["staff_id"], "5");
+    let rejects = common::table(&out.join("rejects.csv"));
+    let of = |id: &str| rejects.iter().find(|r| r["record_id"] == id).cloned();
+    for (id, line, norm) in [("DH-003", "4", "attitude"), ("DH-004", "5", "bogus")] {
+        let r = of(id).unwrap_or_else(|| panic!("{id} not in rejects.csv: {rejects:?}"));
+        assert!(r["file"].ends_with("manual.csv"), "{r:?}");
+        assert_eq!(r["line"], line, "{r:?}");
+        assert!(
+            r["reason"].contains(&format!("norm 列的“{norm}”不是评分项")),
+            "{r:?}"
+        );
+        assert!(r["reason"].contains("no_promise（不得包票）"), "{r:?}");
+    }
+    // The accepted rows are not rejects.
+    assert!(of("DH-002").is_none(), "{rejects:?}");
+}

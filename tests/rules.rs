@@ -4,6 +4,8 @@
 //! findings.csv, `rules --config`, `try-rule`, `try-rule --run`,
 //! reviews.csv).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -350,4 +352,263 @@ fn reviews_and_rescore_accept_custom_rule_ids() {
     );
     let diff = std::fs::read_to_string(re.join("diff_rules.csv")).expect("diff_rules");
     assert!(diff.contains("process.no_time_limit"), "{diff}");
+}
+
+#[test]
+fn rules_are_compiled_once_when_a_scorecard_is_read_and_scored() {
+    let path = root().join("tests/data/centre/评分表.toml");
+    let before = hotline_qa::rules::compile_count();
+    let cfg = match Config::load(&path) {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    };
+    // Reading checks every rule, so that a bad one is refused before any
+    // input is read: that is the one compile.
+    assert_eq!(hotline_qa::rules::compile_count(), before + 1);
+    // The scorer (a run clones the scorecard into it) uses those rules.
+    let s = match Scorer::new(cfg.clone(), Directory::builtin()) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(hotline_qa::rules::compile_count(), before + 1);
+    let has = |s: &Scorer| {
+        s.rules()
+            .infos()
+            .iter()
+            .any(|r| r.id == "urgent_notice.say_urgent")
+    };
+    assert!(has(&s));
+    // Must not: a scorecard changed after reading is compiled afresh, never
+    // judged with the rules of the scorecard it was.
+    let mut changed = cfg;
+    changed.rules.retain(|r| r.id != "urgent_notice.say_urgent");
+    changed.items.retain(|i| i.key != "urgent_notice");
+    // The points freed by the dropped item go to the first one, so that
+    // the changed scorecard still adds up to 100.
+    changed.items[0].points = Some(10.0 + 5.0);
+    let s = match Scorer::new(changed, Directory::builtin()) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(hotline_qa::rules::compile_count(), before + 2);
+    assert!(!has(&s));
+}
+
+// Each kind of bad rule in a centre's own scorecard (tests/data/centre) is
+// refused by `score` before any input is read: the input named does not
+// exist, so a message about the scorecard shows the scorecard was checked
+// first, and no output folder is made.
+
+/// The centre's scorecard with `from` replaced by `to`, refused by `score`:
+/// the message.
+fn refused_by_score(from: &str, to: &str) -> String {
+    let text = std::fs::read_to_string(root().join("tests/data/centre/评分表.toml")).expect("card");
+    assert!(text.contains(from), "{from}");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let card = tmp.path().join("本中心.toml");
+    std::fs::write(&card, text.replacen(from, to, 1)).expect("write");
+    let out_dir = tmp.path().join("out");
+    let out = bin()
+        .arg("score")
+        .arg(tmp.path().join("没有这个文件.jsonl"))
+        .arg("--config")
+        .arg(&card)
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(!out_dir.exists(), "an output folder was made");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        err.contains("评分表 ") && err.contains("本中心.toml"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("没有这个文件"),
+        "the input was read first: {err}"
+    );
+    err
+}
+
+const URGENT_CHECK: &str = "check = { phrases = [\"加急\"] }";
+
+#[test]
+fn a_rule_with_an_unknown_operator_is_refused_before_input() {
+    let e = refused_by_score(URGENT_CHECK, "check = { builtin = \"magic\" }");
+    assert!(e.contains("第 100 行，键 rules[5].check.builtin：规则 urgent_notice.say_urgent：没有“magic”这个内置算子"), "{e}");
+}
+
+#[test]
+fn a_rule_with_a_bad_pattern_is_refused_before_input() {
+    let e = refused_by_score(URGENT_CHECK, "check = { phrases = [\"re:加急(\"] }");
+    assert!(e.contains("第 100 行，键 rules[5].check.phrases：规则 urgent_notice.say_urgent：第 1 项：正则表达式 `加急(` 写错了"), "{e}");
+}
+
+#[test]
+fn a_rule_with_a_missing_lexicon_file_is_refused_before_input() {
+    let e = refused_by_score(URGENT_CHECK, "check = { lexicon = \"加急词表.txt\" }");
+    assert!(
+        e.contains(
+            "第 100 行，键 rules[5].check.lexicon：规则 urgent_notice.say_urgent：读不了词表文件"
+        ),
+        "{e}"
+    );
+    assert!(e.contains("加急词表.txt"), "{e}");
+}
+
+#[test]
+fn a_rule_with_an_undefined_norm_key_is_refused_before_input() {
+    // The item then has no rule: the message names the rule whose norm is
+    // misspelt, not only the item.
+    let e = refused_by_score("norm = \"quick_answer\"", "norm = \"quick\"");
+    assert!(
+        e.contains("键 items[9].key：新评分项 quick_answer（及时应答）没有规则"),
+        "{e}"
+    );
+    assert!(
+        e.contains("第 4 条规则 quick_answer.first_response 写的 norm = \"quick\" 不是评分项"),
+        "{e}"
+    );
+    // A rule on an item the scorecard does not list at all.
+    let e = refused_by_score("norm = \"报工号\"", "norm = \"attitude\"");
+    assert!(
+        e.contains("rules[2].norm") || e.contains("第 2 条规则 staff_id.first_two"),
+        "{e}"
+    );
+}
+
+#[test]
+fn items_whose_points_do_not_add_up_are_refused_before_input() {
+    let e = refused_by_score(
+        "key = \"greeting\"\npoints = 10",
+        "key = \"greeting\"\npoints = 15",
+    );
+    assert!(
+        e.contains("第 5 行，键 items：各评分项的分值合计应为 100，现在是 105"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_rule_with_an_unknown_field_is_refused_before_input() {
+    let e = refused_by_score(
+        URGENT_CHECK,
+        "check = { ticket = { field = \"颜色\", empty = true } }",
+    );
+    assert!(e.contains("第 100 行，键 rules[5].check.ticket.field：规则 urgent_notice.say_urgent：没有“颜色”这个工单字段"), "{e}");
+    // An unknown key in a rule's condition: the TOML reader's error names
+    // the rule's number too.
+    let e = refused_by_score(URGENT_CHECK, "check = { phrases = [\"加急\"], colour = 1 }");
+    assert!(
+        e.contains("第 100 行，键 rules[5].check：没有 colour 这个键"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_tools_follow_a_centres_own_rules() {
+    let centre = |f: &str| root().join("tests/data/centre").join(f);
+    let card = centre("评分表.toml");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = tmp.path().join("run");
+    run_ok(
+        bin()
+            .arg("score")
+            .arg(centre("calls.jsonl"))
+            .arg(centre("tickets.csv"))
+            .arg("--out")
+            .arg(&run)
+            .arg("--quiet"),
+    );
+    let new = [
+        "no_promise.guarantee",
+        "staff_id.first_two",
+        "complaint_ack.record",
+        "quick_answer.first_response",
+        "urgent_notice.say_urgent",
+    ];
+    // rules: every rule of the scorecard with its description; dropped
+    // norms' rules are not listed.
+    let listed = run_ok(bin().arg("rules").arg("--config").arg(&card));
+    for id in new {
+        assert!(
+            listed
+                .lines()
+                .any(|l| l.starts_with(id) && l.contains("自定义·")),
+            "{id}: {listed}"
+        );
+    }
+    assert!(
+        listed.contains("向来电人打包票（包您满意、绝对解决）"),
+        "{listed}"
+    );
+    assert!(!listed.contains("attitude."), "{listed}");
+    // try-rule on the whole run (made under the default scorecard): calls
+    // hit per new rule, as many as labelled, and five examples.
+    let tried = run_ok(
+        bin()
+            .arg("try-rule")
+            .arg("--config")
+            .arg(&card)
+            .arg("--run")
+            .arg(&run),
+    );
+    let labelled = common::table(&centre("expected.csv"));
+    for id in new {
+        let n = labelled.iter().filter(|r| r["rule"] == id).count();
+        assert!(
+            tried.contains(&format!("{id}：{n} 通电话")),
+            "{id} {n}: {tried}"
+        );
+    }
+    assert_eq!(tried.matches("  通话 DH-").count(), 5, "{tried}");
+    // rescore the run with the centre's scorecard: the per-rule diff lists
+    // the new rules.
+    let re = tmp.path().join("rescored");
+    run_ok(
+        bin()
+            .arg("rescore")
+            .arg(&run)
+            .arg("--config")
+            .arg(&card)
+            .arg("--out")
+            .arg(&re),
+    );
+    let diff = std::fs::read_to_string(re.join("diff_rules.csv")).expect("diff_rules.csv");
+    for id in new {
+        assert!(diff.contains(id), "{id}: {diff}");
+    }
+    // calibrate per rule id, a custom one included.
+    let reviews = tmp.path().join("reviews.csv");
+    std::fs::write(
+        &reviews,
+        "call_id,norm,rule,utterance_index,verdict,appeal,reviewer,comment\n\
+         DH-002,no_promise,no_promise.guarantee,7,confirmed,,李敏,\n\
+         DH-004,no_promise,no_promise.guarantee,11,dismissed,,李敏,\n",
+    )
+    .expect("write reviews");
+    run_ok(
+        bin()
+            .arg("calibrate")
+            .arg("--reviews")
+            .arg(&reviews)
+            .arg("--config")
+            .arg(&card)
+            .arg(&re),
+    );
+    let cal = common::table(&re.join("calibration.csv"));
+    let row = cal
+        .iter()
+        .find(|r| r["rule"] == "no_promise.guarantee")
+        .unwrap_or_else(|| panic!("{cal:?}"));
+    assert_eq!(
+        (
+            row["reviewed"].as_str(),
+            row["confirmed"].as_str(),
+            row["dismissed"].as_str()
+        ),
+        ("2", "1", "1")
+    );
+    assert_eq!(row["precision"], "0.500");
 }

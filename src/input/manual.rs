@@ -37,8 +37,34 @@ pub struct ManualScores {
     pub file: Option<Arc<str>>,
 }
 
-/// Reads `manual.csv`; `max_points` gives each norm's points in the scorecard.
+/// Reads `manual.csv` against the built-in norms; `max_points` gives each
+/// norm's points in the scorecard. See [`read_items`] for a scorecard's own
+/// items.
 pub fn read(path: &Path, max_points: &dyn Fn(NormId) -> f64) -> anyhow::Result<ManualScores> {
+    read_with(path, &|s| NormId::parse(s), max_points, &|| {
+        "十一项规范之一（greeting … taboo）".to_string()
+    })
+}
+
+/// Reads `manual.csv` against the items of the scorecard in use: its own
+/// items (by key or Chinese name) are accepted, and a norm the scorecard
+/// does not list (a dropped built-in one too) is rejected with the file,
+/// line and column, naming the items it has.
+pub fn read_items(path: &Path, items: &crate::config::Items) -> anyhow::Result<ManualScores> {
+    read_with(
+        path,
+        &|s| items.parse(s),
+        &|n| items.get(n).map_or(0.0, |i| i.points),
+        &|| format!("本评分表的评分项之一：{}", items.keys_zh()),
+    )
+}
+
+fn read_with(
+    path: &Path,
+    parse: &dyn Fn(&str) -> Option<NormId>,
+    max_points: &dyn Fn(NormId) -> f64,
+    known: &dyn Fn() -> String,
+) -> anyhow::Result<ManualScores> {
     let file: Arc<str> = Arc::from(path.display().to_string());
     let bytes = std::fs::read(path).map_err(|e| {
         anyhow::anyhow!("{file}：读不了人工评分文件：{}", crate::messages::io_zh(&e))
@@ -101,9 +127,10 @@ pub fn read(path: &Path, max_points: &dyn Fn(NormId) -> f64) -> anyhow::Result<M
             continue;
         }
         let norm_raw = get(Some(c_norm));
-        let Some(norm) = NormId::parse(&norm_raw) else {
+        let Some(norm) = parse(&norm_raw) else {
             out.rejects.push(reject(format!(
-                "norm \"{norm_raw}\" 不是十一项规范之一（greeting … taboo）"
+                "norm 列的“{norm_raw}”不是评分项，请改成{}（unknown norm）",
+                known()
             )));
             continue;
         };

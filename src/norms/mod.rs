@@ -445,7 +445,7 @@ pub struct Scorer {
     directory: Directory,
     /// Every rule of the scorecard, compiled: the eleven norms' operators
     /// and the centre's own rules (the scorer's one path to findings).
-    rules: crate::rules::RuleSet,
+    rules: std::sync::Arc<crate::rules::RuleSet>,
     /// The scorecard's items, in order (built once).
     items: Items,
 }
@@ -466,17 +466,24 @@ impl Scorer {
         lexicons: Lexicons,
         directory: Directory,
     ) -> Result<Scorer, LexiconError> {
-        let rules = crate::rules::RuleSet::compile(&config).map_err(|e| LexiconError {
-            source_name: "评分表".into(),
-            line: 0,
-            message: format!(
-                "第 {} 条规则 {}，键 {}：{}",
-                e.rule + 1,
-                e.id,
-                e.key,
-                e.message
-            ),
-        })?;
+        // The rules compiled when the scorecard was read, when it has not
+        // changed since; else compiled here.
+        let rules = match config.compiled.fresh_for(&config) {
+            Some(rules) => rules,
+            None => std::sync::Arc::new(crate::rules::RuleSet::compile(&config).map_err(|e| {
+                LexiconError {
+                    source_name: "评分表".into(),
+                    line: 0,
+                    message: format!(
+                        "第 {} 条规则 {}，键 {}：{}",
+                        e.rule + 1,
+                        e.id,
+                        e.key,
+                        e.message
+                    ),
+                }
+            })?),
+        };
         let items = config.items();
         Ok(Scorer {
             config,
@@ -640,9 +647,14 @@ impl Scorer {
             caller_number: call.caller_number.clone().unwrap_or_default(),
             caller_link: String::new(),
             findings,
-            manual: NormId::ALL
-                .into_iter()
-                .filter(|n| self.rules.runs(*n) && manual.iter().any(|m| m.norm == *n))
+            // The scorecard's items in order (the eleven under the default
+            // one), a centre's own items included: a reviewer may score those too.
+            manual: self
+                .items
+                .iter()
+                .filter(|c| c.enabled && (!c.norm.is_builtin() || self.rules.runs(c.norm)))
+                .map(|c| c.norm)
+                .filter(|n| manual.iter().any(|m| m.norm == *n))
                 .collect(),
         }
     }

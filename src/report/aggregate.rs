@@ -614,6 +614,7 @@ fn items_of(calls: &LazyFrame, config: &Config) -> anyhow::Result<Vec<NormId>> {
         let n = known
             .parse(key)
             .or_else(|| NormId::ALL.into_iter().find(|n| n.key() == key))
+            .or_else(|| NormId::parse_known(key).filter(|n| n.key() == key))
             .or_else(|| NormId::custom(key, key));
         if let Some(n) = n {
             items.push(n);
@@ -622,9 +623,39 @@ fn items_of(calls: &LazyFrame, config: &Config) -> anyhow::Result<Vec<NormId>> {
     Ok(items)
 }
 
+/// Makes the Chinese names of the runs' own items known to this process,
+/// from the scorecard each run.json stores, so that a merged report shows
+/// 「复述诉求」 and not the bare key `restate` (the report's `--config` is
+/// usually not the scorecard the runs were scored with). Only the
+/// `[[items]]` tables are read: the rest of a stored scorecard may name
+/// lexicon files that have moved since, which does not matter here.
+pub fn intern_run_items(runs: &[PathBuf]) {
+    for run in runs {
+        let Ok(m) = crate::review::manifest::Manifest::read(run) else {
+            continue;
+        };
+        let Ok(doc) = m.config_toml.parse::<toml::Table>() else {
+            continue;
+        };
+        let Some(items) = doc.get("items").and_then(|v| v.as_array()) else {
+            continue;
+        };
+        for item in items {
+            let key = item.get("key").and_then(|v| v.as_str()).unwrap_or("");
+            let name = item.get("name").and_then(|v| v.as_str()).unwrap_or("");
+            // A built-in norm keeps its own name; an item without a name
+            // was refused when the run was scored, so it cannot be here.
+            if !key.is_empty() && !name.is_empty() && NormId::parse(key).is_none() {
+                let _ = NormId::custom(key.trim(), name.trim());
+            }
+        }
+    }
+}
+
 /// The items of the runs in `runs` ([`items_of`] on their calls.parquet);
 /// the scorecard's own when no run has calls.
 pub fn items_of_runs(runs: &[PathBuf], config: &Config) -> anyhow::Result<Vec<NormId>> {
+    intern_run_items(runs);
     match scan(runs, "calls.parquet")? {
         Some(lf) => items_of(&lf, config),
         None => Ok(config.items().norms().collect()),
@@ -965,6 +996,7 @@ pub fn aggregate(
     } = scan_calls(runs)?;
     data.duplicate_calls = duplicate_calls(runs)?;
     data.mixed_scorecards = scorecards_of(runs);
+    intern_run_items(runs);
     let tickets = scan(runs, "tickets.parquet")?.map(|lf| dedupe_tickets(lf, runs.len()));
     if let Some(calls) = &calls {
         let items = items_of(calls, config)?;

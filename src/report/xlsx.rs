@@ -375,7 +375,13 @@ fn column_title(name: &str, lang: Lang) -> String {
         "accepted_at" => "受理时间",
         "handling" => "办理方式",
         "callback_result" => "回访结果",
-        other => other,
+        // A scorecard's own item (interned from the runs' run.json by
+        // `aggregate::intern_run_items`): its Chinese name, as the
+        // built-in norms have theirs, not the bare key.
+        other => match NormId::parse_known(other).filter(|n| n.key() == other) {
+            Some(n) => n.name_zh(),
+            None => other,
+        },
     };
     zh.to_string()
 }

@@ -168,6 +168,62 @@ pub enum Cost {
     Each(f64),
 }
 
+thread_local! {
+    /// How many times [`RuleSet::compile`] ran on this thread: a test shows
+    /// with it that a run compiles its scorecard's rules once (the check
+    /// when the scorecard is read is the compile the scorer uses). Per
+    /// thread, so that tests running side by side do not count each other.
+    static COMPILES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The number of rule-set compiles so far on this thread (for tests).
+#[doc(hidden)]
+pub fn compile_count() -> usize {
+    COMPILES.with(|c| c.get())
+}
+
+/// The rules a scorecard was checked with when it was read, kept with the
+/// [`Config`] so that the scorer does not compile them a second time.
+/// They are used only while the scorecard is still the one they were
+/// compiled from (its serialised text is compared), so a scorecard changed
+/// in code after reading (try-rule, tests) is compiled afresh. Two
+/// scorecards compare equal whatever their cache holds.
+#[derive(Clone, Default)]
+pub struct Compiled(Option<(String, std::sync::Arc<RuleSet>)>);
+
+impl Compiled {
+    /// The rules compiled from `config`, to keep in it.
+    pub fn new(config: &Config, rules: RuleSet) -> Compiled {
+        match toml::to_string(config) {
+            Ok(text) => Compiled(Some((text, std::sync::Arc::new(rules)))),
+            Err(_) => Compiled(None),
+        }
+    }
+
+    /// The kept rules when `config` is still the scorecard they came from.
+    pub fn fresh_for(&self, config: &Config) -> Option<std::sync::Arc<RuleSet>> {
+        let (text, rules) = self.0.as_ref()?;
+        let now = toml::to_string(config).ok()?;
+        (now == *text).then(|| rules.clone())
+    }
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Compiled(yes)"
+        } else {
+            "Compiled(no)"
+        })
+    }
+}
+
+impl PartialEq for Compiled {
+    fn eq(&self, _: &Compiled) -> bool {
+        true
+    }
+}
+
 /// The scorecard's compiled rules: the built-in norms' checks (the
 /// operators of [`ops::NORMS`]) and the centre's own rules, applied by
 /// [`RuleSet::outcomes`], the scorer's one path from a call to findings.
@@ -267,6 +323,10 @@ struct Phrases {
     fuzzy: usize,
     /// The own literals' clean chars, for the fuzzy match.
     fuzzy_entries: Vec<Vec<char>>,
+    /// The own exclusion contexts (`!保证金`), as positive entries: a
+    /// fuzzy hit inside one does not count, as an exact hit does not
+    /// (the lexicon applies them to its exact hits itself).
+    fuzzy_exclusions: Option<Box<Lexicon>>,
     /// Entries in all (own, then the built-in lexicon's), for `need = "all"`.
     entries: usize,
 }
@@ -520,6 +580,7 @@ impl RuleSet {
     /// [`Config::load`]). Rules switched off in `disabled_rules` are
     /// checked and their ids known, but not applied.
     pub fn compile(config: &Config) -> Result<RuleSet, CompileError> {
+        COMPILES.with(|c| c.set(c.get() + 1));
         let mut rules = Vec::with_capacity(config.rules.len());
         // The norms whose `op` rule the scorecard wrote (each at most once).
         let mut written: Vec<NormId> = Vec::new();
@@ -1115,6 +1176,25 @@ fn compile_phrases(spec: &CondSpec, path: &str, config: &Config) -> Result<Phras
         (Some(l), f) if f > 0 => l.literals().map(|(_, c)| c.chars().collect()).collect(),
         _ => Vec::new(),
     };
+    // The exclusions were checked with the lexicon above, so this cannot
+    // fail on a line the lexicon accepted; it is built only when fuzzy
+    // matching is on, the one place the lexicon's own check does not reach.
+    let fuzzy_exclusions = if fuzzy > 0 {
+        let excl: String = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('!'))
+            .map(|l| format!("{}\n", l.trim()))
+            .collect();
+        if excl.trim().is_empty() {
+            None
+        } else {
+            Some(Box::new(Lexicon::parse(&excl, "phrases").map_err(|e| {
+                (key("phrases"), format!("排除项：{}", e.message))
+            })?))
+        }
+    } else {
+        None
+    };
     Ok(Phrases {
         own,
         kind,
@@ -1122,6 +1202,7 @@ fn compile_phrases(spec: &CondSpec, path: &str, config: &Config) -> Result<Phras
         at_least,
         fuzzy,
         fuzzy_entries,
+        fuzzy_exclusions,
         entries,
     })
 }
@@ -1459,22 +1540,50 @@ impl Phrases {
             }
             if self.fuzzy > 0 {
                 let chars: Vec<char> = clean.chars().collect();
+                let excluded: Vec<(usize, usize)> = self
+                    .fuzzy_exclusions
+                    .as_ref()
+                    .map(|x| {
+                        x.find_clean(text, clean)
+                            .iter()
+                            .map(|h| (h.start, h.end))
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 for (k, pattern) in self.fuzzy_entries.iter().enumerate() {
                     // A short entry within `fuzzy` edits would match nearly
                     // anything: those are matched exactly only.
                     if pattern.len() <= 2 * self.fuzzy || out[at..].iter().any(|e| e.entry == k) {
                         continue;
                     }
-                    let (d, end) = crate::text::substring_distance(pattern, &chars);
-                    if d <= self.fuzzy && end > 0 {
-                        let start = end.saturating_sub(pattern.len());
+                    // The best match first; when it lies inside an exclusion
+                    // context, the text before and after it is searched
+                    // again, so that a slip outside the context is still
+                    // found. Without exclusions this is one search, as before.
+                    let mut ranges = vec![(0, chars.len())];
+                    while let Some((lo, hi)) = ranges.pop() {
+                        if hi <= lo {
+                            continue;
+                        }
+                        let (d, rel_end) = crate::text::substring_distance(pattern, &chars[lo..hi]);
+                        if d > self.fuzzy || rel_end == 0 {
+                            continue;
+                        }
+                        let end = lo + rel_end;
+                        let start = end.saturating_sub(pattern.len()).max(lo);
                         let (s, e) = clean.original_span(
                             clean.clean_start_of_char(start),
                             clean.clean_start_of_char(end),
                         );
+                        if excluded.iter().any(|&(xs, xe)| xs <= s && e <= xe) {
+                            ranges.push((end, hi));
+                            ranges.push((lo, start));
+                            continue;
+                        }
                         let mut ev = Event::at(view, i, s, e, What::Words);
                         ev.entry = k;
                         out.push(ev);
+                        break;
                     }
                 }
             }

@@ -169,6 +169,27 @@ const CASES: &[Case] = &[
         &[],
     ),
     (
+        "must not: a fuzzy hit inside an exclusion context (fuzzy_hit_inside_an_exclusion_is_not_counted)",
+        "phrases = [\"肯定给您解决\", \"!不敢说肯定给你解决\"]\nfuzzy = 1",
+        &[HELLO, ('a', 5.5, 8.0, "我不敢说肯定给你解决")],
+        None,
+        &[],
+    ),
+    (
+        "a fuzzy hit outside the exclusion context still counts",
+        "phrases = [\"肯定给您解决\", \"!不敢说肯定给你解决\"]\nfuzzy = 1",
+        &[HELLO, ('a', 5.5, 8.0, "我肯定给你解决，不敢说肯定给你解决")],
+        None,
+        &[Some(1)],
+    ),
+    (
+        "must not: a fuzzy hit inside a re: exclusion context",
+        "phrases = [\"肯定给您解决\", \"!re:不.{0,2}肯定给你解决\"]\nfuzzy = 1",
+        &[HELLO, ('a', 5.5, 8.0, "这个不好说肯定给你解决")],
+        None,
+        &[],
+    ),
+    (
         "a built-in lexicon by key",
         "lexicon = \"wait_requests\"",
         &[HELLO, ('a', 5.5, 8.0, "请您稍等")],
@@ -694,7 +715,7 @@ fn a_rule_that_cannot_compile_is_refused_with_file_line_and_key() {
     let e = error(&format!(
         "{base}colour = 1\ncheck = {{ phrases = [\"好\"] }}\n"
     ));
-    assert!(e.contains("第 6 行，键 rules.colour"), "{e}");
+    assert!(e.contains("第 6 行，键 rules[1].colour"), "{e}");
 }
 
 #[test]
