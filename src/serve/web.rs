@@ -711,34 +711,54 @@ fn pct(x: Option<f64>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
+/// A mean score from a sum of scores over `calls` calls, as the reports
+/// compute it: the scores are summed as whole hundredths (each score has
+/// two decimals), then divided. Dividing the float sum instead put some
+/// days' means 0.01 away from the ranking's trend and `score`'s daily.csv
+/// (89.585 printed as 89.59 here, 89.58 there).
+const MEAN_SQL: &str = "ROUND(SUM({col}) * 100) / 100.0 / SUM(calls.calls)";
+
+fn mean_sql(col: &str) -> String {
+    MEAN_SQL.replace("{col}", col)
+}
+
 fn overview(c: &Ctx) -> anyhow::Result<Resp> {
     // Read from the per-day summary (`stats::SCHEMA`, kept by triggers),
     // named `calls` so that the role's scope condition applies unchanged.
     let (cond, p) = c.scope();
     let conn = db(c.app);
-    let s = conn.query_row(
-        &format!(
-            "SELECT COALESCE(SUM(calls), 0), SUM(score) / SUM(calls), SUM(reviewed_score) / SUM(calls),
-               SUM(passed) * 1.0 / SUM(calls), SUM(red_line), SUM(critical), SUM(needs_review)
-             FROM day_stats AS calls WHERE {cond} AND calls.calls > 0"
-        ),
-        [&p],
-        |r| {
-            Ok(json!({
-                "calls": r.get::<_, i64>(0)?,
-                "mean": fmt1(r.get(1)?),
-                "reviewed_mean": fmt1(r.get(2)?),
-                "pass_rate": pct(r.get(3)?),
-                "red_lines": r.get::<_, Option<i64>>(4)?.unwrap_or(0),
-                "critical": r.get::<_, Option<i64>>(5)?.unwrap_or(0),
-                "needs_review": r.get::<_, Option<i64>>(6)?.unwrap_or(0),
-            }))
-        },
-    )?;
+    let figures = |r: &rusqlite::Row| -> rusqlite::Result<Value> {
+        Ok(json!({
+            "calls": r.get::<_, i64>(0)?,
+            "mean": fmt1(r.get(1)?),
+            "reviewed_mean": fmt1(r.get(2)?),
+            "pass_rate": pct(r.get(3)?),
+            "red_lines": r.get::<_, Option<i64>>(4)?.unwrap_or(0),
+            "critical": r.get::<_, Option<i64>>(5)?.unwrap_or(0),
+            "needs_review": r.get::<_, Option<i64>>(6)?.unwrap_or(0),
+            "first": r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+            "last": r.get::<_, Option<String>>(8)?.unwrap_or_default(),
+            "days": r.get::<_, i64>(9)?,
+        }))
+    };
+    let select = format!(
+        "SELECT COALESCE(SUM(calls.calls), 0), {}, {},
+           SUM(passed) * 1.0 / SUM(calls.calls), SUM(red_line), SUM(critical), SUM(needs_review),
+           MIN(day), MAX(day), COUNT(DISTINCT day)
+         FROM day_stats AS calls WHERE {cond} AND calls.calls > 0",
+        mean_sql("score"),
+        mean_sql("reviewed_score")
+    );
+    let s = conn.query_row(&select, [&p], figures)?;
+    // The latest day on its own ("today": the last night's run), beside
+    // the whole range.
+    let last = s["last"].as_str().unwrap_or_default().to_string();
+    let latest = conn.query_row(&format!("{select} AND day = ?"), [&p, &last], figures)?;
     let mut st = conn.prepare(&format!(
-        "SELECT day, SUM(calls), SUM(reviewed_score) / SUM(calls), SUM(passed) * 1.0 / SUM(calls),
+        "SELECT day, SUM(calls.calls), {}, SUM(passed) * 1.0 / SUM(calls.calls),
            SUM(red_line), SUM(needs_review)
-         FROM day_stats AS calls WHERE {cond} AND calls.calls > 0 GROUP BY day ORDER BY day DESC LIMIT 31"
+         FROM day_stats AS calls WHERE {cond} AND calls.calls > 0 GROUP BY day ORDER BY day DESC LIMIT 31",
+        mean_sql("reviewed_score")
     ))?;
     let days: Vec<Value> = st
         .query_map([&p], |r| {
@@ -756,7 +776,7 @@ fn overview(c: &Ctx) -> anyhow::Result<Resp> {
     drop(conn);
     Ok(c.page(
         "overview.html",
-        json!({ "s": s, "days": days, "scope": c.scope_label() }),
+        json!({ "s": s, "latest": latest, "days": days, "scope": c.scope_label() }),
     ))
 }
 
@@ -1244,4 +1264,46 @@ fn audit_page(c: &Ctx) -> anyhow::Result<Resp> {
     drop(st);
     drop(conn);
     Ok(c.page("audit.html", json!({"rows": rows})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The overview's mean of a day whose scores sum to a half hundredth
+    /// (87.5 and 91.67: 89.585): the float sum said 89.59, the ranking's
+    /// trend and `score`'s daily.csv (whole hundredths summed) 89.58.
+    #[test]
+    fn overview_day_mean_is_the_reports_mean_of_whole_hundredths() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let conn = super::super::db::open(&dir.path().join("a.sqlite")).expect("open");
+        conn.execute_batch(
+            "INSERT INTO runs(id, path, imported_at, calls, findings, duplicates, seconds) VALUES (1, '/r', 'x', 4, 0, 0, 0);
+             INSERT INTO calls(call_id, run_id, day, started_at, operator_id, operator_name, team, score, passed, red_line, reviewed_score, needs_review, critical, findings)
+               VALUES ('c1', 1, '2026-11-22', '2026-11-22T09:00:00+08:00', '1001', '丁', 'A班', 87.5, 1, 0, 87.5, 0, 0, 0),
+                      ('c2', 1, '2026-11-22', '2026-11-22T10:00:00+08:00', '1001', '丁', 'A班', 91.67, 1, 0, 91.67, 0, 0, 0),
+                      ('c3', 1, '2026-11-23', '2026-11-23T10:00:00+08:00', '1001', '丁', 'A班', 90, 1, 0, 90, 0, 0, 0),
+                      ('c4', 1, '2026-11-23', '2026-11-23T11:00:00+08:00', '1001', '丁', 'A班', 80, 1, 0, 80, 0, 0, 0);",
+        )
+        .expect("rows");
+        let mean = |day: &str| -> String {
+            let x: Option<f64> = conn
+                .query_row(
+                    &format!(
+                        "SELECT {} FROM day_stats AS calls WHERE day = ?1",
+                        mean_sql("reviewed_score")
+                    ),
+                    [day],
+                    |r| r.get(0),
+                )
+                .expect("mean");
+            fmt1(x)
+        };
+        // As crate::report::aggregate computes it: cents summed, divided.
+        let report = crate::report::num((8750 + 9167) as f64 / 100.0 / 2.0);
+        assert_eq!(report, "89.58");
+        assert_eq!(mean("2026-11-22"), report);
+        // Must-not: a mean without a half hundredth is unchanged.
+        assert_eq!(mean("2026-11-23"), "85");
+    }
 }
