@@ -298,3 +298,66 @@ fn same_seed_same_bytes_other_seed_other_calls() {
         }
     }
 }
+
+/// Days of a month generated with one seed used to be the same calls with
+/// another date (the same dialogues, faults and scores every day), which
+/// made a month in the workbench a flat line.
+#[test]
+fn days_of_one_seed_share_the_roster_but_not_the_calls() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let day = |d: &str, out: &str| {
+        let mut o = GenOptions::new(200, 3, tmp.path().join(out));
+        o.day = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("date");
+        generate(&o).expect("gen");
+        let text =
+            std::fs::read_to_string(tmp.path().join(out).join("calls.jsonl")).expect("calls");
+        text.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
+            .collect::<Vec<_>>()
+    };
+    let a = day("2026-11-02", "a");
+    let b = day("2026-11-03", "b");
+    let roster = |v: &[serde_json::Value]| {
+        v.iter()
+            .map(|c| {
+                (
+                    c["operator_id"].to_string(),
+                    c["operator_name"].to_string(),
+                    c["team"].to_string(),
+                )
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    // The same operators keep their names and teams from day to day.
+    let (ra, rb) = (roster(&a), roster(&b));
+    let ids_b: std::collections::BTreeMap<_, _> = rb
+        .iter()
+        .map(|(i, n, t)| (i.clone(), (n.clone(), t.clone())))
+        .collect();
+    let shared = ra
+        .iter()
+        .filter(|(i, n, t)| ids_b.get(i).is_some_and(|x| x == &(n.clone(), t.clone())))
+        .count();
+    assert!(shared > 10, "only {shared} operators in common");
+    assert!(
+        ra.iter()
+            .all(|(i, n, t)| ids_b.get(i).is_none_or(|x| x == &(n.clone(), t.clone()))),
+        "an operator changed name or team between days"
+    );
+    // Must-not: the second day is not the first one's dialogues again.
+    let words = |v: &[serde_json::Value]| {
+        v.iter()
+            .map(|c| c["utterances"].to_string())
+            .collect::<Vec<_>>()
+    };
+    let (wa, wb) = (words(&a), words(&b));
+    let same = wa.iter().zip(&wb).filter(|(x, y)| x == y).count();
+    assert!(
+        same < wa.len() / 10,
+        "{same} of {} calls repeat the other day's",
+        wa.len()
+    );
+    // Must-not: the same day and seed still give the same bytes.
+    let a2 = day("2026-11-02", "a2");
+    assert_eq!(words(&a), words(&a2));
+}

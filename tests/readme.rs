@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// Commands that cannot run as they are written, with the reason.
-const NOT_RUN: [(&str, &str); 2] = [
+const NOT_RUN: [(&str, &str); 6] = [
     (
         "hotline-qa calibrate --reviews 复核/reviews.csv 结果/2026-11-01",
         "a syntax template: placeholders (……, [--out 准确率/]) rather than files; \
@@ -22,6 +22,24 @@ const NOT_RUN: [(&str, &str); 2] = [
         "hotline-qa rescore 原运行目录",
         "a syntax template: 原运行目录 and [输入…] are placeholders; \
          the runnable rescore example follows it",
+    ),
+    (
+        "hotline-qa gen --calls 300 --seed 1 --day $d",
+        "a line of a shell loop over 30 days ($d); tests/serve_month.rs runs \
+         the same gen and score for each day (tests/common/wb.rs month)",
+    ),
+    (
+        "hotline-qa score 合成/$d",
+        "a line of a shell loop over 30 days ($d); tests/serve_month.rs runs it",
+    ),
+    (
+        "hotline-qa serve --db 工作台.sqlite add-user 张主任 --role 质检主管",
+        "the month example's account, after the README's first add-user of the \
+         same name; tests/serve_month.rs creates its accounts the same way",
+    ),
+    (
+        "hotline-qa serve --db 工作台.sqlite --runs 结果 --appeal-days",
+        "starts the server, which runs until stopped; tests/serve_month.rs starts it",
     ),
 ];
 

@@ -754,7 +754,7 @@ pub(super) fn list(c: &Ctx) -> anyhow::Result<Resp> {
     } else {
         "all".to_string()
     };
-    let conn = db(c.app);
+    let conn = super::web::reader(c.app);
     let mut counts = std::collections::HashMap::new();
     {
         let mut st = conn.prepare(&format!(

@@ -149,6 +149,28 @@ pub fn open(path: &Path) -> anyhow::Result<Connection> {
     Ok(conn)
 }
 
+/// A read-only connection for the pages that only read (the call list,
+/// the overview, a call's row): several of them beside the one connection
+/// that writes, so that readers do not queue behind one another or behind
+/// a write (WAL lets them read the last committed state meanwhile). Opened
+/// after [`open`] has made the schema. Each has its own page cache (32 MiB).
+pub fn open_reader(path: &Path) -> anyhow::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .with_context(|| {
+        format!(
+            "打不开数据库 {}（只读）：请检查路径和权限（cannot open the database for reading）",
+            path.display()
+        )
+    })?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "cache_size", -32_768)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(conn)
+}
+
 /// Now, UTC, RFC 3339 to the second: the audit log's clock.
 pub fn now_utc() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()

@@ -157,13 +157,27 @@ pub fn count(
     cap: i64,
     budget: Duration,
 ) -> rusqlite::Result<Total> {
-    // The same filter again (the next page, another user) is answered from
-    // the last count while no call changed: SQLite's data_version moves
-    // with other connections' commits (the runs watcher's imports), and
-    // [`calls_changed`] with this process's. Not total_changes(): every
-    // page writes its session's last_seen.
+    let data_version = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+    count_at(conn, data_version, where_sql, params, cap, budget)
+}
+
+/// [`count`] on a read-only connection, with the `data_version` of the
+/// connection that writes. The same filter again (the next page, another
+/// user) is answered from the last count while no call changed: the
+/// writer's data_version moves with other connections' commits (the runs
+/// watcher's imports), and [`calls_changed`] with the writer's own. Not
+/// the reader's data_version, nor total_changes(): every page writes its
+/// session's last_seen through the writer, which would forget every count.
+pub fn count_at(
+    conn: &mut Connection,
+    data_version: i64,
+    where_sql: &str,
+    params: &[String],
+    cap: i64,
+    budget: Duration,
+) -> rusqlite::Result<Total> {
     let version: (i64, i64) = (
-        conn.query_row("PRAGMA data_version", [], |r| r.get(0))?,
+        data_version,
         i64::try_from(GENERATION.load(std::sync::atomic::Ordering::SeqCst)).unwrap_or(0),
     );
     let key = format!(
@@ -439,6 +453,52 @@ mod tests {
             .expect("insert");
         }
         conn
+    }
+
+    /// The list counts on a read-only connection with the writer's
+    /// data_version: the sessions the writer touches on every page do not
+    /// make it count again; another connection's change to the calls does.
+    #[test]
+    fn count_on_a_reader_keeps_its_memory_across_the_writers_session_writes() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let writer = db(dir.path());
+        let path = dir.path().join("db.sqlite");
+        let mut reader = super::super::db::open_reader(&path).expect("reader");
+        let long = Duration::from_secs(60);
+        let w = "operator_id = 'op2' AND 2 = 2";
+        let version = |c: &Connection| -> i64 {
+            c.query_row("PRAGMA data_version", [], |r| r.get(0))
+                .expect("version")
+        };
+        let c =
+            |reader: &mut Connection, v| count_at(reader, v, w, &[], 1000, long).expect("count");
+        let first = c(&mut reader, version(&writer));
+        // A session's last_seen written by the writer, as every page does.
+        writer
+            .execute(
+                "INSERT INTO users(name, role, operator_id, team, hash, must_change, disabled, created_at) VALUES ('u', 'admin', '', '', 'h', 0, 0, '')",
+                [],
+            )
+            .expect("user");
+        let n: i64 = reader
+            .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
+            .expect("reader sees the write");
+        assert_eq!(n, 1);
+        // Remembered: a call removed without calls_changed() (which every
+        // write to calls through the writer calls) is not seen.
+        writer
+            .execute("DELETE FROM calls WHERE operator_id = 'op2' AND call_id = (SELECT MIN(call_id) FROM calls WHERE operator_id = 'op2')", [])
+            .expect("delete");
+        assert_eq!(c(&mut reader, version(&writer)), first, "from memory");
+        // Must-not: another connection's change (the runs watcher) is.
+        let other = rusqlite::Connection::open(&path).expect("open");
+        other
+            .execute("DELETE FROM calls WHERE operator_id = 'op2' AND call_id = (SELECT MIN(call_id) FROM calls WHERE operator_id = 'op2')", [])
+            .expect("delete");
+        let Total::Exact(before) = first else {
+            panic!("{first:?}")
+        };
+        assert_eq!(c(&mut reader, version(&writer)), Total::Exact(before - 2));
     }
 
     fn ids(p: &Page) -> Vec<String> {

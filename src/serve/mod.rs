@@ -37,6 +37,9 @@ use anyhow::Context;
 
 pub use auth::Role;
 
+/// Read-only database connections beside the one that writes.
+const READERS: usize = 2;
+
 /// How to run the server.
 #[derive(Clone, Debug)]
 pub struct ServeOptions {
@@ -159,8 +162,15 @@ pub fn serve(opts: &ServeOptions) -> anyhow::Result<()> {
             })
             .context("无法启动导入线程（cannot start the watcher）")?;
     }
+    // The read-only connections, after the first import made the schema:
+    // one per core, as many pages as can run at once.
+    let readers = (0..READERS)
+        .map(|_| db::open_reader(&opts.db).map(Mutex::new))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let app = Arc::new(web::App {
         db: Mutex::new(conn),
+        readers,
+        next_reader: std::sync::atomic::AtomicUsize::new(0),
         env: web::templates()?,
         limits: auth::SessionLimits {
             idle: opts.idle,
