@@ -254,6 +254,39 @@ pub struct NormsConfig {
 }
 
 impl NormsConfig {
+    /// Sets a built-in norm's points and deduction to its `[[items]]`
+    /// values, where written: the parsed scorecard then holds one number
+    /// in both places, so that the scorecard written back (run.json's copy,
+    /// read again by `report`, `rescore` and the workbench) reads back
+    /// instead of being refused for conflicting points.
+    fn set_common(&mut self, id: NormId, points: Option<f64>, per_finding: Option<f64>) {
+        macro_rules! set {
+            ($c:expr) => {{
+                if let Some(p) = points {
+                    $c.points = p;
+                }
+                if let Some(d) = per_finding {
+                    $c.per_finding = d;
+                }
+            }};
+        }
+        match id {
+            NormId::Greeting => set!(self.greeting),
+            NormId::Closing => set!(self.closing),
+            NormId::Courtesy => set!(self.courtesy),
+            NormId::Pace => set!(self.pace),
+            NormId::Clarity => set!(self.clarity),
+            NormId::Accuracy => set!(self.accuracy),
+            NormId::Process => set!(self.process),
+            NormId::Communication => set!(self.communication),
+            NormId::Attitude => set!(self.attitude),
+            NormId::Ticket => set!(self.ticket),
+            NormId::Taboo => set!(self.taboo),
+            // A centre's own item keeps its numbers in its [[items]] entry.
+            _ => {}
+        }
+    }
+
     /// Points, deduction and switch of one norm.
     pub fn common(&self, id: NormId) -> NormCommon {
         match id {
@@ -813,6 +846,11 @@ impl Config {
                     },
                     message,
                 })?;
+            for it in cfg.items.clone() {
+                if let Some(n) = builtin_key(&it.key) {
+                    cfg.norms.set_common(n, it.points, it.per_finding);
+                }
+            }
         }
         if let Some(base) = base {
             crate::rules::resolve_paths(&mut cfg.rules, base);

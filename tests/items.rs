@@ -947,3 +947,27 @@ fn manual_scores_accept_a_scorecards_own_items_and_reject_unknown_ones() {
     // The accepted rows are not rejects.
     assert!(of("DH-002").is_none(), "{rejects:?}");
 }
+
+/// A built-in item's points set in `[[items]]` (taboo worth 0 here) are
+/// the scorecard's one number for it: the scorecard written back into
+/// run.json reads back (it held `[norms.taboo] points = 10` beside
+/// `points = 0` and was refused for conflicting points, so `sample`,
+/// `rescore` and the workbench could not open such a run), and scores the
+/// same.
+#[test]
+fn a_built_in_items_points_set_in_items_survive_run_json() {
+    let text = card(&NEW.replace("points = 10", "points = 20"), RULE)
+        .replace("key = \"taboo\"\n", "key = \"taboo\"\npoints = 0\n");
+    let cfg = Config::parse(&text, "本中心.toml").expect("the card parses");
+    let written = toml::to_string(&cfg).expect("serialise");
+    let again = Config::parse(&written, "run.json").expect("the written scorecard reads back");
+    assert_eq!(again.items(), cfg.items());
+    assert_eq!(cfg.norms.common(NormId::Taboo).points, 0.0);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let card_path = dir.path().join("本中心.toml");
+    std::fs::write(&card_path, &text).expect("write");
+    let out = dir.path().join("run");
+    score_samples(&out, Some(&card_path));
+    run_ok(bin().arg("sample").arg(&out));
+}
