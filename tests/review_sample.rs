@@ -128,7 +128,10 @@ fn each_operator_gets_n_and_the_same_seed_the_same_calls() {
     let out = sample(&s.run_dir(), 7, &a);
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("抽样完成"), "{said}");
-    assert!(said.contains("按抽样原因：红线"), "{said}");
+    assert!(
+        said.contains("按抽样原因：重大风险 0（运行中 0），红线"),
+        "{said}"
+    );
     sample(&s.run_dir(), 7, &b);
     sample(&s.run_dir(), 8, &c);
     assert_eq!(
@@ -500,4 +503,53 @@ fn without_the_inputs_the_sheet_is_still_written() {
         .output()
         .expect("run");
     assert_eq!(bad.status.code(), Some(2));
+}
+
+/// A call with a critical finding (samples/ 000411: a caller's self-harm
+/// not escalated) is sampled as 重大风险, the strongest reason, and the
+/// summary counts it first.
+#[test]
+fn a_critical_call_is_sampled_as_critical() {
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("review_sample_critical");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("mkdir");
+    let samples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let run_dir = root.join("run");
+    run(bin()
+        .arg("score")
+        .arg(samples.join("calls.jsonl"))
+        .arg(samples.join("tickets.csv"))
+        .arg("--directory")
+        .arg(samples.join("directory.csv"))
+        .arg("--out")
+        .arg(&run_dir)
+        .args(["--as-of", AS_OF, "--quiet", "--no-reports"]));
+    let findings = table(&run_dir.join("findings.csv"));
+    let critical: BTreeSet<&str> = findings
+        .iter()
+        .filter(|f| f["severity"] == "critical")
+        .map(|f| f["call_id"].as_str())
+        .collect();
+    assert_eq!(critical.len(), 1, "samples/ has one critical call");
+    // Every call of every operator is drawn, so each one's reason shows.
+    let path = root.join("all.xlsx");
+    let out = run(bin()
+        .arg("sample")
+        .arg(&run_dir)
+        .args(["--per-operator", "100", "--seed", "1", "--out"])
+        .arg(&path));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("按抽样原因：重大风险 1（运行中 1）"),
+        "{said}"
+    );
+    for r in sheet(&path, "复核") {
+        let is_critical = critical.contains(r["通话编号"].as_str());
+        assert_eq!(
+            r["抽样原因"] == "重大风险",
+            is_critical,
+            "call {}",
+            r["通话编号"]
+        );
+    }
 }

@@ -58,6 +58,11 @@ pub const WEIGHT_BASE: f64 = 1.0;
 /// with weight 5 against 1 such a call is drawn about five times as readily
 /// as a clean one, i.e. nearly always when the operator has few of them.
 pub const WEIGHT_RED_LINE: f64 = 4.0;
+/// Added for a call with a critical finding (重大风险: a caller's
+/// self-harm not escalated, spec §2.1): as heavy as a red line, because it
+/// is the finding a hotline office must act on the same day, and a wrong
+/// one as costly for the operator.
+pub const WEIGHT_CRITICAL: f64 = 4.0;
 /// Added when the machine score is below the pass mark: failed calls move
 /// the pass rate and the ranking, so their findings are worth checking
 /// before they count.
@@ -143,6 +148,8 @@ const EXCEL_MAX_CHARS: usize = 32_000;
 /// order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Reason {
+    /// A call with a critical finding (重大风险).
+    Critical,
     /// A red-line call (红线).
     RedLine,
     /// The machine score is below the pass mark (不及格).
@@ -155,9 +162,13 @@ pub enum Reason {
     Random,
 }
 
+/// How many reasons there are ([`Reason::ALL`]).
+pub const REASONS: usize = 6;
+
 impl Reason {
     /// All reasons, strongest first.
-    pub const ALL: [Reason; 5] = [
+    pub const ALL: [Reason; REASONS] = [
+        Reason::Critical,
         Reason::RedLine,
         Reason::Failed,
         Reason::LowConfidence,
@@ -168,6 +179,7 @@ impl Reason {
     /// The label written into the sheet (抽样原因).
     pub fn label_zh(self) -> &'static str {
         match self {
+            Reason::Critical => "重大风险",
             Reason::RedLine => "红线",
             Reason::Failed => "不及格",
             Reason::LowConfidence => "识别置信度低",
@@ -198,6 +210,9 @@ pub struct CallInfo {
     pub score: f64,
     /// Red line.
     pub red_line: bool,
+    /// A machine finding of the call is critical (severity `critical` in
+    /// findings.csv).
+    pub critical: bool,
     /// Findings waiting for review.
     pub needs_review: u32,
     /// Mean ASR confidence, when the transcript had it.
@@ -231,6 +246,9 @@ impl Thresholds {
     /// after it).
     pub fn weight(&self, c: &CallInfo) -> f64 {
         let mut w = WEIGHT_BASE;
+        if c.critical {
+            w += WEIGHT_CRITICAL;
+        }
         if c.red_line {
             w += WEIGHT_RED_LINE;
         }
@@ -248,7 +266,9 @@ impl Thresholds {
 
     /// The strongest reason that applies to the call.
     pub fn reason(&self, c: &CallInfo) -> Reason {
-        if c.red_line {
+        if c.critical {
+            Reason::Critical
+        } else if c.red_line {
             Reason::RedLine
         } else if c.score < self.pass_mark {
             Reason::Failed
@@ -340,7 +360,7 @@ pub struct Sampler {
     thresholds: Thresholds,
     operators: HashMap<String, Pool>,
     population: u64,
-    population_by_reason: [u64; 5],
+    population_by_reason: [u64; REASONS],
 }
 
 impl Sampler {
@@ -352,7 +372,7 @@ impl Sampler {
             thresholds,
             operators: HashMap::new(),
             population: 0,
-            population_by_reason: [0; 5],
+            population_by_reason: [0; REASONS],
         }
     }
 
@@ -433,13 +453,13 @@ pub struct Selection {
     /// Calls in the run.
     pub population: u64,
     /// Calls in the run by strongest reason (index: [`Reason::ALL`]).
-    pub population_by_reason: [u64; 5],
+    pub population_by_reason: [u64; REASONS],
 }
 
 impl Selection {
     /// Sampled calls by reason (index: [`Reason::ALL`]).
-    pub fn by_reason(&self) -> [usize; 5] {
-        let mut n = [0; 5];
+    pub fn by_reason(&self) -> [usize; REASONS] {
+        let mut n = [0; REASONS];
         for s in &self.sampled {
             n[s.reason.index()] += 1;
         }
@@ -490,9 +510,9 @@ pub struct Summary {
     /// Calls sampled.
     pub sampled: usize,
     /// Calls sampled by reason (index: [`Reason::ALL`]).
-    pub by_reason: [usize; 5],
+    pub by_reason: [usize; REASONS],
     /// Calls in the run by reason (index: [`Reason::ALL`]).
-    pub population_by_reason: [u64; 5],
+    pub population_by_reason: [u64; REASONS],
     /// Rows of the `复核` sheet holding a machine finding.
     pub finding_rows: usize,
     /// Rows of the `复核` sheet for calls without findings.
@@ -570,7 +590,11 @@ pub fn sample(opts: &SampleOptions) -> anyhow::Result<Summary> {
     let config = m.config(&opts.run_dir)?;
     let thresholds = Thresholds::of(&config);
     let mut sampler = Sampler::new(opts.per_operator, opts.seed, thresholds);
-    read_calls(&opts.run_dir.join("calls.csv"), &mut |c| sampler.push(c))?;
+    let critical = read_critical(&opts.run_dir.join("findings.csv"))?;
+    read_calls(&opts.run_dir.join("calls.csv"), &mut |mut c| {
+        c.critical = critical.contains(c.call_id.as_str());
+        sampler.push(c)
+    })?;
     let selection = sampler.finish();
     let ids: HashSet<&str> = selection
         .sampled
@@ -649,11 +673,30 @@ fn read_calls(path: &Path, each: &mut dyn FnMut(CallInfo)) -> anyhow::Result<()>
             started_at: t.field(&rec, 4)?.to_string(),
             score: t.required_number(&rec, 5)?,
             red_line: t.boolean(&rec, 6)?,
+            // Set from findings.csv by the caller (`read_critical`).
+            critical: false,
             needs_review,
             confidence,
         });
     }
     Ok(())
+}
+
+/// The calls with a critical machine finding (severity `critical`; a
+/// finding a reviewer added is no machine finding): calls.csv has no
+/// column for it, and these calls are few.
+fn read_critical(path: &Path) -> anyhow::Result<HashSet<String>> {
+    let mut t = RunTable::open(path, &["call_id", "severity", "verdict"], &[])?;
+    let mut rec = csv::StringRecord::new();
+    let mut out = HashSet::new();
+    while t.next(&mut rec)? {
+        if t.field(&rec, 1)?.trim() == "critical"
+            && !t.field(&rec, 2)?.trim().eq_ignore_ascii_case("added")
+        {
+            out.insert(t.field(&rec, 0)?.to_string());
+        }
+    }
+    Ok(out)
 }
 
 /// A machine finding of a sampled call, as findings.csv has it.
@@ -1372,6 +1415,7 @@ mod tests {
             started_at: format!("2026-11-27T09:{:02}:00+08:00", id.len() % 60),
             score: 95.0,
             red_line: false,
+            critical: false,
             needs_review: 0,
             confidence: Some(0.9),
         }
@@ -1418,6 +1462,14 @@ mod tests {
         c.red_line = true;
         assert_eq!(T.weight(&c), 10.0);
         assert_eq!(T.reason(&c), Reason::RedLine);
+        c.critical = true;
+        assert_eq!(T.weight(&c), 14.0);
+        assert_eq!(T.reason(&c), Reason::Critical);
+        // A critical finding alone weighs as a red line does.
+        let mut e = call("c", "1");
+        e.critical = true;
+        assert_eq!(T.weight(&e), 5.0);
+        assert_eq!(T.reason(&e), Reason::Critical);
         // No confidence is not low confidence; 0.75 itself is not below.
         let mut d = call("b", "1");
         d.confidence = None;

@@ -13,6 +13,8 @@
 //!   marked it "看过了，没有要改的".
 //! - Appeals waiting for the QA lead.
 
+use std::collections::HashSet;
+
 use chrono::NaiveDate;
 use polars::prelude::*;
 use rusqlite::params;
@@ -30,7 +32,10 @@ pub fn seed_of(day: NaiveDate) -> u64 {
 
 /// The day's calls as `sample` sees them (calls.csv's columns), from the
 /// runs' calls.parquet: the machine's figures, as `sample` reads them.
-fn day_calls(lf: LazyFrame) -> anyhow::Result<Vec<CallInfo>> {
+///
+/// `critical`: the day's calls with a critical machine finding (the
+/// database's `calls.critical`), which calls.parquet has no column for.
+fn day_calls(lf: LazyFrame, critical: &HashSet<String>) -> anyhow::Result<Vec<CallInfo>> {
     let df = lf
         .select([
             col("call_id").cast(DataType::String),
@@ -70,6 +75,7 @@ fn day_calls(lf: LazyFrame) -> anyhow::Result<Vec<CallInfo>> {
             started_at: at[i].clone(),
             score: score.get(i).unwrap_or(0.0),
             red_line: red.get(i).unwrap_or(false),
+            critical: critical.contains(ids[i].as_str()),
             needs_review: u32::try_from(needs.get(i).unwrap_or(0).max(0)).unwrap_or(u32::MAX),
             confidence: conf.get(i),
         })
@@ -134,7 +140,14 @@ pub(super) fn page(c: &Ctx) -> anyhow::Result<Resp> {
             let runs = super::rank::runs_between(&conn, &d, &d)?;
             let config = super::rank::last_config(&runs)?;
             let calls = match super::rank::run_calls(&conn, &d, &d)? {
-                Some(lf) => day_calls(lf)?,
+                Some(lf) => {
+                    let mut st =
+                        conn.prepare("SELECT call_id FROM calls WHERE day = ?1 AND critical > 0")?;
+                    let critical = st
+                        .query_map([&d], |r| r.get::<_, String>(0))?
+                        .collect::<Result<HashSet<String>, _>>()?;
+                    day_calls(lf, &critical)?
+                }
                 None => Vec::new(),
             };
             let seed = seed_of(day);
