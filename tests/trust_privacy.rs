@@ -372,9 +372,7 @@ fn reject_reasons_mask_a_number_quoted_from_a_bad_field() {
         1,
     );
     assert_ne!(bad_time, ok, "the crafted call has that start time");
-    let bad_start = format!(
-        "{{\"call_id\": \"R2\", \"operator_id\": \"1\", \"operator_name\": \"王\", \"team\": \"A\", \"started_at\": \"2026-11-27T09:00:00+08:00\", \"utterances\": [{{\"speaker\": \"agent\", \"start\": \"13512345678\", \"end\": 2.0, \"text\": \"您好\"}}]}}"
-    );
+    let bad_start = "{\"call_id\": \"R2\", \"operator_id\": \"1\", \"operator_name\": \"王\", \"team\": \"A\", \"started_at\": \"2026-11-27T09:00:00+08:00\", \"utterances\": [{\"speaker\": \"agent\", \"start\": \"13512345678\", \"end\": 2.0, \"text\": \"您好\"}]}".to_string();
     let calls = dir.path().join("calls.jsonl");
     std::fs::write(&calls, format!("{ok}\n{bad_time}\n{bad_start}\n")).expect("write");
     let out = dir.path().join("out");
