@@ -11,12 +11,13 @@ mod common;
 mod http;
 #[path = "common/wb.rs"]
 mod wb;
+#[path = "common/webdriver.rs"]
+mod webdriver;
 
-use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use wb::Server;
+use webdriver::{chromium, wd};
 
 /// The attacks, each setting `window.__xss` if it ever ran. No comma and
 /// no double quote, so that they go into CSV cells unquoted as well.
@@ -331,55 +332,6 @@ fn hostile_text_in_every_field_is_shown_escaped_over_http() {
 }
 
 // ---- the same pages in headless Chromium ----
-
-fn wd(addr: &str, method: &str, path: &str, body: Option<serde_json::Value>) -> serde_json::Value {
-    let mut s = std::net::TcpStream::connect(addr).expect("chromedriver");
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).expect("send");
-    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
-        .expect("timeout");
-    // chromedriver keeps the connection open: read up to Content-Length.
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 8192];
-    loop {
-        let n = s.read(&mut buf).expect("read webdriver answer");
-        if n == 0 {
-            break;
-        }
-        raw.extend_from_slice(&buf[..n]);
-        let text = String::from_utf8_lossy(&raw);
-        if let Some((head, body)) = text.split_once("\r\n\r\n") {
-            let len = head
-                .lines()
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length")
-                        .then(|| v.trim().parse::<usize>().ok())?
-                })
-                .unwrap_or(0);
-            if body.len() >= len {
-                break;
-            }
-        }
-    }
-    let raw = String::from_utf8_lossy(&raw).to_string();
-    let body = raw.split_once("\r\n\r\n").map(|x| x.1).unwrap_or("");
-    serde_json::from_str(body)
-        .unwrap_or_else(|_| panic!("webdriver answer to {method} {path}: {raw}"))
-}
-
-fn chromium() -> Option<(PathBuf, PathBuf)> {
-    let browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())?;
-    let driver = PathBuf::from("/usr/bin/chromedriver");
-    driver.exists().then_some((browser, driver))
-}
 
 /// What the page made of the data: whether `window.__xss` was set, and
 /// how many elements or attributes of the attacks exist in the DOM.
