@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use http::{field, Client};
-use webdriver::{chromium, wd};
+use webdriver::{chromium, wd, Driver};
 
 const BIN: &str = env!("CARGO_BIN_EXE_hotline-qa");
 
@@ -623,26 +623,9 @@ fn reviewer_dismisses_a_finding_in_headless_chromium() {
     };
     let s = start();
     let id = call_with_deduction(&s.runs, "1024");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let mut drv = Command::new(driver)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver");
-    let wd_addr = format!("127.0.0.1:{port}");
-    let mut ready = false;
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(&wd_addr).is_ok() {
-            ready = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    assert!(ready, "chromedriver did not start");
+    // Stopped when dropped, after the test's result is known.
+    let drv = Driver::start(&driver);
+    let wd_addr = drv.addr.clone();
     let result = std::panic::catch_unwind(|| {
         let caps = serde_json::json!({"capabilities": {"alwaysMatch": {
             "goog:chromeOptions": {"binary": browser, "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]}
@@ -725,8 +708,7 @@ fn reviewer_dismisses_a_finding_in_headless_chromium() {
         wd(&wd_addr, "DELETE", &format!("/session/{sid}"), None);
         (before, after)
     });
-    let _ = drv.kill();
-    let _ = drv.wait();
+    drop(drv);
     let (before, after) = result.unwrap_or_else(|e| std::panic::resume_unwind(e));
     eprintln!("reviewed score in Chromium: {before} → {after}");
 }
@@ -1225,23 +1207,9 @@ fn screenshots_of_the_main_pages_in_headless_chromium() {
             assert_eq!(c.post("/review", &form).status, 303);
         }
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let mut drv = Command::new(driver)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver");
-    let wd_addr = format!("127.0.0.1:{port}");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(&wd_addr).is_ok() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    // Stopped when dropped, after the test's result is known.
+    let drv = Driver::start(&driver);
+    let wd_addr = drv.addr.clone();
     let result = std::panic::catch_unwind(|| {
         let caps = serde_json::json!({"capabilities": {"alwaysMatch": {
             "goog:chromeOptions": {"binary": browser, "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1366,900", "--lang=zh-CN"]}
@@ -1325,8 +1293,7 @@ fn screenshots_of_the_main_pages_in_headless_chromium() {
         wd(&wd_addr, "DELETE", &format!("/session/{sid}"), None);
         shots
     });
-    let _ = drv.kill();
-    let _ = drv.wait();
+    drop(drv);
     let _ = server.kill();
     let _ = server.wait();
     let shots = result.unwrap_or_else(|e| std::panic::resume_unwind(e));

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use http::{field, Client};
-use webdriver::{chromium, wd};
+use webdriver::{chromium, wd, Driver};
 
 const BIN: &str = env!("CARGO_BIN_EXE_hotline-qa");
 const PW: &str = "correct horse battery";
@@ -1129,26 +1129,9 @@ fn appeal_chain_in_headless_chromium() {
         let page = op.get(&format!("/call?id={call}")).body;
         row_of(&appeal_rows(&page), &rule, &utt)["data-fid"].clone()
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let mut drv = Command::new(driver)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver");
-    let wd_addr = format!("127.0.0.1:{port}");
-    let mut ready = false;
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(&wd_addr).is_ok() {
-            ready = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    assert!(ready, "chromedriver did not start");
+    // Stopped when dropped, after the test's result is known.
+    let drv = Driver::start(&driver);
+    let wd_addr = drv.addr.clone();
     let result = std::panic::catch_unwind(|| {
         let caps = serde_json::json!({"capabilities": {"alwaysMatch": {
             "goog:chromeOptions": {"binary": browser, "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]}
@@ -1290,8 +1273,7 @@ fn appeal_chain_in_headless_chromium() {
         wd(&wd_addr, "DELETE", &format!("/session/{sid}"), None);
         (before, after, mean)
     });
-    let _ = drv.kill();
-    let _ = drv.wait();
+    drop(drv);
     let (before, after, mean) = result.unwrap_or_else(|e| std::panic::resume_unwind(e));
     assert_ne!(
         before, after,

@@ -14,10 +14,8 @@ mod wb;
 #[path = "common/webdriver.rs"]
 mod webdriver;
 
-use std::process::{Command, Stdio};
-
 use wb::Server;
-use webdriver::{chromium, wd};
+use webdriver::{chromium, wd, Driver};
 
 /// The attacks, each setting `window.__xss` if it ever ran. No comma and
 /// no double quote, so that they go into CSV cells unquoted as well.
@@ -349,26 +347,9 @@ fn no_script_from_the_data_runs_in_headless_chromium() {
     };
     let (s, evil) = setup();
     decide(&s, &evil);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let mut drv = Command::new(driver)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver");
-    let wd_addr = format!("127.0.0.1:{port}");
-    let mut ready = false;
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(&wd_addr).is_ok() {
-            ready = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    assert!(ready, "chromedriver did not start");
+    // Stopped when dropped, after the test's result is known.
+    let drv = Driver::start(&driver);
+    let wd_addr = drv.addr.clone();
     let result = std::panic::catch_unwind(|| {
         let mut looked = 0;
         for (who, paths) in pages(&evil) {
@@ -448,8 +429,7 @@ fn no_script_from_the_data_runs_in_headless_chromium() {
         }
         looked
     });
-    let _ = drv.kill();
-    let _ = drv.wait();
+    drop(drv);
     let looked = result.unwrap_or_else(|e| std::panic::resume_unwind(e));
     assert!(looked >= 25, "{looked} pages looked at");
 }

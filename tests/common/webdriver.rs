@@ -5,7 +5,8 @@
 #![allow(dead_code)] // Not every test binary uses both.
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 
 /// One WebDriver command: `method path` with a JSON body, the JSON answer.
 pub fn wd(
@@ -62,4 +63,44 @@ pub fn chromium() -> Option<(PathBuf, PathBuf)> {
         .find(|p| p.exists())?;
     let driver = PathBuf::from("/usr/bin/chromedriver");
     driver.exists().then_some((browser, driver))
+}
+
+/// chromedriver listening on a free loopback port; stopped when dropped.
+pub struct Driver {
+    child: Child,
+    /// Its address, for [`wd`].
+    pub addr: String,
+}
+
+impl Driver {
+    /// Starts `driver` and waits (up to 10 s) until it accepts connections.
+    pub fn start(driver: &Path) -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver");
+        let addr = format!("127.0.0.1:{port}");
+        let d = Driver { child, addr };
+        let ready = (0..100).any(|_| {
+            std::net::TcpStream::connect(&d.addr).is_ok() || {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                false
+            }
+        });
+        assert!(ready, "chromedriver did not start");
+        d
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
