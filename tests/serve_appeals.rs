@@ -8,15 +8,18 @@
 mod common;
 #[path = "common/http.rs"]
 mod http;
+#[path = "common/wb.rs"]
+mod wb;
 #[path = "common/webdriver.rs"]
 mod webdriver;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use http::{field, Client};
+use wb::add_user;
 use webdriver::{chromium, wd, Driver};
 
 const BIN: &str = env!("CARGO_BIN_EXE_hotline-qa");
@@ -25,32 +28,6 @@ const AS_OF: &str = "2026-11-28T00:00:00+08:00";
 
 fn samples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
-}
-
-fn add_user(db: &Path, name: &str, role: &str, extra: &[&str]) {
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .arg("--db")
-        .arg(db)
-        .args(["add-user", name, "--role", role, "--password-stdin"])
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("add-user");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{PW}\n").as_bytes())
-        .expect("write password");
-    let out = child.wait_with_output().expect("wait");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// A running workbench on the samples, stopped when dropped.
